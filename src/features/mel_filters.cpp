@@ -1,0 +1,114 @@
+#include "features/mel_filters.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "almkit/error.h"
+
+namespace almkit {
+namespace {
+
+constexpr double kMinLogHertz = 1000.0;
+constexpr double kMinLogMel = 15.0;
+
+double kaldi_mel(double hertz) { return 1127.0 * std::log(1.0 + hertz / 700.0); }
+
+}  // namespace
+
+double hertz_to_mel_slaney(double hertz) {
+  if (hertz >= kMinLogHertz) return kMinLogMel + std::log(hertz / kMinLogHertz) * (27.0 / std::log(6.4));
+  return 3.0 * hertz / 200.0;
+}
+
+double mel_to_hertz_slaney(double mel) {
+  if (mel >= kMinLogMel) return kMinLogHertz * std::exp(std::log(6.4) / 27.0 * (mel - kMinLogMel));
+  return 200.0 * mel / 3.0;
+}
+
+std::vector<double> slaney_mel_filters(int num_frequency_bins, int num_mel_filters,
+                                       double min_frequency, double max_frequency,
+                                       double sampling_rate) {
+  if (num_frequency_bins < 2 || num_mel_filters < 1 || !(max_frequency > min_frequency)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "mel filters need >= 2 frequency bins, >= 1 filter and max > min frequency (got " +
+                    std::to_string(num_frequency_bins) + ", " + std::to_string(num_mel_filters) +
+                    ", " + std::to_string(min_frequency) + "-" + std::to_string(max_frequency) + ")");
+  }
+  const double mel_min = hertz_to_mel_slaney(min_frequency);
+  const double mel_max = hertz_to_mel_slaney(max_frequency);
+  std::vector<double> filter_freqs(num_mel_filters + 2);
+  for (int i = 0; i < num_mel_filters + 2; ++i) {
+    filter_freqs[i] = mel_to_hertz_slaney(mel_min + (mel_max - mel_min) * i / (num_mel_filters + 1));
+  }
+  // transformers spaces FFT bins over [0, sampling_rate // 2] (integer division).
+  const double nyquist = std::floor(sampling_rate / 2.0);
+  std::vector<double> filters(static_cast<size_t>(num_frequency_bins) * num_mel_filters, 0.0);
+  for (int f = 0; f < num_frequency_bins; ++f) {
+    const double fft_freq = nyquist * f / (num_frequency_bins - 1);
+    for (int m = 0; m < num_mel_filters; ++m) {
+      const double down = (fft_freq - filter_freqs[m]) / (filter_freqs[m + 1] - filter_freqs[m]);
+      const double up = (filter_freqs[m + 2] - fft_freq) / (filter_freqs[m + 2] - filter_freqs[m + 1]);
+      const double enorm = 2.0 / (filter_freqs[m + 2] - filter_freqs[m]);
+      filters[static_cast<size_t>(f) * num_mel_filters + m] = std::max(0.0, std::min(down, up)) * enorm;
+    }
+  }
+  return filters;
+}
+
+std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double sample_frequency,
+                                    double low_freq, double high_freq) {
+  const int num_fft_bins = padded_window_size / 2;
+  const double nyquist = 0.5 * sample_frequency;
+  if (high_freq <= 0.0) high_freq += nyquist;
+  if (num_bins < 3 || !(low_freq >= 0.0 && low_freq < nyquist) ||
+      !(high_freq > 0.0 && high_freq <= nyquist && low_freq < high_freq)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "kaldi fbank: need num_mel_bins >= 3 and 0 <= low_freq < high_freq <= Nyquist (" +
+                    std::to_string(nyquist) + " Hz); got " + std::to_string(num_bins) + " bins, " +
+                    std::to_string(low_freq) + "-" + std::to_string(high_freq) + " Hz");
+  }
+  // torchaudio builds these triangles in float32 (its default dtype), scalars rounded to
+  // float at each op; narrow triangles make that rounding visible (~2e-4 in log energy), so the
+  // same float32 steps are followed here.
+  const double fft_bin_width = sample_frequency / padded_window_size;
+  const double mel_low = kaldi_mel(low_freq), mel_high = kaldi_mel(high_freq);
+  const double mel_delta = (mel_high - mel_low) / (num_bins + 1);
+  const auto low = static_cast<float>(mel_low), delta = static_cast<float>(mel_delta);
+  std::vector<float> fft_mel(num_fft_bins);
+  for (int k = 0; k < num_fft_bins; ++k) {
+    const float hertz = static_cast<float>(fft_bin_width) * static_cast<float>(k);
+    fft_mel[k] = 1127.0f * std::log(1.0f + hertz / 700.0f);
+  }
+  std::vector<double> banks(static_cast<size_t>(num_bins) * (num_fft_bins + 1), 0.0);
+  for (int b = 0; b < num_bins; ++b) {
+    const float left = low + static_cast<float>(b) * delta;
+    const float center = low + (static_cast<float>(b) + 1.0f) * delta;
+    const float right = low + (static_cast<float>(b) + 2.0f) * delta;
+    for (int k = 0; k < num_fft_bins; ++k) {
+      const float up = (fft_mel[k] - left) / (center - left);
+      const float down = (right - fft_mel[k]) / (right - center);
+      banks[static_cast<size_t>(b) * (num_fft_bins + 1) + k] = std::max(0.0f, std::min(up, down));
+    }
+  }
+  return banks;
+}
+
+SparseFilterBank::SparseFilterBank(const std::vector<double>& dense, int num_filters, int num_bins,
+                                   int filter_stride, int bin_stride) {
+  for (int f = 0; f < num_filters; ++f) {
+    auto weight = [&](int k) { return dense[static_cast<size_t>(f) * filter_stride + static_cast<size_t>(k) * bin_stride]; };
+    int begin = num_bins, end = 0;
+    for (int k = 0; k < num_bins; ++k) {
+      if (weight(k) != 0.0) {
+        begin = std::min(begin, k);
+        end = k + 1;
+      }
+    }
+    if (end <= begin) begin = end = 0;  // a filter narrower than one bin is all zero
+    runs_.push_back({begin, static_cast<int>(weights_.size()), end - begin});
+    for (int k = begin; k < end; ++k) weights_.push_back(weight(k));
+  }
+}
+
+}  // namespace almkit

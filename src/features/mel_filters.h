@@ -1,0 +1,46 @@
+// Mel filter banks: slaney-style as transformers' mel_filter_bank builds them (Whisper), and
+// Kaldi's as torchaudio.compliance.kaldi.get_mel_banks builds them.
+#pragma once
+
+#include <vector>
+
+namespace almkit {
+
+double hertz_to_mel_slaney(double hertz);
+double mel_to_hertz_slaney(double mel);
+
+// [num_frequency_bins, num_mel_filters], row-major, triangles in Hz, slaney area normalisation.
+std::vector<double> slaney_mel_filters(int num_frequency_bins, int num_mel_filters,
+                                       double min_frequency, double max_frequency,
+                                       double sampling_rate);
+
+// [num_bins, padded_window_size / 2 + 1] (last column zero, as torchaudio pads it).
+std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double sample_frequency,
+                                    double low_freq, double high_freq);
+
+// A filter bank stored as the non-zero run of each filter: mel triangles cover a few FFT bins,
+// so applying only the runs is ~20x less work than a dense product.
+class SparseFilterBank {
+ public:
+  // `dense` holds filter f's weight for FFT bin k at dense[f * filter_stride + k * bin_stride].
+  SparseFilterBank(const std::vector<double>& dense, int num_filters, int num_bins,
+                   int filter_stride, int bin_stride);
+  int num_filters() const { return static_cast<int>(runs_.size()); }
+  double apply(int filter, const double* power) const {
+    const Run& run = runs_[filter];
+    const double* weights = weights_.data() + run.offset;
+    const double* band = power + run.first_bin;
+    double sum = 0.0;
+    for (int i = 0; i < run.count; ++i) sum += weights[i] * band[i];
+    return sum;
+  }
+
+ private:
+  struct Run {
+    int first_bin, offset, count;
+  };
+  std::vector<Run> runs_;
+  std::vector<double> weights_;
+};
+
+}  // namespace almkit

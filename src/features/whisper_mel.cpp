@@ -1,0 +1,162 @@
+// Whisper log-mel exactly as WhisperFeatureExtractor computes it: centred STFT with reflect
+// padding, periodic Hann window, power spectrum without the last frame, slaney mel filters,
+// log10 clamped at 1e-10, floor at (max - 8), then (x + 4) / 4. Computed in double precision,
+// which agrees with transformers' numpy path to ~1e-7.
+#include <algorithm>
+#include <cmath>
+#include <complex>
+#include <limits>
+#include <string>
+
+#include "almkit/error.h"
+#include "almkit/features.h"
+#include "core/parallel.h"
+#include "features/fft.h"
+#include "features/mel_filters.h"
+
+namespace almkit {
+
+int64_t FeatureTensor::numel() const {
+  int64_t n = 1;
+  for (int64_t d : shape) n *= d;
+  return n;
+}
+
+WhisperMel::WhisperMel(const WhisperMelOptions& options) : options_(options) {
+  const auto& o = options_;
+  if (o.feature_size <= 0 || o.sampling_rate <= 0 || o.n_fft < 2 || o.n_fft % 2 != 0 ||
+      o.hop_length <= 0 || o.chunk_length <= 0 || o.num_threads <= 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "WhisperMelOptions: feature_size, sampling_rate, hop_length, chunk_length and "
+                "num_threads must be positive and n_fft even (got feature_size=" +
+                    std::to_string(o.feature_size) + ", n_fft=" + std::to_string(o.n_fft) +
+                    ", hop_length=" + std::to_string(o.hop_length) + ")");
+  }
+  const int bins = o.n_fft / 2 + 1;
+  const std::vector<double> filters =
+      slaney_mel_filters(bins, o.feature_size, 0.0, 8000.0, o.sampling_rate);
+  filters_.assign(filters.begin(), filters.end());
+  filter_bank_ = std::make_shared<SparseFilterBank>(filters, o.feature_size, bins, 1, o.feature_size);
+  window_.resize(o.n_fft);
+  for (int i = 0; i < o.n_fft; ++i) window_[i] = 0.5 - 0.5 * std::cos(2.0 * M_PI * i / o.n_fft);
+}
+
+int64_t WhisperMel::num_frames(int64_t num_samples) const {
+  const int64_t length = options_.pad_to_chunk
+                             ? static_cast<int64_t>(options_.chunk_length) * options_.sampling_rate
+                             : num_samples;
+  return length / options_.hop_length;  // 1 + length / hop centred frames, minus the last
+}
+
+int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, float* output) const {
+  const auto& o = options_;
+  if (samples == nullptr || num_samples <= 0) {
+    throw Error(ErrorCode::kInvalidArgument, "whisper mel: audio is empty (0 samples)");
+  }
+  const int64_t length =
+      o.pad_to_chunk ? static_cast<int64_t>(o.chunk_length) * o.sampling_rate : num_samples;
+  const int half = o.n_fft / 2;
+  if (length <= half) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "whisper mel: " + std::to_string(num_samples) + " samples is too short for the "
+                "unpadded form (needs more than n_fft / 2 = " + std::to_string(half) + ")");
+  }
+  const int64_t copied = std::min(num_samples, length);
+  for (int64_t i = 0; i < copied; ++i) {
+    if (!std::isfinite(samples[i])) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "whisper mel: sample " + std::to_string(i) + " is not finite (NaN or Inf)");
+    }
+  }
+  // The (truncated / zero-padded) signal with `half` reflected samples on each side.
+  std::vector<double> padded(static_cast<size_t>(length + 2 * half), 0.0);
+  for (int64_t i = 0; i < copied; ++i) padded[half + i] = samples[i];
+  for (int i = 0; i < half; ++i) {
+    padded[half - 1 - i] = padded[half + 1 + i];
+    padded[half + length + i] = padded[half + length - 2 - i];
+  }
+  const int64_t frames = length / o.hop_length;
+  const int bins = o.feature_size;
+  const int num_fft_bins = half + 1;
+  std::vector<double> log_mel(static_cast<size_t>(frames) * bins);
+  std::vector<double> thread_max(o.num_threads, -std::numeric_limits<double>::infinity());
+  parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int worker) {
+    RealFft fft(o.n_fft);
+    std::vector<double> frame(o.n_fft), power(num_fft_bins);
+    std::vector<std::complex<double>> spectrum(num_fft_bins);
+    double local_max = -std::numeric_limits<double>::infinity();
+    for (int64_t t = begin; t < end; ++t) {
+      const double* source = padded.data() + t * o.hop_length;
+      for (int i = 0; i < o.n_fft; ++i) frame[i] = source[i] * window_[i];
+      fft.forward(frame.data(), spectrum.data());
+      for (int f = 0; f < num_fft_bins; ++f) power[f] = std::norm(spectrum[f]);
+      for (int m = 0; m < bins; ++m) {
+        const double value = std::log10(std::max(filter_bank_->apply(m, power.data()), 1e-10));
+        log_mel[static_cast<size_t>(t) * bins + m] = value;
+        local_max = std::max(local_max, value);
+      }
+    }
+    thread_max[worker] = local_max;
+  });
+  const double floor = *std::max_element(thread_max.begin(), thread_max.end()) - 8.0;
+  for (int m = 0; m < bins; ++m) {
+    float* row = output + static_cast<int64_t>(m) * frames;
+    for (int64_t t = 0; t < frames; ++t) {
+      row[t] = static_cast<float>((std::max(log_mel[static_cast<size_t>(t) * bins + m], floor) + 4.0) / 4.0);
+    }
+  }
+  // transformers marks frame i real when sample i * hop is inside the clip.
+  return std::min<int64_t>(frames, (copied + o.hop_length - 1) / o.hop_length);
+}
+
+FeatureBatch WhisperMel::compute(const float* samples, int64_t num_samples) const {
+  FeatureBatch batch;
+  const int64_t frames = num_frames(num_samples);
+  batch.features.shape = {1, options_.feature_size, frames};
+  batch.features.values.resize(static_cast<size_t>(options_.feature_size * frames));
+  const int64_t valid = compute_into(samples, num_samples, batch.features.values.data());
+  batch.valid_frames = {valid};
+  batch.attention_mask.assign(static_cast<size_t>(frames), 0);
+  std::fill(batch.attention_mask.begin(), batch.attention_mask.begin() + valid, 1);
+  return batch;
+}
+
+FeatureBatch WhisperMel::compute(const std::vector<float>& samples) const {
+  return compute(samples.data(), static_cast<int64_t>(samples.size()));
+}
+
+FeatureBatch WhisperMel::compute_batch(const std::vector<std::vector<float>>& clips) const {
+  if (clips.empty()) throw Error(ErrorCode::kInvalidArgument, "whisper mel: empty batch");
+  size_t longest = 0;
+  for (const auto& clip : clips) longest = std::max(longest, clip.size());
+  const int64_t frames = num_frames(static_cast<int64_t>(longest));
+  FeatureBatch batch;
+  const auto batch_size = static_cast<int64_t>(clips.size());
+  batch.features.shape = {batch_size, options_.feature_size, frames};
+  batch.features.values.resize(static_cast<size_t>(batch_size * options_.feature_size * frames));
+  batch.attention_mask.assign(static_cast<size_t>(batch_size * frames), 0);
+  std::vector<float> padded;
+  for (int64_t b = 0; b < batch_size; ++b) {
+    const auto& clip = clips[b];
+    if (clip.empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "whisper mel: clip " + std::to_string(b) + " of the batch is empty");
+    }
+    const float* source = clip.data();
+    if (!options_.pad_to_chunk && clip.size() < longest) {
+      padded.assign(longest, 0.f);  // padding="longest": zeros, then features of the whole
+      std::copy(clip.begin(), clip.end(), padded.begin());
+      source = padded.data();
+    }
+    const int64_t length = options_.pad_to_chunk ? static_cast<int64_t>(clip.size())
+                                                 : static_cast<int64_t>(longest);
+    compute_into(source, length, batch.features.values.data() + b * options_.feature_size * frames);
+    const int64_t valid = std::min<int64_t>(
+        frames, (static_cast<int64_t>(clip.size()) + options_.hop_length - 1) / options_.hop_length);
+    batch.valid_frames.push_back(valid);
+    std::fill_n(batch.attention_mask.begin() + b * frames, valid, 1);
+  }
+  return batch;
+}
+
+}  // namespace almkit
