@@ -4,6 +4,10 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build="${ALMKIT_BUILD_DIR:-$repo/build}"
+mkdir -p "$build"
+# One build at a time per build folder (several shells may share it); ninja is not re-entrant.
+exec 9>"$build/.build.lock"
+flock 9
 if [[ ! -f $build/build.ninja ]]; then
   cmake -S "$repo" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release
 fi

