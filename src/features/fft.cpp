@@ -60,7 +60,7 @@ void ComplexFft::forward(std::complex<double>* data, std::complex<double>* scrat
   std::complex<double>* y = scratch;
   for (const Stage& stage : stages_) {
     const int radix = stage.radix, span = stage.span, s = stage.stride, m = span / radix;
-    std::vector<std::complex<double>> in(radix > 4 ? radix : 0);
+    std::vector<std::complex<double>> in(radix == 2 || radix == 4 || radix == 5 ? 0 : radix);
     for (int p = 0; p < m; ++p) {
       const std::complex<double>* w = &stage.twiddles[p * radix];
       for (int q = 0; q < s; ++q) {
@@ -78,6 +78,22 @@ void ComplexFft::forward(std::complex<double>* data, std::complex<double>* scrat
           y[q + s * (4 * p + 1)] = (t1 + t3) * w[1];
           y[q + s * (4 * p + 2)] = (t0 - t2) * w[2];
           y[q + s * (4 * p + 3)] = (t1 - t3) * w[3];
+        } else if (radix == 5) {
+          // Winograd-style radix 5: c1 = cos(2 pi / 5), c2 = cos(4 pi / 5), s1, s2 the sines.
+          constexpr double c1 = 0.30901699437494745, c2 = -0.8090169943749473;
+          constexpr double s1 = 0.9510565162951535, s2 = 0.5877852522924732;
+          const auto a0 = x[q + s * p], a1 = x[q + s * (p + m)], a2 = x[q + s * (p + 2 * m)];
+          const auto a3 = x[q + s * (p + 3 * m)], a4 = x[q + s * (p + 4 * m)];
+          const auto b1 = a1 + a4, b2 = a2 + a3, d1 = a1 - a4, d2 = a2 - a3;
+          const auto r1 = a0 + c1 * b1 + c2 * b2, r2 = a0 + c2 * b1 + c1 * b2;
+          // -i * (s1 d1 + s2 d2) and -i * (s2 d1 - s1 d2)
+          const auto e1 = s1 * d1 + s2 * d2, e2 = s2 * d1 - s1 * d2;
+          const std::complex<double> i1(e1.imag(), -e1.real()), i2(e2.imag(), -e2.real());
+          y[q + s * (5 * p)] = a0 + b1 + b2;
+          y[q + s * (5 * p + 1)] = (r1 + i1) * w[1];
+          y[q + s * (5 * p + 2)] = (r2 + i2) * w[2];
+          y[q + s * (5 * p + 3)] = (r2 - i2) * w[3];
+          y[q + s * (5 * p + 4)] = (r1 - i1) * w[4];
         } else {
           // Generic radix: a direct DFT of length `radix`, then the stage twiddle.
           for (int r = 0; r < radix; ++r) in[r] = x[q + s * (p + r * m)];

@@ -91,7 +91,8 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
       fft.forward(frame.data(), spectrum.data());
       for (int f = 0; f < num_fft_bins; ++f) power[f] = std::norm(spectrum[f]);
       for (int m = 0; m < bins; ++m) {
-        const double value = std::log10(std::max(filter_bank_->apply(m, power.data()), 1e-10));
+        // float log10 keeps ~1e-7 relative error, far inside the 1e-5 budget, at a third the cost.
+        const double value = std::log10(static_cast<float>(std::max(filter_bank_->apply(m, power.data()), 1e-10)));
         log_mel[static_cast<size_t>(t) * bins + m] = value;
         local_max = std::max(local_max, value);
       }
