@@ -7,4 +7,12 @@ find_package(CLI11 CONFIG QUIET)
 find_package(Torch REQUIRED)
 pkg_check_modules(SNDFILE REQUIRED IMPORTED_TARGET sndfile)
 pkg_check_modules(SOXR REQUIRED IMPORTED_TARGET soxr)
+# Unicode-aware regular expressions (PCRE2, UTF + UCP) and Unicode properties / case mapping
+# (utf8proc): shared by the tokenizers and the benchmark scorers.
+if(NOT TARGET PkgConfig::PCRE2)
+  pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+endif()
+if(NOT TARGET PkgConfig::UTF8PROC)
+  pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+endif()
 find_package(OpenMP)
