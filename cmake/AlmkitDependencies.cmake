@@ -15,4 +15,8 @@ endif()
 if(NOT TARGET PkgConfig::UTF8PROC)
   pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 endif()
+# SentencePiece models (tokenizer.model) for checkpoints that ship no tokenizer.json.
+if(NOT TARGET PkgConfig::SENTENCEPIECE)
+  pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
+endif()
 find_package(OpenMP)
