@@ -1,0 +1,162 @@
+// MMAU, MMAR, STAR-Bench and almkit JSONL loaders (one record -> one BenchItem).
+#include <filesystem>
+
+#include "almkit/bench.h"
+#include "almkit/error.h"
+#include "bench/datasets/record_file.h"
+
+namespace almkit::bench {
+
+int BenchItem::answer_index() const {
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (choices[i] == answer) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+namespace {
+
+BenchItem mmau_like_item(const SourceRecord& record, const LoadOptions& options, bool mmar) {
+  BenchItem item;
+  item.source = record.where;
+  item.id = record_string(record, "id", true);
+  std::string audio = record_string(record, mmar ? "audio_path" : "audio_id", false);
+  if (audio.empty()) audio = record_string(record, mmar ? "audio_id" : "audio_path", false);
+  if (audio.empty()) {
+    throw Error(ErrorCode::kInvalidFormat,
+                record.where + ": required field '" + std::string(mmar ? "audio_path" : "audio_id") +
+                    "' is missing");
+  }
+  item.audio_paths.push_back(resolve_audio(options.audio_root, audio));
+  item.question = record_string(record, "question", true);
+  item.choices = record_string_list(record, "choices", true);
+  item.answer = record_string(record, "answer", true);
+  item.task = record_string(record, mmar ? "modality" : "task", false);
+  if (item.task.empty()) item.task = record_string(record, mmar ? "task" : "modality", false);
+  item.category = record_string(record, "category", false);
+  item.sub_category = record_string(record, "sub-category", false);
+  item.difficulty = record_string(record, "difficulty", false);
+  item.metadata_json = remaining_metadata(
+      record.value, {"id", "audio_id", "audio_path", "question", "choices", "answer", "task",
+                     "modality", "category", "sub-category", "difficulty"});
+  return item;
+}
+
+}  // namespace
+
+std::vector<BenchItem> load_mmau(const std::string& path, const LoadOptions& options) {
+  std::vector<BenchItem> items;
+  for (const auto& record : read_json_records(path)) {
+    items.push_back(mmau_like_item(record, options, false));
+  }
+  validate_items(items, true);
+  return items;
+}
+
+std::vector<BenchItem> load_mmar(const std::string& path, const LoadOptions& options) {
+  std::vector<BenchItem> items;
+  for (const auto& record : read_json_records(path)) {
+    items.push_back(mmau_like_item(record, options, true));
+  }
+  validate_items(items, true);
+  return items;
+}
+
+std::vector<BenchItem> load_star(const std::string& path, const LoadOptions& options) {
+  std::vector<BenchItem> items;
+  for (const auto& record : read_any_records(path)) {
+    BenchItem item;
+    item.source = record.where;
+    item.id = record_string(record, "id", true);
+    for (const auto& audio : record_string_list(record, "audio_paths", true)) {
+      item.audio_paths.push_back(resolve_audio(options.audio_root, audio));
+    }
+    item.question = record_string(record, "question", true);
+    item.choices = record_string_list(record, "options", true);
+    item.answer = record_string(record, "answer", true);
+    item.task = record_string(record, "task", false);
+    item.category = record_string(record, "category", false);
+    item.sub_category = record_string(record, "sub-category", false);
+    item.metadata_json = remaining_metadata(
+        record.value,
+        {"id", "audio_paths", "question", "options", "answer", "task", "category", "sub-category"});
+    items.push_back(std::move(item));
+  }
+  // STAR's temporal items derive the answer from the clip order, so only check when present.
+  validate_items(items, true);
+  return items;
+}
+
+std::vector<BenchItem> load_jsonl(const std::string& path, const LoadOptions& options) {
+  std::vector<BenchItem> items;
+  for (const auto& record : read_jsonl_records(path)) {
+    BenchItem item;
+    item.source = record.where;
+    item.id = record_string(record, "id", true);
+    auto audio = record_string_list(record, "audio", false);
+    if (audio.empty()) audio = record_string_list(record, "audio_paths", false);
+    if (audio.empty()) {
+      throw Error(ErrorCode::kInvalidFormat, record.where + ": required field 'audio' is missing");
+    }
+    for (const auto& path_text : audio) {
+      item.audio_paths.push_back(resolve_audio(options.audio_root, path_text));
+    }
+    item.question = record_string(record, "question", true);
+    item.choices = record_string_list(record, "choices", false);
+    item.answer = record_string(record, "answer", true);
+    item.task = record_string(record, "task", false);
+    item.category = record_string(record, "category", false);
+    item.sub_category = record_string(record, "sub_category", false);
+    if (item.sub_category.empty()) item.sub_category = record_string(record, "sub-category", false);
+    item.difficulty = record_string(record, "difficulty", false);
+    auto metadata = record.value.find("metadata");
+    if (metadata != record.value.end() && !metadata->is_null()) {
+      if (!metadata->is_object()) {
+        throw Error(ErrorCode::kInvalidFormat,
+                    record.where + ": field 'metadata' should be an object, found " +
+                        metadata->type_name());
+      }
+      item.metadata_json = metadata->dump();
+    }
+    items.push_back(std::move(item));
+  }
+  validate_items(items, true);
+  return items;
+}
+
+std::vector<BenchItem> load_benchmark(const std::string& bench, const std::string& path,
+                                      const LoadOptions& options) {
+  if (bench == "mmau") return load_mmau(path, options);
+  if (bench == "mmar") return load_mmar(path, options);
+  if (bench == "star") return load_star(path, options);
+  if (bench == "muse") return load_muse(options);
+  if (bench == "jsonl") return load_jsonl(path, options);
+  throw Error(ErrorCode::kInvalidArgument,
+              "unknown benchmark '" + bench + "' (expected mmau, mmar, star, muse or jsonl)");
+}
+
+std::vector<std::string> find_missing_audio(const std::vector<BenchItem>& items) {
+  std::vector<std::string> missing;
+  std::vector<std::string> checked;
+  for (const BenchItem& item : items) {
+    for (const std::string& path : item.audio_paths) {
+      std::error_code error;
+      if (std::filesystem::is_regular_file(path, error)) continue;
+      bool listed = false;
+      for (const auto& m : missing) listed = listed || m == path;
+      if (!listed) missing.push_back(path);
+    }
+  }
+  return missing;
+}
+
+void require_audio_present(const std::vector<BenchItem>& items) {
+  const auto missing = find_missing_audio(items);
+  if (missing.empty()) return;
+  std::string message = std::to_string(missing.size()) + " audio file(s) missing:";
+  for (size_t i = 0; i < missing.size() && i < 20; ++i) message += "\n  " + missing[i];
+  if (missing.size() > 20) message += "\n  ...";
+  throw Error(ErrorCode::kFileNotFound, message);
+}
+
+}  // namespace almkit::bench
