@@ -1,0 +1,70 @@
+// The architecture-agnostic runtime: encodes audio, splices it into the prompt (or hands it to
+// cross-attention), prefills, generates with a KV cache and scores continuations.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+#include "models/model_parts.h"
+
+namespace almkit {
+
+struct SamplingOptions {
+  int64_t max_new_tokens = 32;
+  bool greedy = true;
+  double temperature = 1.0;
+  int64_t top_k = 0;    // 0: off
+  double top_p = 1.0;   // 1: off
+  uint64_t seed = 0;
+  std::vector<int64_t> stop_token_ids;  // added to the model's eos ids
+  // Called after each step with the batch row and its new token; return false to stop.
+  std::function<bool(int64_t row, int64_t token)> on_token;
+  bool keep_step_logits = false;
+};
+
+struct Generation {
+  std::vector<std::vector<int64_t>> tokens;  // new tokens per row (stop token included)
+  at::Tensor step_logits;                    // [B, steps, vocab] when keep_step_logits
+};
+
+struct ContinuationScore {
+  double sum_logprob = 0.0;
+  double mean_logprob = 0.0;
+  int64_t tokens = 0;
+};
+
+class Pipeline {
+ public:
+  explicit Pipeline(ModelParts parts);
+  const ModelParts& parts() const { return parts_; }
+  const LanguageModel& language_model() const { return *parts_.language_model; }
+
+  // features [clips, bins, frames], feature_lengths [clips]: encoder output (before projector).
+  EncodedAudio encode(const at::Tensor& features, const at::Tensor& feature_lengths,
+                      const LayerHook* hook = nullptr) const;
+  // Projected audio frames ready to splice (encoder output unchanged without a projector).
+  EncodedAudio project(const EncodedAudio& encoded) const;
+
+  // ids/attention_mask [B, T]. Audio clips are consumed in row-major order of the audio tokens:
+  // either one placeholder per clip (transformers 4.47), expanded to the clip's frame count, or
+  // placeholders already repeated per frame (>= 4.48). Encoder-decoder models instead get the
+  // audio in cache.encoder_states. Returns the decoder input of the first forward pass.
+  DecoderInput prepare(const at::Tensor& ids, const at::Tensor& attention_mask,
+                       const EncodedAudio* projected_audio, nn::KvCache& cache) const;
+
+  // Prefills `input` then decodes; `cache` must be fresh from new_cache() (+ encoder states).
+  Generation generate(const DecoderInput& input, nn::KvCache& cache, const SamplingOptions& options,
+                      const LayerHook* hook = nullptr) const;
+
+  // Log-probabilities of each continuation after a batch-1 prompt, sharing the prompt's cache.
+  std::vector<ContinuationScore> score(const DecoderInput& prompt, nn::KvCache& cache,
+                                       const std::vector<std::vector<int64_t>>& continuations) const;
+
+ private:
+  ModelParts parts_;
+};
+
+}  // namespace almkit

@@ -1,0 +1,49 @@
+#include "models/config.h"
+
+#include "almkit/error.h"
+#include "io/json_file.h"
+
+namespace almkit {
+
+ModelConfig ModelConfig::load(const std::string& folder) {
+  const std::string path = folder + "/config.json";
+  nlohmann::json json = read_json_file(path);
+  if (!json.is_object()) throw Error(ErrorCode::kInvalidFormat, "'" + path + "' is not a JSON object");
+  return ModelConfig(std::move(json), "'" + path + "'");
+}
+
+ModelConfig::ModelConfig(nlohmann::json json, std::string source)
+    : json_(std::move(json)), source_(std::move(source)) {}
+
+std::string ModelConfig::model_type() const { return json_required<std::string>(json_, "model_type", source_); }
+
+ModelConfig ModelConfig::nested(const std::string& key) const {
+  auto it = json_.find(key);
+  if (it == json_.end() || it->is_null()) return ModelConfig(nlohmann::json::object(), source_ + " " + key);
+  if (!it->is_object()) throw Error(ErrorCode::kInvalidFormat, source_ + ": field '" + key + "' is not an object");
+  return ModelConfig(*it, source_ + " " + key);
+}
+
+int64_t ModelConfig::integer(const std::string& key, int64_t fallback) const {
+  return json_value_or<int64_t>(json_, key, fallback, source_);
+}
+int64_t ModelConfig::required_integer(const std::string& key) const {
+  return json_required<int64_t>(json_, key, source_);
+}
+double ModelConfig::number(const std::string& key, double fallback) const {
+  return json_value_or<double>(json_, key, fallback, source_);
+}
+bool ModelConfig::boolean(const std::string& key, bool fallback) const {
+  return json_value_or<bool>(json_, key, fallback, source_);
+}
+std::string ModelConfig::string(const std::string& key, const std::string& fallback) const {
+  return json_value_or<std::string>(json_, key, fallback, source_);
+}
+std::vector<int64_t> ModelConfig::ids(const std::string& key) const {
+  auto it = json_.find(key);
+  if (it == json_.end() || it->is_null()) return {};
+  if (it->is_number_integer()) return {it->get<int64_t>()};
+  return json_value_or<std::vector<int64_t>>(json_, key, {}, source_);
+}
+
+}  // namespace almkit

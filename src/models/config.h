@@ -1,0 +1,34 @@
+// A model's config.json, with typed access that names the file and field on error and falls
+// back to transformers 4.47's defaults.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace almkit {
+
+class ModelConfig {
+ public:
+  static ModelConfig load(const std::string& folder);  // reads <folder>/config.json
+  ModelConfig(nlohmann::json json, std::string source);
+
+  const nlohmann::json& json() const { return json_; }
+  const std::string& source() const { return source_; }
+  std::string model_type() const;
+  // A nested config (e.g. "text_config"); absent or null gives an empty object.
+  ModelConfig nested(const std::string& key) const;
+
+  int64_t integer(const std::string& key, int64_t fallback) const;
+  int64_t required_integer(const std::string& key) const;
+  double number(const std::string& key, double fallback) const;
+  bool boolean(const std::string& key, bool fallback) const;
+  std::string string(const std::string& key, const std::string& fallback) const;
+  // An id or list of ids (eos_token_id may be either); empty when absent.
+  std::vector<int64_t> ids(const std::string& key) const;
+
+ private:
+  nlohmann::json json_;
+  std::string source_;
+};
+
+}  // namespace almkit

@@ -1,0 +1,20 @@
+// Qwen2 decoder-only language model (Qwen2ForCausalLM): RMSNorm, rotary positions, grouped-query
+// attention with q/k/v biases, SwiGLU MLP, optionally tied head.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "models/config.h"
+#include "models/model_parts.h"
+
+namespace almkit {
+
+// `prefix` is where the causal LM lives ("" for Qwen2ForCausalLM, "language_model." inside
+// Qwen2-Audio); `config` is the text config.
+std::unique_ptr<LanguageModel> build_qwen2_language_model(const ModelConfig& config, WeightStore& weights,
+                                                          const std::string& prefix);
+ModelParts build_qwen2(const ModelConfig& config, WeightStore& weights);
+GenerationDefaults qwen2_generation_defaults(const ModelConfig& text_config);
+
+}  // namespace almkit

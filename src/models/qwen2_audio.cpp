@@ -1,0 +1,75 @@
+#include "models/qwen2_audio.h"
+
+#include "models/qwen2.h"
+#include "models/whisper_encoder.h"
+
+namespace almkit {
+namespace {
+
+class Qwen2AudioEncoder : public AudioEncoder {
+ public:
+  Qwen2AudioEncoder(WeightStore& weights, const WhisperEncoderShape& shape)
+      : stack_(weights, "audio_tower", shape),
+        layer_norm_(nn::LayerNorm::load(weights, "audio_tower.layer_norm", shape.d_model, 1e-5)) {}
+
+  EncodedAudio encode(const at::Tensor& features, const at::Tensor& feature_lengths,
+                      const LayerHook* hook) const override {
+    // transformers' _get_feat_extract_output_lengths: the conv stem halves, the pool halves again.
+    const at::Tensor lengths = feature_lengths.to(at::kLong).cpu();
+    const at::Tensor conv_lengths = at::floor_divide(lengths - 1, 2) + 1;
+    const at::Tensor output_lengths = at::floor_divide(conv_lengths - 2, 2) + 1;
+    const int64_t positions = stack_.shape().max_source_positions;
+    const at::Tensor key_mask =
+        at::arange(positions, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) < conv_lengths.unsqueeze(1);
+    at::Tensor hidden = stack_.forward(features, key_mask.to(features.device()), hook);
+    hidden = at::avg_pool1d(hidden.transpose(1, 2), {2}, {2}).transpose(1, 2);
+    return {layer_norm_(hidden), output_lengths};
+  }
+  WhisperMelOptions feature_options() const override {
+    WhisperMelOptions options;
+    options.feature_size = static_cast<int>(stack_.shape().num_mel_bins);
+    return options;
+  }
+
+ private:
+  WhisperEncoderStack stack_;
+  nn::LayerNorm layer_norm_;
+};
+
+class LinearProjector : public Projector {
+ public:
+  LinearProjector(WeightStore& weights, int64_t in, int64_t out)
+      : linear_(nn::Linear::load(weights, "multi_modal_projector.linear", in, out, true)) {}
+  at::Tensor project(const at::Tensor& audio_hidden) const override { return linear_(audio_hidden); }
+
+ private:
+  nn::Linear linear_;
+};
+
+}  // namespace
+
+ModelParts build_qwen2_audio(const ModelConfig& config, WeightStore& weights) {
+  // Qwen2AudioEncoderConfig's defaults (Qwen2-Audio-7B's tower).
+  WhisperEncoderShape defaults;
+  defaults.num_mel_bins = 128;
+  defaults.d_model = 1280;
+  defaults.layers = 32;
+  defaults.heads = 20;
+  defaults.ffn_dim = 5120;
+  const ModelConfig audio_config = config.nested("audio_config");
+  const ModelConfig text_config = config.nested("text_config");
+  const WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, defaults);
+  ModelParts parts;
+  parts.model_type = "qwen2_audio";
+  parts.encoder = std::make_unique<Qwen2AudioEncoder>(weights, shape);
+  const int64_t text_hidden = text_config.integer("hidden_size", 4096);
+  parts.projector = std::make_unique<LinearProjector>(weights, shape.d_model, text_hidden);
+  parts.language_model = build_qwen2_language_model(text_config, weights, "language_model.");
+  parts.audio_token_id = config.integer("audio_token_index", 151646);
+  parts.generation = qwen2_generation_defaults(text_config);
+  const int64_t pad = config.integer("pad_token_id", -1);
+  if (pad >= 0) parts.generation.pad_token_id = pad;
+  return parts;
+}
+
+}  // namespace almkit

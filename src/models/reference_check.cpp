@@ -1,0 +1,194 @@
+#include "models/reference_check.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "almkit/error.h"
+#include "almkit/safetensors.h"
+#include "generate/pipeline.h"
+#include "models/registry.h"
+
+namespace almkit {
+namespace {
+
+// Inputs the reference files feed the model; everything else is an output to reproduce.
+const std::set<std::string> kInputs = {"input_features", "feature_attention_mask", "input_ids",
+                                       "attention_mask", "decoder_input_ids", "waveform",
+                                       "waveform_padded", "input_values"};
+
+at::Tensor read(const SafetensorsFile& file, const std::string& name) {
+  const TensorView& view = file.tensor(name);
+  const at::ScalarType type = view.dtype == DType::kI64 ? at::kLong : at::kFloat;
+  if (view.dtype != DType::kI64 && view.dtype != DType::kF32) {
+    throw Error(ErrorCode::kUnsupported, "reference tensor '" + name + "' must be F32 or I64");
+  }
+  return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(type)).clone();
+}
+
+class Checker {
+ public:
+  Checker(const SafetensorsFile& io, const ReferenceCheckOptions& options) : io_(io), options_(options) {}
+
+  bool has(const std::string& name) const { return io_.contains(name); }
+  at::Tensor reference(const std::string& name) const { return read(io_, name); }
+
+  // Compares `got` with the reference; `row_mask` [B, T] (1 = compare) skips padded rows.
+  void compare(const std::string& name, const at::Tensor& got, const at::Tensor& row_mask = at::Tensor()) {
+    ReferenceRow row;
+    row.name = name;
+    const at::Tensor expected = reference(name);
+    row.shape = expected.sizes().vec();
+    computed_[name] = got.detach().to(at::kCPU).contiguous();
+    if (got.sizes() != expected.sizes()) {
+      row.note = "shape " + shape_text(got.sizes()) + " vs reference " + shape_text(expected.sizes());
+      row.max_abs_diff = INFINITY;
+      report_.rows.push_back(row);
+      return;
+    }
+    const bool exact = expected.scalar_type() == at::kLong;
+    at::Tensor diff = (got.to(at::kCPU).to(at::kDouble) - expected.to(at::kDouble)).abs();
+    at::Tensor scale = expected.to(at::kDouble).abs();
+    if (row_mask.defined()) {
+      const at::Tensor keep = row_mask.to(at::kCPU).to(at::kBool);
+      diff = diff.index({keep});
+      scale = scale.index({keep});
+      row.note = "compared " + std::to_string(keep.sum().item<int64_t>()) + " of " +
+                 std::to_string(keep.numel()) + " rows (the rest is padding)";
+    }
+    row.max_abs_diff = diff.numel() ? diff.max().item<double>() : 0.0;
+    const double magnitude = scale.numel() ? scale.max().item<double>() : 0.0;
+    row.tolerance = exact ? 0.0 : options_.relative_tolerance * std::max(1.0, magnitude);
+    row.ok = row.max_abs_diff <= row.tolerance;
+    report_.rows.push_back(row);
+  }
+
+  ReferenceReport finish() {
+    std::set<std::string> seen;
+    for (const auto& row : report_.rows) seen.insert(row.name);
+    for (const auto& name : io_.names()) {
+      if (!kInputs.count(name) && !seen.count(name)) report_.unknown.push_back(name);
+    }
+    if (!options_.dump_path.empty()) {
+      SafetensorsWriter writer;
+      for (const auto& [name, tensor] : computed_) {
+        if (tensor.scalar_type() == at::kLong) {
+          writer.add(name, DType::kI64, tensor.sizes().vec(), tensor.data_ptr(), tensor.nbytes());
+        } else {
+          const at::Tensor f = tensor.to(at::kFloat).contiguous();
+          writer.add(name, DType::kF32, f.sizes().vec(), f.data_ptr(), f.nbytes());
+        }
+      }
+      writer.write(options_.dump_path);
+    }
+    return report_;
+  }
+
+ private:
+  const SafetensorsFile& io_;
+  ReferenceCheckOptions options_;
+  ReferenceReport report_;
+  std::map<std::string, at::Tensor> computed_;
+};
+
+// [clips, frames] mask of the frames each clip really has.
+at::Tensor frame_mask(const at::Tensor& lengths, int64_t frames) {
+  return at::arange(frames, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) < lengths.to(at::kCPU).unsqueeze(1);
+}
+
+}  // namespace
+
+bool ReferenceReport::ok() const {
+  if (!unknown.empty() || rows.empty()) return false;
+  return std::all_of(rows.begin(), rows.end(), [](const ReferenceRow& row) { return row.ok; });
+}
+
+ReferenceReport run_reference_check(const std::string& model_dir, const std::string& io_path,
+                                    const ReferenceCheckOptions& options) {
+  if (options.threads > 0) at::set_num_threads(options.threads);
+  auto io = SafetensorsFile::open(io_path);
+  Pipeline pipeline(load_model_parts(model_dir, WeightOptions{}));
+  const LanguageModel& lm = pipeline.language_model();
+  Checker check(*io, options);
+
+  EncodedAudio projected;
+  bool have_audio = false;
+  if (check.has("input_features")) {
+    const at::Tensor features = check.reference("input_features");
+    const at::Tensor lengths = check.has("feature_attention_mask")
+                                   ? check.reference("feature_attention_mask").sum(-1)
+                                   : at::full({features.size(0)}, features.size(2), at::TensorOptions().dtype(at::kLong));
+    const EncodedAudio encoded = pipeline.encode(features, lengths);
+    const at::Tensor valid = frame_mask(encoded.output_lengths, encoded.hidden.size(1));
+    for (const char* name : {"encoder_last_hidden_state", "audio_tower_last_hidden_state"}) {
+      if (check.has(name)) check.compare(name, encoded.hidden, valid);
+    }
+    projected = pipeline.project(encoded);
+    if (check.has("audio_features")) {
+      check.compare("audio_features", projected.hidden, frame_mask(projected.output_lengths, projected.hidden.size(1)));
+    }
+    have_audio = true;
+  }
+
+  const std::string ids_name = check.has("decoder_input_ids") ? "decoder_input_ids" : "input_ids";
+  if (check.has(ids_name)) {
+    const at::Tensor ids = check.reference(ids_name);
+    const at::Tensor mask = check.has("attention_mask") ? check.reference("attention_mask") : at::Tensor();
+    nn::KvCache cache = lm.new_cache();
+    const DecoderInput input = pipeline.prepare(ids, mask, have_audio ? &projected : nullptr, cache);
+    const at::Tensor hidden = lm.forward(input, cache, nullptr);
+    const at::Tensor real = input.attention_mask;
+    if (check.has("logits")) check.compare("logits", lm.logits(hidden), real);
+    if (check.has("decoder_last_hidden_state")) check.compare("decoder_last_hidden_state", hidden, real);
+    if (check.has("merged_attention_mask")) check.compare("merged_attention_mask", input.attention_mask);
+  }
+
+  for (const std::string prefix : {"greedy", "generate"}) {
+    if (!check.has(prefix + "_ids")) continue;
+    const at::Tensor expected = check.reference(prefix + "_ids");
+    const bool has_steps = check.has(prefix + "_step_logits");
+    int64_t steps;
+    if (has_steps) {
+      steps = check.reference(prefix + "_step_logits").size(1);
+    } else if (check.has("input_ids")) {
+      steps = expected.size(1) - check.reference("input_ids").size(1);
+    } else {
+      throw Error(ErrorCode::kInvalidFormat, io_path + ": cannot tell the prompt of '" + prefix + "_ids'");
+    }
+    const at::Tensor prompt = expected.narrow(1, 0, expected.size(1) - steps);
+    at::Tensor mask;
+    if (check.has("attention_mask") && check.reference("attention_mask").size(1) == prompt.size(1)) {
+      mask = check.reference("attention_mask");
+    }
+    nn::KvCache cache = lm.new_cache();
+    const DecoderInput input = pipeline.prepare(prompt, mask, have_audio ? &projected : nullptr, cache);
+    SamplingOptions sampling;
+    sampling.max_new_tokens = steps;
+    sampling.keep_step_logits = has_steps;
+    const Generation generation = pipeline.generate(input, cache, sampling);
+    // transformers pads finished rows with pad_token_id up to the longest row.
+    const int64_t pad = pipeline.parts().generation.pad_token_id;
+    at::Tensor got = at::full({prompt.size(0), steps}, pad, at::TensorOptions().dtype(at::kLong));
+    for (int64_t r = 0; r < prompt.size(0); ++r) {
+      for (size_t i = 0; i < generation.tokens[r].size(); ++i) got[r][i] = generation.tokens[r][i];
+    }
+    check.compare(prefix + "_ids", at::cat({prompt, got}, 1));
+    if (has_steps) {
+      const at::Tensor step_reference = check.reference(prefix + "_step_logits");
+      if (generation.step_logits.size(1) == steps) {
+        check.compare(prefix + "_step_logits", generation.step_logits);
+      } else {  // stopped early at eos: compare the steps that ran
+        check.compare(prefix + "_step_logits",
+                      at::cat({generation.step_logits,
+                               step_reference.narrow(1, generation.step_logits.size(1),
+                                                     steps - generation.step_logits.size(1))}, 1));
+      }
+    }
+  }
+  return check.finish();
+}
+
+}  // namespace almkit

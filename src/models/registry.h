@@ -1,0 +1,21 @@
+// model_type -> architecture builder. Adding an architecture is adding one entry here and its
+// own file pair.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/config.h"
+#include "models/model_parts.h"
+
+namespace almkit {
+
+using ArchitectureBuilder = std::function<ModelParts(const ModelConfig&, WeightStore&)>;
+
+std::vector<std::string> supported_model_types();
+// Loads config.json and the safetensors of `folder` and builds the model; every tensor of the
+// checkpoint must be used. Unknown model types are an error listing the supported ones.
+ModelParts load_model_parts(const std::string& folder, const WeightOptions& options);
+
+}  // namespace almkit

@@ -1,0 +1,76 @@
+#include "models/weights.h"
+
+#include "almkit/error.h"
+
+namespace almkit {
+namespace {
+
+at::ScalarType to_scalar_type(DType dtype) {
+  switch (dtype) {
+    case DType::kF64: return at::kDouble;
+    case DType::kF32: return at::kFloat;
+    case DType::kF16: return at::kHalf;
+    case DType::kBF16: return at::kBFloat16;
+    case DType::kI64: return at::kLong;
+    case DType::kI32: return at::kInt;
+    case DType::kI16: return at::kShort;
+    case DType::kI8: return at::kChar;
+    case DType::kU8: return at::kByte;
+    case DType::kBool: return at::kBool;
+  }
+  return at::kFloat;
+}
+
+}  // namespace
+
+std::string shape_text(at::IntArrayRef shape) {
+  std::string text = "[";
+  for (size_t i = 0; i < shape.size(); ++i) text += (i ? ", " : "") + std::to_string(shape[i]);
+  return text + "]";
+}
+
+WeightStore::WeightStore(SafetensorsCheckpoint checkpoint, WeightOptions options)
+    : checkpoint_(std::move(checkpoint)), options_(options) {}
+
+at::Tensor WeightStore::take(const std::string& name, const std::vector<int64_t>& shape) {
+  if (!checkpoint_.contains(name)) {
+    throw Error(ErrorCode::kNotFound,
+                "checkpoint '" + checkpoint_.folder() + "' is missing tensor '" + name + "'");
+  }
+  const TensorView& view = checkpoint_.tensor(name);
+  if (view.shape != shape) {
+    throw Error(ErrorCode::kShapeMismatch, "tensor '" + name + "' in '" + checkpoint_.folder() +
+                                               "' has shape " + shape_text(view.shape) +
+                                               ", the config implies " + shape_text(shape));
+  }
+  taken_.insert(name);
+  // The deleter keeps the mapped file alive for as long as the view is in use.
+  auto file = checkpoint_.file_of(name);
+  at::Tensor tensor = at::from_blob(
+      const_cast<void*>(view.data), view.shape, [file](void*) {},
+      at::TensorOptions().dtype(to_scalar_type(view.dtype)));
+  if (reinterpret_cast<uintptr_t>(view.data) % at::elementSize(tensor.scalar_type()) != 0) {
+    tensor = tensor.clone();  // misaligned data: kernels expect natural alignment
+  }
+  if (at::isFloatingType(tensor.scalar_type())) {
+    tensor = tensor.to(options_.device, options_.dtype);
+  } else {
+    tensor = tensor.to(options_.device);
+  }
+  return tensor;
+}
+
+void WeightStore::check_all_used() const {
+  std::vector<std::string> unused;
+  for (const auto& name : checkpoint_.names()) {
+    if (!taken_.count(name)) unused.push_back(name);
+  }
+  if (unused.empty()) return;
+  std::string list;
+  for (size_t i = 0; i < unused.size() && i < 10; ++i) list += (i ? ", " : "") + unused[i];
+  if (unused.size() > 10) list += ", ... (" + std::to_string(unused.size()) + " in all)";
+  throw Error(ErrorCode::kInvalidFormat, "checkpoint '" + checkpoint_.folder() +
+                                             "' holds tensors this architecture does not use: " + list);
+}
+
+}  // namespace almkit

@@ -1,0 +1,128 @@
+#include "models/whisper.h"
+
+#include "almkit/error.h"
+#include "models/whisper_encoder.h"
+#include "nn/attention.h"
+
+namespace almkit {
+namespace {
+
+class WhisperEncoder : public AudioEncoder {
+ public:
+  WhisperEncoder(WeightStore& weights, const WhisperEncoderShape& shape)
+      : stack_(weights, "model.encoder", shape),
+        layer_norm_(nn::LayerNorm::load(weights, "model.encoder.layer_norm", shape.d_model, 1e-5)) {}
+
+  EncodedAudio encode(const at::Tensor& features, const at::Tensor& /*feature_lengths*/,
+                      const LayerHook* hook) const override {
+    // Whisper attends to all 1500 positions whatever the clip length, as transformers does.
+    const at::Tensor hidden = layer_norm_(stack_.forward(features, at::Tensor(), hook));
+    const at::Tensor lengths = at::full({hidden.size(0)}, hidden.size(1), at::TensorOptions().dtype(at::kLong));
+    return {hidden, lengths};
+  }
+  WhisperMelOptions feature_options() const override {
+    WhisperMelOptions options;
+    options.feature_size = static_cast<int>(stack_.shape().num_mel_bins);
+    return options;
+  }
+
+ private:
+  WhisperEncoderStack stack_;
+  nn::LayerNorm layer_norm_;
+};
+
+class WhisperDecoder : public LanguageModel {
+ public:
+  WhisperDecoder(const ModelConfig& config, WeightStore& weights, int64_t d_model) : d_model_(d_model) {
+    vocab_ = config.integer("vocab_size", 51865);
+    max_positions_ = config.integer("max_target_positions", 448);
+    heads_ = config.integer("decoder_attention_heads", 6);
+    ffn_ = config.integer("decoder_ffn_dim", 1536);
+    activation_ = config.string("activation_function", "gelu");
+    embed_tokens_ = weights.take("model.decoder.embed_tokens.weight", {vocab_, d_model});
+    embed_positions_ = weights.take("model.decoder.embed_positions.weight", {max_positions_, d_model});
+    // proj_out is tied to the token embedding; a checkpoint may still store it.
+    proj_out_ = weights.has("proj_out.weight") ? weights.take("proj_out.weight", {vocab_, d_model}) : embed_tokens_;
+    const nn::AttentionShape attention = whisper_attention_shape(d_model, heads_);
+    const int64_t layers = config.integer("decoder_layers", 4);
+    for (int64_t i = 0; i < layers; ++i) {
+      const std::string p = "model.decoder.layers." + std::to_string(i);
+      layers_.push_back({nn::LayerNorm::load(weights, p + ".self_attn_layer_norm", d_model, 1e-5),
+                         nn::LayerNorm::load(weights, p + ".encoder_attn_layer_norm", d_model, 1e-5),
+                         nn::LayerNorm::load(weights, p + ".final_layer_norm", d_model, 1e-5),
+                         nn::MultiHeadAttention::load(weights, p + ".self_attn", attention),
+                         nn::MultiHeadAttention::load(weights, p + ".encoder_attn", attention),
+                         nn::Linear::load(weights, p + ".fc1", d_model, ffn_, true),
+                         nn::Linear::load(weights, p + ".fc2", ffn_, d_model, true)});
+    }
+    layer_norm_ = nn::LayerNorm::load(weights, "model.decoder.layer_norm", d_model, 1e-5);
+  }
+
+  at::Tensor embed(const at::Tensor& ids) const override { return at::embedding(embed_tokens_, ids); }
+
+  at::Tensor forward(const DecoderInput& input, nn::KvCache& cache, const LayerHook* hook) const override {
+    if (!cache.encoder_states.defined()) {
+      throw Error(ErrorCode::kInvalidArgument, "whisper decoder: no encoder output to attend to");
+    }
+    const int64_t last = input.positions.max().item<int64_t>();
+    if (last >= max_positions_) {
+      throw Error(ErrorCode::kInvalidArgument, "whisper decoder: position " + std::to_string(last) +
+                                                   " exceeds max_target_positions " + std::to_string(max_positions_));
+    }
+    at::Tensor h = input.embeddings + at::embedding(embed_positions_, input.positions);
+    const at::Tensor mask = nn::causal_mask(input.attention_mask, h.size(1), h.scalar_type());
+    const bool want = hook && hook->want_attention;
+    at::Tensor probabilities;
+    for (size_t i = 0; i < layers_.size(); ++i) {
+      const Layer& layer = layers_[i];
+      h = h + layer.self_attn.self_attention(layer.self_attn_layer_norm(h), mask, &cache.self_attention[i],
+                                             at::Tensor(), at::Tensor(), want ? &probabilities : nullptr);
+      h = h + layer.encoder_attn.cross_attention(layer.encoder_attn_layer_norm(h), cache.encoder_states,
+                                                 &cache.cross_attention[i]);
+      h = h + layer.fc2(nn::activation(activation_, layer.fc1(layer.final_layer_norm(h))));
+      if (hook && hook->callback) hook->callback("decoder", static_cast<int>(i), h, probabilities);
+    }
+    return layer_norm_(h);
+  }
+
+  at::Tensor logits(const at::Tensor& hidden) const override { return at::linear(hidden, proj_out_); }
+  nn::KvCache new_cache() const override {
+    nn::KvCache cache;
+    cache.self_attention.resize(layers_.size());
+    cache.cross_attention.resize(layers_.size());
+    return cache;
+  }
+  bool attends_to_audio() const override { return true; }
+  int64_t vocab_size() const override { return vocab_; }
+  int64_t max_positions() const override { return max_positions_; }
+
+ private:
+  struct Layer {
+    nn::LayerNorm self_attn_layer_norm, encoder_attn_layer_norm, final_layer_norm;
+    nn::MultiHeadAttention self_attn, encoder_attn;
+    nn::Linear fc1, fc2;
+  };
+  int64_t d_model_, vocab_ = 0, max_positions_ = 0, heads_ = 0, ffn_ = 0;
+  std::string activation_;
+  at::Tensor embed_tokens_, embed_positions_, proj_out_;
+  std::vector<Layer> layers_;
+  nn::LayerNorm layer_norm_;
+};
+
+}  // namespace
+
+ModelParts build_whisper(const ModelConfig& config, WeightStore& weights) {
+  const WhisperEncoderShape shape = WhisperEncoderShape::from_config(config, WhisperEncoderShape{});
+  ModelParts parts;
+  parts.model_type = "whisper";
+  parts.encoder = std::make_unique<WhisperEncoder>(weights, shape);
+  parts.language_model = std::make_unique<WhisperDecoder>(config, weights, shape.d_model);
+  parts.generation.eos_token_ids = config.ids("eos_token_id");
+  if (parts.generation.eos_token_ids.empty()) parts.generation.eos_token_ids = {50257};
+  parts.generation.pad_token_id = config.integer("pad_token_id", 50256);
+  parts.generation.bos_token_id = config.integer("bos_token_id", 50257);
+  parts.generation.decoder_start_token_id = config.integer("decoder_start_token_id", 50258);
+  return parts;
+}
+
+}  // namespace almkit

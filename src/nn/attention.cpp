@@ -1,0 +1,105 @@
+#include "nn/attention.h"
+
+#include <cmath>
+#include <limits>
+
+namespace almkit::nn {
+namespace {
+
+// The most negative finite value of the compute dtype, as transformers uses for masked keys
+// (not -inf, so a fully masked row stays finite).
+double mask_value(at::ScalarType dtype) {
+  if (dtype == at::kBFloat16) return -3.3895313892515355e38;
+  if (dtype == at::kHalf) return -65504.0;
+  return std::numeric_limits<float>::lowest();
+}
+
+}  // namespace
+
+MultiHeadAttention MultiHeadAttention::load(WeightStore& weights, const std::string& prefix,
+                                            const AttentionShape& shape) {
+  MultiHeadAttention attention;
+  attention.shape_ = shape;
+  const int64_t q_out = shape.num_heads * shape.head_dim, kv_out = shape.num_kv_heads * shape.head_dim;
+  attention.q_proj_ = Linear::load(weights, prefix + ".q_proj", shape.hidden, q_out, shape.query_bias);
+  attention.k_proj_ = Linear::load(weights, prefix + ".k_proj", shape.hidden, kv_out, shape.key_bias);
+  attention.v_proj_ = Linear::load(weights, prefix + ".v_proj", shape.hidden, kv_out, shape.value_bias);
+  attention.o_proj_ = Linear::load(weights, prefix + "." + shape.output_name, q_out, shape.hidden,
+                                   shape.output_bias);
+  return attention;
+}
+
+at::Tensor MultiHeadAttention::split_heads(const at::Tensor& x, int64_t heads) const {
+  return x.view({x.size(0), x.size(1), heads, shape_.head_dim}).transpose(1, 2);
+}
+
+at::Tensor MultiHeadAttention::attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                                      const at::Tensor& mask, at::Tensor* probabilities) const {
+  at::Tensor keys = k, values = v;
+  const int64_t groups = shape_.num_heads / shape_.num_kv_heads;
+  if (groups > 1) {  // grouped-query attention: each KV head serves `groups` query heads
+    keys = k.repeat_interleave(groups, 1);
+    values = v.repeat_interleave(groups, 1);
+  }
+  at::Tensor scores = at::matmul(q, keys.transpose(2, 3)) / std::sqrt(static_cast<double>(shape_.head_dim));
+  if (mask.defined()) scores = scores + mask;
+  const at::Tensor weights = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
+  if (probabilities) *probabilities = weights;
+  const at::Tensor out = at::matmul(weights, values);  // [B, heads, T, head_dim]
+  return o_proj_(out.transpose(1, 2).reshape({q.size(0), q.size(2), shape_.num_heads * shape_.head_dim}));
+}
+
+at::Tensor MultiHeadAttention::self_attention(const at::Tensor& x, const at::Tensor& mask,
+                                              KeyValue* cache, const at::Tensor& cos,
+                                              const at::Tensor& sin, at::Tensor* probabilities) const {
+  at::Tensor q = split_heads(q_proj_(x), shape_.num_heads);
+  at::Tensor k = split_heads(k_proj_(x), shape_.num_kv_heads);
+  at::Tensor v = split_heads(v_proj_(x), shape_.num_kv_heads);
+  if (cos.defined()) {
+    q = Rope::apply(q, cos, sin);
+    k = Rope::apply(k, cos, sin);
+  }
+  if (cache) {
+    if (cache->key.defined()) {
+      k = at::cat({cache->key, k}, 2);
+      v = at::cat({cache->value, v}, 2);
+    }
+    cache->key = k;
+    cache->value = v;
+  }
+  return attend(q, k, v, mask, probabilities);
+}
+
+at::Tensor MultiHeadAttention::cross_attention(const at::Tensor& x, const at::Tensor& context,
+                                               KeyValue* cache, at::Tensor* probabilities) const {
+  const at::Tensor q = split_heads(q_proj_(x), shape_.num_heads);
+  at::Tensor k, v;
+  if (cache && cache->key.defined()) {
+    k = cache->key;
+    v = cache->value;
+  } else {
+    k = split_heads(k_proj_(context), shape_.num_kv_heads);
+    v = split_heads(v_proj_(context), shape_.num_kv_heads);
+    if (cache) *cache = {k, v};
+  }
+  return attend(q, k, v, at::Tensor(), probabilities);
+}
+
+at::Tensor causal_mask(const at::Tensor& attention_mask, int64_t query_length, at::ScalarType dtype) {
+  const int64_t total = attention_mask.size(1), past = total - query_length;
+  const auto options = at::TensorOptions().device(attention_mask.device());
+  // key j is visible from query i when j <= past + i and key j is not padding
+  const at::Tensor query_positions = at::arange(query_length, options.dtype(at::kLong)).view({-1, 1}) + past;
+  const at::Tensor key_positions = at::arange(total, options.dtype(at::kLong)).view({1, -1});
+  const at::Tensor visible = (key_positions <= query_positions).unsqueeze(0).unsqueeze(0) &
+                             attention_mask.to(at::kBool).view({attention_mask.size(0), 1, 1, total});
+  return at::zeros(visible.sizes(), options.dtype(dtype)).masked_fill(visible.logical_not(), mask_value(dtype));
+}
+
+at::Tensor padding_mask(const at::Tensor& key_mask, at::ScalarType dtype) {
+  const at::Tensor hidden = key_mask.to(at::kBool).logical_not().view({key_mask.size(0), 1, 1, key_mask.size(1)});
+  return at::zeros(hidden.sizes(), at::TensorOptions().dtype(dtype).device(key_mask.device()))
+      .masked_fill(hidden, mask_value(dtype));
+}
+
+}  // namespace almkit::nn

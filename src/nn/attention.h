@@ -1,0 +1,53 @@
+// Multi-head attention with grouped-query heads, optional rotary positions and a KV cache;
+// used as self-attention and as cross-attention by every architecture.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <string>
+
+#include "nn/kv_cache.h"
+#include "nn/layers.h"
+#include "nn/rope.h"
+
+namespace almkit::nn {
+
+struct AttentionShape {
+  int64_t hidden = 0;
+  int64_t num_heads = 0;
+  int64_t num_kv_heads = 0;
+  int64_t head_dim = 0;
+  bool query_bias = true, key_bias = true, value_bias = true, output_bias = true;
+  std::string output_name = "o_proj";  // Whisper: "out_proj"
+};
+
+class MultiHeadAttention {
+ public:
+  static MultiHeadAttention load(WeightStore& weights, const std::string& prefix,
+                                 const AttentionShape& shape);
+
+  // x [B, T, hidden]. `mask` is additive, broadcastable to [B, 1, T, S] (undefined: none).
+  // Self-attention appends to `cache` when given; `rope` with cos/sin rotates q and k.
+  // `probabilities`, when non-null, receives the attention weights [B, heads, T, S].
+  at::Tensor self_attention(const at::Tensor& x, const at::Tensor& mask, KeyValue* cache,
+                            const at::Tensor& cos, const at::Tensor& sin,
+                            at::Tensor* probabilities = nullptr) const;
+  // Attends from x to `context` [B, S, hidden]; keys/values cached in `cache` once computed.
+  at::Tensor cross_attention(const at::Tensor& x, const at::Tensor& context, KeyValue* cache,
+                             at::Tensor* probabilities = nullptr) const;
+
+ private:
+  at::Tensor split_heads(const at::Tensor& x, int64_t heads) const;
+  at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                    const at::Tensor& mask, at::Tensor* probabilities) const;
+  AttentionShape shape_;
+  Linear q_proj_, k_proj_, v_proj_, o_proj_;
+};
+
+// Additive causal mask [B, 1, T, past + T] that also hides padded keys
+// (attention_mask [B, past + T], 1 = real); masked entries hold the dtype's lowest value.
+at::Tensor causal_mask(const at::Tensor& attention_mask, int64_t query_length, at::ScalarType dtype);
+// Additive mask [B, 1, 1, S] hiding keys where key_mask is 0.
+at::Tensor padding_mask(const at::Tensor& key_mask, at::ScalarType dtype);
+
+}  // namespace almkit::nn

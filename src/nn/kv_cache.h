@@ -1,0 +1,26 @@
+// Key/value cache of one decoder: self-attention keys and values grow with each step;
+// cross-attention ones (encoder-decoder models) are computed once per input.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <vector>
+
+namespace almkit::nn {
+
+struct KeyValue {
+  at::Tensor key, value;  // [B, kv_heads, S, head_dim]; undefined when empty
+};
+
+struct KvCache {
+  std::vector<KeyValue> self_attention;   // one per layer
+  std::vector<KeyValue> cross_attention;  // one per layer (encoder-decoder models)
+  at::Tensor encoder_states;              // what cross-attention attends to
+  int64_t length() const {
+    return self_attention.empty() || !self_attention[0].key.defined() ? 0 : self_attention[0].key.size(2);
+  }
+  // Repeats every row `times` (batch 1 prompt -> N continuations sharing it).
+  KvCache expand_batch(int64_t times) const;
+};
+
+}  // namespace almkit::nn

@@ -1,0 +1,41 @@
+// Small layers shared by every architecture (CTranslate2-style): each holds its weights and
+// applies them; the checkpoint names come from the caller's prefix.
+#pragma once
+
+#include <ATen/ATen.h>
+
+#include <string>
+
+#include "models/weights.h"
+
+namespace almkit::nn {
+
+struct Linear {
+  at::Tensor weight, bias;  // weight [out, in]; bias may be undefined
+  static Linear load(WeightStore& weights, const std::string& prefix, int64_t in, int64_t out,
+                     bool with_bias);
+  at::Tensor operator()(const at::Tensor& x) const { return at::linear(x, weight, bias); }
+};
+
+struct LayerNorm {
+  at::Tensor weight, bias;
+  double eps = 1e-5;
+  static LayerNorm load(WeightStore& weights, const std::string& prefix, int64_t dim, double eps);
+  at::Tensor operator()(const at::Tensor& x) const {
+    return at::layer_norm(x, {weight.size(0)}, weight, bias, eps);
+  }
+};
+
+// Qwen2 / Llama RMSNorm: normalises in float32 whatever the compute dtype, as transformers does.
+struct RmsNorm {
+  at::Tensor weight;
+  double eps = 1e-6;
+  static RmsNorm load(WeightStore& weights, const std::string& prefix, int64_t dim, double eps);
+  at::Tensor operator()(const at::Tensor& x) const;
+};
+
+// Activation by its transformers name ("gelu", "silu", "relu", "gelu_new"/"gelu_pytorch_tanh").
+at::Tensor activation(const std::string& name, const at::Tensor& x);
+void check_activation(const std::string& name, const std::string& source);
+
+}  // namespace almkit::nn
