@@ -146,6 +146,17 @@ std::string record_string(const SourceRecord& record, const std::string& key, bo
   }
   if (it->is_string()) return it->get<std::string>();
   if (it->is_number() || it->is_boolean()) return it->dump();
+  if (it->is_array()) {  // MMAU has a few multi-label categories: joined with ", "
+    std::string joined;
+    for (const auto& element : *it) {
+      if (!element.is_string()) {
+        throw Error(ErrorCode::kInvalidFormat, record.where + ": field '" + key +
+                                                   "' should be a string or a list of strings");
+      }
+      joined += (joined.empty() ? "" : ", ") + element.get<std::string>();
+    }
+    return joined;
+  }
   throw Error(ErrorCode::kInvalidFormat, record.where + ": field '" + key +
                                              "' should be a string, found " + it->type_name());
 }

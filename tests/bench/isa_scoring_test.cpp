@@ -1,0 +1,126 @@
+#include <gtest/gtest.h>
+
+#include "almkit/bench_scoring.h"
+#include "bench_test_util.h"
+
+namespace almkit::bench {
+namespace {
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+// ISA-Bench's own example result files and the metric JSON its scripts wrote for them
+// (code/egs/example of bovod-sjtu/ISA-Bench, copied to ../shared/benchmarks/isa-bench-example;
+// the repository has no license, so the copies are not committed here).
+struct IsaExample {
+  const char* results;
+  const char* expected;
+  IsaDimension dimension;
+  const char* task;
+};
+
+class IsaConformance : public ::testing::TestWithParam<IsaExample> {};
+
+TEST_P(IsaConformance, MatchesTheMetricJsonOfItsScripts) {
+  const std::string root = test::shared_benchmarks_dir() + "/isa-bench-example/";
+  const IsaExample& example = GetParam();
+  ASSERT_TRUE(test::file_exists(root + example.results)) << root + example.results;
+  EXPECT_EQ(isa_metric_json(root + example.results, example.dimension, example.task),
+            trim(test::read_file(root + example.expected)));
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ExampleFiles, IsaConformance,
+    ::testing::Values(
+        IsaExample{"d/example_ser_results.json", "output/d/ser/example_d_ser_metric.json",
+                   IsaDimension::kD, "ser"},
+        IsaExample{"d/example_gr_results.json", "output/d/gr/example_d_gr_metric.json",
+                   IsaDimension::kD, "gr"},
+        IsaExample{"d/example_asr_results.json", "output/d/asr/example_d_asr_metric.json",
+                   IsaDimension::kD, "asr"},
+        IsaExample{"f/example_ser_results.json", "output/f/ser/example_f_ser_metric.json",
+                   IsaDimension::kF, "ser"},
+        IsaExample{"f/example_gr_results.json", "output/f/gr/example_f_gr_metric.json",
+                   IsaDimension::kF, "gr"},
+        IsaExample{"f/example_asr_results.json", "output/f/asr/example_f_asr_metric.json",
+                   IsaDimension::kF, "asr"},
+        IsaExample{"n/example_n_results.json", "output/n/only/example_n_only_metric.json",
+                   IsaDimension::kN, ""}));
+
+// A hand-made F-dimension emotion file where every checker has something to do; expected values
+// counted by hand from f/compute_if_acc.py's rules.
+TEST(IsaFormat, CheckersAndIfAccuracyOnHandMadeResponses) {
+  const std::string path = test::write_temp("f_ser.json", R"([{
+    "path": "a.wav", "text": "Neutral", "task": "emotion_recognition",
+    "variation_responses": {
+      "constrain": "Neutral",
+      "upper_case": "NEUTRAL",
+      "lower_case": "The speaker is Sad",
+      "prefix": [{"prefix": "<E>", "response": "  <E> happy"}],
+      "suffix": [{"suffix": "</E>", "response": "neutral </E>"}],
+      "wrap": [{"lrt": "[|]", "response": "[neutral]"}],
+      "json": [{"key": "emotion", "response": "{\"emotion\": \" neutral \"}"}]
+    }}])");
+  EXPECT_EQ(isa_metric_json(path, IsaDimension::kF, "ser"),
+            R"({
+  "constrain": {
+    "ifr": 100.0,
+    "acc": 100.0
+  },
+  "upper_case": {
+    "ifr": 100.0,
+    "acc": 100.0
+  },
+  "lower_case": {
+    "ifr": 0.0,
+    "acc": 0.0
+  },
+  "prefix": {
+    "ifr": 100.0,
+    "acc": 0.0
+  },
+  "suffix": {
+    "ifr": 100.0,
+    "acc": 100.0
+  },
+  "wrap": {
+    "ifr": 100.0,
+    "acc": 100.0
+  },
+  "json": {
+    "ifr": 100.0,
+    "acc": 100.0
+  },
+  "all": {
+    "ifr": 85.71,
+    "acc": 71.43
+  }
+})");
+}
+
+TEST(IsaFormat, BadInputsAreClearErrors) {
+  const std::string empty = test::write_temp("empty.json", "[]");
+  EXPECT_ALMKIT_ERROR(isa_metric_json(empty, IsaDimension::kD, "ser"), ErrorCode::kInvalidFormat,
+                      "non-empty JSON list");
+  const std::string broken = test::write_temp("broken.json", "[{\"text\": ");
+  EXPECT_ALMKIT_ERROR(isa_metric_json(broken, IsaDimension::kD, "ser"), ErrorCode::kInvalidFormat,
+                      "malformed JSON");
+  const std::string ok = test::write_temp("ok.json", R"([{"text": "x", "variation_responses": {"default": "x"}}])");
+  EXPECT_ALMKIT_ERROR(isa_metric_json(ok, IsaDimension::kD, "s2tt"), ErrorCode::kUnsupported,
+                      "s2tt");
+}
+
+TEST(IsaArea, RadarAreaAsCalcAreaComputesIt) {
+  // A regular 11-gon of radius 1: (11/2) sin(2 pi / 11).
+  EXPECT_NEAR(radar_polygon_area(std::vector<double>(11, 100.0), 100.0), 2.9735244960057865, 1e-12);
+  EXPECT_DOUBLE_EQ(isa_ifr_area_score(std::vector<double>(11, 100.0)), 100.0);
+  // Half the radius on every axis: a quarter of the area.
+  EXPECT_DOUBLE_EQ(isa_ifr_area_score(std::vector<double>(11, 50.0)), 25.0);
+  EXPECT_DOUBLE_EQ(radar_polygon_area({1.0, 1.0}, 1.0), 0.0);
+  EXPECT_ALMKIT_ERROR(isa_ifr_area_score({1.0, 2.0}), ErrorCode::kInvalidArgument, "11 axis");
+}
+
+}  // namespace
+}  // namespace almkit::bench

@@ -1,0 +1,222 @@
+// `almkit score`: rescore existing model outputs (anyone's) with the benchmarks' official rules.
+#include <cstdio>
+#include <fstream>
+#include <nlohmann/json.hpp>
+
+#include "almkit/bench_scoring.h"
+#include "almkit/error.h"
+#include "bench/datasets/record_file.h"
+#include "commands.h"
+
+namespace almkit::cli {
+namespace {
+
+using bench::AccuracyCell;
+using ojson = nlohmann::ordered_json;
+
+struct ScoreArgs {
+  std::string bench, input, json_out, items_out, dim, task, prediction_key;
+  bool star_macro = false;
+};
+
+ojson cell_json(const AccuracyCell& cell) {
+  const auto ci = cell.ci95();
+  ojson out;
+  out["name"] = cell.name;
+  out["correct"] = cell.correct;
+  out["total"] = cell.total;
+  out["accuracy"] = cell.total ? double(cell.correct) / double(cell.total) : 0.0;
+  out["ci95"] = {ci.low, ci.high};
+  return out;
+}
+
+ojson cells_json(const std::vector<AccuracyCell>& cells) {
+  ojson out = ojson::array();
+  for (const auto& cell : cells) out.push_back(cell_json(cell));
+  return out;
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  if (!out) throw Error(ErrorCode::kIo, path + ": cannot write");
+  out << text;
+}
+
+void print_ci_line(const AccuracyCell& cell) {
+  const auto ci = cell.ci95();
+  std::printf("  %-40s %6.2f%%  [%6.2f, %6.2f]  (%lld/%lld)\n", cell.name.c_str(), cell.percent(),
+              ci.low * 100.0, ci.high * 100.0, static_cast<long long>(cell.correct),
+              static_cast<long long>(cell.total));
+}
+
+void score_mmau(const ScoreArgs& args, bool mmar) {
+  bench::MmauScoreOptions options;
+  options.mmar = mmar;
+  options.prediction_key = args.prediction_key;
+  const auto records = bench::read_mmau_predictions(args.input, options);
+  const auto report = bench::score_mmau(records, options);
+  std::fputs(report.official_printout.c_str(), stdout);
+  std::printf("\nalmkit: 95%% Wilson intervals\n");
+  for (const auto* group : {&report.by_task, &report.by_category, &report.by_difficulty,
+                            &report.by_sub_category}) {
+    for (const auto& cell : *group) print_ci_line(cell);
+  }
+  print_ci_line(report.total);
+  std::printf("almkit strict accuracy (items without an output count as wrong): %.2f%% over %lld "
+              "samples (%lld without output)\n",
+              report.strict.percent(), static_cast<long long>(report.strict.total),
+              static_cast<long long>(report.skipped));
+  if (!args.json_out.empty()) {
+    ojson summary;
+    summary["benchmark"] = mmar ? "mmar" : "mmau";
+    summary["official"] = cell_json(report.total);
+    summary["strict"] = cell_json(report.strict);
+    summary["skipped_without_output"] = report.skipped;
+    summary[mmar ? "by_modality" : "by_task"] = cells_json(report.by_task);
+    if (mmar) summary["by_category"] = cells_json(report.by_category);
+    if (!mmar) summary["by_difficulty"] = cells_json(report.by_difficulty);
+    summary["by_sub_category"] = cells_json(report.by_sub_category);
+    write_text(args.json_out, summary.dump(2) + "\n");
+  }
+  if (!args.items_out.empty()) {
+    std::string lines;
+    for (const auto& item : report.items) {
+      ojson line;
+      line["id"] = item.id;
+      line["parsed"] = item.scored ? ojson(item.prediction) : ojson(nullptr);
+      line["correct"] = item.scored ? ojson(item.correct) : ojson(nullptr);
+      lines += line.dump() + "\n";
+    }
+    write_text(args.items_out, lines);
+  }
+}
+
+void score_star(const ScoreArgs& args) {
+  const auto records = bench::read_star_results(args.input);
+  const auto report = bench::score_star(records, args.star_macro);
+  std::printf("%s\n", report.performance_json.c_str());
+  if (!args.json_out.empty()) write_text(args.json_out, report.performance_json);
+  if (!args.items_out.empty()) {
+    std::string lines;
+    for (size_t i = 0; i < records.size(); ++i) {
+      ojson line;
+      line["id"] = records[i].id;
+      line["parsed"] = report.predictions[i];
+      line["correct"] = static_cast<bool>(report.correct[i]);
+      lines += line.dump() + "\n";
+    }
+    write_text(args.items_out, lines);
+  }
+}
+
+void score_muse(const ScoreArgs& args) {
+  std::vector<AccuracyCell> by_task;
+  AccuracyCell total{"total", 0, 0};
+  std::string lines;
+  for (const auto& source : bench::read_any_records(args.input)) {
+    const std::string id = bench::record_string(source, "id", true);
+    const std::string task = bench::record_string(source, "task", true);
+    const std::string answer = bench::record_string(source, "answer", true);
+    const std::string output = bench::record_string(source, "model_output", false);
+    const auto canonical = bench::muse_choices(task);
+    bool known = false;
+    for (const auto& choice : canonical) known = known || choice == answer;
+    if (!known) {
+      throw Error(ErrorCode::kInvalidFormat, source.where + ": field 'answer' is '" + answer +
+                                                 "', not one of MUSE's canonical answers for " +
+                                                 task);
+    }
+    const std::string parsed = bench::muse_parse_final_answer(task, output);
+    const bool correct = !parsed.empty() && parsed == answer;
+    AccuracyCell* cell = nullptr;
+    for (auto& c : by_task) cell = c.name == task ? &c : cell;
+    if (!cell) {
+      by_task.push_back({task, 0, 0});
+      cell = &by_task.back();
+    }
+    cell->correct += correct;
+    ++cell->total;
+    total.correct += correct;
+    ++total.total;
+    ojson line;
+    line["id"] = id;
+    line["parsed"] = parsed;
+    line["correct"] = correct;
+    lines += line.dump() + "\n";
+  }
+  std::printf("MUSE accuracy (official runners' answer matching; 95%% Wilson intervals)\n");
+  for (const auto& cell : by_task) print_ci_line(cell);
+  print_ci_line(total);
+  if (!args.json_out.empty()) {
+    ojson summary;
+    summary["benchmark"] = "muse";
+    summary["total"] = cell_json(total);
+    summary["by_task"] = cells_json(by_task);
+    write_text(args.json_out, summary.dump(2) + "\n");
+  }
+  if (!args.items_out.empty()) write_text(args.items_out, lines);
+}
+
+void score_isa(const ScoreArgs& args) {
+  std::string dim = args.dim, task = args.task;
+  // ISA-Bench's layout: <dir>/<d|f|n>/<model>_<task>_results.json
+  const std::string& path = args.input;
+  if (dim.empty()) {
+    for (const char* d : {"d", "f", "n"}) {
+      if (path.find(std::string("/") + d + "/") != std::string::npos) dim = d;
+    }
+  }
+  if (task.empty()) {
+    for (const char* t : {"asr", "ser", "gr", "s2tt", "aac"}) {
+      if (path.find(std::string("_") + t + "_results") != std::string::npos) task = t;
+    }
+  }
+  if (dim.empty()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "--dim d|f|n is needed (it could not be read from the path " + path + ")");
+  }
+  if (dim != "n" && task.empty()) {
+    throw Error(ErrorCode::kInvalidArgument, "--task asr|ser|gr is needed for --dim " + dim);
+  }
+  const auto dimension = dim == "d"   ? bench::IsaDimension::kD
+                         : dim == "f" ? bench::IsaDimension::kF
+                                      : bench::IsaDimension::kN;
+  const std::string metrics = bench::isa_metric_json(path, dimension, task);
+  std::printf("%s\n", metrics.c_str());
+  if (!args.json_out.empty()) write_text(args.json_out, metrics + "\n");
+}
+
+void run_score(const ScoreArgs& args) {
+  if (args.bench == "mmau" || args.bench == "mmar") return score_mmau(args, args.bench == "mmar");
+  if (args.bench == "star") return score_star(args);
+  if (args.bench == "muse") return score_muse(args);
+  if (args.bench == "isa") return score_isa(args);
+  throw Error(ErrorCode::kInvalidArgument, "unknown --bench '" + args.bench + "'");
+}
+
+}  // namespace
+
+void register_score(CLI::App& app) {
+  auto args = std::make_shared<ScoreArgs>();
+  auto* command = app.add_subcommand(
+      "score", "rescore existing model outputs with a benchmark's official rule");
+  command->add_option("--bench", args->bench, "mmau, mmar, muse, star or isa")
+      ->required()
+      ->check(CLI::IsMember({"mmau", "mmar", "muse", "star", "isa"}));
+  command->add_option("--input", args->input, "outputs in the benchmark's own format")
+      ->required();
+  command->add_option("--json,--summary", args->json_out,
+                      "write the figures as JSON (ISA: the metric JSON its scripts write)");
+  command->add_option("--items", args->items_out, "write one JSONL line per item (id, parsed, correct)");
+  command->add_option("--prediction-key", args->prediction_key,
+                      "MMAU/MMAR: the field holding the model output");
+  command->add_option("--dim", args->dim, "ISA-Bench dimension d, f or n (default: from the path)");
+  command->add_option("--task", args->task, "ISA-Bench task asr, ser or gr (default: from the path)");
+  command->add_flag("--star-perception", args->star_macro,
+                    "STAR: PerceptionDataset's rule (category/total = mean over sub-categories)");
+  command->callback([args] { run_score(*args); });
+}
+
+ALMKIT_REGISTER_COMMAND(register_score);
+
+}  // namespace almkit::cli
