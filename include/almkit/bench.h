@@ -21,11 +21,11 @@ struct BenchItem {
   std::string id;
   std::vector<std::string> audio_paths;  // resolved against LoadOptions::audio_root
   std::string question;
-  std::vector<std::string> choices;      // empty for open questions (ASR, captions)
-  std::string answer;                    // the text of the correct choice (or the reference)
+  std::vector<std::string> choices;  // empty for open questions (ASR, captions)
+  std::string answer;                // the text of the correct choice (or the reference)
   std::string task, category, sub_category, difficulty;
-  std::string metadata_json = "{}";      // every other field of the source record, as JSON
-  std::string source;                    // "file:line" the item came from, for messages
+  std::string metadata_json = "{}";  // every other field of the source record, as JSON
+  std::string source;                // "file:line" the item came from, for messages
 
   // Index of `answer` in `choices`, or -1.
   ALMKIT_API int answer_index() const;
@@ -58,11 +58,11 @@ ALMKIT_API std::vector<BenchItem> load_benchmark(const std::string& bench, const
 struct IsaItem {
   std::string id;  // the audio path (ISA-Bench has no ids)
   std::string audio_path;
-  std::string task;                     // asr, emotion_recognition, gender_recognition, ...
-  std::string reference;                // `text` (transcript or label)
-  std::string emotion, gender;          // N-dimension records carry all three references
+  std::string task;             // asr, emotion_recognition, gender_recognition, ...
+  std::string reference;        // `text` (transcript or label)
+  std::string emotion, gender;  // N-dimension records carry all three references
   std::string base_description, base_constrain;
-  std::string variations_json = "{}";   // instructions.variations, as JSON
+  std::string variations_json = "{}";  // instructions.variations, as JSON
   std::string source;
 };
 // ISA-Bench data file: a list, or {"annotation": [...]}.

@@ -21,8 +21,7 @@ struct Interval {
   double low = 0.0, high = 0.0;  // fractions in [0, 1]
 };
 // Wilson score interval; z = 1.959963984540054 is 95 %. total == 0 gives [0, 1].
-ALMKIT_API Interval wilson_interval(int64_t successes, int64_t total,
-                                    double z = 1.959963984540054);
+ALMKIT_API Interval wilson_interval(int64_t successes, int64_t total, double z = 1.959963984540054);
 
 struct AccuracyCell {
   std::string name;
@@ -153,17 +152,17 @@ ALMKIT_API ErrorRate character_error_rate(const std::vector<std::string>& refere
 // One answer of the model to one presentation (ordering of the choices) of an item.
 struct PresentationAnswer {
   std::string item_id;
-  int presentation = 0;       // 0 .. K-1
-  int chosen_choice = -1;     // index into the item's ORIGINAL choices, -1 if unparsed
-  int chosen_position = -1;   // position shown to the model (0 = A), -1 if unparsed
+  int presentation = 0;      // 0 .. K-1
+  int chosen_choice = -1;    // index into the item's ORIGINAL choices, -1 if unparsed
+  int chosen_position = -1;  // position shown to the model (0 = A), -1 if unparsed
   bool correct = false;
 };
 struct RobustnessReport {
   std::vector<AccuracyCell> accuracy_per_presentation;
-  double correctness_rate = 0.0;   // CoR: mean accuracy over presentations (fraction)
-  double consistency_rate = 0.0;   // CR: per item, share of presentation pairs with the same
-                                   // answer (unparsed counts as an answer "none"), averaged
-  double all_correct_rate = 0.0;   // ACR: share of items right in every presentation
+  double correctness_rate = 0.0;  // CoR: mean accuracy over presentations (fraction)
+  double consistency_rate = 0.0;  // CR: per item, share of presentation pairs with the same
+                                  // answer (unparsed counts as an answer "none"), averaged
+  double all_correct_rate = 0.0;  // ACR: share of items right in every presentation
   std::vector<int64_t> position_histogram;  // answers per shown position (A, B, ...)
   int64_t unparsed = 0;
   int64_t items = 0;

@@ -66,9 +66,22 @@ bool is_case_ignorable(char32_t c) {
       break;
   }
   switch (c) {
-    case U'\'': case U'.': case U':': case U'\u00B7': case U'\u0387': case U'\u05F4':
-    case U'\u2018': case U'\u2019': case U'\u2024': case U'\u2027': case U'\uFE13':
-    case U'\uFE52': case U'\uFE55': case U'\uFF07': case U'\uFF0E': case U'\uFF1A':
+    case U'\'':
+    case U'.':
+    case U':':
+    case U'\u00B7':
+    case U'\u0387':
+    case U'\u05F4':
+    case U'\u2018':
+    case U'\u2019':
+    case U'\u2024':
+    case U'\u2027':
+    case U'\uFE13':
+    case U'\uFE52':
+    case U'\uFE55':
+    case U'\uFF07':
+    case U'\uFF0E':
+    case U'\uFF1A':
       return true;
     default:
       return false;
@@ -126,9 +139,14 @@ bool python_is_word_char(char32_t c) {
            c == U'_';
   }
   switch (category(c)) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
       return true;
     default:
       return false;
@@ -177,15 +195,23 @@ namespace {
 std::string strip_impl(const std::string& text, bool left, bool right) {
   const std::u32string c = utf8_to_codepoints(text);
   size_t begin = 0, end = c.size();
-  if (left) while (begin < end && python_is_space(c[begin])) ++begin;
-  if (right) while (end > begin && python_is_space(c[end - 1])) --end;
+  if (left)
+    while (begin < end && python_is_space(c[begin])) ++begin;
+  if (right)
+    while (end > begin && python_is_space(c[end - 1])) --end;
   return codepoints_to_utf8(c.substr(begin, end - begin));
 }
 }  // namespace
 
-std::string python_strip(const std::string& text) { return strip_impl(text, true, true); }
-std::string python_lstrip(const std::string& text) { return strip_impl(text, true, false); }
-std::string python_rstrip(const std::string& text) { return strip_impl(text, false, true); }
+std::string python_strip(const std::string& text) {
+  return strip_impl(text, true, true);
+}
+std::string python_lstrip(const std::string& text) {
+  return strip_impl(text, true, false);
+}
+std::string python_rstrip(const std::string& text) {
+  return strip_impl(text, false, true);
+}
 
 std::string strip_chars(const std::string& text, const std::string& chars) {
   size_t begin = 0, end = text.size();

@@ -9,8 +9,8 @@
 namespace almkit::bench {
 
 struct RegexMatch {
-  size_t start = 0, end = 0;          // byte offsets in the subject
-  std::vector<std::string> groups;    // groups[0] is the whole match; unset groups are empty
+  size_t start = 0, end = 0;        // byte offsets in the subject
+  std::vector<std::string> groups;  // groups[0] is the whole match; unset groups are empty
   std::vector<bool> group_set;
 };
 

@@ -8,7 +8,9 @@
 namespace almkit::test {
 
 // ../shared/benchmarks (MMAU test-mini, ISA-Bench example results).
-inline std::string shared_benchmarks_dir() { return reference_dir() + "/../../benchmarks"; }
+inline std::string shared_benchmarks_dir() {
+  return reference_dir() + "/../../benchmarks";
+}
 
 // A file in the calling test's temporary folder (made once per test, then reused).
 inline std::string bench_temp_dir() {

@@ -33,21 +33,21 @@ TEST_P(IsaConformance, MatchesTheMetricJsonOfItsScripts) {
 
 INSTANTIATE_TEST_SUITE_P(
     ExampleFiles, IsaConformance,
-    ::testing::Values(
-        IsaExample{"d/example_ser_results.json", "output/d/ser/example_d_ser_metric.json",
-                   IsaDimension::kD, "ser"},
-        IsaExample{"d/example_gr_results.json", "output/d/gr/example_d_gr_metric.json",
-                   IsaDimension::kD, "gr"},
-        IsaExample{"d/example_asr_results.json", "output/d/asr/example_d_asr_metric.json",
-                   IsaDimension::kD, "asr"},
-        IsaExample{"f/example_ser_results.json", "output/f/ser/example_f_ser_metric.json",
-                   IsaDimension::kF, "ser"},
-        IsaExample{"f/example_gr_results.json", "output/f/gr/example_f_gr_metric.json",
-                   IsaDimension::kF, "gr"},
-        IsaExample{"f/example_asr_results.json", "output/f/asr/example_f_asr_metric.json",
-                   IsaDimension::kF, "asr"},
-        IsaExample{"n/example_n_results.json", "output/n/only/example_n_only_metric.json",
-                   IsaDimension::kN, ""}));
+    ::testing::Values(IsaExample{"d/example_ser_results.json",
+                                 "output/d/ser/example_d_ser_metric.json", IsaDimension::kD, "ser"},
+                      IsaExample{"d/example_gr_results.json",
+                                 "output/d/gr/example_d_gr_metric.json", IsaDimension::kD, "gr"},
+                      IsaExample{"d/example_asr_results.json",
+                                 "output/d/asr/example_d_asr_metric.json", IsaDimension::kD, "asr"},
+                      IsaExample{"f/example_ser_results.json",
+                                 "output/f/ser/example_f_ser_metric.json", IsaDimension::kF, "ser"},
+                      IsaExample{"f/example_gr_results.json",
+                                 "output/f/gr/example_f_gr_metric.json", IsaDimension::kF, "gr"},
+                      IsaExample{"f/example_asr_results.json",
+                                 "output/f/asr/example_f_asr_metric.json", IsaDimension::kF, "asr"},
+                      IsaExample{"n/example_n_results.json",
+                                 "output/n/only/example_n_only_metric.json", IsaDimension::kN,
+                                 ""}));
 
 // A hand-made F-dimension emotion file where every checker has something to do; expected values
 // counted by hand from f/compute_if_acc.py's rules.
@@ -107,7 +107,8 @@ TEST(IsaFormat, BadInputsAreClearErrors) {
   const std::string broken = test::write_temp("broken.json", "[{\"text\": ");
   EXPECT_ALMKIT_ERROR(isa_metric_json(broken, IsaDimension::kD, "ser"), ErrorCode::kInvalidFormat,
                       "malformed JSON");
-  const std::string ok = test::write_temp("ok.json", R"([{"text": "x", "variation_responses": {"default": "x"}}])");
+  const std::string ok =
+      test::write_temp("ok.json", R"([{"text": "x", "variation_responses": {"default": "x"}}])");
   EXPECT_ALMKIT_ERROR(isa_metric_json(ok, IsaDimension::kD, "s2tt"), ErrorCode::kUnsupported,
                       "s2tt");
 }

@@ -9,7 +9,8 @@ namespace {
 TEST(BenchLoaders, LoadsRealMmauTestMini) {
   LoadOptions options;
   options.audio_root = "/data/mmau";
-  const auto items = load_mmau(test::shared_benchmarks_dir() + "/mmau/mmau-test-mini.json", options);
+  const auto items =
+      load_mmau(test::shared_benchmarks_dir() + "/mmau/mmau-test-mini.json", options);
   ASSERT_EQ(items.size(), 1000u);
   for (const auto& item : items) {
     ASSERT_GE(item.answer_index(), 0) << item.id;
@@ -27,8 +28,9 @@ TEST(BenchLoaders, LoadsRealMmauTestMini) {
 TEST(BenchLoaders, JsonlFormatWithSeveralClipsAndMetadata) {
   const std::string dir = test::temp_dir();
   test::write_file(dir + "/a.wav", "RIFF");
-  test::write_file(dir + "/items.jsonl",
-                   R"({"id": "q1", "audio": ["a.wav", "b.wav"], "question": "Which is louder?", "choices": ["first", "second"], "answer": "second", "task": "loudness", "metadata": {"db": 6}}
+  test::write_file(
+      dir + "/items.jsonl",
+      R"({"id": "q1", "audio": ["a.wav", "b.wav"], "question": "Which is louder?", "choices": ["first", "second"], "answer": "second", "task": "loudness", "metadata": {"db": 6}}
 
 {"id": "q2", "audio": "a.wav", "question": "Say it", "answer": "hello", "task": "asr"}
 )");
@@ -47,8 +49,11 @@ TEST(BenchLoaders, JsonlFormatWithSeveralClipsAndMetadata) {
 TEST(BenchLoaders, BadInputsNameFileLineAndField) {
   const std::string dir = test::temp_dir();
   const std::string malformed = dir + "/bad.jsonl";
-  test::write_file(malformed, "{\"id\": \"a\", \"audio\": \"x\", \"question\": \"q\", \"answer\": \"a\"}\n{\"id\": \n");
-  EXPECT_ALMKIT_ERROR(load_jsonl(malformed, {}), ErrorCode::kInvalidFormat, "bad.jsonl:2: malformed JSON");
+  test::write_file(
+      malformed,
+      "{\"id\": \"a\", \"audio\": \"x\", \"question\": \"q\", \"answer\": \"a\"}\n{\"id\": \n");
+  EXPECT_ALMKIT_ERROR(load_jsonl(malformed, {}), ErrorCode::kInvalidFormat,
+                      "bad.jsonl:2: malformed JSON");
 
   const std::string duplicate = dir + "/dup.jsonl";
   test::write_file(duplicate,
@@ -58,19 +63,25 @@ TEST(BenchLoaders, BadInputsNameFileLineAndField) {
                       "dup.jsonl:2: duplicate id 'a' (first at " + duplicate + ":1)");
 
   const std::string not_a_choice = dir + "/choice.json";
-  test::write_file(not_a_choice, "[\n  {\"id\": \"m1\", \"audio_id\": \"x.wav\", \"question\": \"q\",\n"
-                                 "   \"choices\": [\"Dog\", \"Cat\"], \"answer\": \"Cow\"}\n]");
-  EXPECT_ALMKIT_ERROR(load_mmau(not_a_choice, {}), ErrorCode::kInvalidFormat,
-                      "choice.json:2: field 'answer' of item 'm1' is 'Cow', which is not one of the "
-                      "choices ['Dog', 'Cat']");
+  test::write_file(not_a_choice,
+                   "[\n  {\"id\": \"m1\", \"audio_id\": \"x.wav\", \"question\": \"q\",\n"
+                   "   \"choices\": [\"Dog\", \"Cat\"], \"answer\": \"Cow\"}\n]");
+  EXPECT_ALMKIT_ERROR(
+      load_mmau(not_a_choice, {}), ErrorCode::kInvalidFormat,
+      "choice.json:2: field 'answer' of item 'm1' is 'Cow', which is not one of the "
+      "choices ['Dog', 'Cat']");
 
   const std::string missing_field = dir + "/missing.json";
-  test::write_file(missing_field, "[{\"id\": \"s1\", \"question\": \"q\", \"options\": [\"a\"], \"answer\": \"a\"}]");
+  test::write_file(
+      missing_field,
+      "[{\"id\": \"s1\", \"question\": \"q\", \"options\": [\"a\"], \"answer\": \"a\"}]");
   EXPECT_ALMKIT_ERROR(load_star(missing_field, {}), ErrorCode::kInvalidFormat,
                       "missing.json:1: required field 'audio_paths' is missing");
 
   const std::string wrong_type = dir + "/type.json";
-  test::write_file(wrong_type, "[{\"id\": \"s1\", \"audio_id\": \"a\", \"question\": \"q\", \"choices\": \"a\", \"answer\": \"a\", \"task\": {\"x\": 1}}]");
+  test::write_file(wrong_type,
+                   "[{\"id\": \"s1\", \"audio_id\": \"a\", \"question\": \"q\", \"choices\": "
+                   "\"a\", \"answer\": \"a\", \"task\": {\"x\": 1}}]");
   EXPECT_ALMKIT_ERROR(load_mmau(wrong_type, {}), ErrorCode::kInvalidFormat,
                       "field 'task' should be a string, found object");
 
@@ -98,7 +109,8 @@ TEST(BenchLoaders, StarItemsKeepEveryClip) {
 
 TEST(BenchLoaders, IsaDataFileAnnotationList) {
   const std::string path = test::write_temp(
-      "isa.json", R"({"annotation": [{"path": "x.wav", "text": "Neutral", "task": "emotion_recognition",
+      "isa.json",
+      R"({"annotation": [{"path": "x.wav", "text": "Neutral", "task": "emotion_recognition",
         "instructions": {"base_description": "Tell the feeling", "base_constrain": "one word",
                          "variations": {"default": ["Tell the feeling, one word"]}}}]})");
   const auto items = load_isa(path, {});

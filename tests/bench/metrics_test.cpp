@@ -48,9 +48,8 @@ TEST(Robustness, PresentationsConsistencyAndPositions) {
   // Item x: right twice (choice 0 at positions 0 and 1). Item y: choice 1 then choice 0
   // (wrong second time), item z: unparsed once.
   const std::vector<PresentationAnswer> answers = {
-      {"x", 0, 0, 0, true}, {"x", 1, 0, 1, true},
-      {"y", 0, 1, 1, true}, {"y", 1, 0, 1, false},
-      {"z", 0, 2, 2, false}, {"z", 1, -1, -1, false},
+      {"x", 0, 0, 0, true},  {"x", 1, 0, 1, true},  {"y", 0, 1, 1, true},
+      {"y", 1, 0, 1, false}, {"z", 0, 2, 2, false}, {"z", 1, -1, -1, false},
   };
   const auto report = robustness_metrics(answers);
   ASSERT_EQ(report.accuracy_per_presentation.size(), 2u);

@@ -98,11 +98,12 @@ TEST(MmauOfficial, UnknownTaskAndNoOutputsAreClearErrors) {
   const std::string none = test::write_temp(
       "none.json", R"([{"id": "x", "answer": "A", "choices": ["A", "B"], "task": "sound",
                        "difficulty": "easy"}])");
-  EXPECT_ALMKIT_ERROR(score_mmau(read_mmau_predictions(none, {}), {}),
-                      ErrorCode::kInvalidArgument, "no item has a model output");
-  const std::string missing_answer = test::write_temp(
-      "missing.json", "[\n{\"id\": \"x\", \"choices\": [\"A\"], \"task\": \"sound\",\n"
-                      " \"difficulty\": \"easy\"}]");
+  EXPECT_ALMKIT_ERROR(score_mmau(read_mmau_predictions(none, {}), {}), ErrorCode::kInvalidArgument,
+                      "no item has a model output");
+  const std::string missing_answer =
+      test::write_temp("missing.json",
+                       "[\n{\"id\": \"x\", \"choices\": [\"A\"], \"task\": \"sound\",\n"
+                       " \"difficulty\": \"easy\"}]");
   EXPECT_ALMKIT_ERROR(read_mmau_predictions(missing_answer, {}), ErrorCode::kInvalidFormat,
                       "missing.json:2: required field 'answer' is missing");
 }
@@ -120,13 +121,21 @@ std::string synthetic_prediction(size_t i, const nlohmann::ordered_json& item, b
   }
   *present = true;
   switch (i % 7) {
-    case 0: return answer;
-    case 1: return wrong;
-    case 2: return "The answer is " + answer + ".";
-    case 3: *present = false; return "";
-    case 4: return answer + " and " + wrong;
-    case 5: return "";
-    default: return "(" + std::string(1, static_cast<char>('A' + answer_index)) + ") " + answer;
+    case 0:
+      return answer;
+    case 1:
+      return wrong;
+    case 2:
+      return "The answer is " + answer + ".";
+    case 3:
+      *present = false;
+      return "";
+    case 4:
+      return answer + " and " + wrong;
+    case 5:
+      return "";
+    default:
+      return "(" + std::string(1, static_cast<char>('A' + answer_index)) + ") " + answer;
   }
 }
 

@@ -15,8 +15,7 @@ TEST(MuseParse, LastCanonicalAnswerWinsCaseInsensitively) {
             "A. Piano");
   EXPECT_EQ(muse_parse_final_answer("instrument_identification", "B.Guitar"), "B. Guitar");
   EXPECT_EQ(muse_parse_final_answer("instrument_identification", "Guitar"), "");
-  EXPECT_EQ(muse_parse_final_answer("meter_identification",
-                                    "C. Groups of 5? No: A. Groups of 3"),
+  EXPECT_EQ(muse_parse_final_answer("meter_identification", "C. Groups of 5? No: A. Groups of 3"),
             "A. Groups of 3");
 }
 

@@ -1,6 +1,6 @@
-#include <gtest/gtest.h>
-
 #include "bench/python_text.h"
+
+#include <gtest/gtest.h>
 
 namespace almkit::bench {
 namespace {

@@ -25,8 +25,7 @@ TEST(StarParse, BracketedKeywordBeatsBareKeywordAndLastWins) {
   EXPECT_EQ(star_parse_multi_choice_response(
                 "Option A is wrong, the correct option is (C). Option B too.", kOptions),
             "<C>");
-  EXPECT_EQ(star_parse_multi_choice_response("Answer: A. Wait, actually the answer is C",
-                                             kOptions),
+  EXPECT_EQ(star_parse_multi_choice_response("Answer: A. Wait, actually the answer is C", kOptions),
             "<C>");
 }
 

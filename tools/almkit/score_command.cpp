@@ -57,15 +57,16 @@ void score_mmau(const ScoreArgs& args, bool mmar) {
   const auto report = bench::score_mmau(records, options);
   std::fputs(report.official_printout.c_str(), stdout);
   std::printf("\nalmkit: 95%% Wilson intervals\n");
-  for (const auto* group : {&report.by_task, &report.by_category, &report.by_difficulty,
-                            &report.by_sub_category}) {
+  for (const auto* group :
+       {&report.by_task, &report.by_category, &report.by_difficulty, &report.by_sub_category}) {
     for (const auto& cell : *group) print_ci_line(cell);
   }
   print_ci_line(report.total);
-  std::printf("almkit strict accuracy (items without an output count as wrong): %.2f%% over %lld "
-              "samples (%lld without output)\n",
-              report.strict.percent(), static_cast<long long>(report.strict.total),
-              static_cast<long long>(report.skipped));
+  std::printf(
+      "almkit strict accuracy (items without an output count as wrong): %.2f%% over %lld "
+      "samples (%lld without output)\n",
+      report.strict.percent(), static_cast<long long>(report.strict.total),
+      static_cast<long long>(report.skipped));
   if (!args.json_out.empty()) {
     ojson summary;
     summary["benchmark"] = mmar ? "mmar" : "mmau";
@@ -203,15 +204,16 @@ void register_score(CLI::App& app) {
   command->add_option("--bench", args->bench, "mmau, mmar, muse, star or isa")
       ->required()
       ->check(CLI::IsMember({"mmau", "mmar", "muse", "star", "isa"}));
-  command->add_option("--input", args->input, "outputs in the benchmark's own format")
-      ->required();
+  command->add_option("--input", args->input, "outputs in the benchmark's own format")->required();
   command->add_option("--json,--summary", args->json_out,
                       "write the figures as JSON (ISA: the metric JSON its scripts write)");
-  command->add_option("--items", args->items_out, "write one JSONL line per item (id, parsed, correct)");
+  command->add_option("--items", args->items_out,
+                      "write one JSONL line per item (id, parsed, correct)");
   command->add_option("--prediction-key", args->prediction_key,
                       "MMAU/MMAR: the field holding the model output");
   command->add_option("--dim", args->dim, "ISA-Bench dimension d, f or n (default: from the path)");
-  command->add_option("--task", args->task, "ISA-Bench task asr, ser or gr (default: from the path)");
+  command->add_option("--task", args->task,
+                      "ISA-Bench task asr, ser or gr (default: from the path)");
   command->add_flag("--star-perception", args->star_macro,
                     "STAR: PerceptionDataset's rule (category/total = mean over sub-categories)");
   command->callback([args] { run_score(*args); });

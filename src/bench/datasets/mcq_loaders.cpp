@@ -23,9 +23,9 @@ BenchItem mmau_like_item(const SourceRecord& record, const LoadOptions& options,
   std::string audio = record_string(record, mmar ? "audio_path" : "audio_id", false);
   if (audio.empty()) audio = record_string(record, mmar ? "audio_id" : "audio_path", false);
   if (audio.empty()) {
-    throw Error(ErrorCode::kInvalidFormat,
-                record.where + ": required field '" + std::string(mmar ? "audio_path" : "audio_id") +
-                    "' is missing");
+    throw Error(ErrorCode::kInvalidFormat, record.where + ": required field '" +
+                                               std::string(mmar ? "audio_path" : "audio_id") +
+                                               "' is missing");
   }
   item.audio_paths.push_back(resolve_audio(options.audio_root, audio));
   item.question = record_string(record, "question", true);

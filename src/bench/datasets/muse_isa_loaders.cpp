@@ -62,8 +62,9 @@ std::vector<IsaItem> load_isa(const std::string& path, const LoadOptions& option
     }
     auto variations = instructions->find("variations");
     if (variations == instructions->end() || !variations->is_object()) {
-      throw Error(ErrorCode::kInvalidFormat,
-                  record.where + ": required field 'instructions.variations' (an object) is missing");
+      throw Error(
+          ErrorCode::kInvalidFormat,
+          record.where + ": required field 'instructions.variations' (an object) is missing");
     }
     item.variations_json = variations->dump();
     items.push_back(std::move(item));

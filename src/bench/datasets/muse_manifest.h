@@ -13,11 +13,11 @@ struct MuseTaskChoices {
 
 struct MuseTrial {
   const char* task;
-  const char* group;     // GroupA or GroupB
-  int index;             // 1-based position in the runner's stimulus list (before shuffling)
-  const char* audio1;    // relative to a MUSE checkout
-  const char* audio2;    // second excerpt of pair tasks, else ""
-  int answer;            // index into the task's choices
+  const char* group;   // GroupA or GroupB
+  int index;           // 1-based position in the runner's stimulus list (before shuffling)
+  const char* audio1;  // relative to a MUSE checkout
+  const char* audio2;  // second excerpt of pair tasks, else ""
+  int answer;          // index into the task's choices
 };
 
 const std::vector<MuseTaskChoices>& muse_task_choices();

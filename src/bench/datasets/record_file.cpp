@@ -29,9 +29,12 @@ std::vector<size_t> element_offsets(const std::string& text, int target_depth) {
   for (size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
+      if (escaped)
+        escaped = false;
+      else if (c == '\\')
+        escaped = true;
+      else if (c == '"')
+        in_string = false;
       continue;
     }
     if (c == ' ' || c == '\n' || c == '\r' || c == '\t') continue;
@@ -61,9 +64,9 @@ std::vector<SourceRecord> read_json_records(const std::string& path, const std::
   if (document.is_object()) {
     const std::string key = !list_key.empty() ? list_key : "annotation";
     if (!document.contains(key) || !document.at(key).is_array()) {
-      throw Error(ErrorCode::kInvalidFormat,
-                  path + ": expected a JSON list of records or an object with a '" + key +
-                      "' list");
+      throw Error(
+          ErrorCode::kInvalidFormat,
+          path + ": expected a JSON list of records or an object with a '" + key + "' list");
     }
     list = &document.at(key);
     depth = 2;
@@ -80,8 +83,9 @@ std::vector<SourceRecord> read_json_records(const std::string& path, const std::
   for (size_t i = 0; i < list->size(); ++i) {
     std::string where = path + ": record " + std::to_string(i + 1);
     if (offsets.size() == list->size()) {
-      lines_done += static_cast<size_t>(std::count(text.begin() + static_cast<std::ptrdiff_t>(scanned),
-                                                   text.begin() + static_cast<std::ptrdiff_t>(offsets[i]), '\n'));
+      lines_done += static_cast<size_t>(
+          std::count(text.begin() + static_cast<std::ptrdiff_t>(scanned),
+                     text.begin() + static_cast<std::ptrdiff_t>(offsets[i]), '\n'));
       scanned = offsets[i];
       where = path + ":" + std::to_string(lines_done);
     }
@@ -108,9 +112,8 @@ std::vector<SourceRecord> read_jsonl_records(const std::string& path) {
     try {
       value = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& error) {
-      throw Error(ErrorCode::kInvalidFormat,
-                  where + ": malformed JSON (column " + std::to_string(error.byte) + "): " +
-                      error.what());
+      throw Error(ErrorCode::kInvalidFormat, where + ": malformed JSON (column " +
+                                                 std::to_string(error.byte) + "): " + error.what());
     }
     if (!value.is_object()) throw Error(ErrorCode::kInvalidFormat, where + ": not a JSON object");
     records.push_back({std::move(value), where});
@@ -150,15 +153,15 @@ std::string record_string(const SourceRecord& record, const std::string& key, bo
     std::string joined;
     for (const auto& element : *it) {
       if (!element.is_string()) {
-        throw Error(ErrorCode::kInvalidFormat, record.where + ": field '" + key +
-                                                   "' should be a string or a list of strings");
+        throw Error(ErrorCode::kInvalidFormat,
+                    record.where + ": field '" + key + "' should be a string or a list of strings");
       }
       joined += (joined.empty() ? "" : ", ") + element.get<std::string>();
     }
     return joined;
   }
-  throw Error(ErrorCode::kInvalidFormat, record.where + ": field '" + key +
-                                             "' should be a string, found " + it->type_name());
+  throw Error(ErrorCode::kInvalidFormat,
+              record.where + ": field '" + key + "' should be a string, found " + it->type_name());
 }
 
 std::vector<std::string> record_string_list(const SourceRecord& record, const std::string& key,
@@ -185,9 +188,9 @@ std::vector<std::string> record_string_list(const SourceRecord& record, const st
     } else if (element.is_number() || element.is_boolean()) {
       values.push_back(element.dump());
     } else {
-      throw Error(ErrorCode::kInvalidFormat, record.where + ": field '" + key + "[" +
-                                                 std::to_string(i) + "]' should be a string, found " +
-                                                 element.type_name());
+      throw Error(ErrorCode::kInvalidFormat,
+                  record.where + ": field '" + key + "[" + std::to_string(i) +
+                      "]' should be a string, found " + element.type_name());
     }
   }
   return values;
@@ -210,10 +213,9 @@ void validate_items(const std::vector<BenchItem>& items, bool require_answer_in_
     if (require_answer_in_choices && !item.choices.empty() && item.answer_index() < 0) {
       std::string list;
       for (const auto& choice : item.choices) list += (list.empty() ? "'" : ", '") + choice + "'";
-      throw Error(ErrorCode::kInvalidFormat, item.source + ": field 'answer' of item '" + item.id +
-                                                 "' is '" + item.answer +
-                                                 "', which is not one of the choices [" + list +
-                                                 "]");
+      throw Error(ErrorCode::kInvalidFormat,
+                  item.source + ": field 'answer' of item '" + item.id + "' is '" + item.answer +
+                      "', which is not one of the choices [" + list + "]");
     }
   }
 }

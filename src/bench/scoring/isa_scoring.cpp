@@ -134,10 +134,14 @@ OpsResult wer_with_ops(const std::string& ref_text, const std::string& hyp_text)
   size_t i = n, j = m;
   while (i > 0 || j > 0) {
     const char op = back[i][j];
-    if (op == 'M') --i, --j;
-    else if (op == 'S') ++s, --i, --j;
-    else if (op == 'I') ++ins, --j;
-    else ++d, --i;
+    if (op == 'M')
+      --i, --j;
+    else if (op == 'S')
+      ++s, --i, --j;
+    else if (op == 'I')
+      ++ins, --j;
+    else
+      ++d, --i;
   }
   return {n > 0 ? double(s + d + ins) / double(n) : 0.0, ins};
 }
@@ -380,8 +384,8 @@ Checked check_json(const std::string& response, const std::string& expected_key,
   bool any = false;
   for (const auto& value : object) {
     if (!value.is_string()) continue;
-    joined += (any ? " " : "") + (strip ? python_strip(value.get<std::string>())
-                                        : value.get<std::string>());
+    joined += (any ? " " : "") +
+              (strip ? python_strip(value.get<std::string>()) : value.get<std::string>());
     any = true;
   }
   return {any, any ? joined : ""};
@@ -459,8 +463,8 @@ ojson f_accuracy(const ojson& data, const std::string& path) {
   }
   result["all"] = {
       {"ifr", py_round2(all_total ? 100.0 * double(all_follow) / double(all_total) : 0.0)},
-      {"acc", py_round2(all_acc_total ? 100.0 * double(all_acc_correct) / double(all_acc_total)
-                                      : 0.0)}};
+      {"acc",
+       py_round2(all_acc_total ? 100.0 * double(all_acc_correct) / double(all_acc_total) : 0.0)}};
   return result;
 }
 
@@ -479,7 +483,8 @@ ojson f_wer(const ojson& data, const std::string& path) {
       if (key == "prefix" || key == "suffix" || key == "wrap" || key == "json") {
         if (value.is_array()) {
           for (const auto& element : value) {
-            if (element.is_object()) predictions.push_back({get_string(element, "response"), element});
+            if (element.is_object())
+              predictions.push_back({get_string(element, "response"), element});
           }
         }
       } else if (value.is_string()) {

@@ -1,9 +1,10 @@
 // Wilson intervals, WER/CER with almkit's documented normaliser, and robustness over choice
 // permutations (CoR, CR of arXiv 2510.04584, ACR, answer-position histogram).
+#include <utf8proc.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
-#include <utf8proc.h>
 
 #include "almkit/bench_scoring.h"
 #include "bench/python_text.h"
@@ -45,14 +46,14 @@ std::string normalize_transcript(const std::string& text) {
   // NFKD, drop combining marks, symbols and punctuation become spaces; an apostrophe between
   // letters stays (contractions), and '.' between digits stays (decimals).
   utf8proc_uint8_t* decomposed = nullptr;
-  const utf8proc_ssize_t length = utf8proc_map(
-      reinterpret_cast<const utf8proc_uint8_t*>(s.c_str()), 0, &decomposed,
-      static_cast<utf8proc_option_t>(UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
-                                     UTF8PROC_DECOMPOSE));
+  const utf8proc_ssize_t length =
+      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(s.c_str()), 0, &decomposed,
+                   static_cast<utf8proc_option_t>(UTF8PROC_NULLTERM | UTF8PROC_STABLE |
+                                                  UTF8PROC_COMPAT | UTF8PROC_DECOMPOSE));
   std::u32string in;
   if (length >= 0 && decomposed) {
-    in = utf8_to_codepoints(std::string(reinterpret_cast<char*>(decomposed),
-                                        static_cast<size_t>(length)));
+    in = utf8_to_codepoints(
+        std::string(reinterpret_cast<char*>(decomposed), static_cast<size_t>(length)));
   } else {
     in = utf8_to_codepoints(s);
   }
@@ -73,10 +74,9 @@ std::string normalize_transcript(const std::string& text) {
       out.push_back(c);
       continue;
     }
-    const bool symbol_or_punct = (category >= UTF8PROC_CATEGORY_MN &&
-                                  category <= UTF8PROC_CATEGORY_ME) ||
-                                 (category >= UTF8PROC_CATEGORY_PC &&
-                                  category <= UTF8PROC_CATEGORY_SO);
+    const bool symbol_or_punct =
+        (category >= UTF8PROC_CATEGORY_MN && category <= UTF8PROC_CATEGORY_ME) ||
+        (category >= UTF8PROC_CATEGORY_PC && category <= UTF8PROC_CATEGORY_SO);
     out.push_back(symbol_or_punct ? U' ' : c);
   }
   std::string joined;
@@ -135,8 +135,10 @@ ErrorRate character_error_rate(const std::vector<std::string>& references,
   ErrorRate rate;
   for (size_t i = 0; i < references.size() && i < hypotheses.size(); ++i) {
     std::string ref_joined, hyp_joined;
-    for (const auto& w : python_split(references[i])) ref_joined += (ref_joined.empty() ? "" : " ") + w;
-    for (const auto& w : python_split(hypotheses[i])) hyp_joined += (hyp_joined.empty() ? "" : " ") + w;
+    for (const auto& w : python_split(references[i]))
+      ref_joined += (ref_joined.empty() ? "" : " ") + w;
+    for (const auto& w : python_split(hypotheses[i]))
+      hyp_joined += (hyp_joined.empty() ? "" : " ") + w;
     const std::u32string ref = utf8_to_codepoints(ref_joined), hyp = utf8_to_codepoints(hyp_joined);
     const std::vector<char32_t> a(ref.begin(), ref.end()), b(hyp.begin(), hyp.end());
     rate = add_pair(rate, edit_distance(a, b), static_cast<int64_t>(a.size()),
@@ -167,8 +169,8 @@ int parse_option_letter(const std::string& response, int num_choices,
   const Regex leading("^[\\(\\[<]?([" + letters + "])(?:[\\)\\]>.:,]|\\s*$|\\s)");
   RegexMatch match;
   if (leading.search(text, &match)) {
-    const bool alone_or_marked = text.size() == 1 || text[1] != ' ' || text[0] == '(' ||
-                                 text[0] == '[' || text[0] == '<';
+    const bool alone_or_marked =
+        text.size() == 1 || text[1] != ' ' || text[0] == '(' || text[0] == '[' || text[0] == '<';
     if (alone_or_marked || match.groups[1] != "A") return match.groups[1][0] - 'A';
   }
   // 3. A bracketed letter anywhere: "(C)"; the last one wins.

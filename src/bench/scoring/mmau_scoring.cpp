@@ -121,25 +121,25 @@ MmauReport score_mmau(const std::vector<MmauRecord>& records, const MmauScoreOpt
     const int add = result.correct ? 1 : 0;
     std::vector<AccuracyCell*> targets;
     if (options.mmar) {
-      targets.push_back(&cell(report.by_task, record.modality.empty() ? record.task
-                                                                      : record.modality));
+      targets.push_back(
+          &cell(report.by_task, record.modality.empty() ? record.task : record.modality));
       targets.push_back(&cell(report.by_category, record.category));
     } else {
       AccuracyCell* task = fixed_cell(report.by_task, record.task);
       AccuracyCell* difficulty = fixed_cell(report.by_difficulty, record.difficulty);
       if (!task || !difficulty) {
         // evaluation.py raises KeyError here; say which item and value instead.
-        throw Error(ErrorCode::kInvalidFormat,
-                    "item '" + record.id + "': " +
-                        (!task ? "task '" + record.task + "' is not sound, music or speech"
-                               : "difficulty '" + record.difficulty +
-                                     "' is not easy, medium or hard"));
+        throw Error(
+            ErrorCode::kInvalidFormat,
+            "item '" + record.id + "': " +
+                (!task ? "task '" + record.task + "' is not sound, music or speech"
+                       : "difficulty '" + record.difficulty + "' is not easy, medium or hard"));
       }
       targets.push_back(task);
       targets.push_back(difficulty);
     }
-    if (record.has_sub_category) targets.push_back(&cell(report.by_sub_category,
-                                                         record.sub_category));
+    if (record.has_sub_category)
+      targets.push_back(&cell(report.by_sub_category, record.sub_category));
     for (AccuracyCell* target : targets) {
       target->correct += add;
       target->total += 1;
@@ -156,8 +156,8 @@ MmauReport score_mmau(const std::vector<MmauRecord>& records, const MmauScoreOpt
                     std::string(options.mmar ? " or answer_prediction" : ""));
   }
   std::string& out = report.official_printout;
-  print_cells(out, options.mmar ? "Modality-wise Accuracy:" : "Task-wise Accuracy:",
-              report.by_task);
+  print_cells(out,
+              options.mmar ? "Modality-wise Accuracy:" : "Task-wise Accuracy:", report.by_task);
   if (options.mmar) {
     print_cells(out, "Category-wise Accuracy:", report.by_category);
   } else {

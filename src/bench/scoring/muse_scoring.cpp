@@ -25,38 +25,62 @@ struct MuseParser {
 
 const std::vector<MuseParser>& parsers() {
   static const std::vector<MuseParser> kParsers = {
-      {"instrument_identification", false, false,
-       {{0, R"((?i)\bA\.\s*Piano\b)"}, {1, R"((?i)\bB\.\s*Guitar\b)"},
-        {2, R"((?i)\bC\.\s*Bass\b)"}, {3, R"((?i)\bD\.\s*Drums\b)"}}},
-      {"contour_identification", false, false,
+      {"instrument_identification",
+       false,
+       false,
+       {{0, R"((?i)\bA\.\s*Piano\b)"},
+        {1, R"((?i)\bB\.\s*Guitar\b)"},
+        {2, R"((?i)\bC\.\s*Bass\b)"},
+        {3, R"((?i)\bD\.\s*Drums\b)"}}},
+      {"contour_identification",
+       false,
+       false,
        {{0, R"((?i)\bA\.\s*Arch\s*\(ascending\s+and\s+then\s+descending\))"},
         {1, R"((?i)\bB\.\s*Inverted\s+Arch\s*\(descending\s+and\s+then\s+ascending\))"},
         {2, R"((?i)\bC\.\s*Ascending\s*\(pitch\s+raises\s+over\s+time\))"},
         {3, R"((?i)\bD\.\s*Descending\s*\(pitch\s+falls\s+over\s+time\))"}}},
-      {"oddballs", false, true,
+      {"oddballs",
+       false,
+       true,
        {{0, R"((?i)\byes,\s*these\s+are\s+the\s+same\s+exact\s+melody\.)"},
         {1, R"((?i)\bno,\s*these\s+are\s+not\s+the\s+same\s+exact\s+melody\.)"}}},
-      {"rhythm_matching", false, true,
+      {"rhythm_matching",
+       false,
+       true,
        {{0, R"((?i)\byes,\s*these\s+are\s+the\s+same\s+exact\s+drum\s+set\s+patterns\.)"},
         {1, R"((?i)\bno,\s*these\s+are\s+not\s+the\s+same\s+exact\s+drum\s+set\s+patterns\.)"}}},
-      {"transposition", false, true,
+      {"transposition",
+       false,
+       true,
        {{0, R"((?i)\byes,\s*these\s+are\s+the\s+same\s+melody\.)"},
         {1, R"((?i)\bno,\s*these\s+are\s+not\s+the\s+same\s+melody\.)"}}},
-      {"chord_quality", false, true,
+      {"chord_quality",
+       false,
+       true,
        {{0, R"((?i)\bA\.\s*Major\b)"}, {1, R"((?i)\bB\.\s*Minor\b)"}}},
       // Key modulation: the answer must be alone on its line; an alternative wording counts as B.
-      {"key_modulation", true, false,
+      {"key_modulation",
+       true,
+       false,
        {{0, R"((?im)^\s*A\.\s*Yes,\s*a\s*key\s*modulation\s*occurs\.?\s*$)"},
         {1, R"((?im)^\s*B\.\s*No,\s*the\s*key\s*stays\s*the\s*same\.?\s*$)"},
-        {1, R"((?im)^\s*(?:B\.\s*)?No,?\s*(?:a\s*)?key\s*modulation\s*(?:does\s*not|doesn't)\s*occur\.?\s*$)"}}},
-      {"chord_progression_matching", false, true,
+        {1,
+         R"((?im)^\s*(?:B\.\s*)?No,?\s*(?:a\s*)?key\s*modulation\s*(?:does\s*not|doesn't)\s*occur\.?\s*$)"}}},
+      {"chord_progression_matching",
+       false,
+       true,
        {{0, R"((?i)\b(?:a\.\s*)?yes,\s*these\s+are\s+the\s+same\s+chord\s+progression\.)"},
         {1, R"((?i)\b(?:b\.\s*)?no,\s*these\s+are\s+not\s+the\s+same\s+chord\s+progression\.)"}}},
-      {"syncopation", false, true,
+      {"syncopation",
+       false,
+       true,
        {{0, R"((?i)\b(?:a\.\s*)?the\s+rhythm\s+in\s+excerpt\s*1\s+is\s+more\s+syncopated\.)"},
         {1, R"((?i)\b(?:b\.\s*)?the\s+rhythm\s+in\s+excerpt\s*2\s+is\s+more\s+syncopated\.)"}}},
-      {"meter_identification", false, false,
-       {{0, R"((?i)\bA\.\s*Groups\s+of\s+3\b)"}, {1, R"((?i)\bB\.\s*Groups\s+of\s+4\b)"},
+      {"meter_identification",
+       false,
+       false,
+       {{0, R"((?i)\bA\.\s*Groups\s+of\s+3\b)"},
+        {1, R"((?i)\bB\.\s*Groups\s+of\s+4\b)"},
         {2, R"((?i)\bC\.\s*Groups\s+of\s+5\b)"}}},
   };
   return kParsers;
@@ -67,9 +91,10 @@ const MuseParser& parser_for(const std::string& task) {
     if (task == parser.task) return parser;
   }
   std::string names;
-  for (const auto& parser : parsers()) names += std::string(names.empty() ? "" : ", ") + parser.task;
-  throw Error(ErrorCode::kInvalidArgument, "unknown MUSE task '" + task + "' (expected " + names +
-                                               ")");
+  for (const auto& parser : parsers())
+    names += std::string(names.empty() ? "" : ", ") + parser.task;
+  throw Error(ErrorCode::kInvalidArgument,
+              "unknown MUSE task '" + task + "' (expected " + names + ")");
 }
 
 }  // namespace
@@ -91,8 +116,8 @@ std::string muse_parse_final_answer(const std::string& task, const std::string& 
     const auto matches = regex.find_all(response);
     if (matches.empty()) continue;
     const size_t end = matches.back().end;
-    const bool better = best_choice < 0 || end > best_end ||
-                        (parser.ties_to_later && end == best_end);
+    const bool better =
+        best_choice < 0 || end > best_end || (parser.ties_to_later && end == best_end);
     if (better) {
       best_choice = entry.choice;
       best_end = end;

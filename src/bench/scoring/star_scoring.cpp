@@ -25,8 +25,8 @@ std::string star_parse_multi_choice_response(const std::string& response,
   const Regex keyword_pattern(
       "(?i)(?:answer|<answer>|solution|choice|option|correct option is|answer is|"
       "\xE7\xAD\x94\xE6\xA1\x88\xE6\x98\xAF|\xE9\x80\x89\xE9\xA1\xB9\xE6\x98\xAF)"
-      "\\s*[:\xEF\xBC\x9A]*\\s*(?:[\\(\\<\\[\\{]\\s*([" + letters + "])\\s*[\\)\\]\\>\\}]|\\b([" +
-      letters + "])\\b)");
+      "\\s*[:\xEF\xBC\x9A]*\\s*(?:[\\(\\<\\[\\{]\\s*([" +
+      letters + "])\\s*[\\)\\]\\>\\}]|\\b([" + letters + "])\\b)");
   // (letter, position, type): type 1 bracketed beats type 0 standalone; then the last position.
   std::vector<std::tuple<std::string, size_t, int>> keyword_matches;
   for (const auto& match : keyword_pattern.find_all(response)) {
