@@ -26,6 +26,9 @@ class IsaConformance : public ::testing::TestWithParam<IsaExample> {};
 TEST_P(IsaConformance, MatchesTheMetricJsonOfItsScripts) {
   const std::string root = test::shared_benchmarks_dir() + "/isa-bench-example/";
   const IsaExample& example = GetParam();
+  // The unlicensed example files cannot be committed or fetched in CI (no GitHub access there):
+  // the conformance check runs wherever a copy of them exists, and says so where none does.
+  if (!test::file_exists(root)) GTEST_SKIP() << "no copy of ISA-Bench's examples at " << root;
   ASSERT_TRUE(test::file_exists(root + example.results)) << root + example.results;
   EXPECT_EQ(isa_metric_json(root + example.results, example.dimension, example.task),
             trim(test::read_file(root + example.expected)));
