@@ -109,6 +109,10 @@ ALMKIT_API std::vector<int> chord_pitches(int root_midi, ChordQuality quality);
 // {"B", "D", "F"}, Ab minor {"Ab", "Cb", "Eb"}, E augmented {"E", "G#", "B#"}.
 ALMKIT_API std::vector<std::string> chord_spelling(int root_midi, ChordQuality quality,
                                                    bool prefer_flats = false);
+// The diatonic triad on `degree` (0 is I, 4 is V) of a key, spelled with the key's own letters:
+// in B major degree 4 is {"F#", "A#", "C#"}; in Eb major degree 1 is {"F", "Ab", "C"}.
+ALMKIT_API std::vector<std::string> diatonic_triad_spelling(int tonic_midi, ScaleMode mode,
+                                                            int degree);
 // The quality of three pitches in any voicing or inversion; throws kInvalidArgument when they
 // are not a major, minor, diminished or augmented triad.
 ALMKIT_API ChordQuality classify_triad(const std::vector<int>& midi_pitches);

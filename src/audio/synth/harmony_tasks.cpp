@@ -80,14 +80,16 @@ std::vector<int> diatonic_triad(int tonic, int degree) {
   return chord;
 }
 
-std::string triad_name(const std::vector<int>& chord) {
-  const std::vector<int> upper(chord.begin() + 1, chord.end());
-  const ChordQuality quality = classify_triad(upper);
-  const bool flats = quality == ChordQuality::kMajor;
-  const std::string root = chord_spelling(chord[1], quality, flats)[0];
-  return root + (quality == ChordQuality::kMajor   ? ""
-                 : quality == ChordQuality::kMinor ? "m"
-                                                   : "dim");
+// "F#", "G#m", "A#dim": the diatonic triad on `degree`, spelled in its key.
+std::string triad_name(int tonic, int degree) {
+  const std::vector<std::string> names = diatonic_triad_spelling(tonic, ScaleMode::kMajor, degree);
+  const std::vector<int> triad = {scale_degree_to_midi(tonic, ScaleMode::kMajor, degree),
+                                  scale_degree_to_midi(tonic, ScaleMode::kMajor, degree + 2),
+                                  scale_degree_to_midi(tonic, ScaleMode::kMajor, degree + 4)};
+  const ChordQuality quality = classify_triad(triad);
+  return names[0] + (quality == ChordQuality::kMajor   ? ""
+                     : quality == ChordQuality::kMinor ? "m"
+                                                       : "dim");
 }
 
 Stimulus make_key_modulation(const ItemRequest& request) {
@@ -102,21 +104,26 @@ Stimulus make_key_modulation(const ItemRequest& request) {
                                                              : std::vector<int>{7, 5};
   const int new_tonic = modulates ? tonic + rng.pick(distances) : tonic;
   std::vector<std::vector<int>> chords;
-  for (int degree : {0, 3, 4, 0}) chords.push_back(diatonic_triad(tonic, degree));
+  nlohmann::ordered_json chord_names = nlohmann::ordered_json::array();
+  for (int degree : {0, 3, 4, 0}) {
+    chords.push_back(diatonic_triad(tonic, degree));
+    chord_names.push_back(triad_name(tonic, degree));
+  }
   // Staying: vi ii V I. Modulating: I IV V I in the new key (I, IV and V hold all seven notes
   // of the new scale, so its accidentals are heard, and V-I confirms it).
   const std::vector<int> second_half =
       modulates ? std::vector<int>{0, 3, 4, 0} : std::vector<int>{5, 1, 4, 0};
-  for (int degree : second_half) chords.push_back(diatonic_triad(new_tonic, degree));
+  for (int degree : second_half) {
+    chords.push_back(diatonic_triad(new_tonic, degree));
+    chord_names.push_back(triad_name(new_tonic, degree));
+  }
   const double chord_seconds = difficulty == kHard ? 0.55 : 0.65;
   std::vector<Note> notes;
-  nlohmann::ordered_json chord_names = nlohmann::ordered_json::array();
   for (size_t i = 0; i < chords.size(); ++i) {
     for (size_t k = 0; k < chords[i].size(); ++k) {
       notes.push_back(Note{double(chords[i][k]), 0.1 + chord_seconds * double(i),
                            chord_seconds * 0.95, k == 0 ? 0.9 : 1.0});
     }
-    chord_names.push_back(triad_name(chords[i]));
   }
   Stimulus stimulus;
   stimulus.audio = mono_buffer(render_notes(notes, chord_voice(), request.sample_rate,

@@ -112,6 +112,18 @@ std::vector<std::string> chord_spelling(int root_midi, ChordQuality quality, boo
   return names;
 }
 
+std::vector<std::string> diatonic_triad_spelling(int tonic_midi, ScaleMode mode, int degree) {
+  const std::string key = key_name(tonic_midi, mode);
+  const int tonic_letter = letter_of(key);
+  std::vector<std::string> names;
+  for (int step : {0, 2, 4}) {
+    const int d = degree + step;
+    const int letter = (((tonic_letter + d) % 7) + 7) % 7;
+    names.push_back(spell(letter, scale_degree_to_midi(tonic_midi, mode, d)));
+  }
+  return names;
+}
+
 ChordQuality classify_triad(const std::vector<int>& midi_pitches) {
   std::set<int> classes;
   for (int pitch : midi_pitches) classes.insert(pitch_class(pitch));

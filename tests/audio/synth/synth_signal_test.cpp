@@ -50,6 +50,15 @@ TEST(SynthTheory, ChordsAreSpelledInThirds) {
   EXPECT_EQ(chord_spelling(68, ChordQuality::kMinor, true),
             (std::vector<std::string>{"Ab", "Cb", "Eb"}));
   EXPECT_EQ(chord_spelling(61, ChordQuality::kMinor), (std::vector<std::string>{"C#", "E", "G#"}));
+  // Diatonic triads take the key's letters: the dominant of B major is F#, not Gb.
+  EXPECT_EQ(diatonic_triad_spelling(59, ScaleMode::kMajor, 4),
+            (std::vector<std::string>{"F#", "A#", "C#"}));
+  EXPECT_EQ(diatonic_triad_spelling(63, ScaleMode::kMajor, 1),
+            (std::vector<std::string>{"F", "Ab", "C"}));
+  EXPECT_EQ(diatonic_triad_spelling(61, ScaleMode::kMajor, 6),
+            (std::vector<std::string>{"C", "Eb", "Gb"}));  // vii dim of Db major
+  EXPECT_EQ(diatonic_triad_spelling(57, ScaleMode::kHarmonicMinor, 4),
+            (std::vector<std::string>{"E", "G#", "B"}));
   for (ChordQuality quality : {ChordQuality::kMajor, ChordQuality::kMinor,
                                ChordQuality::kDiminished, ChordQuality::kAugmented}) {
     std::vector<int> pitches = chord_pitches(62, quality);
