@@ -1,6 +1,7 @@
 // Text <-> token ids exactly as Hugging Face tokenizers make them, loaded from a checkpoint folder
-// (tokenizer.json + tokenizer_config.json, GPT-2 style vocab.json + merges.txt, or a
-// SentencePiece tokenizer.model), plus Whisper's special-token conventions.
+// (tokenizer.json + tokenizer_config.json, GPT-2 style vocab.json + merges.txt, or a BPE
+// SentencePiece tokenizer.model, converted as transformers converts it), plus Whisper's
+// special-token conventions.
 //
 //   auto tokenizer = almkit::Tokenizer::from_folder("Qwen2-Audio-7B-Instruct");
 //   std::vector<int32_t> ids = tokenizer->encode("Hello world", /*add_special_tokens=*/true);
@@ -32,7 +33,8 @@ class ALMKIT_API Tokenizer {
   virtual ~Tokenizer();
 
   // Loads a checkpoint folder. Looks for, in order: tokenizer.json; vocab.json + merges.txt
-  // (byte-level BPE with GPT-2 defaults); tokenizer.model (SentencePiece). tokenizer_config.json
+  // (byte-level BPE with GPT-2 defaults); tokenizer.model (SentencePiece BPE, read without
+  // libsentencepiece and converted like transformers' LlamaConverter). tokenizer_config.json
   // is optional. The chat template comes from chat_template.jinja, chat_template.json or
   // tokenizer_config.json, first found. Throws kFileNotFound, kInvalidFormat (malformed files),
   // kUnsupported (a model/normalizer/pre-tokenizer/decoder type almkit does not implement).

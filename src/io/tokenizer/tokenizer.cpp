@@ -2,7 +2,6 @@
 // the special tokens and chat template of tokenizer_config.json.
 #include "almkit/tokenizer.h"
 
-#include <sentencepiece_processor.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -12,6 +11,7 @@
 #include "almkit/error.h"
 #include "io/json_file.h"
 #include "io/tokenizer/hf_tokenizer.h"
+#include "io/tokenizer/sentencepiece_model.h"
 #include "io/tokenizer/unicode.h"
 
 namespace almkit {
@@ -58,80 +58,6 @@ std::string template_field(const nlohmann::json& value, const std::string& sourc
   if (value.is_null()) return {};
   throw Error(ErrorCode::kInvalidFormat, source + ": chat_template is neither a string nor a list");
 }
-
-// SentencePiece tokenizer.model through libsentencepiece, for folders without tokenizer.json.
-class SentencePieceTokenizer : public Tokenizer {
- public:
-  SentencePieceTokenizer(const std::string& path, bool add_bos, bool add_eos) : add_bos_(add_bos), add_eos_(add_eos) {
-    const auto status = processor_.Load(path);
-    if (!status.ok()) {
-      throw Error(ErrorCode::kInvalidFormat, "'" + path + "' is not a SentencePiece model: " + status.ToString());
-    }
-    std::vector<tokenizer::AddedToken> controls;
-    for (int id = 0; id < processor_.GetPieceSize(); ++id) {
-      if (processor_.IsControl(id)) controls.push_back({processor_.IdToPiece(id), id, true});
-    }
-    controls_ = std::move(controls);
-    std::vector<const tokenizer::AddedToken*> pointers;
-    for (const auto& token : controls_) pointers.push_back(&token);
-    matcher_.build(pointers);
-  }
-  std::vector<int32_t> encode(const std::string& text, bool add_special_tokens) const override {
-    const size_t bad = tokenizer::find_invalid_utf8(text);
-    if (bad != std::string::npos) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "tokenizer: text is not valid UTF-8 (at offset " + std::to_string(bad) + ")");
-    }
-    std::vector<int32_t> ids;
-    if (add_special_tokens && add_bos_ && processor_.bos_id() >= 0) ids.push_back(processor_.bos_id());
-    std::vector<tokenizer::TextSegment> segments;
-    matcher_.split(text, segments);
-    for (const auto& segment : segments) {
-      if (segment.token_id >= 0) {
-        ids.push_back(segment.token_id);
-        continue;
-      }
-      std::vector<int> piece_ids;
-      processor_.Encode(text.substr(segment.begin, segment.end - segment.begin), &piece_ids);
-      ids.insert(ids.end(), piece_ids.begin(), piece_ids.end());
-    }
-    if (add_special_tokens && add_eos_ && processor_.eos_id() >= 0) ids.push_back(processor_.eos_id());
-    return ids;
-  }
-  std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override {
-    std::vector<int> kept;
-    for (int32_t id : ids) {
-      if (id < 0 || id >= processor_.GetPieceSize()) {
-        throw Error(ErrorCode::kInvalidArgument, "tokenizer: id " + std::to_string(id) + " is outside the vocabulary");
-      }
-      if (!(skip_special_tokens && is_special(id))) kept.push_back(id);
-    }
-    std::string text;
-    processor_.Decode(kept, &text);
-    return text;
-  }
-  std::optional<int32_t> token_to_id(const std::string& token) const override {
-    const int id = processor_.PieceToId(token);
-    if (id == processor_.unk_id() && token != processor_.IdToPiece(id)) return std::nullopt;
-    return id;
-  }
-  std::string id_to_token(int32_t id) const override {
-    if (id < 0 || id >= processor_.GetPieceSize()) {
-      throw Error(ErrorCode::kInvalidArgument, "tokenizer: id " + std::to_string(id) + " is outside the vocabulary");
-    }
-    return processor_.IdToPiece(id);
-  }
-  int32_t vocab_size() const override { return processor_.GetPieceSize(); }
-  bool is_special(int32_t id) const override {
-    return id >= 0 && id < processor_.GetPieceSize() && (processor_.IsControl(id) || processor_.IsUnknown(id));
-  }
-
- private:
-  sentencepiece::SentencePieceProcessor processor_;
-  bool add_bos_, add_eos_;
-  std::vector<tokenizer::AddedToken> controls_;
-  tokenizer::AddedTokenMatcher matcher_;
-};
 
 }  // namespace
 
@@ -216,9 +142,12 @@ std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir) {
     if (!config.contains("eos_token")) config["eos_token"] = "<|endoftext|>";
     if (!config.contains("unk_token")) config["unk_token"] = "<|endoftext|>";
   } else if (file_exists(dir + "/tokenizer.model")) {
-    tokenizer = std::make_unique<SentencePieceTokenizer>(
-        dir + "/tokenizer.model", json_value_or<bool>(config, "add_bos_token", true, config_path),
-        json_value_or<bool>(config, "add_eos_token", false, config_path));
+    const std::string model_path = dir + "/tokenizer.model";
+    tokenizer = std::make_unique<tokenizer::HfTokenizer>(
+        tokenizer::sentencepiece_to_tokenizer_json(
+            read_text(model_path), json_value_or<bool>(config, "add_bos_token", true, config_path),
+            json_value_or<bool>(config, "add_eos_token", false, config_path), "'" + model_path + "'"),
+        "'" + model_path + "'");
   } else {
     throw Error(ErrorCode::kFileNotFound,
                 "tokenizer folder '" + dir +
