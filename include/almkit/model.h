@@ -1,0 +1,108 @@
+// An audio-language model loaded from a Hugging Face checkpoint folder (config.json,
+// *.safetensors, tokenizer files), ready to generate text from audio + text and to score
+// answer options by log-likelihood. No torch types cross this header.
+//
+//   auto model = almkit::Model::load("Qwen2-Audio-7B-Instruct");
+//   almkit::Request request;
+//   request.prompt = model->chat_prompt(R"([{"role": "user", "content": [
+//       {"type": "audio"}, {"type": "text", "text": "What is the sound?"}]}])", true);
+//   request.audio = {almkit::load_audio("dog.wav")};
+//   std::string answer = model->generate(request, {}).text;
+//
+// A Model is immutable after load(): generate() and score() may run concurrently from several
+// threads (each call has its own KV cache).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "almkit/audio.h"
+#include "almkit/export.h"
+
+namespace almkit {
+
+class Tokenizer;
+
+struct ModelOptions {
+  std::string device = "cpu";     // any libtorch device string: "cpu", "cuda", "cuda:1"
+  std::string dtype = "float32";  // compute dtype: "float32" or "bfloat16"
+  int num_threads = 0;            // intra-op threads; 0 leaves libtorch's setting
+  bool load_tokenizer = true;     // false: token-id API only (e.g. folders without tokenizer)
+};
+
+struct GenerateOptions {
+  int max_new_tokens = 64;
+  double temperature = 0.0;  // 0: greedy; > 0: sampling with top_k / top_p
+  int top_k = 0;             // 0: off
+  double top_p = 1.0;        // 1: off
+  uint64_t seed = 0;         // sampling is reproducible for a given seed
+  std::vector<int32_t> stop_token_ids;  // in addition to the checkpoint's eos ids
+  // Called for every generated token with the text it adds (may be "" inside a multi-byte
+  // character); return false to stop (cancel). `row` is the request's index in a batch.
+  std::function<bool(size_t row, int32_t token, const std::string& piece)> on_token;
+};
+
+// What to run: a prompt as text (already through the chat template) or as ids, plus the audio
+// clips its placeholders refer to, in order.
+struct Request {
+  std::string prompt;
+  std::vector<int32_t> prompt_ids;  // used when `prompt` is empty
+  std::vector<AudioBuffer> audio;
+};
+
+struct GenerateResult {
+  std::string text;             // decoded without special tokens
+  std::vector<int32_t> tokens;  // new tokens, stop token included
+  std::string stop_reason;      // "stop" (eos / stop id), "length" or "cancelled"
+  int64_t prompt_tokens = 0;    // decoder positions of the prompt (audio frames included)
+};
+
+struct OptionScore {
+  double sum_logprob = 0.0;   // log P(continuation | prompt, audio), summed over its tokens
+  double mean_logprob = 0.0;  // the same divided by its token count
+  int64_t tokens = 0;
+};
+
+class ALMKIT_API Model {
+ public:
+  // Throws Error naming the file / tensor / field at fault (see error.h).
+  static std::unique_ptr<Model> load(const std::string& folder, const ModelOptions& options = {});
+  ~Model();
+  Model(const Model&) = delete;
+  Model& operator=(const Model&) = delete;
+
+  const std::string& folder() const;
+  const std::string& model_type() const;  // config.json's model_type
+  bool accepts_audio() const;
+  int audio_sampling_rate() const;        // rate clips are resampled to (16000)
+  double max_audio_seconds() const;       // the encoder window (30 s); longer clips are refused
+  int64_t max_positions() const;          // decoder context length
+  bool has_tokenizer() const;
+  const Tokenizer& tokenizer() const;     // throws kNotFound when the folder has none
+
+  // The checkpoint's chat template applied to `messages_json` (a JSON array of messages, or an
+  // object with "messages"). Content parts {"type": "audio"} become the model's audio
+  // placeholder, as its processor would write them.
+  std::string chat_prompt(const std::string& messages_json, bool add_generation_prompt) const;
+
+  GenerateResult generate(const Request& request, const GenerateOptions& options) const;
+  // Several requests in one batch (prompts left-padded, clips encoded together).
+  std::vector<GenerateResult> generate_batch(const std::vector<Request>& requests,
+                                             const GenerateOptions& options) const;
+  // Log-likelihood of each continuation text (tokenized without special tokens) after the
+  // request's prompt and audio; the prompt is encoded once and its KV cache shared.
+  std::vector<OptionScore> score(const Request& request,
+                                 const std::vector<std::string>& continuations) const;
+  std::vector<OptionScore> score_ids(const Request& request,
+                                     const std::vector<std::vector<int32_t>>& continuations) const;
+
+ private:
+  struct Impl;
+  explicit Model(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace almkit

@@ -1,0 +1,284 @@
+// almkit::Model: the public face of the runtime. Turns text and AudioBuffers into tensors,
+// runs the Pipeline, and turns tokens back into text.
+#include "almkit/model.h"
+
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "almkit/chat_template.h"
+#include "almkit/error.h"
+#include "almkit/features.h"
+#include "almkit/tokenizer.h"
+#include "generate/pipeline.h"
+#include "models/registry.h"
+
+namespace almkit {
+namespace {
+
+bool exists(const std::string& path) {
+  struct stat status {};
+  return stat(path.c_str(), &status) == 0;
+}
+
+at::ScalarType parse_dtype_option(const std::string& name) {
+  if (name == "float32" || name == "fp32") return at::kFloat;
+  if (name == "bfloat16" || name == "bf16") return at::kBFloat16;
+  throw Error(ErrorCode::kInvalidArgument, "unknown dtype '" + name + "' (expected float32 or bfloat16)");
+}
+
+at::Device parse_device(const std::string& name) {
+  try {
+    return at::Device(name);
+  } catch (const std::exception&) {
+    throw Error(ErrorCode::kInvalidArgument, "unknown device '" + name + "' (e.g. cpu, cuda, cuda:1)");
+  }
+}
+
+}  // namespace
+
+struct Model::Impl {
+  std::string folder;
+  ModelOptions options;
+  at::Device device = at::kCPU;
+  std::unique_ptr<Pipeline> pipeline;
+  std::unique_ptr<Tokenizer> tokenizer;
+  std::unique_ptr<WhisperMel> mel;  // null for text-only models
+
+  const ModelParts& parts() const { return pipeline->parts(); }
+
+  std::vector<int64_t> prompt_ids(const Request& request) const {
+    std::vector<int64_t> ids;
+    if (!request.prompt.empty()) {
+      if (!tokenizer) throw Error(ErrorCode::kInvalidArgument, "'" + folder + "' has no tokenizer: pass prompt_ids");
+      for (int32_t id : tokenizer->encode(request.prompt, /*add_special_tokens=*/false)) ids.push_back(id);
+    } else {
+      ids.assign(request.prompt_ids.begin(), request.prompt_ids.end());
+    }
+    if (ids.empty() && parts().generation.decoder_start_token_id >= 0) {
+      ids.push_back(parts().generation.decoder_start_token_id);  // encoder-decoder default prompt
+    }
+    if (ids.empty()) throw Error(ErrorCode::kInvalidArgument, "the request has an empty prompt");
+    const int64_t vocab = parts().language_model->vocab_size();
+    for (int64_t id : ids) {
+      if (id < 0 || id >= vocab) {
+        throw Error(ErrorCode::kInvalidArgument, "prompt token id " + std::to_string(id) +
+                                                     " is outside the vocabulary [0, " + std::to_string(vocab) + ")");
+      }
+    }
+    return ids;
+  }
+
+  // Features of every clip of every request, in order, as one batch.
+  bool encode_audio(const std::vector<const Request*>& requests, EncodedAudio& out) const {
+    std::vector<std::vector<float>> clips;
+    for (size_t r = 0; r < requests.size(); ++r) {
+      for (size_t c = 0; c < requests[r]->audio.size(); ++c) {
+        const AudioBuffer& clip = requests[r]->audio[c];
+        const std::string name = "request " + std::to_string(r) + " clip " + std::to_string(c);
+        validate_audio(clip, name);
+        if (!mel) throw Error(ErrorCode::kInvalidArgument, "model type '" + parts().model_type + "' takes no audio");
+        const int rate = mel->options().sampling_rate;
+        const AudioBuffer at_rate = clip.sample_rate == rate ? clip : resample(clip, rate);
+        if (at_rate.duration_seconds() > mel->options().chunk_length + 1e-9) {
+          throw Error(ErrorCode::kInvalidArgument,
+                      name + " is " + std::to_string(at_rate.duration_seconds()) + " s; the encoder window is " +
+                          std::to_string(mel->options().chunk_length) + " s (split the clip)");
+        }
+        clips.push_back(at_rate.mono());
+      }
+    }
+    if (clips.empty()) return false;
+    const FeatureBatch batch = mel->compute_batch(clips);
+    at::Tensor features = at::from_blob(const_cast<float*>(batch.features.values.data()), batch.features.shape,
+                                        at::TensorOptions().dtype(at::kFloat)).to(device);
+    at::Tensor lengths = at::tensor(batch.valid_frames, at::TensorOptions().dtype(at::kLong));
+    out = pipeline->project(pipeline->encode(features, lengths));
+    return true;
+  }
+
+  // Left-pads prompts into [B, T] ids and mask (decoder-only models read the last position).
+  void pad_prompts(const std::vector<std::vector<int64_t>>& prompts, at::Tensor& ids, at::Tensor& mask) const {
+    size_t longest = 0;
+    for (const auto& p : prompts) longest = std::max(longest, p.size());
+    const int64_t pad = std::max<int64_t>(parts().generation.pad_token_id, 0);
+    std::vector<int64_t> flat, flat_mask;
+    for (const auto& p : prompts) {
+      flat.insert(flat.end(), longest - p.size(), pad);
+      flat_mask.insert(flat_mask.end(), longest - p.size(), 0);
+      flat.insert(flat.end(), p.begin(), p.end());
+      flat_mask.insert(flat_mask.end(), p.size(), 1);
+    }
+    const auto rows = static_cast<int64_t>(prompts.size());
+    ids = at::tensor(flat, at::TensorOptions().dtype(at::kLong)).view({rows, static_cast<int64_t>(longest)}).to(device);
+    mask = at::tensor(flat_mask, at::TensorOptions().dtype(at::kLong)).view({rows, static_cast<int64_t>(longest)}).to(device);
+  }
+
+  std::string decode(const std::vector<int32_t>& tokens) const {
+    return tokenizer ? tokenizer->decode(tokens, /*skip_special_tokens=*/true) : std::string();
+  }
+};
+
+Model::Model(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Model::~Model() = default;
+
+std::unique_ptr<Model> Model::load(const std::string& folder, const ModelOptions& options) {
+  auto impl = std::make_unique<Impl>();
+  impl->folder = folder;
+  impl->options = options;
+  impl->device = parse_device(options.device);
+  if (options.num_threads < 0) throw Error(ErrorCode::kInvalidArgument, "num_threads must be >= 0");
+  if (options.num_threads > 0) at::set_num_threads(options.num_threads);
+  WeightOptions weights;
+  weights.dtype = parse_dtype_option(options.dtype);
+  weights.device = impl->device;
+  impl->pipeline = std::make_unique<Pipeline>(load_model_parts(folder, weights));
+  if (impl->parts().encoder) impl->mel = std::make_unique<WhisperMel>(impl->parts().encoder->feature_options());
+  const bool has_tokenizer_files = exists(folder + "/tokenizer.json") || exists(folder + "/vocab.json") ||
+                                   exists(folder + "/tokenizer.model");
+  if (options.load_tokenizer && has_tokenizer_files) impl->tokenizer = Tokenizer::from_folder(folder);
+  return std::unique_ptr<Model>(new Model(std::move(impl)));
+}
+
+const std::string& Model::folder() const { return impl_->folder; }
+const std::string& Model::model_type() const { return impl_->parts().model_type; }
+bool Model::accepts_audio() const { return impl_->mel != nullptr; }
+int Model::audio_sampling_rate() const { return impl_->mel ? impl_->mel->options().sampling_rate : 16000; }
+double Model::max_audio_seconds() const { return impl_->mel ? impl_->mel->options().chunk_length : 0.0; }
+int64_t Model::max_positions() const { return impl_->parts().language_model->max_positions(); }
+bool Model::has_tokenizer() const { return impl_->tokenizer != nullptr; }
+
+const Tokenizer& Model::tokenizer() const {
+  if (!impl_->tokenizer) throw Error(ErrorCode::kNotFound, "'" + impl_->folder + "' has no tokenizer files");
+  return *impl_->tokenizer;
+}
+
+std::string Model::chat_prompt(const std::string& messages_json, bool add_generation_prompt) const {
+  nlohmann::json messages;
+  try {
+    messages = nlohmann::json::parse(messages_json);
+  } catch (const nlohmann::json::parse_error& error) {
+    throw Error(ErrorCode::kInvalidFormat, std::string("chat messages are not valid JSON: ") + error.what());
+  }
+  // Templates test `'audio' in content` or `'audio_url' in content`; give bare audio parts a key.
+  nlohmann::json& list = messages.is_object() && messages.contains("messages") ? messages["messages"] : messages;
+  int clip = 0;
+  for (auto& message : list) {
+    if (!message.is_object() || !message.contains("content") || !message["content"].is_array()) continue;
+    for (auto& part : message["content"]) {
+      if (part.is_object() && part.value("type", "") == "audio" && !part.contains("audio") && !part.contains("audio_url")) {
+        part["audio"] = "clip " + std::to_string(++clip);
+      }
+    }
+  }
+  return apply_chat_template(tokenizer(), messages.dump(), add_generation_prompt);
+}
+
+GenerateResult Model::generate(const Request& request, const GenerateOptions& options) const {
+  return generate_batch({request}, options).front();
+}
+
+std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& requests,
+                                                  const GenerateOptions& options) const {
+  if (requests.empty()) return {};
+  if (options.max_new_tokens <= 0) throw Error(ErrorCode::kInvalidArgument, "max_new_tokens must be >= 1");
+  const Impl& m = *impl_;
+  std::vector<std::vector<int64_t>> prompts;
+  std::vector<const Request*> pointers;
+  for (const auto& request : requests) {
+    prompts.push_back(m.prompt_ids(request));
+    pointers.push_back(&request);
+  }
+  at::NoGradGuard no_grad;
+  EncodedAudio audio;
+  const bool has_audio = m.encode_audio(pointers, audio);
+  at::Tensor ids, mask;
+  m.pad_prompts(prompts, ids, mask);
+  const LanguageModel& lm = *m.parts().language_model;
+  nn::KvCache cache = lm.new_cache();
+  const DecoderInput input = m.pipeline->prepare(ids, mask, has_audio ? &audio : nullptr, cache);
+  const int64_t prompt_positions = input.embeddings.size(1);
+  if (prompt_positions + options.max_new_tokens > lm.max_positions()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "prompt of " + std::to_string(prompt_positions) + " positions (audio frames included) plus " +
+                    std::to_string(options.max_new_tokens) + " new tokens exceeds the model's context of " +
+                    std::to_string(lm.max_positions()));
+  }
+  SamplingOptions sampling;
+  sampling.max_new_tokens = options.max_new_tokens;
+  sampling.greedy = options.temperature <= 0.0;
+  sampling.temperature = sampling.greedy ? 1.0 : options.temperature;
+  sampling.top_k = options.top_k;
+  sampling.top_p = options.top_p;
+  sampling.seed = options.seed;
+  sampling.stop_token_ids.assign(options.stop_token_ids.begin(), options.stop_token_ids.end());
+  std::vector<std::vector<int32_t>> so_far(requests.size());
+  std::vector<std::string> text_so_far(requests.size());
+  std::vector<bool> cancelled(requests.size(), false);
+  if (options.on_token) {
+    sampling.on_token = [&](int64_t row, int64_t token) {
+      so_far[row].push_back(static_cast<int32_t>(token));
+      std::string piece;
+      if (m.tokenizer) {
+        const std::string text = m.decode(so_far[row]);
+        // A partial multi-byte character decodes to U+FFFD: hold it back until complete.
+        if (text.size() >= text_so_far[row].size() && text.compare(0, text_so_far[row].size(), text_so_far[row]) == 0 &&
+            (text.size() < 3 || text.compare(text.size() - 3, 3, "\xEF\xBF\xBD") != 0)) {
+          piece = text.substr(text_so_far[row].size());
+          text_so_far[row] = text;
+        }
+      }
+      const bool keep_going = options.on_token(static_cast<size_t>(row), static_cast<int32_t>(token), piece);
+      if (!keep_going) cancelled[row] = true;
+      return keep_going;
+    };
+  }
+  const Generation generation = m.pipeline->generate(input, cache, sampling);
+  std::vector<int64_t> stops = m.parts().generation.eos_token_ids;
+  stops.insert(stops.end(), options.stop_token_ids.begin(), options.stop_token_ids.end());
+  std::vector<GenerateResult> results(requests.size());
+  for (size_t r = 0; r < requests.size(); ++r) {
+    GenerateResult& result = results[r];
+    result.tokens.assign(generation.tokens[r].begin(), generation.tokens[r].end());
+    result.prompt_tokens = input.attention_mask[r].sum().item<int64_t>();
+    const bool stopped = !result.tokens.empty() &&
+                         std::find(stops.begin(), stops.end(), result.tokens.back()) != stops.end();
+    result.stop_reason = cancelled[r] ? "cancelled" : stopped ? "stop" : "length";
+    result.text = m.decode(result.tokens);
+  }
+  return results;
+}
+
+std::vector<OptionScore> Model::score(const Request& request, const std::vector<std::string>& continuations) const {
+  std::vector<std::vector<int32_t>> ids;
+  for (const auto& text : continuations) ids.push_back(tokenizer().encode(text, /*add_special_tokens=*/false));
+  return score_ids(request, ids);
+}
+
+std::vector<OptionScore> Model::score_ids(const Request& request,
+                                          const std::vector<std::vector<int32_t>>& continuations) const {
+  const Impl& m = *impl_;
+  at::NoGradGuard no_grad;
+  const std::vector<int64_t> prompt = m.prompt_ids(request);
+  EncodedAudio audio;
+  const bool has_audio = m.encode_audio({&request}, audio);
+  at::Tensor ids, mask;
+  m.pad_prompts({prompt}, ids, mask);
+  nn::KvCache cache = m.parts().language_model->new_cache();
+  const DecoderInput input = m.pipeline->prepare(ids, mask, has_audio ? &audio : nullptr, cache);
+  std::vector<std::vector<int64_t>> wide;
+  const int64_t vocab = m.parts().language_model->vocab_size();
+  for (const auto& c : continuations) {
+    for (int32_t id : c) {
+      if (id < 0 || id >= vocab) throw Error(ErrorCode::kInvalidArgument, "continuation token id " + std::to_string(id) + " is outside the vocabulary");
+    }
+    wide.emplace_back(c.begin(), c.end());
+  }
+  std::vector<OptionScore> out;
+  for (const auto& s : m.pipeline->score(input, cache, wide)) out.push_back({s.sum_logprob, s.mean_logprob, s.tokens});
+  return out;
+}
+
+}  // namespace almkit

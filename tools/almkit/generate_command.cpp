@@ -1,0 +1,97 @@
+// `almkit generate`: try a model by hand: audio clips + a question in, streamed text out (or
+// token ids for checkpoints without a tokenizer).
+#include <chrono>
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "almkit/audio.h"
+#include "almkit/error.h"
+#include "almkit/model.h"
+#include "almkit/tokenizer.h"
+#include "commands.h"
+
+namespace almkit::cli {
+namespace {
+
+struct GenerateArgs {
+  std::string model, prompt, prompt_ids;
+  std::vector<std::string> audio;
+  bool raw = false;
+  GenerateOptions generation;
+  ModelOptions model_options;
+};
+
+std::vector<int32_t> parse_ids(const std::string& text) {
+  std::vector<int32_t> ids;
+  std::stringstream stream(text);
+  std::string piece;
+  while (stream >> piece) {
+    try {
+      ids.push_back(std::stoi(piece));
+    } catch (const std::exception&) {
+      throw Error(ErrorCode::kInvalidArgument, "--prompt-ids: '" + piece + "' is not an integer");
+    }
+  }
+  return ids;
+}
+
+void run(const GenerateArgs& args) {
+  const auto load_start = std::chrono::steady_clock::now();
+  const auto model = Model::load(args.model, args.model_options);
+  Request request;
+  for (const auto& path : args.audio) request.audio.push_back(load_audio(path));
+  if (!args.prompt_ids.empty()) {
+    request.prompt_ids = parse_ids(args.prompt_ids);
+  } else if (model->has_tokenizer() && !args.raw && !model->tokenizer().chat_template().empty()) {
+    nlohmann::json content = nlohmann::json::array();
+    for (size_t i = 0; i < args.audio.size(); ++i) content.push_back({{"type", "audio"}, {"audio_url", args.audio[i]}});
+    content.push_back({{"type", "text"}, {"text", args.prompt}});
+    request.prompt = model->chat_prompt(nlohmann::json::array({{{"role", "user"}, {"content", content}}}).dump(), true);
+  } else {
+    request.prompt = args.prompt;
+  }
+  const double load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
+  GenerateOptions options = args.generation;
+  const bool stream_text = model->has_tokenizer();
+  options.on_token = [&](size_t, int32_t token, const std::string& piece) {
+    if (stream_text) {
+      std::fputs(piece.c_str(), stdout);
+    } else {
+      std::printf("%d ", token);
+    }
+    std::fflush(stdout);
+    return true;
+  };
+  const auto start = std::chrono::steady_clock::now();
+  const GenerateResult result = model->generate(request, options);
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::printf("\n");
+  std::fprintf(stderr, "[%s: load %.2f s; %lld prompt positions, %zu new tokens in %.2f s (%.1f tok/s), stop: %s]\n",
+               model->model_type().c_str(), load_seconds, static_cast<long long>(result.prompt_tokens),
+               result.tokens.size(), seconds, result.tokens.size() / seconds, result.stop_reason.c_str());
+}
+
+void register_generate(CLI::App& app) {
+  auto args = std::make_shared<GenerateArgs>();
+  auto* command = app.add_subcommand("generate", "generate text from audio and a prompt");
+  command->add_option("--model", args->model, "HF checkpoint folder")->required();
+  command->add_option("--audio", args->audio, "audio file (repeat for several clips)");
+  command->add_option("--prompt", args->prompt, "the question; wrapped in the chat template unless --raw");
+  command->add_option("--prompt-ids", args->prompt_ids, "prompt as space-separated token ids");
+  command->add_flag("--raw", args->raw, "use --prompt as is, without the chat template");
+  command->add_option("--max-new-tokens", args->generation.max_new_tokens, "tokens to generate (64)");
+  command->add_option("--temperature", args->generation.temperature, "0 = greedy (default)");
+  command->add_option("--top-k", args->generation.top_k, "sample from the k best (0 = off)");
+  command->add_option("--top-p", args->generation.top_p, "nucleus sampling mass (1 = off)");
+  command->add_option("--seed", args->generation.seed, "sampling seed");
+  command->add_option("--dtype", args->model_options.dtype, "float32 or bfloat16");
+  command->add_option("--device", args->model_options.device, "cpu, cuda, cuda:1 ...");
+  command->add_option("--threads", args->model_options.num_threads, "intra-op threads (0 = libtorch default)");
+  command->callback([args] { run(*args); });
+}
+
+ALMKIT_REGISTER_COMMAND(register_generate);
+
+}  // namespace
+}  // namespace almkit::cli
