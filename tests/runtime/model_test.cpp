@@ -1,0 +1,181 @@
+// The public Model API on a small random Qwen2-Audio checkpoint with the real Qwen vocabulary
+// (almkit init-model) and on the transformers fixtures.
+#include "almkit/model.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "almkit/tokenizer.h"
+#include "models/init_model.h"
+#include "test_support.h"
+
+namespace almkit {
+namespace {
+
+class SmallModel : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new std::string("/tmp/almkit-test-small-model-" + std::to_string(::getpid()));
+    InitModelOptions options;
+    options.tokenizer_dir = test::data_dir() + "/../tokenizers/qwen3";
+    options.output_dir = *dir_;
+    init_model(options);
+    model_ = Model::load(*dir_).release();
+  }
+  static void TearDownTestSuite() {
+    delete model_;
+    std::system(("rm -rf " + *dir_).c_str());
+    delete dir_;
+  }
+  static Request ask(const std::string& question, std::vector<AudioBuffer> audio) {
+    std::string parts;
+    for (size_t i = 0; i < audio.size(); ++i) parts += R"({"type": "audio"}, )";
+    Request request;
+    request.prompt = model_->chat_prompt(
+        R"([{"role": "user", "content": [)" + parts + R"({"type": "text", "text": ")" + question + R"("}]}])", true);
+    request.audio = std::move(audio);
+    return request;
+  }
+  static AudioBuffer tone(double seconds, double hz = 440.0) {
+    AudioBuffer audio{16000, 1, {}};
+    for (int i = 0; i < seconds * 16000; ++i) audio.samples.push_back(0.3f * std::sin(2 * M_PI * hz * i / 16000));
+    return audio;
+  }
+  static std::string* dir_;
+  static Model* model_;
+};
+std::string* SmallModel::dir_ = nullptr;
+Model* SmallModel::model_ = nullptr;
+
+TEST_F(SmallModel, ChatPromptCarriesTheAudioPlaceholderOfTheTemplate) {
+  const Request request = ask("What do you hear?", {tone(1.0)});
+  EXPECT_NE(request.prompt.find("Audio 1: <|audio_bos|><|AUDIO|><|audio_eos|>"), std::string::npos) << request.prompt;
+  EXPECT_NE(request.prompt.find("<|im_start|>assistant\n"), std::string::npos);
+  EXPECT_TRUE(model_->accepts_audio());
+  EXPECT_EQ(model_->audio_sampling_rate(), 16000);
+}
+
+TEST_F(SmallModel, GreedyGenerationIsDeterministicAndStreamsItsText) {
+  const Request request = ask("Describe the sound.", {tone(2.0)});
+  GenerateOptions options;
+  options.max_new_tokens = 10;
+  std::string streamed;
+  int calls = 0;
+  options.on_token = [&](size_t row, int32_t, const std::string& piece) {
+    EXPECT_EQ(row, 0u);
+    streamed += piece;
+    ++calls;
+    return true;
+  };
+  const GenerateResult first = model_->generate(request, options);
+  options.on_token = nullptr;
+  const GenerateResult second = model_->generate(request, options);
+  EXPECT_EQ(first.tokens, second.tokens);
+  EXPECT_EQ(calls, static_cast<int>(first.tokens.size()));
+  EXPECT_EQ(first.text, model_->tokenizer().decode(first.tokens, true));
+  // special tokens are skipped in the text, so the stream may hold more; it starts the same
+  EXPECT_EQ(streamed.substr(0, first.text.size()), first.text);
+  // 1 s of audio is 25 frames after the encoder's two halvings (100 mel frames/s)
+  EXPECT_GT(first.prompt_tokens, 50);
+  EXPECT_TRUE(first.stop_reason == "length" || first.stop_reason == "stop");
+}
+
+TEST_F(SmallModel, ACallbackCanCancel) {
+  GenerateOptions options;
+  options.max_new_tokens = 20;
+  options.on_token = [](size_t, int32_t, const std::string&) { return false; };
+  const GenerateResult result = model_->generate(ask("Hi", {tone(0.5)}), options);
+  EXPECT_EQ(result.tokens.size(), 1u);
+  EXPECT_EQ(result.stop_reason, "cancelled");
+}
+
+TEST_F(SmallModel, BatchedRequestsMatchSingleOnes) {
+  const std::vector<Request> requests = {ask("Is it loud?", {tone(1.0)}), ask("Which pitch is it, high or low?", {tone(3.0, 880)})};
+  GenerateOptions options;
+  options.max_new_tokens = 6;
+  const auto batch = model_->generate_batch(requests, options);
+  for (size_t i = 0; i < requests.size(); ++i) {
+    EXPECT_EQ(batch[i].tokens, model_->generate(requests[i], options).tokens) << "request " << i;
+  }
+}
+
+TEST_F(SmallModel, ScoringRanksOptionsAndAgreesWithTokenIds) {
+  const Request request = ask("Is the tone high or low?", {tone(1.0)});
+  const auto scores = model_->score(request, {"high", "low", "a very long answer"});
+  ASSERT_EQ(scores.size(), 3u);
+  for (const auto& s : scores) {
+    EXPECT_LT(s.sum_logprob, 0.0);
+    EXPECT_NEAR(s.mean_logprob, s.sum_logprob / s.tokens, 1e-12);
+  }
+  const auto by_ids = model_->score_ids(request, {model_->tokenizer().encode("low", false)});
+  EXPECT_DOUBLE_EQ(by_ids[0].sum_logprob, scores[1].sum_logprob);
+}
+
+TEST_F(SmallModel, BadRequestsAreClearErrors) {
+  EXPECT_ALMKIT_ERROR(model_->generate(ask("Long?", {tone(31.0)}), {}), ErrorCode::kInvalidArgument, "encoder window");
+  Request mismatched = ask("One placeholder, two clips", {tone(1.0)});
+  mismatched.audio.push_back(tone(1.0));
+  EXPECT_ALMKIT_ERROR(model_->generate(mismatched, {}), ErrorCode::kInvalidArgument, "placeholder");
+  AudioBuffer silent_nan = tone(1.0);
+  silent_nan.samples[10] = NAN;
+  EXPECT_ALMKIT_ERROR(model_->generate(ask("x", {silent_nan}), {}), ErrorCode::kInvalidArgument, "not finite");
+  Request too_long;
+  too_long.prompt_ids.assign(9000, 100);
+  EXPECT_ALMKIT_ERROR(model_->generate(too_long, {}), ErrorCode::kInvalidArgument, "context");
+  Request bad_id;
+  bad_id.prompt_ids = {-3};
+  EXPECT_ALMKIT_ERROR(model_->generate(bad_id, {}), ErrorCode::kInvalidArgument, "outside the vocabulary");
+  GenerateOptions hot;
+  hot.temperature = 0.7;
+  hot.top_p = 1.5;
+  EXPECT_ALMKIT_ERROR(model_->generate(ask("x", {}), hot), ErrorCode::kInvalidArgument, "top_p");
+}
+
+TEST(ModelLoad, RejectsUnknownDtypeAndDevice) {
+  const std::string dir = test::reference_dir() + "/qwen2";
+  ModelOptions options;
+  options.dtype = "int3";
+  EXPECT_ALMKIT_ERROR(Model::load(dir, options), ErrorCode::kInvalidArgument, "int3");
+  options.dtype = "float32";
+  options.device = "quantum:0";
+  EXPECT_ALMKIT_ERROR(Model::load(dir, options), ErrorCode::kInvalidArgument, "quantum");
+  const auto model = Model::load(dir);
+  EXPECT_FALSE(model->has_tokenizer());
+  EXPECT_ALMKIT_ERROR(model->tokenizer(), ErrorCode::kNotFound, "tokenizer");
+}
+
+TEST(ModelLoad, BFloat16ComputeStaysCloseToFloat32) {
+  // Reference fixture qwen2 (no tokenizer): same greedy ids for its 8-token continuation in
+  // bf16 as in fp32 is not guaranteed (bf16 has 8 bits of mantissa), so compare log-likelihoods.
+  const std::string dir = test::reference_dir() + "/qwen2";
+  ModelOptions bf16;
+  bf16.dtype = "bfloat16";
+  const auto f32_model = Model::load(dir), bf16_model = Model::load(dir, bf16);
+  Request request;
+  request.prompt_ids = {1, 17, 42, 99, 7};
+  const auto a = f32_model->score_ids(request, {{3, 4, 5}, {200, 201}});
+  const auto b = bf16_model->score_ids(request, {{3, 4, 5}, {200, 201}});
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_NEAR(a[i].sum_logprob, b[i].sum_logprob, 0.05 * std::fabs(a[i].sum_logprob)) << i;
+  }
+  GenerateOptions options;
+  options.max_new_tokens = 4;
+  EXPECT_EQ(bf16_model->generate(request, options).tokens.size(), 4u);
+}
+
+TEST(ModelLoad, WhisperTranscribesFromTheDecoderStartToken) {
+  const auto whisper = Model::load(test::reference_dir() + "/whisper");
+  AudioBuffer clip{16000, 1, std::vector<float>(48000, 0.f)};
+  for (size_t i = 0; i < clip.samples.size(); ++i) clip.samples[i] = 0.2f * std::sin(0.1f * i);
+  Request request;
+  request.audio = {clip};
+  GenerateOptions options;
+  options.max_new_tokens = 5;
+  const GenerateResult result = whisper->generate(request, options);
+  EXPECT_EQ(result.prompt_tokens, 1);  // <decoder_start_token_id> only
+  EXPECT_FALSE(result.tokens.empty());
+}
+
+}  // namespace
+}  // namespace almkit
