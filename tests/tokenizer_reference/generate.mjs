@@ -137,8 +137,12 @@ function generate_templates() {
   console.log(`chat templates: ${results.length} cases (${results.filter((r) => r.error).length} raise)`);
 }
 
-const corpus = build_corpus();
-fs.writeFileSync(path.join(out_dir, "corpus.json"), JSON.stringify(corpus, null, 0) + "\n");
-console.log(`corpus: ${corpus.length} strings`);
-generate_templates();
-if (!process.argv.includes("--templates-only")) generate_ids(corpus);
+if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) main();
+
+function main() {
+  const corpus = build_corpus();
+  fs.writeFileSync(path.join(out_dir, "corpus.json"), JSON.stringify(corpus, null, 0) + "\n");
+  console.log(`corpus: ${corpus.length} strings`);
+  generate_templates();
+  if (!process.argv.includes("--templates-only")) generate_ids(corpus);
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Encode throughput of almkit's tokenizers against Hugging Face's JS tokenizer
+# (@huggingface/tokenizers, tests/tokenizer_reference) on the same ~10 MB multilingual text, in
+# the same run, one thread each. Prints MB/s per vocabulary and the ratio almkit / JS.
+#   benchmarks/compare_tokenizer.sh [vocab,vocab,...]   (default: all five)
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+vocabularies=${1:-gpt2,qwen3,llama3,llama2,gemma3}
+"$repo/scripts/fetch_tokenizers.sh" >/dev/null
+if [[ ! -d $repo/tests/tokenizer_reference/node_modules ]]; then
+  (cd "$repo/tests/tokenizer_reference" && npm ci --silent --no-audit --no-fund)
+fi
+"$repo/scripts/build.sh" almkit_bench_tokenizer >/dev/null
+build="${ALMKIT_BUILD_DIR:-$repo/build}"
+filter=$(echo "$vocabularies" | sed 's/,/|/g')
+ours=$("$build/benchmarks/almkit_bench_tokenizer" --benchmark_filter="encode/($filter)\$" \
+  --benchmark_format=json 2>/dev/null)
+js=$(node "$repo/tests/tokenizer_reference/time_encode.mjs" --mb 10 --vocab "$vocabularies")
+python3 - "$ours" "$js" <<'PY'
+import json, sys
+ours, js = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+print(f"{'vocabulary':<10} {'almkit MB/s':>12} {'JS MB/s':>9} {'ratio':>7}  ids (almkit / JS)")
+for bench in ours["benchmarks"]:
+    name = bench["name"].split("/")[1]
+    mine, theirs = bench["MB/s"], js[name]["mb_per_s"]
+    same = "same" if int(bench["ids"]) == js[name]["ids"] else "DIFFERENT"
+    print(f"{name:<10} {mine:>12.2f} {theirs:>9.2f} {mine / theirs:>6.1f}x  {int(bench['ids'])} / {js[name]['ids']} ({same})")
+PY
