@@ -1,0 +1,430 @@
+/* almkit.h: the C API of almkit, a stable door for C, Python (ctypes), Rust, Julia, ... callers.
+ * Plain C99: opaque handles, a params struct per call from almkit_*_default_params(), a status
+ * enum, and almkit_last_error() for the message. No exception crosses this boundary and bad input
+ * never aborts: it returns a status.
+ *
+ *   almkit_model* model = NULL;
+ *   almkit_model_params mp = almkit_model_default_params();
+ *   if (almkit_model_load("Qwen2-Audio-7B-Instruct", &mp, &model) != ALMKIT_OK) {
+ *     fprintf(stderr, "%s\n", almkit_last_error());
+ *     return 1;
+ *   }
+ *   almkit_audio_params ap = almkit_audio_default_params();
+ *   almkit_audio* clip = NULL;
+ *   almkit_audio_load("dog.wav", &ap, &clip);
+ *   char prompt[4096];
+ *   size_t length = 0;
+ *   almkit_model_chat_prompt(model, "[{\"role\": \"user\", \"content\": [{\"type\": \"audio\"},"
+ *                            " {\"type\": \"text\", \"text\": \"What is the sound?\"}]}]",
+ *                            NULL, prompt, sizeof prompt, &length);
+ *   const almkit_audio* clips[] = {clip};
+ *   almkit_request request = {prompt, NULL, 0, clips, 1};
+ *   almkit_generate_params gp = almkit_generate_default_params();
+ *   almkit_generation* answer = NULL;
+ *   if (almkit_generate(model, &request, &gp, &answer) == ALMKIT_OK) {
+ *     printf("%s\n", almkit_generation_text(answer));
+ *   }
+ *   almkit_generation_free(answer);
+ *   almkit_audio_free(clip);
+ *   almkit_model_free(model);
+ *
+ * Conventions (docs/c-api.md has the full contract):
+ * - Every call that can fail returns almkit_status; ALMKIT_OK is 0. On failure the message is in
+ *   almkit_last_error() (thread-local) and out-parameters are left NULL / 0.
+ * - A `params` pointer may be NULL: the call then uses almkit_*_default_params().
+ * - Handles are created by the library and freed by their almkit_*_free (which accepts NULL).
+ *   Pointers returned by accessors are owned by the handle and valid until it is freed.
+ * - Text is UTF-8. Text written into a caller buffer follows one rule: `*length` receives the
+ *   text's length without the terminating NUL; with buffer == NULL and capacity == 0 the call is
+ *   a size query (ALMKIT_OK); a buffer smaller than length + 1 gives ALMKIT_ERR_BUFFER_TOO_SMALL.
+ * - Thread safety is stated per function. "Any thread" means the call may run concurrently with
+ *   any other call on the same handles, except their *_free.
+ *
+ * Not in this version: codec encode/decode and the benchmark runner (they join when their C++
+ * APIs land), batched generation.
+ */
+#ifndef ALMKIT_ALMKIT_H
+#define ALMKIT_ALMKIT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "almkit/export.h" /* ALMKIT_API: preprocessor only, valid C */
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Status, errors, version
+ * ------------------------------------------------------------------------------------------- */
+
+/* Values 1..9 match almkit::ErrorCode of the C++ API. */
+typedef enum almkit_status {
+  ALMKIT_OK = 0,
+  ALMKIT_ERR_INVALID_ARGUMENT = 1, /* a bad value or a NULL pointer where one is required */
+  ALMKIT_ERR_FILE_NOT_FOUND = 2,   /* a path that does not exist */
+  ALMKIT_ERR_IO = 3,               /* the OS refused a read or write */
+  ALMKIT_ERR_INVALID_FORMAT = 4,   /* a file exists but is corrupt, truncated or malformed */
+  ALMKIT_ERR_SHAPE_MISMATCH = 5,   /* tensors with the wrong shape */
+  ALMKIT_ERR_UNSUPPORTED = 6,      /* valid input almkit does not handle (model type, ...) */
+  ALMKIT_ERR_NOT_FOUND = 7,        /* a named thing (tensor, field, token, tokenizer) is missing */
+  ALMKIT_ERR_CANCELLED = 8,        /* the caller's cancel flag was set before the call started */
+  ALMKIT_ERR_INTERNAL = 9,         /* a bug in almkit: please report it with the message */
+  ALMKIT_ERR_OUT_OF_MEMORY = 10,   /* an allocation failed */
+  ALMKIT_ERR_BUFFER_TOO_SMALL = 11 /* a caller buffer is smaller than needed (size in message) */
+} almkit_status;
+
+/* The message of the last failing call on the calling thread ("" when the last call succeeded).
+ * Valid until the next almkit call on this thread. Never NULL. Thread: any (thread-local). */
+ALMKIT_API const char* almkit_last_error(void);
+/* "ok", "invalid_argument", ... for a status; "unknown" for other values. Thread: any. */
+ALMKIT_API const char* almkit_status_name(almkit_status status);
+
+/* "0.1.0". Static storage. Thread: any. */
+ALMKIT_API const char* almkit_version(void);
+/* One line: compiler, build type, libtorch version, BLAS. Static storage. Thread: any. */
+ALMKIT_API const char* almkit_build_info(void);
+/* The shared library providing BLAS in this process. Static storage. Thread: any. */
+ALMKIT_API const char* almkit_active_blas(void);
+
+typedef enum almkit_log_level {
+  ALMKIT_LOG_TRACE = 0,
+  ALMKIT_LOG_DEBUG = 1,
+  ALMKIT_LOG_INFO = 2,
+  ALMKIT_LOG_WARN = 3,
+  ALMKIT_LOG_ERROR = 4,
+  ALMKIT_LOG_OFF = 5
+} almkit_log_level;
+/* Process-wide log level (stderr; default from ALMKIT_LOG_LEVEL, else warn). Thread: any. */
+ALMKIT_API almkit_status almkit_set_log_level(almkit_log_level level);
+
+/* ---------------------------------------------------------------------------------------------
+ * Audio: decoded samples (float32 in [-1, 1], interleaved frames)
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct almkit_audio almkit_audio;
+
+typedef struct almkit_audio_params {
+  int32_t target_sample_rate; /* 0 keeps the file's rate; otherwise resampled (soxr HQ) */
+  bool mono;                  /* average the channels (default true) */
+  double offset_seconds;      /* start reading here (default 0) */
+  double duration_seconds;    /* 0 reads to the end */
+} almkit_audio_params;
+
+ALMKIT_API almkit_audio_params almkit_audio_default_params(void);
+
+/* Decodes a file (WAV, FLAC, Ogg Vorbis, Opus, MP3). ALMKIT_ERR_FILE_NOT_FOUND,
+ * ALMKIT_ERR_INVALID_FORMAT (corrupt, not audio, empty, NaN samples). Thread: any. */
+ALMKIT_API almkit_status almkit_audio_load(const char* path, const almkit_audio_params* params,
+                                           almkit_audio** out);
+/* The same from an encoded file held in memory (the bytes are not kept). Thread: any. */
+ALMKIT_API almkit_status almkit_audio_load_memory(const void* data, size_t size,
+                                                  const almkit_audio_params* params,
+                                                  almkit_audio** out);
+/* A copy of caller PCM: `num_frames` frames of `channels` interleaved float samples. Rejects a
+ * non-positive rate or channel count, zero frames and non-finite samples. Thread: any. */
+ALMKIT_API almkit_status almkit_audio_from_samples(const float* samples, int64_t num_frames,
+                                                   int32_t channels, int32_t sample_rate,
+                                                   almkit_audio** out);
+/* A new clip resampled to `target_sample_rate` (soxr HQ, every channel). Thread: any. */
+ALMKIT_API almkit_status almkit_audio_resample(const almkit_audio* audio,
+                                               int32_t target_sample_rate, almkit_audio** out);
+/* Writes a WAV file: 16-bit PCM, or 32-bit float when `float32` is true. Thread: any. */
+ALMKIT_API almkit_status almkit_audio_write_wav(const almkit_audio* audio, const char* path,
+                                                bool float32);
+/* Accessors; 0 / NULL for a NULL handle. samples holds num_frames * channels values, frame f
+ * channel c at samples[f * channels + c]. Thread: any. */
+ALMKIT_API int32_t almkit_audio_sample_rate(const almkit_audio* audio);
+ALMKIT_API int32_t almkit_audio_channels(const almkit_audio* audio);
+ALMKIT_API int64_t almkit_audio_num_frames(const almkit_audio* audio);
+ALMKIT_API const float* almkit_audio_samples(const almkit_audio* audio);
+/* Thread: no other call may use `audio` meanwhile. Accepts NULL. */
+ALMKIT_API void almkit_audio_free(almkit_audio* audio);
+
+/* ---------------------------------------------------------------------------------------------
+ * Features: Whisper log-mel and Kaldi filterbanks of mono samples
+ * Each function is stateless (pure in its inputs) and may be called from any thread.
+ * ------------------------------------------------------------------------------------------- */
+
+/* Library-owned feature matrix. */
+typedef struct almkit_features almkit_features;
+
+typedef enum almkit_feature_layout {
+  ALMKIT_LAYOUT_BINS_BY_FRAMES = 0, /* Whisper: [bins][frames], as transformers' input_features */
+  ALMKIT_LAYOUT_FRAMES_BY_BINS = 1  /* Kaldi: [frames][bins], as torchaudio's kaldi.fbank */
+} almkit_feature_layout;
+
+/* Mirrors WhisperFeatureExtractor's preprocessor_config.json fields. */
+typedef struct almkit_whisper_mel_params {
+  int32_t feature_size;  /* mel bins: 80 (default) or 128 (large-v3, Qwen2-Audio) */
+  int32_t sampling_rate; /* 16000: samples must already be at this rate */
+  int32_t n_fft;         /* 400 */
+  int32_t hop_length;    /* 160 */
+  int32_t chunk_length;  /* 30 s: the padded form pads or truncates to this */
+  bool pad_to_chunk;     /* true: chunk_length * rate / hop frames (3000); false: audio length */
+  int32_t num_threads;   /* 1 */
+} almkit_whisper_mel_params;
+
+ALMKIT_API almkit_whisper_mel_params almkit_whisper_mel_default_params(void);
+
+/* Size of the output for `num_samples` samples: *num_bins x *num_frames floats. */
+ALMKIT_API almkit_status almkit_whisper_mel_size(const almkit_whisper_mel_params* params,
+                                                 int64_t num_samples, int64_t* num_bins,
+                                                 int64_t* num_frames);
+/* Writes [bins][frames] into `output` (`capacity` floats, at least bins * frames, else
+ * ALMKIT_ERR_BUFFER_TOO_SMALL). *valid_frames (may be NULL) receives the frames that hold real
+ * audio (the rest is padding). */
+ALMKIT_API almkit_status almkit_whisper_mel_compute_into(const almkit_whisper_mel_params* params,
+                                                         const float* samples, int64_t num_samples,
+                                                         float* output, size_t capacity,
+                                                         int64_t* valid_frames);
+/* The same into a library-owned almkit_features (ALMKIT_LAYOUT_BINS_BY_FRAMES). */
+ALMKIT_API almkit_status almkit_whisper_mel_compute(const almkit_whisper_mel_params* params,
+                                                    const float* samples, int64_t num_samples,
+                                                    almkit_features** out);
+
+/* Mirrors torchaudio.compliance.kaldi.fbank's keyword arguments one for one. */
+typedef struct almkit_kaldi_fbank_params {
+  double blackman_coeff;          /* 0.42 */
+  int32_t channel;                /* -1 (unused: input is mono samples) */
+  double dither;                  /* 0.0 */
+  double energy_floor;            /* 1.0 */
+  double frame_length;            /* 25 ms */
+  double frame_shift;             /* 10 ms */
+  double high_freq;               /* 0: <= 0 is an offset from Nyquist */
+  bool htk_compat;                /* false */
+  double low_freq;                /* 20 */
+  double min_duration;            /* 0 */
+  int32_t num_mel_bins;           /* 23 */
+  double preemphasis_coefficient; /* 0.97 */
+  bool raw_energy;                /* true */
+  bool remove_dc_offset;          /* true */
+  bool round_to_power_of_two;     /* true */
+  double sample_frequency;        /* 16000 */
+  bool snip_edges;                /* true */
+  bool subtract_mean;             /* false */
+  bool use_energy;                /* false */
+  bool use_log_fbank;             /* true */
+  bool use_power;                 /* true */
+  double vtln_high;               /* -500 */
+  double vtln_low;                /* 100 */
+  double vtln_warp;               /* 1.0 */
+  const char* window_type;        /* "povey" (hamming, hanning, rectangular, blackman) */
+  uint64_t dither_seed;           /* 0: seeds the dither noise */
+  int32_t num_threads;            /* 1 */
+} almkit_kaldi_fbank_params;
+
+ALMKIT_API almkit_kaldi_fbank_params almkit_kaldi_fbank_default_params(void);
+
+/* Size of the output for `num_samples` samples: *num_frames x *num_bins floats (bins include the
+ * energy column with use_energy). */
+ALMKIT_API almkit_status almkit_kaldi_fbank_size(const almkit_kaldi_fbank_params* params,
+                                                 int64_t num_samples, int64_t* num_frames,
+                                                 int64_t* num_bins);
+/* Samples are taken at the scale given (Kaldi recipes feed int16-range values). Writes
+ * [frames][bins] into `output` (`capacity` floats, else ALMKIT_ERR_BUFFER_TOO_SMALL). */
+ALMKIT_API almkit_status almkit_kaldi_fbank_compute_into(const almkit_kaldi_fbank_params* params,
+                                                         const float* samples, int64_t num_samples,
+                                                         float* output, size_t capacity);
+/* The same into a library-owned almkit_features (ALMKIT_LAYOUT_FRAMES_BY_BINS). */
+ALMKIT_API almkit_status almkit_kaldi_fbank_compute(const almkit_kaldi_fbank_params* params,
+                                                    const float* samples, int64_t num_samples,
+                                                    almkit_features** out);
+
+/* Accessors; 0 / NULL for a NULL handle. data holds num_bins * num_frames floats in the order
+ * layout names. valid_frames: frames holding real audio (Kaldi: all). Thread: any. */
+ALMKIT_API const float* almkit_features_data(const almkit_features* features);
+ALMKIT_API int64_t almkit_features_num_bins(const almkit_features* features);
+ALMKIT_API int64_t almkit_features_num_frames(const almkit_features* features);
+ALMKIT_API int64_t almkit_features_valid_frames(const almkit_features* features);
+ALMKIT_API almkit_feature_layout almkit_features_layout(const almkit_features* features);
+/* Thread: no other call may use `features` meanwhile. Accepts NULL. */
+ALMKIT_API void almkit_features_free(almkit_features* features);
+
+/* ---------------------------------------------------------------------------------------------
+ * Tokenizer: text <-> token ids as Hugging Face tokenizers make them
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct almkit_tokenizer almkit_tokenizer;
+
+typedef struct almkit_tokenize_params {
+  bool add_special_tokens; /* apply the post processor (BOS/EOS templates); default false */
+} almkit_tokenize_params;
+
+typedef struct almkit_detokenize_params {
+  bool skip_special_tokens; /* default true */
+  bool clean_up_spaces;     /* transformers' clean_up_tokenization when the config asks; false */
+} almkit_detokenize_params;
+
+ALMKIT_API almkit_tokenize_params almkit_tokenize_default_params(void);
+ALMKIT_API almkit_detokenize_params almkit_detokenize_default_params(void);
+
+/* Loads tokenizer.json (or vocab.json + merges.txt, or tokenizer.model) from a checkpoint folder.
+ * Thread: any. */
+ALMKIT_API almkit_status almkit_tokenizer_load(const char* folder, almkit_tokenizer** out);
+/* Ids of `text`: *num_ids receives the count; `ids` (capacity entries) receives the ids. With
+ * ids == NULL and capacity == 0 the call is a size query; a smaller capacity gives
+ * ALMKIT_ERR_BUFFER_TOO_SMALL. Invalid UTF-8 gives ALMKIT_ERR_INVALID_ARGUMENT. Thread: any. */
+ALMKIT_API almkit_status almkit_tokenize(const almkit_tokenizer* tokenizer, const char* text,
+                                         const almkit_tokenize_params* params, int32_t* ids,
+                                         size_t capacity, size_t* num_ids);
+/* Text of `ids` into `text` (caller-buffer rule above). Ids outside the vocabulary give
+ * ALMKIT_ERR_INVALID_ARGUMENT. Thread: any. */
+ALMKIT_API almkit_status almkit_detokenize(const almkit_tokenizer* tokenizer, const int32_t* ids,
+                                           size_t num_ids, const almkit_detokenize_params* params,
+                                           char* text, size_t capacity, size_t* length);
+/* Number of ids (highest id + 1); 0 for NULL. Thread: any. */
+ALMKIT_API int32_t almkit_tokenizer_vocab_size(const almkit_tokenizer* tokenizer);
+/* Id of a vocabulary token such as "<|im_end|>"; -1 when absent or on NULL. Thread: any. */
+ALMKIT_API int32_t almkit_tokenizer_token_to_id(const almkit_tokenizer* tokenizer,
+                                                const char* token);
+/* Frees a tokenizer from almkit_tokenizer_load. A tokenizer borrowed from almkit_model_tokenizer
+ * belongs to its model: passing it here does nothing. Accepts NULL. Thread: no other call may use
+ * `tokenizer` meanwhile. */
+ALMKIT_API void almkit_tokenizer_free(almkit_tokenizer* tokenizer);
+
+/* ---------------------------------------------------------------------------------------------
+ * Model: an audio-language (or text, or Whisper) model from a Hugging Face checkpoint folder
+ * A loaded model is immutable: generate and score may run on one model from several threads at
+ * once (each call has its own KV cache).
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct almkit_model almkit_model;
+
+typedef struct almkit_model_params {
+  const char* device;   /* "cpu" (default), "cuda", "cuda:1": any libtorch device string */
+  const char* dtype;    /* "float32" (default) or "bfloat16" */
+  int32_t num_threads;  /* intra-op threads, process-wide in libtorch; 0 leaves it as is */
+  bool load_tokenizer;  /* default true; false: token-id API only */
+} almkit_model_params;
+
+ALMKIT_API almkit_model_params almkit_model_default_params(void);
+
+/* Loads config.json, *.safetensors and the tokenizer files (when present) of `folder`.
+ * ALMKIT_ERR_FILE_NOT_FOUND, ALMKIT_ERR_INVALID_FORMAT (corrupt config or weights, naming the
+ * file / tensor), ALMKIT_ERR_UNSUPPORTED (unknown model_type). Thread: any; note that a
+ * non-zero num_threads changes libtorch's process-wide thread count. */
+ALMKIT_API almkit_status almkit_model_load(const char* folder, const almkit_model_params* params,
+                                           almkit_model** out);
+/* Thread: no other call may use `model` (or its tokenizer) meanwhile. Accepts NULL. */
+ALMKIT_API void almkit_model_free(almkit_model* model);
+
+/* config.json's model_type ("qwen2_audio", "qwen2", "whisper"); "" for NULL. Thread: any. */
+ALMKIT_API const char* almkit_model_type(const almkit_model* model);
+/* Whether requests may carry audio clips. Thread: any. */
+ALMKIT_API bool almkit_model_accepts_audio(const almkit_model* model);
+/* Rate clips are resampled to (16000). Thread: any. */
+ALMKIT_API int32_t almkit_model_audio_sample_rate(const almkit_model* model);
+/* Decoder context length in positions (audio frames count). Thread: any. */
+ALMKIT_API int64_t almkit_model_max_positions(const almkit_model* model);
+/* The model's tokenizer, owned by the model (do not free; valid while the model lives), or NULL
+ * when the folder has none or load_tokenizer was false. Thread: any. */
+ALMKIT_API const almkit_tokenizer* almkit_model_tokenizer(const almkit_model* model);
+
+typedef struct almkit_chat_params {
+  bool add_generation_prompt; /* default true: end with the assistant turn's opening */
+} almkit_chat_params;
+
+ALMKIT_API almkit_chat_params almkit_chat_default_params(void);
+
+/* The checkpoint's chat template applied to `messages_json`, a JSON array of messages (or an
+ * object with "messages"). Content parts {"type": "audio"} become the model's audio placeholder.
+ * Text into `prompt` by the caller-buffer rule. ALMKIT_ERR_NOT_FOUND without a tokenizer or
+ * template, ALMKIT_ERR_INVALID_FORMAT for bad JSON. Thread: any. */
+ALMKIT_API almkit_status almkit_model_chat_prompt(const almkit_model* model,
+                                                  const char* messages_json,
+                                                  const almkit_chat_params* params, char* prompt,
+                                                  size_t capacity, size_t* length);
+
+/* What to run: a prompt as text (already through the chat template; needs a tokenizer) or as
+ * token ids (used when `prompt` is NULL or ""), plus the clips its audio placeholders refer to,
+ * in order. Clips at another rate are resampled. The request is only read during the call. */
+typedef struct almkit_request {
+  const char* prompt;
+  const int32_t* prompt_ids;
+  size_t num_prompt_ids;
+  const almkit_audio* const* audio;
+  size_t num_audio;
+} almkit_request;
+
+/* Called once per generated token with the text it adds (`piece`, `piece_length` bytes, NUL
+ * terminated; "" inside a multi-byte character or without a tokenizer). Return false to stop.
+ * Runs on the thread that called almkit_generate. */
+typedef bool (*almkit_token_callback)(int32_t token, const char* piece, size_t piece_length,
+                                      void* user_data);
+
+typedef struct almkit_generate_params {
+  int32_t max_new_tokens;         /* 64 */
+  double temperature;             /* 0: greedy (default); > 0: sampling */
+  int32_t top_k;                  /* 0: off */
+  double top_p;                   /* 1: off */
+  uint64_t seed;                  /* sampling is reproducible for a given seed */
+  const int32_t* stop_token_ids;  /* extra stop ids besides the checkpoint's eos ids */
+  size_t num_stop_token_ids;
+  almkit_token_callback on_token; /* may be NULL */
+  void* user_data;                /* passed to on_token */
+  /* May be NULL. Read before the call (non-zero: ALMKIT_ERR_CANCELLED, nothing run) and after
+   * every token (non-zero: stop, result has ALMKIT_STOP_CANCELLED). Another thread may set it;
+   * it is read with an atomic load, so write it with an atomic store (or __atomic_store_n). */
+  const int32_t* cancel;
+} almkit_generate_params;
+
+ALMKIT_API almkit_generate_params almkit_generate_default_params(void);
+
+/* Result of one generation (library-owned). */
+typedef struct almkit_generation almkit_generation;
+
+typedef enum almkit_stop_reason {
+  ALMKIT_STOP_EOS = 0,       /* an eos or stop id (it is the last token) */
+  ALMKIT_STOP_LENGTH = 1,    /* max_new_tokens reached */
+  ALMKIT_STOP_CANCELLED = 2  /* the callback returned false or the cancel flag was set */
+} almkit_stop_reason;
+
+/* Runs the request with greedy or sampled decoding. ALMKIT_ERR_INVALID_ARGUMENT: empty prompt,
+ * text prompt on a model without tokenizer, ids outside the vocabulary, audio on a text model,
+ * prompt + max_new_tokens beyond the context. Thread: any (concurrent calls on one model are
+ * fine). */
+ALMKIT_API almkit_status almkit_generate(const almkit_model* model, const almkit_request* request,
+                                         const almkit_generate_params* params,
+                                         almkit_generation** out);
+/* Text of the new tokens without special tokens ("" without a tokenizer). Thread: any. */
+ALMKIT_API const char* almkit_generation_text(const almkit_generation* generation);
+/* The new token ids (stop token included); *num_tokens receives their count. Thread: any. */
+ALMKIT_API const int32_t* almkit_generation_tokens(const almkit_generation* generation,
+                                                   size_t* num_tokens);
+ALMKIT_API almkit_stop_reason almkit_generation_stop_reason(const almkit_generation* generation);
+/* Decoder positions of the prompt, audio frames included. Thread: any. */
+ALMKIT_API int64_t almkit_generation_prompt_positions(const almkit_generation* generation);
+/* Accepts NULL. Thread: no other call may use `generation` meanwhile. */
+ALMKIT_API void almkit_generation_free(almkit_generation* generation);
+
+/* Log-likelihood of one continuation after the request's prompt and audio. */
+typedef struct almkit_option_score {
+  double sum_logprob;  /* log P(option | prompt, audio), summed over its tokens */
+  double mean_logprob; /* the same divided by its token count */
+  int64_t num_tokens;
+} almkit_option_score;
+
+/* Scores `num_options` texts (tokenized without special tokens; needs a tokenizer) as
+ * continuations of the request; scores[i] (caller array of num_options) receives option i. The
+ * prompt is encoded once. Pick the answer with the highest sum (or mean) log-probability.
+ * Thread: any. */
+ALMKIT_API almkit_status almkit_score_options(const almkit_model* model,
+                                              const almkit_request* request,
+                                              const char* const* options, size_t num_options,
+                                              almkit_option_score* scores);
+/* The same with options given as token ids: option i is options[i][0 .. option_lengths[i]).
+ * Works without a tokenizer. Thread: any. */
+ALMKIT_API almkit_status almkit_score_option_ids(const almkit_model* model,
+                                                 const almkit_request* request,
+                                                 const int32_t* const* options,
+                                                 const size_t* option_lengths, size_t num_options,
+                                                 almkit_option_score* scores);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* ALMKIT_ALMKIT_H */
