@@ -9,9 +9,10 @@
 namespace almkit {
 
 struct InitModelOptions {
-  std::string arch = "qwen2_audio";  // the only architecture with a recipe so far
-  std::string size = "small";        // "small" (seconds to write, ~40 MB) or "7b" (Qwen2-Audio-7B shapes)
-  std::string tokenizer_dir;         // folder with tokenizer.json + tokenizer_config.json (Qwen)
+  std::string arch = "qwen2_audio";  // qwen2_audio, qwen2 or whisper
+  std::string size = "small";  // small; qwen2_audio: 7b; qwen2: 0.5b; whisper: base, large-v3
+  // (the hub configs of Qwen2-Audio-7B, Qwen2-0.5B-Instruct, whisper-base, whisper-large-v3)
+  std::string tokenizer_dir;  // Qwen tokenizer.json folder: required for qwen2_audio, optional for qwen2
   std::string output_dir;
   uint64_t seed = 0;
   std::string dtype = "F32";         // weights dtype in the file: F32 or BF16

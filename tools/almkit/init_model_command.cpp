@@ -11,9 +11,9 @@ namespace {
 void register_init_model(CLI::App& app) {
   auto options = std::make_shared<InitModelOptions>();
   auto* command = app.add_subcommand("init-model", "write a randomly initialised checkpoint folder");
-  command->add_option("--arch", options->arch, "architecture (qwen2_audio)");
-  command->add_option("--size", options->size, "small or 7b (Qwen2-Audio-7B shapes)");
-  command->add_option("--tokenizer", options->tokenizer_dir, "folder with a Qwen tokenizer.json")->required();
+  command->add_option("--arch", options->arch, "qwen2_audio, qwen2 or whisper");
+  command->add_option("--size", options->size, "small; qwen2_audio 7b; qwen2 0.5b; whisper base, large-v3");
+  command->add_option("--tokenizer", options->tokenizer_dir, "folder with a Qwen tokenizer.json (required for qwen2_audio)");
   command->add_option("--seed", options->seed, "seed of the random weights");
   command->add_option("--dtype", options->dtype, "F32 or BF16 weights");
   command->add_option("-o,--output", options->output_dir, "output folder")->required();
