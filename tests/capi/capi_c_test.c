@@ -1,0 +1,330 @@
+/* The C API from C99: what a C caller sees (values, ownership, statuses and messages).
+ *
+ *   almkit_capi_c_test JFK_WAV REFERENCE_DIR [SMALL_MODEL_DIR]
+ *
+ * REFERENCE_DIR: ../shared/reference/hf-transformers-4.47.1. SMALL_MODEL_DIR: an
+ * `almkit init-model --arch qwen2_audio --size small` folder (with the Qwen tokenizer). */
+#include <almkit/almkit.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int failures = 0;
+static int checks = 0;
+
+#define EXPECT(condition)                                                    \
+  do {                                                                       \
+    ++checks;                                                                \
+    if (!(condition)) {                                                      \
+      ++failures;                                                            \
+      fprintf(stderr, "%s:%d: expected %s (last error: %s)\n", __FILE__,     \
+              __LINE__, #condition, almkit_last_error());                    \
+    }                                                                        \
+  } while (0)
+
+/* A call fails with `status` and a message mentioning `fragment`. */
+#define EXPECT_STATUS(call, status, fragment)                                         \
+  do {                                                                                \
+    almkit_status got_ = (call);                                                      \
+    ++checks;                                                                         \
+    if (got_ != (status) || strstr(almkit_last_error(), (fragment)) == NULL) {        \
+      ++failures;                                                                     \
+      fprintf(stderr, "%s:%d: %s gave %s '%s'; expected %s with '%s'\n", __FILE__,    \
+              __LINE__, #call, almkit_status_name(got_), almkit_last_error(),         \
+              almkit_status_name(status), (fragment));                                \
+    }                                                                                 \
+  } while (0)
+
+#define EXPECT_OK(call) EXPECT_STATUS(call, ALMKIT_OK, "")
+
+static char path_buffer[4096];
+static const char* join(const char* folder, const char* name) {
+  snprintf(path_buffer, sizeof path_buffer, "%s/%s", folder, name);
+  return path_buffer;
+}
+
+static void errors_and_version(void) {
+  EXPECT(strcmp(almkit_version(), "0.1.0") == 0);
+  EXPECT(strstr(almkit_build_info(), "almkit") != NULL);
+  EXPECT(almkit_active_blas() != NULL);
+  EXPECT(strcmp(almkit_status_name(ALMKIT_ERR_BUFFER_TOO_SMALL), "buffer_too_small") == 0);
+  EXPECT(strcmp(almkit_status_name((almkit_status)99), "unknown") == 0);
+  EXPECT_OK(almkit_set_log_level(ALMKIT_LOG_WARN));
+  EXPECT_STATUS(almkit_set_log_level((almkit_log_level)42), ALMKIT_ERR_INVALID_ARGUMENT, "42");
+  EXPECT_OK(almkit_set_log_level(ALMKIT_LOG_ERROR));
+  EXPECT(strcmp(almkit_last_error(), "") == 0); /* success clears the message */
+}
+
+static void audio(const char* jfk) {
+  almkit_audio_params params = almkit_audio_default_params();
+  almkit_audio* clip = NULL;
+  EXPECT_OK(almkit_audio_load(jfk, &params, &clip));
+  EXPECT(almkit_audio_sample_rate(clip) == 16000);
+  EXPECT(almkit_audio_channels(clip) == 1);
+  EXPECT(almkit_audio_num_frames(clip) == 176000); /* 11 s */
+
+  almkit_audio* half = NULL;
+  EXPECT_OK(almkit_audio_resample(clip, 8000, &half));
+  EXPECT(almkit_audio_sample_rate(half) == 8000);
+  EXPECT(llabs((long long)almkit_audio_num_frames(half) - 88000) <= 1);
+  EXPECT_STATUS(almkit_audio_resample(clip, 0, &half), ALMKIT_ERR_INVALID_ARGUMENT, "target_sample_rate");
+  EXPECT(half == NULL); /* out-parameters are reset on failure */
+  EXPECT_STATUS(almkit_audio_resample(NULL, 8000, &half), ALMKIT_ERR_INVALID_ARGUMENT, "audio is NULL");
+  almkit_audio_free(clip);
+
+  almkit_audio* missing = NULL;
+  EXPECT_STATUS(almkit_audio_load("/nonexistent/clip.wav", NULL, &missing), ALMKIT_ERR_FILE_NOT_FOUND,
+                "/nonexistent/clip.wav");
+  EXPECT(missing == NULL);
+  EXPECT_STATUS(almkit_audio_load(NULL, NULL, &missing), ALMKIT_ERR_INVALID_ARGUMENT, "almkit_audio_load: path is NULL");
+  EXPECT_STATUS(almkit_audio_load(jfk, NULL, NULL), ALMKIT_ERR_INVALID_ARGUMENT, "out is NULL");
+  const char garbage[] = "RIFF....WAVEthis is not audio at all";
+  EXPECT_STATUS(almkit_audio_load_memory(garbage, sizeof garbage, NULL, &missing), ALMKIT_ERR_INVALID_FORMAT, "");
+  EXPECT_STATUS(almkit_audio_load_memory(garbage, 0, NULL, &missing), ALMKIT_ERR_INVALID_ARGUMENT, "size is 0");
+
+  const float stereo[] = {0.5f, -0.5f, 0.25f, -0.25f};
+  almkit_audio* made = NULL;
+  EXPECT_OK(almkit_audio_from_samples(stereo, 2, 2, 16000, &made));
+  EXPECT(almkit_audio_num_frames(made) == 2 && almkit_audio_channels(made) == 2);
+  EXPECT(almkit_audio_samples(made)[3] == -0.25f);
+  almkit_audio_free(made);
+  const float bad[] = {0.0f, NAN};
+  EXPECT_STATUS(almkit_audio_from_samples(bad, 2, 1, 16000, &made), ALMKIT_ERR_INVALID_ARGUMENT, "finite");
+  EXPECT_STATUS(almkit_audio_from_samples(stereo, 2, 0, 16000, &made), ALMKIT_ERR_INVALID_ARGUMENT, "positive");
+  almkit_audio_free(NULL); /* accepted */
+}
+
+static void features(const char* jfk) {
+  almkit_audio* clip = NULL;
+  EXPECT_OK(almkit_audio_load(jfk, NULL, &clip));
+  const float* samples = almkit_audio_samples(clip);
+  const int64_t n = almkit_audio_num_frames(clip);
+
+  int64_t bins = 0, frames = 0, valid = 0;
+  EXPECT_OK(almkit_whisper_mel_size(NULL, n, &bins, &frames));
+  EXPECT(bins == 80 && frames == 3000);
+  const size_t size = (size_t)(bins * frames);
+  float* mel = malloc(size * sizeof *mel);
+  EXPECT_STATUS(almkit_whisper_mel_compute_into(NULL, samples, n, mel, size - 1, &valid),
+                ALMKIT_ERR_BUFFER_TOO_SMALL, "240000");
+  EXPECT_OK(almkit_whisper_mel_compute_into(NULL, samples, n, mel, size, &valid));
+  EXPECT(valid == 1100);
+  almkit_features* owned = NULL;
+  EXPECT_OK(almkit_whisper_mel_compute(NULL, samples, n, &owned));
+  EXPECT(almkit_features_num_bins(owned) == 80 && almkit_features_num_frames(owned) == 3000);
+  EXPECT(almkit_features_valid_frames(owned) == 1100);
+  EXPECT(almkit_features_layout(owned) == ALMKIT_LAYOUT_BINS_BY_FRAMES);
+  EXPECT(memcmp(almkit_features_data(owned), mel, size * sizeof *mel) == 0);
+  almkit_features_free(owned);
+  free(mel);
+
+  almkit_whisper_mel_params unpadded = almkit_whisper_mel_default_params();
+  unpadded.pad_to_chunk = false;
+  unpadded.feature_size = 128;
+  EXPECT_OK(almkit_whisper_mel_size(&unpadded, n, &bins, &frames));
+  EXPECT(bins == 128 && frames == 1100);
+  almkit_whisper_mel_params broken = almkit_whisper_mel_default_params();
+  broken.n_fft = 401;
+  EXPECT_STATUS(almkit_whisper_mel_compute(&broken, samples, n, &owned), ALMKIT_ERR_INVALID_ARGUMENT, "n_fft");
+  EXPECT(owned == NULL);
+  EXPECT_STATUS(almkit_whisper_mel_compute(NULL, NULL, n, &owned), ALMKIT_ERR_INVALID_ARGUMENT, "samples is NULL");
+
+  almkit_kaldi_fbank_params fbank = almkit_kaldi_fbank_default_params();
+  fbank.num_mel_bins = 80;
+  EXPECT_OK(almkit_kaldi_fbank_size(&fbank, n, &frames, &bins));
+  EXPECT(frames == 1 + (176000 - 400) / 160 && bins == 80);
+  float* into = malloc((size_t)(frames * bins) * sizeof *into);
+  EXPECT_STATUS(almkit_kaldi_fbank_compute_into(&fbank, samples, n, into, 10), ALMKIT_ERR_BUFFER_TOO_SMALL, "capacity");
+  EXPECT_OK(almkit_kaldi_fbank_compute_into(&fbank, samples, n, into, (size_t)(frames * bins)));
+  EXPECT_OK(almkit_kaldi_fbank_compute(&fbank, samples, n, &owned));
+  EXPECT(almkit_features_layout(owned) == ALMKIT_LAYOUT_FRAMES_BY_BINS);
+  EXPECT(almkit_features_num_frames(owned) == frames && almkit_features_num_bins(owned) == 80);
+  EXPECT(memcmp(almkit_features_data(owned), into, (size_t)(frames * bins) * sizeof *into) == 0);
+  almkit_features_free(owned);
+  free(into);
+  fbank.window_type = "triangle";
+  EXPECT_STATUS(almkit_kaldi_fbank_compute(&fbank, samples, n, &owned), ALMKIT_ERR_UNSUPPORTED, "triangle");
+  almkit_audio_free(clip);
+}
+
+/* Counts tokens and asks to stop after `limit` of them. */
+typedef struct {
+  int seen;
+  int limit;
+} token_counter;
+
+static bool count_tokens(int32_t token, const char* piece, size_t piece_length, void* user_data) {
+  token_counter* counter = (token_counter*)user_data;
+  (void)token;
+  (void)piece;
+  (void)piece_length;
+  return ++counter->seen < counter->limit;
+}
+
+static void tokenizer_less_model(const char* reference) {
+  almkit_model* model = NULL;
+  EXPECT_OK(almkit_model_load(join(reference, "qwen2"), NULL, &model));
+  if (model == NULL) return;
+  EXPECT(strcmp(almkit_model_type(model), "qwen2") == 0);
+  EXPECT(almkit_model_tokenizer(model) == NULL);
+  EXPECT(!almkit_model_accepts_audio(model));
+
+  /* transformers' greedy continuation of the fixture's prompt (qwen2/io.safetensors). */
+  const int32_t prompt[] = {5, 17, 42, 99, 128, 7, 250};
+  const int32_t expected[] = {221, 141, 136, 128, 162, 158, 126, 141};
+  almkit_request request = {NULL, prompt, 7, NULL, 0};
+  almkit_generate_params params = almkit_generate_default_params();
+  params.max_new_tokens = 8;
+  almkit_generation* generation = NULL;
+  EXPECT_OK(almkit_generate(model, &request, &params, &generation));
+  size_t count = 0;
+  const int32_t* tokens = almkit_generation_tokens(generation, &count);
+  EXPECT(count == 8 && tokens != NULL && memcmp(tokens, expected, sizeof expected) == 0);
+  EXPECT(almkit_generation_stop_reason(generation) == ALMKIT_STOP_LENGTH);
+  EXPECT(almkit_generation_prompt_positions(generation) == 7);
+  EXPECT(strcmp(almkit_generation_text(generation), "") == 0);
+  almkit_generation_free(generation);
+
+  token_counter counter = {0, 3};
+  params.on_token = count_tokens;
+  params.user_data = &counter;
+  EXPECT_OK(almkit_generate(model, &request, &params, &generation));
+  almkit_generation_tokens(generation, &count);
+  EXPECT(counter.seen == 3 && count == 3);
+  EXPECT(almkit_generation_stop_reason(generation) == ALMKIT_STOP_CANCELLED);
+  almkit_generation_free(generation);
+
+  const int32_t cancel = 1;
+  params.on_token = NULL;
+  params.cancel = &cancel;
+  generation = NULL;
+  EXPECT_STATUS(almkit_generate(model, &request, &params, &generation), ALMKIT_ERR_CANCELLED, "cancel");
+  EXPECT(generation == NULL);
+  params.cancel = NULL;
+
+  almkit_request text_request = {"hello", NULL, 0, NULL, 0};
+  EXPECT_STATUS(almkit_generate(model, &text_request, &params, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
+                "no tokenizer");
+  const int32_t outside[] = {5, 256};
+  almkit_request outside_request = {NULL, outside, 2, NULL, 0};
+  EXPECT_STATUS(almkit_generate(model, &outside_request, &params, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
+                "256");
+  almkit_request null_ids = {NULL, NULL, 3, NULL, 0};
+  EXPECT_STATUS(almkit_generate(model, &null_ids, &params, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
+                "prompt_ids");
+  params.max_new_tokens = 0;
+  EXPECT_STATUS(almkit_generate(model, &request, &params, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
+                "max_new_tokens");
+
+  /* One-token options: log-softmax of the fixture's last-position logits. */
+  const int32_t option_a[] = {10}, option_b[] = {200}, option_c[] = {10, 11};
+  const int32_t* options[] = {option_a, option_b, option_c};
+  const size_t lengths[] = {1, 1, 2};
+  almkit_option_score scores[3];
+  EXPECT_OK(almkit_score_option_ids(model, &request, options, lengths, 3, scores));
+  EXPECT(fabs(scores[0].sum_logprob - -5.06139225) < 1e-3);
+  EXPECT(fabs(scores[1].sum_logprob - -5.86185771) < 1e-3);
+  EXPECT(scores[2].num_tokens == 2 && fabs(scores[2].mean_logprob * 2 - scores[2].sum_logprob) < 1e-9);
+  EXPECT(scores[2].sum_logprob < scores[0].sum_logprob);
+  const char* text_options[] = {"yes"};
+  EXPECT_STATUS(almkit_score_options(model, &request, text_options, 1, scores), ALMKIT_ERR_NOT_FOUND, "tokenizer");
+  EXPECT_STATUS(almkit_score_option_ids(model, &request, options, lengths, 0, scores), ALMKIT_ERR_INVALID_ARGUMENT,
+                "num_options");
+  almkit_model_free(model);
+
+  EXPECT_STATUS(almkit_model_load("/nonexistent/model", NULL, &model), ALMKIT_ERR_FILE_NOT_FOUND, "/nonexistent/model");
+  EXPECT(model == NULL);
+  almkit_model_params bad = almkit_model_default_params();
+  bad.dtype = "float8";
+  EXPECT_STATUS(almkit_model_load(join(reference, "qwen2"), &bad, &model), ALMKIT_ERR_INVALID_ARGUMENT, "float8");
+}
+
+static void small_model(const char* folder, const char* jfk) {
+  almkit_model* model = NULL;
+  EXPECT_OK(almkit_model_load(folder, NULL, &model));
+  if (model == NULL) return;
+  const almkit_tokenizer* tokenizer = almkit_model_tokenizer(model);
+  EXPECT(tokenizer != NULL);
+  EXPECT(almkit_model_accepts_audio(model));
+  EXPECT(almkit_tokenizer_token_to_id(tokenizer, "<|im_end|>") == 151645);
+  EXPECT(almkit_tokenizer_token_to_id(tokenizer, "<|no such token|>") == -1);
+
+  /* Tokenize: size query, too small, exact. */
+  size_t count = 0;
+  EXPECT_OK(almkit_tokenize(tokenizer, "Hello world", NULL, NULL, 0, &count));
+  EXPECT(count == 2);
+  int32_t ids[8];
+  EXPECT_STATUS(almkit_tokenize(tokenizer, "Hello world", NULL, ids, 1, &count), ALMKIT_ERR_BUFFER_TOO_SMALL, "2 tokens");
+  EXPECT_OK(almkit_tokenize(tokenizer, "Hello world", NULL, ids, 8, &count));
+  EXPECT(count == 2 && ids[0] == 9707 && ids[1] == 1879);
+  char text[64];
+  size_t length = 0;
+  EXPECT_OK(almkit_detokenize(tokenizer, ids, count, NULL, text, sizeof text, &length));
+  EXPECT(length == 11 && strcmp(text, "Hello world") == 0);
+  EXPECT_STATUS(almkit_detokenize(tokenizer, ids, count, NULL, text, 11, &length), ALMKIT_ERR_BUFFER_TOO_SMALL, "12 bytes");
+  EXPECT(length == 11 && text[0] == '\0');
+  const int32_t outside[] = {999999};
+  EXPECT_STATUS(almkit_detokenize(tokenizer, outside, 1, NULL, text, sizeof text, &length), ALMKIT_ERR_INVALID_ARGUMENT, "999999");
+  EXPECT_STATUS(almkit_tokenize(tokenizer, "\xff\xfe", NULL, ids, 8, &count), ALMKIT_ERR_INVALID_ARGUMENT, "UTF-8");
+  almkit_tokenizer_free((almkit_tokenizer*)tokenizer); /* a model's tokenizer: no effect */
+  EXPECT(almkit_tokenizer_vocab_size(almkit_model_tokenizer(model)) > 151000);
+
+  /* Chat prompt with an audio clip, text generation, option scoring. */
+  const char* messages =
+      "[{\"role\": \"user\", \"content\": [{\"type\": \"audio\"}, {\"type\": \"text\", \"text\": \"Who speaks?\"}]}]";
+  EXPECT_OK(almkit_model_chat_prompt(model, messages, NULL, NULL, 0, &length));
+  char* prompt = malloc(length + 1);
+  EXPECT_OK(almkit_model_chat_prompt(model, messages, NULL, prompt, length + 1, &length));
+  EXPECT(strstr(prompt, "<|AUDIO|>") != NULL && strstr(prompt, "<|im_start|>assistant\n") != NULL);
+  EXPECT_STATUS(almkit_model_chat_prompt(model, "[{\"role\": ", NULL, NULL, 0, &length), ALMKIT_ERR_INVALID_FORMAT, "JSON");
+
+  almkit_audio_params audio_params = almkit_audio_default_params();
+  audio_params.duration_seconds = 2.0;
+  almkit_audio* clip = NULL;
+  EXPECT_OK(almkit_audio_load(jfk, &audio_params, &clip));
+  const almkit_audio* clips[] = {clip};
+  almkit_request request = {prompt, NULL, 0, clips, 1};
+  almkit_generate_params params = almkit_generate_default_params();
+  params.max_new_tokens = 4;
+  almkit_generation* generation = NULL;
+  EXPECT_OK(almkit_generate(model, &request, &params, &generation));
+  size_t num_tokens = 0;
+  almkit_generation_tokens(generation, &num_tokens);
+  EXPECT(num_tokens >= 1 && num_tokens <= 4);
+  EXPECT(almkit_generation_prompt_positions(generation) > 50); /* the clip's frames */
+  almkit_generation_free(generation);
+
+  const char* answers[] = {" A man.", " A woman."};
+  almkit_option_score scores[2];
+  EXPECT_OK(almkit_score_options(model, &request, answers, 2, scores));
+  EXPECT(scores[0].num_tokens >= 2 && scores[0].sum_logprob < 0.0 && scores[1].sum_logprob < 0.0);
+  const almkit_audio* null_clips[] = {NULL};
+  almkit_request null_clip = {prompt, NULL, 0, null_clips, 1};
+  EXPECT_STATUS(almkit_score_options(model, &null_clip, answers, 2, scores), ALMKIT_ERR_INVALID_ARGUMENT,
+                "request->audio[0] is NULL");
+  almkit_audio_free(clip);
+  free(prompt);
+  almkit_model_free(model);
+
+  almkit_tokenizer* standalone = NULL;
+  EXPECT_OK(almkit_tokenizer_load(folder, &standalone));
+  EXPECT_OK(almkit_tokenize(standalone, "Hello world", NULL, ids, 8, &count));
+  EXPECT(count == 2 && ids[0] == 9707);
+  almkit_tokenizer_free(standalone);
+  EXPECT_STATUS(almkit_tokenizer_load("/nonexistent/tokenizer", &standalone), ALMKIT_ERR_FILE_NOT_FOUND, "");
+}
+
+int main(int argc, char** argv) {
+  if (argc < 3) {
+    fprintf(stderr, "usage: %s JFK_WAV REFERENCE_DIR [SMALL_MODEL_DIR]\n", argv[0]);
+    return 2;
+  }
+  errors_and_version();
+  audio(argv[1]);
+  features(argv[1]);
+  tokenizer_less_model(argv[2]);
+  if (argc > 3) small_model(argv[3], argv[1]);
+  printf("%d checks, %d failures\n", checks, failures);
+  return failures == 0 ? 0 : 1;
+}
