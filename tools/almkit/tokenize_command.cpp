@@ -43,12 +43,14 @@ std::vector<int32_t> parse_ids(const std::string& line) {
 }
 
 // One input (a --text, or one line of --file) -> one output line.
-std::string process(const Tokenizer& tokenizer, const TokenizeArgs& args, const std::string& input) {
+std::string process(const Tokenizer& tokenizer, const TokenizeArgs& args,
+                    const std::string& input) {
   if (args.decode) {
     const auto ids = parse_ids(input);
     const std::string text = tokenizer.decode(ids, args.skip_special_tokens);
     if (!args.json) return text;
-    return nlohmann::json{{"ids", ids}, {"text", text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return nlohmann::json{{"ids", ids}, {"text", text}}.dump(
+        -1, ' ', false, nlohmann::json::error_handler_t::replace);
   }
   const auto ids = tokenizer.encode(input, !args.no_special_tokens);
   if (!args.json) return nlohmann::json(ids).dump();
@@ -71,7 +73,8 @@ void run_tokenize(const TokenizeArgs& args) {
   std::istream* in = &std::cin;
   if (args.file != "-") {
     file_stream.open(args.file, std::ios::binary);
-    if (!file_stream) throw Error(ErrorCode::kFileNotFound, "cannot open --file '" + args.file + "'");
+    if (!file_stream)
+      throw Error(ErrorCode::kFileNotFound, "cannot open --file '" + args.file + "'");
     in = &file_stream;
   }
   std::string line;
@@ -81,7 +84,8 @@ void run_tokenize(const TokenizeArgs& args) {
     try {
       std::printf("%s\n", process(*tokenizer, args, line).c_str());
     } catch (const Error& error) {
-      throw Error(error.code(), args.file + " line " + std::to_string(number) + ": " + error.what());
+      throw Error(error.code(),
+                  args.file + " line " + std::to_string(number) + ": " + error.what());
     }
   }
 }
@@ -91,16 +95,22 @@ void run_tokenize(const TokenizeArgs& args) {
 void register_tokenize(CLI::App& app) {
   auto args = std::make_shared<TokenizeArgs>();
   auto* command = app.add_subcommand(
-      "tokenize", "text -> token ids (JSON), or ids -> text with --decode, using a checkpoint's tokenizer");
-  command->add_option("--tokenizer", args->tokenizer,
-                      "checkpoint folder (tokenizer.json, vocab.json + merges.txt or tokenizer.model)")
+      "tokenize",
+      "text -> token ids (JSON), or ids -> text with --decode, using a checkpoint's tokenizer");
+  command
+      ->add_option("--tokenizer", args->tokenizer,
+                   "checkpoint folder (tokenizer.json, vocab.json + merges.txt or tokenizer.model)")
       ->required();
   auto* text = command->add_option("--text", args->text, "the text (or ids with --decode)");
-  command->add_option("--file", args->file, "a file: one input per line, one output line each ('-' = stdin)");
-  command->add_flag("--decode", args->decode, "input is token ids ([1, 2, 3] or 1 2 3); print the text");
+  command->add_option("--file", args->file,
+                      "a file: one input per line, one output line each ('-' = stdin)");
+  command->add_flag("--decode", args->decode,
+                    "input is token ids ([1, 2, 3] or 1 2 3); print the text");
   command->add_flag("--json", args->json, "print a JSON object per input (text, ids, tokens)");
-  command->add_flag("--no-special-tokens", args->no_special_tokens, "encode without BOS/EOS of the post processor");
-  command->add_flag("--skip-special-tokens", args->skip_special_tokens, "decode without special tokens");
+  command->add_flag("--no-special-tokens", args->no_special_tokens,
+                    "encode without BOS/EOS of the post processor");
+  command->add_flag("--skip-special-tokens", args->skip_special_tokens,
+                    "decode without special tokens");
   command->callback([args, text] {
     args->text_given = text->count() > 0;
     run_tokenize(*args);

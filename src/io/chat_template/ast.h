@@ -19,22 +19,22 @@ struct Expr;
 using ExprPtr = std::unique_ptr<Expr>;
 
 enum class ExprKind {
-  kLiteral,      // value
-  kName,         // name
-  kAttribute,    // children[0].name
-  kItem,         // children[0][children[1]]
-  kSlice,        // children[0][children[1]:children[2]:children[3]] (null = omitted)
-  kCall,         // children[0](children[1..], keywords)
-  kFilter,       // children[0] | name(children[1..], keywords)
-  kTest,         // children[0] is [not] name(children[1..])
-  kUnary,        // op children[0]: "not", "-", "+"
-  kBinary,       // children[0] op children[1]: arithmetic, comparison, "in", "not in", "~"
+  kLiteral,    // value
+  kName,       // name
+  kAttribute,  // children[0].name
+  kItem,       // children[0][children[1]]
+  kSlice,      // children[0][children[1]:children[2]:children[3]] (null = omitted)
+  kCall,       // children[0](children[1..], keywords)
+  kFilter,     // children[0] | name(children[1..], keywords)
+  kTest,       // children[0] is [not] name(children[1..])
+  kUnary,      // op children[0]: "not", "-", "+"
+  kBinary,     // children[0] op children[1]: arithmetic, comparison, "in", "not in", "~"
   kAnd,
   kOr,
   kConditional,  // children[1] if children[0] else children[2] (children[2] may be null)
   kList,
   kTuple,
-  kDict,         // children: key0, value0, key1, value1, ...
+  kDict,  // children: key0, value0, key1, value1, ...
 };
 
 struct Expr {
@@ -52,15 +52,15 @@ using StmtPtr = std::unique_ptr<Stmt>;
 using Body = std::vector<StmtPtr>;
 
 enum class StmtKind {
-  kText,      // text
-  kOutput,    // {{ expr }}
-  kIf,        // conditions[i] -> bodies[i]; else_body
-  kFor,       // for targets in expr [if filter]: body; else_body
-  kSet,       // set targets = expr | set target.attribute = expr | set name %}body{% endset
-  kMacro,     // macro name(parameters): body
+  kText,    // text
+  kOutput,  // {{ expr }}
+  kIf,      // conditions[i] -> bodies[i]; else_body
+  kFor,     // for targets in expr [if filter]: body; else_body
+  kSet,     // set targets = expr | set target.attribute = expr | set name %}body{% endset
+  kMacro,   // macro name(parameters): body
   kBreak,
   kContinue,
-  kScope,     // a body run as is ({% generation %} ... {% endgeneration %})
+  kScope,  // a body run as is ({% generation %} ... {% endgeneration %})
 };
 
 struct MacroParameter {

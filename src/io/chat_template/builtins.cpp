@@ -11,15 +11,19 @@
 namespace almkit::jinja {
 namespace detail {
 
-[[noreturn]] void bad(const std::string& message) { throw Error(ErrorCode::kInvalidArgument, message); }
+[[noreturn]] void bad(const std::string& message) {
+  throw Error(ErrorCode::kInvalidArgument, message);
+}
 
-const Value& argument(const CallArgs& args, size_t index, const std::string& name, const std::string& what) {
+const Value& argument(const CallArgs& args, size_t index, const std::string& name,
+                      const std::string& what) {
   const Value* value = args.get(index, name);
   if (!value) bad(what + ": missing argument '" + name + "'");
   return *value;
 }
 
-Value optional_argument(const CallArgs& args, size_t index, const std::string& name, Value fallback) {
+Value optional_argument(const CallArgs& args, size_t index, const std::string& name,
+                        Value fallback) {
   const Value* value = args.get(index, name);
   return value ? *value : std::move(fallback);
 }
@@ -29,7 +33,9 @@ const std::string& require_string(const Value& value, const std::string& what) {
   return value.as_string();
 }
 
-bool is_python_space(unsigned char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+bool is_python_space(unsigned char c) {
+  return c == ' ' || (c >= '\t' && c <= '\r');
+}
 
 // str.strip([chars]) family; `chars` none means whitespace.
 std::string strip(const std::string& text, const Value& chars, bool left, bool right) {
@@ -65,7 +71,8 @@ std::vector<std::string> split(const std::string& text, const Value& separator, 
     if (pos >= text.size()) break;
     if (max_split >= 0 && static_cast<int64_t>(parts.size()) == max_split) {
       std::string rest = text.substr(pos);
-      while (!rest.empty() && is_python_space(static_cast<unsigned char>(rest.back()))) rest.pop_back();
+      while (!rest.empty() && is_python_space(static_cast<unsigned char>(rest.back())))
+        rest.pop_back();
       parts.push_back(rest);
       break;
     }
@@ -77,7 +84,8 @@ std::vector<std::string> split(const std::string& text, const Value& separator, 
   return parts;
 }
 
-std::string replace(const std::string& text, const std::string& from, const std::string& to, int64_t count) {
+std::string replace(const std::string& text, const std::string& from, const std::string& to,
+                    int64_t count) {
   if (from.empty()) return text;
   std::string out;
   size_t last = 0, pos;
@@ -109,7 +117,9 @@ std::string title(const std::string& text) {
     const char32_t c = tokenizer::next_code_point(text, pos);
     const std::string character = text.substr(start, pos - start);
     const bool cased = tokenizer::is_word_character(c) && !(c >= '0' && c <= '9') && c != '_';
-    out += cased ? (previous_cased ? tokenizer::to_lower(character) : tokenizer::to_upper(character)) : character;
+    out += cased
+               ? (previous_cased ? tokenizer::to_lower(character) : tokenizer::to_upper(character))
+               : character;
     previous_cased = cased;
   }
   return out;
@@ -122,7 +132,8 @@ int compare(const Value& a, const Value& b) {
     const double y = b.is_bool() ? b.as_bool() : b.as_double();
     return x < y ? -1 : x > y ? 1 : 0;
   }
-  if (a.is_string() && b.is_string()) return a.as_string().compare(b.as_string()) < 0 ? -1 : a.as_string() == b.as_string() ? 0 : 1;
+  if (a.is_string() && b.is_string())
+    return a.as_string().compare(b.as_string()) < 0 ? -1 : a.as_string() == b.as_string() ? 0 : 1;
   if (a.is_list() && b.is_list()) {
     const List &x = a.list(), &y = b.list();
     for (size_t i = 0; i < std::min(x.size(), y.size()); ++i) {
@@ -140,16 +151,19 @@ Value attribute_path(const Value& value, const std::string& path) {
   size_t start = 0;
   while (true) {
     const size_t dot = path.find('.', start);
-    const std::string part = path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    const std::string part =
+        path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
     const bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
-    current = numeric && current.is_list() ? get_item(current, Value(static_cast<int64_t>(std::stoll(part))))
-                                           : get_attribute(current, part);
+    current = numeric && current.is_list()
+                  ? get_item(current, Value(static_cast<int64_t>(std::stoll(part))))
+                  : get_attribute(current, part);
     if (dot == std::string::npos) return current;
     start = dot + 1;
   }
 }
 
-Value bound(const Value& self, const std::string& name, std::function<Value(const Value&, const CallArgs&)> method) {
+Value bound(const Value& self, const std::string& name,
+            std::function<Value(const Value&, const CallArgs&)> method) {
   return Value::function([self, method](const CallArgs& args) { return method(self, args); }, name);
 }
 
@@ -165,7 +179,8 @@ Value string_method(const Value& self, const std::string& name) {
         const std::string& text = s.as_string();
         const std::string& p = require_string(option, what);
         if (starts ? text.compare(0, p.size(), p) == 0
-                   : text.size() >= p.size() && text.compare(text.size() - p.size(), p.size(), p) == 0) {
+                   : text.size() >= p.size() &&
+                         text.compare(text.size() - p.size(), p.size(), p) == 0) {
           return Value(true);
         }
       }
@@ -175,7 +190,8 @@ Value string_method(const Value& self, const std::string& name) {
   if (name == "strip" || name == "lstrip" || name == "rstrip") {
     const bool left = name != "rstrip", right = name != "lstrip";
     return bound(self, name, [left, right](const Value& s, A args) {
-      return Value(strip(s.as_string(), optional_argument(args, 0, "chars", Value::none()), left, right));
+      return Value(
+          strip(s.as_string(), optional_argument(args, 0, "chars", Value::none()), left, right));
     });
   }
   if (name == "split" || name == "rsplit") {
@@ -183,14 +199,21 @@ Value string_method(const Value& self, const std::string& name) {
       const Value separator = optional_argument(args, 0, "sep", Value::none());
       const Value max_split = optional_argument(args, 1, "maxsplit", Value(int64_t{-1}));
       List parts;
-      for (auto& part : split(s.as_string(), separator, max_split.as_int())) parts.emplace_back(std::move(part));
+      for (auto& part : split(s.as_string(), separator, max_split.as_int()))
+        parts.emplace_back(std::move(part));
       return Value(std::move(parts));
     });
   }
-  if (name == "upper") return bound(self, name, [](const Value& s, A) { return Value(tokenizer::to_upper(s.as_string())); });
-  if (name == "lower") return bound(self, name, [](const Value& s, A) { return Value(tokenizer::to_lower(s.as_string())); });
-  if (name == "title") return bound(self, name, [](const Value& s, A) { return Value(title(s.as_string())); });
-  if (name == "capitalize") return bound(self, name, [](const Value& s, A) { return Value(capitalize(s.as_string())); });
+  if (name == "upper")
+    return bound(self, name,
+                 [](const Value& s, A) { return Value(tokenizer::to_upper(s.as_string())); });
+  if (name == "lower")
+    return bound(self, name,
+                 [](const Value& s, A) { return Value(tokenizer::to_lower(s.as_string())); });
+  if (name == "title")
+    return bound(self, name, [](const Value& s, A) { return Value(title(s.as_string())); });
+  if (name == "capitalize")
+    return bound(self, name, [](const Value& s, A) { return Value(capitalize(s.as_string())); });
   if (name == "replace") {
     return bound(self, name, [what](const Value& s, A args) {
       return Value(replace(s.as_string(), require_string(argument(args, 0, "old", what), what),
@@ -213,10 +236,14 @@ Value string_method(const Value& self, const std::string& name) {
       const std::string& text = s.as_string();
       if (find) {
         const size_t pos = text.find(needle);
-        return Value(pos == std::string::npos ? int64_t{-1} : static_cast<int64_t>(utf8_length(text.substr(0, pos))));
+        return Value(pos == std::string::npos
+                         ? int64_t{-1}
+                         : static_cast<int64_t>(utf8_length(text.substr(0, pos))));
       }
       int64_t count = 0;
-      for (size_t pos = text.find(needle); pos != std::string::npos && !needle.empty(); pos = text.find(needle, pos + needle.size())) ++count;
+      for (size_t pos = text.find(needle); pos != std::string::npos && !needle.empty();
+           pos = text.find(needle, pos + needle.size()))
+        ++count;
       return Value(count);
     });
   }
@@ -225,8 +252,10 @@ Value string_method(const Value& self, const std::string& name) {
       const std::string& text = s.as_string();
       if (text.empty()) return Value(false);
       for (unsigned char c : text) {
-        const bool ok = name == "isdigit" ? std::isdigit(c) : name == "isspace" ? is_python_space(c)
-                      : name == "isalpha" ? std::isalpha(c) : std::isalnum(c);
+        const bool ok = name == "isdigit"   ? std::isdigit(c)
+                        : name == "isspace" ? is_python_space(c)
+                        : name == "isalpha" ? std::isalpha(c)
+                                            : std::isalnum(c);
         if (!ok) return Value(false);
       }
       return Value(true);
@@ -240,7 +269,8 @@ Value dict_method(const Value& self, const std::string& name) {
   if (name == "items") {
     return bound(self, name, [](const Value& d, A) {
       List items;
-      for (const auto& [key, value] : d.dict_ref().entries()) items.emplace_back(List{Value(key), value});
+      for (const auto& [key, value] : d.dict_ref().entries())
+        items.emplace_back(List{Value(key), value});
       return Value(std::move(items));
     });
   }
@@ -248,7 +278,8 @@ Value dict_method(const Value& self, const std::string& name) {
     const bool keys = name == "keys";
     return bound(self, name, [keys](const Value& d, A) {
       List items;
-      for (const auto& [key, value] : d.dict_ref().entries()) items.push_back(keys ? Value(key) : value);
+      for (const auto& [key, value] : d.dict_ref().entries())
+        items.push_back(keys ? Value(key) : value);
       return Value(std::move(items));
     });
   }
@@ -268,7 +299,8 @@ using namespace detail;
 
 List iterate(const Value& value) {
   switch (value.type()) {
-    case Value::Type::kList: return value.list();
+    case Value::Type::kList:
+      return value.list();
     case Value::Type::kDict: {
       List keys;
       for (const auto& [key, item] : value.dict_ref().entries()) keys.emplace_back(key);
@@ -276,12 +308,15 @@ List iterate(const Value& value) {
     }
     case Value::Type::kString: {
       List characters;
-      for (auto& character : utf8_characters(value.as_string())) characters.emplace_back(std::move(character));
+      for (auto& character : utf8_characters(value.as_string()))
+        characters.emplace_back(std::move(character));
       return characters;
     }
     case Value::Type::kUndefined:
-    case Value::Type::kNone: return {};
-    default: bad("'" + value.type_name() + "' object is not iterable");
+    case Value::Type::kNone:
+      return {};
+    default:
+      bad("'" + value.type_name() + "' object is not iterable");
   }
 }
 
@@ -300,7 +335,8 @@ Value get_attribute(const Value& object, const std::string& name) {
 
 Value get_item(const Value& object, const Value& key) {
   if (object.is_dict()) {
-    if (const Value* found = object.dict_ref().find(key.is_string() ? key.as_string() : key.str())) return *found;
+    if (const Value* found = object.dict_ref().find(key.is_string() ? key.as_string() : key.str()))
+      return *found;
     return key.is_string() ? get_attribute(object, key.as_string()) : Value();
   }
   if (object.is_list() || object.is_string()) {
@@ -318,7 +354,8 @@ Value get_item(const Value& object, const Value& key) {
   return Value();
 }
 
-Value slice(const Value& object, const Value& start_value, const Value& stop_value, const Value& step_value) {
+Value slice(const Value& object, const Value& start_value, const Value& stop_value,
+            const Value& step_value) {
   const List items = iterate(object);
   const auto n = static_cast<int64_t>(items.size());
   const int64_t step = step_value.is_undefined() || step_value.is_none() ? 1 : step_value.as_int();
@@ -332,7 +369,8 @@ Value slice(const Value& object, const Value& start_value, const Value& stop_val
   const int64_t start = bound_index(start_value, step > 0 ? 0 : n - 1);
   const int64_t stop = bound_index(stop_value, step > 0 ? n : -1);
   List out;
-  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.push_back(items[static_cast<size_t>(i)]);
+  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
+    out.push_back(items[static_cast<size_t>(i)]);
   if (!object.is_string()) return Value(std::move(out));
   std::string text;
   for (const auto& character : out) text += character.as_string();
@@ -359,19 +397,25 @@ bool apply_test(const std::string& name, const Value& input, const CallArgs& arg
     if (!input.is_int()) bad("test '" + name + "' expects an integer");
     return (input.as_int() % 2 != 0) == (name == "odd");
   }
-  if (name == "divisibleby") return input.as_int() % argument(args, 0, "num", "divisibleby").as_int() == 0;
-  if (name == "eq" || name == "equalto" || name == "==") return input.equals(argument(args, 0, "other", name));
+  if (name == "divisibleby")
+    return input.as_int() % argument(args, 0, "num", "divisibleby").as_int() == 0;
+  if (name == "eq" || name == "equalto" || name == "==")
+    return input.equals(argument(args, 0, "other", name));
   if (name == "ne" || name == "!=") return !input.equals(argument(args, 0, "other", name));
-  if (name == "lt" || name == "lessthan" || name == "<") return compare(input, argument(args, 0, "other", name)) < 0;
-  if (name == "gt" || name == "greaterthan" || name == ">") return compare(input, argument(args, 0, "other", name)) > 0;
+  if (name == "lt" || name == "lessthan" || name == "<")
+    return compare(input, argument(args, 0, "other", name)) < 0;
+  if (name == "gt" || name == "greaterthan" || name == ">")
+    return compare(input, argument(args, 0, "other", name)) > 0;
   if (name == "le" || name == "<=") return compare(input, argument(args, 0, "other", name)) <= 0;
   if (name == "ge" || name == ">=") return compare(input, argument(args, 0, "other", name)) >= 0;
   if (name == "in") {
     const List items = iterate(argument(args, 0, "seq", name));
     return std::any_of(items.begin(), items.end(), [&](const Value& v) { return v.equals(input); });
   }
-  if (name == "lower") return input.is_string() && tokenizer::to_lower(input.as_string()) == input.as_string();
-  if (name == "upper") return input.is_string() && tokenizer::to_upper(input.as_string()) == input.as_string();
+  if (name == "lower")
+    return input.is_string() && tokenizer::to_lower(input.as_string()) == input.as_string();
+  if (name == "upper")
+    return input.is_string() && tokenizer::to_upper(input.as_string()) == input.as_string();
   if (name == "sameas") {
     const Value& other = argument(args, 0, "other", name);
     return input.type() == other.type() && input.equals(other);

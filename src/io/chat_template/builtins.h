@@ -26,11 +26,14 @@ List iterate(const Value& value);
 namespace detail {
 // Helpers shared by builtins.cpp and filters.cpp.
 [[noreturn]] void bad(const std::string& message);
-const Value& argument(const CallArgs& args, size_t index, const std::string& name, const std::string& what);
-Value optional_argument(const CallArgs& args, size_t index, const std::string& name, Value fallback);
+const Value& argument(const CallArgs& args, size_t index, const std::string& name,
+                      const std::string& what);
+Value optional_argument(const CallArgs& args, size_t index, const std::string& name,
+                        Value fallback);
 const std::string& require_string(const Value& value, const std::string& what);
 std::string strip(const std::string& text, const Value& chars, bool left, bool right);
-std::string replace(const std::string& text, const std::string& from, const std::string& to, int64_t count);
+std::string replace(const std::string& text, const std::string& from, const std::string& to,
+                    int64_t count);
 std::string capitalize(const std::string& text);
 std::string title(const std::string& text);
 int compare(const Value& a, const Value& b);

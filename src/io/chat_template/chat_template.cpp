@@ -27,7 +27,8 @@ nlohmann::ordered_json parse_context(const std::string& text, const std::string&
 
 jinja::Dict to_context(const nlohmann::ordered_json& json, const std::string& what) {
   if (!json.is_object()) {
-    throw Error(ErrorCode::kInvalidArgument, what + " must be a JSON object, got " + json.type_name());
+    throw Error(ErrorCode::kInvalidArgument,
+                what + " must be a JSON object, got " + json.type_name());
   }
   jinja::Value value = jinja::Value::from_json(json);
   return value.dict_ref();
@@ -44,10 +45,12 @@ ChatTemplate::ChatTemplate(ChatTemplate&&) noexcept = default;
 ChatTemplate& ChatTemplate::operator=(ChatTemplate&&) noexcept = default;
 
 std::string ChatTemplate::render_json(const std::string& context_json) const {
-  return jinja::render(impl_->body, to_context(parse_context(context_json, "chat context"), "chat context"));
+  return jinja::render(impl_->body,
+                       to_context(parse_context(context_json, "chat context"), "chat context"));
 }
 
-std::string ChatTemplate::render_messages(const std::string& messages_json, bool add_generation_prompt,
+std::string ChatTemplate::render_messages(const std::string& messages_json,
+                                          bool add_generation_prompt,
                                           const std::string& extra_context_json) const {
   nlohmann::ordered_json conversation = parse_context(messages_json, "messages");
   nlohmann::ordered_json context = nlohmann::ordered_json::object();
@@ -63,7 +66,8 @@ std::string ChatTemplate::render_messages(const std::string& messages_json, bool
     throw Error(ErrorCode::kInvalidArgument, "\"messages\" must be a JSON list");
   }
   const nlohmann::ordered_json extra = parse_context(extra_context_json, "extra context");
-  if (!extra.is_object()) throw Error(ErrorCode::kInvalidArgument, "extra context must be a JSON object");
+  if (!extra.is_object())
+    throw Error(ErrorCode::kInvalidArgument, "extra context must be a JSON object");
   for (const auto& [key, value] : extra.items()) context[key] = value;
   context["add_generation_prompt"] = add_generation_prompt;
   return jinja::render(impl_->body, to_context(context, "chat context"));
@@ -76,16 +80,19 @@ std::string apply_chat_template(const Tokenizer& tokenizer, const std::string& m
   }
   nlohmann::ordered_json extra = nlohmann::ordered_json::object();
   const auto& special = tokenizer.special_tokens();
-  for (const auto& [name, token] : {std::pair<const char*, const std::string*>{"bos_token", &special.bos_token},
-                                    {"eos_token", &special.eos_token},
-                                    {"pad_token", &special.pad_token},
-                                    {"unk_token", &special.unk_token}}) {
+  for (const auto& [name, token] :
+       {std::pair<const char*, const std::string*>{"bos_token", &special.bos_token},
+        {"eos_token", &special.eos_token},
+        {"pad_token", &special.pad_token},
+        {"unk_token", &special.unk_token}}) {
     if (!token->empty()) extra[name] = *token;
   }
   const nlohmann::ordered_json given = parse_context(extra_context_json, "extra context");
-  if (!given.is_object()) throw Error(ErrorCode::kInvalidArgument, "extra context must be a JSON object");
+  if (!given.is_object())
+    throw Error(ErrorCode::kInvalidArgument, "extra context must be a JSON object");
   for (const auto& [key, value] : given.items()) extra[key] = value;
-  return ChatTemplate(tokenizer.chat_template()).render_messages(messages_json, add_generation_prompt, extra.dump());
+  return ChatTemplate(tokenizer.chat_template())
+      .render_messages(messages_json, add_generation_prompt, extra.dump());
 }
 
 }  // namespace almkit

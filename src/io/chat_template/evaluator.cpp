@@ -60,19 +60,31 @@ class Evaluator {
 
   Flow exec(const Stmt& stmt, std::string& out) {
     switch (stmt.kind) {
-      case StmtKind::kText: out += stmt.text; return Flow::kNormal;
-      case StmtKind::kOutput: out += eval(*stmt.expr).str(); return Flow::kNormal;
+      case StmtKind::kText:
+        out += stmt.text;
+        return Flow::kNormal;
+      case StmtKind::kOutput:
+        out += eval(*stmt.expr).str();
+        return Flow::kNormal;
       case StmtKind::kIf:
         for (size_t i = 0; i < stmt.conditions.size(); ++i) {
           if (eval(*stmt.conditions[i]).truthy()) return exec(stmt.bodies[i], out);
         }
         return exec(stmt.else_body, out);
-      case StmtKind::kFor: return exec_for(stmt, out);
-      case StmtKind::kSet: exec_set(stmt); return Flow::kNormal;
-      case StmtKind::kMacro: define_macro(stmt); return Flow::kNormal;
-      case StmtKind::kBreak: return Flow::kBreak;
-      case StmtKind::kContinue: return Flow::kContinue;
-      case StmtKind::kScope: return exec(stmt.bodies[0], out);
+      case StmtKind::kFor:
+        return exec_for(stmt, out);
+      case StmtKind::kSet:
+        exec_set(stmt);
+        return Flow::kNormal;
+      case StmtKind::kMacro:
+        define_macro(stmt);
+        return Flow::kNormal;
+      case StmtKind::kBreak:
+        return Flow::kBreak;
+      case StmtKind::kContinue:
+        return Flow::kContinue;
+      case StmtKind::kScope:
+        return exec(stmt.bodies[0], out);
     }
     return Flow::kNormal;
   }
@@ -128,10 +140,13 @@ class Evaluator {
       loop.set("depth0", Value(int64_t{0}));
       if (i > 0) loop.set("previtem", items[static_cast<size_t>(i - 1)]);
       if (i + 1 < length) loop.set("nextitem", items[static_cast<size_t>(i + 1)]);
-      loop.set("cycle", Value::function([i](const CallArgs& args) {
-        if (args.positional.empty()) return Value();
-        return args.positional[static_cast<size_t>(i) % args.positional.size()];
-      }, "loop.cycle"));
+      loop.set("cycle",
+               Value::function(
+                   [i](const CallArgs& args) {
+                     if (args.positional.empty()) return Value();
+                     return args.positional[static_cast<size_t>(i) % args.positional.size()];
+                   },
+                   "loop.cycle"));
       frames_.back()["loop"] = Value::dict(std::move(loop));
       assign(stmt.targets, items[static_cast<size_t>(i)], stmt.where);
       if (exec(stmt.bodies[0], out) == Flow::kBreak) break;
@@ -143,32 +158,36 @@ class Evaluator {
 
   void define_macro(const Stmt& stmt) {
     const Stmt* macro = &stmt;
-    frames_.back()[stmt.targets[0]] = Value::function([this, macro](const CallArgs& args) {
-      Frame frame;
-      size_t next_positional = 0;
-      for (size_t i = 0; i < macro->parameters.size(); ++i) {
-        const auto& parameter = macro->parameters[i];
-        const Value* given = nullptr;
-        if (next_positional < args.positional.size()) {
-          given = &args.positional[next_positional++];
-        } else {
-          for (const auto& [key, value] : args.keyword) {
-            if (key == parameter.name) given = &value;
+    frames_.back()[stmt.targets[0]] = Value::function(
+        [this, macro](const CallArgs& args) {
+          Frame frame;
+          size_t next_positional = 0;
+          for (size_t i = 0; i < macro->parameters.size(); ++i) {
+            const auto& parameter = macro->parameters[i];
+            const Value* given = nullptr;
+            if (next_positional < args.positional.size()) {
+              given = &args.positional[next_positional++];
+            } else {
+              for (const auto& [key, value] : args.keyword) {
+                if (key == parameter.name) given = &value;
+              }
+            }
+            frame[parameter.name] = given                     ? *given
+                                    : parameter.default_value ? eval(*parameter.default_value)
+                                                              : Value();
           }
-        }
-        frame[parameter.name] = given ? *given : parameter.default_value ? eval(*parameter.default_value) : Value();
-      }
-      frames_.push_back(std::move(frame));
-      std::string out;
-      try {
-        exec(macro->bodies[0], out);
-      } catch (...) {
-        frames_.pop_back();
-        throw;
-      }
-      frames_.pop_back();
-      return Value(std::move(out));
-    }, stmt.targets[0]);
+          frames_.push_back(std::move(frame));
+          std::string out;
+          try {
+            exec(macro->bodies[0], out);
+          } catch (...) {
+            frames_.pop_back();
+            throw;
+          }
+          frames_.pop_back();
+          return Value(std::move(out));
+        },
+        stmt.targets[0]);
   }
 
   [[noreturn]] static void rethrow(const Error& error, const Location& at) {
@@ -179,7 +198,8 @@ class Evaluator {
 
   CallArgs eval_arguments(const Expr& expr, size_t first) {
     CallArgs args;
-    for (size_t i = first; i < expr.children.size(); ++i) args.positional.push_back(eval(*expr.children[i]));
+    for (size_t i = first; i < expr.children.size(); ++i)
+      args.positional.push_back(eval(*expr.children[i]));
     for (const auto& [key, value] : expr.keywords) args.keyword.emplace_back(key, eval(*value));
     return args;
   }
@@ -194,26 +214,35 @@ class Evaluator {
 
   Value eval_node(const Expr& expr) {
     switch (expr.kind) {
-      case ExprKind::kLiteral: return expr.value;
-      case ExprKind::kName: return lookup(expr.name);
-      case ExprKind::kAttribute: return get_attribute(eval(*expr.children[0]), expr.name);
-      case ExprKind::kItem: return get_item(eval(*expr.children[0]), eval(*expr.children[1]));
+      case ExprKind::kLiteral:
+        return expr.value;
+      case ExprKind::kName:
+        return lookup(expr.name);
+      case ExprKind::kAttribute:
+        return get_attribute(eval(*expr.children[0]), expr.name);
+      case ExprKind::kItem:
+        return get_item(eval(*expr.children[0]), eval(*expr.children[1]));
       case ExprKind::kSlice: {
-        auto optional = [&](size_t i) { return expr.children[i] ? eval(*expr.children[i]) : Value(); };
+        auto optional = [&](size_t i) {
+          return expr.children[i] ? eval(*expr.children[i]) : Value();
+        };
         return slice(eval(*expr.children[0]), optional(1), optional(2), optional(3));
       }
       case ExprKind::kCall: {
         const Value callee = eval(*expr.children[0]);
         if (!callee.is_function()) {
-          const std::string what = expr.children[0]->kind == ExprKind::kName ? "'" + expr.children[0]->name + "'"
-                                 : expr.children[0]->kind == ExprKind::kAttribute ? "method '" + expr.children[0]->name + "'"
-                                 : "the expression";
+          const std::string what = expr.children[0]->kind == ExprKind::kName
+                                       ? "'" + expr.children[0]->name + "'"
+                                   : expr.children[0]->kind == ExprKind::kAttribute
+                                       ? "method '" + expr.children[0]->name + "'"
+                                       : "the expression";
           fail(expr.where, what + " is not callable (it is " + callee.type_name() + ")",
                callee.is_undefined() ? ErrorCode::kUnsupported : ErrorCode::kInvalidArgument);
         }
         return callee.call()(eval_arguments(expr, 1));
       }
-      case ExprKind::kFilter: return apply_filter(expr.name, eval(*expr.children[0]), eval_arguments(expr, 1));
+      case ExprKind::kFilter:
+        return apply_filter(expr.name, eval(*expr.children[0]), eval_arguments(expr, 1));
       case ExprKind::kTest: {
         const bool result = apply_test(expr.name, eval(*expr.children[0]), eval_arguments(expr, 1));
         return Value(result != expr.negated);
@@ -221,7 +250,8 @@ class Evaluator {
       case ExprKind::kUnary: {
         const Value operand = eval(*expr.children[0]);
         if (expr.name == "not") return Value(!operand.truthy());
-        if (!operand.is_number()) fail(expr.where, "unary '" + expr.name + "' needs a number, got " + operand.type_name());
+        if (!operand.is_number())
+          fail(expr.where, "unary '" + expr.name + "' needs a number, got " + operand.type_name());
         if (expr.name == "+") return operand;
         return operand.is_int() ? Value(-operand.as_int()) : Value(-operand.as_double());
       }
@@ -250,7 +280,8 @@ class Evaluator {
         }
         return Value::dict(std::move(dict));
       }
-      case ExprKind::kBinary: return binary(expr, eval(*expr.children[0]), eval(*expr.children[1]));
+      case ExprKind::kBinary:
+        return binary(expr, eval(*expr.children[0]), eval(*expr.children[1]));
     }
     return Value();
   }
@@ -262,13 +293,15 @@ class Evaluator {
     if (op == "in" || op == "not in") {
       bool found;
       if (b.is_string()) {
-        if (!a.is_string()) fail(expr.where, "'in <string>' requires a string on the left, got " + a.type_name());
+        if (!a.is_string())
+          fail(expr.where, "'in <string>' requires a string on the left, got " + a.type_name());
         found = b.as_string().find(a.as_string()) != std::string::npos;
       } else if (b.is_dict()) {
         found = a.is_string() && b.dict_ref().find(a.as_string()) != nullptr;
       } else {
         const List items = iterate(b);
-        found = std::any_of(items.begin(), items.end(), [&](const Value& item) { return item.equals(a); });
+        found = std::any_of(items.begin(), items.end(),
+                            [&](const Value& item) { return item.equals(a); });
       }
       return Value(found == (op == "in"));
     }
@@ -292,15 +325,19 @@ class Evaluator {
         return Value(std::move(out));
       }
       List items;
-      for (int64_t i = 0; i < b.as_int(); ++i) items.insert(items.end(), a.list().begin(), a.list().end());
+      for (int64_t i = 0; i < b.as_int(); ++i)
+        items.insert(items.end(), a.list().begin(), a.list().end());
       return Value(std::move(items));
     }
     if (!(a.is_number() || a.is_bool()) || !(b.is_number() || b.is_bool())) {
-      fail(expr.where, "unsupported operand types for " + op + ": " + a.type_name() + " and " + b.type_name());
+      fail(expr.where,
+           "unsupported operand types for " + op + ": " + a.type_name() + " and " + b.type_name());
     }
     const bool integers = (a.is_int() || a.is_bool()) && (b.is_int() || b.is_bool());
-    const int64_t x = a.is_bool() ? a.as_bool() : a.as_int(), y = b.is_bool() ? b.as_bool() : b.as_int();
-    const double p = a.is_bool() ? a.as_bool() : a.as_double(), q = b.is_bool() ? b.as_bool() : b.as_double();
+    const int64_t x = a.is_bool() ? a.as_bool() : a.as_int(),
+                  y = b.is_bool() ? b.as_bool() : b.as_int();
+    const double p = a.is_bool() ? a.as_bool() : a.as_double(),
+                 q = b.is_bool() ? b.as_bool() : b.as_double();
     if (op == "+") return integers ? Value(x + y) : Value(p + q);
     if (op == "-") return integers ? Value(x - y) : Value(p - q);
     if (op == "*") return integers ? Value(x * y) : Value(p * q);

@@ -16,7 +16,8 @@ namespace {
 // Arguments after the first `skip` positional ones (for map / select passing on arguments).
 CallArgs rest(const CallArgs& args, size_t skip) {
   CallArgs out;
-  for (size_t i = skip; i < args.positional.size(); ++i) out.positional.push_back(args.positional[i]);
+  for (size_t i = skip; i < args.positional.size(); ++i)
+    out.positional.push_back(args.positional[i]);
   out.keyword = args.keyword;
   return out;
 }
@@ -25,12 +26,23 @@ std::string html_escape(const std::string& text) {
   std::string out;
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&#34;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&#34;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -39,7 +51,8 @@ std::string html_escape(const std::string& text) {
 Value to_int(const Value& input, const Value& fallback) {
   if (input.is_int()) return input;
   if (input.is_bool()) return Value(static_cast<int64_t>(input.as_bool()));
-  if (input.type() == Value::Type::kFloat) return Value(static_cast<int64_t>(std::trunc(input.as_double())));
+  if (input.type() == Value::Type::kFloat)
+    return Value(static_cast<int64_t>(std::trunc(input.as_double())));
   if (input.is_string()) {
     const std::string text = strip(input.as_string(), Value::none(), true, true);
     try {
@@ -82,8 +95,13 @@ List select_items(const Value& input, const CallArgs& args, bool by_attribute, b
   const Value* test = args.get(test_index, "__test");
   const CallArgs test_args = rest(args, test_index + 1);
   for (const auto& item : iterate(input)) {
-    const Value subject = by_attribute ? attribute_path(item, require_string(argument(args, 0, "attribute", "selectattr"), "selectattr")) : item;
-    const bool matches = test ? apply_test(require_string(*test, "select test"), subject, test_args) : subject.truthy();
+    const Value subject =
+        by_attribute
+            ? attribute_path(
+                  item, require_string(argument(args, 0, "attribute", "selectattr"), "selectattr"))
+            : item;
+    const bool matches = test ? apply_test(require_string(*test, "select test"), subject, test_args)
+                              : subject.truthy();
     if (matches == keep_matching) out.push_back(item);
   }
   return out;
@@ -96,7 +114,8 @@ Value min_max(const Value& input, const CallArgs& args, bool want_max) {
   const bool case_sensitive = optional_argument(args, 0, "case_sensitive", Value(false)).truthy();
   size_t best = 0;
   for (size_t i = 1; i < items.size(); ++i) {
-    const int c = compare(sort_key(items[i], attribute, case_sensitive), sort_key(items[best], attribute, case_sensitive));
+    const int c = compare(sort_key(items[i], attribute, case_sensitive),
+                          sort_key(items[best], attribute, case_sensitive));
     if (want_max ? c > 0 : c < 0) best = i;
   }
   return items[best];
@@ -112,15 +131,19 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
   }
   if (name == "default" || name == "d") {
     const bool boolean = optional_argument(args, 1, "boolean", Value(false)).truthy();
-    if (input.is_undefined() || (boolean && !input.truthy())) return optional_argument(args, 0, "default_value", Value(""));
+    if (input.is_undefined() || (boolean && !input.truthy()))
+      return optional_argument(args, 0, "default_value", Value(""));
     return input;
   }
   if (name == "tojson") {
     const Value indent = optional_argument(args, 0, "indent", Value::none());
     const bool sort_keys = optional_argument(args, 99, "sort_keys", Value(false)).truthy();
-    return Value(input.to_json(indent.is_number() ? static_cast<int>(indent.as_int()) : -1, sort_keys));
+    return Value(
+        input.to_json(indent.is_number() ? static_cast<int>(indent.as_int()) : -1, sort_keys));
   }
-  if (name == "trim") return Value(strip(require_string(input, "trim"), optional_argument(args, 0, "chars", Value::none()), true, true));
+  if (name == "trim")
+    return Value(strip(require_string(input, "trim"),
+                       optional_argument(args, 0, "chars", Value::none()), true, true));
   if (name == "upper") return Value(tokenizer::to_upper(require_string(input, "upper")));
   if (name == "lower") return Value(tokenizer::to_lower(require_string(input, "lower")));
   if (name == "capitalize") return Value(capitalize(require_string(input, "capitalize")));
@@ -144,7 +167,8 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
     return Value(x / scale);
   }
   if (name == "replace") {
-    return Value(replace(input.str(), require_string(argument(args, 0, "old", "replace"), "replace"),
+    return Value(replace(input.str(),
+                         require_string(argument(args, 0, "old", "replace"), "replace"),
                          require_string(argument(args, 1, "new", "replace"), "replace"),
                          optional_argument(args, 2, "count", Value(int64_t{-1})).as_int()));
   }
@@ -171,7 +195,9 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
     std::string out;
     const List items = iterate(input);
     for (size_t i = 0; i < items.size(); ++i) {
-      out += (i ? separator : "") + (attribute.is_string() ? attribute_path(items[i], attribute.as_string()) : items[i]).str();
+      out += (i ? separator : "") +
+             (attribute.is_string() ? attribute_path(items[i], attribute.as_string()) : items[i])
+                 .str();
     }
     return Value(std::move(out));
   }
@@ -186,7 +212,8 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
     const bool reverse = optional_argument(args, 2, "reverse", Value(false)).truthy();
     List items = get_attribute(input, "items").call()(CallArgs{}).list();
     std::stable_sort(items.begin(), items.end(), [&](const Value& a, const Value& b) {
-      const int c = compare(sort_key(a.list()[by_value], Value(), case_sensitive), sort_key(b.list()[by_value], Value(), case_sensitive));
+      const int c = compare(sort_key(a.list()[by_value], Value(), case_sensitive),
+                            sort_key(b.list()[by_value], Value(), case_sensitive));
       return reverse ? c > 0 : c < 0;
     });
     return Value(std::move(items));
@@ -197,7 +224,8 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
     const Value attribute = optional_argument(args, 2, "attribute", Value());
     List items = iterate(input);
     std::stable_sort(items.begin(), items.end(), [&](const Value& a, const Value& b) {
-      const int c = compare(sort_key(a, attribute, case_sensitive), sort_key(b, attribute, case_sensitive));
+      const int c =
+          compare(sort_key(a, attribute, case_sensitive), sort_key(b, attribute, case_sensitive));
       return reverse ? c > 0 : c < 0;
     });
     return Value(std::move(items));
@@ -224,24 +252,29 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
         if (mapped.is_undefined()) mapped = optional_argument(args, 99, "default", Value());
         out.push_back(std::move(mapped));
       } else {
-        out.push_back(apply_filter(require_string(argument(args, 0, "filter", "map"), "map"), item, rest(args, 1)));
+        out.push_back(apply_filter(require_string(argument(args, 0, "filter", "map"), "map"), item,
+                                   rest(args, 1)));
       }
     }
     return Value(std::move(out));
   }
-  if (name == "select" || name == "reject") return Value(select_items(input, args, false, name == "select"));
-  if (name == "selectattr" || name == "rejectattr") return Value(select_items(input, args, true, name == "selectattr"));
+  if (name == "select" || name == "reject")
+    return Value(select_items(input, args, false, name == "select"));
+  if (name == "selectattr" || name == "rejectattr")
+    return Value(select_items(input, args, true, name == "selectattr"));
   if (name == "max" || name == "min") return min_max(input, args, name == "max");
   if (name == "sum") {
     const Value attribute = optional_argument(args, 0, "attribute", Value());
     Value total = optional_argument(args, 1, "start", Value(int64_t{0}));
     for (const auto& item : iterate(input)) {
       const Value term = attribute.is_string() ? attribute_path(item, attribute.as_string()) : item;
-      total = total.is_int() && term.is_int() ? Value(total.as_int() + term.as_int()) : Value(total.as_double() + term.as_double());
+      total = total.is_int() && term.is_int() ? Value(total.as_int() + term.as_int())
+                                              : Value(total.as_double() + term.as_double());
     }
     return total;
   }
-  if (name == "attr") return get_attribute(input, require_string(argument(args, 0, "name", "attr"), "attr"));
+  if (name == "attr")
+    return get_attribute(input, require_string(argument(args, 0, "name", "attr"), "attr"));
   if (name == "wordcount") {
     int64_t words = 0;
     bool in_word = false;
@@ -254,7 +287,9 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
   }
   if (name == "indent") {
     const Value width = optional_argument(args, 0, "width", Value(int64_t{4}));
-    const std::string pad = width.is_string() ? width.as_string() : std::string(static_cast<size_t>(width.as_int()), ' ');
+    const std::string pad = width.is_string()
+                                ? width.as_string()
+                                : std::string(static_cast<size_t>(width.as_int()), ' ');
     const bool first = optional_argument(args, 1, "first", Value(false)).truthy();
     const bool blank = optional_argument(args, 2, "blank", Value(false)).truthy();
     const std::string& text = require_string(input, "indent");
@@ -280,22 +315,25 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
 
 Dict make_globals() {
   Dict globals;
-  globals.set("range", Value::function([](const CallArgs& args) {
-    int64_t start = 0, stop = 0, step = 1;
-    if (args.positional.size() == 1) {
-      stop = args.positional[0].as_int();
-    } else if (args.positional.size() >= 2) {
-      start = args.positional[0].as_int();
-      stop = args.positional[1].as_int();
-      if (args.positional.size() > 2) step = args.positional[2].as_int();
-    } else {
-      bad("range() expects 1 to 3 arguments");
-    }
-    if (step == 0) bad("range() step must not be zero");
-    List out;
-    for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) out.emplace_back(i);
-    return Value(std::move(out));
-  }, "range"));
+  globals.set("range", Value::function(
+                           [](const CallArgs& args) {
+                             int64_t start = 0, stop = 0, step = 1;
+                             if (args.positional.size() == 1) {
+                               stop = args.positional[0].as_int();
+                             } else if (args.positional.size() >= 2) {
+                               start = args.positional[0].as_int();
+                               stop = args.positional[1].as_int();
+                               if (args.positional.size() > 2) step = args.positional[2].as_int();
+                             } else {
+                               bad("range() expects 1 to 3 arguments");
+                             }
+                             if (step == 0) bad("range() step must not be zero");
+                             List out;
+                             for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
+                               out.emplace_back(i);
+                             return Value(std::move(out));
+                           },
+                           "range"));
   auto make_dict = [](bool is_namespace) {
     return [is_namespace](const CallArgs& args) {
       Dict dict;
@@ -310,19 +348,27 @@ Dict make_globals() {
   };
   globals.set("namespace", Value::function(make_dict(true), "namespace"));
   globals.set("dict", Value::function(make_dict(false), "dict"));
-  globals.set("raise_exception", Value::function([](const CallArgs& args) -> Value {
-    const Value* message = args.get(0, "message");
-    throw Error(ErrorCode::kInvalidArgument, "the template raised an exception: " + (message ? message->str() : std::string()));
-  }, "raise_exception"));
-  globals.set("strftime_now", Value::function([](const CallArgs& args) {
-    const std::string format = require_string(argument(args, 0, "format", "strftime_now"), "strftime_now");
-    const std::time_t now = std::time(nullptr);
-    std::tm local{};
-    localtime_r(&now, &local);
-    char buffer[256];
-    const size_t n = std::strftime(buffer, sizeof(buffer), format.c_str(), &local);
-    return Value(std::string(buffer, n));
-  }, "strftime_now"));
+  globals.set("raise_exception", Value::function(
+                                     [](const CallArgs& args) -> Value {
+                                       const Value* message = args.get(0, "message");
+                                       throw Error(ErrorCode::kInvalidArgument,
+                                                   "the template raised an exception: " +
+                                                       (message ? message->str() : std::string()));
+                                     },
+                                     "raise_exception"));
+  globals.set("strftime_now",
+              Value::function(
+                  [](const CallArgs& args) {
+                    const std::string format =
+                        require_string(argument(args, 0, "format", "strftime_now"), "strftime_now");
+                    const std::time_t now = std::time(nullptr);
+                    std::tm local{};
+                    localtime_r(&now, &local);
+                    char buffer[256];
+                    const size_t n = std::strftime(buffer, sizeof(buffer), format.c_str(), &local);
+                    return Value(std::string(buffer, n));
+                  },
+                  "strftime_now"));
   return globals;
 }
 

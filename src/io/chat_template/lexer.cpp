@@ -9,7 +9,9 @@
 namespace almkit::jinja {
 namespace {
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
 
 class Lexer {
  public:
@@ -66,7 +68,8 @@ class Lexer {
   [[noreturn]] void fail(size_t offset, const std::string& message) const {
     const Location at = where(offset);
     throw Error(ErrorCode::kInvalidFormat, "chat template line " + std::to_string(at.line) +
-                                               ", column " + std::to_string(at.column) + ": " + message);
+                                               ", column " + std::to_string(at.column) + ": " +
+                                               message);
   }
 
   size_t find_tag(size_t pos) const {
@@ -80,7 +83,8 @@ class Lexer {
   }
 
   // Text before a tag, after the previous tag's trimming; `tag_type` is the tag that follows.
-  void emit_text(std::string text, size_t offset, char tag_type, bool strip_before, bool keep_indent) {
+  void emit_text(std::string text, size_t offset, char tag_type, bool strip_before,
+                 bool keep_indent) {
     size_t start = 0;
     if (strip_next_) {
       while (start < text.size() && is_space(text[start])) ++start;
@@ -124,7 +128,8 @@ class Lexer {
     int depth = 0;
     while (true) {
       while (pos < source_.size() && is_space(source_[pos])) ++pos;
-      if (pos >= source_.size()) fail(tag, std::string("unterminated tag '") + (is_output ? "{{" : "{%") + "'");
+      if (pos >= source_.size())
+        fail(tag, std::string("unterminated tag '") + (is_output ? "{{" : "{%") + "'");
       const char c = source_[pos];
       if (depth == 0) {
         const bool dash = c == '-' && pos + 2 < source_.size() && source_[pos + 1] == closer &&
@@ -143,15 +148,18 @@ class Lexer {
         pos = lex_string(pos, at);
       } else if (std::isdigit(static_cast<unsigned char>(c))) {
         size_t end = pos;
-        while (end < source_.size() && std::isdigit(static_cast<unsigned char>(source_[end]))) ++end;
+        while (end < source_.size() && std::isdigit(static_cast<unsigned char>(source_[end])))
+          ++end;
         bool is_float = false;
         if (end + 1 < source_.size() && source_[end] == '.' &&
             std::isdigit(static_cast<unsigned char>(source_[end + 1]))) {
           is_float = true;
           ++end;
-          while (end < source_.size() && std::isdigit(static_cast<unsigned char>(source_[end]))) ++end;
+          while (end < source_.size() && std::isdigit(static_cast<unsigned char>(source_[end])))
+            ++end;
         }
-        tokens_.push_back({is_float ? TokenKind::kFloat : TokenKind::kInteger, source_.substr(pos, end - pos), at});
+        tokens_.push_back({is_float ? TokenKind::kFloat : TokenKind::kInteger,
+                           source_.substr(pos, end - pos), at});
         pos = end;
       } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
         size_t end = pos;
@@ -194,24 +202,42 @@ class Lexer {
       }
       const char e = source_[pos++];
       switch (e) {
-        case 'n': value += '\n'; break;
-        case 't': value += '\t'; break;
-        case 'r': value += '\r'; break;
-        case '0': value += '\0'; break;
-        case '\\': value += '\\'; break;
-        case '\'': value += '\''; break;
-        case '"': value += '"'; break;
-        case '\n': break;
+        case 'n':
+          value += '\n';
+          break;
+        case 't':
+          value += '\t';
+          break;
+        case 'r':
+          value += '\r';
+          break;
+        case '0':
+          value += '\0';
+          break;
+        case '\\':
+          value += '\\';
+          break;
+        case '\'':
+          value += '\'';
+          break;
+        case '"':
+          value += '"';
+          break;
+        case '\n':
+          break;
         case 'x':
         case 'u':
         case 'U': {
           const size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
           if (pos + digits > source_.size()) fail(pos, "truncated escape in string literal");
-          tokenizer::append_utf8(value, static_cast<char32_t>(std::stoul(source_.substr(pos, digits), nullptr, 16)));
+          tokenizer::append_utf8(
+              value, static_cast<char32_t>(std::stoul(source_.substr(pos, digits), nullptr, 16)));
           pos += digits;
           break;
         }
-        default: value += '\\'; value += e;
+        default:
+          value += '\\';
+          value += e;
       }
     }
     tokens_.push_back({TokenKind::kString, std::move(value), at});
@@ -235,7 +261,10 @@ class Lexer {
       while (k < source_.size() && is_space(source_[k])) ++k;
       if (source_.compare(k, 6, "endraw") == 0) {
         std::string body = source_.substr(pos, open - pos);
-        if (strip_next_) body.erase(0, body.find_first_not_of(" \t\r\n\f\v") == std::string::npos ? body.size() : body.find_first_not_of(" \t\r\n\f\v"));
+        if (strip_next_)
+          body.erase(0, body.find_first_not_of(" \t\r\n\f\v") == std::string::npos
+                            ? body.size()
+                            : body.find_first_not_of(" \t\r\n\f\v"));
         if (source_[open + 2] == '-') {
           while (!body.empty() && is_space(body.back())) body.pop_back();
         }
@@ -259,6 +288,8 @@ class Lexer {
 
 }  // namespace
 
-std::vector<Token> tokenize(const std::string& source) { return Lexer(source).run(); }
+std::vector<Token> tokenize(const std::string& source) {
+  return Lexer(source).run();
+}
 
 }  // namespace almkit::jinja

@@ -19,7 +19,7 @@ enum class TokenKind {
   kString,
   kInteger,
   kFloat,
-  kOperator,        // + - * / // % ** ~ == != < > <= >= = ( ) [ ] { } , . : |
+  kOperator,  // + - * / // % ** ~ == != < > <= >= = ( ) [ ] { } , . : |
   kEnd,
 };
 

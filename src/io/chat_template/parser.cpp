@@ -19,7 +19,9 @@ class Parser {
   }
 
  private:
-  const Token& peek(size_t ahead = 0) const { return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)]; }
+  const Token& peek(size_t ahead = 0) const {
+    return tokens_[std::min(pos_ + ahead, tokens_.size() - 1)];
+  }
   const Token& previous() const { return tokens_[pos_ > 0 ? pos_ - 1 : 0]; }
   const Token& next() { return tokens_[std::min(pos_++, tokens_.size() - 1)]; }
   bool at_operator(const char* op, size_t ahead = 0) const {
@@ -46,22 +48,29 @@ class Parser {
   }
   static std::string describe(const Token& token) {
     switch (token.kind) {
-      case TokenKind::kEnd: return "end of template";
-      case TokenKind::kOutputEnd: return "'}}'";
-      case TokenKind::kStatementEnd: return "'%}'";
-      case TokenKind::kString: return "string '" + token.text + "'";
-      default: return "'" + token.text + "'";
+      case TokenKind::kEnd:
+        return "end of template";
+      case TokenKind::kOutputEnd:
+        return "'}}'";
+      case TokenKind::kStatementEnd:
+        return "'%}'";
+      case TokenKind::kString:
+        return "string '" + token.text + "'";
+      default:
+        return "'" + token.text + "'";
     }
   }
   void expect_operator(const char* op) {
-    if (!accept_operator(op)) fail(peek(), std::string("expected '") + op + "', found " + describe(peek()));
+    if (!accept_operator(op))
+      fail(peek(), std::string("expected '") + op + "', found " + describe(peek()));
   }
   std::string expect_name() {
     if (peek().kind != TokenKind::kName) fail(peek(), "expected a name, found " + describe(peek()));
     return next().text;
   }
   void expect_statement_end() {
-    if (peek().kind != TokenKind::kStatementEnd) fail(peek(), "expected '%}', found " + describe(peek()));
+    if (peek().kind != TokenKind::kStatementEnd)
+      fail(peek(), "expected '%}', found " + describe(peek()));
     ++pos_;
   }
 
@@ -71,7 +80,8 @@ class Parser {
     while (true) {
       const Token& token = peek();
       switch (token.kind) {
-        case TokenKind::kEnd: return "";
+        case TokenKind::kEnd:
+          return "";
         case TokenKind::kText: {
           auto stmt = make_stmt(StmtKind::kText, token);
           stmt->text = token.text;
@@ -83,7 +93,8 @@ class Parser {
           ++pos_;
           auto stmt = make_stmt(StmtKind::kOutput, token);
           stmt->expr = parse_expression();
-          if (peek().kind != TokenKind::kOutputEnd) fail(peek(), "expected '}}', found " + describe(peek()));
+          if (peek().kind != TokenKind::kOutputEnd)
+            fail(peek(), "expected '}}', found " + describe(peek()));
           ++pos_;
           body.push_back(std::move(stmt));
           break;
@@ -91,7 +102,8 @@ class Parser {
         case TokenKind::kStatementBegin: {
           ++pos_;
           const Token& keyword = peek();
-          if (keyword.kind != TokenKind::kName) fail(keyword, "expected a tag name, found " + describe(keyword));
+          if (keyword.kind != TokenKind::kName)
+            fail(keyword, "expected a tag name, found " + describe(keyword));
           if (stops.count(keyword.text)) {
             ++pos_;
             return keyword.text;
@@ -99,7 +111,8 @@ class Parser {
           body.push_back(parse_statement());
           break;
         }
-        default: fail(token, "unexpected " + describe(token));
+        default:
+          fail(token, "unexpected " + describe(token));
       }
     }
   }
@@ -112,7 +125,8 @@ class Parser {
   }
 
   void expect_stop(const std::string& found, const std::string& wanted, const Token& opener) {
-    if (found.empty()) fail(opener, "'{% " + opener.text + " %}' is never closed (expected '{% " + wanted + " %}')");
+    if (found.empty())
+      fail(opener, "'{% " + opener.text + " %}' is never closed (expected '{% " + wanted + " %}')");
   }
 
   StmtPtr parse_statement() {
@@ -134,10 +148,12 @@ class Parser {
       expect_statement_end();
       return stmt;
     }
-    static const std::set<std::string> kKnown = {"call", "filter", "include", "import", "from",
-                                                  "extends", "block", "with", "autoescape", "do"};
+    static const std::set<std::string> kKnown = {"call",       "filter",  "include", "import",
+                                                 "from",       "extends", "block",   "with",
+                                                 "autoescape", "do"};
     if (kKnown.count(name)) {
-      fail(keyword, "the '{% " + name + " %}' tag is not supported by almkit's chat-template interpreter",
+      fail(keyword,
+           "the '{% " + name + " %}' tag is not supported by almkit's chat-template interpreter",
            ErrorCode::kUnsupported);
     }
     fail(keyword, "unknown tag '" + name + "'", ErrorCode::kUnsupported);
@@ -176,7 +192,8 @@ class Parser {
     if (!accept_name("in")) fail(peek(), "expected 'in' in for loop, found " + describe(peek()));
     stmt->expr = parse_expression(false);
     if (accept_name("if")) stmt->filter = parse_expression(false);
-    if (at_name("recursive")) fail(peek(), "recursive for loops are not supported", ErrorCode::kUnsupported);
+    if (at_name("recursive"))
+      fail(peek(), "recursive for loops are not supported", ErrorCode::kUnsupported);
     expect_statement_end();
     stmt->bodies.emplace_back();
     const std::string stop = parse_body(stmt->bodies[0], {"else", "endfor"});
@@ -241,7 +258,8 @@ class Parser {
     expr->where = at.where;
     return expr;
   }
-  static ExprPtr make_binary(ExprKind kind, const Token& at, std::string op, ExprPtr left, ExprPtr right) {
+  static ExprPtr make_binary(ExprKind kind, const Token& at, std::string op, ExprPtr left,
+                             ExprPtr right) {
     auto expr = make_expr(kind, at);
     expr->name = std::move(op);
     expr->children.push_back(std::move(left));
@@ -321,7 +339,8 @@ class Parser {
       }
       left = nullptr;
       if (at_operator("==") || at_operator("!=") || at_operator("<") || at_operator(">") ||
-          at_operator("<=") || at_operator(">=") || at_name("in") || (at_name("not") && at_name("in", 1))) {
+          at_operator("<=") || at_operator(">=") || at_name("in") ||
+          (at_name("not") && at_name("in", 1))) {
         fail(peek(), "chained comparisons are not supported; use 'and'", ErrorCode::kUnsupported);
       }
       break;
@@ -395,8 +414,10 @@ class Parser {
         while (peek().kind == TokenKind::kString) text += next().text;  // 'a' 'b' is 'ab'
         return literal(token, Value(std::move(text)));
       }
-      case TokenKind::kInteger: return literal(token, Value(static_cast<int64_t>(std::stoll(token.text))));
-      case TokenKind::kFloat: return literal(token, Value(std::stod(token.text)));
+      case TokenKind::kInteger:
+        return literal(token, Value(static_cast<int64_t>(std::stoll(token.text))));
+      case TokenKind::kFloat:
+        return literal(token, Value(std::stod(token.text)));
       case TokenKind::kOperator: {
         if (token.text == "(") {
           if (accept_operator(")")) return make_expr(ExprKind::kTuple, token);
@@ -431,7 +452,8 @@ class Parser {
         }
         break;
       }
-      default: break;
+      default:
+        break;
     }
     fail(token, "unexpected " + describe(token) + " in expression");
   }
@@ -449,7 +471,8 @@ class Parser {
         if (peek().kind == TokenKind::kInteger) {  // foo.0 is foo[0]
           auto item = make_expr(ExprKind::kItem, at);
           item->children.push_back(std::move(expr));
-          item->children.push_back(literal(peek(), Value(static_cast<int64_t>(std::stoll(next().text)))));
+          item->children.push_back(
+              literal(peek(), Value(static_cast<int64_t>(std::stoll(next().text)))));
           expr = std::move(item);
           continue;
         }
@@ -533,12 +556,12 @@ class Parser {
           test->name = name;
           test->children.push_back(std::move(expr));
           const Token& arg = peek();
-          const bool has_argument =
-              arg.kind == TokenKind::kString || arg.kind == TokenKind::kInteger ||
-              arg.kind == TokenKind::kFloat ||
-              (arg.kind == TokenKind::kName && arg.text != "else" && arg.text != "or" &&
-               arg.text != "and" && arg.text != "if" && arg.text != "is" && arg.text != "in" &&
-               arg.text != "not");
+          const bool has_argument = arg.kind == TokenKind::kString ||
+                                    arg.kind == TokenKind::kInteger ||
+                                    arg.kind == TokenKind::kFloat ||
+                                    (arg.kind == TokenKind::kName && arg.text != "else" &&
+                                     arg.text != "or" && arg.text != "and" && arg.text != "if" &&
+                                     arg.text != "is" && arg.text != "in" && arg.text != "not");
           if (has_argument) test->children.push_back(parse_postfix(parse_primary()));
           expr = std::move(test);
         }
@@ -558,6 +581,8 @@ class Parser {
 
 }  // namespace
 
-Body parse(const std::vector<Token>& tokens) { return Parser(tokens).parse_template(); }
+Body parse(const std::vector<Token>& tokens) {
+  return Parser(tokens).parse_template();
+}
 
 }  // namespace almkit::jinja

@@ -58,19 +58,25 @@ Value Value::dict(Dict value, bool is_namespace) {
 Value Value::function(Function function, std::string name) {
   Value v;
   v.type_ = Type::kFunction;
-  v.function_ = std::make_shared<std::pair<Function, std::string>>(std::move(function), std::move(name));
+  v.function_ =
+      std::make_shared<std::pair<Function, std::string>>(std::move(function), std::move(name));
   return v;
 }
 
 Value Value::from_json(const nlohmann::ordered_json& json) {
   switch (json.type()) {
-    case nlohmann::ordered_json::value_t::null: return none();
-    case nlohmann::ordered_json::value_t::boolean: return Value(json.get<bool>());
-    case nlohmann::ordered_json::value_t::number_integer: return Value(json.get<int64_t>());
+    case nlohmann::ordered_json::value_t::null:
+      return none();
+    case nlohmann::ordered_json::value_t::boolean:
+      return Value(json.get<bool>());
+    case nlohmann::ordered_json::value_t::number_integer:
+      return Value(json.get<int64_t>());
     case nlohmann::ordered_json::value_t::number_unsigned:
       return Value(static_cast<int64_t>(json.get<uint64_t>()));
-    case nlohmann::ordered_json::value_t::number_float: return Value(json.get<double>());
-    case nlohmann::ordered_json::value_t::string: return Value(json.get<std::string>());
+    case nlohmann::ordered_json::value_t::number_float:
+      return Value(json.get<double>());
+    case nlohmann::ordered_json::value_t::string:
+      return Value(json.get<std::string>());
     case nlohmann::ordered_json::value_t::array: {
       List items;
       items.reserve(json.size());
@@ -82,21 +88,30 @@ Value Value::from_json(const nlohmann::ordered_json& json) {
       for (const auto& [key, item] : json.items()) dict.set(key, from_json(item));
       return Value::dict(std::move(dict));
     }
-    default: return Value();
+    default:
+      return Value();
   }
 }
 
 bool Value::truthy() const {
   switch (type_) {
     case Type::kUndefined:
-    case Type::kNone: return false;
-    case Type::kBool: return bool_;
-    case Type::kInt: return int_ != 0;
-    case Type::kFloat: return float_ != 0.0;
-    case Type::kString: return !string_->empty();
-    case Type::kList: return !list_->empty();
-    case Type::kDict: return dict_->size() > 0;
-    case Type::kFunction: return true;
+    case Type::kNone:
+      return false;
+    case Type::kBool:
+      return bool_;
+    case Type::kInt:
+      return int_ != 0;
+    case Type::kFloat:
+      return float_ != 0.0;
+    case Type::kString:
+      return !string_->empty();
+    case Type::kList:
+      return !list_->empty();
+    case Type::kDict:
+      return dict_->size() > 0;
+    case Type::kFunction:
+      return true;
   }
   return false;
 }
@@ -105,7 +120,8 @@ std::string format_float(double value) {
   if (std::isnan(value)) return "nan";
   if (std::isinf(value)) return value > 0 ? "inf" : "-inf";
   char buffer[64];
-  auto result = std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
+  auto result =
+      std::to_chars(buffer, buffer + sizeof(buffer), value, std::chars_format::scientific);
   std::string scientific(buffer, result.ptr);
   const size_t e = scientific.find('e');
   std::string mantissa = scientific.substr(0, e);
@@ -121,9 +137,12 @@ std::string format_float(double value) {
     if (exponent < 0) {
       out = "0." + std::string(static_cast<size_t>(-exponent - 1), '0') + digits;
     } else if (static_cast<int>(digits.size()) <= exponent + 1) {
-      out = digits + std::string(static_cast<size_t>(exponent + 1 - static_cast<int>(digits.size())), '0') + ".0";
+      out = digits +
+            std::string(static_cast<size_t>(exponent + 1 - static_cast<int>(digits.size())), '0') +
+            ".0";
     } else {
-      out = digits.substr(0, static_cast<size_t>(exponent + 1)) + "." + digits.substr(static_cast<size_t>(exponent + 1));
+      out = digits.substr(0, static_cast<size_t>(exponent + 1)) + "." +
+            digits.substr(static_cast<size_t>(exponent + 1));
     }
   } else {
     char exp[8];
@@ -142,10 +161,18 @@ std::string python_string_repr(const std::string& text) {
   std::string out(1, quote);
   for (unsigned char c : text) {
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (c == static_cast<unsigned char>(quote)) {
           out += '\\';
@@ -166,13 +193,27 @@ void json_string(std::string& out, const std::string& text) {
   out += '"';
   for (unsigned char c : text) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\b':
+        out += "\\b";
+        break;
+      case '\f':
+        out += "\\f";
+        break;
       default:
         if (c < 0x20) {
           char hex[8];
@@ -187,17 +228,31 @@ void json_string(std::string& out, const std::string& text) {
 }
 
 void to_json_into(const Value& value, std::string& out, int indent, bool sort_keys, int depth) {
-  const std::string newline = indent >= 0 ? "\n" + std::string(static_cast<size_t>(indent * (depth + 1)), ' ') : "";
-  const std::string closing = indent >= 0 ? "\n" + std::string(static_cast<size_t>(indent * depth), ' ') : "";
+  const std::string newline =
+      indent >= 0 ? "\n" + std::string(static_cast<size_t>(indent * (depth + 1)), ' ') : "";
+  const std::string closing =
+      indent >= 0 ? "\n" + std::string(static_cast<size_t>(indent * depth), ' ') : "";
   const char* item_separator = indent >= 0 ? "," : ", ";
   switch (value.type()) {
     case Value::Type::kUndefined:
-    case Value::Type::kNone: out += "null"; return;
-    case Value::Type::kBool: out += value.as_bool() ? "true" : "false"; return;
-    case Value::Type::kInt: out += std::to_string(value.as_int()); return;
-    case Value::Type::kFloat: out += format_float(value.as_double()); return;
-    case Value::Type::kString: json_string(out, value.as_string()); return;
-    case Value::Type::kFunction: out += "null"; return;
+    case Value::Type::kNone:
+      out += "null";
+      return;
+    case Value::Type::kBool:
+      out += value.as_bool() ? "true" : "false";
+      return;
+    case Value::Type::kInt:
+      out += std::to_string(value.as_int());
+      return;
+    case Value::Type::kFloat:
+      out += format_float(value.as_double());
+      return;
+    case Value::Type::kString:
+      json_string(out, value.as_string());
+      return;
+    case Value::Type::kFunction:
+      out += "null";
+      return;
     case Value::Type::kList: {
       const List& items = value.list();
       if (items.empty()) {
@@ -252,13 +307,20 @@ std::string Value::repr() const {
 
 std::string Value::str() const {
   switch (type_) {
-    case Type::kUndefined: return "";
-    case Type::kNone: return "None";
-    case Type::kBool: return bool_ ? "True" : "False";
-    case Type::kInt: return std::to_string(int_);
-    case Type::kFloat: return format_float(float_);
-    case Type::kString: return *string_;
-    case Type::kFunction: return "<function " + function_->second + ">";
+    case Type::kUndefined:
+      return "";
+    case Type::kNone:
+      return "None";
+    case Type::kBool:
+      return bool_ ? "True" : "False";
+    case Type::kInt:
+      return std::to_string(int_);
+    case Type::kFloat:
+      return format_float(float_);
+    case Type::kString:
+      return *string_;
+    case Type::kFunction:
+      return "<function " + function_->second + ">";
     case Type::kList: {
       std::string out = "[";
       for (size_t i = 0; i < list_->size(); ++i) out += (i ? ", " : "") + (*list_)[i].repr();
@@ -268,7 +330,8 @@ std::string Value::str() const {
       std::string out = is_namespace_ ? "<Namespace {" : "{";
       const auto& entries = dict_->entries();
       for (size_t i = 0; i < entries.size(); ++i) {
-        out += (i ? ", " : "") + python_string_repr(entries[i].first) + ": " + entries[i].second.repr();
+        out += (i ? ", " : "") + python_string_repr(entries[i].first) + ": " +
+               entries[i].second.repr();
       }
       return out + (is_namespace_ ? "}>" : "}");
     }
@@ -278,15 +341,24 @@ std::string Value::str() const {
 
 std::string Value::type_name() const {
   switch (type_) {
-    case Type::kUndefined: return "undefined";
-    case Type::kNone: return "none";
-    case Type::kBool: return "boolean";
-    case Type::kInt: return "integer";
-    case Type::kFloat: return "float";
-    case Type::kString: return "string";
-    case Type::kList: return "list";
-    case Type::kDict: return is_namespace_ ? "namespace" : "dict";
-    case Type::kFunction: return "function";
+    case Type::kUndefined:
+      return "undefined";
+    case Type::kNone:
+      return "none";
+    case Type::kBool:
+      return "boolean";
+    case Type::kInt:
+      return "integer";
+    case Type::kFloat:
+      return "float";
+    case Type::kString:
+      return "string";
+    case Type::kList:
+      return "list";
+    case Type::kDict:
+      return is_namespace_ ? "namespace" : "dict";
+    case Type::kFunction:
+      return "function";
   }
   return "?";
 }
@@ -301,9 +373,12 @@ bool Value::equals(const Value& other) const {
   if (type_ != other.type_) return false;
   switch (type_) {
     case Type::kUndefined:
-    case Type::kNone: return true;
-    case Type::kBool: return bool_ == other.bool_;
-    case Type::kString: return *string_ == *other.string_;
+    case Type::kNone:
+      return true;
+    case Type::kBool:
+      return bool_ == other.bool_;
+    case Type::kString:
+      return *string_ == *other.string_;
     case Type::kList: {
       if (list_->size() != other.list_->size()) return false;
       for (size_t i = 0; i < list_->size(); ++i) {
@@ -319,8 +394,10 @@ bool Value::equals(const Value& other) const {
       }
       return true;
     }
-    case Type::kFunction: return function_ == other.function_;
-    default: return false;
+    case Type::kFunction:
+      return function_ == other.function_;
+    default:
+      return false;
   }
 }
 

@@ -28,7 +28,8 @@ void AddedTokenMatcher::build(const std::vector<const AddedToken*>& tokens) {
     first_byte_[static_cast<unsigned char>(content[0])] = true;
     int32_t node = 0;
     for (unsigned char c : content) {
-      auto [it, inserted] = children_.emplace(edge(node, c), static_cast<int32_t>(terminal_.size()));
+      auto [it, inserted] =
+          children_.emplace(edge(node, c), static_cast<int32_t>(terminal_.size()));
       if (inserted) terminal_.push_back(-1);
       node = it->second;
     }
@@ -75,7 +76,8 @@ void AddedTokenMatcher::split(std::string_view text, std::vector<TextSegment>& o
     }
     size_t begin = pos;
     if (token.lstrip) {
-      const std::string_view before = trim_whitespace(text.substr(plain_begin, pos - plain_begin), false, true);
+      const std::string_view before =
+          trim_whitespace(text.substr(plain_begin, pos - plain_begin), false, true);
       begin = plain_begin + before.size();
     }
     if (token.rstrip) {

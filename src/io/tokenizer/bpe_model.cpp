@@ -48,11 +48,13 @@ BpeModel::BpeModel(const nlohmann::json& model, bool byte_level, const std::stri
   ignore_merges_ = model.value("ignore_merges", false);
   for (const char* key : {"continuing_subword_prefix", "end_of_word_suffix"}) {
     if (model.contains(key) && model[key].is_string() && !model[key].get<std::string>().empty()) {
-      throw Error(ErrorCode::kUnsupported, source + ": BPE " + key + " '" +
-                                               model[key].get<std::string>() + "' is not supported");
+      throw Error(
+          ErrorCode::kUnsupported,
+          source + ": BPE " + key + " '" + model[key].get<std::string>() + "' is not supported");
     }
   }
-  if (model.contains("dropout") && model["dropout"].is_number() && model["dropout"].get<double>() > 0) {
+  if (model.contains("dropout") && model["dropout"].is_number() &&
+      model["dropout"].get<double>() > 0) {
     throw Error(ErrorCode::kUnsupported, source + ": BPE dropout is not supported");
   }
   if (model.contains("unk_token") && model["unk_token"].is_string()) {
@@ -61,17 +63,20 @@ BpeModel::BpeModel(const nlohmann::json& model, bool byte_level, const std::stri
   }
   finish(source);
   const auto& merges = model.value("merges", nlohmann::json::array());
-  if (!merges.is_array()) throw Error(ErrorCode::kInvalidFormat, source + ": model.merges is not a list");
+  if (!merges.is_array())
+    throw Error(ErrorCode::kInvalidFormat, source + ": model.merges is not a list");
   int32_t rank = 0;
   for (const auto& merge : merges) {
     if (merge.is_string()) {
       const std::string line = merge.get<std::string>();
       const size_t space = line.find(' ', 1);
       if (space == std::string::npos) {
-        throw Error(ErrorCode::kInvalidFormat, source + ": merge '" + line + "' is not 'left right'");
+        throw Error(ErrorCode::kInvalidFormat,
+                    source + ": merge '" + line + "' is not 'left right'");
       }
       add_merge(line.substr(0, space), line.substr(space + 1), rank++);
-    } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() && merge[1].is_string()) {
+    } else if (merge.is_array() && merge.size() == 2 && merge[0].is_string() &&
+               merge[1].is_string()) {
       add_merge(merge[0].get<std::string>(), merge[1].get<std::string>(), rank++);
     } else {
       throw Error(ErrorCode::kInvalidFormat, source + ": merge " + merge.dump() + " is malformed");
@@ -79,8 +84,9 @@ BpeModel::BpeModel(const nlohmann::json& model, bool byte_level, const std::stri
   }
 }
 
-std::unique_ptr<BpeModel> BpeModel::from_vocab_and_merges(const nlohmann::json& vocab, const std::string& merges,
-                                         const std::string& source) {
+std::unique_ptr<BpeModel> BpeModel::from_vocab_and_merges(const nlohmann::json& vocab,
+                                                          const std::string& merges,
+                                                          const std::string& source) {
   nlohmann::json model = {{"vocab", vocab}};
   auto bpe = std::make_unique<BpeModel>(model, true, source);
   int32_t rank = 0;
@@ -94,7 +100,8 @@ std::unique_ptr<BpeModel> BpeModel::from_vocab_and_merges(const nlohmann::json& 
     if (line.empty() || line.rfind("#version", 0) == 0) continue;
     const size_t space = line.find(' ', 1);
     if (space == std::string::npos) {
-      throw Error(ErrorCode::kInvalidFormat, source + ": merge line '" + line + "' is not 'left right'");
+      throw Error(ErrorCode::kInvalidFormat,
+                  source + ": merge line '" + line + "' is not 'left right'");
     }
     bpe->add_merge(line.substr(0, space), line.substr(space + 1), rank++);
   }
@@ -121,7 +128,8 @@ void BpeModel::finish(const std::string& source) {
       std::snprintf(name, sizeof(name), "<0x%02X>", b);
       auto it = vocab_.find(name);
       if (it == vocab_.end()) {
-        throw Error(ErrorCode::kInvalidFormat, source + ": byte_fallback is set but the vocabulary lacks " + name);
+        throw Error(ErrorCode::kInvalidFormat,
+                    source + ": byte_fallback is set but the vocabulary lacks " + name);
       }
       byte_ids_[b] = it->second;
     }
@@ -130,7 +138,8 @@ void BpeModel::finish(const std::string& source) {
 
 void BpeModel::add_merge(const std::string& left, const std::string& right, int32_t rank) {
   auto l = vocab_.find(left), r = vocab_.find(right), merged = vocab_.find(left + right);
-  if (l == vocab_.end() || r == vocab_.end() || merged == vocab_.end()) return;  // unreachable merge
+  if (l == vocab_.end() || r == vocab_.end() || merged == vocab_.end())
+    return;  // unreachable merge
   merges_.emplace(pair_key(l->second, r->second), std::make_pair(rank, merged->second));
 }
 
@@ -203,7 +212,8 @@ void BpeModel::merge_word(std::string_view word, std::vector<int32_t>& ids) cons
     bool previous_unk = false;
     while (pos < word.size()) {
       const size_t start = pos;
-      pos += std::min(utf8_sequence_length(static_cast<unsigned char>(word[pos])), word.size() - pos);
+      pos +=
+          std::min(utf8_sequence_length(static_cast<unsigned char>(word[pos])), word.size() - pos);
       character.assign(word.substr(start, pos - start));
       auto it = vocab_.find(character);
       if (it != vocab_.end()) {

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <array>
-#include <memory>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -22,8 +22,9 @@ class BpeModel {
   // (the pre-tokenizer has a ByteLevel stage). Throws kInvalidFormat naming `source`.
   BpeModel(const nlohmann::json& model, bool byte_level, const std::string& source);
   // GPT-2's slow-tokenizer files: vocab.json (token -> id) and merges.txt.
-  static std::unique_ptr<BpeModel> from_vocab_and_merges(const nlohmann::json& vocab, const std::string& merges,
-                                        const std::string& source);
+  static std::unique_ptr<BpeModel> from_vocab_and_merges(const nlohmann::json& vocab,
+                                                         const std::string& merges,
+                                                         const std::string& source);
 
   // Appends the ids of one pre-tokenized word.
   void encode_word(std::string_view word, std::vector<int32_t>& ids) const;
@@ -45,8 +46,8 @@ class BpeModel {
   bool fuse_unk_ = false;
   bool ignore_merges_ = false;
   std::optional<int32_t> unk_id_;
-  std::unordered_map<std::string, int32_t> vocab_;        // token as written in the file
-  std::unordered_map<std::string, int32_t> unit_vocab_;   // byte-level: token as raw bytes
+  std::unordered_map<std::string, int32_t> vocab_;       // token as written in the file
+  std::unordered_map<std::string, int32_t> unit_vocab_;  // byte-level: token as raw bytes
   std::vector<std::string> id_to_token_;
   std::unordered_map<uint64_t, std::pair<int32_t, int32_t>> merges_;  // (left,right) -> rank, id
   std::array<int32_t, 256> byte_ids_{};  // byte-level unit ids, or <0xXX> fallback ids

@@ -94,7 +94,8 @@ class MetaspaceDecoder : public Decoder {
   void decode_chain(std::vector<std::string>& tokens, std::vector<bool>&) const override {
     for (size_t i = 0; i < tokens.size(); ++i) {
       tokens[i] = replace_all(tokens[i], {false, replacement_}, nullptr, " ");
-      if (i == 0 && strip_first_ && !tokens[i].empty() && tokens[i][0] == ' ') tokens[i].erase(0, 1);
+      if (i == 0 && strip_first_ && !tokens[i].empty() && tokens[i][0] == ' ')
+        tokens[i].erase(0, 1);
     }
   }
 
@@ -141,7 +142,8 @@ class ReplaceDecoder : public Decoder {
   ReplaceDecoder(const nlohmann::json& config, const std::string& source)
       : pattern_(read_pattern(config.value("pattern", nlohmann::json()), source)),
         content_(config.value("content", std::string())) {
-    if (pattern_.is_regex) regex_ = std::make_unique<Regex>(oniguruma_to_pcre2(pattern_.text), source);
+    if (pattern_.is_regex)
+      regex_ = std::make_unique<Regex>(oniguruma_to_pcre2(pattern_.text), source);
   }
   void decode_chain(std::vector<std::string>& tokens, std::vector<bool>&) const override {
     for (auto& token : tokens) token = replace_all(token, pattern_, regex_.get(), content_);
@@ -155,7 +157,8 @@ class ReplaceDecoder : public Decoder {
 
 class SequenceDecoder : public Decoder {
  public:
-  explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> steps) : steps_(std::move(steps)) {}
+  explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> steps)
+      : steps_(std::move(steps)) {}
   void decode_chain(std::vector<std::string>& tokens, std::vector<bool>& added) const override {
     for (const auto& step : steps_) step->decode_chain(tokens, added);
   }
@@ -166,8 +169,8 @@ class SequenceDecoder : public Decoder {
 
 void require_type(const nlohmann::json& config, const char* what, const std::string& source) {
   if (!config.is_object() || !config.contains("type") || !config["type"].is_string()) {
-    throw Error(ErrorCode::kInvalidFormat, source + ": " + what + " without a \"type\": " +
-                                               config.dump().substr(0, 200));
+    throw Error(ErrorCode::kInvalidFormat,
+                source + ": " + what + " without a \"type\": " + config.dump().substr(0, 200));
   }
 }
 
@@ -245,11 +248,12 @@ class NoPostProcessor : public PostProcessor {
   void process(std::vector<int32_t>&) const override {}
 };
 
-int32_t lookup_or_throw(const TokenLookup& lookup, const std::string& token, const std::string& source) {
+int32_t lookup_or_throw(const TokenLookup& lookup, const std::string& token,
+                        const std::string& source) {
   auto id = lookup(token);
   if (!id) {
-    throw Error(ErrorCode::kInvalidFormat,
-                source + ": post_processor names token '" + token + "', which is not in the vocabulary");
+    throw Error(ErrorCode::kInvalidFormat, source + ": post_processor names token '" + token +
+                                               "', which is not in the vocabulary");
   }
   return *id;
 }
@@ -299,7 +303,8 @@ std::unique_ptr<PostProcessor> make_post_processor(const nlohmann::json& config,
   if (type == "Sequence") {
     std::vector<std::unique_ptr<PostProcessor>> steps;
     for (const auto& step : config.value("processors", nlohmann::json::array())) {
-      if (auto processor = make_post_processor(step, lookup, source)) steps.push_back(std::move(processor));
+      if (auto processor = make_post_processor(step, lookup, source))
+        steps.push_back(std::move(processor));
     }
     return std::make_unique<SequencePostProcessor>(std::move(steps));
   }

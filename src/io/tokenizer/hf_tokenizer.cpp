@@ -21,14 +21,15 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source) 
   }
   normalizer_ = make_normalizer(json.value("normalizer", nlohmann::json()), source);
   pre_tokenizer_ = make_pre_tokenizer(json.value("pre_tokenizer", nlohmann::json()), source);
-  model_ = std::make_unique<BpeModel>(model, pre_tokenizer_ && pre_tokenizer_->is_byte_level(), source);
+  model_ =
+      std::make_unique<BpeModel>(model, pre_tokenizer_ && pre_tokenizer_->is_byte_level(), source);
   std::vector<AddedToken> added;
   for (const auto& entry : json.value("added_tokens", nlohmann::json::array())) {
     if (!entry.is_object() || !entry.contains("id") || !entry.contains("content") ||
         !entry["id"].is_number_integer() || !entry["content"].is_string()) {
-      throw Error(ErrorCode::kInvalidFormat,
-                  source + ": added_tokens entry " + entry.dump().substr(0, 200) +
-                      " needs an integer 'id' and a string 'content'");
+      throw Error(ErrorCode::kInvalidFormat, source + ": added_tokens entry " +
+                                                 entry.dump().substr(0, 200) +
+                                                 " needs an integer 'id' and a string 'content'");
     }
     AddedToken token;
     token.content = entry["content"];
@@ -47,7 +48,8 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source) 
   decoder_ = make_decoder(json.value("decoder", nlohmann::json()), source);
 }
 
-HfTokenizer::HfTokenizer(std::unique_ptr<BpeModel> model, const std::vector<AddedToken>& added_tokens)
+HfTokenizer::HfTokenizer(std::unique_ptr<BpeModel> model,
+                         const std::vector<AddedToken>& added_tokens)
     : model_(std::move(model)) {
   pre_tokenizer_ = make_pre_tokenizer(
       {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}, "GPT-2 defaults");
@@ -85,14 +87,15 @@ void HfTokenizer::encode_plain(std::string_view text, bool first_section,
 std::vector<int32_t> HfTokenizer::encode(const std::string& text, bool add_special_tokens) const {
   const size_t bad = find_invalid_utf8(text);
   if (bad != std::string::npos) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "tokenizer: text is not valid UTF-8 (byte 0x" +
-                    [&] {
-                      char hex[3];
-                      std::snprintf(hex, sizeof(hex), "%02X", static_cast<unsigned char>(text[bad]));
-                      return std::string(hex);
-                    }() +
-                    " at offset " + std::to_string(bad) + ")");
+    throw Error(
+        ErrorCode::kInvalidArgument, "tokenizer: text is not valid UTF-8 (byte 0x" +
+                                         [&] {
+                                           char hex[3];
+                                           std::snprintf(hex, sizeof(hex), "%02X",
+                                                         static_cast<unsigned char>(text[bad]));
+                                           return std::string(hex);
+                                         }() +
+                                         " at offset " + std::to_string(bad) + ")");
   }
   std::vector<int32_t> ids;
   ids.reserve(text.size() / 3 + 4);
@@ -145,9 +148,9 @@ std::string HfTokenizer::decode(const std::vector<int32_t>& ids, bool skip_speci
     }
     const std::string& token = model_->id_to_token(id);
     if (token.empty()) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "tokenizer: id " + std::to_string(id) + " is outside the vocabulary (size " +
-                      std::to_string(vocab_size()) + ")");
+      throw Error(ErrorCode::kInvalidArgument, "tokenizer: id " + std::to_string(id) +
+                                                   " is outside the vocabulary (size " +
+                                                   std::to_string(vocab_size()) + ")");
     }
     tokens.push_back(token);
     added.push_back(false);

@@ -17,9 +17,9 @@ Pattern read_pattern(const nlohmann::json& config, const std::string& source) {
   if (config.is_object() && config.contains("Regex") && config["Regex"].is_string()) {
     return {true, config["Regex"].get<std::string>()};
   }
-  throw Error(ErrorCode::kInvalidFormat,
-              source + ": pattern must be {\"String\": ...} or {\"Regex\": ...}, got " +
-                  config.dump());
+  throw Error(
+      ErrorCode::kInvalidFormat,
+      source + ": pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + config.dump());
 }
 
 std::string replace_all(const std::string& text, const Pattern& pattern, const Regex* regex,
@@ -66,7 +66,8 @@ class ReplaceNormalizer : public Normalizer {
   ReplaceNormalizer(const nlohmann::json& config, const std::string& source)
       : pattern_(read_pattern(config.value("pattern", nlohmann::json()), source)),
         content_(config.value("content", std::string())) {
-    if (pattern_.is_regex) regex_ = std::make_unique<Regex>(oniguruma_to_pcre2(pattern_.text), source);
+    if (pattern_.is_regex)
+      regex_ = std::make_unique<Regex>(oniguruma_to_pcre2(pattern_.text), source);
   }
   std::string normalize(std::string text) const override {
     return replace_all(text, pattern_, regex_.get(), content_);
@@ -130,11 +131,12 @@ class SequenceNormalizer : public Normalizer {
 
 }  // namespace
 
-std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& config, const std::string& source) {
+std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& config,
+                                            const std::string& source) {
   if (config.is_null()) return nullptr;
   if (!config.is_object() || !config.contains("type") || !config["type"].is_string()) {
-    throw Error(ErrorCode::kInvalidFormat, source + ": normalizer without a \"type\": " +
-                                               config.dump().substr(0, 200));
+    throw Error(ErrorCode::kInvalidFormat,
+                source + ": normalizer without a \"type\": " + config.dump().substr(0, 200));
   }
   const std::string type = config["type"];
   if (type == "NFC") return std::make_unique<UnicodeNormalizer>(NormalizationForm::kNFC);

@@ -16,7 +16,8 @@ class Normalizer {
 
 // nullptr for a JSON null. Throws kUnsupported for an unknown type, kInvalidFormat for a
 // malformed entry; `source` names the file in messages.
-std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& config, const std::string& source);
+std::unique_ptr<Normalizer> make_normalizer(const nlohmann::json& config,
+                                            const std::string& source);
 
 // The literal or regex of a tokenizer.json "pattern" ({"String": ..} or {"Regex": ..}).
 struct Pattern {

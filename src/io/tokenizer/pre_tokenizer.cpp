@@ -149,14 +149,15 @@ class ByteLevelPreTokenizer : public PreTokenizer {
 class MetaspacePreTokenizer : public PreTokenizer {
  public:
   MetaspacePreTokenizer(std::string replacement, std::string prepend_scheme, bool split)
-      : replacement_(std::move(replacement)), prepend_scheme_(std::move(prepend_scheme)),
+      : replacement_(std::move(replacement)),
+        prepend_scheme_(std::move(prepend_scheme)),
         split_(split) {}
   void split(std::vector<std::string>& pieces, bool first_section) const override {
     std::vector<std::string> out;
     for (size_t i = 0; i < pieces.size(); ++i) {
       std::string text = replace_all(pieces[i], {false, " "}, nullptr, replacement_);
-      const bool prepend = prepend_scheme_ == "always" ||
-                           (prepend_scheme_ == "first" && first_section && i == 0);
+      const bool prepend =
+          prepend_scheme_ == "always" || (prepend_scheme_ == "first" && first_section && i == 0);
       if (prepend && text.compare(0, replacement_.size(), replacement_) != 0) {
         text = replacement_ + text;
       }
@@ -228,8 +229,8 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const nlohmann::json& config,
                                                  const std::string& source) {
   if (config.is_null()) return nullptr;
   if (!config.is_object() || !config.contains("type") || !config["type"].is_string()) {
-    throw Error(ErrorCode::kInvalidFormat, source + ": pre_tokenizer without a \"type\": " +
-                                               config.dump().substr(0, 200));
+    throw Error(ErrorCode::kInvalidFormat,
+                source + ": pre_tokenizer without a \"type\": " + config.dump().substr(0, 200));
   }
   const std::string type = config["type"];
   if (type == "Split") {

@@ -90,10 +90,10 @@ void Regex::for_each_match(std::string_view text,
   const auto* subject = reinterpret_cast<PCRE2_SPTR>(text.data());
   size_t offset = 0;
   while (offset <= text.size()) {
-    int rc = compiled_->jit ? pcre2_jit_match(compiled_->code, subject, text.size(), offset, 0,
-                                              data, context)
-                            : pcre2_match(compiled_->code, subject, text.size(), offset,
-                                          PCRE2_NO_UTF_CHECK, data, context);
+    int rc = compiled_->jit
+                 ? pcre2_jit_match(compiled_->code, subject, text.size(), offset, 0, data, context)
+                 : pcre2_match(compiled_->code, subject, text.size(), offset, PCRE2_NO_UTF_CHECK,
+                               data, context);
     if (rc == PCRE2_ERROR_JIT_STACKLIMIT && !stack) {
       // Long runs (a megabyte of spaces) need more than the default 32 KiB JIT stack.
       context = pcre2_match_context_create(nullptr);

@@ -46,17 +46,27 @@ class ProtoReader {
   }
   void skip(uint32_t wire_type) {
     switch (wire_type) {
-      case 0: varint(); break;
-      case 1: pos_ += 8; break;
-      case 2: bytes(); break;
-      case 5: pos_ += 4; break;
-      default: corrupt();
+      case 0:
+        varint();
+        break;
+      case 1:
+        pos_ += 8;
+        break;
+      case 2:
+        bytes();
+        break;
+      case 5:
+        pos_ += 4;
+        break;
+      default:
+        corrupt();
     }
     if (pos_ > data_.size()) corrupt();
   }
   [[noreturn]] void corrupt() const {
-    throw Error(ErrorCode::kInvalidFormat, source_ + " is not a SentencePiece model (corrupt protobuf at byte " +
-                                               std::to_string(pos_) + ")");
+    throw Error(ErrorCode::kInvalidFormat,
+                source_ + " is not a SentencePiece model (corrupt protobuf at byte " +
+                    std::to_string(pos_) + ")");
   }
 
  private:
@@ -65,7 +75,14 @@ class ProtoReader {
   size_t pos_ = 0;
 };
 
-enum PieceType { kNormal = 1, kUnknown = 2, kControl = 3, kUserDefined = 4, kUnused = 5, kByte = 6 };
+enum PieceType {
+  kNormal = 1,
+  kUnknown = 2,
+  kControl = 3,
+  kUserDefined = 4,
+  kUnused = 5,
+  kByte = 6
+};
 
 struct Piece {
   std::string text;
@@ -166,8 +183,13 @@ nlohmann::json sentencepiece_to_tokenizer_json(const std::string& bytes, bool ad
     if (piece.type == kControl && (piece.text == "<s>" || piece.text == "<bos>")) bos = piece.text;
     if (piece.type == kControl && (piece.text == "</s>" || piece.text == "<eos>")) eos = piece.text;
     if (piece.type == kUnknown || piece.type == kControl || piece.type == kUserDefined) {
-      added.push_back({{"id", id}, {"content", piece.text}, {"special", piece.type != kUserDefined},
-                       {"lstrip", false}, {"rstrip", false}, {"single_word", false}, {"normalized", false}});
+      added.push_back({{"id", id},
+                       {"content", piece.text},
+                       {"special", piece.type != kUserDefined},
+                       {"lstrip", false},
+                       {"rstrip", false},
+                       {"single_word", false},
+                       {"normalized", false}});
     }
   }
   // SentencePiece BPE merges the adjacent pair whose union has the best score; as BPE ranks:
@@ -205,16 +227,20 @@ nlohmann::json sentencepiece_to_tokenizer_json(const std::string& bytes, bool ad
   }
   if (model.remove_extra_whitespaces) {
     normalizers.push_back({{"type", "Strip"}, {"strip_left", true}, {"strip_right", true}});
-    normalizers.push_back({{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}});
+    normalizers.push_back(
+        {{"type", "Replace"}, {"pattern", {{"Regex", " {2,}"}}}, {"content", " "}});
   }
   if (model.add_dummy_prefix) normalizers.push_back({{"type", "Prepend"}, {"prepend", space}});
   if (model.escape_whitespaces) {
-    normalizers.push_back({{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", space}});
+    normalizers.push_back(
+        {{"type", "Replace"}, {"pattern", {{"String", " "}}}, {"content", space}});
   }
-  nlohmann::json decoders = {{{"type", "Replace"}, {"pattern", {{"String", space}}}, {"content", " "}},
-                             {{"type", "ByteFallback"}},
-                             {{"type", "Fuse"}}};
-  if (model.add_dummy_prefix) decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
+  nlohmann::json decoders = {
+      {{"type", "Replace"}, {"pattern", {{"String", space}}}, {"content", " "}},
+      {{"type", "ByteFallback"}},
+      {{"type", "Fuse"}}};
+  if (model.add_dummy_prefix)
+    decoders.push_back({{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}});
 
   nlohmann::json single = nlohmann::json::array();
   nlohmann::json special_tokens = nlohmann::json::object();
@@ -226,14 +252,20 @@ nlohmann::json sentencepiece_to_tokenizer_json(const std::string& bytes, bool ad
   single.push_back({{"Sequence", {{"id", "A"}, {"type_id", 0}}}});
   if (add_eos && !eos.empty()) add_special(eos);
 
-  return {{"normalizer", {{"type", "Sequence"}, {"normalizers", normalizers}}},
-          {"pre_tokenizer", nullptr},
-          {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merge_list},
-                     {"unk_token", unk.empty() ? nlohmann::json() : nlohmann::json(unk)},
-                     {"byte_fallback", model.byte_fallback}, {"fuse_unk", true}}},
-          {"added_tokens", added},
-          {"post_processor", {{"type", "TemplateProcessing"}, {"single", single}, {"special_tokens", special_tokens}}},
-          {"decoder", {{"type", "Sequence"}, {"decoders", decoders}}}};
+  return {
+      {"normalizer", {{"type", "Sequence"}, {"normalizers", normalizers}}},
+      {"pre_tokenizer", nullptr},
+      {"model",
+       {{"type", "BPE"},
+        {"vocab", vocab},
+        {"merges", merge_list},
+        {"unk_token", unk.empty() ? nlohmann::json() : nlohmann::json(unk)},
+        {"byte_fallback", model.byte_fallback},
+        {"fuse_unk", true}}},
+      {"added_tokens", added},
+      {"post_processor",
+       {{"type", "TemplateProcessing"}, {"single", single}, {"special_tokens", special_tokens}}},
+      {"decoder", {{"type", "Sequence"}, {"decoders", decoders}}}};
 }
 
 }  // namespace almkit::tokenizer

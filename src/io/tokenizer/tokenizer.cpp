@@ -80,7 +80,8 @@ class TokenizerLoader {
     }
     tokenizer.config_json_ = config_text.empty() ? "{}" : std::move(config_text);
     if (auto* hf = dynamic_cast<tokenizer::HfTokenizer*>(&tokenizer)) {
-      if (config.contains("additional_special_tokens") && config["additional_special_tokens"].is_array()) {
+      if (config.contains("additional_special_tokens") &&
+          config["additional_special_tokens"].is_array()) {
         for (const auto& token : config["additional_special_tokens"]) {
           if (token.is_string()) hf->mark_special(token.get<std::string>());
         }
@@ -96,9 +97,10 @@ std::unique_ptr<Tokenizer> Tokenizer::from_json(const std::string& tokenizer_jso
                                                 const std::string& tokenizer_config_json) {
   auto tokenizer = std::make_unique<tokenizer::HfTokenizer>(
       parse_json_text(tokenizer_json, "tokenizer.json"), "tokenizer.json");
-  const nlohmann::json config = tokenizer_config_json.empty()
-                                    ? nlohmann::json::object()
-                                    : parse_json_text(tokenizer_config_json, "tokenizer_config.json");
+  const nlohmann::json config =
+      tokenizer_config_json.empty()
+          ? nlohmann::json::object()
+          : parse_json_text(tokenizer_config_json, "tokenizer_config.json");
   TokenizerLoader::configure(*tokenizer, config, tokenizer_config_json, "tokenizer_config.json");
   return tokenizer;
 }
@@ -118,12 +120,15 @@ std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir) {
   std::unique_ptr<Tokenizer> tokenizer;
   const std::string json_path = dir + "/tokenizer.json";
   if (file_exists(json_path)) {
-    tokenizer = std::make_unique<tokenizer::HfTokenizer>(read_json_file(json_path), "'" + json_path + "'");
+    tokenizer =
+        std::make_unique<tokenizer::HfTokenizer>(read_json_file(json_path), "'" + json_path + "'");
   } else if (file_exists(dir + "/vocab.json") && file_exists(dir + "/merges.txt")) {
-    auto model = tokenizer::BpeModel::from_vocab_and_merges(
-        read_json_file(dir + "/vocab.json"), read_text(dir + "/merges.txt"), "'" + dir + "/merges.txt'");
+    auto model = tokenizer::BpeModel::from_vocab_and_merges(read_json_file(dir + "/vocab.json"),
+                                                            read_text(dir + "/merges.txt"),
+                                                            "'" + dir + "/merges.txt'");
     std::vector<tokenizer::AddedToken> added;
-    if (auto id = model->token_to_id("<|endoftext|>")) added.push_back({"<|endoftext|>", *id, true});
+    if (auto id = model->token_to_id("<|endoftext|>"))
+      added.push_back({"<|endoftext|>", *id, true});
     // tokenizer_config.json's added_tokens_decoder lists the extra tokens of slow tokenizers.
     if (config.contains("added_tokens_decoder") && config["added_tokens_decoder"].is_object()) {
       for (const auto& [id, entry] : config["added_tokens_decoder"].items()) {
@@ -134,7 +139,8 @@ std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir) {
         token.lstrip = entry.value("lstrip", false);
         token.rstrip = entry.value("rstrip", false);
         token.single_word = entry.value("single_word", false);
-        if (!token.content.empty() && !(added.size() && added[0].id == token.id)) added.push_back(token);
+        if (!token.content.empty() && !(added.size() && added[0].id == token.id))
+          added.push_back(token);
       }
     }
     tokenizer = std::make_unique<tokenizer::HfTokenizer>(std::move(model), added);
@@ -146,7 +152,8 @@ std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir) {
     tokenizer = std::make_unique<tokenizer::HfTokenizer>(
         tokenizer::sentencepiece_to_tokenizer_json(
             read_text(model_path), json_value_or<bool>(config, "add_bos_token", true, config_path),
-            json_value_or<bool>(config, "add_eos_token", false, config_path), "'" + model_path + "'"),
+            json_value_or<bool>(config, "add_eos_token", false, config_path),
+            "'" + model_path + "'"),
         "'" + model_path + "'");
   } else {
     throw Error(ErrorCode::kFileNotFound,
@@ -170,7 +177,8 @@ std::vector<std::vector<int32_t>> Tokenizer::encode_batch(const std::vector<std:
                                                           bool add_special_tokens,
                                                           int num_threads) const {
   std::vector<std::vector<int32_t>> result(texts.size());
-  const size_t threads = std::max<size_t>(1, std::min<size_t>(texts.size(), std::max(1, num_threads)));
+  const size_t threads =
+      std::max<size_t>(1, std::min<size_t>(texts.size(), std::max(1, num_threads)));
   if (threads <= 1) {
     for (size_t i = 0; i < texts.size(); ++i) result[i] = encode(texts[i], add_special_tokens);
     return result;
@@ -180,7 +188,8 @@ std::vector<std::vector<int32_t>> Tokenizer::encode_batch(const std::vector<std:
   for (size_t t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
       try {
-        for (size_t i = t; i < texts.size(); i += threads) result[i] = encode(texts[i], add_special_tokens);
+        for (size_t i = t; i < texts.size(); i += threads)
+          result[i] = encode(texts[i], add_special_tokens);
       } catch (...) {
         errors[t] = std::current_exception();
       }
@@ -198,8 +207,8 @@ std::string Tokenizer::decode_for_display(const std::vector<int32_t>& ids,
   std::string text = decode(ids, skip_special_tokens);
   if (!special_.clean_up_tokenization_spaces) return text;
   static const std::pair<const char*, const char*> kRules[] = {
-      {" .", "."}, {" ?", "?"}, {" !", "!"}, {" ,", ","}, {" ' ", "'"}, {" n't", "n't"},
-      {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
+      {" .", "."},     {" ?", "?"},   {" !", "!"},   {" ,", ","},     {" ' ", "'"},
+      {" n't", "n't"}, {" 'm", "'m"}, {" 's", "'s"}, {" 've", "'ve"}, {" 're", "'re"}};
   for (const auto& [from, to] : kRules) {
     std::string out;
     const std::string needle = from;

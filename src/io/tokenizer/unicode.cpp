@@ -131,7 +131,8 @@ struct ByteMaps {
     int extra = 0;
     for (int b = 0; b < 256; ++b) {
       const bool printable = (b >= '!' && b <= '~') || (b >= 0xA1 && b <= 0xAC) || (b >= 0xAE);
-      const char32_t cp = printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + extra++);
+      const char32_t cp =
+          printable ? static_cast<char32_t>(b) : static_cast<char32_t>(256 + extra++);
       append_utf8(to_unicode[b], cp);
       to_byte[cp] = b;
     }
@@ -143,9 +144,13 @@ const ByteMaps& byte_maps() {
 }
 }  // namespace
 
-const std::array<std::string, 256>& byte_to_unicode() { return byte_maps().to_unicode; }
+const std::array<std::string, 256>& byte_to_unicode() {
+  return byte_maps().to_unicode;
+}
 
-int unicode_to_byte(char32_t cp) { return cp < 324 ? byte_maps().to_byte[cp] : -1; }
+int unicode_to_byte(char32_t cp) {
+  return cp < 324 ? byte_maps().to_byte[cp] : -1;
+}
 
 std::string normalize_unicode(std::string_view text, NormalizationForm form) {
   if (text.empty()) return {};
@@ -154,16 +159,23 @@ std::string normalize_unicode(std::string_view text, NormalizationForm form) {
   if (ascii) return std::string(text);
   int options = UTF8PROC_STABLE;
   switch (form) {
-    case NormalizationForm::kNFC: options |= UTF8PROC_COMPOSE; break;
-    case NormalizationForm::kNFD: options |= UTF8PROC_DECOMPOSE; break;
-    case NormalizationForm::kNFKC: options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT; break;
-    case NormalizationForm::kNFKD: options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT; break;
+    case NormalizationForm::kNFC:
+      options |= UTF8PROC_COMPOSE;
+      break;
+    case NormalizationForm::kNFD:
+      options |= UTF8PROC_DECOMPOSE;
+      break;
+    case NormalizationForm::kNFKC:
+      options |= UTF8PROC_COMPOSE | UTF8PROC_COMPAT;
+      break;
+    case NormalizationForm::kNFKD:
+      options |= UTF8PROC_DECOMPOSE | UTF8PROC_COMPAT;
+      break;
   }
   utf8proc_uint8_t* result = nullptr;
-  const auto length =
-      utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
-                   static_cast<utf8proc_ssize_t>(text.size()), &result,
-                   static_cast<utf8proc_option_t>(options));
+  const auto length = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                   static_cast<utf8proc_ssize_t>(text.size()), &result,
+                                   static_cast<utf8proc_option_t>(options));
   if (length < 0) {
     throw Error(ErrorCode::kInvalidArgument,
                 std::string("Unicode normalization failed: ") + utf8proc_errmsg(length));
@@ -197,17 +209,26 @@ std::string to_upper(std::string_view text) {
 
 bool is_whitespace(char32_t c) {
   return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-         c == 0x205F || c == 0x3000;
+         (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F ||
+         c == 0x3000;
 }
 
 bool is_word_character(char32_t c) {
-  if (c < 0x80) return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+  if (c < 0x80)
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
   switch (utf8proc_category(static_cast<utf8proc_int32_t>(c))) {
-    case UTF8PROC_CATEGORY_LU: case UTF8PROC_CATEGORY_LL: case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM: case UTF8PROC_CATEGORY_LO: case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC: case UTF8PROC_CATEGORY_ME: case UTF8PROC_CATEGORY_ND:
-    case UTF8PROC_CATEGORY_NL: case UTF8PROC_CATEGORY_NO: case UTF8PROC_CATEGORY_PC:
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+    case UTF8PROC_CATEGORY_ME:
+    case UTF8PROC_CATEGORY_ND:
+    case UTF8PROC_CATEGORY_NL:
+    case UTF8PROC_CATEGORY_NO:
+    case UTF8PROC_CATEGORY_PC:
       return true;
     default:
       return false;

@@ -40,13 +40,14 @@ std::vector<std::string> WhisperTokens::languages() const {
   std::vector<std::string> codes;
   for (int32_t id = start_of_transcript_ + 1; id < std::min(translate_, transcribe_); ++id) {
     const std::string token = tokenizer_.id_to_token(id);
-    if (token.size() > 4 && token.rfind("<|", 0) == 0) codes.push_back(token.substr(2, token.size() - 4));
+    if (token.size() > 4 && token.rfind("<|", 0) == 0)
+      codes.push_back(token.substr(2, token.size() - 4));
   }
   return codes;
 }
 
-std::vector<int32_t> WhisperTokens::prompt(const std::string& language_code, const std::string& task,
-                                           bool timestamps) const {
+std::vector<int32_t> WhisperTokens::prompt(const std::string& language_code,
+                                           const std::string& task, bool timestamps) const {
   std::vector<int32_t> ids{start_of_transcript_};
   if (!language_code.empty()) {
     auto id = language(language_code);

@@ -15,7 +15,8 @@ namespace almkit::test {
 
 std::string tokenizer_dir(const std::string& name) {
   const char* env = std::getenv("ALMKIT_TOKENIZER_DIR");
-  const std::string root = env ? env : std::string(ALMKIT_TEST_DATA_DIR) + "/../../.cache/tokenizers";
+  const std::string root =
+      env ? env : std::string(ALMKIT_TEST_DATA_DIR) + "/../../.cache/tokenizers";
   const std::string dir = root + "/" + name;
   if (!file_exists(dir)) {
     ADD_FAILURE() << "tokenizer folder " << dir
@@ -29,9 +30,12 @@ nlohmann::json read_reference(const std::string& file) {
   return read_json_file(test_data_dir() + "/tokenizer/" + file);
 }
 
-std::vector<std::string> read_corpus() { return read_reference("corpus.json").get<std::vector<std::string>>(); }
+std::vector<std::string> read_corpus() {
+  return read_reference("corpus.json").get<std::vector<std::string>>();
+}
 
-std::string make_long_text(const std::vector<std::string>& corpus, uint32_t seed, size_t min_bytes) {
+std::string make_long_text(const std::vector<std::string>& corpus, uint32_t seed,
+                           size_t min_bytes) {
   uint32_t state = seed ? seed : 1;
   std::string text;
   while (text.size() < min_bytes) {
@@ -44,7 +48,9 @@ std::string make_long_text(const std::vector<std::string>& corpus, uint32_t seed
 }
 
 namespace {
-uint64_t fnv_step(uint64_t hash, unsigned char byte) { return (hash ^ byte) * 0x100000001b3ULL; }
+uint64_t fnv_step(uint64_t hash, unsigned char byte) {
+  return (hash ^ byte) * 0x100000001b3ULL;
+}
 std::string hex64(uint64_t value) {
   char buffer[17];
   std::snprintf(buffer, sizeof(buffer), "%016llx", static_cast<unsigned long long>(value));
@@ -77,7 +83,8 @@ void expect_matches_reference(const std::string& name) {
   const auto reference = read_reference("ids_" + name + ".json");
   const auto& cases = reference.at("cases");
   ASSERT_EQ(cases.size(), corpus.size());
-  size_t same_ids = 0, same_decode = 0, same_skip = 0, same_plain = 0, round_trips = 0, reported = 0;
+  size_t same_ids = 0, same_decode = 0, same_skip = 0, same_plain = 0, round_trips = 0,
+         reported = 0;
   for (size_t i = 0; i < corpus.size(); ++i) {
     const std::string& text = corpus[i];
     const auto& expected = cases[i];
@@ -107,7 +114,8 @@ void expect_matches_reference(const std::string& name) {
     if (expected.contains("without_special")) {
       const auto& without = expected["without_special"];
       if (without.is_object()) {
-        const auto offset = without.at("offset").get<size_t>(), count = without.at("count").get<size_t>();
+        const auto offset = without.at("offset").get<size_t>(),
+                   count = without.at("count").get<size_t>();
         want_plain.assign(want_ids.begin() + static_cast<std::ptrdiff_t>(offset),
                           want_ids.begin() + static_cast<std::ptrdiff_t>(offset + count));
       } else {
@@ -118,10 +126,11 @@ void expect_matches_reference(const std::string& name) {
     if (plain == want_plain) ++same_plain;
     if (tokenizer->decode(plain, false) == text) ++round_trips;
   }
-  std::printf("[ tokenizer ] %s: %zu/%zu identical ids, %zu identical decodes, %zu identical "
-              "skip-special decodes, %zu identical without special tokens; decode(encode(x)) == x "
-              "for %zu strings\n",
-              name.c_str(), same_ids, corpus.size(), same_decode, same_skip, same_plain, round_trips);
+  std::printf(
+      "[ tokenizer ] %s: %zu/%zu identical ids, %zu identical decodes, %zu identical "
+      "skip-special decodes, %zu identical without special tokens; decode(encode(x)) == x "
+      "for %zu strings\n",
+      name.c_str(), same_ids, corpus.size(), same_decode, same_skip, same_plain, round_trips);
   EXPECT_EQ(same_ids, corpus.size());
   EXPECT_EQ(same_decode, corpus.size());
   EXPECT_EQ(same_skip, corpus.size());
@@ -137,21 +146,37 @@ void expect_matches_reference(const std::string& name) {
   const auto first = long_text.at("first").get<std::vector<int32_t>>();
   const auto last = long_text.at("last").get<std::vector<int32_t>>();
   ASSERT_GE(ids.size(), first.size());
-  EXPECT_EQ(std::vector<int32_t>(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(first.size())), first);
-  EXPECT_EQ(std::vector<int32_t>(ids.end() - static_cast<std::ptrdiff_t>(last.size()), ids.end()), last);
+  EXPECT_EQ(
+      std::vector<int32_t>(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(first.size())),
+      first);
+  EXPECT_EQ(std::vector<int32_t>(ids.end() - static_cast<std::ptrdiff_t>(last.size()), ids.end()),
+            last);
   const std::string decoded = tokenizer->decode(ids, false);
   EXPECT_EQ(fnv1a64_hex(decoded), long_text.at("decoded_fnv1a64").get<std::string>()) << name;
   if (long_text.at("decode_round_trip").get<bool>()) EXPECT_TRUE(decoded == text) << name;
   std::printf("[ tokenizer ] %s: 1 MB text -> %zu ids (reference %zu), decode %s\n", name.c_str(),
-              ids.size(), long_text.at("count").get<size_t>(), decoded == text ? "round-trips" : "differs from the input, as the reference's does (normalization, Prepend)");
+              ids.size(), long_text.at("count").get<size_t>(),
+              decoded == text
+                  ? "round-trips"
+                  : "differs from the input, as the reference's does (normalization, Prepend)");
 }
 
 }  // namespace
 
-TEST(TokenizerReference, Gpt2MatchesHuggingFace) { expect_matches_reference("gpt2"); }
-TEST(TokenizerReference, Qwen3MatchesHuggingFace) { expect_matches_reference("qwen3"); }
-TEST(TokenizerReference, Llama3MatchesHuggingFace) { expect_matches_reference("llama3"); }
-TEST(TokenizerReference, Llama2MatchesHuggingFace) { expect_matches_reference("llama2"); }
-TEST(TokenizerReference, Gemma3MatchesHuggingFace) { expect_matches_reference("gemma3"); }
+TEST(TokenizerReference, Gpt2MatchesHuggingFace) {
+  expect_matches_reference("gpt2");
+}
+TEST(TokenizerReference, Qwen3MatchesHuggingFace) {
+  expect_matches_reference("qwen3");
+}
+TEST(TokenizerReference, Llama3MatchesHuggingFace) {
+  expect_matches_reference("llama3");
+}
+TEST(TokenizerReference, Llama2MatchesHuggingFace) {
+  expect_matches_reference("llama2");
+}
+TEST(TokenizerReference, Gemma3MatchesHuggingFace) {
+  expect_matches_reference("gemma3");
+}
 
 }  // namespace almkit::test

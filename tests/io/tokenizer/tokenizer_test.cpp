@@ -1,10 +1,11 @@
 // Tokenizer behaviour that the reference corpus does not isolate: error paths, added-token
 // options, the split behaviours, normalizers, decoders, SentencePiece models, Whisper tokens.
+#include "almkit/tokenizer.h"
+
 #include <gtest/gtest.h>
 
 #include <fstream>
 
-#include "almkit/tokenizer.h"
 #include "io/json_file.h"
 #include "io/tokenizer/decoder.h"
 #include "io/tokenizer/normalizer.h"
@@ -27,16 +28,18 @@ json tiny_byte_level(const json& merges = json::array(), const json& added = jso
   for (const auto& merge : merges) {
     vocab[merge[0].get<std::string>() + merge[1].get<std::string>()] = next++;
   }
-  return {{"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}}},
-          {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
-          {"decoder", {{"type", "ByteLevel"}}},
-          {"added_tokens", added}};
+  return {
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", merges}}},
+      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
+      {"decoder", {{"type", "ByteLevel"}}},
+      {"added_tokens", added}};
 }
 
 json added_token(int id, const std::string& content, bool special, bool lstrip = false,
                  bool rstrip = false, bool single_word = false) {
-  return {{"id", id}, {"content", content}, {"special", special}, {"lstrip", lstrip},
-          {"rstrip", rstrip}, {"single_word", single_word}, {"normalized", false}};
+  return {{"id", id},           {"content", content}, {"special", special},
+          {"lstrip", lstrip},   {"rstrip", rstrip},   {"single_word", single_word},
+          {"normalized", false}};
 }
 
 std::vector<int32_t> bytes_of(const std::string& text) {
@@ -54,8 +57,10 @@ TEST(Tokenizer, InvalidUtf8IsRejectedWithItsOffset) {
   const auto tokenizer = Tokenizer::from_json(tiny_byte_level().dump());
   EXPECT_ALMKIT_ERROR(tokenizer->encode("ok \xC3\x28 bad", true), ErrorCode::kInvalidArgument,
                       "not valid UTF-8 (byte 0xC3 at offset 3)");
-  EXPECT_ALMKIT_ERROR(tokenizer->encode("\xED\xA0\x80 surrogate", true), ErrorCode::kInvalidArgument, "offset 0");
-  EXPECT_ALMKIT_ERROR(tokenizer->encode("truncated \xF0\x9F\x98", true), ErrorCode::kInvalidArgument, "offset 10");
+  EXPECT_ALMKIT_ERROR(tokenizer->encode("\xED\xA0\x80 surrogate", true),
+                      ErrorCode::kInvalidArgument, "offset 0");
+  EXPECT_ALMKIT_ERROR(tokenizer->encode("truncated \xF0\x9F\x98", true),
+                      ErrorCode::kInvalidArgument, "offset 10");
 }
 
 TEST(Tokenizer, UnknownTypesAndMalformedFilesAreClearErrors) {
@@ -70,21 +75,25 @@ TEST(Tokenizer, UnknownTypesAndMalformedFilesAreClearErrors) {
   EXPECT_ALMKIT_ERROR(Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {}, "merges": []},
                                                "decoder": {"type": "CTC"}})"),
                       ErrorCode::kUnsupported, "decoder type 'CTC'");
-  EXPECT_ALMKIT_ERROR(Tokenizer::from_json("{\"model\": "), ErrorCode::kInvalidFormat, "not valid JSON");
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_json("{\"model\": "), ErrorCode::kInvalidFormat,
+                      "not valid JSON");
   EXPECT_ALMKIT_ERROR(Tokenizer::from_json(R"({"normalizer": null})"), ErrorCode::kInvalidFormat,
                       "required field 'model'");
   EXPECT_ALMKIT_ERROR(Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"a": "x"}}})"),
                       ErrorCode::kInvalidFormat, "model.vocab['a']");
-  EXPECT_ALMKIT_ERROR(Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [7]}})"),
-                      ErrorCode::kInvalidFormat, "merge 7 is malformed");
+  EXPECT_ALMKIT_ERROR(
+      Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": [7]}})"),
+      ErrorCode::kInvalidFormat, "merge 7 is malformed");
   EXPECT_ALMKIT_ERROR(Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {}},
                                                "pre_tokenizer": {"type": "Split", "pattern": {"Regex": "(unclosed"}}})"),
                       ErrorCode::kInvalidFormat, "does not compile");
 
   const std::string dir = test::temp_dir();
   test::write_file(dir + "/tokenizer.json", "{\"model\": {\"type\": \"BPE\", \"vocab\": {");
-  EXPECT_ALMKIT_ERROR(Tokenizer::from_folder(dir), ErrorCode::kInvalidFormat, dir + "/tokenizer.json");
-  EXPECT_ALMKIT_ERROR(Tokenizer::from_folder(dir + "/missing"), ErrorCode::kFileNotFound, "does not exist");
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_folder(dir), ErrorCode::kInvalidFormat,
+                      dir + "/tokenizer.json");
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_folder(dir + "/missing"), ErrorCode::kFileNotFound,
+                      "does not exist");
   const std::string empty = test::temp_dir() + "/empty";
   std::system(("mkdir -p " + empty).c_str());
   EXPECT_ALMKIT_ERROR(Tokenizer::from_folder(empty), ErrorCode::kFileNotFound, "tokenizer.model");
@@ -111,12 +120,14 @@ TEST(Tokenizer, AddedTokensHonourLstripRstripAndSingleWord) {
   EXPECT_EQ(tokenizer->token_to_id("[X]"), 301);
   EXPECT_EQ(tokenizer->id_to_token(' '), "\xC4\xA0");  // "Ġ"
   EXPECT_FALSE(tokenizer->token_to_id("nope").has_value());
-  EXPECT_ALMKIT_ERROR(tokenizer->id_to_token(999), ErrorCode::kInvalidArgument, "outside the vocabulary");
+  EXPECT_ALMKIT_ERROR(tokenizer->id_to_token(999), ErrorCode::kInvalidArgument,
+                      "outside the vocabulary");
   EXPECT_ALMKIT_ERROR(tokenizer->decode({5, -1}, false), ErrorCode::kInvalidArgument, "id -1");
 }
 
 TEST(Tokenizer, MergesApplyByRankAndIgnoreMergesUsesWholeWords) {
-  const json merges = json::array({json::array({"a", "b"}), json::array({"b", "c"}), json::array({"ab", "c"})});
+  const json merges =
+      json::array({json::array({"a", "b"}), json::array({"b", "c"}), json::array({"ab", "c"})});
   auto config = tiny_byte_level(merges);
   auto tokenizer = Tokenizer::from_json(config.dump());
   // ranks: a+b (256) first, then ab+c (258), never b+c.
@@ -140,13 +151,21 @@ TEST(Tokenizer, SplitBehavioursMatchTokenizersDocumentation) {
   EXPECT_EQ(split("MergedWithPrevious"), (V{"the-", "final-", "-", "countdown"}));
   EXPECT_EQ(split("MergedWithNext"), (V{"the", "-final", "-", "-countdown"}));
   EXPECT_EQ(split("Contiguous"), (V{"the", "-", "final", "--", "countdown"}));
-  EXPECT_EQ(pre_tokenize({{"type", "Split"}, {"pattern", {{"Regex", "\\d+"}}}, {"behavior", "Removed"}, {"invert", true}},
+  EXPECT_EQ(pre_tokenize({{"type", "Split"},
+                          {"pattern", {{"Regex", "\\d+"}}},
+                          {"behavior", "Removed"},
+                          {"invert", true}},
                          "a12b345"),
             (V{"12", "345"}));
-  EXPECT_EQ(pre_tokenize({{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"}},
-                         "Hey friend!"),
-            (V{"\xE2\x96\x81Hey", "\xE2\x96\x81" "friend!"}));
-  EXPECT_EQ(pre_tokenize({{"type", "Digits"}, {"individual_digits", true}}, "a42"), (V{"a", "4", "2"}));
+  EXPECT_EQ(
+      pre_tokenize(
+          {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"}},
+          "Hey friend!"),
+      (V{"\xE2\x96\x81Hey",
+         "\xE2\x96\x81"
+         "friend!"}));
+  EXPECT_EQ(pre_tokenize({{"type", "Digits"}, {"individual_digits", true}}, "a42"),
+            (V{"a", "4", "2"}));
   EXPECT_EQ(pre_tokenize({{"type", "Whitespace"}}, "Hey, you!"), (V{"Hey", ",", "you", "!"}));
   // GPT-2's regex, \s with U+0085 as Oniguruma sees it.
   EXPECT_EQ(pre_tokenize({{"type", "ByteLevel"}, {"add_prefix_space", false}}, "I'm  here\xC2\x85"),
@@ -157,16 +176,23 @@ TEST(Tokenizer, NormalizersAndDecoders) {
   auto normalize = [](const json& config, const std::string& text) {
     return tokenizer::make_normalizer(config, "test")->normalize(text);
   };
-  EXPECT_EQ(normalize({{"type", "NFKC"}}, "\xEF\xAC\x81 \xE2\x91\xA0"), "fi 1");        // ﬁ ①
-  EXPECT_EQ(normalize({{"type", "NFC"}}, "e\xCC\x81"), "\xC3\xA9");                     // é
+  EXPECT_EQ(normalize({{"type", "NFKC"}}, "\xEF\xAC\x81 \xE2\x91\xA0"), "fi 1");  // ﬁ ①
+  EXPECT_EQ(normalize({{"type", "NFC"}}, "e\xCC\x81"), "\xC3\xA9");               // é
   EXPECT_EQ(normalize({{"type", "NFD"}}, "\xC3\xA9"), "e\xCC\x81");
-  EXPECT_EQ(normalize({{"type", "Lowercase"}}, "\xC3\x84" "BC"), "\xC3\xA4" "bc");
-  EXPECT_EQ(normalize({{"type", "Sequence"}, {"normalizers", {{{"type", "Prepend"}, {"prepend", "_"}},
-                                                             {{"type", "Replace"}, {"pattern", {{"Regex", " +"}}}, {"content", "_"}}}}},
+  EXPECT_EQ(normalize({{"type", "Lowercase"}},
+                      "\xC3\x84"
+                      "BC"),
+            "\xC3\xA4"
+            "bc");
+  EXPECT_EQ(normalize({{"type", "Sequence"},
+                       {"normalizers",
+                        {{{"type", "Prepend"}, {"prepend", "_"}},
+                         {{"type", "Replace"}, {"pattern", {{"Regex", " +"}}}, {"content", "_"}}}}},
                       "a  b"),
             "_a_b");
   EXPECT_EQ(normalize({{"type", "Prepend"}, {"prepend", "_"}}, ""), "");
-  EXPECT_EQ(normalize({{"type", "Strip"}, {"strip_left", true}, {"strip_right", false}}, "  x  "), "x  ");
+  EXPECT_EQ(normalize({{"type", "Strip"}, {"strip_left", true}, {"strip_right", false}}, "  x  "),
+            "x  ");
 
   auto decode = [](const json& config, std::vector<std::string> tokens) {
     std::vector<bool> added(tokens.size(), false);
@@ -175,17 +201,24 @@ TEST(Tokenizer, NormalizersAndDecoders) {
     for (const auto& token : tokens) out += token;
     return out;
   };
-  const json llama = {{"type", "Sequence"}, {"decoders", {{{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
-                                                          {{"type", "ByteFallback"}}, {{"type", "Fuse"}},
-                                                          {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}}}};
-  EXPECT_EQ(decode(llama, {"\xE2\x96\x81Hi", "<0xE2>", "<0x9C>", "<0x93>", "\xE2\x96\x81!"}), "Hi\xE2\x9C\x93 !");
+  const json llama = {
+      {"type", "Sequence"},
+      {"decoders",
+       {{{"type", "Replace"}, {"pattern", {{"String", "\xE2\x96\x81"}}}, {"content", " "}},
+        {{"type", "ByteFallback"}},
+        {{"type", "Fuse"}},
+        {{"type", "Strip"}, {"content", " "}, {"start", 1}, {"stop", 0}}}}};
+  EXPECT_EQ(decode(llama, {"\xE2\x96\x81Hi", "<0xE2>", "<0x9C>", "<0x93>", "\xE2\x96\x81!"}),
+            "Hi\xE2\x9C\x93 !");
   // A byte run that is not UTF-8 gives one U+FFFD per byte, as tokenizers' ByteFallback does.
   EXPECT_EQ(decode(llama, {"a", "<0xE2>", "<0x9C>"}), "a\xEF\xBF\xBD\xEF\xBF\xBD");
-  EXPECT_EQ(decode({{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"}},
-                   {"\xE2\x96\x81Hey", "\xE2\x96\x81you"}),
-            "Hey you");
+  EXPECT_EQ(
+      decode({{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"}},
+             {"\xE2\x96\x81Hey", "\xE2\x96\x81you"}),
+      "Hey you");
   // "Ġw" "Ã¶" "rld": byte-level characters back to bytes; a lone lead byte (â = 0xE2) is U+FFFD.
-  EXPECT_EQ(decode({{"type", "ByteLevel"}}, {"Hello", "\xC4\xA0w", "\xC3\x83\xC2\xB6", "rld", "\xC3\xA2"}),
+  EXPECT_EQ(decode({{"type", "ByteLevel"}},
+                   {"Hello", "\xC4\xA0w", "\xC3\x83\xC2\xB6", "rld", "\xC3\xA2"}),
             "Hello w\xC3\xB6rld\xEF\xBF\xBD");
 }
 
@@ -196,7 +229,8 @@ TEST(Tokenizer, EncodeBatchMatchesEncodeOnEveryThreadCount) {
   for (const auto& text : corpus) expected.push_back(tokenizer->encode(text, true));
   EXPECT_EQ(tokenizer->encode_batch(corpus, true, 1), expected);
   EXPECT_EQ(tokenizer->encode_batch(corpus, true, 2), expected);
-  EXPECT_ALMKIT_ERROR(tokenizer->encode_batch({"fine", "bad \xFF"}, true, 2), ErrorCode::kInvalidArgument, "UTF-8");
+  EXPECT_ALMKIT_ERROR(tokenizer->encode_batch({"fine", "bad \xFF"}, true, 2),
+                      ErrorCode::kInvalidArgument, "UTF-8");
 }
 
 TEST(Tokenizer, ConfigGivesSpecialTokensAndTemplate) {
@@ -207,13 +241,14 @@ TEST(Tokenizer, ConfigGivesSpecialTokensAndTemplate) {
   EXPECT_EQ(qwen->eos_token_id(), 151645);
   EXPECT_FALSE(qwen->bos_token_id().has_value());
   EXPECT_EQ(qwen->vocab_size(), 151669);
-  EXPECT_TRUE(qwen->is_special(151644));                 // <|im_start|>
+  EXPECT_TRUE(qwen->is_special(151644));  // <|im_start|>
   EXPECT_FALSE(qwen->is_special(*qwen->token_to_id("<think>")));
   EXPECT_NE(qwen->chat_template().find("<|im_start|>"), std::string::npos);
   const auto llama = Tokenizer::from_folder(test::tokenizer_dir("llama2"));
   EXPECT_EQ(llama->bos_token(), "<s>");
   EXPECT_EQ(llama->bos_token_id(), 1);
-  EXPECT_EQ(llama->encode("Hello", true), (std::vector<int32_t>{1, *llama->token_to_id("\xE2\x96\x81Hello")}));
+  EXPECT_EQ(llama->encode("Hello", true),
+            (std::vector<int32_t>{1, *llama->token_to_id("\xE2\x96\x81Hello")}));
   EXPECT_EQ(llama->chat_template(), "");
   // transformers' clean_up_tokenization_spaces, on request, for Llama-3 whose config asks for it.
   const auto llama3 = Tokenizer::from_folder(test::tokenizer_dir("llama3"));
@@ -225,8 +260,9 @@ TEST(Tokenizer, ConfigGivesSpecialTokensAndTemplate) {
 TEST(Tokenizer, ChatTemplateJinjaFileOverridesTheConfig) {
   const std::string dir = test::temp_dir();
   test::write_file(dir + "/tokenizer.json", tiny_byte_level().dump());
-  test::write_file(dir + "/tokenizer_config.json",
-                   R"({"chat_template": [{"name": "default", "template": "A"}, {"name": "tool_use", "template": "B"}],
+  test::write_file(
+      dir + "/tokenizer_config.json",
+      R"({"chat_template": [{"name": "default", "template": "A"}, {"name": "tool_use", "template": "B"}],
                        "bos_token": {"content": "<s>", "lstrip": false}})");
   auto tokenizer = Tokenizer::from_folder(dir);
   EXPECT_EQ(tokenizer->chat_template(), "A");
@@ -273,8 +309,8 @@ std::string llama2_as_sentencepiece_model() {
     put_bytes(model, 1, entry);
   }
   std::string trainer;
-  put_number(trainer, 3, 2);    // model_type BPE
-  put_number(trainer, 35, 1);   // byte_fallback
+  put_number(trainer, 3, 2);   // model_type BPE
+  put_number(trainer, 35, 1);  // byte_fallback
   put_bytes(model, 2, trainer);
   std::string normalizer;
   put_bytes(normalizer, 1, "identity");
@@ -300,14 +336,16 @@ TEST(Tokenizer, SentencePieceModelMatchesTheConvertedTokenizerJson) {
       ADD_FAILURE() << "string " << i << " '" << corpus[i].substr(0, 100) << "' differs";
     }
   }
-  std::printf("[ tokenizer ] tokenizer.model (Llama-2 vocabulary): %zu/%zu identical ids\n", same, corpus.size());
+  std::printf("[ tokenizer ] tokenizer.model (Llama-2 vocabulary): %zu/%zu identical ids\n", same,
+              corpus.size());
   EXPECT_EQ(same, corpus.size());
   EXPECT_EQ(from_model->bos_token_id(), std::nullopt);  // no tokenizer_config.json: no names
   EXPECT_EQ(from_model->decode(from_model->encode("Hello world", false), false), "Hello world");
   EXPECT_TRUE(from_model->is_special(1));
 
   test::write_file(dir + "/tokenizer.model", "\x0a\xff\xff\xff");
-  EXPECT_ALMKIT_ERROR(Tokenizer::from_folder(dir), ErrorCode::kInvalidFormat, "not a SentencePiece model");
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_folder(dir), ErrorCode::kInvalidFormat,
+                      "not a SentencePiece model");
   std::string unigram;
   std::string piece;
   put_bytes(piece, 1, "a");
@@ -323,9 +361,9 @@ TEST(Tokenizer, SentencePieceModelMatchesTheConvertedTokenizerJson) {
 std::unique_ptr<Tokenizer> whisper_like() {
   json added = json::array();
   int id = 256;
-  for (const char* token : {"<|endoftext|>", "<|startoftranscript|>", "<|en|>", "<|de|>", "<|yue|>",
-                            "<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>",
-                            "<|nospeech|>", "<|notimestamps|>"}) {
+  for (const char* token :
+       {"<|endoftext|>", "<|startoftranscript|>", "<|en|>", "<|de|>", "<|yue|>", "<|translate|>",
+        "<|transcribe|>", "<|startoflm|>", "<|startofprev|>", "<|nospeech|>", "<|notimestamps|>"}) {
     added.push_back(added_token(id++, token, true));
   }
   for (int step = 0; step <= 1500; ++step) {
@@ -344,7 +382,8 @@ TEST(WhisperTokens, PromptLanguagesAndTimestamps) {
   EXPECT_EQ(whisper.prompt("", "translate", true), (std::vector<int32_t>{257, 261}));
   EXPECT_EQ(whisper.languages(), (std::vector<std::string>{"en", "de", "yue"}));
   EXPECT_FALSE(whisper.language("xx").has_value());
-  EXPECT_ALMKIT_ERROR(whisper.prompt("xx", "transcribe", false), ErrorCode::kInvalidArgument, "'xx'");
+  EXPECT_ALMKIT_ERROR(whisper.prompt("xx", "transcribe", false), ErrorCode::kInvalidArgument,
+                      "'xx'");
   EXPECT_EQ(whisper.no_speech(), 265);
   EXPECT_EQ(whisper.timestamp_begin(), 267);
   EXPECT_TRUE(whisper.is_timestamp(267 + 54));
