@@ -1,0 +1,166 @@
+// Language-model and encoder speed at published shapes, on random checkpoints written by
+// `almkit init-model` (benchmarks/model_speed.sh makes them and sets the variables below):
+//   ALMKIT_BENCH_QWEN2_F32 / ALMKIT_BENCH_QWEN2_BF16   Qwen2-0.5B-Instruct shapes
+//   ALMKIT_BENCH_WHISPER_BASE / ALMKIT_BENCH_WHISPER_LARGE   Whisper base / large-v3 shapes
+// A variable that is unset skips its benchmarks. Decode speed is also reported as a fraction
+// of the memory-bandwidth bound: weight bytes read per token / ALMKIT_BENCH_READ_GBPS.
+#include <benchmark/benchmark.h>
+#include <sys/stat.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "almkit/model.h"
+#include "almkit/version.h"
+
+namespace {
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value ? value : "";
+}
+
+// VmRSS / VmHWM of this process in MB.
+double status_mb(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string key;
+  while (status >> key) {
+    if (key == field + ":") {
+      double kb;
+      status >> kb;
+      return kb / 1024.0;
+    }
+    status.ignore(1 << 20, '\n');
+  }
+  return 0.0;
+}
+
+double file_mb(const std::string& path) {
+  struct stat s {};
+  return stat(path.c_str(), &s) == 0 ? s.st_size / 1048576.0 : 0.0;
+}
+
+struct Loaded {
+  std::unique_ptr<almkit::Model> model;
+  double rss_increase_mb, file_size_mb;
+};
+
+// One load per (folder, dtype, threads), kept for all benchmarks that use it.
+almkit::Model* model_for(const std::string& folder, const std::string& dtype, int threads, benchmark::State& state) {
+  static std::map<std::string, Loaded> cache;
+  const std::string key = folder + "|" + dtype + "|" + std::to_string(threads);
+  auto it = cache.find(key);
+  if (it == cache.end()) {
+    const double before = status_mb("VmRSS");
+    almkit::ModelOptions options;
+    options.dtype = dtype;
+    options.num_threads = threads;
+    options.load_tokenizer = false;
+    Loaded loaded{almkit::Model::load(folder, options), 0, file_mb(folder + "/model.safetensors")};
+    loaded.rss_increase_mb = status_mb("VmRSS") - before;
+    it = cache.emplace(key, std::move(loaded)).first;
+  }
+  state.counters["rss_after_load_MB"] = it->second.rss_increase_mb;
+  state.counters["file_MB"] = it->second.file_size_mb;
+  return it->second.model.get();
+}
+
+almkit::Request prompt(int tokens) {
+  almkit::Request request;
+  for (int i = 0; i < tokens; ++i) request.prompt_ids.push_back(1000 + (i * 7919) % 50000);
+  return request;
+}
+
+void qwen2(benchmark::State& state, const char* variable, const char* dtype, bool decode) {
+  const std::string folder = env(variable);
+  if (folder.empty()) {
+    state.SkipWithError((std::string(variable) + " not set").c_str());
+    return;
+  }
+  const int threads = static_cast<int>(state.range(0));
+  almkit::Model* model = model_for(folder, dtype, threads, state);
+  almkit::GenerateOptions options;
+  options.stop_token_ids = {};
+  const int prompt_tokens = decode ? 16 : 128, new_tokens = decode ? 33 : 1;
+  options.max_new_tokens = new_tokens;
+  double seconds = 0;
+  for (auto _ : state) {
+    if (decode) {  // time of 32 decode steps: a 33-token run minus a 1-token run
+      options.max_new_tokens = 1;
+      const auto t0 = std::chrono::steady_clock::now();
+      benchmark::DoNotOptimize(model->generate(prompt(prompt_tokens), options));
+      const auto t1 = std::chrono::steady_clock::now();
+      options.max_new_tokens = new_tokens;
+      benchmark::DoNotOptimize(model->generate(prompt(prompt_tokens), options));
+      const auto t2 = std::chrono::steady_clock::now();
+      const double step = std::chrono::duration<double>((t2 - t1) - (t1 - t0)).count();
+      state.SetIterationTime(step);
+      seconds += step;
+    } else {
+      const auto t0 = std::chrono::steady_clock::now();
+      benchmark::DoNotOptimize(model->generate(prompt(prompt_tokens), options));
+      const double step = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      state.SetIterationTime(step);
+      seconds += step;
+    }
+  }
+  const double tokens = static_cast<double>(state.iterations()) * (decode ? new_tokens - 1 : prompt_tokens);
+  state.counters["tokens_per_s"] = tokens / seconds;
+  if (decode) {
+    const double gbps = env("ALMKIT_BENCH_READ_GBPS").empty() ? (threads > 1 ? 48.0 : 27.0)
+                                                                : std::atof(env("ALMKIT_BENCH_READ_GBPS").c_str());
+    // bytes per token = the weights in the compute dtype (every weight is read once per step)
+    const double weight_gb = state.counters["file_MB"] / 1024.0 *
+                             (std::string(dtype) == "bfloat16" && folder.find("f32") != std::string::npos ? 0.5 : 1.0);
+    state.counters["bound_tokens_per_s"] = gbps / weight_gb;
+    state.counters["fraction_of_bound"] = (tokens / seconds) / (gbps / weight_gb);
+  }
+}
+
+void whisper_encoder(benchmark::State& state, const char* variable, const char* dtype) {
+  const std::string folder = env(variable);
+  if (folder.empty()) {
+    state.SkipWithError((std::string(variable) + " not set").c_str());
+    return;
+  }
+  almkit::Model* model = model_for(folder, dtype, static_cast<int>(state.range(0)), state);
+  almkit::Request request;
+  almkit::AudioBuffer clip{16000, 1, std::vector<float>(16000 * 30)};
+  for (size_t i = 0; i < clip.samples.size(); ++i) clip.samples[i] = 0.1f * std::sin(0.05f * i);
+  request.audio = {clip};
+  almkit::GenerateOptions options;
+  options.max_new_tokens = 1;  // the encoder dominates; one decoder step on top
+  for (auto _ : state) benchmark::DoNotOptimize(model->generate(request, options));
+  state.counters["x_realtime"] = benchmark::Counter(30.0 * state.iterations(), benchmark::Counter::kIsRate);
+}
+
+}  // namespace
+
+BENCHMARK_CAPTURE(qwen2, prefill128_f32, "ALMKIT_BENCH_QWEN2_F32", "float32", false)
+    ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(qwen2, prefill128_bf16, "ALMKIT_BENCH_QWEN2_BF16", "bfloat16", false)
+    ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(qwen2, decode32_f32, "ALMKIT_BENCH_QWEN2_F32", "float32", true)
+    ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(qwen2, decode32_bf16, "ALMKIT_BENCH_QWEN2_BF16", "bfloat16", true)
+    ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(whisper_encoder, base_f32, "ALMKIT_BENCH_WHISPER_BASE", "float32")
+    ->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(whisper_encoder, large_v3_f32, "ALMKIT_BENCH_WHISPER_LARGE", "float32")
+    ->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1);
+BENCHMARK_CAPTURE(whisper_encoder, large_v3_bf16, "ALMKIT_BENCH_WHISPER_LARGE", "bfloat16")
+    ->Arg(2)->Unit(benchmark::kMillisecond)->Iterations(1);
+
+int main(int argc, char** argv) {
+  std::fprintf(stderr, "%s\n", almkit::build_info().c_str());
+  benchmark::Initialize(&argc, argv);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}
