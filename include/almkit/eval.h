@@ -1,0 +1,78 @@
+// The benchmark runner: a model and a benchmark in, a reproducible run folder out (run.json,
+// results.jsonl, summary.json, report.md, report.html), with every finished item stored at once
+// in a SQLite cache so that a killed run resumes where it stopped and shards can be merged.
+//
+//   almkit::bench::EvalOptions options;
+//   options.model_dir = ".cache/models/qwen2-audio-small";
+//   options.bench = "perception";
+//   options.data_path = ".cache/data/perception/perception.json";
+//   options.out_dir = "runs/perception-default";
+//   options.mode = "loglik";
+//   auto outcome = almkit::bench::run_eval(options);   // outcome.summary_json has the figures
+//
+// Rules (docs/eval.md): answers never depend on --batch (each item is decoded on its own; a
+// batch is items in flight at once); clips longer than the model's audio window are split into
+// consecutive windows, each given to the model as its own clip; an item the model refuses (e.g.
+// a prompt longer than its context) is recorded with its error, counted wrong, and retried by the
+// next run.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "almkit/export.h"
+
+namespace almkit::bench {
+
+struct EvalOptions {
+  std::string model_dir;
+  std::string bench;  // mmau, mmar, star, muse, perception, jsonl
+  std::string data_path;
+  std::string audio_root;  // empty: relative audio paths are taken from the data file's folder
+  std::string out_dir;
+  int limit = 0;        // first N items only (0: all)
+  int shard_index = 0;  // 0-based: this process runs items i with i % shard_count == shard_index
+  int shard_count = 1;
+  int threads = 0;  // compute threads (0: libtorch's default)
+  int batch = 1;    // items in flight at once
+  std::string mode = "generate";  // generate (parse free text) or loglik (score each choice)
+  int permutations = 1;           // presentations of each item's choices (1: original order only)
+  uint64_t seed = 0;              // choice shuffles, the random baseline and sampling
+  int max_new_tokens = 64;
+  double temperature = 0.0;  // 0: greedy
+  int top_k = 0;
+  double top_p = 1.0;
+  std::string prompt_template_path;  // overrides the benchmark's template (docs/eval.md)
+  bool silent_baseline = true;       // also ask every item with its audio replaced by silence
+  std::string device = "cpu";
+  std::string dtype = "float32";
+  bool quiet = false;  // no live progress line; a log line every 10 %
+};
+
+struct EvalOutcome {
+  std::string out_dir;
+  int64_t units = 0;     // model calls this process was responsible for
+  int64_t reused = 0;    // found finished in the cache
+  int64_t computed = 0;  // run now
+  int64_t failed = 0;    // refused by the model (recorded with their error, not cached)
+  bool complete = false;  // every unit of the run has a result (false for a lone shard)
+  double seconds = 0.0;
+  std::string summary_json;  // summary.json's content ("" when the run is not complete)
+};
+
+// Throws Error before any model call for bad input: unknown benchmark or option, malformed data,
+// duplicate ids, answers outside the choices, missing audio (all listed).
+ALMKIT_API EvalOutcome run_eval(const EvalOptions& options);
+
+struct MergeOptions {
+  std::vector<std::string> run_dirs;  // run folders whose caches (one per shard) are combined
+  std::string out_dir;                // empty: the first run folder
+  bool quiet = false;
+};
+// Combines the shard caches of a run into out_dir/cache.sqlite and writes its results and
+// reports; throws kInvalidArgument when the folders hold different runs. A run with missing
+// units is written with complete = false and the missing units listed in summary.json.
+ALMKIT_API EvalOutcome merge_runs(const MergeOptions& options);
+
+}  // namespace almkit::bench

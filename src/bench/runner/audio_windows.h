@@ -1,0 +1,20 @@
+// Long clips: the model's audio encoder sees at most max_audio_seconds (30 s for Whisper-style
+// encoders). almkit's rule (docs/eval.md): a longer clip is split into the fewest equal windows
+// that fit, each given to the model as its own clip, in order.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "almkit/audio.h"
+
+namespace almkit::bench {
+
+// Duration from the file's header (no decoding); kFileNotFound / kInvalidFormat naming it.
+double audio_file_seconds(const std::string& path);
+// How many windows a clip of `seconds` needs (at least 1).
+int window_count(double seconds, double max_seconds);
+// The clip cut into window_count() equal consecutive windows.
+std::vector<AudioBuffer> split_into_windows(const AudioBuffer& clip, double max_seconds);
+
+}  // namespace almkit::bench

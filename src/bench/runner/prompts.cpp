@@ -1,0 +1,139 @@
+// Prompt templates. The defaults are almkit's wording; pass --prompt-template to reproduce a
+// paper's exact prompt.
+#include "bench/runner/prompts.h"
+
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "almkit/error.h"
+
+namespace almkit::bench {
+namespace {
+
+const char* kLetterTemplate =
+    "{question}\n{choices_lettered}\nAnswer with the letter of the correct option ({letters}).";
+const char* kLoglikTemplate = "{question}\n{choices_lettered}\nAnswer with the correct option.";
+// The prompt most MMAU evaluations of Qwen2-Audio use; MMAU is scored by string match, so the
+// model must answer with the option's text, not a letter.
+const char* kMmauTemplate =
+    "{question} Please choose the answer from the following options: {choices_list}.";
+const char* kStarTemplate =
+    "{question}\n{choices_lettered}\nAnswer with the option's letter from the given choices "
+    "directly.";
+const char* kMuseTemplate = "{question}\nAnswer with exactly one of: {choices_joined}.";
+
+std::string python_quoted(const std::string& text) {
+  // Python's repr of a str: single quotes unless the text contains one and no double quote.
+  const bool use_double = text.find('\'') != std::string::npos && text.find('"') == std::string::npos;
+  const char quote = use_double ? '"' : '\'';
+  std::string out(1, quote);
+  for (char c : text) {
+    if (c == '\\' || c == quote) out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + quote;
+}
+
+std::string joined_with_or(const std::vector<std::string>& parts) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += i + 1 == parts.size() ? " or " : ", ";
+    out += parts[i];
+  }
+  return out;
+}
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+}
+
+}  // namespace
+
+std::string option_letter(int position) { return std::string(1, char('A' + position)); }
+
+PromptTemplate default_prompt_template(const std::string& bench, const std::string& mode) {
+  if (mode == "loglik") return {bench + "-loglik", kLoglikTemplate};
+  if (bench == "mmau" || bench == "mmar") return {bench + "-generate", kMmauTemplate};
+  if (bench == "star") return {"star-generate", kStarTemplate};
+  if (bench == "muse") return {"muse-generate", kMuseTemplate};
+  return {bench + "-generate", kLetterTemplate};
+}
+
+PromptTemplate load_prompt_template(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kFileNotFound, "--prompt-template " + path + ": cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  PromptTemplate prompt{"file:" + path, text.str()};
+  if (prompt.text.find("{question}") == std::string::npos) {
+    throw Error(ErrorCode::kInvalidFormat,
+                "--prompt-template " + path + ": has no {question} placeholder (docs/eval.md)");
+  }
+  return prompt;
+}
+
+std::string muse_question(const std::string& task) {
+  static const std::map<std::string, std::string> questions = {
+      {"instrument_identification", "Which instrument plays in this excerpt?"},
+      {"contour_identification", "Which best describes the contour of the melody?"},
+      {"oddballs", "Does the melody contain an out-of-key (oddball) note?"},
+      {"rhythm_matching", "Do the two excerpts have the same rhythm?"},
+      {"transposition", "Is the second melody a transposition of the first?"},
+      {"chord_quality", "What is the quality of the chord?"},
+      {"key_modulation", "Does the excerpt modulate to a different key?"},
+      {"chord_progression_matching", "Do the two excerpts have the same chord progression?"},
+      {"syncopation", "Which of the two excerpts is more syncopated?"},
+      {"meter_identification", "What is the meter of the excerpt?"},
+  };
+  const auto found = questions.find(task);
+  return found == questions.end() ? "Answer the question about the audio." : found->second;
+}
+
+std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
+                            const std::vector<std::string>& shown_choices, int audio_parts) {
+  std::string lettered, list = "[", letters_text;
+  std::vector<std::string> letters;
+  for (size_t i = 0; i < shown_choices.size(); ++i) {
+    lettered += (i ? "\n" : "") + option_letter(int(i)) + ". " + shown_choices[i];
+    list += (i ? ", " : "") + python_quoted(shown_choices[i]);
+    letters.push_back(option_letter(int(i)));
+  }
+  list += "]";
+  std::string text = prompt.text;
+  // The question first, so that a question containing "{letters}" is not expanded.
+  const std::string question = item.question.empty() && !item.task.empty()
+                                   ? muse_question(item.task)
+                                   : item.question;
+  const std::string question_marker = "\x01question\x01";
+  replace_all(text, "{question}", question_marker);
+  replace_all(text, "{choices_lettered}", lettered);
+  replace_all(text, "{choices_list}", list);
+  replace_all(text, "{choices_joined}", joined_with_or(shown_choices));
+  replace_all(text, "{letters}", joined_with_or(letters));
+  nlohmann::json content = nlohmann::json::array();
+  const nlohmann::json audio_part = {{"type", "audio"}};
+  auto add_text = [&](std::string part) {
+    replace_all(part, question_marker, question);
+    if (!part.empty()) content.push_back({{"type", "text"}, {"text", part}});
+  };
+  const size_t audio_at = text.find("{audio}");
+  if (audio_at == std::string::npos) {
+    for (int i = 0; i < audio_parts; ++i) content.push_back(audio_part);
+    add_text(text);
+  } else {
+    add_text(text.substr(0, audio_at));
+    for (int i = 0; i < audio_parts; ++i) content.push_back(audio_part);
+    add_text(text.substr(audio_at + 7));
+  }
+  return nlohmann::json::array({{{"role", "user"}, {"content", content}}}).dump();
+}
+
+}  // namespace almkit::bench

@@ -1,0 +1,36 @@
+// Per-benchmark prompt templates and their rendering into chat messages (the model's own chat
+// template then turns the messages into the exact prompt text stored with each result).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "almkit/bench.h"
+
+namespace almkit::bench {
+
+// Placeholders (docs/eval.md): {question} {choices_lettered} ("A. x\nB. y") {choices_list}
+// (['x', 'y'], as Python prints a list) {choices_joined} ("x, y or z") {letters} ("A, B, C or
+// D") {audio} (where the clips go; absent: before the text).
+struct PromptTemplate {
+  std::string name;  // "mmau-generate", "file:/path", ...
+  std::string text;
+};
+
+// The template almkit uses for a benchmark and mode ("generate" or "loglik").
+PromptTemplate default_prompt_template(const std::string& bench, const std::string& mode);
+// A template file (UTF-8 text with the placeholders above); kFileNotFound / kInvalidFormat.
+PromptTemplate load_prompt_template(const std::string& path);
+
+// MUSE's manifest has no question text: almkit's wording of each task's question.
+std::string muse_question(const std::string& task);
+
+// The user message of one presentation as chat messages JSON, with `audio_parts` audio
+// placeholders (one per clip, or per window of a long clip).
+std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
+                            const std::vector<std::string>& shown_choices, int audio_parts);
+
+// "A", "B", ... (then "AA" style is never needed: at most 26 choices).
+std::string option_letter(int position);
+
+}  // namespace almkit::bench

@@ -1,0 +1,26 @@
+// The human-readable reports of a run: report.md and a self-contained report.html (inline SVG
+// charts, no scripts, no network).
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+namespace almkit::bench {
+
+std::string report_markdown(const nlohmann::ordered_json& run, const nlohmann::ordered_json& summary,
+                            const std::vector<nlohmann::ordered_json>& records);
+std::string report_html(const nlohmann::ordered_json& run, const nlohmann::ordered_json& summary,
+                        const std::vector<nlohmann::ordered_json>& records);
+
+// Shared by both reports.
+std::string format_percent(double fraction, int decimals = 1);
+// "27.5% [18.1, 39.2]" for an accuracy cell (no interval when ci95 is null).
+std::string cell_text(const nlohmann::ordered_json& cell);
+// The group the charts break accuracy down by: sub-categories when there are several (the
+// perception suite's tasks), else tasks.
+const nlohmann::ordered_json& chart_groups(const nlohmann::ordered_json& summary, std::string& title);
+// The plain-words banner for checkpoints written by `almkit init-model` ("" otherwise).
+std::string random_weights_banner(const nlohmann::ordered_json& run, const nlohmann::ordered_json& summary);
+
+}  // namespace almkit::bench

@@ -1,0 +1,248 @@
+// run_eval: load and check the benchmark (before any model call), plan the units of this shard,
+// skip those the cache holds, run the rest on `batch` workers, write the run folder.
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "almkit/error.h"
+#include "almkit/eval.h"
+#include "bench/runner/audio_windows.h"
+#include "bench/runner/cache.h"
+#include "bench/runner/hashing.h"
+#include "bench/runner/permutations.h"
+#include "bench/runner/progress.h"
+#include "bench/runner/prompts.h"
+#include "bench/runner/run_record.h"
+#include "bench/runner/unit.h"
+#include "core/log.h"
+
+namespace almkit::bench {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+void check_options(const EvalOptions& options) {
+  auto bad = [](const std::string& message) { throw Error(ErrorCode::kInvalidArgument, message); };
+  static const char* benches[] = {"mmau", "mmar", "star", "muse", "perception", "jsonl"};
+  bool known = false;
+  for (const char* name : benches) known = known || options.bench == name;
+  if (options.bench == "isa") {
+    throw Error(ErrorCode::kUnsupported,
+                "--bench isa: running ISA-Bench's instruction variants is not implemented in eval yet; "
+                "score its result files with `almkit score --bench isa`");
+  }
+  if (!known) bad("unknown --bench '" + options.bench + "' (expected mmau, mmar, star, muse, perception or jsonl)");
+  if (options.model_dir.empty()) bad("--model is required");
+  if (options.out_dir.empty()) bad("--out is required");
+  if (options.data_path.empty() && options.bench != "muse") bad("--data is required for --bench " + options.bench);
+  if (options.mode != "generate" && options.mode != "loglik") bad("--mode must be generate or loglik, not '" + options.mode + "'");
+  if (options.permutations < 1) bad("--permutations must be >= 1");
+  if (options.batch < 1) bad("--batch must be >= 1");
+  if (options.threads < 0) bad("--threads must be >= 0");
+  if (options.limit < 0) bad("--limit must be >= 0");
+  if (options.max_new_tokens < 1) bad("--max-new-tokens must be >= 1");
+  if (options.shard_count < 1 || options.shard_index < 0 || options.shard_index >= options.shard_count) {
+    bad("--shard K/N needs 0 <= K < N (got " + std::to_string(options.shard_index) + "/" +
+        std::to_string(options.shard_count) + ")");
+  }
+}
+
+std::string model_note(const std::string& folder) {
+  std::ifstream in(folder + "/config.json");
+  if (!in) return "";
+  try {
+    const auto config = nlohmann::json::parse(in);
+    const auto note = config.find("almkit_note");
+    return note != config.end() && note->is_string() ? note->get<std::string>() : "";
+  } catch (const std::exception&) {
+    return "";  // Model::load reports a malformed config with its own message
+  }
+}
+
+std::string unit_key(const std::string& model_hash, const EvalOptions& options, const BenchItem& item,
+                     const std::vector<std::string>& audio_hashes, const UnitPlan& plan) {
+  Sha256 key;
+  for (const std::string& field :
+       {model_hash, options.bench, options.mode, options.device, options.dtype, item.id, item.question,
+        item.answer, item.task, plan.prompt, std::to_string(plan.presentation), std::string(plan.silent ? "silence" : "audio"),
+        std::to_string(plan.seed), ojson(plan.order).dump(), ojson(item.choices).dump(), ojson(audio_hashes).dump(),
+        ojson({options.max_new_tokens, options.temperature, options.top_k, options.top_p}).dump()}) {
+    key.update_field(field);
+  }
+  return key.hex_digest();
+}
+
+struct PlanResult {
+  std::vector<UnitPlan> units;  // this shard's
+  int64_t units_total = 0;      // whole run
+};
+
+PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& items, const Model& model,
+                      const PromptTemplate& prompt_template, const std::string& model_hash) {
+  PlanResult result;
+  const int stride = options.permutations + 1;  // presentations, then the silent-audio unit
+  for (size_t i = 0; i < items.size(); ++i) {
+    const BenchItem& item = items[i];
+    const bool multiple_choice = !item.choices.empty();
+    const int presentations = multiple_choice ? options.permutations : 1;
+    const bool silent_unit = multiple_choice && options.silent_baseline;
+    result.units_total += presentations + (silent_unit ? 1 : 0);
+    if (static_cast<int>(i % size_t(options.shard_count)) != options.shard_index) continue;
+    int audio_parts = 0;
+    std::vector<std::string> audio_hashes;
+    for (const auto& path : item.audio_paths) {
+      audio_parts += window_count(audio_file_seconds(path), model.max_audio_seconds());
+      audio_hashes.push_back(sha256_file(path));
+    }
+    const auto orders = presentation_orders(static_cast<int>(item.choices.size()), presentations, options.seed, item.id);
+    const int answer_index = item.answer_index();
+    for (int p = 0; p < presentations + (silent_unit ? 1 : 0); ++p) {
+      UnitPlan plan;
+      plan.silent = p == presentations;
+      plan.presentation = plan.silent ? 0 : p;
+      plan.unit = static_cast<int64_t>(i) * stride + p;
+      plan.item_index = i;
+      plan.order = orders[size_t(plan.presentation)];
+      for (size_t j = 0; j < plan.order.size(); ++j) {
+        plan.shown_choices.push_back(item.choices[size_t(plan.order[j])]);
+        if (plan.order[j] == answer_index) plan.answer_position = static_cast<int>(j);
+      }
+      plan.prompt = model.chat_prompt(render_messages(prompt_template, item, plan.shown_choices, audio_parts), true);
+      plan.seed = mix_seed(options.seed, item.id, uint64_t(plan.presentation) + 1);
+      plan.key = unit_key(model_hash, options, item, audio_hashes, plan);
+      result.units.push_back(std::move(plan));
+    }
+  }
+  return result;
+}
+
+std::vector<BenchItem> load_items(const EvalOptions& options) {
+  LoadOptions load;
+  load.audio_root = options.audio_root;
+  if (load.audio_root.empty() && !options.data_path.empty()) {
+    load.audio_root = fs::path(options.data_path).parent_path().string();
+  }
+  const std::string loader = options.bench == "perception" ? "mmau" : options.bench;
+  auto items = load_benchmark(loader, options.data_path, load);
+  if (options.limit > 0 && items.size() > size_t(options.limit)) items.resize(size_t(options.limit));
+  if (items.empty()) throw Error(ErrorCode::kInvalidFormat, options.data_path + ": no items");
+  return items;
+}
+
+}  // namespace
+
+EvalOutcome run_eval(const EvalOptions& options_in) {
+  const auto start = std::chrono::steady_clock::now();
+  EvalOptions options = options_in;
+  check_options(options);
+  // Everything a run could trip over is checked before the model is loaded.
+  const std::vector<BenchItem> items = load_items(options);
+  require_audio_present(items);
+  const PromptTemplate prompt_template = options.prompt_template_path.empty()
+                                             ? default_prompt_template(options.bench, options.mode)
+                                             : load_prompt_template(options.prompt_template_path);
+  const std::string model_hash = model_fingerprint(options.model_dir);
+  const std::string data_hash = options.bench == "muse" && options.data_path.empty()
+                                    ? sha256_hex("almkit built-in MUSE manifest")
+                                    : sha256_file(options.data_path);
+  fs::create_directories(options.out_dir);
+
+  ModelOptions model_options;
+  model_options.device = options.device;
+  model_options.dtype = options.dtype;
+  // `batch` items run at once, each on threads / batch compute threads.
+  const int threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  model_options.num_threads = std::max(1, threads / options.batch);
+  const auto model = Model::load(options.model_dir, model_options);
+  if (!model->has_tokenizer()) {
+    throw Error(ErrorCode::kUnsupported, options.model_dir + ": eval needs a checkpoint with tokenizer files");
+  }
+  PlanResult plan = plan_units(options, items, *model, prompt_template, model_hash);
+  ojson run = make_run_record(options, model_hash, model_note(options.model_dir), data_hash, prompt_template.name,
+                              prompt_template.text, static_cast<int64_t>(items.size()), plan.units_total);
+  const std::string run_id = run["run_id"];
+
+  ResultCache cache(options.out_dir + "/" + cache_file_name(options.shard_index, options.shard_count));
+  std::vector<PlannedUnit> planned;
+  for (const auto& unit : plan.units) planned.push_back({unit.unit, unit.key});
+  cache.write_plan(run_id, planned);
+  write_text_file(options.out_dir + "/" + run_file_name(options.shard_index, options.shard_count), run.dump(2) + "\n");
+
+  std::vector<size_t> todo;
+  std::vector<bool> was_cached(plan.units.size(), false);
+  for (size_t u = 0; u < plan.units.size(); ++u) {
+    was_cached[u] = cache.find(plan.units[u].key).has_value();
+    if (!was_cached[u]) todo.push_back(u);
+  }
+  EvalOutcome outcome;
+  outcome.out_dir = options.out_dir;
+  outcome.units = static_cast<int64_t>(plan.units.size());
+  outcome.reused = outcome.units - static_cast<int64_t>(todo.size());
+  logger().info("eval: {} model calls, {} in the cache, {} to run", outcome.units, outcome.reused, todo.size());
+
+  Progress progress(outcome.units, outcome.reused, options.quiet);
+  UnitContext context{&options, model.get(), &items};
+  std::vector<ojson> failed(plan.units.size());
+  std::atomic<size_t> next{0};
+  std::atomic<int64_t> failures{0};
+  std::vector<std::exception_ptr> errors(size_t(options.batch));
+  auto worker = [&](size_t w) {
+    try {
+      for (size_t t = next++; t < todo.size(); t = next++) {
+        const UnitPlan& unit = plan.units[todo[t]];
+        ojson record = run_unit(context, unit);
+        if (record.contains("error")) {
+          logger().warn("eval: {} (presentation {}, {}): {}", items[unit.item_index].id, unit.presentation,
+                        unit.silent ? "silence" : "audio", record["error"].get<std::string>());
+          failed[todo[t]] = std::move(record);
+          ++failures;
+        } else {
+          cache.store(unit.key, record.dump());
+        }
+        progress.advance(items[unit.item_index].id);
+      }
+    } catch (...) {
+      errors[w] = std::current_exception();
+      next = todo.size();  // stop the others
+    }
+  };
+  std::vector<std::thread> workers;
+  for (int w = 1; w < options.batch; ++w) workers.emplace_back(worker, size_t(w));
+  worker(0);
+  for (auto& thread : workers) thread.join();
+  progress.finish();
+  for (auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  outcome.failed = failures;
+  outcome.computed = static_cast<int64_t>(todo.size()) - outcome.failed;
+
+  std::vector<ojson> records;
+  for (size_t u = 0; u < plan.units.size(); ++u) {
+    if (!failed[u].is_null()) {
+      records.push_back(failed[u]);
+      continue;
+    }
+    ojson record = ojson::parse(*cache.find(plan.units[u].key));
+    record["unit"] = plan.units[u].unit;  // the same key may sit at another position in another run
+    record["from_cache"] = bool(was_cached[u]);
+    records.push_back(std::move(record));
+  }
+  if (options.shard_count == 1) {
+    outcome.summary_json = write_run_outputs(options.out_dir, run, records, 0);
+    outcome.complete = outcome.failed == 0;
+  } else {
+    // A shard's own results; `almkit merge` writes the run's reports once every shard is done.
+    std::string lines;
+    for (const auto& record : records) lines += record.dump() + "\n";
+    write_text_file(options.out_dir + "/results-shard-" + std::to_string(options.shard_index) + "-of-" +
+                        std::to_string(options.shard_count) + ".jsonl",
+                    lines);
+  }
+  outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return outcome;
+}
+
+}  // namespace almkit::bench

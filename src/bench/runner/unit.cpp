@@ -1,0 +1,120 @@
+#include "bench/runner/unit.h"
+
+#include <chrono>
+
+#include "almkit/error.h"
+#include "bench/runner/answer_parsing.h"
+#include "bench/runner/audio_windows.h"
+
+namespace almkit::bench {
+
+using ojson = nlohmann::ordered_json;
+
+ojson unit_record_header(const BenchItem& item, const UnitPlan& plan) {
+  ojson record;
+  record["unit"] = plan.unit;
+  record["id"] = item.id;
+  record["presentation"] = plan.presentation;
+  record["variant"] = plan.silent ? "silence" : "audio";
+  record["order"] = plan.order;
+  record["choices"] = plan.shown_choices;
+  record["answer"] = item.answer;
+  record["answer_position"] = plan.answer_position;
+  record["task"] = item.task;
+  record["category"] = item.category;
+  record["sub_category"] = item.sub_category;
+  record["difficulty"] = item.difficulty;
+  record["audio"] = item.audio_paths;
+  record["prompt"] = plan.prompt;
+  record["seed"] = plan.seed;
+  return record;
+}
+
+namespace {
+
+// The clips of a unit at the model's rate, silenced if asked, long ones split into windows.
+std::vector<AudioBuffer> unit_audio(const UnitContext& context, const BenchItem& item,
+                                    const UnitPlan& plan, double& seconds) {
+  AudioLoadOptions load;
+  load.target_sample_rate = context.model->audio_sampling_rate();
+  load.mono = true;
+  std::vector<AudioBuffer> clips;
+  seconds = 0.0;
+  for (const auto& path : item.audio_paths) {
+    AudioBuffer clip = load_audio(path, load);
+    seconds += clip.duration_seconds();
+    // Silence of the same length: exact zeros (the mel front end floors the log).
+    if (plan.silent) std::fill(clip.samples.begin(), clip.samples.end(), 0.0f);
+    for (auto& window : split_into_windows(clip, context.model->max_audio_seconds())) {
+      clips.push_back(std::move(window));
+    }
+  }
+  return clips;
+}
+
+}  // namespace
+
+ojson run_unit(const UnitContext& context, const UnitPlan& plan) {
+  const BenchItem& item = (*context.items)[plan.item_index];
+  const EvalOptions& options = *context.options;
+  ojson record = unit_record_header(item, plan);
+  const auto start = std::chrono::steady_clock::now();
+  try {
+    double seconds = 0.0;
+    Request request;
+    request.prompt = plan.prompt;
+    request.audio = unit_audio(context, item, plan, seconds);
+    record["audio_seconds"] = seconds;
+    record["audio_windows"] = request.audio.size();
+    ParsedAnswer answer;
+    if (options.mode == "loglik" && !plan.shown_choices.empty()) {
+      const auto scores = context.model->score(request, plan.shown_choices);
+      std::vector<double> means;
+      ojson score_list = ojson::array();
+      int64_t tokens = 0;
+      for (const auto& score : scores) {
+        means.push_back(score.mean_logprob);
+        score_list.push_back({{"sum_logprob", score.sum_logprob},
+                              {"mean_logprob", score.mean_logprob},
+                              {"tokens", score.tokens}});
+        tokens += score.tokens;
+      }
+      answer = pick_by_loglik(plan.shown_choices, plan.answer_position, means);
+      record["response"] = answer.parsed;
+      record["scores"] = score_list;
+      record["prompt_tokens"] = nullptr;
+      record["new_tokens"] = 0;
+      record["scored_tokens"] = tokens;
+      record["stop_reason"] = "scored";
+    } else {
+      GenerateOptions generation;
+      generation.max_new_tokens = options.max_new_tokens;
+      generation.temperature = options.temperature;
+      generation.top_k = options.top_k;
+      generation.top_p = options.top_p;
+      generation.seed = plan.seed;
+      const GenerateResult result = context.model->generate(request, generation);
+      answer = parse_generated_answer(options.bench, item, plan.shown_choices,
+                                      plan.answer_position, result.text);
+      record["response"] = result.text;
+      record["prompt_tokens"] = result.prompt_tokens;
+      record["new_tokens"] = result.tokens.size();
+      record["stop_reason"] = result.stop_reason;
+    }
+    record["parsed"] = answer.parsed;
+    record["chosen_position"] = answer.chosen_position;
+    record["chosen_choice"] = answer.chosen_position >= 0 ? plan.order[size_t(answer.chosen_position)] : -1;
+    record["correct"] = answer.correct;
+  } catch (const Error& error) {
+    record["error"] = std::string(error_code_name(error.code())) + ": " + error.what();
+    record["response"] = "";
+    record["parsed"] = "";
+    record["chosen_position"] = -1;
+    record["chosen_choice"] = -1;
+    record["correct"] = false;
+  }
+  record["latency_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return record;
+}
+
+}  // namespace almkit::bench

@@ -1,0 +1,42 @@
+// One unit of a run: one model call (an item, a presentation of its choices, real audio or
+// silence), planned in the main thread and executed by a worker.
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "almkit/bench.h"
+#include "almkit/eval.h"
+#include "almkit/model.h"
+
+namespace almkit::bench {
+
+struct UnitPlan {
+  int64_t unit = 0;  // global position (item-major), the same in every shard
+  size_t item_index = 0;
+  int presentation = 0;
+  bool silent = false;
+  std::vector<int> order;                // original choice index shown at each position
+  std::vector<std::string> shown_choices;
+  int answer_position = -1;
+  std::string prompt;  // after the chat template, exactly as tokenized
+  uint64_t seed = 0;   // sampling seed of this unit (independent of run order and batch)
+  std::string key;     // cache key
+};
+
+struct UnitContext {
+  const EvalOptions* options = nullptr;
+  const Model* model = nullptr;
+  const std::vector<BenchItem>* items = nullptr;
+};
+
+// Runs the model on the unit and returns its record (results.jsonl's line). A model error
+// (almkit::Error) is caught and returned in the record's "error" field.
+nlohmann::ordered_json run_unit(const UnitContext& context, const UnitPlan& plan);
+
+// The record's fields that do not need the model.
+nlohmann::ordered_json unit_record_header(const BenchItem& item, const UnitPlan& plan);
+
+}  // namespace almkit::bench
