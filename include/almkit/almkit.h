@@ -211,7 +211,7 @@ typedef struct almkit_kaldi_fbank_params {
   double vtln_high;               /* -500 */
   double vtln_low;                /* 100 */
   double vtln_warp;               /* 1.0 */
-  const char* window_type;        /* "povey" (hamming, hanning, rectangular, blackman) */
+  const char* window_type;        /* "povey" (or NULL); hamming, hanning, rectangular, blackman */
   uint64_t dither_seed;           /* 0: seeds the dither noise */
   int32_t num_threads;            /* 1 */
 } almkit_kaldi_fbank_params;
@@ -294,8 +294,8 @@ ALMKIT_API void almkit_tokenizer_free(almkit_tokenizer* tokenizer);
 typedef struct almkit_model almkit_model;
 
 typedef struct almkit_model_params {
-  const char* device;   /* "cpu" (default), "cuda", "cuda:1": any libtorch device string */
-  const char* dtype;    /* "float32" (default) or "bfloat16" */
+  const char* device;   /* "cpu" (default, or NULL), "cuda", "cuda:1": a libtorch device */
+  const char* dtype;    /* "float32" (default, or NULL) or "bfloat16" */
   int32_t num_threads;  /* intra-op threads, process-wide in libtorch; 0 leaves it as is */
   bool load_tokenizer;  /* default true; false: token-id API only */
 } almkit_model_params;
