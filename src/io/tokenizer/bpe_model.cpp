@@ -84,30 +84,6 @@ BpeModel::BpeModel(const nlohmann::json& model, bool byte_level, const std::stri
   }
 }
 
-std::unique_ptr<BpeModel> BpeModel::from_vocab_and_merges(const nlohmann::json& vocab,
-                                                          const std::string& merges,
-                                                          const std::string& source) {
-  nlohmann::json model = {{"vocab", vocab}};
-  auto bpe = std::make_unique<BpeModel>(model, true, source);
-  int32_t rank = 0;
-  size_t start = 0;
-  while (start < merges.size()) {
-    size_t end = merges.find('\n', start);
-    if (end == std::string::npos) end = merges.size();
-    std::string line = merges.substr(start, end - start);
-    start = end + 1;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line.rfind("#version", 0) == 0) continue;
-    const size_t space = line.find(' ', 1);
-    if (space == std::string::npos) {
-      throw Error(ErrorCode::kInvalidFormat,
-                  source + ": merge line '" + line + "' is not 'left right'");
-    }
-    bpe->add_merge(line.substr(0, space), line.substr(space + 1), rank++);
-  }
-  return bpe;
-}
-
 void BpeModel::finish(const std::string& source) {
   int32_t max_id = -1;
   for (const auto& [token, id] : vocab_) max_id = std::max(max_id, id);

@@ -21,11 +21,6 @@ class BpeModel {
   // `byte_level`: words arrive as raw UTF-8 bytes and the vocabulary is in GPT-2's byte alphabet
   // (the pre-tokenizer has a ByteLevel stage). Throws kInvalidFormat naming `source`.
   BpeModel(const nlohmann::json& model, bool byte_level, const std::string& source);
-  // GPT-2's slow-tokenizer files: vocab.json (token -> id) and merges.txt.
-  static std::unique_ptr<BpeModel> from_vocab_and_merges(const nlohmann::json& vocab,
-                                                         const std::string& merges,
-                                                         const std::string& source);
-
   // Appends the ids of one pre-tokenized word.
   void encode_word(std::string_view word, std::vector<int32_t>& ids) const;
 

@@ -48,15 +48,6 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source) 
   decoder_ = make_decoder(json.value("decoder", nlohmann::json()), source);
 }
 
-HfTokenizer::HfTokenizer(std::unique_ptr<BpeModel> model,
-                         const std::vector<AddedToken>& added_tokens)
-    : model_(std::move(model)) {
-  pre_tokenizer_ = make_pre_tokenizer(
-      {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}, "GPT-2 defaults");
-  decoder_ = make_decoder({{"type", "ByteLevel"}}, "GPT-2 defaults");
-  set_added_tokens(added_tokens);
-}
-
 void HfTokenizer::set_added_tokens(const std::vector<AddedToken>& tokens) {
   added_tokens_ = tokens;
   added_by_id_.clear();

@@ -21,8 +21,6 @@ class HfTokenizer : public Tokenizer {
  public:
   // `source` names the file in error messages.
   HfTokenizer(const nlohmann::json& tokenizer_json, const std::string& source);
-  // GPT-2 style folder: vocab.json + merges.txt, ByteLevel pre-tokenizer and decoder.
-  HfTokenizer(std::unique_ptr<BpeModel> model, const std::vector<AddedToken>& added_tokens);
 
   std::vector<int32_t> encode(const std::string& text, bool add_special_tokens) const override;
   std::string decode(const std::vector<int32_t>& ids, bool skip_special_tokens) const override;

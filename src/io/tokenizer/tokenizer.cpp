@@ -10,6 +10,7 @@
 
 #include "almkit/error.h"
 #include "io/json_file.h"
+#include "io/tokenizer/byte_level_files.h"
 #include "io/tokenizer/hf_tokenizer.h"
 #include "io/tokenizer/sentencepiece_model.h"
 #include "io/tokenizer/unicode.h"
@@ -123,30 +124,25 @@ std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir) {
     tokenizer =
         std::make_unique<tokenizer::HfTokenizer>(read_json_file(json_path), "'" + json_path + "'");
   } else if (file_exists(dir + "/vocab.json") && file_exists(dir + "/merges.txt")) {
-    auto model = tokenizer::BpeModel::from_vocab_and_merges(read_json_file(dir + "/vocab.json"),
-                                                            read_text(dir + "/merges.txt"),
-                                                            "'" + dir + "/merges.txt'");
-    std::vector<tokenizer::AddedToken> added;
-    if (auto id = model->token_to_id("<|endoftext|>"))
-      added.push_back({"<|endoftext|>", *id, true});
-    // tokenizer_config.json's added_tokens_decoder lists the extra tokens of slow tokenizers.
-    if (config.contains("added_tokens_decoder") && config["added_tokens_decoder"].is_object()) {
-      for (const auto& [id, entry] : config["added_tokens_decoder"].items()) {
-        tokenizer::AddedToken token;
-        token.id = std::stoi(id);
-        token.content = entry.value("content", std::string());
-        token.special = entry.value("special", false);
-        token.lstrip = entry.value("lstrip", false);
-        token.rstrip = entry.value("rstrip", false);
-        token.single_word = entry.value("single_word", false);
-        if (!token.content.empty() && !(added.size() && added[0].id == token.id))
-          added.push_back(token);
-      }
+    tokenizer::ByteLevelFiles files;
+    files.vocab = read_json_file(dir + "/vocab.json");
+    files.merges = read_text(dir + "/merges.txt");
+    files.config = config;
+    files.added = file_exists(dir + "/added_tokens.json")
+                      ? read_json_file(dir + "/added_tokens.json")
+                      : nlohmann::json::object();
+    files.special_map = file_exists(dir + "/special_tokens_map.json")
+                            ? read_json_file(dir + "/special_tokens_map.json")
+                            : nlohmann::json::object();
+    tokenizer = std::make_unique<tokenizer::HfTokenizer>(
+        tokenizer::byte_level_files_to_tokenizer_json(files, "'" + dir + "'"), "'" + dir + "'");
+    // GPT-2's defaults when neither file names the special tokens.
+    for (const char* key : {"bos_token", "eos_token", "unk_token"}) {
+      if (!config.contains(key) && files.special_map.contains(key))
+        config[key] = files.special_map[key];
+      if (!config.contains(key) && files.vocab.contains("<|endoftext|>"))
+        config[key] = "<|endoftext|>";
     }
-    tokenizer = std::make_unique<tokenizer::HfTokenizer>(std::move(model), added);
-    if (!config.contains("bos_token")) config["bos_token"] = "<|endoftext|>";
-    if (!config.contains("eos_token")) config["eos_token"] = "<|endoftext|>";
-    if (!config.contains("unk_token")) config["unk_token"] = "<|endoftext|>";
   } else if (file_exists(dir + "/tokenizer.model")) {
     const std::string model_path = dir + "/tokenizer.model";
     tokenizer = std::make_unique<tokenizer::HfTokenizer>(

@@ -6,6 +6,7 @@
 #include "almkit/chat_template.h"
 #include "almkit/tokenizer.h"
 #include "io/json_file.h"
+#include "io/tokenizer/tokenizer_test_support.h"
 #include "test_support.h"
 
 namespace almkit {
@@ -67,9 +68,8 @@ TEST(ChatTemplate, RenderMessagesAcceptsAListOrAnObject) {
             "[user:hi]2 tools");
 }
 
-TEST(ChatTemplate, Qwen3FolderTemplateWithTokenizerSpecialTokens) {
-  const auto tokenizer =
-      Tokenizer::from_folder(test::test_data_dir() + "/../../.cache/tokenizers/gemma3");
+TEST(ChatTemplate, ApplyChatTemplateGivesTheTemplateTheTokenizersBosToken) {
+  const auto tokenizer = Tokenizer::from_folder(test::tokenizer_dir("gemma3"));
   const std::string prompt =
       apply_chat_template(*tokenizer, R"([{"role": "user", "content": "Hi"}])", true);
   EXPECT_EQ(prompt, "<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n");

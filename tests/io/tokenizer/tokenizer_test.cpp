@@ -357,6 +357,37 @@ TEST(Tokenizer, SentencePieceModelMatchesTheConvertedTokenizerJson) {
   EXPECT_ALMKIT_ERROR(Tokenizer::from_folder(dir), ErrorCode::kUnsupported, "Unigram");
 }
 
+TEST(Tokenizer, Qwen2SlowTokenizerFilesMatchTheTokenizerJson) {
+  // Qwen3's vocabulary written the way slow-tokenizer checkpoints ship it (vocab.json +
+  // merges.txt + tokenizer_config.json with tokenizer_class Qwen2Tokenizer): the folder must
+  // tokenize exactly as its tokenizer.json does.
+  const std::string source = test::tokenizer_dir("qwen3");
+  const auto json = read_json_file(source + "/tokenizer.json");
+  const std::string dir = test::temp_dir();
+  test::write_file(dir + "/vocab.json", json["model"]["vocab"].dump());
+  std::string merges = "#version: 0.2\n";
+  for (const auto& merge : json["model"]["merges"]) {
+    merges += merge[0].get<std::string>() + " " + merge[1].get<std::string>() + "\n";
+  }
+  test::write_file(dir + "/merges.txt", merges);
+  test::write_file(dir + "/tokenizer_config.json",
+                   test::read_file(source + "/tokenizer_config.json"));
+  const auto slow = Tokenizer::from_folder(dir);
+  const auto reference = test::read_reference("ids_qwen3.json");
+  const auto corpus = test::read_corpus();
+  size_t same = 0;
+  for (size_t i = 0; i < corpus.size(); ++i) {
+    same +=
+        slow->encode(corpus[i], true) == reference["cases"][i]["ids"].get<std::vector<int32_t>>();
+  }
+  std::printf("[ tokenizer ] Qwen2Tokenizer vocab.json + merges.txt: %zu/%zu identical ids\n", same,
+              corpus.size());
+  EXPECT_EQ(same, corpus.size());
+  EXPECT_TRUE(slow->is_special(*slow->token_to_id("<|im_start|>")));
+  EXPECT_FALSE(slow->is_special(*slow->token_to_id("<think>")));
+  EXPECT_EQ(slow->eos_token(), "<|im_end|>");
+}
+
 // A Whisper-like vocabulary: bytes, then Whisper's special tokens in their real order.
 std::unique_ptr<Tokenizer> whisper_like() {
   json added = json::array();
