@@ -64,10 +64,121 @@ const QWEN2_AUDIO = `{% set audio_count = namespace(value=0) %}{% for message in
 You are a helpful assistant.<|im_end|>
 {% endif %}<|im_start|>{{ message['role'] }}
 {% if message['content'] is string %}{{ message['content'] }}<|im_end|>
-{% else %}{% for content in message['content'] %}{% if 'audio' in content or 'audio_url' in content or content['type'] == 'audio' %}{% set audio_count.value = audio_count.value + 1 %}Audio {{ audio_count.value }}: <|audio_bos|><|AUDIO|><|audio_eos|>
+{% else %}{% for content in message['content'] %}{% if 'audio' in content or 'audio_url' in content %}{% set audio_count.value = audio_count.value + 1 %}Audio {{ audio_count.value }}: <|audio_bos|><|AUDIO|><|audio_eos|>
 {% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}<|im_end|>
 {% endif %}{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant
 {% endif %}`;
+
+const LLAMA3_1 = `{{- bos_token }}
+{%- if custom_tools is defined %}
+    {%- set tools = custom_tools %}
+{%- endif %}
+{%- if not tools_in_user_message is defined %}
+    {%- set tools_in_user_message = true %}
+{%- endif %}
+{%- if not date_string is defined %}
+    {%- set date_string = "26 Jul 2024" %}
+{%- endif %}
+{%- if not tools is defined %}
+    {%- set tools = none %}
+{%- endif %}
+
+{#- This block extracts the system message, so we can slot it into the right place. #}
+{%- if messages[0]['role'] == 'system' %}
+    {%- set system_message = messages[0]['content']|trim %}
+    {%- set messages = messages[1:] %}
+{%- else %}
+    {%- set system_message = "" %}
+{%- endif %}
+
+{#- System message + builtin tools #}
+{{- "<|start_header_id|>system<|end_header_id|>\\n\\n" }}
+{%- if builtin_tools is defined or tools is not none %}
+    {{- "Environment: ipython\\n" }}
+{%- endif %}
+{%- if builtin_tools is defined %}
+    {{- "Tools: " + builtin_tools | reject('equalto', 'code_interpreter') | join(", ") + "\\n\\n"}}
+{%- endif %}
+{{- "Cutting Knowledge Date: December 2023\\n" }}
+{{- "Today Date: " + date_string + "\\n\\n" }}
+{%- if tools is not none and not tools_in_user_message %}
+    {{- "You have access to the following functions. To call a function, please respond with JSON for a function call." }}
+    {{- 'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' }}
+    {{- "Do not use variables.\\n\\n" }}
+    {%- for t in tools %}
+        {{- t | tojson(indent=4) }}
+        {{- "\\n\\n" }}
+    {%- endfor %}
+{%- endif %}
+{{- system_message }}
+{{- "<|eot_id|>" }}
+
+{#- Custom tools are passed in a user message with some extra guidance #}
+{%- if tools_in_user_message and not tools is none %}
+    {#- Extract the first user message so we can plug it in here #}
+    {%- if messages | length != 0 %}
+        {%- set first_user_message = messages[0]['content']|trim %}
+        {%- set messages = messages[1:] %}
+    {%- else %}
+        {{- raise_exception("Cannot put tools in the first user message when there's no first user message!") }}
+{%- endif %}
+    {{- '<|start_header_id|>user<|end_header_id|>\\n\\n' -}}
+    {{- "Given the following functions, please respond with a JSON for a function call " }}
+    {{- "with its proper arguments that best answers the given prompt.\\n\\n" }}
+    {{- 'Respond in the format {"name": function name, "parameters": dictionary of argument name and its value}.' }}
+    {{- "Do not use variables.\\n\\n" }}
+    {%- for t in tools %}
+        {{- t | tojson(indent=4) }}
+        {{- "\\n\\n" }}
+    {%- endfor %}
+    {{- first_user_message + "<|eot_id|>"}}
+{%- endif %}
+
+{%- for message in messages %}
+    {%- if not (message.role == 'ipython' or message.role == 'tool' or 'tool_calls' in message) %}
+        {{- '<|start_header_id|>' + message['role'] + '<|end_header_id|>\\n\\n'+ message['content'] | trim + '<|eot_id|>' }}
+    {%- elif 'tool_calls' in message %}
+        {%- if not message.tool_calls|length == 1 %}
+            {{- raise_exception("This model only supports single tool-calls at once!") }}
+        {%- endif %}
+        {%- set tool_call = message.tool_calls[0].function %}
+        {%- if builtin_tools is defined and tool_call.name in builtin_tools %}
+            {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}
+            {{- "<|python_tag|>" + tool_call.name + ".call(" }}
+            {%- for arg_name, arg_val in tool_call.arguments | items %}
+                {{- arg_name + '="' + arg_val + '"' }}
+                {%- if not loop.last %}
+                    {{- ", " }}
+                {%- endif %}
+                {%- endfor %}
+            {{- ")" }}
+        {%- else  %}
+            {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' -}}
+            {{- '{"name": "' + tool_call.name + '", ' }}
+            {{- '"parameters": ' }}
+            {{- tool_call.arguments | tojson }}
+            {{- "}" }}
+        {%- endif %}
+        {%- if builtin_tools is defined %}
+            {#- This means we're in ipython mode #}
+            {{- "<|eom_id|>" }}
+        {%- else %}
+            {{- "<|eot_id|>" }}
+        {%- endif %}
+    {%- elif message.role == "tool" or message.role == "ipython" %}
+        {{- "<|start_header_id|>ipython<|end_header_id|>\\n\\n" }}
+        {%- if message.content is mapping or message.content is iterable %}
+            {{- message.content | tojson }}
+        {%- else %}
+            {{- message.content }}
+        {%- endif %}
+        {{- "<|eot_id|>" }}
+    {%- endif %}
+{%- endfor %}
+{%- if add_generation_prompt %}
+    {{- '<|start_header_id|>assistant<|end_header_id|>\\n\\n' }}
+{%- endif %}
+`;
 
 // Not a real model's template: the constructs real templates use, in one place.
 const FEATURES = `{#- a comment -#}
@@ -111,7 +222,7 @@ export function conversations(cache) {
   const real = (name) => JSON.parse(fs.readFileSync(path.join(cache, name, "tokenizer_config.json"), "utf8")).chat_template;
   const templates = {
     qwen3: real("qwen3"), llama3: real("llama3"), gemma3: real("gemma3"),
-    qwen2_5: QWEN2_5, qwen2_audio: QWEN2_AUDIO, features: FEATURES,
+    qwen2_5: QWEN2_5, qwen2_audio: QWEN2_AUDIO, llama3_1: LLAMA3_1, features: FEATURES,
   };
   const tools = [
     { type: "function", function: { name: "get_weather", description: "Get the current weather in a city.",
@@ -147,6 +258,9 @@ export function conversations(cache) {
         { type: "text", text: "Compare the two clips." }] }],
     content_parts: [{ role: "system", content: [{ type: "text", text: "Be terse." }] },
       { role: "user", content: [{ type: "image" }, { type: "text", text: " Describe the image. " }] }],
+    tool_single: [system, { role: "user", content: "Weather in Paris?" },
+      { role: "assistant", tool_calls: [{ type: "function", function: { name: "get_weather", arguments: { city: "Paris" } } }] },
+      { role: "tool", content: { temperature: 18, unit: "celsius" } }, { role: "assistant", content: "It is 18°C." }],
     not_alternating: [{ role: "user", content: "one" }, { role: "user", content: "two" }],
   };
   const cases = [];
@@ -156,10 +270,12 @@ export function conversations(cache) {
     llama3: ["single_user", "system_user", "multi_turn", "unicode"],
     gemma3: ["single_user", "system_user", "multi_turn", "unicode", "content_parts", "not_alternating"],
     qwen2_audio: ["single_user", "system_user", "multi_turn", "audio"],
+    llama3_1: ["single_user", "system_user", "multi_turn", "unicode", "tool_single"],
     features: ["multi_turn", "tools_call", "audio"],
   };
   const specials = {
     qwen3: {}, qwen2_5: {}, qwen2_audio: {},
+    llama3_1: { bos_token: "<|begin_of_text|>", eos_token: "<|eot_id|>" },
     llama3: { bos_token: "<|begin_of_text|>", eos_token: "<|end_of_text|>" },
     gemma3: { bos_token: "<bos>", eos_token: "<end_of_turn>" },
     features: { bos_token: "<s>" },
@@ -168,7 +284,7 @@ export function conversations(cache) {
     for (const dialog of names) {
       for (const add_generation_prompt of [false, true]) {
         const context = { messages: dialogs[dialog], add_generation_prompt, ...specials[template_name] };
-        if (dialog === "tools_call") context.tools = tools;
+        if (dialog === "tools_call" || dialog === "tool_single") context.tools = tools;
         cases.push({ name: `${template_name}/${dialog}/${add_generation_prompt ? "gen" : "nogen"}`,
                      template_name, template: templates[template_name], context });
       }
@@ -179,5 +295,12 @@ export function conversations(cache) {
                context: { messages: dialogs.single_user, add_generation_prompt: true, enable_thinking: false } });
   cases.push({ name: "qwen3/tools_only/gen", template_name: "qwen3", template: templates.qwen3,
                context: { messages: dialogs.system_user, tools, add_generation_prompt: true } });
+  // Llama 3.1 with built-in tools: | items, reject('equalto'), the ipython role.
+  cases.push({ name: "llama3_1/builtin_tools/gen", template_name: "llama3_1", template: templates.llama3_1,
+               context: { messages: [{ role: "user", content: "Search for the weather." },
+                 { role: "assistant", tool_calls: [{ function: { name: "brave_search", arguments: { query: "weather Paris", count: "3" } } }] },
+                 { role: "ipython", content: "sunny" }],
+                 builtin_tools: ["code_interpreter", "brave_search"], add_generation_prompt: true,
+                 bos_token: "<|begin_of_text|>", date_string: "01 Jan 2025" } });
   return cases;
 }

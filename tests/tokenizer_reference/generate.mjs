@@ -134,7 +134,8 @@ function generate_templates() {
   for (const c of conversations(cache)) templates[c.template_name] = c.template;
   fs.writeFileSync(path.join(out_dir, "chat_templates.json"),
                    JSON.stringify({ generator: "@huggingface/jinja 0.5.11", templates, cases: results }, null, 1) + "\n");
-  console.log(`chat templates: ${results.length} cases (${results.filter((r) => r.error).length} raise)`);
+  console.log(`chat templates: ${results.length} cases (${results.filter((r) => r.error).length} raise); ` +
+              "now run check_jinja2.py --update");
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === path.resolve(process.argv[1])) main();

@@ -19,7 +19,7 @@ nlohmann::ordered_json read_cases() {
 
 TEST(ChatTemplateReference, RendersEveryConversationByteForByte) {
   const auto data = read_cases();
-  size_t identical = 0, raised = 0, total = 0;
+  size_t identical = 0, raised = 0, total = 0, from_jinja2 = 0;
   for (const auto& item : data.at("cases")) {
     ++total;
     const std::string name = item.at("name");
@@ -33,6 +33,7 @@ TEST(ChatTemplateReference, RendersEveryConversationByteForByte) {
       continue;
     }
     const std::string expected = item.at("expected");
+    from_jinja2 += item.contains("reference");  // @huggingface/jinja lacked a filter: jinja2's text
     std::string rendered;
     try {
       rendered = chat.render_json(context);
@@ -48,10 +49,9 @@ TEST(ChatTemplateReference, RendersEveryConversationByteForByte) {
                     << expected;
     }
   }
-  std::printf(
-      "[ chat template ] %zu/%zu conversations byte-identical, %zu/%zu expected exceptions "
-      "raised\n",
-      identical, total - raised, raised, raised);
+  std::printf("[ chat template ] %zu/%zu conversations byte-identical (%zu with jinja2's text where "
+              "@huggingface/jinja lacks a filter), %zu/%zu expected exceptions raised\n",
+              identical, total - raised, from_jinja2, raised, raised);
   EXPECT_EQ(identical + raised, total);
 }
 
