@@ -68,6 +68,7 @@ static void audio(const char* jfk) {
   EXPECT_OK(almkit_audio_resample(clip, 8000, &half));
   EXPECT(almkit_audio_sample_rate(half) == 8000);
   EXPECT(llabs((long long)almkit_audio_num_frames(half) - 88000) <= 1);
+  almkit_audio_free(half);
   EXPECT_STATUS(almkit_audio_resample(clip, 0, &half), ALMKIT_ERR_INVALID_ARGUMENT, "target_sample_rate");
   EXPECT(half == NULL); /* out-parameters are reset on failure */
   EXPECT_STATUS(almkit_audio_resample(NULL, 8000, &half), ALMKIT_ERR_INVALID_ARGUMENT, "audio is NULL");
