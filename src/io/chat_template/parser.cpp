@@ -309,43 +309,30 @@ class Parser {
     return parse_compare();
   }
 
+  // One comparison (==, !=, <, >, <=, >=, in, not in). Jinja's chains (a < b < c) are rejected:
+  // no chat template uses them and @huggingface/jinja does not support them either.
   ExprPtr parse_compare() {
     ExprPtr left = parse_math1();
-    ExprPtr result;
-    static const std::set<std::string> kOperators = {"==", "!=", "<", ">", "<=", ">="};
-    while (true) {
-      const Token& at = peek();
-      std::string op;
-      if (at.kind == TokenKind::kOperator && kOperators.count(at.text)) {
-        op = at.text;
-        ++pos_;
-      } else if (at_name("in")) {
-        op = "in";
-        ++pos_;
-      } else if (at_name("not") && at_name("in", 1)) {
-        op = "not in";
-        pos_ += 2;
-      } else {
-        break;
-      }
-      ExprPtr right = parse_math1();
-      // a < b < c is (a < b) and (b < c); the middle operand is copied by re-parsing nothing:
-      // chains are rare, so the comparison keeps a reference to the previous right operand.
-      auto comparison = make_binary(ExprKind::kBinary, at, op, std::move(left), std::move(right));
-      if (!result) {
-        result = std::move(comparison);
-      } else {
-        result = make_binary(ExprKind::kAnd, at, "and", std::move(result), std::move(comparison));
-      }
-      left = nullptr;
-      if (at_operator("==") || at_operator("!=") || at_operator("<") || at_operator(">") ||
-          at_operator("<=") || at_operator(">=") || at_name("in") ||
-          (at_name("not") && at_name("in", 1))) {
-        fail(peek(), "chained comparisons are not supported; use 'and'", ErrorCode::kUnsupported);
-      }
-      break;
+    const Token& at = peek();
+    std::string op;
+    if (at_comparison()) {
+      op = at.kind == TokenKind::kOperator ? at.text : at_name("in") ? "in" : "not in";
+      pos_ += op == "not in" ? 2 : 1;
+    } else {
+      return left;
     }
-    return result ? std::move(result) : std::move(left);
+    ExprPtr comparison = make_binary(ExprKind::kBinary, at, op, std::move(left), parse_math1());
+    if (at_comparison()) {
+      fail(peek(), "chained comparisons are not supported; use 'and'", ErrorCode::kUnsupported);
+    }
+    return comparison;
+  }
+
+  bool at_comparison() const {
+    static const std::set<std::string> kOperators = {"==", "!=", "<", ">", "<=", ">="};
+    const Token& token = peek();
+    return (token.kind == TokenKind::kOperator && kOperators.count(token.text)) || at_name("in") ||
+           (at_name("not") && at_name("in", 1));
   }
 
   ExprPtr parse_math1() {

@@ -49,9 +49,10 @@ TEST(ChatTemplateReference, RendersEveryConversationByteForByte) {
                     << expected;
     }
   }
-  std::printf("[ chat template ] %zu/%zu conversations byte-identical (%zu with jinja2's text where "
-              "@huggingface/jinja lacks a filter), %zu/%zu expected exceptions raised\n",
-              identical, total - raised, from_jinja2, raised, raised);
+  std::printf(
+      "[ chat template ] %zu/%zu conversations byte-identical (%zu with jinja2's text where "
+      "@huggingface/jinja lacks a filter), %zu/%zu expected exceptions raised\n",
+      identical, total - raised, from_jinja2, raised, raised);
   EXPECT_EQ(identical + raised, total);
 }
 
@@ -124,6 +125,8 @@ TEST(ChatTemplate, UnsupportedSyntaxNamesLineAndColumn) {
   EXPECT_ALMKIT_ERROR(ChatTemplate("{{ 'unterminated }}"), ErrorCode::kInvalidFormat,
                       "unterminated string");
   EXPECT_ALMKIT_ERROR(ChatTemplate("{{ 1 + }}"), ErrorCode::kInvalidFormat, "line 1, column 8");
+  EXPECT_ALMKIT_ERROR(ChatTemplate("{{ 1 < x < 3 }}"), ErrorCode::kUnsupported,
+                      "chained comparisons");
   EXPECT_ALMKIT_ERROR(ChatTemplate("\n  {{ x | no_such_filter }}").render_json("{}"),
                       ErrorCode::kUnsupported, "line 2, column 8: unknown filter 'no_such_filter'");
   EXPECT_ALMKIT_ERROR(ChatTemplate("{{ x is no_such_test }}").render_json("{}"),
