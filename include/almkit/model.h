@@ -33,6 +33,23 @@ struct ModelOptions {
   bool load_tokenizer = true;     // false: token-id API only (e.g. folders without tokenizer)
 };
 
+// What a layer hook sees after each transformer layer (encoder or decoder stack).
+struct LayerState {
+  std::string stack;            // "encoder" or "decoder"
+  int layer = 0;
+  std::vector<int64_t> shape;   // [batch, positions, hidden]
+  float* hidden = nullptr;      // the layer's output; changes are written back into the model
+  std::vector<int64_t> attention_shape;  // [batch, heads, queries, keys] when asked for
+  const float* attention = nullptr;      // the layer's attention weights, or null
+};
+
+// Research interventions without forking model code: steering vectors, ablations, attention-sink
+// statistics. The hidden state is copied out to float32 and back, so hooks cost time.
+struct LayerHooks {
+  std::function<void(LayerState&)> callback;
+  bool want_attention = false;
+};
+
 struct GenerateOptions {
   int max_new_tokens = 64;
   double temperature = 0.0;  // 0: greedy; > 0: sampling with top_k / top_p
@@ -43,6 +60,7 @@ struct GenerateOptions {
   // Called for every generated token with the text it adds (may be "" inside a multi-byte
   // character); return false to stop (cancel). `row` is the request's index in a batch.
   std::function<bool(size_t row, int32_t token, const std::string& piece)> on_token;
+  LayerHooks hooks;  // called in every forward pass (prefill and each decode step)
 };
 
 // What to run: a prompt as text (already through the chat template) or as ids, plus the audio
@@ -94,10 +112,11 @@ class ALMKIT_API Model {
                                              const GenerateOptions& options) const;
   // Log-likelihood of each continuation text (tokenized without special tokens) after the
   // request's prompt and audio; the prompt is encoded once and its KV cache shared.
-  std::vector<OptionScore> score(const Request& request,
-                                 const std::vector<std::string>& continuations) const;
+  std::vector<OptionScore> score(const Request& request, const std::vector<std::string>& continuations,
+                                 const LayerHooks& hooks = {}) const;
   std::vector<OptionScore> score_ids(const Request& request,
-                                     const std::vector<std::vector<int32_t>>& continuations) const;
+                                     const std::vector<std::vector<int32_t>>& continuations,
+                                     const LayerHooks& hooks = {}) const;
 
  private:
   struct Impl;

@@ -151,12 +151,13 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
 }
 
 std::vector<ContinuationScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache& cache,
-                                               const std::vector<std::vector<int64_t>>& continuations) const {
+                                               const std::vector<std::vector<int64_t>>& continuations,
+                                               const LayerHook* hook) const {
   const LanguageModel& lm = *parts_.language_model;
   if (prompt.embeddings.size(0) != 1) {
     throw Error(ErrorCode::kInvalidArgument, "scoring takes one prompt at a time");
   }
-  const at::Tensor prompt_hidden = lm.forward(prompt, cache, nullptr);
+  const at::Tensor prompt_hidden = lm.forward(prompt, cache, hook);
   const at::Tensor first = at::log_softmax(lm.logits(prompt_hidden.select(1, prompt_hidden.size(1) - 1)).to(at::kFloat), -1);
   const int64_t last_position = prompt.positions[0][prompt.positions.size(1) - 1].item<int64_t>();
   std::vector<ContinuationScore> scores;
@@ -172,7 +173,7 @@ std::vector<ContinuationScore> Pipeline::score(const DecoderInput& prompt, nn::K
                                         at::TensorOptions().dtype(at::kLong)).view({1, n}).to(prompt.positions.device());
       const at::Tensor positions = at::arange(last_position + 1, last_position + 1 + n, ids.options()).view({1, n});
       const at::Tensor mask = at::cat({prompt.attention_mask, at::ones({1, n}, prompt.attention_mask.options())}, 1);
-      const at::Tensor hidden = lm.forward({lm.embed(ids), positions, mask}, branch, nullptr);
+      const at::Tensor hidden = lm.forward({lm.embed(ids), positions, mask}, branch, hook);
       const at::Tensor logprobs = at::log_softmax(lm.logits(hidden).to(at::kFloat), -1)[0];
       for (int64_t i = 0; i < n; ++i) score.sum_logprob += logprobs[i][continuation[i + 1]].item<double>();
     }

@@ -61,7 +61,8 @@ class Pipeline {
 
   // Log-probabilities of each continuation after a batch-1 prompt, sharing the prompt's cache.
   std::vector<ContinuationScore> score(const DecoderInput& prompt, nn::KvCache& cache,
-                                       const std::vector<std::vector<int64_t>>& continuations) const;
+                                       const std::vector<std::vector<int64_t>>& continuations,
+                                       const LayerHook* hook = nullptr) const;
 
  private:
   ModelParts parts_;

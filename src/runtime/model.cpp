@@ -37,6 +37,31 @@ at::Device parse_device(const std::string& name) {
   }
 }
 
+// Bridges the public float32 LayerHooks to the tensor-level LayerHook of the pipeline.
+LayerHook bridge_hooks(const LayerHooks& hooks) {
+  LayerHook hook;
+  if (!hooks.callback) return hook;
+  hook.want_attention = hooks.want_attention;
+  hook.callback = [callback = hooks.callback](const std::string& stack, int layer, at::Tensor& hidden,
+                                              const at::Tensor& attention) {
+    at::Tensor values = hidden.detach().to(at::kCPU, at::kFloat).contiguous().clone();
+    at::Tensor weights;
+    LayerState state;
+    state.stack = stack;
+    state.layer = layer;
+    state.shape = values.sizes().vec();
+    state.hidden = values.data_ptr<float>();
+    if (attention.defined()) {
+      weights = attention.detach().to(at::kCPU, at::kFloat).contiguous();
+      state.attention_shape = weights.sizes().vec();
+      state.attention = weights.data_ptr<float>();
+    }
+    callback(state);
+    hidden = values.to(hidden.device(), hidden.scalar_type());
+  };
+  return hook;
+}
+
 }  // namespace
 
 struct Model::Impl {
@@ -72,7 +97,8 @@ struct Model::Impl {
   }
 
   // Features of every clip of every request, in order, as one batch.
-  bool encode_audio(const std::vector<const Request*>& requests, EncodedAudio& out) const {
+  bool encode_audio(const std::vector<const Request*>& requests, EncodedAudio& out,
+                    const LayerHook* hook = nullptr) const {
     std::vector<std::vector<float>> clips;
     for (size_t r = 0; r < requests.size(); ++r) {
       for (size_t c = 0; c < requests[r]->audio.size(); ++c) {
@@ -95,7 +121,7 @@ struct Model::Impl {
     at::Tensor features = at::from_blob(const_cast<float*>(batch.features.values.data()), batch.features.shape,
                                         at::TensorOptions().dtype(at::kFloat)).to(device);
     at::Tensor lengths = at::tensor(batch.valid_frames, at::TensorOptions().dtype(at::kLong));
-    out = pipeline->project(pipeline->encode(features, lengths));
+    out = pipeline->project(pipeline->encode(features, lengths, hook));
     return true;
   }
 
@@ -192,8 +218,10 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
     pointers.push_back(&request);
   }
   at::NoGradGuard no_grad;
+  const LayerHook hook = bridge_hooks(options.hooks);
+  const LayerHook* hook_pointer = hook.callback ? &hook : nullptr;
   EncodedAudio audio;
-  const bool has_audio = m.encode_audio(pointers, audio);
+  const bool has_audio = m.encode_audio(pointers, audio, hook_pointer);
   at::Tensor ids, mask;
   m.pad_prompts(prompts, ids, mask);
   const LanguageModel& lm = *m.parts().language_model;
@@ -235,7 +263,7 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
       return keep_going;
     };
   }
-  const Generation generation = m.pipeline->generate(input, cache, sampling);
+  const Generation generation = m.pipeline->generate(input, cache, sampling, hook_pointer);
   std::vector<int64_t> stops = m.parts().generation.eos_token_ids;
   stops.insert(stops.end(), options.stop_token_ids.begin(), options.stop_token_ids.end());
   std::vector<GenerateResult> results(requests.size());
@@ -251,19 +279,23 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
   return results;
 }
 
-std::vector<OptionScore> Model::score(const Request& request, const std::vector<std::string>& continuations) const {
+std::vector<OptionScore> Model::score(const Request& request, const std::vector<std::string>& continuations,
+                                      const LayerHooks& hooks) const {
   std::vector<std::vector<int32_t>> ids;
   for (const auto& text : continuations) ids.push_back(tokenizer().encode(text, /*add_special_tokens=*/false));
-  return score_ids(request, ids);
+  return score_ids(request, ids, hooks);
 }
 
 std::vector<OptionScore> Model::score_ids(const Request& request,
-                                          const std::vector<std::vector<int32_t>>& continuations) const {
+                                          const std::vector<std::vector<int32_t>>& continuations,
+                                          const LayerHooks& hooks) const {
   const Impl& m = *impl_;
   at::NoGradGuard no_grad;
+  const LayerHook hook = bridge_hooks(hooks);
+  const LayerHook* hook_pointer = hook.callback ? &hook : nullptr;
   const std::vector<int64_t> prompt = m.prompt_ids(request);
   EncodedAudio audio;
-  const bool has_audio = m.encode_audio({&request}, audio);
+  const bool has_audio = m.encode_audio({&request}, audio, hook_pointer);
   at::Tensor ids, mask;
   m.pad_prompts({prompt}, ids, mask);
   nn::KvCache cache = m.parts().language_model->new_cache();
@@ -277,7 +309,7 @@ std::vector<OptionScore> Model::score_ids(const Request& request,
     wide.emplace_back(c.begin(), c.end());
   }
   std::vector<OptionScore> out;
-  for (const auto& s : m.pipeline->score(input, cache, wide)) out.push_back({s.sum_logprob, s.mean_logprob, s.tokens});
+  for (const auto& s : m.pipeline->score(input, cache, wide, hook_pointer)) out.push_back({s.sum_logprob, s.mean_logprob, s.tokens});
   return out;
 }
 

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 
 #include "almkit/tokenizer.h"
 #include "models/init_model.h"
@@ -130,6 +131,40 @@ TEST_F(SmallModel, BadRequestsAreClearErrors) {
   hot.temperature = 0.7;
   hot.top_p = 1.5;
   EXPECT_ALMKIT_ERROR(model_->generate(ask("x", {}), hot), ErrorCode::kInvalidArgument, "top_p");
+}
+
+TEST_F(SmallModel, LayerHooksSeeEveryLayerAndASteeringVectorChangesTheAnswer) {
+  const Request request = ask("What is it?", {tone(1.0)});
+  LayerHooks observe;
+  observe.want_attention = true;
+  std::map<std::string, int> calls;
+  observe.callback = [&](LayerState& state) {
+    ++calls[state.stack];
+    ASSERT_EQ(state.shape.size(), 3u);
+    ASSERT_NE(state.attention, nullptr);
+    EXPECT_EQ(state.attention_shape[1], 4);  // heads of both stacks of the small model
+    EXPECT_EQ(state.attention_shape[3], state.stack == "encoder" ? 1500 : state.attention_shape[3]);
+  };
+  const auto plain = model_->score(request, {"yes", "no"});
+  const auto observed = model_->score(request, {"yes", "no"}, observe);
+  EXPECT_EQ(plain[0].sum_logprob, observed[0].sum_logprob);  // reading changes nothing
+  EXPECT_EQ(calls["encoder"], 2);
+  // 2 layers per pass: the prompt pass, plus one per option longer than one token
+  EXPECT_GE(calls["decoder"], 2);
+  EXPECT_EQ(calls["decoder"] % 2, 0);
+  LayerHooks steer;
+  steer.callback = [](LayerState& state) {
+    if (state.stack != "decoder" || state.layer != 0) return;
+    const int64_t n = state.shape[0] * state.shape[1] * state.shape[2];
+    for (int64_t i = 0; i < n; ++i) state.hidden[i] += (i % state.shape[2] < 8) ? 3.0f : 0.0f;
+  };
+  const auto steered = model_->score(request, {"yes", "no"}, steer);
+  EXPECT_GT(std::fabs(steered[0].sum_logprob - plain[0].sum_logprob), 1e-3);
+  GenerateOptions options;
+  options.max_new_tokens = 8;
+  const auto unsteered_tokens = model_->generate(request, options).tokens;
+  options.hooks = steer;
+  EXPECT_NE(model_->generate(request, options).tokens, unsteered_tokens);
 }
 
 TEST(ModelLoad, RejectsUnknownDtypeAndDevice) {
