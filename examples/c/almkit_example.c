@@ -10,14 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define CHECK(call)                                                                   \
-  do {                                                                                \
-    almkit_status status_ = (call);                                                   \
-    if (status_ != ALMKIT_OK) {                                                       \
-      fprintf(stderr, "%s failed: %s (%s)\n", #call, almkit_last_error(),             \
-              almkit_status_name(status_));                                           \
-      exit(1);                                                                        \
-    }                                                                                 \
+#define CHECK(call)                                                       \
+  do {                                                                    \
+    almkit_status status_ = (call);                                       \
+    if (status_ != ALMKIT_OK) {                                           \
+      fprintf(stderr, "%s failed: %s (%s)\n", #call, almkit_last_error(), \
+              almkit_status_name(status_));                               \
+      exit(1);                                                            \
+    }                                                                     \
   } while (0)
 
 /* Streams each token as it comes; user_data counts them. */

@@ -294,10 +294,10 @@ ALMKIT_API void almkit_tokenizer_free(almkit_tokenizer* tokenizer);
 typedef struct almkit_model almkit_model;
 
 typedef struct almkit_model_params {
-  const char* device;   /* "cpu" (default, or NULL), "cuda", "cuda:1": a libtorch device */
-  const char* dtype;    /* "float32" (default, or NULL) or "bfloat16" */
-  int32_t num_threads;  /* intra-op threads, process-wide in libtorch; 0 leaves it as is */
-  bool load_tokenizer;  /* default true; false: token-id API only */
+  const char* device;  /* "cpu" (default, or NULL), "cuda", "cuda:1": a libtorch device */
+  const char* dtype;   /* "float32" (default, or NULL) or "bfloat16" */
+  int32_t num_threads; /* intra-op threads, process-wide in libtorch; 0 leaves it as is */
+  bool load_tokenizer; /* default true; false: token-id API only */
 } almkit_model_params;
 
 ALMKIT_API almkit_model_params almkit_model_default_params(void);
@@ -356,12 +356,12 @@ typedef bool (*almkit_token_callback)(int32_t token, const char* piece, size_t p
                                       void* user_data);
 
 typedef struct almkit_generate_params {
-  int32_t max_new_tokens;         /* 64 */
-  double temperature;             /* 0: greedy (default); > 0: sampling */
-  int32_t top_k;                  /* 0: off */
-  double top_p;                   /* 1: off */
-  uint64_t seed;                  /* sampling is reproducible for a given seed */
-  const int32_t* stop_token_ids;  /* extra stop ids besides the checkpoint's eos ids */
+  int32_t max_new_tokens;        /* 64 */
+  double temperature;            /* 0: greedy (default); > 0: sampling */
+  int32_t top_k;                 /* 0: off */
+  double top_p;                  /* 1: off */
+  uint64_t seed;                 /* sampling is reproducible for a given seed */
+  const int32_t* stop_token_ids; /* extra stop ids besides the checkpoint's eos ids */
   size_t num_stop_token_ids;
   almkit_token_callback on_token; /* may be NULL */
   void* user_data;                /* passed to on_token */
@@ -377,9 +377,9 @@ ALMKIT_API almkit_generate_params almkit_generate_default_params(void);
 typedef struct almkit_generation almkit_generation;
 
 typedef enum almkit_stop_reason {
-  ALMKIT_STOP_EOS = 0,       /* an eos or stop id (it is the last token) */
-  ALMKIT_STOP_LENGTH = 1,    /* max_new_tokens reached */
-  ALMKIT_STOP_CANCELLED = 2  /* the callback returned false or the cancel flag was set */
+  ALMKIT_STOP_EOS = 0,      /* an eos or stop id (it is the last token) */
+  ALMKIT_STOP_LENGTH = 1,   /* max_new_tokens reached */
+  ALMKIT_STOP_CANCELLED = 2 /* the callback returned false or the cancel flag was set */
 } almkit_stop_reason;
 
 /* Runs the request with greedy or sampled decoding. ALMKIT_ERR_INVALID_ARGUMENT: empty prompt,

@@ -70,7 +70,8 @@ almkit::KaldiFbankOptions to_options(const almkit_kaldi_fbank_params* params) {
 // Samples must be present for a positive count; 0 samples is an error of the feature code.
 almkit_status check_samples(const char* fn, const float* samples, int64_t num_samples) {
   if (num_samples < 0) {
-    return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "num_samples is negative (" + std::to_string(num_samples) + ")");
+    return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
+                "num_samples is negative (" + std::to_string(num_samples) + ")");
   }
   if (samples == nullptr) return almkit::capi::null_argument(fn, "samples");
   return ALMKIT_OK;
@@ -85,7 +86,8 @@ int64_t kaldi_frames(const almkit::KaldiFbank& fbank, int64_t num_samples) {
 almkit_status check_capacity(const char* fn, size_t capacity, int64_t needed) {
   if (static_cast<uint64_t>(needed) > capacity) {
     return fail(ALMKIT_ERR_BUFFER_TOO_SMALL, fn,
-                "the output needs " + std::to_string(needed) + " floats; capacity is " + std::to_string(capacity));
+                "the output needs " + std::to_string(needed) + " floats; capacity is " +
+                    std::to_string(capacity));
   }
   return ALMKIT_OK;
 }
@@ -110,7 +112,8 @@ almkit_audio_params almkit_audio_default_params(void) {
   return p;
 }
 
-almkit_status almkit_audio_load(const char* path, const almkit_audio_params* params, almkit_audio** out) {
+almkit_status almkit_audio_load(const char* path, const almkit_audio_params* params,
+                                almkit_audio** out) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, out);
@@ -120,8 +123,8 @@ almkit_status almkit_audio_load(const char* path, const almkit_audio_params* par
   });
 }
 
-almkit_status almkit_audio_load_memory(const void* data, size_t size, const almkit_audio_params* params,
-                                       almkit_audio** out) {
+almkit_status almkit_audio_load_memory(const void* data, size_t size,
+                                       const almkit_audio_params* params, almkit_audio** out) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, out);
@@ -141,8 +144,9 @@ almkit_status almkit_audio_from_samples(const float* samples, int64_t num_frames
     ALMKIT_CAPI_REQUIRE(fn, samples);
     if (num_frames <= 0 || channels <= 0 || sample_rate <= 0) {
       return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
-                  "num_frames, channels and sample_rate must be positive (got " + std::to_string(num_frames) + ", " +
-                      std::to_string(channels) + ", " + std::to_string(sample_rate) + ")");
+                  "num_frames, channels and sample_rate must be positive (got " +
+                      std::to_string(num_frames) + ", " + std::to_string(channels) + ", " +
+                      std::to_string(sample_rate) + ")");
     }
     if (num_frames > std::numeric_limits<int64_t>::max() / channels) {
       return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "num_frames * channels overflows");
@@ -156,15 +160,17 @@ almkit_status almkit_audio_from_samples(const float* samples, int64_t num_frames
   });
 }
 
-almkit_status almkit_audio_resample(const almkit_audio* audio, int32_t target_sample_rate, almkit_audio** out) {
+almkit_status almkit_audio_resample(const almkit_audio* audio, int32_t target_sample_rate,
+                                    almkit_audio** out) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, out);
     *out = nullptr;
     ALMKIT_CAPI_REQUIRE(fn, audio);
     if (target_sample_rate <= 0) {
-      return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
-                  "target_sample_rate must be positive (got " + std::to_string(target_sample_rate) + ")");
+      return fail(
+          ALMKIT_ERR_INVALID_ARGUMENT, fn,
+          "target_sample_rate must be positive (got " + std::to_string(target_sample_rate) + ")");
     }
     return new_audio(almkit::resample(audio->buffer, target_sample_rate), out);
   });
@@ -175,18 +181,27 @@ almkit_status almkit_audio_write_wav(const almkit_audio* audio, const char* path
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, audio);
     ALMKIT_CAPI_REQUIRE(fn, path);
-    almkit::write_wav(path, audio->buffer, float32 ? almkit::WavEncoding::kFloat32 : almkit::WavEncoding::kPcm16);
+    almkit::write_wav(path, audio->buffer,
+                      float32 ? almkit::WavEncoding::kFloat32 : almkit::WavEncoding::kPcm16);
     return ALMKIT_OK;
   });
 }
 
-int32_t almkit_audio_sample_rate(const almkit_audio* audio) { return audio ? audio->buffer.sample_rate : 0; }
-int32_t almkit_audio_channels(const almkit_audio* audio) { return audio ? audio->buffer.channels : 0; }
-int64_t almkit_audio_num_frames(const almkit_audio* audio) { return audio ? audio->buffer.num_frames() : 0; }
+int32_t almkit_audio_sample_rate(const almkit_audio* audio) {
+  return audio ? audio->buffer.sample_rate : 0;
+}
+int32_t almkit_audio_channels(const almkit_audio* audio) {
+  return audio ? audio->buffer.channels : 0;
+}
+int64_t almkit_audio_num_frames(const almkit_audio* audio) {
+  return audio ? audio->buffer.num_frames() : 0;
+}
 const float* almkit_audio_samples(const almkit_audio* audio) {
   return audio && !audio->buffer.samples.empty() ? audio->buffer.samples.data() : nullptr;
 }
-void almkit_audio_free(almkit_audio* audio) { delete audio; }
+void almkit_audio_free(almkit_audio* audio) {
+  delete audio;
+}
 
 /* ---- Whisper mel ---- */
 
@@ -218,8 +233,9 @@ almkit_status almkit_whisper_mel_size(const almkit_whisper_mel_params* params, i
   });
 }
 
-almkit_status almkit_whisper_mel_compute_into(const almkit_whisper_mel_params* params, const float* samples,
-                                              int64_t num_samples, float* output, size_t capacity,
+almkit_status almkit_whisper_mel_compute_into(const almkit_whisper_mel_params* params,
+                                              const float* samples, int64_t num_samples,
+                                              float* output, size_t capacity,
                                               int64_t* valid_frames) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
@@ -235,8 +251,9 @@ almkit_status almkit_whisper_mel_compute_into(const almkit_whisper_mel_params* p
   });
 }
 
-almkit_status almkit_whisper_mel_compute(const almkit_whisper_mel_params* params, const float* samples,
-                                         int64_t num_samples, almkit_features** out) {
+almkit_status almkit_whisper_mel_compute(const almkit_whisper_mel_params* params,
+                                         const float* samples, int64_t num_samples,
+                                         almkit_features** out) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, out);
@@ -304,8 +321,9 @@ almkit_status almkit_kaldi_fbank_size(const almkit_kaldi_fbank_params* params, i
   });
 }
 
-almkit_status almkit_kaldi_fbank_compute_into(const almkit_kaldi_fbank_params* params, const float* samples,
-                                              int64_t num_samples, float* output, size_t capacity) {
+almkit_status almkit_kaldi_fbank_compute_into(const almkit_kaldi_fbank_params* params,
+                                              const float* samples, int64_t num_samples,
+                                              float* output, size_t capacity) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     if (const almkit_status s = check_samples(fn, samples, num_samples); s != ALMKIT_OK) return s;
@@ -315,16 +333,18 @@ almkit_status almkit_kaldi_fbank_compute_into(const almkit_kaldi_fbank_params* p
     if (const almkit_status s = check_capacity(fn, capacity, needed); s != ALMKIT_OK) return s;
     const almkit::FeatureTensor result = fbank.compute(samples, num_samples);
     if (static_cast<int64_t>(result.values.size()) != needed) {
-      return fail(ALMKIT_ERR_INTERNAL, fn, "fbank produced " + std::to_string(result.values.size()) +
-                                               " values; almkit_kaldi_fbank_size said " + std::to_string(needed));
+      return fail(ALMKIT_ERR_INTERNAL, fn,
+                  "fbank produced " + std::to_string(result.values.size()) +
+                      " values; almkit_kaldi_fbank_size said " + std::to_string(needed));
     }
     std::copy(result.values.begin(), result.values.end(), output);
     return ALMKIT_OK;
   });
 }
 
-almkit_status almkit_kaldi_fbank_compute(const almkit_kaldi_fbank_params* params, const float* samples,
-                                         int64_t num_samples, almkit_features** out) {
+almkit_status almkit_kaldi_fbank_compute(const almkit_kaldi_fbank_params* params,
+                                         const float* samples, int64_t num_samples,
+                                         almkit_features** out) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, out);
@@ -346,14 +366,20 @@ almkit_status almkit_kaldi_fbank_compute(const almkit_kaldi_fbank_params* params
 const float* almkit_features_data(const almkit_features* features) {
   return features && !features->data.empty() ? features->data.data() : nullptr;
 }
-int64_t almkit_features_num_bins(const almkit_features* features) { return features ? features->num_bins : 0; }
-int64_t almkit_features_num_frames(const almkit_features* features) { return features ? features->num_frames : 0; }
+int64_t almkit_features_num_bins(const almkit_features* features) {
+  return features ? features->num_bins : 0;
+}
+int64_t almkit_features_num_frames(const almkit_features* features) {
+  return features ? features->num_frames : 0;
+}
 int64_t almkit_features_valid_frames(const almkit_features* features) {
   return features ? features->valid_frames : 0;
 }
 almkit_feature_layout almkit_features_layout(const almkit_features* features) {
   return features ? features->layout : ALMKIT_LAYOUT_BINS_BY_FRAMES;
 }
-void almkit_features_free(almkit_features* features) { delete features; }
+void almkit_features_free(almkit_features* features) {
+  delete features;
+}
 
 }  // extern "C"

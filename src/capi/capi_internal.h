@@ -79,7 +79,7 @@ almkit_status write_text(const char* function, const std::string& text, char* bu
 
 }  // namespace almkit::capi
 
-#define ALMKIT_CAPI_REQUIRE(function, pointer) \
-  do {                                         \
+#define ALMKIT_CAPI_REQUIRE(function, pointer)                                        \
+  do {                                                                                \
     if ((pointer) == nullptr) return almkit::capi::null_argument(function, #pointer); \
   } while (0)

@@ -14,7 +14,8 @@ almkit_status to_request(const char* fn, const almkit_request* request, almkit::
   if (request == nullptr) return almkit::capi::null_argument(fn, "request");
   if (request->prompt != nullptr) out.prompt = request->prompt;
   if (request->num_prompt_ids > 0) {
-    if (request->prompt_ids == nullptr) return almkit::capi::null_argument(fn, "request->prompt_ids (with num_prompt_ids > 0)");
+    if (request->prompt_ids == nullptr)
+      return almkit::capi::null_argument(fn, "request->prompt_ids (with num_prompt_ids > 0)");
     out.prompt_ids.assign(request->prompt_ids, request->prompt_ids + request->num_prompt_ids);
   }
   if (request->num_audio > 0 && request->audio == nullptr) {
@@ -29,7 +30,9 @@ almkit_status to_request(const char* fn, const almkit_request* request, almkit::
   return ALMKIT_OK;
 }
 
-bool cancel_requested(const int32_t* flag) { return flag != nullptr && __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0; }
+bool cancel_requested(const int32_t* flag) {
+  return flag != nullptr && __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0;
+}
 
 almkit_stop_reason to_stop_reason(const std::string& reason) {
   if (reason == "cancelled") return ALMKIT_STOP_CANCELLED;
@@ -37,7 +40,8 @@ almkit_stop_reason to_stop_reason(const std::string& reason) {
   return ALMKIT_STOP_EOS;
 }
 
-almkit_status copy_scores(const std::vector<almkit::OptionScore>& result, almkit_option_score* scores) {
+almkit_status copy_scores(const std::vector<almkit::OptionScore>& result,
+                          almkit_option_score* scores) {
   for (size_t i = 0; i < result.size(); ++i) {
     scores[i].sum_logprob = result[i].sum_logprob;
     scores[i].mean_logprob = result[i].mean_logprob;
@@ -88,34 +92,37 @@ almkit_status almkit_tokenize(const almkit_tokenizer* tokenizer, const char* tex
     *num_ids = 0;
     ALMKIT_CAPI_REQUIRE(fn, tokenizer);
     ALMKIT_CAPI_REQUIRE(fn, text);
-    if (ids == nullptr && capacity > 0) return almkit::capi::null_argument(fn, "ids (with capacity > 0)");
+    if (ids == nullptr && capacity > 0)
+      return almkit::capi::null_argument(fn, "ids (with capacity > 0)");
     const almkit_tokenize_params p = params ? *params : almkit_tokenize_default_params();
     const std::vector<int32_t> result = tokenizer->tokenizer->encode(text, p.add_special_tokens);
     *num_ids = result.size();
     if (ids == nullptr) return ALMKIT_OK;  // size query
     if (capacity < result.size()) {
       return fail(ALMKIT_ERR_BUFFER_TOO_SMALL, fn,
-                  "the text has " + std::to_string(result.size()) + " tokens; capacity is " + std::to_string(capacity));
+                  "the text has " + std::to_string(result.size()) + " tokens; capacity is " +
+                      std::to_string(capacity));
     }
     std::copy(result.begin(), result.end(), ids);
     return ALMKIT_OK;
   });
 }
 
-almkit_status almkit_detokenize(const almkit_tokenizer* tokenizer, const int32_t* ids, size_t num_ids,
-                                const almkit_detokenize_params* params, char* text, size_t capacity,
-                                size_t* length) {
+almkit_status almkit_detokenize(const almkit_tokenizer* tokenizer, const int32_t* ids,
+                                size_t num_ids, const almkit_detokenize_params* params, char* text,
+                                size_t capacity, size_t* length) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, length);
     *length = 0;
     ALMKIT_CAPI_REQUIRE(fn, tokenizer);
-    if (ids == nullptr && num_ids > 0) return almkit::capi::null_argument(fn, "ids (with num_ids > 0)");
+    if (ids == nullptr && num_ids > 0)
+      return almkit::capi::null_argument(fn, "ids (with num_ids > 0)");
     const almkit_detokenize_params p = params ? *params : almkit_detokenize_default_params();
     const std::vector<int32_t> input(ids, ids + num_ids);
-    const std::string result = p.clean_up_spaces
-                                   ? tokenizer->tokenizer->decode_for_display(input, p.skip_special_tokens)
-                                   : tokenizer->tokenizer->decode(input, p.skip_special_tokens);
+    const std::string result =
+        p.clean_up_spaces ? tokenizer->tokenizer->decode_for_display(input, p.skip_special_tokens)
+                          : tokenizer->tokenizer->decode(input, p.skip_special_tokens);
     return write_text(fn, result, text, capacity, length);
   });
 }
@@ -154,7 +161,8 @@ almkit_model_params almkit_model_default_params(void) {
   return p;
 }
 
-almkit_status almkit_model_load(const char* folder, const almkit_model_params* params, almkit_model** out) {
+almkit_status almkit_model_load(const char* folder, const almkit_model_params* params,
+                                almkit_model** out) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, out);
@@ -174,14 +182,22 @@ almkit_status almkit_model_load(const char* folder, const almkit_model_params* p
   });
 }
 
-void almkit_model_free(almkit_model* model) { delete model; }
+void almkit_model_free(almkit_model* model) {
+  delete model;
+}
 
-const char* almkit_model_type(const almkit_model* model) { return model ? model->model->model_type().c_str() : ""; }
-bool almkit_model_accepts_audio(const almkit_model* model) { return model && model->model->accepts_audio(); }
+const char* almkit_model_type(const almkit_model* model) {
+  return model ? model->model->model_type().c_str() : "";
+}
+bool almkit_model_accepts_audio(const almkit_model* model) {
+  return model && model->model->accepts_audio();
+}
 int32_t almkit_model_audio_sample_rate(const almkit_model* model) {
   return model ? model->model->audio_sampling_rate() : 0;
 }
-int64_t almkit_model_max_positions(const almkit_model* model) { return model ? model->model->max_positions() : 0; }
+int64_t almkit_model_max_positions(const almkit_model* model) {
+  return model ? model->model->max_positions() : 0;
+}
 const almkit_tokenizer* almkit_model_tokenizer(const almkit_model* model) {
   return model && model->tokenizer.tokenizer ? &model->tokenizer : nullptr;
 }
@@ -193,8 +209,8 @@ almkit_chat_params almkit_chat_default_params(void) {
 }
 
 almkit_status almkit_model_chat_prompt(const almkit_model* model, const char* messages_json,
-                                       const almkit_chat_params* params, char* prompt, size_t capacity,
-                                       size_t* length) {
+                                       const almkit_chat_params* params, char* prompt,
+                                       size_t capacity, size_t* length) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, length);
@@ -202,8 +218,8 @@ almkit_status almkit_model_chat_prompt(const almkit_model* model, const char* me
     ALMKIT_CAPI_REQUIRE(fn, model);
     ALMKIT_CAPI_REQUIRE(fn, messages_json);
     const almkit_chat_params p = params ? *params : almkit_chat_default_params();
-    return write_text(fn, model->model->chat_prompt(messages_json, p.add_generation_prompt), prompt, capacity,
-                      length);
+    return write_text(fn, model->model->chat_prompt(messages_json, p.add_generation_prompt), prompt,
+                      capacity, length);
   });
 }
 
@@ -236,7 +252,8 @@ almkit_status almkit_generate(const almkit_model* model, const almkit_request* r
     if (const almkit_status s = to_request(fn, request, cpp_request); s != ALMKIT_OK) return s;
     const almkit_generate_params p = params ? *params : almkit_generate_default_params();
     if (p.num_stop_token_ids > 0 && p.stop_token_ids == nullptr) {
-      return almkit::capi::null_argument(fn, "params->stop_token_ids (with num_stop_token_ids > 0)");
+      return almkit::capi::null_argument(fn,
+                                         "params->stop_token_ids (with num_stop_token_ids > 0)");
     }
     if (p.max_new_tokens <= 0) {
       return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
@@ -244,10 +261,12 @@ almkit_status almkit_generate(const almkit_model* model, const almkit_request* r
     }
     if (p.temperature < 0.0 || p.top_k < 0 || !(p.top_p > 0.0 && p.top_p <= 1.0)) {
       return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
-                  "need temperature >= 0, top_k >= 0 and 0 < top_p <= 1 (got " + std::to_string(p.temperature) +
-                      ", " + std::to_string(p.top_k) + ", " + std::to_string(p.top_p) + ")");
+                  "need temperature >= 0, top_k >= 0 and 0 < top_p <= 1 (got " +
+                      std::to_string(p.temperature) + ", " + std::to_string(p.top_k) + ", " +
+                      std::to_string(p.top_p) + ")");
     }
-    if (cancel_requested(p.cancel)) return fail(ALMKIT_ERR_CANCELLED, fn, "the cancel flag was set before the call");
+    if (cancel_requested(p.cancel))
+      return fail(ALMKIT_ERR_CANCELLED, fn, "the cancel flag was set before the call");
     almkit::GenerateOptions options;
     options.max_new_tokens = p.max_new_tokens;
     options.temperature = p.temperature;
@@ -257,7 +276,8 @@ almkit_status almkit_generate(const almkit_model* model, const almkit_request* r
     options.stop_token_ids.assign(p.stop_token_ids, p.stop_token_ids + p.num_stop_token_ids);
     if (p.on_token != nullptr || p.cancel != nullptr) {
       options.on_token = [&p](size_t, int32_t token, const std::string& piece) {
-        if (p.on_token != nullptr && !p.on_token(token, piece.c_str(), piece.size(), p.user_data)) return false;
+        if (p.on_token != nullptr && !p.on_token(token, piece.c_str(), piece.size(), p.user_data))
+          return false;
         return !cancel_requested(p.cancel);
       };
     }
@@ -289,12 +309,15 @@ int64_t almkit_generation_prompt_positions(const almkit_generation* generation) 
   return generation ? generation->prompt_positions : 0;
 }
 
-void almkit_generation_free(almkit_generation* generation) { delete generation; }
+void almkit_generation_free(almkit_generation* generation) {
+  delete generation;
+}
 
 /* ---- Scoring ---- */
 
 almkit_status almkit_score_options(const almkit_model* model, const almkit_request* request,
-                                   const char* const* options, size_t num_options, almkit_option_score* scores) {
+                                   const char* const* options, size_t num_options,
+                                   almkit_option_score* scores) {
   const char* const fn = __func__;
   return guarded(fn, [&] {
     ALMKIT_CAPI_REQUIRE(fn, model);
@@ -305,7 +328,8 @@ almkit_status almkit_score_options(const almkit_model* model, const almkit_reque
     if (const almkit_status s = to_request(fn, request, cpp_request); s != ALMKIT_OK) return s;
     std::vector<std::string> texts;
     for (size_t i = 0; i < num_options; ++i) {
-      if (options[i] == nullptr) return almkit::capi::null_argument(fn, ("options[" + std::to_string(i) + "]").c_str());
+      if (options[i] == nullptr)
+        return almkit::capi::null_argument(fn, ("options[" + std::to_string(i) + "]").c_str());
       texts.emplace_back(options[i]);
     }
     return copy_scores(model->model->score(cpp_request, texts), scores);
@@ -327,9 +351,11 @@ almkit_status almkit_score_option_ids(const almkit_model* model, const almkit_re
     std::vector<std::vector<int32_t>> ids;
     for (size_t i = 0; i < num_options; ++i) {
       if (option_lengths[i] == 0) {
-        return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "option " + std::to_string(i) + " has no tokens");
+        return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
+                    "option " + std::to_string(i) + " has no tokens");
       }
-      if (options[i] == nullptr) return almkit::capi::null_argument(fn, ("options[" + std::to_string(i) + "]").c_str());
+      if (options[i] == nullptr)
+        return almkit::capi::null_argument(fn, ("options[" + std::to_string(i) + "]").c_str());
       ids.emplace_back(options[i], options[i] + option_lengths[i]);
     }
     return copy_scores(model->model->score_ids(cpp_request, ids), scores);

@@ -15,7 +15,8 @@ thread_local const char* last_error_fallback = nullptr;
 
 }  // namespace
 
-almkit_status fail(almkit_status status, const char* function, const std::string& message) noexcept {
+almkit_status fail(almkit_status status, const char* function,
+                   const std::string& message) noexcept {
   try {
     last_error_message.assign(function);
     last_error_message.append(": ");
@@ -40,8 +41,8 @@ almkit_status write_text(const char* function, const std::string& text, char* bu
   if (capacity < text.size() + 1) {
     buffer[0] = '\0';
     return fail(ALMKIT_ERR_BUFFER_TOO_SMALL, function,
-                "the text needs " + std::to_string(text.size() + 1) + " bytes (NUL included); the buffer has " +
-                    std::to_string(capacity));
+                "the text needs " + std::to_string(text.size() + 1) +
+                    " bytes (NUL included); the buffer has " + std::to_string(capacity));
   }
   std::memcpy(buffer, text.data(), text.size());
   buffer[text.size()] = '\0';
@@ -62,18 +63,30 @@ const char* almkit_last_error(void) {
 
 const char* almkit_status_name(almkit_status status) {
   switch (status) {
-    case ALMKIT_OK: return "ok";
-    case ALMKIT_ERR_INVALID_ARGUMENT: return "invalid_argument";
-    case ALMKIT_ERR_FILE_NOT_FOUND: return "file_not_found";
-    case ALMKIT_ERR_IO: return "io_error";
-    case ALMKIT_ERR_INVALID_FORMAT: return "invalid_format";
-    case ALMKIT_ERR_SHAPE_MISMATCH: return "shape_mismatch";
-    case ALMKIT_ERR_UNSUPPORTED: return "unsupported";
-    case ALMKIT_ERR_NOT_FOUND: return "not_found";
-    case ALMKIT_ERR_CANCELLED: return "cancelled";
-    case ALMKIT_ERR_INTERNAL: return "internal";
-    case ALMKIT_ERR_OUT_OF_MEMORY: return "out_of_memory";
-    case ALMKIT_ERR_BUFFER_TOO_SMALL: return "buffer_too_small";
+    case ALMKIT_OK:
+      return "ok";
+    case ALMKIT_ERR_INVALID_ARGUMENT:
+      return "invalid_argument";
+    case ALMKIT_ERR_FILE_NOT_FOUND:
+      return "file_not_found";
+    case ALMKIT_ERR_IO:
+      return "io_error";
+    case ALMKIT_ERR_INVALID_FORMAT:
+      return "invalid_format";
+    case ALMKIT_ERR_SHAPE_MISMATCH:
+      return "shape_mismatch";
+    case ALMKIT_ERR_UNSUPPORTED:
+      return "unsupported";
+    case ALMKIT_ERR_NOT_FOUND:
+      return "not_found";
+    case ALMKIT_ERR_CANCELLED:
+      return "cancelled";
+    case ALMKIT_ERR_INTERNAL:
+      return "internal";
+    case ALMKIT_ERR_OUT_OF_MEMORY:
+      return "out_of_memory";
+    case ALMKIT_ERR_BUFFER_TOO_SMALL:
+      return "buffer_too_small";
   }
   return "unknown";
 }
@@ -111,8 +124,9 @@ almkit_status almkit_set_log_level(almkit_log_level level) {
   const char* const fn = __func__;  // inside the lambda __func__ would be "operator()"
   return guarded(fn, [&] {
     if (level < ALMKIT_LOG_TRACE || level > ALMKIT_LOG_OFF) {
-      return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "level " + std::to_string(static_cast<int>(level)) +
-                                                            " is not an almkit_log_level (0..5)");
+      return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
+                  "level " + std::to_string(static_cast<int>(level)) +
+                      " is not an almkit_log_level (0..5)");
     }
     almkit::set_log_level(static_cast<almkit::LogLevel>(level));
     return ALMKIT_OK;

@@ -13,27 +13,27 @@
 static int failures = 0;
 static int checks = 0;
 
-#define EXPECT(condition)                                                    \
-  do {                                                                       \
-    ++checks;                                                                \
-    if (!(condition)) {                                                      \
-      ++failures;                                                            \
-      fprintf(stderr, "%s:%d: expected %s (last error: %s)\n", __FILE__,     \
-              __LINE__, #condition, almkit_last_error());                    \
-    }                                                                        \
+#define EXPECT(condition)                                                                      \
+  do {                                                                                         \
+    ++checks;                                                                                  \
+    if (!(condition)) {                                                                        \
+      ++failures;                                                                              \
+      fprintf(stderr, "%s:%d: expected %s (last error: %s)\n", __FILE__, __LINE__, #condition, \
+              almkit_last_error());                                                            \
+    }                                                                                          \
   } while (0)
 
 /* A call fails with `status` and a message mentioning `fragment`. */
-#define EXPECT_STATUS(call, status, fragment)                                         \
-  do {                                                                                \
-    almkit_status got_ = (call);                                                      \
-    ++checks;                                                                         \
-    if (got_ != (status) || strstr(almkit_last_error(), (fragment)) == NULL) {        \
-      ++failures;                                                                     \
-      fprintf(stderr, "%s:%d: %s gave %s '%s'; expected %s with '%s'\n", __FILE__,    \
-              __LINE__, #call, almkit_status_name(got_), almkit_last_error(),         \
-              almkit_status_name(status), (fragment));                                \
-    }                                                                                 \
+#define EXPECT_STATUS(call, status, fragment)                                                   \
+  do {                                                                                          \
+    almkit_status got_ = (call);                                                                \
+    ++checks;                                                                                   \
+    if (got_ != (status) || strstr(almkit_last_error(), (fragment)) == NULL) {                  \
+      ++failures;                                                                               \
+      fprintf(stderr, "%s:%d: %s gave %s '%s'; expected %s with '%s'\n", __FILE__, __LINE__,    \
+              #call, almkit_status_name(got_), almkit_last_error(), almkit_status_name(status), \
+              (fragment));                                                                      \
+    }                                                                                           \
   } while (0)
 
 #define EXPECT_OK(call) EXPECT_STATUS(call, ALMKIT_OK, "")
@@ -69,20 +69,25 @@ static void audio(const char* jfk) {
   EXPECT(almkit_audio_sample_rate(half) == 8000);
   EXPECT(llabs((long long)almkit_audio_num_frames(half) - 88000) <= 1);
   almkit_audio_free(half);
-  EXPECT_STATUS(almkit_audio_resample(clip, 0, &half), ALMKIT_ERR_INVALID_ARGUMENT, "target_sample_rate");
+  EXPECT_STATUS(almkit_audio_resample(clip, 0, &half), ALMKIT_ERR_INVALID_ARGUMENT,
+                "target_sample_rate");
   EXPECT(half == NULL); /* out-parameters are reset on failure */
-  EXPECT_STATUS(almkit_audio_resample(NULL, 8000, &half), ALMKIT_ERR_INVALID_ARGUMENT, "audio is NULL");
+  EXPECT_STATUS(almkit_audio_resample(NULL, 8000, &half), ALMKIT_ERR_INVALID_ARGUMENT,
+                "audio is NULL");
   almkit_audio_free(clip);
 
   almkit_audio* missing = NULL;
-  EXPECT_STATUS(almkit_audio_load("/nonexistent/clip.wav", NULL, &missing), ALMKIT_ERR_FILE_NOT_FOUND,
-                "/nonexistent/clip.wav");
+  EXPECT_STATUS(almkit_audio_load("/nonexistent/clip.wav", NULL, &missing),
+                ALMKIT_ERR_FILE_NOT_FOUND, "/nonexistent/clip.wav");
   EXPECT(missing == NULL);
-  EXPECT_STATUS(almkit_audio_load(NULL, NULL, &missing), ALMKIT_ERR_INVALID_ARGUMENT, "almkit_audio_load: path is NULL");
+  EXPECT_STATUS(almkit_audio_load(NULL, NULL, &missing), ALMKIT_ERR_INVALID_ARGUMENT,
+                "almkit_audio_load: path is NULL");
   EXPECT_STATUS(almkit_audio_load(jfk, NULL, NULL), ALMKIT_ERR_INVALID_ARGUMENT, "out is NULL");
   const char garbage[] = "RIFF....WAVEthis is not audio at all";
-  EXPECT_STATUS(almkit_audio_load_memory(garbage, sizeof garbage, NULL, &missing), ALMKIT_ERR_INVALID_FORMAT, "");
-  EXPECT_STATUS(almkit_audio_load_memory(garbage, 0, NULL, &missing), ALMKIT_ERR_INVALID_ARGUMENT, "size is 0");
+  EXPECT_STATUS(almkit_audio_load_memory(garbage, sizeof garbage, NULL, &missing),
+                ALMKIT_ERR_INVALID_FORMAT, "");
+  EXPECT_STATUS(almkit_audio_load_memory(garbage, 0, NULL, &missing), ALMKIT_ERR_INVALID_ARGUMENT,
+                "size is 0");
 
   const float stereo[] = {0.5f, -0.5f, 0.25f, -0.25f};
   almkit_audio* made = NULL;
@@ -91,8 +96,10 @@ static void audio(const char* jfk) {
   EXPECT(almkit_audio_samples(made)[3] == -0.25f);
   almkit_audio_free(made);
   const float bad[] = {0.0f, NAN};
-  EXPECT_STATUS(almkit_audio_from_samples(bad, 2, 1, 16000, &made), ALMKIT_ERR_INVALID_ARGUMENT, "finite");
-  EXPECT_STATUS(almkit_audio_from_samples(stereo, 2, 0, 16000, &made), ALMKIT_ERR_INVALID_ARGUMENT, "positive");
+  EXPECT_STATUS(almkit_audio_from_samples(bad, 2, 1, 16000, &made), ALMKIT_ERR_INVALID_ARGUMENT,
+                "finite");
+  EXPECT_STATUS(almkit_audio_from_samples(stereo, 2, 0, 16000, &made), ALMKIT_ERR_INVALID_ARGUMENT,
+                "positive");
   almkit_audio_free(NULL); /* accepted */
 }
 
@@ -127,16 +134,19 @@ static void features(const char* jfk) {
   EXPECT(bins == 128 && frames == 1100);
   almkit_whisper_mel_params broken = almkit_whisper_mel_default_params();
   broken.n_fft = 401;
-  EXPECT_STATUS(almkit_whisper_mel_compute(&broken, samples, n, &owned), ALMKIT_ERR_INVALID_ARGUMENT, "n_fft");
+  EXPECT_STATUS(almkit_whisper_mel_compute(&broken, samples, n, &owned),
+                ALMKIT_ERR_INVALID_ARGUMENT, "n_fft");
   EXPECT(owned == NULL);
-  EXPECT_STATUS(almkit_whisper_mel_compute(NULL, NULL, n, &owned), ALMKIT_ERR_INVALID_ARGUMENT, "samples is NULL");
+  EXPECT_STATUS(almkit_whisper_mel_compute(NULL, NULL, n, &owned), ALMKIT_ERR_INVALID_ARGUMENT,
+                "samples is NULL");
 
   almkit_kaldi_fbank_params fbank = almkit_kaldi_fbank_default_params();
   fbank.num_mel_bins = 80;
   EXPECT_OK(almkit_kaldi_fbank_size(&fbank, n, &frames, &bins));
   EXPECT(frames == 1 + (176000 - 400) / 160 && bins == 80);
   float* into = malloc((size_t)(frames * bins) * sizeof *into);
-  EXPECT_STATUS(almkit_kaldi_fbank_compute_into(&fbank, samples, n, into, 10), ALMKIT_ERR_BUFFER_TOO_SMALL, "capacity");
+  EXPECT_STATUS(almkit_kaldi_fbank_compute_into(&fbank, samples, n, into, 10),
+                ALMKIT_ERR_BUFFER_TOO_SMALL, "capacity");
   EXPECT_OK(almkit_kaldi_fbank_compute_into(&fbank, samples, n, into, (size_t)(frames * bins)));
   EXPECT_OK(almkit_kaldi_fbank_compute(&fbank, samples, n, &owned));
   EXPECT(almkit_features_layout(owned) == ALMKIT_LAYOUT_FRAMES_BY_BINS);
@@ -145,7 +155,8 @@ static void features(const char* jfk) {
   almkit_features_free(owned);
   free(into);
   fbank.window_type = "triangle";
-  EXPECT_STATUS(almkit_kaldi_fbank_compute(&fbank, samples, n, &owned), ALMKIT_ERR_INVALID_ARGUMENT, "triangle");
+  EXPECT_STATUS(almkit_kaldi_fbank_compute(&fbank, samples, n, &owned), ALMKIT_ERR_INVALID_ARGUMENT,
+                "triangle");
   almkit_audio_free(clip);
 }
 
@@ -200,20 +211,21 @@ static void tokenizer_less_model(const char* reference) {
   params.on_token = NULL;
   params.cancel = &cancel;
   generation = NULL;
-  EXPECT_STATUS(almkit_generate(model, &request, &params, &generation), ALMKIT_ERR_CANCELLED, "cancel");
+  EXPECT_STATUS(almkit_generate(model, &request, &params, &generation), ALMKIT_ERR_CANCELLED,
+                "cancel");
   EXPECT(generation == NULL);
   params.cancel = NULL;
 
   almkit_request text_request = {"hello", NULL, 0, NULL, 0};
-  EXPECT_STATUS(almkit_generate(model, &text_request, &params, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
-                "no tokenizer");
+  EXPECT_STATUS(almkit_generate(model, &text_request, &params, &generation),
+                ALMKIT_ERR_INVALID_ARGUMENT, "no tokenizer");
   const int32_t outside[] = {5, 256};
   almkit_request outside_request = {NULL, outside, 2, NULL, 0};
-  EXPECT_STATUS(almkit_generate(model, &outside_request, &params, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
-                "256");
+  EXPECT_STATUS(almkit_generate(model, &outside_request, &params, &generation),
+                ALMKIT_ERR_INVALID_ARGUMENT, "256");
   almkit_request null_ids = {NULL, NULL, 3, NULL, 0};
-  EXPECT_STATUS(almkit_generate(model, &null_ids, &params, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
-                "prompt_ids");
+  EXPECT_STATUS(almkit_generate(model, &null_ids, &params, &generation),
+                ALMKIT_ERR_INVALID_ARGUMENT, "prompt_ids");
   params.max_new_tokens = 0;
   EXPECT_STATUS(almkit_generate(model, &request, &params, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
                 "max_new_tokens");
@@ -226,19 +238,23 @@ static void tokenizer_less_model(const char* reference) {
   EXPECT_OK(almkit_score_option_ids(model, &request, options, lengths, 3, scores));
   EXPECT(fabs(scores[0].sum_logprob - -5.06139225) < 1e-3);
   EXPECT(fabs(scores[1].sum_logprob - -5.86185771) < 1e-3);
-  EXPECT(scores[2].num_tokens == 2 && fabs(scores[2].mean_logprob * 2 - scores[2].sum_logprob) < 1e-9);
+  EXPECT(scores[2].num_tokens == 2 &&
+         fabs(scores[2].mean_logprob * 2 - scores[2].sum_logprob) < 1e-9);
   EXPECT(scores[2].sum_logprob < scores[0].sum_logprob);
   const char* text_options[] = {"yes"};
-  EXPECT_STATUS(almkit_score_options(model, &request, text_options, 1, scores), ALMKIT_ERR_NOT_FOUND, "tokenizer");
-  EXPECT_STATUS(almkit_score_option_ids(model, &request, options, lengths, 0, scores), ALMKIT_ERR_INVALID_ARGUMENT,
-                "num_options");
+  EXPECT_STATUS(almkit_score_options(model, &request, text_options, 1, scores),
+                ALMKIT_ERR_NOT_FOUND, "tokenizer");
+  EXPECT_STATUS(almkit_score_option_ids(model, &request, options, lengths, 0, scores),
+                ALMKIT_ERR_INVALID_ARGUMENT, "num_options");
   almkit_model_free(model);
 
-  EXPECT_STATUS(almkit_model_load("/nonexistent/model", NULL, &model), ALMKIT_ERR_FILE_NOT_FOUND, "/nonexistent/model");
+  EXPECT_STATUS(almkit_model_load("/nonexistent/model", NULL, &model), ALMKIT_ERR_FILE_NOT_FOUND,
+                "/nonexistent/model");
   EXPECT(model == NULL);
   almkit_model_params bad = almkit_model_default_params();
   bad.dtype = "float8";
-  EXPECT_STATUS(almkit_model_load(join(reference, "qwen2"), &bad, &model), ALMKIT_ERR_INVALID_ARGUMENT, "float8");
+  EXPECT_STATUS(almkit_model_load(join(reference, "qwen2"), &bad, &model),
+                ALMKIT_ERR_INVALID_ARGUMENT, "float8");
 }
 
 static void small_model(const char* folder, const char* jfk) {
@@ -256,29 +272,35 @@ static void small_model(const char* folder, const char* jfk) {
   EXPECT_OK(almkit_tokenize(tokenizer, "Hello world", NULL, NULL, 0, &count));
   EXPECT(count == 2);
   int32_t ids[8];
-  EXPECT_STATUS(almkit_tokenize(tokenizer, "Hello world", NULL, ids, 1, &count), ALMKIT_ERR_BUFFER_TOO_SMALL, "2 tokens");
+  EXPECT_STATUS(almkit_tokenize(tokenizer, "Hello world", NULL, ids, 1, &count),
+                ALMKIT_ERR_BUFFER_TOO_SMALL, "2 tokens");
   EXPECT_OK(almkit_tokenize(tokenizer, "Hello world", NULL, ids, 8, &count));
   EXPECT(count == 2 && ids[0] == 9707 && ids[1] == 1879);
   char text[64];
   size_t length = 0;
   EXPECT_OK(almkit_detokenize(tokenizer, ids, count, NULL, text, sizeof text, &length));
   EXPECT(length == 11 && strcmp(text, "Hello world") == 0);
-  EXPECT_STATUS(almkit_detokenize(tokenizer, ids, count, NULL, text, 11, &length), ALMKIT_ERR_BUFFER_TOO_SMALL, "12 bytes");
+  EXPECT_STATUS(almkit_detokenize(tokenizer, ids, count, NULL, text, 11, &length),
+                ALMKIT_ERR_BUFFER_TOO_SMALL, "12 bytes");
   EXPECT(length == 11 && text[0] == '\0');
   const int32_t outside[] = {999999};
-  EXPECT_STATUS(almkit_detokenize(tokenizer, outside, 1, NULL, text, sizeof text, &length), ALMKIT_ERR_INVALID_ARGUMENT, "999999");
-  EXPECT_STATUS(almkit_tokenize(tokenizer, "\xff\xfe", NULL, ids, 8, &count), ALMKIT_ERR_INVALID_ARGUMENT, "UTF-8");
+  EXPECT_STATUS(almkit_detokenize(tokenizer, outside, 1, NULL, text, sizeof text, &length),
+                ALMKIT_ERR_INVALID_ARGUMENT, "999999");
+  EXPECT_STATUS(almkit_tokenize(tokenizer, "\xff\xfe", NULL, ids, 8, &count),
+                ALMKIT_ERR_INVALID_ARGUMENT, "UTF-8");
   almkit_tokenizer_free((almkit_tokenizer*)tokenizer); /* a model's tokenizer: no effect */
   EXPECT(almkit_tokenizer_vocab_size(almkit_model_tokenizer(model)) > 151000);
 
   /* Chat prompt with an audio clip, text generation, option scoring. */
   const char* messages =
-      "[{\"role\": \"user\", \"content\": [{\"type\": \"audio\"}, {\"type\": \"text\", \"text\": \"Who speaks?\"}]}]";
+      "[{\"role\": \"user\", \"content\": [{\"type\": \"audio\"}, {\"type\": \"text\", \"text\": "
+      "\"Who speaks?\"}]}]";
   EXPECT_OK(almkit_model_chat_prompt(model, messages, NULL, NULL, 0, &length));
   char* prompt = malloc(length + 1);
   EXPECT_OK(almkit_model_chat_prompt(model, messages, NULL, prompt, length + 1, &length));
   EXPECT(strstr(prompt, "<|AUDIO|>") != NULL && strstr(prompt, "<|im_start|>assistant\n") != NULL);
-  EXPECT_STATUS(almkit_model_chat_prompt(model, "[{\"role\": ", NULL, NULL, 0, &length), ALMKIT_ERR_INVALID_FORMAT, "JSON");
+  EXPECT_STATUS(almkit_model_chat_prompt(model, "[{\"role\": ", NULL, NULL, 0, &length),
+                ALMKIT_ERR_INVALID_FORMAT, "JSON");
 
   almkit_audio_params audio_params = almkit_audio_default_params();
   audio_params.duration_seconds = 2.0;
@@ -302,8 +324,8 @@ static void small_model(const char* folder, const char* jfk) {
   EXPECT(scores[0].num_tokens >= 2 && scores[0].sum_logprob < 0.0 && scores[1].sum_logprob < 0.0);
   const almkit_audio* null_clips[] = {NULL};
   almkit_request null_clip = {prompt, NULL, 0, null_clips, 1};
-  EXPECT_STATUS(almkit_score_options(model, &null_clip, answers, 2, scores), ALMKIT_ERR_INVALID_ARGUMENT,
-                "request->audio[0] is NULL");
+  EXPECT_STATUS(almkit_score_options(model, &null_clip, answers, 2, scores),
+                ALMKIT_ERR_INVALID_ARGUMENT, "request->audio[0] is NULL");
   almkit_audio_free(clip);
   free(prompt);
   almkit_model_free(model);
@@ -313,7 +335,8 @@ static void small_model(const char* folder, const char* jfk) {
   EXPECT_OK(almkit_tokenize(standalone, "Hello world", NULL, ids, 8, &count));
   EXPECT(count == 2 && ids[0] == 9707);
   almkit_tokenizer_free(standalone);
-  EXPECT_STATUS(almkit_tokenizer_load("/nonexistent/tokenizer", &standalone), ALMKIT_ERR_FILE_NOT_FOUND, "");
+  EXPECT_STATUS(almkit_tokenizer_load("/nonexistent/tokenizer", &standalone),
+                ALMKIT_ERR_FILE_NOT_FOUND, "");
 }
 
 int main(int argc, char** argv) {
