@@ -25,11 +25,7 @@ class Qwen2AudioEncoder : public AudioEncoder {
     hidden = at::avg_pool1d(hidden.transpose(1, 2), {2}, {2}).transpose(1, 2);
     return {layer_norm_(hidden), output_lengths};
   }
-  WhisperMelOptions feature_options() const override {
-    WhisperMelOptions options;
-    options.feature_size = static_cast<int>(stack_.shape().num_mel_bins);
-    return options;
-  }
+  WhisperMelOptions feature_options() const override { return stack_.feature_options(); }
 
  private:
   WhisperEncoderStack stack_;

@@ -20,11 +20,7 @@ class WhisperEncoder : public AudioEncoder {
     const at::Tensor lengths = at::full({hidden.size(0)}, hidden.size(1), at::TensorOptions().dtype(at::kLong));
     return {hidden, lengths};
   }
-  WhisperMelOptions feature_options() const override {
-    WhisperMelOptions options;
-    options.feature_size = static_cast<int>(stack_.shape().num_mel_bins);
-    return options;
-  }
+  WhisperMelOptions feature_options() const override { return stack_.feature_options(); }
 
  private:
   WhisperEncoderStack stack_;

@@ -53,6 +53,14 @@ WhisperEncoderStack::WhisperEncoderStack(WeightStore& weights, const std::string
   }
 }
 
+WhisperMelOptions WhisperEncoderStack::feature_options() const {
+  WhisperMelOptions options;
+  options.feature_size = static_cast<int>(shape_.num_mel_bins);
+  // 2 mel frames per position at 100 frames/s: 1500 positions are Whisper's 30 s window.
+  options.chunk_length = static_cast<int>(shape_.max_source_positions * 2 / 100);
+  return options;
+}
+
 at::Tensor WhisperEncoderStack::forward(const at::Tensor& features, const at::Tensor& key_mask,
                                         const LayerHook* hook) const {
   const int64_t expected = 2 * shape_.max_source_positions;

@@ -31,6 +31,8 @@ class WhisperEncoderStack {
   // key_mask [B, max_source_positions] (1 = attend) or undefined for all.
   at::Tensor forward(const at::Tensor& features, const at::Tensor& key_mask, const LayerHook* hook) const;
   const WhisperEncoderShape& shape() const { return shape_; }
+  // The log-mel this stack was trained on: the window its positions cover, its mel bins.
+  WhisperMelOptions feature_options() const;
 
  private:
   struct Layer {
