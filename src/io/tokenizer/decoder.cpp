@@ -87,15 +87,16 @@ class ByteFallbackDecoder : public Decoder {
   }
 };
 
+// tokenizers' Metaspace decoder: replacement -> space, except in the first token, where every
+// replacement character is dropped unless the prepend scheme is "never".
 class MetaspaceDecoder : public Decoder {
  public:
   MetaspaceDecoder(std::string replacement, bool strip_first)
       : replacement_(std::move(replacement)), strip_first_(strip_first) {}
   void decode_chain(std::vector<std::string>& tokens, std::vector<bool>&) const override {
     for (size_t i = 0; i < tokens.size(); ++i) {
-      tokens[i] = replace_all(tokens[i], {false, replacement_}, nullptr, " ");
-      if (i == 0 && strip_first_ && !tokens[i].empty() && tokens[i][0] == ' ')
-        tokens[i].erase(0, 1);
+      tokens[i] =
+          replace_all(tokens[i], {false, replacement_}, nullptr, i == 0 && strip_first_ ? "" : " ");
     }
   }
 

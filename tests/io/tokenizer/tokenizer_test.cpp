@@ -164,6 +164,13 @@ TEST(Tokenizer, SplitBehavioursMatchTokenizersDocumentation) {
       (V{"\xE2\x96\x81Hey",
          "\xE2\x96\x81"
          "friend!"}));
+  EXPECT_EQ(
+      pre_tokenize(
+          {{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"}},
+          "Hey   friend!"),
+      (V{"\xE2\x96\x81Hey", "\xE2\x96\x81", "\xE2\x96\x81",
+         "\xE2\x96\x81"
+         "friend!"}));
   EXPECT_EQ(pre_tokenize({{"type", "Digits"}, {"individual_digits", true}}, "a42"),
             (V{"a", "4", "2"}));
   EXPECT_EQ(pre_tokenize({{"type", "Whitespace"}}, "Hey, you!"), (V{"Hey", ",", "you", "!"}));
@@ -216,6 +223,14 @@ TEST(Tokenizer, NormalizersAndDecoders) {
       decode({{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "always"}},
              {"\xE2\x96\x81Hey", "\xE2\x96\x81you"}),
       "Hey you");
+  // As tokenizers' Rust decoder: every replacement in the first token goes, unless "never".
+  EXPECT_EQ(decode({{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}},
+                   {"\xE2\x96\x81\xE2\x96\x81Hey", "\xE2\x96\x81you"}),
+            "Hey you");
+  EXPECT_EQ(
+      decode({{"type", "Metaspace"}, {"replacement", "\xE2\x96\x81"}, {"prepend_scheme", "never"}},
+             {"\xE2\x96\x81Hey"}),
+      " Hey");
   // "Ġw" "Ã¶" "rld": byte-level characters back to bytes; a lone lead byte (â = 0xE2) is U+FFFD.
   EXPECT_EQ(decode({{"type", "ByteLevel"}},
                    {"Hello", "\xC4\xA0w", "\xC3\x83\xC2\xB6", "rld", "\xC3\xA2"}),
