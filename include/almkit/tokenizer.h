@@ -102,7 +102,8 @@ class ALMKIT_API Tokenizer {
 // timestamp tokens <|0.00|> .. <|30.00|> in 0.02 s steps that follow <|notimestamps|>.
 class ALMKIT_API WhisperTokens {
  public:
-  // Throws kNotFound naming the first required token the vocabulary lacks.
+  // Keeps a reference to `tokenizer`, which must outlive this object. Throws kNotFound naming
+  // the first required token the vocabulary lacks.
   explicit WhisperTokens(const Tokenizer& tokenizer);
 
   int32_t start_of_transcript() const { return start_of_transcript_; }
