@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Encode throughput of almkit's tokenizers against Hugging Face's JS tokenizer
 # (@huggingface/tokenizers, tests/tokenizer_reference) on the same ~10 MB multilingual text, in
-# the same run, one thread each. Prints MB/s per vocabulary and the ratio almkit / JS.
+# the same run, one thread each. Prints MB/s per vocabulary and the ratio almkit / JS, and for
+# context the native Rust tokenizers (npm "tokenizers" binding) on the same text.
 #   benchmarks/compare_tokenizer.sh [vocab,vocab,...]   (default: all five)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -22,10 +23,12 @@ js=$(node "$repo/tests/tokenizer_reference/time_encode.mjs" --mb 10 --vocab "$vo
 python3 - "$ours" "$js" <<'PY'
 import json, sys
 ours, js = json.loads(sys.argv[1]), json.loads(sys.argv[2])
-print(f"{'vocabulary':<10} {'almkit MB/s':>12} {'JS MB/s':>9} {'ratio':>7}  ids (almkit / JS)")
+print(f"{'vocabulary':<10} {'almkit MB/s':>12} {'JS MB/s':>9} {'almkit/JS':>10} {'Rust MB/s':>10} {'almkit/Rust':>12}  ids almkit / JS / Rust")
 for bench in ours["benchmarks"]:
     name = bench["name"].split("/")[1]
-    mine, theirs = bench["MB/s"], js[name]["mb_per_s"]
-    same = "same" if int(bench["ids"]) == js[name]["ids"] else "DIFFERENT"
-    print(f"{name:<10} {mine:>12.2f} {theirs:>9.2f} {mine / theirs:>6.1f}x  {int(bench['ids'])} / {js[name]['ids']} ({same})")
+    mine, theirs, rust = bench["MB/s"], js[name]["mb_per_s"], js[name]["rust_mb_per_s"]
+    counts = (int(bench["ids"]), js[name]["ids"], js[name]["rust_ids"])
+    same = "same" if len(set(counts)) == 1 else "DIFFERENT"
+    print(f"{name:<10} {mine:>12.2f} {theirs:>9.2f} {mine / theirs:>9.1f}x {rust:>10.2f} {mine / rust:>11.2f}x  "
+          f"{counts[0]} / {counts[1]} / {counts[2]} ({same})")
 PY

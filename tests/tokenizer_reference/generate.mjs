@@ -26,7 +26,9 @@ function read_json(file) {
   return JSON.parse(fs.readFileSync(file, "utf8"));
 }
 
-export function load_tokenizer(name) {
+// tokenizer.json and tokenizer_config.json of a fetched vocabulary (GPT-2's built from
+// vocab.json + merges.txt as transformers' GPT2TokenizerFast converts them).
+export function tokenizer_files(name) {
   const dir = path.join(cache, name);
   if (name === "gpt2") {
     // GPT-2's vocab.json + merges.txt, as transformers' GPT2TokenizerFast converts them.
@@ -42,10 +44,15 @@ export function load_tokenizer(name) {
       added_tokens: [{ id: 50256, content: "<|endoftext|>", single_word: false, lstrip: false,
                        rstrip: false, normalized: true, special: true }],
     };
-    return new Tokenizer(json, { bos_token: "<|endoftext|>", eos_token: "<|endoftext|>" });
+    return { json, config: { bos_token: "<|endoftext|>", eos_token: "<|endoftext|>" } };
   }
-  return new Tokenizer(read_json(path.join(dir, "tokenizer.json")),
-                       read_json(path.join(dir, "tokenizer_config.json")));
+  return { json: read_json(path.join(dir, "tokenizer.json")),
+           config: read_json(path.join(dir, "tokenizer_config.json")) };
+}
+
+export function load_tokenizer(name) {
+  const { json, config } = tokenizer_files(name);
+  return new Tokenizer(json, config);
 }
 
 function decode(tokenizer, ids, skip) {
