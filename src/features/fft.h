@@ -1,46 +1,54 @@
-// A self-sorting mixed-radix FFT in double precision for the feature front end. Double because
-// the log-mel floor (max - 8 decades) amplifies float32 rounding of weak bins to ~1e-5.
+// Real-input FFTs for the feature front end, kFrameLanes frames at a time (simd_kernels.h).
+// Double precision because the log-mel floor (max - 8 decades) and Kaldi's weak bins amplify
+// float32 rounding to ~1e-3 (measured on the Kaldi chirp reference).
 #pragma once
 
 #include <complex>
 #include <vector>
 
+#include "features/simd_kernels.h"
+
 namespace almkit {
 
-class ComplexFft {
- public:
-  explicit ComplexFft(int size);
-  int size() const { return size_; }
-  // Forward transform (e^{-2 pi i k n / N}) of `data` in place; `scratch` must hold size() values.
-  void forward(std::complex<double>* data, std::complex<double>* scratch) const;
-
- private:
+// Everything the kernels need, computed once per size: an in-place decimation-in-frequency
+// complex FFT of size/2 points (real input packed as even + i * odd samples, which is exactly
+// the [sample][lane] layout read as [point][real lanes, imaginary lanes]), then the split into
+// the size/2 + 1 bins of the real transform.
+struct FftPlan {
   struct Stage {
     int radix;
-    int span;    // length of the sub-sequences this stage splits
-    int stride;  // number of interleaved independent sequences
-    std::vector<std::complex<double>> twiddles;  // [span / radix][radix]
-    std::vector<std::complex<double>> roots;     // e^{-2 pi i r / radix}
+    int span;                                    // length of the blocks this stage splits
+    std::vector<std::complex<double>> twiddles;  // [span / radix][radix]: e^{-2 pi i p t / span}
+    std::vector<std::complex<double>> roots;     // e^{-2 pi i t / radix}, for radices 7 and up
   };
-  int size_;
-  std::vector<Stage> stages_;
+  int size = 0;  // real length N
+  int half = 0;  // complex length N / 2
+  std::vector<Stage> stages;
+  std::vector<int> position;  // where complex bin k (k = 0 .. N / 2, N / 2 wrapping to 0) sits
+  std::vector<std::complex<double>> rotations;  // e^{-2 pi i k / N}, k = 0 .. N / 2
 };
 
-// Real-input FFT of an even length N through a complex FFT of N/2.
 class RealFft {
  public:
-  explicit RealFft(int size);
-  int size() const { return size_; }
-  int num_bins() const { return size_ / 2 + 1; }
-  // `input` has size() samples; `output` receives num_bins() values. Not thread-safe per object
-  // because of its work buffers: give each thread its own RealFft.
-  void forward(const double* input, std::complex<double>* output);
+  // Throws kUnsupported if `path` needs instructions this CPU lacks.
+  explicit RealFft(int size, SimdPath path = best_simd_path());
+  int size() const { return plan_.size; }
+  int num_bins() const { return plan_.half + 1; }
+
+  // `frames` holds size() x kFrameLanes samples, [sample][lane]; it is used as work space and
+  // overwritten. power: num_bins() x kFrameLanes values |X_k|^2, [bin][lane].
+  void power_spectrum(double* frames, double* power) const {
+    kernels_->power_spectrum(plan_, frames, power);
+  }
+  // As above with complex bins: spectrum holds num_bins() x 2 x kFrameLanes values,
+  // [bin][real lanes, imaginary lanes].
+  void spectrum(double* frames, double* spectrum) const {
+    kernels_->spectrum(plan_, frames, spectrum);
+  }
 
  private:
-  int size_;
-  ComplexFft half_;
-  std::vector<std::complex<double>> rotations_;  // e^{-2 pi i k / N}
-  std::vector<std::complex<double>> work_, scratch_;
+  FftPlan plan_;
+  const SimdKernels* kernels_;
 };
 
 }  // namespace almkit

@@ -2,7 +2,6 @@
 // option, in double precision.
 #include <algorithm>
 #include <cmath>
-#include <complex>
 #include <random>
 #include <string>
 
@@ -31,7 +30,8 @@ std::vector<double> make_window(const std::string& type, int size, double blackm
     } else if (type == "rectangular") {
       window[i] = 1.0;
     } else if (type == "blackman") {
-      window[i] = blackman_coeff - 0.5 * std::cos(a * i) + (0.5 - blackman_coeff) * std::cos(2 * a * i);
+      window[i] =
+          blackman_coeff - 0.5 * std::cos(a * i) + (0.5 - blackman_coeff) * std::cos(2 * a * i);
     } else {
       throw Error(ErrorCode::kInvalidArgument,
                   "kaldi fbank: unknown window_type '" + type +
@@ -39,14 +39,6 @@ std::vector<double> make_window(const std::string& type, int size, double blackm
     }
   }
   return window;
-}
-
-double log_energy(const double* frame, int size, double energy_floor) {
-  double energy = 0.0;
-  for (int i = 0; i < size; ++i) energy += frame[i] * frame[i];
-  double value = std::log(std::max(energy, kEpsilon));
-  if (energy_floor != 0.0) value = std::max(value, std::log(energy_floor));
-  return value;
 }
 
 }  // namespace
@@ -73,17 +65,19 @@ KaldiFbank::KaldiFbank(const KaldiFbankOptions& options) : options_(options) {
                     std::to_string(padded_size_) + " samples (need >= 2, shift > 0, FFT even)");
   }
   if (o.preemphasis_coefficient < 0.0 || o.preemphasis_coefficient > 1.0) {
-    throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: preemphasis_coefficient must be in [0, 1]");
+    throw Error(ErrorCode::kInvalidArgument,
+                "kaldi fbank: preemphasis_coefficient must be in [0, 1]");
   }
   if (o.num_mel_bins <= 3) {
-    throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: num_mel_bins must be > 3, got " +
-                                                 std::to_string(o.num_mel_bins));
+    throw Error(ErrorCode::kInvalidArgument,
+                "kaldi fbank: num_mel_bins must be > 3, got " + std::to_string(o.num_mel_bins));
   }
   if (o.vtln_warp != 1.0) {
     throw Error(ErrorCode::kUnsupported,
                 "kaldi fbank: VTLN warping (vtln_warp != 1.0) is not implemented");
   }
-  if (o.num_threads <= 0) throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: num_threads must be >= 1");
+  if (o.num_threads <= 0)
+    throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: num_threads must be >= 1");
   window_ = make_window(o.window_type, window_size_, o.blackman_coeff);
   const int fft_bins = padded_size_ / 2 + 1;
   mel_banks_ = std::make_shared<SparseFilterBank>(
@@ -91,7 +85,9 @@ KaldiFbank::KaldiFbank(const KaldiFbankOptions& options) : options_(options) {
       o.num_mel_bins, fft_bins, fft_bins, 1);
 }
 
-int KaldiFbank::num_features() const { return options_.num_mel_bins + (options_.use_energy ? 1 : 0); }
+int KaldiFbank::num_features() const {
+  return options_.num_mel_bins + (options_.use_energy ? 1 : 0);
+}
 
 int64_t KaldiFbank::num_frames(int64_t num_samples) const {
   if (options_.snip_edges) {
@@ -117,11 +113,10 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
   if (samples == nullptr || num_samples <= 0) {
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: audio is empty (0 samples)");
   }
-  for (int64_t i = 0; i < num_samples; ++i) {
-    if (!std::isfinite(samples[i])) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "kaldi fbank: sample " + std::to_string(i) + " is not finite (NaN or Inf)");
-    }
+  const SimdKernels& kernels = simd_kernels();
+  if (const int64_t bad = kernels.find_non_finite(samples, num_samples); bad >= 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "kaldi fbank: sample " + std::to_string(bad) + " is not finite (NaN or Inf)");
   }
   FeatureTensor out;
   const int features = num_features();
@@ -131,25 +126,26 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
   }
   const int64_t frames = num_frames(num_samples);
   if (frames == 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "kaldi fbank: " + std::to_string(num_samples) +
-                    " samples is shorter than one frame (" + std::to_string(window_size_) +
-                    " samples) with snip_edges");
+    throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: " + std::to_string(num_samples) +
+                                                 " samples is shorter than one frame (" +
+                                                 std::to_string(window_size_) +
+                                                 " samples) with snip_edges");
   }
   // Without snip_edges torchaudio frames a signal extended by mirrored copies (edge included).
-  std::vector<double> signal;
-  if (o.snip_edges) {
-    signal.assign(samples, samples + num_samples);
-  } else {
+  std::vector<float> extended;
+  const float* signal = samples;
+  if (!o.snip_edges) {
     const int pad = window_size_ / 2 - window_shift_ / 2;
-    signal.reserve(static_cast<size_t>(num_samples + std::max(pad, 0) + num_samples));
-    for (int i = pad - 1; i >= 0; --i) signal.push_back(samples[std::min<int64_t>(i, num_samples - 1)]);
+    extended.reserve(static_cast<size_t>(num_samples + std::max(pad, 0) + num_samples));
+    for (int i = pad - 1; i >= 0; --i)
+      extended.push_back(samples[std::min<int64_t>(i, num_samples - 1)]);
     if (pad < 0) {
-      signal.assign(samples - pad, samples + num_samples);
+      extended.assign(samples - pad, samples + num_samples);
     } else {
-      signal.insert(signal.end(), samples, samples + num_samples);
+      extended.insert(extended.end(), samples, samples + num_samples);
     }
-    for (int64_t i = num_samples - 1; i >= 0; --i) signal.push_back(samples[i]);
+    for (int64_t i = num_samples - 1; i >= 0; --i) extended.push_back(samples[i]);
+    signal = extended.data();
   }
   std::vector<double> dither_noise;
   if (o.dither != 0.0) {
@@ -164,41 +160,60 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
   out.shape = {frames, features};
   out.values.resize(static_cast<size_t>(frames * features));
   parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int) {
-    RealFft fft(padded_size_);
-    std::vector<double> frame(padded_size_, 0.0), power(fft_bins);
-    std::vector<std::complex<double>> spectrum(fft_bins);
-    for (int64_t t = begin; t < end; ++t) {
-      const double* source = signal.data() + t * window_shift_;
-      std::copy(source, source + window_size_, frame.begin());
+    const RealFft fft(padded_size_);
+    BlockBuffer<double> block(static_cast<size_t>(padded_size_) * kFrameLanes);
+    BlockBuffer<double> power(static_cast<size_t>(fft_bins) * kFrameLanes);
+    BlockBuffer<double> mel(static_cast<size_t>(o.num_mel_bins) * kFrameLanes);
+    BlockBuffer<float> log_mel(mel.size());
+    double means[kFrameLanes], centred_energy[kFrameLanes], windowed_energy[kFrameLanes];
+    for (int64_t first = begin; first < end; first += kFrameLanes) {
+      // kFrameLanes frames side by side; lanes past `end` repeat the last frame and are dropped.
+      const int lanes = static_cast<int>(std::min<int64_t>(kFrameLanes, end - first));
+      const float* sources[kFrameLanes];
+      int64_t frame_of_lane[kFrameLanes];
+      for (int lane = 0; lane < kFrameLanes; ++lane) {
+        frame_of_lane[lane] = first + std::min(lane, lanes - 1);
+        sources[lane] = signal + frame_of_lane[lane] * window_shift_;
+      }
+      // torchaudio's order: dither, DC removal, raw energy, pre-emphasis, window, zero padding.
+      kernels.gather_frames(sources, window_size_, block.data(), means);
       if (!dither_noise.empty()) {
-        for (int i = 0; i < window_size_; ++i) frame[i] += dither_noise[t * window_size_ + i];
+        for (int lane = 0; lane < kFrameLanes; ++lane) {
+          const double* noise = dither_noise.data() + frame_of_lane[lane] * window_size_;
+          means[lane] = 0.0;
+          for (int i = 0; i < window_size_; ++i) {
+            block[i * kFrameLanes + lane] += noise[i];
+            means[lane] += block[i * kFrameLanes + lane];
+          }
+        }
       }
-      if (o.remove_dc_offset) {
-        double mean = 0.0;
-        for (int i = 0; i < window_size_; ++i) mean += frame[i];
-        mean /= window_size_;
-        for (int i = 0; i < window_size_; ++i) frame[i] -= mean;
+      for (double& mean : means) mean = o.remove_dc_offset ? mean / window_size_ : 0.0;
+      kernels.condition_frames(block.data(), window_size_, means, o.preemphasis_coefficient,
+                               window_.data(), centred_energy, windowed_energy);
+      std::fill(block.begin() + static_cast<ptrdiff_t>(window_size_) * kFrameLanes, block.end(),
+                0.0);
+      fft.power_spectrum(block.data(), power.data());
+      if (!o.use_power) {
+        for (double& value : power) value = std::sqrt(value);
       }
-      double energy = 0.0;
-      if (o.raw_energy) energy = log_energy(frame.data(), window_size_, o.energy_floor);
-      if (o.preemphasis_coefficient != 0.0) {
-        for (int i = window_size_ - 1; i > 0; --i) frame[i] -= o.preemphasis_coefficient * frame[i - 1];
-        frame[0] -= o.preemphasis_coefficient * frame[0];
+      mel_banks_->apply_to_block(kernels, power.data(), mel.data());
+      if (o.use_log_fbank) {
+        kernels.log(mel.data(), static_cast<int>(mel.size()), kEpsilon, 1.0f, log_mel.data());
+      } else {
+        std::copy(mel.begin(), mel.end(), log_mel.begin());
       }
-      for (int i = 0; i < window_size_; ++i) frame[i] *= window_[i];
-      std::fill(frame.begin() + window_size_, frame.end(), 0.0);
-      if (!o.raw_energy) energy = log_energy(frame.data(), padded_size_, o.energy_floor);
-      fft.forward(frame.data(), spectrum.data());
-      for (int k = 0; k < fft_bins; ++k) {
-        power[k] = o.use_power ? std::norm(spectrum[k]) : std::abs(spectrum[k]);
+      for (int lane = 0; lane < lanes; ++lane) {
+        float* row = out.values.data() + (first + lane) * features;
+        for (int b = 0; b < o.num_mel_bins; ++b)
+          row[mel_offset + b] = log_mel[b * kFrameLanes + lane];
+        if (o.use_energy) {
+          // Raw energy is taken before pre-emphasis and window; the zero padding adds nothing.
+          const double energy = o.raw_energy ? centred_energy[lane] : windowed_energy[lane];
+          double log_energy = std::log(std::max(energy, kEpsilon));
+          if (o.energy_floor != 0.0) log_energy = std::max(log_energy, std::log(o.energy_floor));
+          row[energy_column] = static_cast<float>(log_energy);
+        }
       }
-      float* row = out.values.data() + t * features;
-      for (int b = 0; b < o.num_mel_bins; ++b) {
-        double sum = mel_banks_->apply(b, power.data());
-        if (o.use_log_fbank) sum = std::log(std::max(sum, kEpsilon));
-        row[mel_offset + b] = static_cast<float>(sum);
-      }
-      if (o.use_energy) row[energy_column] = static_cast<float>(energy);
     }
   });
   if (o.subtract_mean) {

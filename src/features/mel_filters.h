@@ -4,6 +4,8 @@
 
 #include <vector>
 
+#include "features/simd_kernels.h"
+
 namespace almkit {
 
 double hertz_to_mel_slaney(double hertz);
@@ -26,20 +28,13 @@ class SparseFilterBank {
   SparseFilterBank(const std::vector<double>& dense, int num_filters, int num_bins,
                    int filter_stride, int bin_stride);
   int num_filters() const { return static_cast<int>(runs_.size()); }
-  double apply(int filter, const double* power) const {
-    const Run& run = runs_[filter];
-    const double* weights = weights_.data() + run.offset;
-    const double* band = power + run.first_bin;
-    double sum = 0.0;
-    for (int i = 0; i < run.count; ++i) sum += weights[i] * band[i];
-    return sum;
+  // Every filter on a block of kFrameLanes frames: power is [bin][lane], out [filter][lane].
+  void apply_to_block(const SimdKernels& kernels, const double* power, double* out) const {
+    kernels.apply_filter_bank(runs_.data(), num_filters(), weights_.data(), power, out);
   }
 
  private:
-  struct Run {
-    int first_bin, offset, count;
-  };
-  std::vector<Run> runs_;
+  std::vector<FilterRun> runs_;
   std::vector<double> weights_;
 };
 

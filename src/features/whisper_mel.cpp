@@ -4,7 +4,6 @@
 // which agrees with transformers' numpy path to ~1e-7.
 #include <algorithm>
 #include <cmath>
-#include <complex>
 #include <limits>
 #include <string>
 
@@ -36,7 +35,8 @@ WhisperMel::WhisperMel(const WhisperMelOptions& options) : options_(options) {
   const std::vector<double> filters =
       slaney_mel_filters(bins, o.feature_size, 0.0, 8000.0, o.sampling_rate);
   filters_.assign(filters.begin(), filters.end());
-  filter_bank_ = std::make_shared<SparseFilterBank>(filters, o.feature_size, bins, 1, o.feature_size);
+  filter_bank_ =
+      std::make_shared<SparseFilterBank>(filters, o.feature_size, bins, 1, o.feature_size);
   window_.resize(o.n_fft);
   for (int i = 0; i < o.n_fft; ++i) window_[i] = 0.5 - 0.5 * std::cos(2.0 * M_PI * i / o.n_fft);
 }
@@ -57,20 +57,20 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
       o.pad_to_chunk ? static_cast<int64_t>(o.chunk_length) * o.sampling_rate : num_samples;
   const int half = o.n_fft / 2;
   if (length <= half) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "whisper mel: " + std::to_string(num_samples) + " samples is too short for the "
-                "unpadded form (needs more than n_fft / 2 = " + std::to_string(half) + ")");
+    throw Error(ErrorCode::kInvalidArgument, "whisper mel: " + std::to_string(num_samples) +
+                                                 " samples is too short for the "
+                                                 "unpadded form (needs more than n_fft / 2 = " +
+                                                 std::to_string(half) + ")");
   }
   const int64_t copied = std::min(num_samples, length);
-  for (int64_t i = 0; i < copied; ++i) {
-    if (!std::isfinite(samples[i])) {
-      throw Error(ErrorCode::kInvalidArgument,
-                  "whisper mel: sample " + std::to_string(i) + " is not finite (NaN or Inf)");
-    }
+  const SimdKernels& kernels = simd_kernels();
+  if (const int64_t bad = kernels.find_non_finite(samples, copied); bad >= 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "whisper mel: sample " + std::to_string(bad) + " is not finite (NaN or Inf)");
   }
   // The (truncated / zero-padded) signal with `half` reflected samples on each side.
-  std::vector<double> padded(static_cast<size_t>(length + 2 * half), 0.0);
-  for (int64_t i = 0; i < copied; ++i) padded[half + i] = samples[i];
+  std::vector<float> padded(static_cast<size_t>(length + 2 * half), 0.f);
+  std::copy(samples, samples + copied, padded.begin() + half);
   for (int i = 0; i < half; ++i) {
     padded[half - 1 - i] = padded[half + 1 + i];
     padded[half + length + i] = padded[half + length - 2 - i];
@@ -78,33 +78,44 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
   const int64_t frames = length / o.hop_length;
   const int bins = o.feature_size;
   const int num_fft_bins = half + 1;
-  std::vector<double> log_mel(static_cast<size_t>(frames) * bins);
-  std::vector<double> thread_max(o.num_threads, -std::numeric_limits<double>::infinity());
+  // log10 values go straight into `output` ([bin][frame]); the floor is applied once all are in.
+  std::vector<float> thread_max(o.num_threads, -std::numeric_limits<float>::infinity());
   parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int worker) {
-    RealFft fft(o.n_fft);
-    std::vector<double> frame(o.n_fft), power(num_fft_bins);
-    std::vector<std::complex<double>> spectrum(num_fft_bins);
-    double local_max = -std::numeric_limits<double>::infinity();
-    for (int64_t t = begin; t < end; ++t) {
-      const double* source = padded.data() + t * o.hop_length;
-      for (int i = 0; i < o.n_fft; ++i) frame[i] = source[i] * window_[i];
-      fft.forward(frame.data(), spectrum.data());
-      for (int f = 0; f < num_fft_bins; ++f) power[f] = std::norm(spectrum[f]);
+    const RealFft fft(o.n_fft);
+    BlockBuffer<double> block(static_cast<size_t>(o.n_fft) * kFrameLanes);
+    BlockBuffer<double> power(static_cast<size_t>(num_fft_bins) * kFrameLanes);
+    BlockBuffer<double> mel(static_cast<size_t>(bins) * kFrameLanes);
+    BlockBuffer<float> log_mel(mel.size());
+    const double kZeros[kFrameLanes] = {};
+    double energy[kFrameLanes];  // sums and energies Whisper does not use
+    float local_max = -std::numeric_limits<float>::infinity();
+    for (int64_t first = begin; first < end; first += kFrameLanes) {
+      // kFrameLanes frames side by side; lanes past `end` repeat the last frame and are dropped.
+      const int lanes = static_cast<int>(std::min<int64_t>(kFrameLanes, end - first));
+      const float* sources[kFrameLanes];
+      for (int lane = 0; lane < kFrameLanes; ++lane) {
+        sources[lane] = padded.data() + (first + std::min(lane, lanes - 1)) * o.hop_length;
+      }
+      kernels.gather_frames(sources, o.n_fft, block.data(), energy);
+      kernels.condition_frames(block.data(), o.n_fft, kZeros, 0.0, window_.data(), energy, energy);
+      fft.power_spectrum(block.data(), power.data());
+      filter_bank_->apply_to_block(kernels, power.data(), mel.data());
+      // A float log keeps ~1e-7 relative error, far inside the 1e-5 budget.
+      kernels.log(mel.data(), static_cast<int>(mel.size()), 1e-10, static_cast<float>(1.0 / M_LN10),
+                  log_mel.data());
       for (int m = 0; m < bins; ++m) {
-        // float log10 keeps ~1e-7 relative error, far inside the 1e-5 budget, at a third the cost.
-        const double value = std::log10(static_cast<float>(std::max(filter_bank_->apply(m, power.data()), 1e-10)));
-        log_mel[static_cast<size_t>(t) * bins + m] = value;
-        local_max = std::max(local_max, value);
+        float* row = output + static_cast<int64_t>(m) * frames + first;
+        for (int lane = 0; lane < lanes; ++lane) {
+          row[lane] = log_mel[m * kFrameLanes + lane];
+          local_max = std::max(local_max, row[lane]);
+        }
       }
     }
     thread_max[worker] = local_max;
   });
   const double floor = *std::max_element(thread_max.begin(), thread_max.end()) - 8.0;
-  for (int m = 0; m < bins; ++m) {
-    float* row = output + static_cast<int64_t>(m) * frames;
-    for (int64_t t = 0; t < frames; ++t) {
-      row[t] = static_cast<float>((std::max(log_mel[static_cast<size_t>(t) * bins + m], floor) + 4.0) / 4.0);
-    }
+  for (int64_t i = 0; i < frames * bins; ++i) {
+    output[i] = static_cast<float>((std::max(static_cast<double>(output[i]), floor) + 4.0) / 4.0);
   }
   // transformers marks frame i real when sample i * hop is inside the clip.
   return std::min<int64_t>(frames, (copied + o.hop_length - 1) / o.hop_length);
@@ -149,11 +160,12 @@ FeatureBatch WhisperMel::compute_batch(const std::vector<std::vector<float>>& cl
       std::copy(clip.begin(), clip.end(), padded.begin());
       source = padded.data();
     }
-    const int64_t length = options_.pad_to_chunk ? static_cast<int64_t>(clip.size())
-                                                 : static_cast<int64_t>(longest);
+    const int64_t length =
+        options_.pad_to_chunk ? static_cast<int64_t>(clip.size()) : static_cast<int64_t>(longest);
     compute_into(source, length, batch.features.values.data() + b * options_.feature_size * frames);
-    const int64_t valid = std::min<int64_t>(
-        frames, (static_cast<int64_t>(clip.size()) + options_.hop_length - 1) / options_.hop_length);
+    const int64_t valid =
+        std::min<int64_t>(frames, (static_cast<int64_t>(clip.size()) + options_.hop_length - 1) /
+                                      options_.hop_length);
     batch.valid_frames.push_back(valid);
     std::fill_n(batch.attention_mask.begin() + b * frames, valid, 1);
   }

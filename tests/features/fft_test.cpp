@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <random>
+#include <tuple>
 
 #include "test_support.h"
 
@@ -15,31 +16,92 @@ std::vector<std::complex<double>> naive_dft(const std::vector<double>& x) {
   std::vector<std::complex<double>> out(n / 2 + 1);
   for (size_t k = 0; k <= n / 2; ++k) {
     std::complex<double> sum = 0;
-    for (size_t t = 0; t < n; ++t) sum += x[t] * std::polar(1.0, -2.0 * M_PI * double(k * t % n) / n);
+    for (size_t t = 0; t < n; ++t)
+      sum += x[t] * std::polar(1.0, -2.0 * M_PI * double(k * t % n) / n);
     out[k] = sum;
+  }
+  return out;
+}
+
+// Every kernel set this CPU can run: the baseline always, AVX2 where present.
+std::vector<SimdPath> runnable_paths() {
+  std::vector<SimdPath> paths{SimdPath::kBaseline};
+  if (best_simd_path() == SimdPath::kAvx2) paths.push_back(SimdPath::kAvx2);
+  return paths;
+}
+
+// kFrameLanes random frames of length n, [sample][lane].
+std::vector<std::vector<double>> random_frames(int n) {
+  std::mt19937 rng(n);
+  std::normal_distribution<double> normal;
+  std::vector<std::vector<double>> frames(kFrameLanes, std::vector<double>(n));
+  for (auto& frame : frames) {
+    for (double& v : frame) v = normal(rng);
+  }
+  return frames;
+}
+
+std::vector<double> interleave(const std::vector<std::vector<double>>& frames) {
+  const size_t n = frames[0].size();
+  std::vector<double> out(n * kFrameLanes);
+  for (size_t i = 0; i < n; ++i) {
+    for (int lane = 0; lane < kFrameLanes; ++lane) out[i * kFrameLanes + lane] = frames[lane][i];
   }
   return out;
 }
 
 class RealFftSizes : public ::testing::TestWithParam<int> {};
 
-TEST_P(RealFftSizes, MatchesNaiveDft) {
+TEST_P(RealFftSizes, EveryPathMatchesNaiveDftInEveryLane) {
   const int n = GetParam();
-  std::mt19937 rng(n);
-  std::normal_distribution<double> normal;
-  std::vector<double> x(n);
-  for (double& v : x) v = normal(rng);
-  RealFft fft(n);
-  std::vector<std::complex<double>> got(fft.num_bins());
-  fft.forward(x.data(), got.data());
-  const auto expected = naive_dft(x);
-  double worst = 0;
-  for (int k = 0; k < fft.num_bins(); ++k) worst = std::max(worst, std::abs(got[k] - expected[k]));
-  EXPECT_LT(worst, 1e-9 * n) << "size " << n;
+  const auto frames = random_frames(n);
+  for (SimdPath path : runnable_paths()) {
+    SCOPED_TRACE(simd_path_name(path));
+    RealFft fft(n, path);
+    std::vector<double> work = interleave(frames), spectrum(fft.num_bins() * 2 * kFrameLanes);
+    fft.spectrum(work.data(), spectrum.data());
+    work = interleave(frames);
+    std::vector<double> power(fft.num_bins() * kFrameLanes);
+    fft.power_spectrum(work.data(), power.data());
+    for (int lane = 0; lane < kFrameLanes; ++lane) {
+      const auto expected = naive_dft(frames[lane]);
+      double worst = 0, worst_power = 0;
+      for (int k = 0; k < fft.num_bins(); ++k) {
+        const std::complex<double> got(spectrum[(2 * k) * kFrameLanes + lane],
+                                       spectrum[(2 * k + 1) * kFrameLanes + lane]);
+        worst = std::max(worst, std::abs(got - expected[k]));
+        const double p = std::norm(expected[k]);
+        worst_power = std::max(worst_power, std::abs(power[k * kFrameLanes + lane] - p) / (1 + p));
+      }
+      EXPECT_LT(worst, 1e-9 * n) << "size " << n << " lane " << lane;
+      EXPECT_LT(worst_power, 1e-9 * n) << "size " << n << " lane " << lane;
+    }
+  }
 }
 
-// Whisper (400), Kaldi (512, and 320/400 without rounding), odd factors (2 * 3 * 7 * 11).
-INSTANTIATE_TEST_SUITE_P(Lengths, RealFftSizes, ::testing::Values(2, 8, 320, 400, 512, 462, 1024));
+// Whisper (400), Kaldi (512, and 320/400 without rounding), odd factors (2 * 3 * 7 * 11), and
+// every codelet (radix 2, 3, 4, 5, 8) and the generic stage (7) on its own.
+INSTANTIATE_TEST_SUITE_P(Lengths, RealFftSizes,
+                         ::testing::Values(2, 4, 6, 8, 10, 14, 16, 320, 400, 512, 462, 1024));
+
+TEST(RealFft, AFrameGivesTheSameBitsInEveryLane) {
+  // Frames must not depend on which lane (hence which thread split) they land in.
+  const int n = 400;
+  const auto frames = random_frames(n);
+  for (SimdPath path : runnable_paths()) {
+    RealFft fft(n, path);
+    std::vector<double> work(n * kFrameLanes), power(fft.num_bins() * kFrameLanes);
+    for (int i = 0; i < n; ++i) {
+      for (int lane = 0; lane < kFrameLanes; ++lane) work[i * kFrameLanes + lane] = frames[0][i];
+    }
+    fft.power_spectrum(work.data(), power.data());
+    for (int k = 0; k < fft.num_bins(); ++k) {
+      for (int lane = 1; lane < kFrameLanes; ++lane) {
+        ASSERT_EQ(power[k * kFrameLanes + lane], power[k * kFrameLanes]) << simd_path_name(path);
+      }
+    }
+  }
+}
 
 TEST(RealFft, RejectsOddOrTinySizes) {
   EXPECT_ALMKIT_ERROR(RealFft(401), ErrorCode::kInvalidArgument, "even");

@@ -1,0 +1,79 @@
+// The front end's vector kernels: the FFT and the per-frame steps around it, working on blocks
+// of kFrameLanes frames stored side by side ([sample][lane]: frame j of a block is lane j), so
+// each step is a few vector operations per sample and frames stay independent of each other.
+// Written once (fft_kernels.inc, frame_kernels.inc) and compiled once per instruction set; the
+// best set the CPU runs is chosen at run time, so the library itself needs no -march flag.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <new>
+#include <vector>
+
+namespace almkit {
+
+constexpr int kFrameLanes = 4;  // one AVX2 register of doubles
+
+enum class SimdPath { kBaseline, kAvx2 };
+// The fastest path this CPU runs, or kBaseline when the environment sets ALMKIT_SIMD=baseline.
+SimdPath best_simd_path();
+bool cpu_supports(SimdPath path);
+const char* simd_path_name(SimdPath path);
+
+struct FftPlan;
+
+// Block buffers start on a cache line, so that no vector load straddles two lines.
+template <typename T>
+struct CacheLineAllocator {
+  using value_type = T;
+  CacheLineAllocator() = default;
+  template <typename U>
+  CacheLineAllocator(const CacheLineAllocator<U>&) {}
+  T* allocate(size_t n) {
+    return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)));
+  }
+  void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  template <typename U>
+  bool operator==(const CacheLineAllocator<U>&) const {
+    return true;
+  }
+  template <typename U>
+  bool operator!=(const CacheLineAllocator<U>&) const {
+    return false;
+  }
+};
+template <typename T>
+using BlockBuffer = std::vector<T, CacheLineAllocator<T>>;
+
+// The non-zero weights of one filter: weights[offset .. offset + count) for FFT bins
+// first_bin .. first_bin + count.
+struct FilterRun {
+  int first_bin, offset, count;
+};
+
+struct SimdKernels {
+  // fft.h describes these two.
+  void (*power_spectrum)(const FftPlan& plan, double* frames, double* power);
+  void (*spectrum)(const FftPlan& plan, double* frames, double* spectrum);
+  // block[i][lane] = sources[lane][i] for i < length; sums[lane] = the sum of those samples.
+  void (*gather_frames)(const float* const* sources, int length, double* block, double* sums);
+  // The steps between framing and the FFT in one pass over the first `length` samples:
+  // x = x - means[lane], then y[i] = (x[i] - coefficient * x[i - 1]) * window[i] with x[-1] = x[0]
+  // (Kaldi's pre-emphasis; coefficient 0 for none). Per lane it also returns the sums of squares
+  // of x (centred_energy) and of y (windowed_energy).
+  void (*condition_frames)(double* block, int length, const double* means, double coefficient,
+                           const double* window, double* centred_energy, double* windowed_energy);
+  // out[f][lane] = sum over run f of weights * power[bin][lane].
+  void (*apply_filter_bank)(const FilterRun* runs, int num_filters, const double* weights,
+                            const double* power, double* out);
+  // out[i] = scale * ln(max(values[i], floor)) in float precision (~1 ulp), for `count` values.
+  // `count` is a multiple of kFrameLanes.
+  void (*log)(const double* values, int count, double floor, float scale, float* out);
+  // Index of the first Inf or NaN sample, or -1.
+  int64_t (*find_non_finite)(const float* samples, int64_t count);
+};
+
+// Throws kUnsupported if the CPU lacks the instructions of `path`.
+const SimdKernels& simd_kernels(SimdPath path = best_simd_path());
+
+}  // namespace almkit

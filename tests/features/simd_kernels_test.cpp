@@ -1,0 +1,157 @@
+// Every kernel of every instruction-set path this CPU runs, against plain scalar code.
+#include "features/simd_kernels.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+
+#include "test_support.h"
+
+namespace almkit {
+namespace {
+
+std::vector<SimdPath> runnable_paths() {
+  std::vector<SimdPath> paths{SimdPath::kBaseline};
+  if (cpu_supports(SimdPath::kAvx2)) paths.push_back(SimdPath::kAvx2);
+  return paths;
+}
+
+std::vector<double> random_values(size_t n, double scale, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> normal;
+  std::vector<double> values(n);
+  for (double& v : values) v = scale * normal(rng);
+  return values;
+}
+
+TEST(SimdKernels, GatherTransposesFramesAndSumsThem) {
+  for (int length : {400, 402, 3}) {  // whole 4 x 4 tiles, a tail, only a tail
+    std::vector<float> signal(length + 3 * 160);
+    for (size_t i = 0; i < signal.size(); ++i) signal[i] = std::sin(0.37f * i) + 0.001f * i;
+    const float* sources[kFrameLanes] = {signal.data() + 160, signal.data(), signal.data() + 480,
+                                         signal.data() + 320};
+    for (SimdPath path : runnable_paths()) {
+      SCOPED_TRACE(simd_path_name(path));
+      std::vector<double> block(length * kFrameLanes);
+      double sums[kFrameLanes];
+      simd_kernels(path).gather_frames(sources, length, block.data(), sums);
+      for (int lane = 0; lane < kFrameLanes; ++lane) {
+        double expected_sum = 0.0;
+        for (int i = 0; i < length; ++i) {
+          ASSERT_EQ(block[i * kFrameLanes + lane], sources[lane][i]) << i << " " << lane;
+          expected_sum += sources[lane][i];
+        }
+        EXPECT_NEAR(sums[lane], expected_sum, 1e-12 * length);
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, ConditionFramesMatchesKaldiSteps) {
+  const int length = 401;
+  const std::vector<double> input = random_values(length * kFrameLanes, 3000.0, 1);
+  const std::vector<double> window = random_values(length, 1.0, 2);
+  const double means[kFrameLanes] = {12.5, -3.0, 0.0, 1e3};
+  const double coefficient = 0.97;
+  for (SimdPath path : runnable_paths()) {
+    SCOPED_TRACE(simd_path_name(path));
+    std::vector<double> block = input;
+    double centred_energy[kFrameLanes], windowed_energy[kFrameLanes];
+    simd_kernels(path).condition_frames(block.data(), length, means, coefficient, window.data(),
+                                        centred_energy, windowed_energy);
+    for (int lane = 0; lane < kFrameLanes; ++lane) {
+      std::vector<double> x(length);
+      double centred = 0.0, windowed = 0.0;
+      for (int i = 0; i < length; ++i) {
+        x[i] = input[i * kFrameLanes + lane] - means[lane];
+        centred += x[i] * x[i];
+      }
+      for (int i = 0; i < length; ++i) {
+        const double y = (x[i] - coefficient * x[i > 0 ? i - 1 : 0]) * window[i];
+        ASSERT_NEAR(block[i * kFrameLanes + lane], y, 1e-12 * (1 + std::fabs(y))) << i;
+        windowed += y * y;
+      }
+      EXPECT_NEAR(centred_energy[lane], centred, 1e-12 * centred);
+      EXPECT_NEAR(windowed_energy[lane], windowed, 1e-12 * windowed);
+    }
+  }
+}
+
+TEST(SimdKernels, FilterBankSumsEachRun) {
+  const int bins = 30;
+  const std::vector<FilterRun> runs = {{0, 0, 3}, {2, 3, 5}, {29, 8, 1}, {0, 9, 0}};
+  const std::vector<double> weights = random_values(9, 1.0, 3);
+  const std::vector<double> power = random_values(bins * kFrameLanes, 10.0, 4);
+  for (SimdPath path : runnable_paths()) {
+    SCOPED_TRACE(simd_path_name(path));
+    std::vector<double> out(runs.size() * kFrameLanes);
+    simd_kernels(path).apply_filter_bank(runs.data(), static_cast<int>(runs.size()), weights.data(),
+                                         power.data(), out.data());
+    for (size_t f = 0; f < runs.size(); ++f) {
+      for (int lane = 0; lane < kFrameLanes; ++lane) {
+        double expected = 0.0;
+        for (int i = 0; i < runs[f].count; ++i) {
+          expected +=
+              weights[runs[f].offset + i] * power[(runs[f].first_bin + i) * kFrameLanes + lane];
+        }
+        EXPECT_NEAR(out[f * kFrameLanes + lane], expected, 1e-12 * (1 + std::fabs(expected)));
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, LogIsWithinTwoFloatUlpsAndFloored) {
+  // 1e-12 .. 1e15: below and above the floor, through the eight-wide loop and the tail.
+  std::vector<double> values;
+  for (double v = 1e-12; v < 1e15; v *= 1.0137) values.push_back(v);
+  values.resize(values.size() / 8 * 8 + kFrameLanes);
+  const double floor = 1.1920928955078125e-07;
+  const float scale = 0.4342944819f;
+  for (SimdPath path : runnable_paths()) {
+    SCOPED_TRACE(simd_path_name(path));
+    std::vector<float> out(values.size());
+    simd_kernels(path).log(values.data(), static_cast<int>(values.size()), floor, scale,
+                           out.data());
+    for (size_t i = 0; i < values.size(); ++i) {
+      const double expected = scale * std::log(static_cast<float>(std::max(values[i], floor)));
+      ASSERT_NEAR(out[i], expected, 2.4e-7 * std::max(1.0, std::fabs(expected))) << values[i];
+    }
+  }
+}
+
+TEST(SimdKernels, LogGivesTheSameBitsInTheTail) {
+  // A value's log must not depend on where it sits (its frame's lane or filter index).
+  std::vector<double> values(12, 0.0);
+  for (int i = 0; i < 12; ++i) values[i] = 0.7 + (i % 4) * 123.25;
+  for (SimdPath path : runnable_paths()) {
+    std::vector<float> out(values.size());
+    simd_kernels(path).log(values.data(), 12, 1e-10, 1.0f, out.data());
+    for (int i = 4; i < 12; ++i) EXPECT_EQ(out[i], out[i % 4]) << simd_path_name(path) << " " << i;
+  }
+}
+
+TEST(SimdKernels, FindsTheFirstNonFiniteSample) {
+  for (SimdPath path : runnable_paths()) {
+    SCOPED_TRACE(simd_path_name(path));
+    const SimdKernels& kernels = simd_kernels(path);
+    std::vector<float> samples(10000, 0.25f);
+    EXPECT_EQ(kernels.find_non_finite(samples.data(), samples.size()), -1);
+    for (int64_t at : {int64_t{0}, int64_t{4095}, int64_t{4096}, int64_t{9999}}) {
+      for (float bad :
+           {std::numeric_limits<float>::quiet_NaN(), std::numeric_limits<float>::infinity(),
+            -std::numeric_limits<float>::infinity()}) {
+        std::vector<float> copy = samples;
+        copy[at] = bad;
+        copy[9999] = bad;
+        EXPECT_EQ(kernels.find_non_finite(copy.data(), copy.size()), at);
+      }
+    }
+    samples[17] = std::numeric_limits<float>::max();  // large but finite
+    EXPECT_EQ(kernels.find_non_finite(samples.data(), samples.size()), -1);
+  }
+}
+
+}  // namespace
+}  // namespace almkit
