@@ -34,8 +34,8 @@ struct EvalOptions {
   int limit = 0;        // first N items only (0: all)
   int shard_index = 0;  // 0-based: this process runs items i with i % shard_count == shard_index
   int shard_count = 1;
-  int threads = 0;  // compute threads (0: libtorch's default)
-  int batch = 1;    // items in flight at once
+  int threads = 0;                // compute threads in all (0: every core), shared by the batch
+  int batch = 1;                  // items in flight at once
   std::string mode = "generate";  // generate (parse free text) or loglik (score each choice)
   int permutations = 1;           // presentations of each item's choices (1: original order only)
   uint64_t seed = 0;              // choice shuffles, the random baseline and sampling
@@ -52,10 +52,10 @@ struct EvalOptions {
 
 struct EvalOutcome {
   std::string out_dir;
-  int64_t units = 0;     // model calls this process was responsible for
-  int64_t reused = 0;    // found finished in the cache
-  int64_t computed = 0;  // run now
-  int64_t failed = 0;    // refused by the model (recorded with their error, not cached)
+  int64_t units = 0;      // model calls this process was responsible for
+  int64_t reused = 0;     // found finished in the cache
+  int64_t computed = 0;   // run now
+  int64_t failed = 0;     // refused by the model (recorded with their error, not cached)
   bool complete = false;  // every unit of the run has a result (false for a lone shard)
   double seconds = 0.0;
   std::string summary_json;  // summary.json's content ("" when the run is not complete)

@@ -41,23 +41,29 @@ void parse_shard(const std::string& text, bench::EvalOptions& options) {
 }
 
 void print_outcome(const bench::EvalOutcome& outcome) {
-  std::fprintf(stderr, "eval: %lld model calls (%lld from the cache, %lld run, %lld failed) in %.1f s\n",
+  std::fprintf(stderr,
+               "eval: %lld model calls (%lld from the cache, %lld run, %lld failed) in %.1f s\n",
                static_cast<long long>(outcome.units), static_cast<long long>(outcome.reused),
-               static_cast<long long>(outcome.computed), static_cast<long long>(outcome.failed), outcome.seconds);
+               static_cast<long long>(outcome.computed), static_cast<long long>(outcome.failed),
+               outcome.seconds);
   if (outcome.summary_json.empty()) return;
   const auto summary = nlohmann::json::parse(outcome.summary_json);
   const auto& accuracy = summary["accuracy"];
-  std::printf("%s: accuracy %.1f%% [%.1f, %.1f] over %lld items (%s mode)\n", summary["benchmark"].get<std::string>().c_str(),
+  std::printf("%s: accuracy %.1f%% [%.1f, %.1f] over %lld items (%s mode)\n",
+              summary["benchmark"].get<std::string>().c_str(),
               accuracy["accuracy"].get<double>() * 100, accuracy["ci95"][0].get<double>() * 100,
-              accuracy["ci95"][1].get<double>() * 100, static_cast<long long>(summary["items"].get<int64_t>()),
+              accuracy["ci95"][1].get<double>() * 100,
+              static_cast<long long>(summary["items"].get<int64_t>()),
               summary["mode"].get<std::string>().c_str());
   for (const auto& baseline : summary["baselines"]) {
     std::printf("  baseline %-38s %.1f%%\n", baseline["label"].get<std::string>().c_str(),
                 baseline["accuracy"].get<double>() * 100);
   }
-  for (const auto& warning : summary["warnings"]) std::printf("warning: %s\n", warning.get<std::string>().c_str());
+  for (const auto& warning : summary["warnings"])
+    std::printf("warning: %s\n", warning.get<std::string>().c_str());
   if (summary.value("random_weights", false)) {
-    std::printf("note: the model's weights are random; its score is expected at the random baseline\n");
+    std::printf(
+        "note: the model's weights are random; its score is expected at the random baseline\n");
   }
   std::printf("report: %s/report.html\n", outcome.out_dir.c_str());
 }
@@ -68,8 +74,8 @@ void run(EvalArgs& args) {
   const auto outcome = bench::run_eval(args.options);
   print_outcome(outcome);
   if (args.options.shard_count > 1) {
-    std::printf("shard %d/%d done; when every shard has finished: almkit merge %s\n", args.options.shard_index,
-                args.options.shard_count, outcome.out_dir.c_str());
+    std::printf("shard %d/%d done; when every shard has finished: almkit merge %s\n",
+                args.options.shard_index, args.options.shard_count, outcome.out_dir.c_str());
   }
   // Failed model calls are in the report; the exit status tells scripts about them.
   if (outcome.failed > 0) std::exit(2);
@@ -78,35 +84,45 @@ void run(EvalArgs& args) {
 void register_eval(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   auto& o = args->options;
-  auto* command = app.add_subcommand("eval", "run a model on a benchmark (resumable; results, summary and reports in --out)");
+  auto* command = app.add_subcommand(
+      "eval", "run a model on a benchmark (resumable; results, summary and reports in --out)");
   command->add_option("--model", o.model_dir, "HF checkpoint folder")->required();
-  command->add_option("--bench", o.bench, "mmau, mmar, muse, star, perception or jsonl")->required();
+  command->add_option("--bench", o.bench, "mmau, mmar, muse, star, perception or jsonl")
+      ->required();
   command->add_option("--data", o.data_path, "benchmark file (not needed for muse)");
-  command->add_option("--audio-root", o.audio_root, "folder relative audio paths start from (default: the data file's folder)");
+  command->add_option("--audio-root", o.audio_root,
+                      "folder relative audio paths start from (default: the data file's folder)");
   command->add_option("--out", o.out_dir, "run folder")->required();
   command->add_option("--limit", o.limit, "first N items only");
-  command->add_option("--shard", args->shard, "K/N: run items i with i % N == K (default from SLURM_ARRAY_TASK_ID/COUNT)");
+  command->add_option("--shard", args->shard,
+                      "K/N: run items i with i % N == K (default from SLURM_ARRAY_TASK_ID/COUNT)");
   command->add_option("--threads", o.threads, "compute threads (0 = all cores)");
   command->add_option("--batch", o.batch, "items in flight at once (answers never depend on it)");
   command->add_option("--mode", o.mode, "generate (parse free text) or loglik (score each choice)")
       ->check(CLI::IsMember({"generate", "loglik"}));
-  command->add_option("--permutations", o.permutations, "presentations of the choices per item (cyclic shifts, then shuffles)");
+  command->add_option("--permutations", o.permutations,
+                      "presentations of the choices per item (cyclic shifts, then shuffles)");
   command->add_option("--seed", o.seed, "seed for shuffles, the random baseline and sampling");
   command->add_option("--max-new-tokens", o.max_new_tokens, "tokens to generate per answer (64)");
   command->add_option("--temperature", o.temperature, "0 = greedy (default)");
   command->add_option("--top-k", o.top_k, "sample from the k best (0 = off)");
   command->add_option("--top-p", o.top_p, "nucleus sampling mass (1 = off)");
-  command->add_option("--prompt-template", o.prompt_template_path, "template file ({question}, {choices_lettered}, ... see docs/eval.md)");
-  command->add_flag("--no-silent-baseline", args->no_silent_baseline, "skip the silent-audio baseline (halves the model calls)");
+  command->add_option("--prompt-template", o.prompt_template_path,
+                      "template file ({question}, {choices_lettered}, ... see docs/eval.md)");
+  command->add_flag("--no-silent-baseline", args->no_silent_baseline,
+                    "skip the silent-audio baseline (halves the model calls)");
   command->add_option("--dtype", o.dtype, "float32 or bfloat16");
   command->add_option("--device", o.device, "cpu, cuda, cuda:1 ...");
   command->add_flag("--quiet", o.quiet, "no live progress line (a log line every 10%)");
   command->callback([args] { run(*args); });
 
   auto merge = std::make_shared<bench::MergeOptions>();
-  auto* merge_command = app.add_subcommand("merge", "combine the shard caches of a run and write its results and reports");
-  merge_command->add_option("run_dirs", merge->run_dirs, "run folders holding the shards")->required();
-  merge_command->add_option("--out", merge->out_dir, "merged run folder (default: the first run folder)");
+  auto* merge_command = app.add_subcommand(
+      "merge", "combine the shard caches of a run and write its results and reports");
+  merge_command->add_option("run_dirs", merge->run_dirs, "run folders holding the shards")
+      ->required();
+  merge_command->add_option("--out", merge->out_dir,
+                            "merged run folder (default: the first run folder)");
   merge_command->callback([merge] {
     const auto outcome = bench::merge_runs(*merge);
     print_outcome(outcome);

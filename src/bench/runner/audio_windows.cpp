@@ -10,11 +10,13 @@
 namespace almkit::bench {
 
 double audio_file_seconds(const std::string& path) {
-  if (!std::filesystem::exists(path)) throw Error(ErrorCode::kFileNotFound, path + ": audio file not found");
+  if (!std::filesystem::exists(path))
+    throw Error(ErrorCode::kFileNotFound, path + ": audio file not found");
   SF_INFO info{};
   SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
   if (!file) {
-    throw Error(ErrorCode::kInvalidFormat, path + ": not a readable audio file (" + sf_strerror(nullptr) + ")");
+    throw Error(ErrorCode::kInvalidFormat,
+                path + ": not a readable audio file (" + sf_strerror(nullptr) + ")");
   }
   sf_close(file);
   // Some compressed formats report no frame count; the model call then checks the length.
@@ -37,7 +39,8 @@ std::vector<AudioBuffer> split_into_windows(const AudioBuffer& clip, double max_
     AudioBuffer part;
     part.sample_rate = clip.sample_rate;
     part.channels = clip.channels;
-    part.samples.assign(clip.samples.begin() + begin * clip.channels, clip.samples.begin() + end * clip.channels);
+    part.samples.assign(clip.samples.begin() + begin * clip.channels,
+                        clip.samples.begin() + end * clip.channels);
     out.push_back(std::move(part));
   }
   return out;

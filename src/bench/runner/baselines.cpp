@@ -34,7 +34,8 @@ ojson compute_baselines(const std::vector<const ojson*>& audio_records,
     first += answer == 0;
     int longest_position = 0;
     for (int j = 1; j < n; ++j) {
-      if (choices[j].get<std::string>().size() > choices[longest_position].get<std::string>().size()) {
+      if (choices[j].get<std::string>().size() >
+          choices[longest_position].get<std::string>().size()) {
         longest_position = j;
       }
     }

@@ -11,9 +11,9 @@ namespace almkit::bench {
 // (`silent_records`, may be empty), as a JSON list of {name, label, correct, total, accuracy,
 // ci95}: random_expected (mean of 1 / choices, no interval), random_seeded, always_first,
 // always_longest, silent_audio.
-nlohmann::ordered_json compute_baselines(const std::vector<const nlohmann::ordered_json*>& audio_records,
-                                         const std::vector<const nlohmann::ordered_json*>& silent_records,
-                                         uint64_t seed);
+nlohmann::ordered_json compute_baselines(
+    const std::vector<const nlohmann::ordered_json*>& audio_records,
+    const std::vector<const nlohmann::ordered_json*>& silent_records, uint64_t seed);
 
 // A JSON accuracy cell {name, correct, total, accuracy, ci95: [low, high]}.
 nlohmann::ordered_json accuracy_cell_json(const std::string& name, int64_t correct, int64_t total);

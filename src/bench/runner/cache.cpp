@@ -23,7 +23,8 @@ class Statement {
   }
   ~Statement() { sqlite3_finalize(statement_); }
   Statement& bind(int index, const std::string& text) {
-    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(statement_, index, text.data(), static_cast<int>(text.size()),
+                      SQLITE_TRANSIENT);
     return *this;
   }
   Statement& bind(int index, int64_t value) {
@@ -39,7 +40,8 @@ class Statement {
     const int rc = sqlite3_step(statement_);
     if (rc == SQLITE_ROW) return true;
     if (rc == SQLITE_DONE) return false;
-    throw Error(ErrorCode::kIo, path_ + ": SQLite: " + sqlite3_errmsg(sqlite3_db_handle(statement_)));
+    throw Error(ErrorCode::kIo,
+                path_ + ": SQLite: " + sqlite3_errmsg(sqlite3_db_handle(statement_)));
   }
   std::string text(int column) const {
     const auto* data = reinterpret_cast<const char*>(sqlite3_column_text(statement_, column));
@@ -79,7 +81,9 @@ ResultCache::ResultCache(const std::string& path) : path_(path) {
       "key TEXT NOT NULL, PRIMARY KEY (run_id, unit));");
 }
 
-ResultCache::~ResultCache() { sqlite3_close(db_); }
+ResultCache::~ResultCache() {
+  sqlite3_close(db_);
+}
 
 void ResultCache::exec(const std::string& sql) const {
   char* message = nullptr;
@@ -103,7 +107,8 @@ void ResultCache::store(const std::string& key, const std::string& record_json) 
   exec("BEGIN IMMEDIATE");
   try {
     const double now = now_seconds();
-    Statement insert(db_, "INSERT OR REPLACE INTO records (key, record, created) VALUES (?, ?, ?)", path_);
+    Statement insert(db_, "INSERT OR REPLACE INTO records (key, record, created) VALUES (?, ?, ?)",
+                     path_);
     insert.bind(1, key).bind(2, record_json).bind(3, now).step();
     Statement log(db_, "INSERT INTO computations (key, created) VALUES (?, ?)", path_);
     log.bind(1, key).bind(2, now).step();
@@ -116,7 +121,8 @@ void ResultCache::store(const std::string& key, const std::string& record_json) 
 
 void ResultCache::import(const std::string& key, const std::string& record_json) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Statement insert(db_, "INSERT OR IGNORE INTO records (key, record, created) VALUES (?, ?, ?)", path_);
+  Statement insert(db_, "INSERT OR IGNORE INTO records (key, record, created) VALUES (?, ?, ?)",
+                   path_);
   insert.bind(1, key).bind(2, record_json).bind(3, now_seconds()).step();
 }
 
@@ -124,7 +130,8 @@ void ResultCache::write_plan(const std::string& run_id, const std::vector<Planne
   std::lock_guard<std::mutex> lock(mutex_);
   exec("BEGIN IMMEDIATE");
   try {
-    Statement insert(db_, "INSERT OR REPLACE INTO plan (run_id, unit, key) VALUES (?, ?, ?)", path_);
+    Statement insert(db_, "INSERT OR REPLACE INTO plan (run_id, unit, key) VALUES (?, ?, ?)",
+                     path_);
     for (const auto& unit : units) {
       insert.bind(1, run_id).bind(2, unit.unit).bind(3, unit.key).step();
       insert.reset();

@@ -18,15 +18,18 @@ using ojson = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
 bool starts_ends(const std::string& name, const std::string& prefix, const std::string& suffix) {
-  return name.size() >= prefix.size() + suffix.size() && name.compare(0, prefix.size(), prefix) == 0 &&
+  return name.size() >= prefix.size() + suffix.size() &&
+         name.compare(0, prefix.size(), prefix) == 0 &&
          name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::vector<std::string> files_like(const std::string& dir, const std::string& prefix, const std::string& suffix) {
+std::vector<std::string> files_like(const std::string& dir, const std::string& prefix,
+                                    const std::string& suffix) {
   std::vector<std::string> out;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string name = entry.path().filename().string();
-    if (entry.is_regular_file() && starts_ends(name, prefix, suffix)) out.push_back(entry.path().string());
+    if (entry.is_regular_file() && starts_ends(name, prefix, suffix))
+      out.push_back(entry.path().string());
   }
   std::sort(out.begin(), out.end());
   return out;
@@ -46,7 +49,8 @@ ojson read_json_file(const std::string& path) {
 
 EvalOutcome merge_runs(const MergeOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  if (options.run_dirs.empty()) throw Error(ErrorCode::kInvalidArgument, "merge: no run folders given");
+  if (options.run_dirs.empty())
+    throw Error(ErrorCode::kInvalidArgument, "merge: no run folders given");
   const std::string out_dir = options.out_dir.empty() ? options.run_dirs.front() : options.out_dir;
   std::vector<std::string> run_files, cache_files;
   for (const auto& dir : options.run_dirs) {
@@ -54,15 +58,17 @@ EvalOutcome merge_runs(const MergeOptions& options) {
     for (const auto& file : files_like(dir, "run", ".json")) run_files.push_back(file);
     for (const auto& file : files_like(dir, "cache", ".sqlite")) cache_files.push_back(file);
   }
-  if (run_files.empty()) throw Error(ErrorCode::kNotFound, "merge: no run.json or run-shard-*.json in the given folders");
+  if (run_files.empty())
+    throw Error(ErrorCode::kNotFound,
+                "merge: no run.json or run-shard-*.json in the given folders");
   ojson run = read_json_file(run_files.front());
   const std::string run_id = run.value("run_id", "");
   for (const auto& file : run_files) {
     const ojson other = read_json_file(file);
     if (other.value("run_id", "") != run_id) {
       throw Error(ErrorCode::kInvalidArgument, "merge: " + file + " records another run (run_id " +
-                                                   other.value("run_id", "?") + ", expected " + run_id +
-                                                   "): different model, data or settings");
+                                                   other.value("run_id", "?") + ", expected " +
+                                                   run_id + "): different model, data or settings");
     }
   }
   fs::create_directories(out_dir);

@@ -12,7 +12,8 @@ std::string clock_text(double seconds) {
   const auto total = static_cast<long long>(seconds + 0.5);
   char text[32];
   if (total >= 3600) {
-    std::snprintf(text, sizeof(text), "%lld:%02lld:%02lld", total / 3600, (total / 60) % 60, total % 60);
+    std::snprintf(text, sizeof(text), "%lld:%02lld:%02lld", total / 3600, (total / 60) % 60,
+                  total % 60);
   } else {
     std::snprintf(text, sizeof(text), "%lld:%02lld", total / 60, total % 60);
   }
@@ -48,7 +49,8 @@ void Progress::advance(const std::string& last_id) {
 }
 
 void Progress::print(bool final_line) {
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = elapsed > 0 ? double(computed_) / elapsed : 0.0;
   const double eta = rate > 0 ? double(total_ - done_) / rate : -1.0;
   char line[256];

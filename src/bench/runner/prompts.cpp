@@ -26,7 +26,8 @@ const char* kMuseTemplate = "{question}\nAnswer with exactly one of: {choices_jo
 
 std::string python_quoted(const std::string& text) {
   // Python's repr of a str: single quotes unless the text contains one and no double quote.
-  const bool use_double = text.find('\'') != std::string::npos && text.find('"') == std::string::npos;
+  const bool use_double =
+      text.find('\'') != std::string::npos && text.find('"') == std::string::npos;
   const char quote = use_double ? '"' : '\'';
   std::string out(1, quote);
   for (char c : text) {
@@ -57,7 +58,9 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 
 }  // namespace
 
-std::string option_letter(int position) { return std::string(1, char('A' + position)); }
+std::string option_letter(int position) {
+  return std::string(1, char('A' + position));
+}
 
 PromptTemplate default_prompt_template(const std::string& bench, const std::string& mode) {
   if (mode == "loglik") return {bench + "-loglik", kLoglikTemplate};
@@ -109,9 +112,8 @@ std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
   list += "]";
   std::string text = prompt.text;
   // The question first, so that a question containing "{letters}" is not expanded.
-  const std::string question = item.question.empty() && !item.task.empty()
-                                   ? muse_question(item.task)
-                                   : item.question;
+  const std::string question =
+      item.question.empty() && !item.task.empty() ? muse_question(item.task) : item.question;
   const std::string question_marker = "\x01question\x01";
   replace_all(text, "{question}", question_marker);
   replace_all(text, "{choices_lettered}", lettered);

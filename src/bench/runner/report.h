@@ -8,7 +8,8 @@
 
 namespace almkit::bench {
 
-std::string report_markdown(const nlohmann::ordered_json& run, const nlohmann::ordered_json& summary,
+std::string report_markdown(const nlohmann::ordered_json& run,
+                            const nlohmann::ordered_json& summary,
                             const std::vector<nlohmann::ordered_json>& records);
 std::string report_html(const nlohmann::ordered_json& run, const nlohmann::ordered_json& summary,
                         const std::vector<nlohmann::ordered_json>& records);
@@ -19,8 +20,10 @@ std::string format_percent(double fraction, int decimals = 1);
 std::string cell_text(const nlohmann::ordered_json& cell);
 // The group the charts break accuracy down by: sub-categories when there are several (the
 // perception suite's tasks), else tasks.
-const nlohmann::ordered_json& chart_groups(const nlohmann::ordered_json& summary, std::string& title);
+const nlohmann::ordered_json& chart_groups(const nlohmann::ordered_json& summary,
+                                           std::string& title);
 // The plain-words banner for checkpoints written by `almkit init-model` ("" otherwise).
-std::string random_weights_banner(const nlohmann::ordered_json& run, const nlohmann::ordered_json& summary);
+std::string random_weights_banner(const nlohmann::ordered_json& run,
+                                  const nlohmann::ordered_json& summary);
 
 }  // namespace almkit::bench

@@ -16,8 +16,8 @@ std::string cell_text(const ojson& cell) {
   std::string text = format_percent(cell.value("accuracy", 0.0));
   if (cell.contains("ci95") && cell["ci95"].is_array()) {
     char interval[64];
-    std::snprintf(interval, sizeof(interval), " [%.1f, %.1f]", cell["ci95"][0].get<double>() * 100.0,
-                  cell["ci95"][1].get<double>() * 100.0);
+    std::snprintf(interval, sizeof(interval), " [%.1f, %.1f]",
+                  cell["ci95"][0].get<double>() * 100.0, cell["ci95"][1].get<double>() * 100.0);
     text += interval;
   }
   return text;
@@ -52,31 +52,40 @@ std::string table(const std::string& heading, const ojson& cells) {
     char counts[64];
     std::snprintf(counts, sizeof(counts), "%g / %lld", cell["correct"].get<double>(),
                   static_cast<long long>(cell["total"].get<int64_t>()));
-    out += "| " + cell.value("label", cell["name"].get<std::string>()) + " | " + cell_text(cell) + " | " + counts + " |\n";
+    out += "| " + cell.value("label", cell["name"].get<std::string>()) + " | " + cell_text(cell) +
+           " | " + counts + " |\n";
   }
   return out + "\n";
 }
 
 }  // namespace
 
-std::string report_markdown(const ojson& run, const ojson& summary, const std::vector<ojson>& records) {
-  std::string md = "# almkit eval: " + run["bench"].get<std::string>() + " on " + run["model_dir"].get<std::string>() + "\n\n";
+std::string report_markdown(const ojson& run, const ojson& summary,
+                            const std::vector<ojson>& records) {
+  std::string md = "# almkit eval: " + run["bench"].get<std::string>() + " on " +
+                   run["model_dir"].get<std::string>() + "\n\n";
   const std::string banner = random_weights_banner(run, summary);
   if (!banner.empty()) md += "> **Random weights.** " + banner + "\n\n";
-  md += "- **Accuracy: " + cell_text(summary["accuracy"]) + "** over " + std::to_string(summary["items"].get<int64_t>()) +
+  md += "- **Accuracy: " + cell_text(summary["accuracy"]) + "** over " +
+        std::to_string(summary["items"].get<int64_t>()) +
         " items (original choice order, real audio; " + run["mode"].get<std::string>() + " mode)\n";
-  md += "- Strict accuracy (failed calls count wrong): " + cell_text(summary["strict_accuracy"]) + "\n";
-  md += "- Responses parsed into an answer: " + format_percent(summary["parsed_rate"].get<double>()) + "\n";
+  md += "- Strict accuracy (failed calls count wrong): " + cell_text(summary["strict_accuracy"]) +
+        "\n";
+  md +=
+      "- Responses parsed into an answer: " + format_percent(summary["parsed_rate"].get<double>()) +
+      "\n";
   const auto& sensitivity = summary["audio_sensitivity"];
   if (sensitivity["compared_items"].get<int64_t>() > 0) {
     md += "- Same answer with the audio replaced by silence: " +
-          format_percent(sensitivity["same_choice_with_silence"].get<double>()) + " of items (identical output: " +
+          format_percent(sensitivity["same_choice_with_silence"].get<double>()) +
+          " of items (identical output: " +
           format_percent(sensitivity["identical_with_silence"].get<double>()) + ")\n";
   }
   md += "\n";
   if (!summary["warnings"].empty()) {
     md += "## Warnings\n\n";
-    for (const auto& warning : summary["warnings"]) md += "- **" + warning.get<std::string>() + "**\n";
+    for (const auto& warning : summary["warnings"])
+      md += "- **" + warning.get<std::string>() + "**\n";
     md += "\n";
   }
   md += "## Baselines (same items)\n\n";
@@ -90,9 +99,12 @@ std::string report_markdown(const ojson& run, const ojson& summary, const std::v
   md += "## Robustness to the order of the choices\n\n";
   if (robust["presentations"].get<int>() > 1) {
     md += table("presentation", robust["accuracy_per_presentation"]);
-    md += "- CoR (mean accuracy over presentations): " + format_percent(robust["correctness_rate"].get<double>()) + "\n";
-    md += "- CR (consistency over presentation pairs): " + format_percent(robust["consistency_rate"].get<double>()) + "\n";
-    md += "- ACR (right in every presentation): " + format_percent(robust["all_correct_rate"].get<double>()) + "\n";
+    md += "- CoR (mean accuracy over presentations): " +
+          format_percent(robust["correctness_rate"].get<double>()) + "\n";
+    md += "- CR (consistency over presentation pairs): " +
+          format_percent(robust["consistency_rate"].get<double>()) + "\n";
+    md += "- ACR (right in every presentation): " +
+          format_percent(robust["all_correct_rate"].get<double>()) + "\n";
   } else {
     md += "One presentation (run with `--permutations K` for CoR, CR and ACR).\n";
   }
@@ -115,16 +127,17 @@ std::string report_markdown(const ojson& run, const ojson& summary, const std::v
   if (!summary["failures"].empty()) {
     md += "## Failed model calls\n\n";
     for (const auto& failure : summary["failures"]) {
-      md += "- " + failure["id"].get<std::string>() + " (" + failure["variant"].get<std::string>() + "): " +
-            failure["error"].get<std::string>() + "\n";
+      md += "- " + failure["id"].get<std::string>() + " (" + failure["variant"].get<std::string>() +
+            "): " + failure["error"].get<std::string>() + "\n";
     }
     md += "\n";
   }
   md += "## Run\n\n";
-  for (const char* key : {"almkit_version", "build_info", "blas", "created", "model_dir", "model_hash", "bench",
-                          "data_path", "data_hash", "mode", "permutations", "seed", "threads", "batch", "dtype",
-                          "device", "run_id"}) {
-    md += std::string("- ") + key + ": `" + (run[key].is_string() ? run[key].get<std::string>() : run[key].dump()) + "`\n";
+  for (const char* key : {"almkit_version", "build_info", "blas", "created", "model_dir",
+                          "model_hash", "bench", "data_path", "data_hash", "mode", "permutations",
+                          "seed", "threads", "batch", "dtype", "device", "run_id"}) {
+    md += std::string("- ") + key + ": `" +
+          (run[key].is_string() ? run[key].get<std::string>() : run[key].dump()) + "`\n";
   }
   md += "- generation: `" + run["generation"].dump() + "`\n";
   md += "- prompt template `" + run["prompt_template"]["name"].get<std::string>() + "`:\n\n```\n" +

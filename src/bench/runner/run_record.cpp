@@ -16,18 +16,21 @@ using ojson = nlohmann::ordered_json;
 
 std::string cache_file_name(int shard_index, int shard_count) {
   if (shard_count <= 1) return "cache.sqlite";
-  return "cache-shard-" + std::to_string(shard_index) + "-of-" + std::to_string(shard_count) + ".sqlite";
+  return "cache-shard-" + std::to_string(shard_index) + "-of-" + std::to_string(shard_count) +
+         ".sqlite";
 }
 
 std::string run_file_name(int shard_index, int shard_count) {
   if (shard_count <= 1) return "run.json";
-  return "run-shard-" + std::to_string(shard_index) + "-of-" + std::to_string(shard_count) + ".json";
+  return "run-shard-" + std::to_string(shard_index) + "-of-" + std::to_string(shard_count) +
+         ".json";
 }
 
 ojson make_run_record(const EvalOptions& options, const std::string& model_hash,
                       const std::string& model_note, const std::string& data_hash,
-                      const std::string& prompt_template_name, const std::string& prompt_template_text,
-                      int64_t items_total, int64_t units_total) {
+                      const std::string& prompt_template_name,
+                      const std::string& prompt_template_text, int64_t items_total,
+                      int64_t units_total) {
   ojson run;
   run["almkit_version"] = version();
   run["build_info"] = build_info();
@@ -62,8 +65,9 @@ ojson make_run_record(const EvalOptions& options, const std::string& model_hash,
   run["units_total"] = units_total;
   // What defines the answers; threads, batch and shard do not (results never depend on them).
   Sha256 id;
-  for (const char* key : {"model_hash", "bench", "data_hash", "limit", "mode", "permutations", "seed",
-                          "generation", "prompt_template", "silent_baseline", "device", "dtype"}) {
+  for (const char* key :
+       {"model_hash", "bench", "data_hash", "limit", "mode", "permutations", "seed", "generation",
+        "prompt_template", "silent_baseline", "device", "dtype"}) {
     id.update_field(key);
     id.update_field(run[key].dump());
   }
@@ -80,7 +84,8 @@ void write_text_file(const std::string& path, const std::string& text) {
     out << text;
     if (!out) throw Error(ErrorCode::kIo, temporary + ": write failed");
   }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) throw Error(ErrorCode::kIo, path + ": cannot write");
+  if (std::rename(temporary.c_str(), path.c_str()) != 0)
+    throw Error(ErrorCode::kIo, path + ": cannot write");
 }
 
 std::string write_run_outputs(const std::string& out_dir, const ojson& run,

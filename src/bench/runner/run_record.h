@@ -14,8 +14,8 @@ namespace almkit::bench {
 nlohmann::ordered_json make_run_record(const EvalOptions& options, const std::string& model_hash,
                                        const std::string& model_note, const std::string& data_hash,
                                        const std::string& prompt_template_name,
-                                       const std::string& prompt_template_text,
-                                       int64_t items_total, int64_t units_total);
+                                       const std::string& prompt_template_text, int64_t items_total,
+                                       int64_t units_total);
 
 // File names inside a run folder.
 std::string cache_file_name(int shard_index, int shard_count);

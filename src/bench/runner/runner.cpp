@@ -29,21 +29,27 @@ void check_options(const EvalOptions& options) {
   bool known = false;
   for (const char* name : benches) known = known || options.bench == name;
   if (options.bench == "isa") {
-    throw Error(ErrorCode::kUnsupported,
-                "--bench isa: running ISA-Bench's instruction variants is not implemented in eval yet; "
-                "score its result files with `almkit score --bench isa`");
+    throw Error(
+        ErrorCode::kUnsupported,
+        "--bench isa: running ISA-Bench's instruction variants is not implemented in eval yet; "
+        "score its result files with `almkit score --bench isa`");
   }
-  if (!known) bad("unknown --bench '" + options.bench + "' (expected mmau, mmar, star, muse, perception or jsonl)");
+  if (!known)
+    bad("unknown --bench '" + options.bench +
+        "' (expected mmau, mmar, star, muse, perception or jsonl)");
   if (options.model_dir.empty()) bad("--model is required");
   if (options.out_dir.empty()) bad("--out is required");
-  if (options.data_path.empty() && options.bench != "muse") bad("--data is required for --bench " + options.bench);
-  if (options.mode != "generate" && options.mode != "loglik") bad("--mode must be generate or loglik, not '" + options.mode + "'");
+  if (options.data_path.empty() && options.bench != "muse")
+    bad("--data is required for --bench " + options.bench);
+  if (options.mode != "generate" && options.mode != "loglik")
+    bad("--mode must be generate or loglik, not '" + options.mode + "'");
   if (options.permutations < 1) bad("--permutations must be >= 1");
   if (options.batch < 1) bad("--batch must be >= 1");
   if (options.threads < 0) bad("--threads must be >= 0");
   if (options.limit < 0) bad("--limit must be >= 0");
   if (options.max_new_tokens < 1) bad("--max-new-tokens must be >= 1");
-  if (options.shard_count < 1 || options.shard_index < 0 || options.shard_index >= options.shard_count) {
+  if (options.shard_count < 1 || options.shard_index < 0 ||
+      options.shard_index >= options.shard_count) {
     bad("--shard K/N needs 0 <= K < N (got " + std::to_string(options.shard_index) + "/" +
         std::to_string(options.shard_count) + ")");
   }
@@ -61,14 +67,17 @@ std::string model_note(const std::string& folder) {
   }
 }
 
-std::string unit_key(const std::string& model_hash, const EvalOptions& options, const BenchItem& item,
-                     const std::vector<std::string>& audio_hashes, const UnitPlan& plan) {
+std::string unit_key(const std::string& model_hash, const EvalOptions& options,
+                     const BenchItem& item, const std::vector<std::string>& audio_hashes,
+                     const UnitPlan& plan) {
   Sha256 key;
   for (const std::string& field :
-       {model_hash, options.bench, options.mode, options.device, options.dtype, item.id, item.question,
-        item.answer, item.task, plan.prompt, std::to_string(plan.presentation), std::string(plan.silent ? "silence" : "audio"),
-        std::to_string(plan.seed), ojson(plan.order).dump(), ojson(item.choices).dump(), ojson(audio_hashes).dump(),
-        ojson({options.max_new_tokens, options.temperature, options.top_k, options.top_p}).dump()}) {
+       {model_hash, options.bench, options.mode, options.device, options.dtype, item.id,
+        item.question, item.answer, item.task, plan.prompt, std::to_string(plan.presentation),
+        std::string(plan.silent ? "silence" : "audio"), std::to_string(plan.seed),
+        ojson(plan.order).dump(), ojson(item.choices).dump(), ojson(audio_hashes).dump(),
+        ojson({options.max_new_tokens, options.temperature, options.top_k, options.top_p})
+            .dump()}) {
     key.update_field(field);
   }
   return key.hex_digest();
@@ -79,8 +88,9 @@ struct PlanResult {
   int64_t units_total = 0;      // whole run
 };
 
-PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& items, const Model& model,
-                      const PromptTemplate& prompt_template, const std::string& model_hash) {
+PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& items,
+                      const Model& model, const PromptTemplate& prompt_template,
+                      const std::string& model_hash) {
   PlanResult result;
   const int stride = options.permutations + 1;  // presentations, then the silent-audio unit
   for (size_t i = 0; i < items.size(); ++i) {
@@ -96,7 +106,8 @@ PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& 
       audio_parts += window_count(audio_file_seconds(path), model.max_audio_seconds());
       audio_hashes.push_back(sha256_file(path));
     }
-    const auto orders = presentation_orders(static_cast<int>(item.choices.size()), presentations, options.seed, item.id);
+    const auto orders = presentation_orders(static_cast<int>(item.choices.size()), presentations,
+                                            options.seed, item.id);
     const int answer_index = item.answer_index();
     for (int p = 0; p < presentations + (silent_unit ? 1 : 0); ++p) {
       UnitPlan plan;
@@ -109,7 +120,8 @@ PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& 
         plan.shown_choices.push_back(item.choices[size_t(plan.order[j])]);
         if (plan.order[j] == answer_index) plan.answer_position = static_cast<int>(j);
       }
-      plan.prompt = model.chat_prompt(render_messages(prompt_template, item, plan.shown_choices, audio_parts), true);
+      plan.prompt = model.chat_prompt(
+          render_messages(prompt_template, item, plan.shown_choices, audio_parts), true);
       plan.seed = mix_seed(options.seed, item.id, uint64_t(plan.presentation) + 1);
       plan.key = unit_key(model_hash, options, item, audio_hashes, plan);
       result.units.push_back(std::move(plan));
@@ -126,7 +138,8 @@ std::vector<BenchItem> load_items(const EvalOptions& options) {
   }
   const std::string loader = options.bench == "perception" ? "mmau" : options.bench;
   auto items = load_benchmark(loader, options.data_path, load);
-  if (options.limit > 0 && items.size() > size_t(options.limit)) items.resize(size_t(options.limit));
+  if (options.limit > 0 && items.size() > size_t(options.limit))
+    items.resize(size_t(options.limit));
   if (items.empty()) throw Error(ErrorCode::kInvalidFormat, options.data_path + ": no items");
   return items;
 }
@@ -153,22 +166,27 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
   model_options.device = options.device;
   model_options.dtype = options.dtype;
   // `batch` items run at once, each on threads / batch compute threads.
-  const int threads = options.threads > 0 ? options.threads : int(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = options.threads > 0 ? options.threads
+                                          : int(std::max(1u, std::thread::hardware_concurrency()));
   model_options.num_threads = std::max(1, threads / options.batch);
   const auto model = Model::load(options.model_dir, model_options);
   if (!model->has_tokenizer()) {
-    throw Error(ErrorCode::kUnsupported, options.model_dir + ": eval needs a checkpoint with tokenizer files");
+    throw Error(ErrorCode::kUnsupported,
+                options.model_dir + ": eval needs a checkpoint with tokenizer files");
   }
   PlanResult plan = plan_units(options, items, *model, prompt_template, model_hash);
-  ojson run = make_run_record(options, model_hash, model_note(options.model_dir), data_hash, prompt_template.name,
-                              prompt_template.text, static_cast<int64_t>(items.size()), plan.units_total);
+  ojson run = make_run_record(options, model_hash, model_note(options.model_dir), data_hash,
+                              prompt_template.name, prompt_template.text,
+                              static_cast<int64_t>(items.size()), plan.units_total);
   const std::string run_id = run["run_id"];
 
-  ResultCache cache(options.out_dir + "/" + cache_file_name(options.shard_index, options.shard_count));
+  ResultCache cache(options.out_dir + "/" +
+                    cache_file_name(options.shard_index, options.shard_count));
   std::vector<PlannedUnit> planned;
   for (const auto& unit : plan.units) planned.push_back({unit.unit, unit.key});
   cache.write_plan(run_id, planned);
-  write_text_file(options.out_dir + "/" + run_file_name(options.shard_index, options.shard_count), run.dump(2) + "\n");
+  write_text_file(options.out_dir + "/" + run_file_name(options.shard_index, options.shard_count),
+                  run.dump(2) + "\n");
 
   std::vector<size_t> todo;
   std::vector<bool> was_cached(plan.units.size(), false);
@@ -180,7 +198,8 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
   outcome.out_dir = options.out_dir;
   outcome.units = static_cast<int64_t>(plan.units.size());
   outcome.reused = outcome.units - static_cast<int64_t>(todo.size());
-  logger().info("eval: {} model calls, {} in the cache, {} to run", outcome.units, outcome.reused, todo.size());
+  logger().info("eval: {} model calls, {} in the cache, {} to run", outcome.units, outcome.reused,
+                todo.size());
 
   Progress progress(outcome.units, outcome.reused, options.quiet);
   UnitContext context{&options, model.get(), &items};
@@ -194,8 +213,9 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
         const UnitPlan& unit = plan.units[todo[t]];
         ojson record = run_unit(context, unit);
         if (record.contains("error")) {
-          logger().warn("eval: {} (presentation {}, {}): {}", items[unit.item_index].id, unit.presentation,
-                        unit.silent ? "silence" : "audio", record["error"].get<std::string>());
+          logger().warn("eval: {} (presentation {}, {}): {}", items[unit.item_index].id,
+                        unit.presentation, unit.silent ? "silence" : "audio",
+                        record["error"].get<std::string>());
           failed[todo[t]] = std::move(record);
           ++failures;
         } else {
@@ -237,8 +257,8 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
     // A shard's own results; `almkit merge` writes the run's reports once every shard is done.
     std::string lines;
     for (const auto& record : records) lines += record.dump() + "\n";
-    write_text_file(options.out_dir + "/results-shard-" + std::to_string(options.shard_index) + "-of-" +
-                        std::to_string(options.shard_count) + ".jsonl",
+    write_text_file(options.out_dir + "/results-shard-" + std::to_string(options.shard_index) +
+                        "-of-" + std::to_string(options.shard_count) + ".jsonl",
                     lines);
   }
   outcome.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

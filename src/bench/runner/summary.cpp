@@ -25,14 +25,17 @@ ojson grouped(const std::vector<const ojson*>& records, const char* field) {
     ++cell.second;
   }
   ojson out = ojson::array();
-  for (const auto& name : order) out.push_back(accuracy_cell_json(name, counts[name].first, counts[name].second));
+  for (const auto& name : order)
+    out.push_back(accuracy_cell_json(name, counts[name].first, counts[name].second));
   return out;
 }
 
 bool same_scores(const ojson& a, const ojson& b) {
-  if (!a.contains("scores") || !b.contains("scores") || a["scores"].size() != b["scores"].size()) return false;
+  if (!a.contains("scores") || !b.contains("scores") || a["scores"].size() != b["scores"].size())
+    return false;
   for (size_t j = 0; j < a["scores"].size(); ++j) {
-    if (std::fabs(a["scores"][j]["mean_logprob"].get<double>() - b["scores"][j]["mean_logprob"].get<double>()) > 1e-4) {
+    if (std::fabs(a["scores"][j]["mean_logprob"].get<double>() -
+                  b["scores"][j]["mean_logprob"].get<double>()) > 1e-4) {
       return false;
     }
   }
@@ -131,14 +134,15 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
     if (found == silent_by_id.end()) continue;
     ++compared;
     const ojson& quiet = *found->second;
-    identical += mode == "loglik" ? same_scores(*record, quiet)
-                                  : (*record)["response"] == quiet["response"];
+    identical +=
+        mode == "loglik" ? same_scores(*record, quiet) : (*record)["response"] == quiet["response"];
     same_choice += (*record)["chosen_position"] == quiet["chosen_position"];
   }
   std::map<std::string, int64_t> response_counts;
   int64_t most_common = 0;
   for (const ojson* record : first_audio) {
-    most_common = std::max(most_common, ++response_counts[(*record)["response"].get<std::string>()]);
+    most_common =
+        std::max(most_common, ++response_counts[(*record)["response"].get<std::string>()]);
   }
   ojson sensitivity;
   sensitivity["compared_items"] = compared;
@@ -149,10 +153,12 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
 
   ojson warnings = ojson::array();
   if (items > 0 && parsed == 0) {
-    warnings.push_back("no response could be parsed into an answer: check the prompt template and "
-                       "the model's output (results.jsonl)");
+    warnings.push_back(
+        "no response could be parsed into an answer: check the prompt template and "
+        "the model's output (results.jsonl)");
   } else if (items > 0 && double(parsed) / double(items) < 0.5) {
-    warnings.push_back("only " + percent(double(parsed) / double(items)) + " of the responses could be parsed into an answer");
+    warnings.push_back("only " + percent(double(parsed) / double(items)) +
+                       " of the responses could be parsed into an answer");
   }
   if (compared >= 5 && double(identical) / double(compared) >= 0.9) {
     warnings.push_back(percent(double(identical) / double(compared)) +
@@ -168,19 +174,23 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
                        " model calls failed (counted wrong where they were items; see failures)");
   }
   if (missing_units > 0) {
-    warnings.push_back(std::to_string(missing_units) + " planned model calls have no result (an unfinished shard?)");
+    warnings.push_back(std::to_string(missing_units) +
+                       " planned model calls have no result (an unfinished shard?)");
   }
   summary["warnings"] = warnings;
   ojson failure_list = ojson::array();
   for (const ojson* record : failures) {
-    failure_list.push_back({{"id", (*record)["id"]}, {"presentation", (*record)["presentation"]},
-                            {"variant", (*record)["variant"]}, {"error", (*record)["error"]}});
+    failure_list.push_back({{"id", (*record)["id"]},
+                            {"presentation", (*record)["presentation"]},
+                            {"variant", (*record)["variant"]},
+                            {"error", (*record)["error"]}});
   }
   summary["failures"] = failure_list;
   // A failed real-audio call is a wrong answer in the strict figure.
   int64_t failed_items = 0;
   for (const ojson* record : failures) {
-    failed_items += record->value("variant", "audio") == "audio" && record->value("presentation", 0) == 0;
+    failed_items +=
+        record->value("variant", "audio") == "audio" && record->value("presentation", 0) == 0;
   }
   summary["strict_accuracy"] = accuracy_cell_json("strict accuracy", correct, items + failed_items);
 
@@ -213,7 +223,8 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
       s.id = (*record)["id"];
       s.category = record->value("category", "");
       s.sub_category = record->value("sub_category", "");
-      s.answer_letter = "<" + std::string(1, char('A' + (*record)["answer_position"].get<int>())) + ">";
+      s.answer_letter =
+          "<" + std::string(1, char('A' + (*record)["answer_position"].get<int>())) + ">";
       s.model_response = (*record)["response"];
       s.options = (*record)["choices"].get<std::vector<std::string>>();
       star.push_back(std::move(s));
@@ -229,10 +240,11 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
       hypotheses.push_back(normalize_transcript((*record)["response"].get<std::string>()));
       exact += record->value("correct", false);
     }
-    summary["open_items"] = {{"items", open_items.size()},
-                             {"exact_match", accuracy_cell_json("exact match", exact, int64_t(open_items.size()))},
-                             {"wer", word_error_rate(references, hypotheses).rate()},
-                             {"cer", character_error_rate(references, hypotheses).rate()}};
+    summary["open_items"] = {
+        {"items", open_items.size()},
+        {"exact_match", accuracy_cell_json("exact match", exact, int64_t(open_items.size()))},
+        {"wer", word_error_rate(references, hypotheses).rate()},
+        {"cer", character_error_rate(references, hypotheses).rate()}};
   }
   double latency = 0.0;
   int64_t new_tokens = 0;

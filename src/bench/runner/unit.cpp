@@ -94,8 +94,8 @@ ojson run_unit(const UnitContext& context, const UnitPlan& plan) {
       generation.top_p = options.top_p;
       generation.seed = plan.seed;
       const GenerateResult result = context.model->generate(request, generation);
-      answer = parse_generated_answer(options.bench, item, plan.shown_choices,
-                                      plan.answer_position, result.text);
+      answer = parse_generated_answer(options.bench, item, plan.shown_choices, plan.answer_position,
+                                      result.text);
       record["response"] = result.text;
       record["prompt_tokens"] = result.prompt_tokens;
       record["new_tokens"] = result.tokens.size();
@@ -103,17 +103,22 @@ ojson run_unit(const UnitContext& context, const UnitPlan& plan) {
     }
     record["parsed"] = answer.parsed;
     record["chosen_position"] = answer.chosen_position;
-    record["chosen_choice"] = answer.chosen_position >= 0 ? plan.order[size_t(answer.chosen_position)] : -1;
+    record["chosen_choice"] =
+        answer.chosen_position >= 0 ? plan.order[size_t(answer.chosen_position)] : -1;
     record["correct"] = answer.correct;
-  } catch (const Error& error) {
-    record["error"] = std::string(error_code_name(error.code())) + ": " + error.what();
+  } catch (const std::exception& error) {
+    // One item's failure (its audio, its length) must not stop the run; it is reported.
+    const auto* almkit_error = dynamic_cast<const Error*>(&error);
+    record["error"] = std::string(almkit_error ? error_code_name(almkit_error->code()) : "internal") +
+                      ": " + error.what();
     record["response"] = "";
     record["parsed"] = "";
     record["chosen_position"] = -1;
     record["chosen_choice"] = -1;
     record["correct"] = false;
   }
-  record["latency_s"] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  record["latency_s"] =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return record;
 }
 

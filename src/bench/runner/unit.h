@@ -18,7 +18,7 @@ struct UnitPlan {
   size_t item_index = 0;
   int presentation = 0;
   bool silent = false;
-  std::vector<int> order;                // original choice index shown at each position
+  std::vector<int> order;  // original choice index shown at each position
   std::vector<std::string> shown_choices;
   int answer_position = -1;
   std::string prompt;  // after the chat template, exactly as tokenized
@@ -32,8 +32,8 @@ struct UnitContext {
   const std::vector<BenchItem>* items = nullptr;
 };
 
-// Runs the model on the unit and returns its record (results.jsonl's line). A model error
-// (almkit::Error) is caught and returned in the record's "error" field.
+// Runs the model on the unit and returns its record (results.jsonl's line). Any error of the call
+// (the model refusing the prompt, an unreadable clip) is returned in the record's "error" field.
 nlohmann::ordered_json run_unit(const UnitContext& context, const UnitPlan& plan);
 
 // The record's fields that do not need the model.

@@ -8,8 +8,13 @@ namespace {
 
 using nlohmann::json;
 
-std::string item_line(const std::string& id, const std::string& audio, const std::string& answer = "yes") {
-  return json({{"id", id}, {"audio", audio}, {"question", "Is it a tone?"}, {"choices", {"yes", "no"}}, {"answer", answer}})
+std::string item_line(const std::string& id, const std::string& audio,
+                      const std::string& answer = "yes") {
+  return json({{"id", id},
+               {"audio", audio},
+               {"question", "Is it a tone?"},
+               {"choices", {"yes", "no"}},
+               {"answer", answer}})
              .dump() +
          "\n";
 }
@@ -26,7 +31,8 @@ TEST(EvalBadInput, MalformedJsonlNamesFileAndLine) {
   const std::string dir = temp_dir();
   write_tone(dir + "/a.wav", 1.0);
   write_file(dir + "/items.jsonl", item_line("a", "a.wav") + "{\"id\": \"b\", \"audio\": \n");
-  EXPECT_ALMKIT_ERROR(bench::run_eval(jsonl_options(dir)), ErrorCode::kInvalidFormat, "items.jsonl:2");
+  EXPECT_ALMKIT_ERROR(bench::run_eval(jsonl_options(dir)), ErrorCode::kInvalidFormat,
+                      "items.jsonl:2");
   EXPECT_FALSE(file_exists(dir + "/run/cache.sqlite"));  // nothing started
 }
 
@@ -42,26 +48,29 @@ TEST(EvalBadInput, DuplicateIdsNameBothPlaces) {
   const std::string dir = temp_dir();
   write_tone(dir + "/a.wav", 1.0);
   write_file(dir + "/items.jsonl", item_line("a", "a.wav") + item_line("a", "a.wav"));
-  EXPECT_ALMKIT_ERROR(bench::run_eval(jsonl_options(dir)), ErrorCode::kInvalidFormat, "duplicate id 'a'");
+  EXPECT_ALMKIT_ERROR(bench::run_eval(jsonl_options(dir)), ErrorCode::kInvalidFormat,
+                      "duplicate id 'a'");
 }
 
 TEST(EvalBadInput, AnswerNotAmongTheChoices) {
   const std::string dir = temp_dir();
   write_tone(dir + "/a.wav", 1.0);
   write_file(dir + "/items.jsonl", item_line("a", "a.wav", "maybe"));
-  EXPECT_ALMKIT_ERROR(bench::run_eval(jsonl_options(dir)), ErrorCode::kInvalidFormat, "not one of the choices");
+  EXPECT_ALMKIT_ERROR(bench::run_eval(jsonl_options(dir)), ErrorCode::kInvalidFormat,
+                      "not one of the choices");
 }
 
 TEST(EvalBadInput, MissingAudioIsListedBeforeTheRunStarts) {
   const std::string dir = temp_dir();
   write_tone(dir + "/a.wav", 1.0);
-  write_file(dir + "/items.jsonl", item_line("a", "a.wav") + item_line("b", "gone1.wav") + item_line("c", "gone2.wav"));
+  write_file(dir + "/items.jsonl",
+             item_line("a", "a.wav") + item_line("b", "gone1.wav") + item_line("c", "gone2.wav"));
   EXPECT_ALMKIT_ERROR(bench::run_eval(jsonl_options(dir)), ErrorCode::kFileNotFound, "gone1.wav");
   EXPECT_ALMKIT_ERROR(bench::run_eval(jsonl_options(dir)), ErrorCode::kFileNotFound, "gone2.wav");
   EXPECT_FALSE(file_exists(dir + "/run/cache.sqlite"));
   // The CLI prints it and exits non-zero.
-  const auto result = run_cli("eval --model " + runner_world().model + " --bench jsonl --data " + dir +
-                              "/items.jsonl --out " + dir + "/cli-run --quiet");
+  const auto result = run_cli("eval --model " + runner_world().model + " --bench jsonl --data " +
+                              dir + "/items.jsonl --out " + dir + "/cli-run --quiet");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("gone1.wav"), std::string::npos) << result.output;
 }
@@ -114,8 +123,9 @@ TEST(EvalBadInput, PromptLongerThanTheContextIsRecordedAsAFailure) {
   EXPECT_EQ(summary["strict_accuracy"]["total"], 2);
   EXPECT_EQ(summary["strict_accuracy"]["correct"], 0);
   EXPECT_NE(read_file(dir + "/run/report.html").find("Failed model calls"), std::string::npos);
-  const auto result = run_cli("eval --model " + model + " --bench perception --data " + runner_world().data +
-                              " --out " + dir + "/cli-run --limit 1 --no-silent-baseline --quiet --max-new-tokens 4");
+  const auto result = run_cli("eval --model " + model + " --bench perception --data " +
+                              runner_world().data + " --out " + dir +
+                              "/cli-run --limit 1 --no-silent-baseline --quiet --max-new-tokens 4");
   EXPECT_EQ(result.exit_code, 2) << result.output;
 }
 
@@ -132,8 +142,9 @@ TEST(EvalBadInput, BadOptionsAreRefused) {
   write_file(dir + "/template.txt", "no placeholder here");
   options.prompt_template_path = dir + "/template.txt";
   EXPECT_ALMKIT_ERROR(bench::run_eval(options), ErrorCode::kInvalidFormat, "{question}");
-  const auto result = run_cli("eval --model " + runner_world().model + " --bench perception --data " +
-                              runner_world().data + " --out " + dir + "/cli --shard 1of2");
+  const auto result =
+      run_cli("eval --model " + runner_world().model + " --bench perception --data " +
+              runner_world().data + " --out " + dir + "/cli --shard 1of2");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("K/N"), std::string::npos) << result.output;
 }

@@ -20,12 +20,14 @@ TEST(EvalRun, WritesEveryFileOfTheRunFolder) {
   EXPECT_TRUE(outcome.complete);
   EXPECT_EQ(outcome.units, 12);  // 6 items x (1 presentation + silent audio)
   EXPECT_EQ(outcome.computed, 12);
-  for (const char* file : {"run.json", "results.jsonl", "summary.json", "report.md", "report.html", "cache.sqlite"}) {
+  for (const char* file :
+       {"run.json", "results.jsonl", "summary.json", "report.md", "report.html", "cache.sqlite"}) {
     EXPECT_TRUE(file_exists(out + "/" + file)) << file;
   }
   const json run = read_json(out + "/run.json");
-  for (const char* key : {"almkit_version", "build_info", "blas", "model_hash", "data_hash", "run_id", "seed", "threads",
-                          "batch", "mode", "permutations", "generation", "prompt_template"}) {
+  for (const char* key :
+       {"almkit_version", "build_info", "blas", "model_hash", "data_hash", "run_id", "seed",
+        "threads", "batch", "mode", "permutations", "generation", "prompt_template"}) {
     EXPECT_TRUE(run.contains(key)) << key;
   }
   EXPECT_EQ(run["model_hash"].get<std::string>().size(), 64u);
@@ -36,7 +38,8 @@ TEST(EvalRun, WritesEveryFileOfTheRunFolder) {
   for (const auto& record : results) {
     EXPECT_NE(record["prompt"].get<std::string>().find("<|audio_bos|>"), std::string::npos);
     EXPECT_NE(record["prompt"].get<std::string>().find("<|im_start|>assistant"), std::string::npos);
-    for (const char* key : {"response", "parsed", "correct", "latency_s", "choices", "answer", "scores"}) {
+    for (const char* key :
+         {"response", "parsed", "correct", "latency_s", "choices", "answer", "scores"}) {
       EXPECT_TRUE(record.contains(key)) << key;
     }
     EXPECT_GE(record["chosen_position"].get<int>(), 0);  // loglik always picks a choice
@@ -63,7 +66,8 @@ TEST(EvalRun, BaselinesAreComputedOnTheSameItems) {
   const json summary = read_json(out + "/summary.json");
   std::map<std::string, json> baselines;
   for (const auto& baseline : summary["baselines"]) baselines[baseline["name"]] = baseline;
-  for (const char* name : {"random_expected", "random_seeded", "always_first", "always_longest", "silent_audio"}) {
+  for (const char* name :
+       {"random_expected", "random_seeded", "always_first", "always_longest", "silent_audio"}) {
     ASSERT_TRUE(baselines.count(name)) << name;
     EXPECT_EQ(baselines[name]["total"], 6) << name;
   }
@@ -78,7 +82,8 @@ TEST(EvalRun, BaselinesAreComputedOnTheSameItems) {
     const int answer = record["answer_position"];
     first += answer == 0;
     size_t best = 0;
-    for (size_t j = 1; j < choices.size(); ++j) best = choices[j].size() > choices[best].size() ? j : best;
+    for (size_t j = 1; j < choices.size(); ++j)
+      best = choices[j].size() > choices[best].size() ? j : best;
     longest += static_cast<int>(best) == answer;
     expected += 1.0 / choices.size();
   }
@@ -160,7 +165,8 @@ TEST(EvalRun, WarnsWhenNoResponseParses) {
   const json summary = read_json(out + "/summary.json");
   EXPECT_EQ(summary["parsed_rate"], 0.0);
   ASSERT_FALSE(summary["warnings"].empty());
-  EXPECT_NE(summary["warnings"][0].get<std::string>().find("no response could be parsed"), std::string::npos);
+  EXPECT_NE(summary["warnings"][0].get<std::string>().find("no response could be parsed"),
+            std::string::npos);
   EXPECT_NE(read_file(out + "/report.html").find("no response could be parsed"), std::string::npos);
 }
 
@@ -170,8 +176,11 @@ TEST(EvalRun, WarnsWhenAnswersAreTheSameWithSilence) {
   std::string lines;
   for (int i = 0; i < 6; ++i) {
     write_tone(dir + "/quiet" + std::to_string(i) + ".wav", 1.0, /*silent=*/true);
-    lines += json({{"id", "q" + std::to_string(i)}, {"audio", "quiet" + std::to_string(i) + ".wav"},
-                   {"question", "Is there a sound?"}, {"choices", {"yes", "no"}}, {"answer", "no"}})
+    lines += json({{"id", "q" + std::to_string(i)},
+                   {"audio", "quiet" + std::to_string(i) + ".wav"},
+                   {"question", "Is there a sound?"},
+                   {"choices", {"yes", "no"}},
+                   {"answer", "no"}})
                  .dump() +
              "\n";
   }
@@ -185,7 +194,8 @@ TEST(EvalRun, WarnsWhenAnswersAreTheSameWithSilence) {
   EXPECT_EQ(summary["audio_sensitivity"]["identical_with_silence"], 1.0);
   bool warned = false;
   for (const auto& warning : summary["warnings"]) {
-    warned = warned || warning.get<std::string>().find("may not be receiving its audio") != std::string::npos;
+    warned = warned ||
+             warning.get<std::string>().find("may not be receiving its audio") != std::string::npos;
   }
   EXPECT_TRUE(warned) << summary["warnings"].dump();
 }
@@ -203,7 +213,8 @@ TEST(EvalRun, PromptTemplateFileReplacesTheDefault) {
   EXPECT_NE(prompt.find("Options: ['"), std::string::npos) << prompt;
   // {audio} puts the clip after the options.
   EXPECT_LT(prompt.find("Options:"), prompt.find("<|audio_bos|>"));
-  EXPECT_EQ(read_json(dir + "/run/run.json")["prompt_template"]["name"], "file:" + dir + "/template.txt");
+  EXPECT_EQ(read_json(dir + "/run/run.json")["prompt_template"]["name"],
+            "file:" + dir + "/template.txt");
 }
 
 }  // namespace

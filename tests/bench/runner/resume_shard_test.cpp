@@ -33,8 +33,9 @@ TEST(EvalResume, KilledRunRestartsWithoutRecomputingFinishedItems) {
   ASSERT_GE(child, 0);
   if (child == 0) {
     const std::string model = options.model_dir, data = options.data_path;
-    execl(ALMKIT_CLI, ALMKIT_CLI, "eval", "--model", model.c_str(), "--bench", "perception", "--data", data.c_str(),
-          "--out", out.c_str(), "--limit", "12", "--max-new-tokens", "4", "--quiet", "--threads", "1", static_cast<char*>(nullptr));
+    execl(ALMKIT_CLI, ALMKIT_CLI, "eval", "--model", model.c_str(), "--bench", "perception",
+          "--data", data.c_str(), "--out", out.c_str(), "--limit", "12", "--max-new-tokens", "4",
+          "--quiet", "--threads", "1", static_cast<char*>(nullptr));
     _exit(127);
   }
   // Kill it once a few units are committed.
@@ -102,7 +103,8 @@ TEST(EvalShards, MergedShardsEqualTheUnshardedRun) {
   EXPECT_TRUE(merged.complete);
   EXPECT_EQ(comparable(read_results(dir + "/sharded")), comparable(read_results(dir + "/whole")));
   json a = read_json(dir + "/sharded/summary.json"), b = read_json(dir + "/whole/summary.json");
-  for (const char* key : {"accuracy", "baselines", "robustness", "by_sub_category", "audio_sensitivity", "warnings"}) {
+  for (const char* key : {"accuracy", "baselines", "robustness", "by_sub_category",
+                          "audio_sensitivity", "warnings"}) {
     EXPECT_EQ(a[key], b[key]) << key;
   }
   EXPECT_TRUE(file_exists(dir + "/sharded/report.html"));

@@ -58,7 +58,8 @@ inline bench::EvalOptions runner_options(const std::string& out_dir, int limit =
   return options;
 }
 
-inline std::vector<nlohmann::json> read_results(const std::string& out_dir, const std::string& name = "results.jsonl") {
+inline std::vector<nlohmann::json> read_results(const std::string& out_dir,
+                                                const std::string& name = "results.jsonl") {
   std::vector<nlohmann::json> lines;
   std::ifstream in(out_dir + "/" + name);
   for (std::string line; std::getline(in, line);) {
@@ -67,7 +68,9 @@ inline std::vector<nlohmann::json> read_results(const std::string& out_dir, cons
   return lines;
 }
 
-inline nlohmann::json read_json(const std::string& path) { return nlohmann::json::parse(read_file(path)); }
+inline nlohmann::json read_json(const std::string& path) {
+  return nlohmann::json::parse(read_file(path));
+}
 
 // A mono 16 kHz WAV of `seconds` (a 440 Hz tone, or silence).
 inline void write_tone(const std::string& path, double seconds, bool silent = false) {
@@ -76,7 +79,8 @@ inline void write_tone(const std::string& path, double seconds, bool silent = fa
   audio.channels = 1;
   audio.samples.resize(static_cast<size_t>(seconds * 16000));
   if (!silent) {
-    for (size_t i = 0; i < audio.samples.size(); ++i) audio.samples[i] = 0.3f * std::sin(2 * M_PI * 440.0 * i / 16000.0);
+    for (size_t i = 0; i < audio.samples.size(); ++i)
+      audio.samples[i] = 0.3f * std::sin(2 * M_PI * 440.0 * i / 16000.0);
   }
   write_wav(path, audio);
 }

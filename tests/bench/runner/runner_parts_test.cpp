@@ -23,7 +23,7 @@ TEST(PresentationOrders, OriginalThenCyclicShiftsThenSeededShuffles) {
     std::sort(sorted.begin(), sorted.end());
     EXPECT_EQ(sorted, (std::vector<int>{0, 1, 2, 3}));
   }
-  EXPECT_EQ(presentation_orders(4, 7, 5, "item-1"), orders);      // deterministic
+  EXPECT_EQ(presentation_orders(4, 7, 5, "item-1"), orders);        // deterministic
   EXPECT_NE(presentation_orders(4, 7, 6, "item-1")[5], orders[5]);  // seeded (these differ)
 }
 
@@ -55,13 +55,16 @@ TEST(AudioWindows, LongClipsSplitIntoEqualWindowsThatFit) {
 TEST(Prompts, PlaceholdersAndAudioPartsAreRendered) {
   BenchItem item;
   item.question = "Which {letters}?";  // a question's own braces are left alone
-  const PromptTemplate prompt{"t", "{question} {choices_list} / {choices_joined} / {letters}\n{choices_lettered}"};
+  const PromptTemplate prompt{
+      "t", "{question} {choices_list} / {choices_joined} / {letters}\n{choices_lettered}"};
   const auto messages = nlohmann::json::parse(render_messages(prompt, item, {"it's", "b", "c"}, 2));
   const auto& content = messages[0]["content"];
   ASSERT_EQ(content.size(), 3u);
   EXPECT_EQ(content[0]["type"], "audio");
   EXPECT_EQ(content[1]["type"], "audio");
-  EXPECT_EQ(content[2]["text"], "Which {letters}? [\"it's\", 'b', 'c'] / it's, b or c / A, B or C\nA. it's\nB. b\nC. c");
+  EXPECT_EQ(
+      content[2]["text"],
+      "Which {letters}? [\"it's\", 'b', 'c'] / it's, b or c / A, B or C\nA. it's\nB. b\nC. c");
 }
 
 }  // namespace
