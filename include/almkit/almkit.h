@@ -30,7 +30,8 @@
  *
  * Conventions (docs/c-api.md has the full contract):
  * - Every call that can fail returns almkit_status; ALMKIT_OK is 0. On failure the message is in
- *   almkit_last_error() (thread-local) and out-parameters are left NULL / 0.
+ *   almkit_last_error() (thread-local) and handle out-parameters are left NULL (size
+ *   out-parameters of ALMKIT_ERR_BUFFER_TOO_SMALL hold the size needed).
  * - A `params` pointer may be NULL: the call then uses almkit_*_default_params().
  * - Handles are created by the library and freed by their almkit_*_free (which accepts NULL).
  *   Pointers returned by accessors are owned by the handle and valid until it is freed.
