@@ -48,7 +48,9 @@ Qwen2Shape read_shape(const ModelConfig& c) {
 class Qwen2LanguageModel : public LanguageModel {
  public:
   Qwen2LanguageModel(const Qwen2Shape& shape, WeightStore& weights, const std::string& prefix)
-      : shape_(shape), rope_(shape.head_dim, shape.rope_theta, weights.options().device) {
+      : shape_(shape),
+        rope_(shape.head_dim, shape.rope_theta, weights.options().device),
+        activation_dtype_(weights.options().activation_dtype()) {
     const std::string model = prefix + "model";
     embed_tokens_ = weights.take(model + ".embed_tokens.weight", {shape.vocab, shape.hidden});
     nn::AttentionShape attention;
@@ -74,7 +76,9 @@ class Qwen2LanguageModel : public LanguageModel {
     }
   }
 
-  at::Tensor embed(const at::Tensor& ids) const override { return at::embedding(embed_tokens_, ids); }
+  at::Tensor embed(const at::Tensor& ids) const override {
+    return at::embedding(embed_tokens_, ids).to(activation_dtype_);
+  }
 
   at::Tensor forward(const DecoderInput& input, nn::KvCache& cache, const LayerHook* hook) const override {
     at::Tensor h = input.embeddings;
@@ -93,7 +97,7 @@ class Qwen2LanguageModel : public LanguageModel {
     return norm_(h);
   }
 
-  at::Tensor logits(const at::Tensor& hidden) const override { return at::linear(hidden, lm_head_); }
+  at::Tensor logits(const at::Tensor& hidden) const override { return nn::linear(hidden, lm_head_); }
   nn::KvCache new_cache() const override {
     nn::KvCache cache;
     cache.self_attention.resize(layers_.size());
@@ -110,6 +114,7 @@ class Qwen2LanguageModel : public LanguageModel {
   };
   Qwen2Shape shape_;
   nn::Rope rope_;
+  at::ScalarType activation_dtype_;
   at::Tensor embed_tokens_, lm_head_;
   std::vector<Layer> layers_;
   nn::RmsNorm norm_;

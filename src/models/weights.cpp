@@ -53,7 +53,7 @@ at::Tensor WeightStore::take(const std::string& name, const std::vector<int64_t>
     tensor = tensor.clone();  // misaligned data: kernels expect natural alignment
   }
   if (at::isFloatingType(tensor.scalar_type())) {
-    tensor = tensor.to(options_.device, options_.dtype);
+    tensor = tensor.to(options_.device, tensor.dim() == 2 ? options_.dtype : options_.activation_dtype());
   } else {
     tensor = tensor.to(options_.device);
   }

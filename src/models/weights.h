@@ -14,8 +14,13 @@
 namespace almkit {
 
 struct WeightOptions {
-  at::ScalarType dtype = at::kFloat;  // compute dtype for floating-point weights
+  at::ScalarType dtype = at::kFloat;  // dtype of the weight matrices
   at::Device device = at::kCPU;
+  // Activations (and norms, biases, convolutions) stay float32 when bf16 weights run on a CPU:
+  // almkit's bf16 kernels read bf16 weights and compute in fp32 (see nn/linear.h).
+  at::ScalarType activation_dtype() const {
+    return dtype == at::kBFloat16 && device.is_cpu() ? at::kFloat : dtype;
+  }
 };
 
 // "[1, 80, 3000]": shapes in error messages.

@@ -29,7 +29,8 @@ class WhisperEncoder : public AudioEncoder {
 
 class WhisperDecoder : public LanguageModel {
  public:
-  WhisperDecoder(const ModelConfig& config, WeightStore& weights, int64_t d_model) : d_model_(d_model) {
+  WhisperDecoder(const ModelConfig& config, WeightStore& weights, int64_t d_model)
+      : d_model_(d_model), activation_dtype_(weights.options().activation_dtype()) {
     vocab_ = config.integer("vocab_size", 51865);
     max_positions_ = config.integer("max_target_positions", 448);
     heads_ = config.integer("decoder_attention_heads", 6);
@@ -54,7 +55,9 @@ class WhisperDecoder : public LanguageModel {
     layer_norm_ = nn::LayerNorm::load(weights, "model.decoder.layer_norm", d_model, 1e-5);
   }
 
-  at::Tensor embed(const at::Tensor& ids) const override { return at::embedding(embed_tokens_, ids); }
+  at::Tensor embed(const at::Tensor& ids) const override {
+    return at::embedding(embed_tokens_, ids).to(activation_dtype_);
+  }
 
   at::Tensor forward(const DecoderInput& input, nn::KvCache& cache, const LayerHook* hook) const override {
     if (!cache.encoder_states.defined()) {
@@ -81,7 +84,7 @@ class WhisperDecoder : public LanguageModel {
     return layer_norm_(h);
   }
 
-  at::Tensor logits(const at::Tensor& hidden) const override { return at::linear(hidden, proj_out_); }
+  at::Tensor logits(const at::Tensor& hidden) const override { return nn::linear(hidden, proj_out_); }
   nn::KvCache new_cache() const override {
     nn::KvCache cache;
     cache.self_attention.resize(layers_.size());
@@ -99,6 +102,7 @@ class WhisperDecoder : public LanguageModel {
     nn::Linear fc1, fc2;
   };
   int64_t d_model_, vocab_ = 0, max_positions_ = 0, heads_ = 0, ffn_ = 0;
+  at::ScalarType activation_dtype_;
   std::string activation_;
   at::Tensor embed_tokens_, embed_positions_, proj_out_;
   std::vector<Layer> layers_;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "models/weights.h"
+#include "nn/linear.h"
 
 namespace almkit::nn {
 
@@ -14,7 +15,7 @@ struct Linear {
   at::Tensor weight, bias;  // weight [out, in]; bias may be undefined
   static Linear load(WeightStore& weights, const std::string& prefix, int64_t in, int64_t out,
                      bool with_bias);
-  at::Tensor operator()(const at::Tensor& x) const { return at::linear(x, weight, bias); }
+  at::Tensor operator()(const at::Tensor& x) const { return linear(x, weight, bias); }
 };
 
 struct LayerNorm {

@@ -1,0 +1,107 @@
+#include "nn/linear.h"
+
+#include <ATen/Parallel.h>
+#include <immintrin.h>
+
+#include <cstring>
+
+namespace almkit::nn {
+namespace {
+
+// Rows of x processed per pass over the weights: each weight row is loaded once for all of them.
+constexpr int64_t kMaxRows = 4;
+// More rows than this: convert the weight to fp32 and let BLAS do a real GEMM (compute-bound).
+constexpr int64_t kMatvecRowLimit = 16;
+
+float bf16_to_float(uint16_t v) {
+  const uint32_t bits = static_cast<uint32_t>(v) << 16;
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
+void matvec_scalar(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n_begin, int64_t n_end,
+                   int64_t n, float* y) {
+  for (int64_t j = n_begin; j < n_end; ++j) {
+    const uint16_t* row = w + j * k;
+    for (int64_t r = 0; r < rows; ++r) {
+      float sum = 0.f;
+      for (int64_t i = 0; i < k; ++i) sum += x[r * k + i] * bf16_to_float(row[i]);
+      y[r * n + j] = sum;
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) float horizontal_sum(__m256 v) {
+  const __m128 low = _mm256_castps256_ps128(v), high = _mm256_extractf128_ps(v, 1);
+  __m128 sum = _mm_add_ps(low, high);
+  sum = _mm_hadd_ps(sum, sum);
+  sum = _mm_hadd_ps(sum, sum);
+  return _mm_cvtss_f32(sum);
+}
+
+__attribute__((target("avx2,fma"))) void matvec_avx2(const float* x, int64_t rows, int64_t k, const uint16_t* w,
+                                                      int64_t n_begin, int64_t n_end, int64_t n, float* y) {
+  const int64_t k8 = k / 8 * 8;
+  for (int64_t j = n_begin; j < n_end; ++j) {
+    const uint16_t* row = w + j * k;
+    for (int64_t r0 = 0; r0 < rows; r0 += kMaxRows) {
+      const int64_t count = std::min(kMaxRows, rows - r0);
+      __m256 acc[kMaxRows] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+      for (int64_t i = 0; i < k8; i += 8) {
+        // 8 bf16 -> 8 fp32: widen to 32 bits and shift into the high half
+        const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + i));
+        const __m256 weights = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(packed), 16));
+        for (int64_t r = 0; r < count; ++r) {
+          acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x + (r0 + r) * k + i), weights, acc[r]);
+        }
+      }
+      for (int64_t r = 0; r < count; ++r) {
+        float sum = horizontal_sum(acc[r]);
+        for (int64_t i = k8; i < k; ++i) sum += x[(r0 + r) * k + i] * bf16_to_float(row[i]);
+        y[(r0 + r) * n + j] = sum;
+      }
+    }
+  }
+}
+
+bool has_avx2() {
+  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return supported;
+}
+
+}  // namespace
+
+void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y) {
+  // Split the output features across libtorch's intra-op threads; each reads its own weight rows.
+  at::parallel_for(0, n, 64, [&](int64_t begin, int64_t end) {
+    if (has_avx2()) {
+      matvec_avx2(x, rows, k, w, begin, end, n, y);
+    } else {
+      matvec_scalar(x, rows, k, w, begin, end, n, y);
+    }
+  });
+}
+
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  if (weight.scalar_type() != at::kBFloat16 || !weight.device().is_cpu()) {
+    return at::linear(x.to(weight.scalar_type()), weight, bias);
+  }
+  const int64_t k = weight.size(1), n = weight.size(0);
+  const at::Tensor flat = x.reshape({-1, k}).to(at::kFloat).contiguous();
+  const int64_t rows = flat.size(0);
+  std::vector<int64_t> out_shape = x.sizes().vec();
+  out_shape.back() = n;
+  const at::Tensor fp32_bias = bias.defined() ? bias.to(at::kFloat) : bias;
+  if (rows > kMatvecRowLimit) {
+    return at::linear(flat, weight.to(at::kFloat), fp32_bias).view(out_shape);
+  }
+  const at::Tensor w = weight.contiguous();
+  at::Tensor y = at::empty({rows, n}, flat.options());
+  bf16_matvec(flat.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
+              y.data_ptr<float>());
+  if (fp32_bias.defined()) y.add_(fp32_bias);
+  return y.view(out_shape);
+}
+
+}  // namespace almkit::nn

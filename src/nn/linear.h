@@ -1,0 +1,18 @@
+// y = x W^T + b for every weight matrix of every architecture. bfloat16 weights on a CPU take
+// almkit's own kernels: libtorch 1.13 has a fast bf16 matmul only through oneDNN on AVX-512
+// CPUs and otherwise runs ~1 GFLOP/s, while decoding is bound by reading the weights, which a
+// bf16 -> fp32 AVX2 kernel does at memory speed with half the bytes of fp32.
+#pragma once
+
+#include <ATen/ATen.h>
+
+namespace almkit::nn {
+
+// x [..., K] (any float dtype), weight [N, K], bias [N] or undefined.
+at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = at::Tensor());
+
+// The CPU kernel behind linear() for bf16 weights and up to a few rows: y [M, N] float32 from
+// x [M, K] float32 and w [N, K] bfloat16 (both contiguous). Exposed for tests and benchmarks.
+void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y);
+
+}  // namespace almkit::nn

@@ -1,0 +1,43 @@
+// nn::linear with bf16 weights on the CPU: almkit's kernel against an fp32 product of the same
+// (bf16-rounded) weights.
+#include "nn/linear.h"
+
+#include <gtest/gtest.h>
+
+namespace almkit {
+namespace {
+
+class Bf16Linear : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, int64_t>> {};
+
+TEST_P(Bf16Linear, MatchesFloat32ProductOfTheRoundedWeights) {
+  const auto [rows, k, n] = GetParam();
+  at::manual_seed(rows * 1000 + k);
+  const at::Tensor x = at::randn({rows, k});
+  const at::Tensor w = at::randn({n, k}).to(at::kBFloat16);
+  const at::Tensor bias = at::randn({n});
+  const at::Tensor expected = at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
+  const at::Tensor got = nn::linear(x, w, bias);
+  ASSERT_EQ(got.scalar_type(), at::kFloat);
+  ASSERT_EQ(got.sizes(), expected.sizes());
+  // fp32 accumulation over k terms of unit scale: ~1e-6 * sqrt(k) relative to the row norm
+  EXPECT_LT(at::max(at::abs(got.to(at::kDouble) - expected)).item<double>(), 2e-4 * std::sqrt(double(k)));
+}
+
+// 1-6 rows take the AVX2 mat-vec (with k tails not a multiple of 8); 40 rows take fp32 GEMM.
+INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Linear,
+                         ::testing::Values(std::make_tuple(1, 896, 300), std::make_tuple(3, 37, 129),
+                                           std::make_tuple(6, 64, 64), std::make_tuple(40, 96, 50)));
+
+TEST(Bf16Linear, KeepsLeadingDimensions) {
+  const at::Tensor x = at::randn({2, 3, 16});
+  const at::Tensor w = at::randn({8, 16}).to(at::kBFloat16);
+  EXPECT_EQ(nn::linear(x, w).sizes(), (at::IntArrayRef{2, 3, 8}));
+}
+
+TEST(Linear, Float32WeightsUseLibtorch) {
+  const at::Tensor x = at::randn({4, 16}), w = at::randn({8, 16});
+  EXPECT_TRUE(at::equal(nn::linear(x, w), at::linear(x, w)));
+}
+
+}  // namespace
+}  // namespace almkit
