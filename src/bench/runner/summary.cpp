@@ -164,6 +164,10 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
     warnings.push_back(percent(double(identical) / double(compared)) +
                        " of the answers are identical when the audio is replaced by silence: the "
                        "model may not be receiving its audio");
+  } else if (compared >= 5 && double(same_choice) / double(compared) >= 0.9) {
+    warnings.push_back(percent(double(same_choice) / double(compared)) +
+                       " of the items get the same answer when the audio is replaced by silence: "
+                       "the answers barely depend on the audio");
   }
   if (mode == "generate" && items >= 10 && double(most_common) / double(items) >= 0.5) {
     warnings.push_back(percent(double(most_common) / double(items)) +
