@@ -23,9 +23,10 @@ TEST_P(Bf16Linear, MatchesFloat32ProductOfTheRoundedWeights) {
   EXPECT_LT(at::max(at::abs(got.to(at::kDouble) - expected)).item<double>(), 2e-4 * std::sqrt(double(k)));
 }
 
-// 1-6 rows take the AVX2 mat-vec (with k tails not a multiple of 8); 40 rows take fp32 GEMM.
+// 1 row takes the unrolled dot product, 2-6 rows the multi-row mat-vec (k tails not a multiple
+// of 8 or 32 included); 40 rows take fp32 GEMM.
 INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Linear,
-                         ::testing::Values(std::make_tuple(1, 896, 300), std::make_tuple(3, 37, 129),
+                         ::testing::Values(std::make_tuple(1, 896, 300), std::make_tuple(1, 45, 7), std::make_tuple(3, 37, 129),
                                            std::make_tuple(6, 64, 64), std::make_tuple(40, 96, 50)));
 
 TEST(Bf16Linear, KeepsLeadingDimensions) {
