@@ -15,13 +15,11 @@ endif()
 if(NOT TARGET PkgConfig::UTF8PROC)
   pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 endif()
-# SentencePiece models (tokenizer.model) for checkpoints that ship no tokenizer.json.
-if(NOT TARGET PkgConfig::SENTENCEPIECE)
-  pkg_check_modules(SENTENCEPIECE REQUIRED IMPORTED_TARGET sentencepiece)
-endif()
+# tokenizer.model files are parsed by almkit itself (src/io/tokenizer/sentencepiece_model.*):
+# Debian's libsentencepiece carries its own protobuf 3.14 symbols, which crash a process that
+# also loads libtorch's protobuf 3.21, so almkit does not link it.
 # The benchmark runner's result cache (resumable runs, shards).
 if(NOT TARGET PkgConfig::SQLITE3)
   pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 endif()
 find_package(OpenMP)
-find_library(ALMKIT_PROTOBUF_LIBRARY NAMES libprotobuf.so.32 protobuf REQUIRED)

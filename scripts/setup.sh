@@ -9,7 +9,7 @@ packages=(
   # libraries
   libtorch-dev libopenblas0-pthread libeigen3-dev
   libsndfile1-dev libsoxr-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
-  libsqlite3-dev libpcre2-dev libutf8proc-dev libsentencepiece-dev
+  libsqlite3-dev libpcre2-dev libutf8proc-dev
   libcpp-httplib-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
