@@ -12,12 +12,15 @@ namespace {
 constexpr double kMinLogHertz = 1000.0;
 constexpr double kMinLogMel = 15.0;
 
-double kaldi_mel(double hertz) { return 1127.0 * std::log(1.0 + hertz / 700.0); }
+double kaldi_mel(double hertz) {
+  return 1127.0 * std::log(1.0 + hertz / 700.0);
+}
 
 }  // namespace
 
 double hertz_to_mel_slaney(double hertz) {
-  if (hertz >= kMinLogHertz) return kMinLogMel + std::log(hertz / kMinLogHertz) * (27.0 / std::log(6.4));
+  if (hertz >= kMinLogHertz)
+    return kMinLogMel + std::log(hertz / kMinLogHertz) * (27.0 / std::log(6.4));
   return 3.0 * hertz / 200.0;
 }
 
@@ -33,13 +36,15 @@ std::vector<double> slaney_mel_filters(int num_frequency_bins, int num_mel_filte
     throw Error(ErrorCode::kInvalidArgument,
                 "mel filters need >= 2 frequency bins, >= 1 filter and max > min frequency (got " +
                     std::to_string(num_frequency_bins) + ", " + std::to_string(num_mel_filters) +
-                    ", " + std::to_string(min_frequency) + "-" + std::to_string(max_frequency) + ")");
+                    ", " + std::to_string(min_frequency) + "-" + std::to_string(max_frequency) +
+                    ")");
   }
   const double mel_min = hertz_to_mel_slaney(min_frequency);
   const double mel_max = hertz_to_mel_slaney(max_frequency);
   std::vector<double> filter_freqs(num_mel_filters + 2);
   for (int i = 0; i < num_mel_filters + 2; ++i) {
-    filter_freqs[i] = mel_to_hertz_slaney(mel_min + (mel_max - mel_min) * i / (num_mel_filters + 1));
+    filter_freqs[i] =
+        mel_to_hertz_slaney(mel_min + (mel_max - mel_min) * i / (num_mel_filters + 1));
   }
   // transformers spaces FFT bins over [0, sampling_rate // 2] (integer division).
   const double nyquist = std::floor(sampling_rate / 2.0);
@@ -48,9 +53,11 @@ std::vector<double> slaney_mel_filters(int num_frequency_bins, int num_mel_filte
     const double fft_freq = nyquist * f / (num_frequency_bins - 1);
     for (int m = 0; m < num_mel_filters; ++m) {
       const double down = (fft_freq - filter_freqs[m]) / (filter_freqs[m + 1] - filter_freqs[m]);
-      const double up = (filter_freqs[m + 2] - fft_freq) / (filter_freqs[m + 2] - filter_freqs[m + 1]);
+      const double up =
+          (filter_freqs[m + 2] - fft_freq) / (filter_freqs[m + 2] - filter_freqs[m + 1]);
       const double enorm = 2.0 / (filter_freqs[m + 2] - filter_freqs[m]);
-      filters[static_cast<size_t>(f) * num_mel_filters + m] = std::max(0.0, std::min(down, up)) * enorm;
+      filters[static_cast<size_t>(f) * num_mel_filters + m] =
+          std::max(0.0, std::min(down, up)) * enorm;
     }
   }
   return filters;
@@ -97,7 +104,9 @@ std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double
 SparseFilterBank::SparseFilterBank(const std::vector<double>& dense, int num_filters, int num_bins,
                                    int filter_stride, int bin_stride) {
   for (int f = 0; f < num_filters; ++f) {
-    auto weight = [&](int k) { return dense[static_cast<size_t>(f) * filter_stride + static_cast<size_t>(k) * bin_stride]; };
+    auto weight = [&](int k) {
+      return dense[static_cast<size_t>(f) * filter_stride + static_cast<size_t>(k) * bin_stride];
+    };
     int begin = num_bins, end = 0;
     for (int k = 0; k < num_bins; ++k) {
       if (weight(k) != 0.0) {
@@ -106,8 +115,13 @@ SparseFilterBank::SparseFilterBank(const std::vector<double>& dense, int num_fil
       }
     }
     if (end <= begin) begin = end = 0;  // a filter narrower than one bin is all zero
-    runs_.push_back({begin, static_cast<int>(weights_.size()), end - begin});
-    for (int k = begin; k < end; ++k) weights_.push_back(weight(k));
+    // Zero weights pad each run to a multiple of four bins (after the run, or before it at the
+    // top), so the kernel's four-way loop has a short, regular trip count.
+    const int count = std::min(num_bins, (end - begin + 3) / 4 * 4);
+    const int first = std::min(begin, num_bins - count);
+    runs_.push_back({first, static_cast<int>(weights_.size()), count});
+    for (int k = first; k < first + count; ++k)
+      weights_.push_back(k >= begin && k < end ? weight(k) : 0.0);
   }
 }
 
