@@ -9,10 +9,10 @@ namespace almkit {
 namespace {
 
 std::vector<int> factorize(int n) {
-  // Radix 8 first: fewest passes over the data for the lengths audio uses (200 = 8 5 5,
-  // 256 = 8 8 4).
+  // Largest codelets first: fewest passes over the data for the lengths audio uses
+  // (200 = 8 5 5, 256 = 16 16).
   std::vector<int> radices;
-  for (int r : {8, 4, 2, 3, 5}) {
+  for (int r : {16, 8, 4, 2, 3, 5}) {
     while (n % r == 0) {
       radices.push_back(r);
       n /= r;
@@ -46,7 +46,7 @@ FftPlan make_plan(int size) {
         stage.twiddles[p * radix + t] = unit_root(static_cast<double>(p) * t / span);
       }
     }
-    if (radix == 7 || radix > 8) {  // no codelet: the generic stage needs the roots
+    if (radix % 2 != 0 && radix > 5) {  // no codelet: the generic stage needs the roots
       for (int t = 0; t < radix; ++t)
         stage.roots.push_back(unit_root(static_cast<double>(t) / radix));
     }

@@ -19,7 +19,8 @@ struct FftPlan {
     int radix;
     int span;                                    // length of the blocks this stage splits
     std::vector<std::complex<double>> twiddles;  // [span / radix][radix]: e^{-2 pi i p t / span}
-    std::vector<std::complex<double>> roots;     // e^{-2 pi i t / radix}, for radices 7 and up
+    std::vector<std::complex<double>>
+        roots;  // e^{-2 pi i t / radix}, for radices without a codelet
   };
   int size = 0;  // real length N
   int half = 0;  // complex length N / 2

@@ -80,9 +80,9 @@ TEST_P(RealFftSizes, EveryPathMatchesNaiveDftInEveryLane) {
 }
 
 // Whisper (400), Kaldi (512, and 320/400 without rounding), odd factors (2 * 3 * 7 * 11), and
-// every codelet (radix 2, 3, 4, 5, 8) and the generic stage (7) on its own.
+// every codelet (radix 2, 3, 4, 5, 8, 16) and the generic stage (7) on its own.
 INSTANTIATE_TEST_SUITE_P(Lengths, RealFftSizes,
-                         ::testing::Values(2, 4, 6, 8, 10, 14, 16, 320, 400, 512, 462, 1024));
+                         ::testing::Values(2, 4, 6, 8, 10, 14, 16, 32, 320, 400, 512, 462, 1024));
 
 TEST(RealFft, AFrameGivesTheSameBitsInEveryLane) {
   // Frames must not depend on which lane (hence which thread split) they land in.
