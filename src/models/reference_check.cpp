@@ -10,6 +10,9 @@
 #include "almkit/error.h"
 #include "almkit/safetensors.h"
 #include "generate/pipeline.h"
+#include "models/codecs/codec.h"
+#include "models/codecs/codec_reference_check.h"
+#include "models/config.h"
 #include "models/registry.h"
 
 namespace almkit {
@@ -110,6 +113,11 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
                                     const ReferenceCheckOptions& options) {
   if (options.threads > 0) at::set_num_threads(options.threads);
   auto io = SafetensorsFile::open(io_path);
+  if (codecs::is_codec_model_type(ModelConfig::load(model_dir).model_type())) {
+    Checker check(*io, options);
+    for (const auto& [name, tensor] : codecs::compute_codec_reference_tensors(model_dir, *io)) check.compare(name, tensor);
+    return check.finish();
+  }
   Pipeline pipeline(load_model_parts(model_dir, WeightOptions{}));
   const LanguageModel& lm = pipeline.language_model();
   Checker check(*io, options);

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "almkit/error.h"
+#include "models/codecs/encodec.h"
 #include "models/qwen2.h"
 #include "models/qwen2_audio.h"
 #include "models/whisper.h"
@@ -13,6 +14,7 @@ namespace {
 const std::map<std::string, ArchitectureBuilder>& registry() {
   static const std::map<std::string, ArchitectureBuilder> builders = {
       {"whisper", build_whisper},
+      {"encodec", build_encodec_parts},  // a codec: points to codecs::load_codec
       {"qwen2", build_qwen2},
       {"qwen2_audio", build_qwen2_audio},
   };

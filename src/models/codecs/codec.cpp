@@ -1,0 +1,44 @@
+#include "models/codecs/codec.h"
+
+#include <map>
+
+#include "almkit/error.h"
+#include "models/codecs/encodec.h"
+
+namespace almkit::codecs {
+namespace {
+
+const std::map<std::string, CodecBuilder>& codec_registry() {
+  static const std::map<std::string, CodecBuilder> builders = {
+      {"encodec", build_encodec},
+  };
+  return builders;
+}
+
+}  // namespace
+
+std::vector<std::string> supported_codec_types() {
+  std::vector<std::string> names;
+  for (const auto& entry : codec_registry()) names.push_back(entry.first);
+  return names;
+}
+
+bool is_codec_model_type(const std::string& model_type) { return codec_registry().count(model_type) != 0; }
+
+std::unique_ptr<Codec> load_codec(const std::string& folder, const WeightOptions& options) {
+  const ModelConfig config = ModelConfig::load(folder);
+  const std::string type = config.model_type();
+  auto it = codec_registry().find(type);
+  if (it == codec_registry().end()) {
+    std::string known;
+    for (const auto& name : supported_codec_types()) known += (known.empty() ? "" : ", ") + name;
+    throw Error(ErrorCode::kUnsupported,
+                config.source() + ": model_type '" + type + "' is not a supported codec (supported: " + known + ")");
+  }
+  WeightStore weights(SafetensorsCheckpoint::open_folder(folder), options);
+  std::unique_ptr<Codec> codec = it->second(config, weights);
+  weights.check_all_used();
+  return codec;
+}
+
+}  // namespace almkit::codecs
