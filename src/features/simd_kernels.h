@@ -66,9 +66,9 @@ struct SimdKernels {
   // out[f][lane] = sum over run f of weights * power[bin][lane].
   void (*apply_filter_bank)(const FilterRun* runs, int num_filters, const double* weights,
                             const double* power, double* out);
-  // out[i] = scale * ln(max(values[i], floor)) in float precision (~1 ulp), for `count` values.
-  // `count` is a multiple of kFrameLanes.
-  void (*log)(const double* values, int count, double floor, float scale, float* out);
+  // out[i] = scale * ln(max(values[i], floor)) in float precision (~1 ulp), for `count` values
+  // (a multiple of kFrameLanes); returns the largest out[i].
+  float (*log)(const double* values, int count, double floor, float scale, float* out);
   // Index of the first Inf or NaN sample, or -1.
   int64_t (*find_non_finite)(const float* samples, int64_t count);
 };

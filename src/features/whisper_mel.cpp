@@ -70,8 +70,11 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
                 "whisper mel: sample " + std::to_string(bad) + " is not finite (NaN or Inf)");
   }
   // The (truncated / zero-padded) signal with `half` reflected samples on each side.
-  std::vector<float> padded(static_cast<size_t>(length + 2 * half), 0.f);
-  std::copy(samples, samples + copied, padded.begin() + half);
+  std::vector<float> padded;
+  padded.reserve(static_cast<size_t>(length + 2 * half));
+  padded.resize(half);
+  padded.insert(padded.end(), samples, samples + copied);
+  padded.resize(static_cast<size_t>(length + 2 * half), 0.f);
   for (int i = 0; i < half; ++i) {
     padded[half - 1 - i] = padded[half + 1 + i];
     padded[half + length + i] = padded[half + length - 2 - i];
@@ -102,14 +105,13 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
       fft.power_spectrum(block.data(), power.data());
       filter_bank_->apply_to_block(kernels, power.data(), mel.data());
       // A float log keeps ~1e-7 relative error, far inside the 1e-5 budget.
-      kernels.log(mel.data(), static_cast<int>(mel.size()), 1e-10, static_cast<float>(1.0 / M_LN10),
-                  log_mel.data());
+      // Lanes past `end` repeat a real frame, so the block's largest value is a real one.
+      local_max =
+          std::max(local_max, kernels.log(mel.data(), static_cast<int>(mel.size()), 1e-10,
+                                          static_cast<float>(1.0 / M_LN10), log_mel.data()));
       for (int m = 0; m < bins; ++m) {
-        float* row = output + static_cast<int64_t>(m) * frames + first;
-        for (int lane = 0; lane < lanes; ++lane) {
-          row[lane] = log_mel[m * kFrameLanes + lane];
-          local_max = std::max(local_max, row[lane]);
-        }
+        std::copy_n(log_mel.data() + m * kFrameLanes, lanes,
+                    output + static_cast<int64_t>(m) * frames + first);
       }
     }
     thread_max[worker] = local_max;
