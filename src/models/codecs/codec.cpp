@@ -23,6 +23,27 @@ std::vector<std::string> supported_codec_types() {
   return names;
 }
 
+at::Tensor codec_input(const Codec& codec, const AudioBuffer& audio, const std::string& source) {
+  if (audio.sample_rate != codec.sampling_rate()) {
+    throw Error(ErrorCode::kInvalidArgument, source + ": audio is " + std::to_string(audio.sample_rate) +
+                                                 " Hz, the " + codec.model_type() + " model takes " +
+                                                 std::to_string(codec.sampling_rate()) + " Hz; resample it first");
+  }
+  if (audio.channels < 1 || audio.num_frames() == 0) {
+    throw Error(ErrorCode::kInvalidArgument, source + ": empty audio");
+  }
+  const int64_t frames = audio.num_frames();
+  if (audio.channels == codec.channels()) {
+    return at::from_blob(const_cast<float*>(audio.samples.data()), {frames, audio.channels}, at::kFloat)
+        .t()
+        .unsqueeze(0)
+        .contiguous();
+  }
+  std::vector<float> mono = audio.mono();
+  at::Tensor out = at::from_blob(mono.data(), {1, 1, frames}, at::kFloat).clone();
+  return codec.channels() == 1 ? out : out.expand({1, codec.channels(), frames}).contiguous();
+}
+
 bool is_codec_model_type(const std::string& model_type) { return codec_registry().count(model_type) != 0; }
 
 std::unique_ptr<Codec> load_codec(const std::string& folder, const WeightOptions& options) {

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "almkit/audio.h"
 #include "models/config.h"
 #include "models/weights.h"
 
@@ -41,6 +42,12 @@ class Codec {
   // The encoder output before quantisation, [batch, dim, frames] (one chunk: the whole input).
   virtual at::Tensor encode_latent(const at::Tensor& audio) const = 0;
 };
+
+// A decoded file as the codec's input [1, channels, samples]. A sample rate other than the
+// model's is refused (kInvalidArgument naming both rates): resample first (load_audio's
+// target_sample_rate), so that nobody tokenizes audio at the wrong rate by accident. Mono input
+// to a stereo model is duplicated; more channels than the model takes are downmixed to mono.
+at::Tensor codec_input(const Codec& codec, const AudioBuffer& audio, const std::string& source);
 
 using CodecBuilder = std::unique_ptr<Codec> (*)(const ModelConfig&, WeightStore&);
 
