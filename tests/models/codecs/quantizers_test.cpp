@@ -11,10 +11,16 @@
 namespace almkit {
 namespace {
 
+RvqStage plain(Codebook codebook) {
+  RvqStage stage;
+  stage.codebook = std::move(codebook);
+  return stage;
+}
+
 ResidualVectorQuantizer two_stage_rvq() {
   ResidualVectorQuantizer rvq;
-  rvq.stages.push_back({Codebook{3, 2, {0, 0, 1, 0, 0, 1}}});
-  rvq.stages.push_back({Codebook{3, 2, {0, 0, 0.5f, 0, 0, 0.25f}}});
+  rvq.stages.push_back(plain(Codebook{3, 2, {0, 0, 1, 0, 0, 1}}));
+  rvq.stages.push_back(plain(Codebook{3, 2, {0, 0, 0.5f, 0, 0, 0.25f}}));
   return rvq;
 }
 
@@ -37,7 +43,7 @@ TEST(ResidualVectorQuantizer, EncodesEveryCodewordOfARandomCodebookToItself) {
   ResidualVectorQuantizer rvq;
   Codebook book{16, 4, {}};
   for (int i = 0; i < 16 * 4; ++i) book.codewords.push_back(normal(rng));
-  rvq.stages.push_back({book});
+  rvq.stages.push_back(plain(book));
   std::vector<float> latent(4 * 16);  // [dim, frames]: frame f is codeword f
   for (int f = 0; f < 16; ++f) {
     for (int d = 0; d < 4; ++d) latent[d * 16 + f] = book.codewords[f * 4 + d];
@@ -62,7 +68,7 @@ TEST(ResidualVectorQuantizer, RefusesBadQuantizerCountsAndCodes) {
 TEST(ResidualVectorQuantizer, DacFactorisedStagesLookUpByDirectionAndProjectBack) {
   ResidualVectorQuantizer rvq;
   rvq.lookup = CodebookLookup::kL2Normalised;
-  RvqStage stage{Codebook{2, 1, {1.f, -1.f}}};
+  RvqStage stage = plain(Codebook{2, 1, {1.f, -1.f}});
   stage.in_proj = Projection{2, 1, {1.f, 0.f}, {}};         // codebook space = first latent dim
   stage.out_proj = Projection{1, 2, {2.f, 0.f}, {0.f, 1.f}};  // back: (2c, 1)
   rvq.stages.push_back(stage);
@@ -76,8 +82,8 @@ TEST(ResidualVectorQuantizer, DacFactorisedStagesLookUpByDirectionAndProjectBack
 TEST(SplitResidualVectorQuantizer, SemanticAndAcousticSeeTheSameLatentAndAdd) {
   SplitResidualVectorQuantizer split;
   split.semantic.lookup = split.acoustic.lookup = CodebookLookup::kCdist;
-  split.semantic.stages.push_back({Codebook{2, 1, {0.f, 1.f}}});
-  split.acoustic.stages.push_back({Codebook{2, 1, {0.f, 0.5f}}});
+  split.semantic.stages.push_back(plain(Codebook{2, 1, {0.f, 1.f}}));
+  split.acoustic.stages.push_back(plain(Codebook{2, 1, {0.f, 0.5f}}));
   const std::vector<float> latent = {0.7f};
   const CodeMatrix codes = rvq_encode(split, latent.data(), 1, 1, 2);
   EXPECT_EQ(codes.values, (std::vector<int64_t>{1, 1}));  // acoustic quantizes 0.7 itself, not 0.7 - 1
