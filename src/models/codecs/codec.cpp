@@ -37,7 +37,7 @@ at::Tensor codec_input(const Codec& codec, const AudioBuffer& audio, const std::
     return at::from_blob(const_cast<float*>(audio.samples.data()), {frames, audio.channels}, at::kFloat)
         .t()
         .unsqueeze(0)
-        .contiguous();
+        .clone(at::MemoryFormat::Contiguous);  // own the samples: `audio` may be a temporary
   }
   std::vector<float> mono = audio.mono();
   at::Tensor out = at::from_blob(mono.data(), {1, 1, frames}, at::kFloat).clone();
