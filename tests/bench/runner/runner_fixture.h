@@ -5,6 +5,7 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -40,6 +41,10 @@ inline const RunnerWorld& runner_world() {
     suite.output_dir = w.dir + "/perception";
     w.items = generate_perception_suite(suite).size();
     w.data = suite.output_dir + "/perception.json";
+    // 160 MB per test process (ctest runs each test in its own): removed when the process ends.
+    static std::string to_remove;
+    to_remove = w.dir;
+    std::atexit([] { std::filesystem::remove_all(to_remove); });
     return w;
   }();
   return world;
