@@ -41,8 +41,7 @@
  * - Thread safety is stated per function. "Any thread" means the call may run concurrently with
  *   any other call on the same handles, except their *_free.
  *
- * Not in this version: codec encode/decode and the benchmark runner (they join when their C++
- * APIs land), batched generation.
+ * Not in this version: batched generation.
  */
 #ifndef ALMKIT_ALMKIT_H
 #define ALMKIT_ALMKIT_H
@@ -71,7 +70,7 @@ typedef enum almkit_status {
   ALMKIT_ERR_SHAPE_MISMATCH = 5,   /* tensors with the wrong shape */
   ALMKIT_ERR_UNSUPPORTED = 6,      /* valid input almkit does not handle (model type, ...) */
   ALMKIT_ERR_NOT_FOUND = 7,        /* a named thing (tensor, field, token, tokenizer) is missing */
-  ALMKIT_ERR_CANCELLED = 8,        /* the caller's cancel flag was set before the call started */
+  ALMKIT_ERR_CANCELLED = 8,        /* the caller asked to stop (cancel flag, progress callback) */
   ALMKIT_ERR_INTERNAL = 9,         /* a bug in almkit: please report it with the message */
   ALMKIT_ERR_OUT_OF_MEMORY = 10,   /* an allocation failed */
   ALMKIT_ERR_BUFFER_TOO_SMALL = 11 /* a caller buffer is smaller than needed (size in message) */
@@ -423,6 +422,146 @@ ALMKIT_API almkit_status almkit_score_option_ids(const almkit_model* model,
                                                  const int32_t* const* options,
                                                  const size_t* option_lengths, size_t num_options,
                                                  almkit_option_score* scores);
+
+/* ---------------------------------------------------------------------------------------------
+ * Codec: audio <-> discrete codes with a neural audio codec (EnCodec)
+ * A loaded codec is immutable: encode and decode may run on one codec from several threads.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct almkit_codec almkit_codec;
+/* Library-owned codes of one clip: [chunks][quantizers][frames] int64 (one chunk unless the
+ * codec chunks its input, as 48 kHz EnCodec does), plus the scales and length decode needs. */
+typedef struct almkit_codes almkit_codes;
+
+typedef struct almkit_codec_params {
+  const char* device; /* "cpu" (default, or NULL), "cuda", "cuda:1" */
+} almkit_codec_params;
+
+typedef struct almkit_codec_encode_params {
+  double bandwidth; /* kbps, one of the codec's (almkit_codec_bandwidth); 0: the first (default) */
+} almkit_codec_encode_params;
+
+ALMKIT_API almkit_codec_params almkit_codec_default_params(void);
+ALMKIT_API almkit_codec_encode_params almkit_codec_encode_default_params(void);
+
+/* Loads <folder>/config.json and its safetensors (model_type "encodec"). ALMKIT_ERR_FILE_NOT_FOUND,
+ * ALMKIT_ERR_INVALID_FORMAT, ALMKIT_ERR_UNSUPPORTED (not a codec model_type). Thread: any. */
+ALMKIT_API almkit_status almkit_codec_load(const char* folder, const almkit_codec_params* params,
+                                           almkit_codec** out);
+/* Thread: no other call may use `codec` meanwhile. Accepts NULL. */
+ALMKIT_API void almkit_codec_free(almkit_codec* codec);
+/* Accessors; 0 / "" for NULL. Thread: any. */
+ALMKIT_API const char* almkit_codec_type(const almkit_codec* codec);
+ALMKIT_API int32_t almkit_codec_sample_rate(const almkit_codec* codec);
+ALMKIT_API int32_t almkit_codec_channels(const almkit_codec* codec);
+ALMKIT_API int32_t almkit_codec_codebook_size(const almkit_codec* codec); /* codes are 0..size-1 */
+ALMKIT_API int32_t almkit_codec_max_quantizers(const almkit_codec* codec);
+ALMKIT_API double almkit_codec_frame_rate(const almkit_codec* codec); /* code frames per second */
+/* Supported bandwidths in kbps: *count receives their number; the pointer (owned by the codec)
+ * holds them, ascending. NULL / 0 for a NULL codec. Thread: any. */
+ALMKIT_API const double* almkit_codec_bandwidths(const almkit_codec* codec, size_t* count);
+
+/* Encodes a clip. It must be at almkit_codec_sample_rate (else ALMKIT_ERR_INVALID_ARGUMENT naming
+ * both rates: resample first); mono input to a stereo codec is duplicated, more channels than the
+ * codec takes are downmixed. A bandwidth the codec lacks is ALMKIT_ERR_INVALID_ARGUMENT.
+ * Thread: any. */
+ALMKIT_API almkit_status almkit_codec_encode(const almkit_codec* codec, const almkit_audio* audio,
+                                             const almkit_codec_encode_params* params,
+                                             almkit_codes** out);
+/* Decodes codes from almkit_codec_encode into a clip at the codec's rate, trimmed to the encoded
+ * length. Thread: any. */
+ALMKIT_API almkit_status almkit_codec_decode(const almkit_codec* codec, const almkit_codes* codes,
+                                             almkit_audio** out);
+/* Decodes caller codes: codes[q * num_frames + f] for quantizer q < num_quantizers, frame f,
+ * one chunk without scales (what 24 kHz EnCodec produces; chunked or normalising codecs need
+ * their almkit_codes). audio_length > 0 trims the output to that many samples; 0 keeps the full
+ * decoded length. num_quantizers outside 1..max_quantizers is ALMKIT_ERR_SHAPE_MISMATCH; a code
+ * outside 0..codebook_size-1 or num_frames < 1 is ALMKIT_ERR_INVALID_ARGUMENT (naming the
+ * position). The array is only read during the call. Thread: any. */
+ALMKIT_API almkit_status almkit_codec_decode_codes(const almkit_codec* codec, const int64_t* codes,
+                                                   int32_t num_quantizers, int64_t num_frames,
+                                                   int64_t audio_length, almkit_audio** out);
+
+/* Accessors of encoded codes; 0 / NULL for NULL. data (int64) and data_int32 (the same values
+ * as int32) hold num_chunks * num_quantizers * num_frames codes, chunk c quantizer q frame f at
+ * [(c * num_quantizers + q) * num_frames + f]. sample_rate: the codec's (the rate decode gives);
+ * audio_length: samples of the encoded clip. Thread: any. */
+ALMKIT_API int64_t almkit_codes_num_chunks(const almkit_codes* codes);
+ALMKIT_API int32_t almkit_codes_num_quantizers(const almkit_codes* codes);
+ALMKIT_API int64_t almkit_codes_num_frames(const almkit_codes* codes);
+ALMKIT_API int32_t almkit_codes_sample_rate(const almkit_codes* codes);
+ALMKIT_API int64_t almkit_codes_audio_length(const almkit_codes* codes);
+ALMKIT_API double almkit_codes_bandwidth(const almkit_codes* codes);
+ALMKIT_API const int64_t* almkit_codes_data(const almkit_codes* codes);
+ALMKIT_API const int32_t* almkit_codes_data_int32(const almkit_codes* codes);
+/* Thread: no other call may use `codes` meanwhile. Accepts NULL. */
+ALMKIT_API void almkit_codes_free(almkit_codes* codes);
+
+/* ---------------------------------------------------------------------------------------------
+ * Benchmark runner: a model and a benchmark in, a run folder and its summary out (docs/eval.md)
+ * ------------------------------------------------------------------------------------------- */
+
+/* Called after every finished model call with (done, total) calls, done counting those found in
+ * the run's cache. Return false to stop: the calls in flight finish, then almkit_eval_run returns
+ * ALMKIT_ERR_CANCELLED (finished calls stay cached: running again resumes). Runs on a worker
+ * thread of the run (the calling thread when batch is 1), one call at a time. Not called when
+ * every call is already cached. */
+typedef bool (*almkit_progress_callback)(int64_t done, int64_t total, void* user_data);
+
+/* Mirrors almkit::bench::EvalOptions (`almkit eval`'s options). Strings may be NULL: default. */
+typedef struct almkit_eval_params {
+  const char* model_dir;            /* required: an HF checkpoint folder with tokenizer files */
+  const char* bench;                /* "perception" (default), mmau, mmar, star, muse, jsonl */
+  const char* data_path;            /* the benchmark's JSON / JSONL (required except muse) */
+  const char* audio_root;           /* NULL: relative audio paths from the data file's folder */
+  const char* out_dir;              /* required: the run folder (created; resumes when present) */
+  int32_t limit;                    /* first N items only; 0: all */
+  int32_t shard_index;              /* 0 */
+  int32_t shard_count;              /* 1 */
+  int32_t threads;                  /* compute threads in all; 0: every core */
+  int32_t batch;                    /* items in flight at once; 1 */
+  const char* mode;                 /* "generate" (default) or "loglik" */
+  int32_t permutations;             /* presentations of each item's choices; 1 */
+  uint64_t seed;                    /* 0 */
+  int32_t max_new_tokens;           /* 64 */
+  double temperature;               /* 0: greedy */
+  int32_t top_k;                    /* 0 */
+  double top_p;                     /* 1 */
+  const char* prompt_template_path; /* NULL: the benchmark's template */
+  bool silent_baseline;             /* true: also ask every item with silence */
+  const char* device;               /* "cpu" */
+  const char* dtype;                /* "float32" */
+  bool quiet;                       /* true (default): no progress on stderr, use the callback */
+  almkit_progress_callback on_progress; /* may be NULL */
+  void* user_data;                      /* passed to on_progress */
+} almkit_eval_params;
+
+ALMKIT_API almkit_eval_params almkit_eval_default_params(void);
+
+/* Outcome of a run (library-owned). */
+typedef struct almkit_eval_result almkit_eval_result;
+
+/* Runs the benchmark (blocking) and writes out_dir/run.json, results.jsonl, summary.json,
+ * report.md and report.html. Bad input (unknown benchmark or mode, malformed data, missing
+ * audio) fails before the model loads: ALMKIT_ERR_INVALID_ARGUMENT / _INVALID_FORMAT /
+ * _FILE_NOT_FOUND. Items the model refuses are recorded and counted, not a failure.
+ * Thread: any (two runs must not share an out_dir). */
+ALMKIT_API almkit_status almkit_eval_run(const almkit_eval_params* params,
+                                         almkit_eval_result** out);
+/* summary.json's content ("" for a lone shard of a sharded run, whose summary comes from
+ * `almkit merge`). Owned by the result. Thread: any. */
+ALMKIT_API const char* almkit_eval_result_summary_json(const almkit_eval_result* result);
+ALMKIT_API const char* almkit_eval_result_out_dir(const almkit_eval_result* result);
+/* Model calls of this run: in all, found in the cache, run now, refused by the model. */
+ALMKIT_API int64_t almkit_eval_result_units(const almkit_eval_result* result);
+ALMKIT_API int64_t almkit_eval_result_reused(const almkit_eval_result* result);
+ALMKIT_API int64_t almkit_eval_result_computed(const almkit_eval_result* result);
+ALMKIT_API int64_t almkit_eval_result_failed(const almkit_eval_result* result);
+/* Every unit of the run has a result (false for a lone shard or with refused items). */
+ALMKIT_API bool almkit_eval_result_complete(const almkit_eval_result* result);
+ALMKIT_API double almkit_eval_result_seconds(const almkit_eval_result* result);
+/* Accepts NULL. Thread: no other call may use `result` meanwhile. */
+ALMKIT_API void almkit_eval_result_free(almkit_eval_result* result);
 
 #ifdef __cplusplus
 }

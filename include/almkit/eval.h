@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,11 @@ struct EvalOptions {
   std::string device = "cpu";
   std::string dtype = "float32";
   bool quiet = false;  // no live progress line; a log line every 10 %
+  // Called after every finished unit with (done, total) model calls, done counting the units
+  // found in the cache; from the worker threads, one call at a time. Returning false stops the
+  // run: the units in flight finish, then run_eval throws kCancelled (finished units stay in
+  // the cache, so the next run resumes). Not called when every unit is cached.
+  std::function<bool(int64_t done, int64_t total)> on_progress;
 };
 
 struct EvalOutcome {

@@ -3,6 +3,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <thread>
 
 #include "almkit/error.h"
@@ -207,6 +208,9 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
   std::atomic<size_t> next{0};
   std::atomic<int64_t> failures{0};
   std::vector<std::exception_ptr> errors(size_t(options.batch));
+  std::mutex callback_mutex;  // on_progress runs one call at a time
+  int64_t done_units = outcome.reused;
+  std::atomic<bool> cancelled{false};
   auto worker = [&](size_t w) {
     try {
       for (size_t t = next++; t < todo.size(); t = next++) {
@@ -222,6 +226,13 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
           cache.store(unit.key, record.dump());
         }
         progress.advance(items[unit.item_index].id);
+        if (options.on_progress) {
+          const std::lock_guard<std::mutex> lock(callback_mutex);
+          if (!cancelled && !options.on_progress(++done_units, outcome.units)) {
+            cancelled = true;
+            next = todo.size();  // the others stop after their unit in flight
+          }
+        }
       }
     } catch (...) {
       errors[w] = std::current_exception();
@@ -235,6 +246,12 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
   progress.finish();
   for (auto& error : errors) {
     if (error) std::rethrow_exception(error);
+  }
+  if (cancelled) {
+    throw Error(ErrorCode::kCancelled, "eval: stopped by the progress callback after " +
+                                           std::to_string(done_units) + " of " +
+                                           std::to_string(outcome.units) + " units; " +
+                                           options.out_dir + " keeps them: run again to resume");
   }
   outcome.failed = failures;
   outcome.computed = static_cast<int64_t>(todo.size()) - outcome.failed;
