@@ -1,9 +1,10 @@
 /* The C API from C99: what a C caller sees (values, ownership, statuses and messages).
  *
- *   almkit_capi_c_test JFK_WAV REFERENCE_DIR [SMALL_MODEL_DIR]
+ *   almkit_capi_c_test JFK_WAV REFERENCE_DIR [SMALL_MODEL_DIR [PERCEPTION_JSON EVAL_OUT_DIR]]
  *
  * REFERENCE_DIR: ../shared/reference/hf-transformers-4.47.1. SMALL_MODEL_DIR: an
- * `almkit init-model --arch qwen2_audio --size small` folder (with the Qwen tokenizer). */
+ * `almkit init-model --arch qwen2_audio --size small` folder (with the Qwen tokenizer).
+ * PERCEPTION_JSON: `almkit synth --n 4` output; EVAL_OUT_DIR: a run folder that does not exist. */
 #include <almkit/almkit.h>
 #include <math.h>
 #include <stdio.h>
@@ -339,16 +340,254 @@ static void small_model(const char* folder, const char* jfk) {
                 ALMKIT_ERR_FILE_NOT_FOUND, "");
 }
 
+
+/* One tensor of a safetensors file (tests only: finds "NAME" in the JSON header and reads its
+ * data_offsets). Returns a malloc'd copy of its bytes, or NULL. */
+static void* read_tensor(const char* path, const char* name, size_t* bytes) {
+  FILE* file = fopen(path, "rb");
+  unsigned char size_bytes[8];
+  unsigned long long header_size = 0, begin = 0, end = 0;
+  char key[256];
+  char* header = NULL;
+  const char* found = NULL;
+  void* data = NULL;
+  int i;
+  if (file == NULL) return NULL;
+  if (fread(size_bytes, 1, 8, file) != 8) goto done;
+  for (i = 7; i >= 0; --i) header_size = (header_size << 8) | size_bytes[i];
+  header = calloc((size_t)header_size + 1, 1);
+  if (header == NULL || fread(header, 1, (size_t)header_size, file) != header_size) goto done;
+  snprintf(key, sizeof key, "\"%s\"", name);
+  found = strstr(header, key);
+  if (found == NULL || (found = strstr(found, "data_offsets")) == NULL) goto done;
+  found += strlen("data_offsets");
+  while (*found != '\0' && (*found < '0' || *found > '9')) ++found;
+  if (sscanf(found, "%llu , %llu", &begin, &end) != 2 || end < begin) goto done;
+  data = malloc((size_t)(end - begin) + 1);
+  if (data == NULL || fseek(file, (long)(8 + header_size + begin), SEEK_SET) != 0 ||
+      fread(data, 1, (size_t)(end - begin), file) != end - begin) {
+    free(data);
+    data = NULL;
+    goto done;
+  }
+  *bytes = (size_t)(end - begin);
+done:
+  free(header);
+  fclose(file);
+  return data;
+}
+
+static void codec(const char* reference) {
+  char folder[4096], io[4096];
+  snprintf(folder, sizeof folder, "%s/encodec", reference);
+  snprintf(io, sizeof io, "%s/encodec/io.safetensors", reference);
+  almkit_codec* model = NULL;
+  almkit_codec_params cp = almkit_codec_default_params();
+  EXPECT_OK(almkit_codec_load(folder, &cp, &model));
+  if (model == NULL) return;
+  EXPECT(strcmp(almkit_codec_type(model), "encodec") == 0);
+  EXPECT(almkit_codec_sample_rate(model) == 24000 && almkit_codec_channels(model) == 1);
+  EXPECT(almkit_codec_codebook_size(model) == 64);
+  size_t num_bandwidths = 0;
+  const double* bandwidths = almkit_codec_bandwidths(model, &num_bandwidths);
+  EXPECT(num_bandwidths == 2 && bandwidths[0] == 1.5 && bandwidths[1] == 3.0);
+  EXPECT(fabs(almkit_codec_frame_rate(model) - 75.0) < 1e-9);
+
+  /* The reference input encodes to transformers' codes and decodes to its audio. */
+  size_t bytes = 0, code_bytes = 0, value_bytes = 0;
+  float* input = read_tensor(io, "input_values", &bytes);
+  int64_t* expected = read_tensor(io, "bw1.5_audio_codes", &code_bytes);
+  float* expected_audio = read_tensor(io, "bw1.5_audio_values", &value_bytes);
+  EXPECT(input != NULL && bytes == 24000 * sizeof(float) && expected != NULL &&
+         code_bytes == 3 * 75 * sizeof(int64_t) && expected_audio != NULL);
+  if (input != NULL && expected != NULL && expected_audio != NULL) {
+    almkit_audio* clip = NULL;
+    almkit_codes* codes = NULL;
+    almkit_audio* decoded = NULL;
+    EXPECT_OK(almkit_audio_from_samples(input, 24000, 1, 24000, &clip));
+    almkit_codec_encode_params ep = almkit_codec_encode_default_params();
+    ep.bandwidth = 1.5;
+    EXPECT_OK(almkit_codec_encode(model, clip, &ep, &codes));
+    EXPECT(almkit_codes_num_chunks(codes) == 1 && almkit_codes_num_quantizers(codes) == 3 &&
+           almkit_codes_num_frames(codes) == 75 && almkit_codes_sample_rate(codes) == 24000 &&
+           almkit_codes_audio_length(codes) == 24000 && almkit_codes_bandwidth(codes) == 1.5);
+    if (almkit_codes_data(codes) != NULL) {
+      EXPECT(memcmp(almkit_codes_data(codes), expected, code_bytes) == 0);
+      EXPECT(almkit_codes_data_int32(codes)[74] == (int32_t)expected[74]);
+    }
+    EXPECT_OK(almkit_codec_decode(model, codes, &decoded));
+    EXPECT(almkit_audio_num_frames(decoded) == 24000 && almkit_audio_sample_rate(decoded) == 24000);
+    if (almkit_audio_num_frames(decoded) == 24000) {
+      double worst = 0;
+      const float* samples = almkit_audio_samples(decoded);
+      int i;
+      for (i = 0; i < 24000; ++i) {
+        const double d = fabs((double)samples[i] - (double)expected_audio[i]);
+        if (d > worst) worst = d;
+      }
+      EXPECT(worst < 1e-4);
+    }
+    almkit_audio_free(decoded);
+    decoded = NULL;
+    /* Caller codes: the same values decode to the same clip; bad ones are refused. */
+    EXPECT_OK(almkit_codec_decode_codes(model, expected, 3, 75, 24000, &decoded));
+    EXPECT(almkit_audio_num_frames(decoded) == 24000);
+    almkit_audio_free(decoded);
+    EXPECT_OK(almkit_codec_decode_codes(model, expected, 3, 75, 0, &decoded));
+    EXPECT(almkit_audio_num_frames(decoded) >= 24000); /* full decoded length */
+    almkit_audio_free(decoded);
+    decoded = NULL;
+    EXPECT_STATUS(almkit_codec_decode_codes(model, expected, 99, 1, 0, &decoded),
+                  ALMKIT_ERR_SHAPE_MISMATCH, "num_quantizers is 99");
+    EXPECT_STATUS(almkit_codec_decode_codes(model, expected, 0, 75, 0, &decoded),
+                  ALMKIT_ERR_SHAPE_MISMATCH, "1..");
+    EXPECT_STATUS(almkit_codec_decode_codes(model, expected, 3, 0, 0, &decoded),
+                  ALMKIT_ERR_INVALID_ARGUMENT, "num_frames");
+    expected[80] = 64; /* quantizer 1, frame 5 */
+    EXPECT_STATUS(almkit_codec_decode_codes(model, expected, 3, 75, 0, &decoded),
+                  ALMKIT_ERR_INVALID_ARGUMENT, "code 64 at quantizer 1, frame 5");
+    expected[80] = -1;
+    EXPECT_STATUS(almkit_codec_decode_codes(model, expected, 3, 75, 0, &decoded),
+                  ALMKIT_ERR_INVALID_ARGUMENT, "outside the codebook");
+    EXPECT(decoded == NULL);
+    EXPECT_STATUS(almkit_codec_decode_codes(model, NULL, 3, 75, 0, &decoded),
+                  ALMKIT_ERR_INVALID_ARGUMENT, "codes is NULL");
+    EXPECT_STATUS(almkit_codec_decode(model, NULL, &decoded), ALMKIT_ERR_INVALID_ARGUMENT,
+                  "codes is NULL");
+    almkit_codes_free(codes);
+    almkit_audio_free(clip);
+  }
+  free(input);
+  free(expected);
+  free(expected_audio);
+
+  /* A synthetic 24 kHz tone at 3 kbps: shapes and a round trip of the same length. */
+  {
+    enum { kSamples = 12345 };
+    static float tone[kSamples];
+    almkit_audio* clip = NULL;
+    almkit_audio* decoded = NULL;
+    almkit_codes* codes = NULL;
+    almkit_codec_encode_params ep = almkit_codec_encode_default_params();
+    int i;
+    for (i = 0; i < kSamples; ++i) tone[i] = 0.3f * (float)sin(2 * 3.14159265358979 * 440.0 * i / 24000);
+    EXPECT_OK(almkit_audio_from_samples(tone, kSamples, 1, 24000, &clip));
+    EXPECT_OK(almkit_codec_encode(model, clip, NULL, &codes)); /* default: the first bandwidth */
+    EXPECT(almkit_codes_bandwidth(codes) == 1.5 && almkit_codes_num_quantizers(codes) == 3);
+    almkit_codes_free(codes);
+    codes = NULL;
+    ep.bandwidth = 3.0;
+    EXPECT_OK(almkit_codec_encode(model, clip, &ep, &codes));
+    EXPECT(almkit_codes_num_quantizers(codes) == 4);
+    EXPECT(almkit_codes_num_frames(codes) == (kSamples + 319) / 320); /* hop 320 */
+    EXPECT(almkit_codes_audio_length(codes) == kSamples);
+    EXPECT_OK(almkit_codec_decode(model, codes, &decoded));
+    EXPECT(almkit_audio_num_frames(decoded) == kSamples && almkit_audio_channels(decoded) == 1);
+    almkit_audio_free(decoded);
+    almkit_codes_free(codes);
+    codes = NULL;
+
+    ep.bandwidth = 2.0;
+    EXPECT_STATUS(almkit_codec_encode(model, clip, &ep, &codes), ALMKIT_ERR_INVALID_ARGUMENT,
+                  "bandwidth");
+    EXPECT(codes == NULL);
+    ep.bandwidth = -1.0;
+    EXPECT_STATUS(almkit_codec_encode(model, clip, &ep, &codes), ALMKIT_ERR_INVALID_ARGUMENT,
+                  "bandwidth");
+    almkit_audio_free(clip);
+    clip = NULL;
+    EXPECT_OK(almkit_audio_from_samples(tone, kSamples, 1, 16000, &clip));
+    EXPECT_STATUS(almkit_codec_encode(model, clip, NULL, &codes), ALMKIT_ERR_INVALID_ARGUMENT,
+                  "16000 Hz");
+    EXPECT_STATUS(almkit_codec_encode(model, NULL, NULL, &codes), ALMKIT_ERR_INVALID_ARGUMENT,
+                  "audio is NULL");
+    EXPECT_STATUS(almkit_codec_encode(NULL, clip, NULL, &codes), ALMKIT_ERR_INVALID_ARGUMENT,
+                  "codec is NULL");
+    EXPECT_STATUS(almkit_codec_encode(model, clip, NULL, NULL), ALMKIT_ERR_INVALID_ARGUMENT,
+                  "out is NULL");
+    almkit_audio_free(clip);
+  }
+  almkit_codec_free(model);
+
+  almkit_codec* missing = NULL;
+  EXPECT_STATUS(almkit_codec_load("/nonexistent/encodec", NULL, &missing),
+                ALMKIT_ERR_FILE_NOT_FOUND, "/nonexistent/encodec");
+  EXPECT(missing == NULL);
+  snprintf(folder, sizeof folder, "%s/qwen2", reference);
+  EXPECT_STATUS(almkit_codec_load(folder, NULL, &missing), ALMKIT_ERR_UNSUPPORTED, "");
+  EXPECT(almkit_codec_sample_rate(NULL) == 0 && almkit_codes_data(NULL) == NULL);
+  almkit_codec_free(NULL);
+  almkit_codes_free(NULL);
+}
+
+typedef struct progress_log {
+  int calls;
+  int stop_after; /* return false on this call (0: never) */
+  int64_t last_done, last_total;
+} progress_log;
+
+static bool on_progress(int64_t done, int64_t total, void* user_data) {
+  progress_log* log = user_data;
+  ++log->calls;
+  log->last_done = done;
+  log->last_total = total;
+  return log->stop_after == 0 || log->calls < log->stop_after;
+}
+
+static void eval_run(const char* model, const char* data, const char* out_dir) {
+  almkit_eval_result* result = NULL;
+  almkit_eval_params params = almkit_eval_default_params();
+  progress_log log = {0, 1, 0, 0};
+  EXPECT(strcmp(params.bench, "perception") == 0 && params.quiet && params.shard_count == 1);
+  EXPECT_STATUS(almkit_eval_run(NULL, &result), ALMKIT_ERR_INVALID_ARGUMENT, "params is NULL");
+  EXPECT_STATUS(almkit_eval_run(&params, &result), ALMKIT_ERR_INVALID_ARGUMENT,
+                "params->model_dir is NULL");
+  params.model_dir = model;
+  params.data_path = data;
+  params.out_dir = out_dir;
+  params.mode = "loglik";
+  params.limit = 3;
+  params.silent_baseline = false;
+  params.threads = 1;
+  params.on_progress = on_progress;
+  params.user_data = &log;
+  params.bench = "no-such-bench";
+  EXPECT_STATUS(almkit_eval_run(&params, &result), ALMKIT_ERR_INVALID_ARGUMENT, "no-such-bench");
+  EXPECT(result == NULL);
+  params.bench = "perception";
+
+  /* Stopped by the callback after its first unit: cancelled, the unit is kept for the rerun. */
+  EXPECT_STATUS(almkit_eval_run(&params, &result), ALMKIT_ERR_CANCELLED, "progress callback");
+  EXPECT(result == NULL && log.calls == 1 && log.last_done == 1 && log.last_total == 3);
+
+  log.calls = 0;
+  log.stop_after = 0;
+  EXPECT_OK(almkit_eval_run(&params, &result));
+  EXPECT(almkit_eval_result_units(result) == 3 && almkit_eval_result_reused(result) == 1 &&
+         almkit_eval_result_computed(result) == 2 && almkit_eval_result_failed(result) == 0);
+  EXPECT(almkit_eval_result_complete(result));
+  EXPECT(log.calls == 2 && log.last_done == 3 && log.last_total == 3);
+  EXPECT(strstr(almkit_eval_result_summary_json(result), "\"benchmark\": \"perception\"") != NULL);
+  EXPECT(strstr(almkit_eval_result_summary_json(result), "\"accuracy\"") != NULL);
+  EXPECT(strcmp(almkit_eval_result_out_dir(result), out_dir) == 0);
+  almkit_eval_result_free(result);
+  almkit_eval_result_free(NULL);
+  EXPECT(strcmp(almkit_eval_result_summary_json(NULL), "") == 0);
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: %s JFK_WAV REFERENCE_DIR [SMALL_MODEL_DIR]\n", argv[0]);
+    fprintf(stderr, "usage: %s JFK_WAV REFERENCE_DIR [SMALL_MODEL_DIR [PERCEPTION_JSON EVAL_OUT_DIR]]\n",
+            argv[0]);
     return 2;
   }
   errors_and_version();
   audio(argv[1]);
   features(argv[1]);
   tokenizer_less_model(argv[2]);
+  codec(argv[2]);
   if (argc > 3) small_model(argv[3], argv[1]);
+  if (argc > 5) eval_run(argv[3], argv[4], argv[5]);
   printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
 }
