@@ -19,7 +19,8 @@ import os
 from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_bool, c_char, c_char_p, c_double,
                     c_float, c_int, c_int32, c_int64, c_size_t, c_uint64, c_void_p)
 
-__all__ = ["AlmkitError", "Audio", "Model", "Tokenizer", "GenerateResult", "load_audio",
+__all__ = ["AlmkitError", "Audio", "Model", "Tokenizer", "GenerateResult", "Codec", "Codes",
+           "run_eval", "load_audio",
            "load_audio_from_memory", "audio_from_samples", "whisper_mel", "kaldi_fbank",
            "version", "build_info", "library"]
 
@@ -117,6 +118,28 @@ class _OptionScore(Structure):
     _fields_ = [("sum_logprob", c_double), ("mean_logprob", c_double), ("num_tokens", c_int64)]
 
 
+class _CodecParams(Structure):
+    _fields_ = [("device", c_char_p)]
+
+
+class _CodecEncodeParams(Structure):
+    _fields_ = [("bandwidth", c_double)]
+
+
+_PROGRESS = CFUNCTYPE(c_bool, c_int64, c_int64, c_void_p)
+
+
+class _EvalParams(Structure):
+    _fields_ = [("model_dir", c_char_p), ("bench", c_char_p), ("data_path", c_char_p),
+                ("audio_root", c_char_p), ("out_dir", c_char_p), ("limit", c_int32),
+                ("shard_index", c_int32), ("shard_count", c_int32), ("threads", c_int32),
+                ("batch", c_int32), ("mode", c_char_p), ("permutations", c_int32),
+                ("seed", c_uint64), ("max_new_tokens", c_int32), ("temperature", c_double),
+                ("top_k", c_int32), ("top_p", c_double), ("prompt_template_path", c_char_p),
+                ("silent_baseline", c_bool), ("device", c_char_p), ("dtype", c_char_p),
+                ("quiet", c_bool), ("on_progress", _PROGRESS), ("user_data", c_void_p)]
+
+
 _PROTOTYPES = {
     # name: (restype, argtypes)
     "almkit_last_error": (c_char_p, []),
@@ -183,6 +206,42 @@ _PROTOTYPES = {
                                      POINTER(_OptionScore)]),
     "almkit_score_option_ids": (c_int, [c_void_p, POINTER(_Request), POINTER(POINTER(c_int32)),
                                         POINTER(c_size_t), c_size_t, POINTER(_OptionScore)]),
+    "almkit_codec_default_params": (_CodecParams, []),
+    "almkit_codec_encode_default_params": (_CodecEncodeParams, []),
+    "almkit_codec_load": (c_int, [c_char_p, POINTER(_CodecParams), POINTER(c_void_p)]),
+    "almkit_codec_free": (None, [c_void_p]),
+    "almkit_codec_type": (c_char_p, [c_void_p]),
+    "almkit_codec_sample_rate": (c_int32, [c_void_p]),
+    "almkit_codec_channels": (c_int32, [c_void_p]),
+    "almkit_codec_codebook_size": (c_int32, [c_void_p]),
+    "almkit_codec_max_quantizers": (c_int32, [c_void_p]),
+    "almkit_codec_frame_rate": (c_double, [c_void_p]),
+    "almkit_codec_bandwidths": (POINTER(c_double), [c_void_p, POINTER(c_size_t)]),
+    "almkit_codec_encode": (c_int, [c_void_p, c_void_p, POINTER(_CodecEncodeParams),
+                                    POINTER(c_void_p)]),
+    "almkit_codec_decode": (c_int, [c_void_p, c_void_p, POINTER(c_void_p)]),
+    "almkit_codec_decode_codes": (c_int, [c_void_p, POINTER(c_int64), c_int32, c_int64, c_int64,
+                                          POINTER(c_void_p)]),
+    "almkit_codes_num_chunks": (c_int64, [c_void_p]),
+    "almkit_codes_num_quantizers": (c_int32, [c_void_p]),
+    "almkit_codes_num_frames": (c_int64, [c_void_p]),
+    "almkit_codes_sample_rate": (c_int32, [c_void_p]),
+    "almkit_codes_audio_length": (c_int64, [c_void_p]),
+    "almkit_codes_bandwidth": (c_double, [c_void_p]),
+    "almkit_codes_data": (POINTER(c_int64), [c_void_p]),
+    "almkit_codes_data_int32": (POINTER(c_int32), [c_void_p]),
+    "almkit_codes_free": (None, [c_void_p]),
+    "almkit_eval_default_params": (_EvalParams, []),
+    "almkit_eval_run": (c_int, [POINTER(_EvalParams), POINTER(c_void_p)]),
+    "almkit_eval_result_summary_json": (c_char_p, [c_void_p]),
+    "almkit_eval_result_out_dir": (c_char_p, [c_void_p]),
+    "almkit_eval_result_units": (c_int64, [c_void_p]),
+    "almkit_eval_result_reused": (c_int64, [c_void_p]),
+    "almkit_eval_result_computed": (c_int64, [c_void_p]),
+    "almkit_eval_result_failed": (c_int64, [c_void_p]),
+    "almkit_eval_result_complete": (c_bool, [c_void_p]),
+    "almkit_eval_result_seconds": (c_double, [c_void_p]),
+    "almkit_eval_result_free": (None, [c_void_p]),
 }
 
 _lib = None
@@ -522,3 +581,139 @@ class Model:
             _check(library().almkit_score_option_ids(self._handle, byref(holder.request),
                                                      pointers, lengths, len(options), scores))
         return [(s.sum_logprob, s.mean_logprob, s.num_tokens) for s in scores[:len(options)]]
+
+
+# ------------------------------------------------------------------------------------------
+# Codec and benchmark runner
+# ------------------------------------------------------------------------------------------
+
+class Codes:
+    """Codes from Codec.encode (library-owned); `values` is a numpy int64 copy
+    [chunks, quantizers, frames]."""
+
+    def __init__(self, handle):
+        self._handle = c_void_p(handle)
+
+    def __del__(self):
+        if getattr(self, "_handle", None) and _lib is not None:
+            _lib.almkit_codes_free(self._handle)
+            self._handle = None
+
+    @property
+    def shape(self):
+        lib = library()
+        return (lib.almkit_codes_num_chunks(self._handle),
+                lib.almkit_codes_num_quantizers(self._handle),
+                lib.almkit_codes_num_frames(self._handle))
+
+    @property
+    def sample_rate(self):
+        return library().almkit_codes_sample_rate(self._handle)
+
+    @property
+    def audio_length(self):
+        return library().almkit_codes_audio_length(self._handle)
+
+    @property
+    def bandwidth(self):
+        return library().almkit_codes_bandwidth(self._handle)
+
+    @property
+    def values(self):
+        import numpy as np
+        shape = self.shape
+        pointer = library().almkit_codes_data(self._handle)
+        return np.ctypeslib.as_array(pointer, shape=shape).copy()
+
+
+class Codec:
+    """A neural audio codec (EnCodec) from an HF checkpoint folder."""
+
+    def __init__(self, folder, device="cpu"):
+        params = library().almkit_codec_default_params()
+        params.device = _text(device)
+        out = c_void_p()
+        _check(library().almkit_codec_load(_text(folder), byref(params), byref(out)))
+        self._handle = c_void_p(out.value)
+
+    def __del__(self):
+        if getattr(self, "_handle", None) and _lib is not None:
+            _lib.almkit_codec_free(self._handle)
+            self._handle = None
+
+    @property
+    def model_type(self):
+        return library().almkit_codec_type(self._handle).decode()
+
+    @property
+    def sample_rate(self):
+        return library().almkit_codec_sample_rate(self._handle)
+
+    @property
+    def codebook_size(self):
+        return library().almkit_codec_codebook_size(self._handle)
+
+    @property
+    def max_quantizers(self):
+        return library().almkit_codec_max_quantizers(self._handle)
+
+    @property
+    def bandwidths(self):
+        count = c_size_t(0)
+        pointer = library().almkit_codec_bandwidths(self._handle, byref(count))
+        return [pointer[i] for i in range(count.value)]
+
+    def encode(self, audio, bandwidth=0.0):
+        """Codes of an Audio clip at the codec's rate; bandwidth 0 picks the first."""
+        params = library().almkit_codec_encode_default_params()
+        params.bandwidth = bandwidth
+        out = c_void_p()
+        _check(library().almkit_codec_encode(self._handle, audio._handle, byref(params),
+                                             byref(out)))
+        return Codes(out.value)
+
+    def decode(self, codes, audio_length=0):
+        """Audio of a Codes object, or of a numpy array [quantizers, frames] (one chunk;
+        audio_length > 0 trims the output)."""
+        out = c_void_p()
+        if isinstance(codes, Codes):
+            _check(library().almkit_codec_decode(self._handle, codes._handle, byref(out)))
+        else:
+            import numpy as np
+            values = np.ascontiguousarray(codes, dtype=np.int64)
+            if values.ndim != 2:
+                raise ValueError("codes must be [quantizers, frames]")
+            _check(library().almkit_codec_decode_codes(
+                self._handle, values.ctypes.data_as(POINTER(c_int64)), values.shape[0],
+                values.shape[1], audio_length, byref(out)))
+        return Audio(out.value)
+
+
+def run_eval(model_dir, data_path, out_dir, bench="perception", on_progress=None, **options):
+    """Runs a benchmark (almkit_eval_run); returns summary.json as a dict ({} for a lone shard).
+    `options` are almkit_eval_params fields (limit, mode, permutations, seed, threads, ...);
+    on_progress(done, total) returning False stops the run (AlmkitError "cancelled")."""
+    params = library().almkit_eval_default_params()
+    params.model_dir, params.data_path = _text(model_dir), _text(data_path)
+    params.out_dir, params.bench = _text(out_dir), _text(bench)
+    for name, value in options.items():
+        setattr(params, name, _text(value))
+    errors = []
+    if on_progress is not None:
+        def trampoline(done, total, _user_data):
+            try:
+                return on_progress(done, total) is not False
+            except BaseException as error:  # noqa: BLE001 - no exception may cross into C
+                errors.append(error)
+                return False
+        params.on_progress = _PROGRESS(trampoline)
+    out = c_void_p()
+    status = library().almkit_eval_run(byref(params), byref(out))
+    if errors:
+        raise errors[0]
+    _check(status)
+    try:
+        text = library().almkit_eval_result_summary_json(out).decode("utf-8")
+        return json.loads(text) if text else {}
+    finally:
+        library().almkit_eval_result_free(out)

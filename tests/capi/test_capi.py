@@ -293,6 +293,57 @@ class SmallModelWithTokenizer(unittest.TestCase):
         self.assertIn("encoder window", str(caught.exception))
 
 
+class CodecEncodeDecode(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        folder = os.path.join(ARGS.reference, "encodec")
+        cls.codec = almkit.Codec(folder)
+        cls.io, _ = read_safetensors(os.path.join(folder, "io.safetensors"))
+
+    def test_codes_and_audio_match_transformers(self):
+        clip = almkit.audio_from_samples(self.io["input_values"][0, 0], 24000)
+        for bandwidth in (1.5, 3.0):
+            key = f"bw{bandwidth}"
+            codes = self.codec.encode(clip, bandwidth=bandwidth)
+            np.testing.assert_array_equal(codes.values, self.io[key + "_audio_codes"][:, 0])
+            self.assertEqual(codes.audio_length, 24000)
+            decoded = self.codec.decode(codes).samples
+            np.testing.assert_allclose(decoded, self.io[key + "_audio_values"][0, 0], atol=1e-4)
+            again = self.codec.decode(codes.values[0], audio_length=24000).samples
+            np.testing.assert_array_equal(again, decoded)
+
+    def test_tone_round_trip_keeps_its_length(self):
+        t = np.arange(10000) / 24000.0
+        clip = almkit.audio_from_samples((0.3 * np.sin(2 * np.pi * 330 * t)).astype(np.float32),
+                                         24000)
+        codes = self.codec.encode(clip)
+        self.assertEqual(codes.shape, (1, 3, 32))
+        self.assertEqual(codes.bandwidth, self.codec.bandwidths[0])
+        self.assertEqual(self.codec.decode(codes).num_frames, 10000)
+
+    def test_bad_codes_rate_and_bandwidth(self):
+        codes = np.zeros((3, 10), dtype=np.int64)
+        codes[2, 7] = self.codec.codebook_size
+        with self.assertRaises(almkit.AlmkitError) as caught:
+            self.codec.decode(codes)
+        self.assertEqual(caught.exception.status_name, "invalid_argument")
+        self.assertIn("quantizer 2, frame 7", str(caught.exception))
+        with self.assertRaises(almkit.AlmkitError) as caught:
+            self.codec.decode(np.zeros((self.codec.max_quantizers + 1, 10), dtype=np.int64))
+        self.assertEqual(caught.exception.status_name, "shape_mismatch")
+        clip = almkit.audio_from_samples(np.zeros(16000, dtype=np.float32), 16000)
+        with self.assertRaises(almkit.AlmkitError) as caught:
+            self.codec.encode(clip)
+        self.assertIn("16000 Hz", str(caught.exception))
+        clip = almkit.audio_from_samples(np.zeros(2400, dtype=np.float32), 24000)
+        with self.assertRaises(almkit.AlmkitError) as caught:
+            self.codec.encode(clip, bandwidth=6.0)
+        self.assertEqual(caught.exception.status_name, "invalid_argument")
+        with self.assertRaises(almkit.AlmkitError) as caught:
+            almkit.Codec(os.path.join(ARGS.reference, "qwen2"))
+        self.assertEqual(caught.exception.status_name, "unsupported")
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--audio", required=True)
