@@ -8,7 +8,8 @@
 
 namespace almkit::nn {
 
-// x [..., K] (any float dtype), weight [N, K], bias [N] or undefined.
+// x [..., K] (any float dtype), weight [N, K], bias [N] or undefined. One row of x on a CPU
+// goes to gemv (libtorch would use gemm, which copies the weights first).
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = at::Tensor());
 
 // The CPU kernel behind linear() for bf16 weights and up to a few rows: y [M, N] float32 from
