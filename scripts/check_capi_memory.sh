@@ -8,7 +8,9 @@
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-${ALMKIT_BUILD_DIR:-$repo/build}}
-reference=${ALMKIT_REFERENCE_DIR:-$repo/../shared/reference/hf-transformers-4.47.1}
+shared=${ALMKIT_SHARED_DIR:-$repo/../shared}
+[[ -d $shared/reference ]] || shared=/work/shared
+reference=${ALMKIT_REFERENCE_DIR:-$shared/reference/hf-transformers-4.47.1}
 data=${ALMKIT_DATA_DIR:-$repo/.cache/data}
 command -v valgrind >/dev/null || { echo "valgrind is not installed: skipped"; exit 77; }
 for program in "$build/examples/almkit_c_example" "$build/capi_tests/almkit_capi_c_test"; do
