@@ -22,4 +22,10 @@ endif()
 if(NOT TARGET PkgConfig::SQLITE3)
   pkg_check_modules(SQLITE3 REQUIRED IMPORTED_TARGET sqlite3)
 endif()
+# HTTP server and client (almkit serve, the OpenAI-compatible eval backend): Debian's compiled
+# cpp-httplib. Its pkg-config Cflags carry the OPENSSL/ZLIB/BROTLI defines the library was built
+# with; every TU that includes httplib.h must see them or the class layouts differ.
+if(NOT TARGET PkgConfig::HTTPLIB)
+  pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
+endif()
 find_package(OpenMP)
