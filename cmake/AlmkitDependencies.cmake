@@ -28,4 +28,9 @@ endif()
 if(NOT TARGET PkgConfig::HTTPLIB)
   pkg_check_modules(HTTPLIB REQUIRED IMPORTED_TARGET cpp-httplib)
 endif()
+# The eval backend's HTTP client is libcurl (src/remote): a total-request timeout (cpp-httplib's
+# are per read), keep-alive per worker, and the proxy / HTTPS settings clusters already have.
+if(NOT TARGET PkgConfig::CURL)
+  pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
+endif()
 find_package(OpenMP)
