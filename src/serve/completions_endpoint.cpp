@@ -1,0 +1,145 @@
+// POST /v1/completions: raw prompts (text or token ids, no chat template), with `echo` and
+// `logprobs` so that log-likelihood clients can read the prompt's token log-probabilities.
+#include <httplib.h>
+
+#include <cmath>
+
+#include "almkit/error.h"
+#include "almkit/tokenizer.h"
+#include "serve/api_error.h"
+#include "serve/context.h"
+#include "serve/engine_jobs.h"
+#include "serve/prompt_logprobs.h"
+#include "serve/sse_stream.h"
+#include "serve/stop_strings.h"
+
+namespace almkit::serve {
+namespace {
+
+using nlohmann::json;
+
+size_t code_points(const std::string& text) {
+  size_t count = 0;
+  for (unsigned char c : text) count += (c & 0xC0) != 0x80;
+  return count;
+}
+
+// OpenAI's legacy logprobs object for ids[from..): tokens, token_logprobs, text_offset
+// (characters into the returned text), top_logprobs (not computed: null).
+json logprobs_json(const Model& model, const std::vector<int32_t>& ids, size_t from,
+                   const std::vector<double>& values, size_t text_start) {
+  json tokens = json::array(), logprobs = json::array(), offsets = json::array();
+  const Tokenizer& tokenizer = model.tokenizer();
+  std::vector<int32_t> prefix(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(from));
+  size_t base = code_points(tokenizer.decode(prefix, false));
+  for (size_t i = from; i < ids.size(); ++i) {
+    tokens.push_back(tokenizer.decode({ids[i]}, false));
+    const double value = values[i - from];
+    logprobs.push_back(std::isnan(value) ? json(nullptr) : json(value));
+    offsets.push_back(text_start + code_points(tokenizer.decode(prefix, false)) - base);
+    prefix.push_back(ids[i]);
+  }
+  return {{"tokens", tokens}, {"token_logprobs", logprobs}, {"top_logprobs", nullptr}, {"text_offset", offsets}};
+}
+
+}  // namespace
+
+void handle_completions(ServerContext& context, const httplib::Request& http_request, httplib::Response& response) {
+  const CompletionRequest completion = parse_completion_request(http_request.body, context.info);
+  const Model& model = *context.model;
+  const bool needs_text = !completion.prompt.empty() || completion.logprobs || completion.echo;
+  if (needs_text && !model.has_tokenizer()) {
+    throw ApiError(400, "the served model has no tokenizer: send the prompt as token ids, without echo or logprobs",
+                   "invalid_request_error", "prompt", "no_tokenizer");
+  }
+  std::vector<int32_t> prompt_ids = completion.prompt_ids;
+  if (!completion.prompt.empty()) {
+    try {
+      prompt_ids = model.tokenizer().encode(completion.prompt, /*add_special_tokens=*/false);
+    } catch (const Error& error) {
+      throw bad_request("prompt", error.what());
+    }
+    if (prompt_ids.empty()) throw bad_request("prompt", "the prompt has no tokens");
+  }
+  check_context(context, static_cast<int64_t>(prompt_ids.size()), completion.sampling.max_tokens);
+  const std::string prompt_text = completion.prompt.empty() && model.has_tokenizer()
+                                      ? model.tokenizer().decode(prompt_ids, false)
+                                      : completion.prompt;
+  const std::string id = context.new_id("cmpl-");
+  const json base = {{"id", id}, {"created", static_cast<int64_t>(std::time(nullptr))}, {"model", context.info.served_name}};
+  auto job = std::make_shared<Job>();
+  job->request.prompt_ids = prompt_ids;
+  job->options = generate_options(context, completion.sampling);
+
+  if (completion.stream) {
+    StreamFormat format;
+    format.delta = [base](const std::string& text) {
+      json chunk = base;
+      chunk["object"] = "text_completion";
+      chunk["choices"] = json::array({{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}}});
+      return chunk;
+    };
+    format.closing = [base](const Job& done) {
+      json last = base;
+      last["object"] = "text_completion";
+      last["choices"] = json::array({{{"index", 0}, {"text", ""}, {"logprobs", nullptr},
+                                       {"finish_reason", finish_reason(done.result)}}});
+      return std::vector<json>{last};
+    };
+    stream_job(context, job, completion.sampling.stop, std::move(format), response);
+    return;
+  }
+
+  auto matcher = std::make_shared<StopMatcher>(completion.sampling.stop);
+  job->on_token = [matcher](int32_t, const std::string& piece) {
+    matcher->feed(piece);
+    return !matcher->stopped();
+  };
+  json logprobs = nullptr;
+  if (completion.logprobs || completion.sampling.max_tokens == 0) {
+    // Scoring runs on a worker as one task: generate (if asked), then score the sequence.
+    job->kind = Job::Kind::kTask;
+    const Job* self = job.get();
+    Job* writable = job.get();
+    const auto want_logprobs = completion.logprobs.has_value();
+    const bool echo = completion.echo;
+    job->task = [&, self, writable, want_logprobs, echo] {
+      if (self->options.max_new_tokens > 0) {
+        GenerateOptions options = self->options;
+        options.on_token = [self](size_t, int32_t token, const std::string& piece) {
+          return !self->cancelled() && self->on_token(token, piece);
+        };
+        writable->result = model.generate(self->request, options);
+      } else {
+        writable->result.prompt_tokens = static_cast<int64_t>(prompt_ids.size());
+        writable->result.stop_reason = "length";
+      }
+      if (!want_logprobs) return;
+      std::vector<int32_t> sequence = prompt_ids;
+      sequence.insert(sequence.end(), writable->result.tokens.begin(), writable->result.tokens.end());
+      const size_t from = echo ? 0 : prompt_ids.size();
+      const std::vector<double> values = token_logprobs(model, sequence, from);
+      logprobs = logprobs_json(model, sequence, from, values, 0);
+    };
+  } else {
+    job->batchable = completion.sampling.temperature <= 0.0;
+  }
+  submit(context, job);
+  job->wait();
+  raise_job_error(*job);
+  const GenerateResult& result = job->result;
+  const std::string generated = matcher->stopped() ? matcher->text() : result.text;
+  json body = base;
+  body["object"] = "text_completion";
+  body["choices"] = json::array({{{"index", 0},
+                                  {"text", completion.echo ? prompt_text + generated : generated},
+                                  {"logprobs", logprobs},
+                                  {"finish_reason", finish_reason(result)}}});
+  const auto completion_tokens = static_cast<int64_t>(result.tokens.size());
+  body["usage"] = {{"prompt_tokens", result.prompt_tokens},
+                   {"completion_tokens", completion_tokens},
+                   {"total_tokens", result.prompt_tokens + completion_tokens}};
+  response.set_content(dump_json(body), "application/json");
+}
+
+}  // namespace almkit::serve
