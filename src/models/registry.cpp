@@ -14,7 +14,9 @@ namespace {
 const std::map<std::string, ArchitectureBuilder>& registry() {
   static const std::map<std::string, ArchitectureBuilder> builders = {
       {"whisper", build_whisper},
-      {"encodec", build_encodec_parts},  // a codec: points to codecs::load_codec
+      {"dac", build_encodec_parts},      // codecs: the entry points to codecs::load_codec
+      {"encodec", build_encodec_parts},
+      {"mimi", build_encodec_parts},
       {"qwen2", build_qwen2},
       {"qwen2_audio", build_qwen2_audio},
   };

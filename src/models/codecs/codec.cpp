@@ -3,14 +3,18 @@
 #include <map>
 
 #include "almkit/error.h"
+#include "models/codecs/dac.h"
 #include "models/codecs/encodec.h"
+#include "models/codecs/mimi.h"
 
 namespace almkit::codecs {
 namespace {
 
 const std::map<std::string, CodecBuilder>& codec_registry() {
   static const std::map<std::string, CodecBuilder> builders = {
+      {"dac", build_dac},
       {"encodec", build_encodec},
+      {"mimi", build_mimi},
   };
   return builders;
 }
@@ -46,7 +50,8 @@ at::Tensor codec_input(const Codec& codec, const AudioBuffer& audio, const std::
 
 bool is_codec_model_type(const std::string& model_type) { return codec_registry().count(model_type) != 0; }
 
-std::unique_ptr<Codec> load_codec(const std::string& folder, const WeightOptions& options) {
+std::unique_ptr<Codec> load_codec(const std::string& folder, const WeightOptions& options,
+                                  const CodecOptions& codec_options) {
   const ModelConfig config = ModelConfig::load(folder);
   const std::string type = config.model_type();
   auto it = codec_registry().find(type);
@@ -57,7 +62,7 @@ std::unique_ptr<Codec> load_codec(const std::string& folder, const WeightOptions
                 config.source() + ": model_type '" + type + "' is not a supported codec (supported: " + known + ")");
   }
   WeightStore weights(SafetensorsCheckpoint::open_folder(folder), options);
-  std::unique_ptr<Codec> codec = it->second(config, weights);
+  std::unique_ptr<Codec> codec = it->second(config, weights, codec_options);
   weights.check_all_used();
   return codec;
 }

@@ -32,6 +32,9 @@ class Codec {
   virtual std::vector<double> bandwidths() const = 0;  // kbps the model supports
   // How many quantizers `bandwidth` kbps selects (the reference's rule).
   virtual int64_t quantizers_for_bandwidth(double bandwidth) const = 0;
+  // The bandwidth transformers' encode uses when given none: EnCodec's first target bandwidth;
+  // DAC and Mimi use every quantizer.
+  virtual double default_bandwidth() const { return bandwidths().front(); }
 
   // audio [batch, channels, samples] float32 at sampling_rate(); bandwidth must be one of
   // bandwidths(). Empty audio, wrong channels or bandwidth are kInvalidArgument.
@@ -41,6 +44,33 @@ class Codec {
   virtual at::Tensor decode(const EncodedAudioCodes& codes) const = 0;
   // The encoder output before quantisation, [batch, dim, frames] (one chunk: the whole input).
   virtual at::Tensor encode_latent(const at::Tensor& audio) const = 0;
+  // Further named outputs of the reference model's encode (DAC: quantized_representation,
+  // projected_latents) for reference checks, computed with `forced_codes` [B, n_q, T] chosen
+  // instead of the nearest codewords (see RvqEncodeTrace). Empty for codecs that have none.
+  // Samples per code frame (the hop): chunks of long inputs start on multiples of it.
+  virtual int64_t frame_samples() const = 0;
+  // True when the model itself cuts its input into independent chunks (48 kHz EnCodec), so that
+  // long inputs need no further chunking to bound memory.
+  virtual bool chunks_itself() const { return false; }
+  // Exact chunk-by-chunk processing for codecs whose every layer is causal (nullptr: the codec
+  // cannot stream). Chunks other than the last hold a multiple of frame_samples() samples.
+  class Stream {
+   public:
+    virtual ~Stream() = default;
+    // Encode: audio [B, C, n] -> codes [B, n_q, frames]; decode: codes -> audio [B, C, n].
+    virtual at::Tensor push(const at::Tensor& input, bool last) = 0;
+  };
+  virtual std::unique_ptr<Stream> encode_stream(double bandwidth) const {
+    (void)bandwidth;
+    return nullptr;
+  }
+  virtual std::unique_ptr<Stream> decode_stream() const { return nullptr; }
+  virtual std::vector<std::pair<std::string, at::Tensor>> encode_details(const at::Tensor& audio,
+                                                                         const at::Tensor& forced_codes) const {
+    (void)audio;
+    (void)forced_codes;
+    return {};
+  }
 };
 
 // A decoded file as the codec's input [1, channels, samples]. A sample rate other than the
@@ -49,11 +79,20 @@ class Codec {
 // to a stereo model is duplicated; more channels than the model takes are downmixed to mono.
 at::Tensor codec_input(const Codec& codec, const AudioBuffer& audio, const std::string& source);
 
-using CodecBuilder = std::unique_ptr<Codec> (*)(const ModelConfig&, WeightStore&);
+// Choices that change what a codec computes; the defaults reproduce transformers 4.47.1.
+struct CodecOptions {
+  // Mimi: attend causally within the sliding window (Kyutai's streaming model), so that long
+  // inputs stream exactly chunk by chunk. The default attends across the whole call, as
+  // transformers 4.47.1 computes Mimi with eager attention (it passes no attention mask).
+  bool causal_attention = false;
+};
+
+using CodecBuilder = std::unique_ptr<Codec> (*)(const ModelConfig&, WeightStore&, const CodecOptions&);
 
 std::vector<std::string> supported_codec_types();
 bool is_codec_model_type(const std::string& model_type);
 // Loads <folder>/config.json and its safetensors; every checkpoint tensor must be used.
-std::unique_ptr<Codec> load_codec(const std::string& folder, const WeightOptions& options);
+std::unique_ptr<Codec> load_codec(const std::string& folder, const WeightOptions& options,
+                                  const CodecOptions& codec_options = {});
 
 }  // namespace almkit::codecs

@@ -303,6 +303,8 @@ class Encodec final : public Codec {
   int64_t max_quantizers() const override { return s_.num_quantizers; }
   double frame_rate() const override { return static_cast<double>(s_.frame_rate); }
   std::vector<double> bandwidths() const override { return s_.target_bandwidths; }
+  int64_t frame_samples() const override { return s_.hop_length; }
+  bool chunks_itself() const override { return s_.chunk_length > 0; }
 
   int64_t quantizers_for_bandwidth(double bandwidth) const override {
     const double per_quantizer = std::log2(static_cast<double>(s_.codebook_size)) * s_.frame_rate;
@@ -431,7 +433,8 @@ class Encodec final : public Codec {
 
 }  // namespace
 
-std::unique_ptr<Codec> build_encodec(const ModelConfig& config, WeightStore& weights) {
+std::unique_ptr<Codec> build_encodec(const ModelConfig& config, WeightStore& weights, const CodecOptions& options) {
+  (void)options;
   return std::make_unique<Encodec>(config, weights);
 }
 
@@ -441,7 +444,7 @@ namespace almkit {
 
 ModelParts build_encodec_parts(const ModelConfig& config, WeightStore&) {
   throw Error(ErrorCode::kUnsupported, config.source() +
-                                           ": 'encodec' is a neural audio codec, not a language model: load it "
+                                           ": '" + config.model_type() + "' is a neural audio codec, not a language model: load it "
                                            "with codecs::load_codec() or use `almkit codec encode|decode`");
 }
 

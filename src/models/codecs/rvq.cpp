@@ -73,7 +73,8 @@ at::Tensor nearest_codeword(CodebookLookup lookup_kind, const at::Tensor& x, con
   throw Error(ErrorCode::kInternal, "unknown codebook lookup");
 }
 
-at::Tensor rvq_encode(const RvqTensors& rvq, const at::Tensor& latent, int64_t num_quantizers) {
+at::Tensor rvq_encode(const RvqTensors& rvq, const at::Tensor& latent, int64_t num_quantizers,
+                      RvqEncodeTrace* trace) {
   if (num_quantizers < 1 || num_quantizers > static_cast<int64_t>(rvq.stages.size())) {
     throw Error(ErrorCode::kInvalidArgument, rvq.name + ": asked for " + std::to_string(num_quantizers) +
                                                  " quantizers, the model has " + std::to_string(rvq.stages.size()));
@@ -89,18 +90,32 @@ at::Tensor rvq_encode(const RvqTensors& rvq, const at::Tensor& latent, int64_t n
                                                ", the codebooks expect " + std::to_string(expected_dim));
   }
   const int64_t batch = latent.size(0), frames = latent.size(2);
+  if (trace && trace->forced_codes.defined()) {
+    if (trace->forced_codes.dim() != 3 || trace->forced_codes.size(0) != batch ||
+        trace->forced_codes.size(1) < num_quantizers || trace->forced_codes.size(2) != frames) {
+      throw Error(ErrorCode::kShapeMismatch, rvq.name + ": forced codes " + shape_text(trace->forced_codes.sizes()) +
+                                                 " do not cover the latent " + shape_text(latent.sizes()));
+    }
+    check_codes(rvq, trace->forced_codes.narrow(1, 0, num_quantizers));
+  }
   at::Tensor residual = project(rvq.input_proj, latent);
   std::vector<at::Tensor> all_codes;
   for (int64_t q = 0; q < num_quantizers; ++q) {
     const RvqStageTensors& stage = rvq.stages[q];
     const at::Tensor projected = project(stage.in_proj, residual);
     const at::Tensor rows = projected.permute({0, 2, 1}).reshape({-1, projected.size(1)});
-    const at::Tensor codes = nearest_codeword(rvq.lookup, rows, stage.codewords).view({batch, frames});
+    const at::Tensor codes = trace && trace->forced_codes.defined()
+                                 ? trace->forced_codes.select(1, q).to(at::kLong)
+                                 : nearest_codeword(rvq.lookup, rows, stage.codewords).view({batch, frames});
     at::Tensor quantized = lookup(stage, codes);
     // DAC keeps the straight-through form projected + (quantized - projected) in its forward pass.
     if (stage.out_proj.defined()) quantized = project(stage.out_proj, projected + (quantized - projected));
     residual = residual - quantized;
     all_codes.push_back(codes);
+    if (trace) {
+      trace->projected.push_back(projected);
+      trace->quantized = q == 0 ? quantized : trace->quantized + quantized;
+    }
   }
   return at::stack(all_codes, 1);
 }

@@ -30,8 +30,19 @@ struct RvqTensors {
   std::string name = "quantizer";  // for error messages
 };
 
+// What rvq_encode saw on the way, for reference checks (DAC's encode returns these too).
+struct RvqEncodeTrace {
+  // When defined ([B, >= num_quantizers, T]), these codes are used instead of the nearest
+  // codewords (teacher forcing): the other outputs then follow the reference's choices even
+  // where a near-tie flipped a code.
+  at::Tensor forced_codes;
+  std::vector<at::Tensor> projected;  // per stage, the lookup's input [B, d, T] (DAC projected_latents)
+  at::Tensor quantized;               // sum of the stages' (projected-back) codewords [B, D, T]
+};
+
 // latent [B, D, T] -> codes [B, num_quantizers, T] int64.
-at::Tensor rvq_encode(const RvqTensors& rvq, const at::Tensor& latent, int64_t num_quantizers);
+at::Tensor rvq_encode(const RvqTensors& rvq, const at::Tensor& latent, int64_t num_quantizers,
+                      RvqEncodeTrace* trace = nullptr);
 // codes [B, n_q, T] -> [B, D, T]; codes outside a codebook or too many rows are kInvalidArgument.
 at::Tensor rvq_decode(const RvqTensors& rvq, const at::Tensor& codes);
 
