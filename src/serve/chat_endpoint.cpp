@@ -45,7 +45,7 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
   // Text tokens alone already too long: refuse before queueing (audio frames are checked by the
   // engine, which knows their count).
   const auto text_tokens = static_cast<int64_t>(context.model->tokenizer().encode(job->request.prompt, false).size());
-  check_context(context, text_tokens, chat.sampling.max_tokens);
+  check_context(context, text_tokens, chat.sampling.max_tokens, "messages");
   job->request.audio = chat.audio;
   job->options = generate_options(context, chat.sampling);
   const std::string id = context.new_id("chatcmpl-");

@@ -61,7 +61,7 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
     }
     if (prompt_ids.empty()) throw bad_request("prompt", "the prompt has no tokens");
   }
-  check_context(context, static_cast<int64_t>(prompt_ids.size()), completion.sampling.max_tokens);
+  check_context(context, static_cast<int64_t>(prompt_ids.size()), completion.sampling.max_tokens, "prompt");
   const std::string prompt_text = completion.prompt.empty() && model.has_tokenizer()
                                       ? model.tokenizer().decode(prompt_ids, false)
                                       : completion.prompt;

@@ -53,14 +53,14 @@ void raise_job_error(const Job& job) {
   if (job.error) raise_engine_error(job.error);
 }
 
-void check_context(const ServerContext& context, int64_t prompt_tokens, int max_tokens) {
+void check_context(const ServerContext& context, int64_t prompt_tokens, int max_tokens, const std::string& param) {
   const int64_t limit = context.info.max_positions;
   if (prompt_tokens + max_tokens > limit) {
     throw ApiError(400,
                    "this model's context is " + std::to_string(limit) + " positions; the request has " +
                        std::to_string(prompt_tokens) + " prompt tokens and asks for " + std::to_string(max_tokens) +
                        " new ones",
-                   "invalid_request_error", "messages", "context_length_exceeded");
+                   "invalid_request_error", param, "context_length_exceeded");
   }
 }
 

@@ -1,0 +1,312 @@
+// almkit serve over real loopback HTTP: every answer equals what the engine gives in-process.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "almkit/tokenizer.h"
+#include "serve_fixture.h"
+
+namespace almkit::test {
+namespace {
+
+using nlohmann::json;
+
+json audio_question(const std::string& base64) {
+  return {{{"role", "user"},
+           {"content", {{{"type", "input_audio"}, {"input_audio", {{"data", base64}, {"format", "wav"}}}},
+                        {{"type", "text"}, {"text", "What do you hear?"}}}}}};
+}
+
+// The same chat, greedy, straight through Model.
+GenerateResult in_process(const Model& model, const std::vector<uint8_t>& wav, int max_tokens) {
+  Request request;
+  request.prompt = model.chat_prompt(
+      json::array({{{"role", "user"}, {"content", {{{"type", "audio"}}, {{"type", "text"}, {"text", "What do you hear?"}}}}}})
+          .dump(),
+      true);
+  AudioLoadOptions load;
+  load.target_sample_rate = 16000;
+  request.audio.push_back(load_audio_from_memory(wav.data(), wav.size(), load));
+  GenerateOptions options;
+  options.max_new_tokens = max_tokens;
+  return model.generate(request, options);
+}
+
+TEST(ServeHttp, HealthAndModels) {
+  auto server = start_server();
+  auto client = client_for(*server);
+  auto health = client->Get("/health");
+  ASSERT_TRUE(health);
+  EXPECT_EQ(health->status, 200);
+  EXPECT_EQ(json::parse(health->body)["status"], "ok");
+  auto models = client->Get("/v1/models");
+  ASSERT_TRUE(models);
+  EXPECT_EQ(models->status, 200);
+  const json list = json::parse(models->body);
+  EXPECT_EQ(list["object"], "list");
+  ASSERT_EQ(list["data"].size(), 1u);
+  EXPECT_EQ(list["data"][0]["id"], "qwen-test");
+  EXPECT_EQ(list["data"][0]["max_model_len"], 8192);
+}
+
+TEST(ServeHttp, ChatWithAudioMatchesTheEngine) {
+  auto server = start_server();
+  auto client = client_for(*server);
+  const auto wav = wav_bytes(1.0);
+  int status = 0;
+  const json reply = post_json(*client, "/v1/chat/completions",
+                               {{"model", "qwen-test"},
+                                {"messages", audio_question(serve::encode_base64(wav.data(), wav.size()))},
+                                {"temperature", 0},
+                                {"max_tokens", 6}},
+                               status);
+  ASSERT_EQ(status, 200) << reply.dump();
+  const GenerateResult expected = in_process(*serve_world().qwen, wav, 6);
+  EXPECT_EQ(reply["object"], "chat.completion");
+  EXPECT_EQ(reply["model"], "qwen-test");
+  EXPECT_EQ(reply["choices"][0]["message"]["role"], "assistant");
+  EXPECT_EQ(reply["choices"][0]["message"]["content"], expected.text);
+  EXPECT_EQ(reply["choices"][0]["finish_reason"], expected.stop_reason == "length" ? "length" : "stop");
+  EXPECT_EQ(reply["usage"]["prompt_tokens"], expected.prompt_tokens);
+  EXPECT_GT(expected.prompt_tokens, 25);  // 1 s of audio is 25 frames, plus the text
+  EXPECT_EQ(reply["usage"]["completion_tokens"], expected.tokens.size());
+  EXPECT_EQ(reply["usage"]["total_tokens"], expected.prompt_tokens + static_cast<int64_t>(expected.tokens.size()));
+
+  // The same clip as a data: URL gives the same answer.
+  const json url_message = {{{"role", "user"},
+                             {"content", {{{"type", "audio_url"},
+                                           {"audio_url", {{"url", "data:audio/wav;base64," +
+                                                                      serve::encode_base64(wav.data(), wav.size())}}}},
+                                          {{"type", "text"}, {"text", "What do you hear?"}}}}}};
+  const json by_url =
+      post_json(*client, "/v1/chat/completions", {{"messages", url_message}, {"temperature", 0}, {"max_tokens", 6}}, status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(by_url["choices"][0]["message"]["content"], expected.text);
+}
+
+TEST(ServeHttp, StreamedChatIsTheSameTextAsServerSentEvents) {
+  auto server = start_server();
+  auto client = client_for(*server);
+  const json body = {{"messages", audio_question(wav_base64(0.5))}, {"temperature", 0}, {"max_tokens", 8}};
+  int status = 0;
+  const json whole = post_json(*client, "/v1/chat/completions", body, status);
+  ASSERT_EQ(status, 200);
+  json streamed_body = body;
+  streamed_body["stream"] = true;
+  streamed_body["stream_options"] = {{"include_usage", true}};
+  const StreamResult stream = post_stream(*client, "/v1/chat/completions", streamed_body);
+  ASSERT_EQ(stream.status, 200);
+  ASSERT_GE(stream.events.size(), 4u);
+  EXPECT_EQ(stream.events.back(), "[DONE]");
+  std::string text;
+  std::string finish;
+  json usage;
+  std::string id;
+  for (size_t i = 0; i + 1 < stream.events.size(); ++i) {
+    const json chunk = json::parse(stream.events[i]);
+    EXPECT_EQ(chunk["object"], "chat.completion.chunk");
+    if (id.empty()) id = chunk["id"];
+    EXPECT_EQ(chunk["id"], id);  // one id for the whole stream
+    if (chunk.contains("usage")) {
+      usage = chunk["usage"];
+      EXPECT_TRUE(chunk["choices"].empty());
+      continue;
+    }
+    const json& choice = chunk["choices"][0];
+    if (i == 0) EXPECT_EQ(choice["delta"]["role"], "assistant");
+    if (choice["delta"].contains("content")) text += choice["delta"]["content"].get<std::string>();
+    if (!choice["finish_reason"].is_null()) finish = choice["finish_reason"];
+  }
+  EXPECT_EQ(text, whole["choices"][0]["message"]["content"]);
+  EXPECT_EQ(finish, whole["choices"][0]["finish_reason"]);
+  EXPECT_EQ(usage, whole["usage"]);
+}
+
+TEST(ServeHttp, StopStringsCutTheAnswer) {
+  auto server = start_server();
+  auto client = client_for(*server);
+  const json body = {{"messages", {{{"role", "user"}, {"content", "Say something."}}}}, {"temperature", 0}, {"max_tokens", 12}};
+  int status = 0;
+  const json whole = post_json(*client, "/v1/chat/completions", body, status);
+  ASSERT_EQ(status, 200);
+  const std::string text = whole["choices"][0]["message"]["content"];
+  ASSERT_GE(text.size(), 6u);
+  // Stop at a piece of the greedy answer: the reply is what came before it.
+  const std::string stop = text.substr(text.size() / 2, 3);
+  json cut_body = body;
+  cut_body["stop"] = {stop};
+  const json cut = post_json(*client, "/v1/chat/completions", cut_body, status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(cut["choices"][0]["message"]["content"], text.substr(0, text.find(stop)));
+  EXPECT_EQ(cut["choices"][0]["finish_reason"], "stop");
+  cut_body["stream"] = true;
+  const StreamResult stream = post_stream(*client, "/v1/chat/completions", cut_body);
+  std::string streamed;
+  for (const auto& event : stream.events) {
+    if (event == "[DONE]") continue;
+    const json delta = json::parse(event)["choices"][0]["delta"];
+    if (delta.contains("content")) streamed += delta["content"].get<std::string>();
+  }
+  EXPECT_EQ(streamed, text.substr(0, text.find(stop)));
+}
+
+TEST(ServeHttp, CompletionEchoGivesPromptLogprobsOfTheEngine) {
+  auto server = start_server();
+  auto client = client_for(*server);
+  const Model& model = *serve_world().qwen;
+  const std::string prompt = "The quick brown fox jumps over the lazy dog. The answer is (B)";
+  int status = 0;
+  const json reply = post_json(*client, "/v1/completions",
+                               {{"prompt", prompt}, {"echo", true}, {"max_tokens", 0}, {"logprobs", 1}}, status);
+  ASSERT_EQ(status, 200) << reply.dump();
+  const std::vector<int32_t> ids = model.tokenizer().encode(prompt, false);
+  const json& logprobs = reply["choices"][0]["logprobs"];
+  EXPECT_EQ(reply["choices"][0]["text"], prompt);
+  ASSERT_EQ(logprobs["token_logprobs"].size(), ids.size());
+  ASSERT_EQ(logprobs["tokens"].size(), ids.size());
+  EXPECT_TRUE(logprobs["token_logprobs"][0].is_null());
+  std::string joined;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(logprobs["text_offset"][i], joined.size());  // ASCII: characters = bytes
+    joined += logprobs["tokens"][i].get<std::string>();
+  }
+  EXPECT_EQ(joined, prompt);
+  // Each position against a direct one-token score after its own prefix (1e-4: float32 sums).
+  for (size_t i = 1; i < ids.size(); ++i) {
+    Request request;
+    request.prompt_ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i));
+    const double direct = model.score_ids(request, {{ids[i]}})[0].sum_logprob;
+    EXPECT_NEAR(logprobs["token_logprobs"][i].get<double>(), direct, 1e-4) << "token " << i;
+  }
+  // A continuation's log-likelihood, as a runner computes it from the echo, equals Model::score_ids.
+  const size_t context = ids.size() - 3;
+  double summed = 0;
+  for (size_t i = context; i < ids.size(); ++i) summed += logprobs["token_logprobs"][i].get<double>();
+  Request request;
+  request.prompt_ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(context));
+  const double direct = model.score_ids(request, {std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(context), ids.end())})[0].sum_logprob;
+  EXPECT_NEAR(summed, direct, 1e-4);
+  EXPECT_EQ(reply["usage"]["prompt_tokens"], ids.size());
+
+  // max_tokens 1 with echo: the prompt's values plus one generated token's.
+  const json one = post_json(*client, "/v1/completions",
+                             {{"prompt", prompt}, {"echo", true}, {"max_tokens", 1}, {"logprobs", 1}, {"temperature", 0}},
+                             status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(one["choices"][0]["logprobs"]["token_logprobs"].size(), ids.size() + 1);
+  EXPECT_NEAR(one["choices"][0]["logprobs"]["token_logprobs"][3].get<double>(),
+              logprobs["token_logprobs"][3].get<double>(), 1e-5);
+}
+
+TEST(ServeHttp, CompletionGeneratesFromTextOrIds) {
+  auto server = start_server();
+  auto client = client_for(*server);
+  const Model& model = *serve_world().qwen;
+  const std::vector<int32_t> ids = model.tokenizer().encode("Once upon a time", false);
+  Request request;
+  request.prompt_ids = ids;
+  GenerateOptions options;
+  options.max_new_tokens = 5;
+  const GenerateResult expected = model.generate(request, options);
+  int status = 0;
+  const json by_text = post_json(*client, "/v1/completions",
+                                 {{"prompt", "Once upon a time"}, {"max_tokens", 5}, {"temperature", 0}}, status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(by_text["choices"][0]["text"], expected.text);
+  EXPECT_TRUE(by_text["choices"][0]["logprobs"].is_null());
+  const json by_ids = post_json(*client, "/v1/completions", {{"prompt", ids}, {"max_tokens", 5}, {"temperature", 0}}, status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(by_ids["choices"][0]["text"], expected.text);
+  const StreamResult stream = post_stream(*client, "/v1/completions",
+                                          {{"prompt", "Once upon a time"}, {"max_tokens", 5}, {"temperature", 0}, {"stream", true}});
+  std::string streamed;
+  for (const auto& event : stream.events) {
+    if (event != "[DONE]") streamed += json::parse(event)["choices"][0]["text"].get<std::string>();
+  }
+  EXPECT_EQ(streamed, expected.text);
+}
+
+TEST(ServeHttp, SeededSamplingIsReproducible) {
+  auto server = start_server();
+  auto client = client_for(*server);
+  const json body = {{"messages", {{{"role", "user"}, {"content", "Pick a word."}}}}, {"temperature", 1.0},
+                     {"top_k", 50}, {"seed", 1234}, {"max_tokens", 6}};
+  int status = 0;
+  const json first = post_json(*client, "/v1/chat/completions", body, status);
+  ASSERT_EQ(status, 200);
+  const json second = post_json(*client, "/v1/chat/completions", body, status);
+  ASSERT_EQ(status, 200);
+  EXPECT_EQ(first["choices"][0]["message"]["content"], second["choices"][0]["message"]["content"]);
+}
+
+TEST(ServeHttp, ConcurrentGreedyRequestsAreBatchedWithTheSameAnswers) {
+  serve::ServeOptions options = test_serve_options();
+  options.max_batch = 4;
+  auto server = start_server(options);
+  const json body = {{"messages", {{{"role", "user"}, {"content", "Count to three."}}}}, {"temperature", 0}, {"max_tokens", 6}};
+  auto client = client_for(*server);
+  int status = 0;
+  const json alone = post_json(*client, "/v1/chat/completions", body, status);
+  ASSERT_EQ(status, 200);
+  // A long streamed request keeps the one worker busy while eight greedy requests queue up.
+  std::thread busy([&] {
+    auto c = client_for(*server);
+    post_stream(*c, "/v1/chat/completions",
+                {{"messages", {{{"role", "user"}, {"content", "Go on."}}}}, {"max_tokens", 100}, {"temperature", 0}, {"stream", true}});
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::vector<std::thread> threads;
+  std::vector<json> replies(8);
+  for (size_t i = 0; i < replies.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto c = client_for(*server);
+      int s = 0;
+      replies[i] = post_json(*c, "/v1/chat/completions", body, s);
+    });
+  }
+  for (auto& t : threads) t.join();
+  busy.join();
+  const serve::SchedulerStats stats = server->scheduler_stats();
+  EXPECT_GE(stats.batches, 1u);
+  EXPECT_GE(stats.largest_batch, 2);
+  // Left-padded rows are masked, so a batched greedy answer is the one the request gets alone.
+  for (const auto& reply : replies) {
+    EXPECT_EQ(reply["choices"][0]["message"]["content"], alone["choices"][0]["message"]["content"]);
+  }
+}
+
+TEST(ServeHttp, WhisperTranscriptionMatchesTheEngine) {
+  serve::ServeOptions options = test_serve_options();
+  options.served_model_name = "whisper-test";
+  options.default_max_tokens = 8;
+  auto server = start_server(options, serve_world().whisper);
+  auto client = client_for(*server);
+  const auto wav = wav_bytes(1.0, 300.0);
+  httplib::MultipartFormDataItems form = {
+      {"file", std::string(wav.begin(), wav.end()), "clip.wav", "audio/wav"},
+      {"model", "whisper-test", "", ""},
+      {"language", "en", "", ""}};
+  auto result = client->Post("/v1/audio/transcriptions", form);
+  ASSERT_TRUE(result);
+  ASSERT_EQ(result->status, 200) << result->body;
+  const Model& model = *serve_world().whisper;
+  const WhisperTokens whisper(model.tokenizer());
+  Request request;
+  request.prompt_ids = whisper.prompt("en", "transcribe", false);
+  AudioLoadOptions load;
+  load.target_sample_rate = 16000;
+  request.audio.push_back(load_audio_from_memory(wav.data(), wav.size(), load));
+  GenerateOptions generate;
+  generate.max_new_tokens = 8;
+  std::string expected = model.generate(request, generate).text;
+  expected.erase(0, expected.find_first_not_of(" \t\n"));
+  expected.erase(expected.find_last_not_of(" \t\n") + 1);
+  EXPECT_EQ(json::parse(result->body)["text"], expected);
+  form.push_back({"response_format", "text", "", ""});
+  auto text = client->Post("/v1/audio/transcriptions", form);
+  ASSERT_TRUE(text);
+  EXPECT_EQ(text->body, expected + "\n");
+}
+
+}  // namespace
+}  // namespace almkit::test
