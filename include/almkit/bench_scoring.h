@@ -114,7 +114,9 @@ ALMKIT_API std::vector<std::string> muse_choices(const std::string& task);
 enum class IsaDimension { kD, kF, kN };
 // The metric JSON ISA-Bench's scripts print for a result file (metric/d|f/compute_if_acc.py,
 // compute_if_wer.py, metric/n/compute_ifr_metrics.py), indent 2, same key order and rounding.
-// task: asr, ser, gr (ignored for N). s2tt (BLEU) and aac (METEOR) are not supported.
+// task: asr, ser, gr, s2tt (sacrebleu BLEU, zh tokenizer), aac (CIDEr-D and ROUGE-L; METEOR is
+// "N/A": it needs Java METEOR 1.5) (task ignored for N). F-dimension s2tt's `constrain` checker
+// segments Chinese with jieba and is refused (kUnsupported).
 ALMKIT_API std::string isa_metric_json(const std::string& results_path, IsaDimension dimension,
                                        const std::string& task);
 // calc_area.py's radar polygon area: values on equally spaced axes, divided by max_value.
@@ -123,6 +125,34 @@ ALMKIT_API double radar_polygon_area(const std::vector<double>& values, double m
 // overall IFR values D-default, D-case, D-robust, D-semantic_equal, D-alter_symbol,
 // F-constrain, F-case, F-decoration, F-json, N-2-task, N-3-task (each 0-100).
 ALMKIT_API double isa_ifr_area_score(const std::vector<double>& overall_ifr);
+
+// ---------------------------------------------------------------- BLEU and caption metrics
+// sacrebleu's tokenizers: "13a" (its default), "zh" (Chinese characters split one by one, then
+// 13a's rules, with sacrebleu's character ranges exactly) or "none".
+ALMKIT_API std::string sacrebleu_tokenize(const std::string& line, const std::string& tokenizer);
+struct BleuScore {
+  double score = 0.0;                       // 0-100
+  double precisions[4] = {0.0, 0.0, 0.0, 0.0};  // percent
+  double bp = 0.0;
+  int64_t sys_len = 0, ref_len = 0;
+};
+// sacrebleu.corpus_bleu(hypotheses, reference_sets, tokenize=tokenizer): 4-grams, 'exp'
+// smoothing, closest reference length, no lower-casing, effective order off. reference_sets[j][i]
+// is the j-th reference of hypothesis i.
+ALMKIT_API BleuScore corpus_bleu(const std::vector<std::string>& hypotheses,
+                                 const std::vector<std::vector<std::string>>& reference_sets,
+                                 const std::string& tokenizer = "13a");
+// aac-metrics' preprocessing, approximated without Java: Stanford PTBTokenizer (-lowerCase) and
+// the removal of its punctuation tokens. Exact on plain caption text (words, . , ! ? ; : quotes
+// and brackets, contractions); Stanford's tokenizer differs on abbreviations, escaped symbols
+// and punctuation inside words. Returns the tokens joined by spaces.
+ALMKIT_API std::string caption_tokens(const std::string& sentence);
+// aac-metrics' cider_d and rouge_l (corpus figures: means over candidates) on tokenized text.
+// CIDEr-D needs 2 candidates or more (aac-metrics raises otherwise; so does this).
+ALMKIT_API double cider_d(const std::vector<std::string>& candidates,
+                          const std::vector<std::vector<std::string>>& references);
+ALMKIT_API double rouge_l(const std::vector<std::string>& candidates,
+                          const std::vector<std::vector<std::string>>& references);
 
 // ---------------------------------------------------------------- our own formats
 // The chosen option of a free-text response to a question with `num_choices` lettered options,

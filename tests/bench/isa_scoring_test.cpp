@@ -112,8 +112,8 @@ TEST(IsaFormat, BadInputsAreClearErrors) {
                       "malformed JSON");
   const std::string ok =
       test::write_temp("ok.json", R"([{"text": "x", "variation_responses": {"default": "x"}}])");
-  EXPECT_ALMKIT_ERROR(isa_metric_json(ok, IsaDimension::kD, "s2tt"), ErrorCode::kUnsupported,
-                      "s2tt");
+  EXPECT_ALMKIT_ERROR(isa_metric_json(ok, IsaDimension::kD, "qa"), ErrorCode::kUnsupported,
+                      "'qa' is not known");
 }
 
 TEST(IsaArea, RadarAreaAsCalcAreaComputesIt) {

@@ -63,6 +63,8 @@ std::string option_letter(int position) {
 }
 
 PromptTemplate default_prompt_template(const std::string& bench, const std::string& mode) {
+  // ISA-Bench measures how the model follows each instruction variant: it is asked verbatim.
+  if (bench == "isa") return {"isa-generate", "{question}"};
   if (mode == "loglik") return {bench + "-loglik", kLoglikTemplate};
   if (bench == "mmau" || bench == "mmar") return {bench + "-generate", kMmauTemplate};
   if (bench == "star") return {"star-generate", kStarTemplate};

@@ -22,6 +22,9 @@ std::string cell_text(const nlohmann::ordered_json& cell);
 // perception suite's tasks), else tasks.
 const nlohmann::ordered_json& chart_groups(const nlohmann::ordered_json& summary,
                                            std::string& title);
+// The ISA-Bench section (summary.json's official.isa), for each report.
+std::string isa_report_markdown(const nlohmann::ordered_json& isa);
+std::string isa_report_html(const nlohmann::ordered_json& isa);
 // The plain-words banner for checkpoints written by `almkit init-model` ("" otherwise).
 std::string random_weights_banner(const nlohmann::ordered_json& run,
                                   const nlohmann::ordered_json& summary);

@@ -274,6 +274,7 @@ std::string report_html(const ojson& run, const ojson& summary, const std::vecto
     html += "<h2>Official STAR-Bench figures</h2><pre>" +
             escape(summary["official"]["star_performance"].dump(2)) + "</pre>";
   }
+  if (summary["official"].contains("isa")) html += isa_report_html(summary["official"]["isa"]);
   if (!summary["failures"].empty()) {
     html += "<h2>Failed model calls</h2><ul>";
     for (const auto& failure : summary["failures"]) {

@@ -124,6 +124,7 @@ std::string report_markdown(const ojson& run, const ojson& summary,
     md += "## Official STAR-Bench figures (performance.json)\n\n```json\n" +
           summary["official"]["star_performance"].dump(2) + "\n```\n\n";
   }
+  if (summary["official"].contains("isa")) md += isa_report_markdown(summary["official"]["isa"]);
   if (!summary["failures"].empty()) {
     md += "## Failed model calls\n\n";
     for (const auto& failure : summary["failures"]) {

@@ -7,6 +7,7 @@
 #include "almkit/error.h"
 #include "almkit/version.h"
 #include "bench/runner/hashing.h"
+#include "bench/runner/isa_plan.h"
 #include "bench/runner/report.h"
 #include "bench/runner/summary.h"
 
@@ -93,7 +94,10 @@ std::string write_run_outputs(const std::string& out_dir, const ojson& run,
   std::string lines;
   for (const auto& record : records) lines += record.dump() + "\n";
   write_text_file(out_dir + "/results.jsonl", lines);
-  const ojson summary = build_summary(run, records, missing_units);
+  ojson summary = build_summary(run, records, missing_units);
+  if (run.value("bench", "") == "isa" && missing_units == 0) {
+    summary["official"]["isa"] = write_isa_outputs(out_dir, run, records);
+  }
   const std::string summary_text = summary.dump(2) + "\n";
   write_text_file(out_dir + "/summary.json", summary_text);
   write_text_file(out_dir + "/report.md", report_markdown(run, summary, records));

@@ -11,6 +11,7 @@
 #include "bench/runner/audio_windows.h"
 #include "bench/runner/cache.h"
 #include "bench/runner/hashing.h"
+#include "bench/runner/isa_plan.h"
 #include "bench/runner/permutations.h"
 #include "bench/runner/progress.h"
 #include "bench/runner/prompts.h"
@@ -26,18 +27,12 @@ namespace fs = std::filesystem;
 
 void check_options(const EvalOptions& options) {
   auto bad = [](const std::string& message) { throw Error(ErrorCode::kInvalidArgument, message); };
-  static const char* benches[] = {"mmau", "mmar", "star", "muse", "perception", "jsonl"};
+  static const char* benches[] = {"mmau", "mmar", "star", "muse", "isa", "perception", "jsonl"};
   bool known = false;
   for (const char* name : benches) known = known || options.bench == name;
-  if (options.bench == "isa") {
-    throw Error(
-        ErrorCode::kUnsupported,
-        "--bench isa: running ISA-Bench's instruction variants is not implemented in eval yet; "
-        "score its result files with `almkit score --bench isa`");
-  }
   if (!known)
     bad("unknown --bench '" + options.bench +
-        "' (expected mmau, mmar, star, muse, perception or jsonl)");
+        "' (expected mmau, mmar, star, muse, isa, perception or jsonl)");
   if (options.model_dir.empty()) bad("--model is required");
   if (options.out_dir.empty()) bad("--out is required");
   if (options.data_path.empty() && options.bench != "muse")
@@ -138,8 +133,10 @@ std::vector<BenchItem> load_items(const EvalOptions& options) {
     load.audio_root = fs::path(options.data_path).parent_path().string();
   }
   const std::string loader = options.bench == "perception" ? "mmau" : options.bench;
-  auto items = load_benchmark(loader, options.data_path, load);
-  if (options.limit > 0 && items.size() > size_t(options.limit))
+  // ISA-Bench: --limit counts data records; each of their instruction variants is an item.
+  auto items = options.bench == "isa" ? isa_eval_items(options.data_path, load, options.limit)
+                                      : load_benchmark(loader, options.data_path, load);
+  if (options.bench != "isa" && options.limit > 0 && items.size() > size_t(options.limit))
     items.resize(size_t(options.limit));
   if (items.empty()) throw Error(ErrorCode::kInvalidFormat, options.data_path + ": no items");
   return items;

@@ -11,6 +11,7 @@
 #include "almkit/error.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
+#include "bench/scoring/isa_s2tt_aac.h"
 
 namespace almkit::bench {
 namespace {
@@ -737,11 +738,11 @@ std::string isa_metric_json(const std::string& results_path, IsaDimension dimens
   } else {
     check_list(data, results_path);
     const bool label_task = task == "ser" || task == "gr";
+    if (task == "s2tt") return isa_translation_metrics(data, dimension, results_path).dump(2, ' ', false);
+    if (task == "aac") return isa_caption_metrics(data, dimension, results_path).dump(2, ' ', false);
     if (!label_task && task != "asr") {
-      throw Error(ErrorCode::kUnsupported,
-                  "ISA-Bench task '" + task +
-                      "' is not supported (asr, ser and gr are; s2tt needs BLEU with jieba and "
-                      "aac needs METEOR/CIDEr, which almkit does not reproduce)");
+      throw Error(ErrorCode::kUnsupported, "ISA-Bench task '" + task +
+                                               "' is not known (asr, ser, gr, s2tt or aac)");
     }
     if (dimension == IsaDimension::kD) {
       result = label_task ? d_accuracy(data, results_path) : d_wer(data, results_path);
