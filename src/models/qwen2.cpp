@@ -2,6 +2,7 @@
 
 #include "almkit/error.h"
 #include "nn/attention.h"
+#include "models/rope_config.h"
 #include "nn/rope.h"
 
 namespace almkit {
@@ -10,6 +11,8 @@ namespace {
 struct Qwen2Shape {
   int64_t vocab, hidden, intermediate, layers, heads, kv_heads, head_dim, max_positions;
   double rms_norm_eps, rope_theta;
+  nn::RopeScaling rope_scaling;
+  int64_t sliding_window;  // 0: full causal attention
   bool tie_word_embeddings;
   std::string activation;
 };
@@ -36,11 +39,15 @@ Qwen2Shape read_shape(const ModelConfig& c) {
                     " do not divide evenly");
   }
   s.head_dim = s.hidden / s.heads;
-  if (c.json().contains("rope_scaling") && !c.json()["rope_scaling"].is_null()) {
-    throw Error(ErrorCode::kUnsupported, c.source() + ": rope_scaling is not supported yet");
-  }
-  if (c.boolean("use_sliding_window", false)) {
-    throw Error(ErrorCode::kUnsupported, c.source() + ": use_sliding_window is not supported yet");
+  s.rope_scaling = read_rope_scaling(c, s.max_positions);
+  // transformers 4.47 keeps sliding_window only when use_sliding_window is set, and its eager /
+  // sdpa attention then masks every layer to the last sliding_window keys (max_window_layers
+  // matters only to its flash-attention path).
+  const auto window = c.json().find("sliding_window");
+  const bool has_window = window != c.json().end() && !window->is_null();
+  s.sliding_window = c.boolean("use_sliding_window", false) && has_window ? c.integer("sliding_window", 0) : 0;
+  if (s.sliding_window < 0) {
+    throw Error(ErrorCode::kInvalidFormat, c.source() + ": sliding_window must be positive");
   }
   return s;
 }
@@ -49,7 +56,7 @@ class Qwen2LanguageModel : public LanguageModel {
  public:
   Qwen2LanguageModel(const Qwen2Shape& shape, WeightStore& weights, const std::string& prefix)
       : shape_(shape),
-        rope_(shape.head_dim, shape.rope_theta, weights.options().device),
+        rope_(shape.head_dim, shape.rope_theta, weights.options().device, shape.rope_scaling),
         activation_dtype_(weights.options().activation_dtype()) {
     const std::string model = prefix + "model";
     embed_tokens_ = weights.take(model + ".embed_tokens.weight", {shape.vocab, shape.hidden});
@@ -83,7 +90,7 @@ class Qwen2LanguageModel : public LanguageModel {
   at::Tensor forward(const DecoderInput& input, nn::KvCache& cache, const LayerHook* hook) const override {
     at::Tensor h = input.embeddings;
     const auto [cos, sin] = rope_.cos_sin(input.positions, h.scalar_type());
-    const at::Tensor mask = nn::causal_mask(input.attention_mask, h.size(1), h.scalar_type());
+    const at::Tensor mask = nn::causal_mask(input.attention_mask, h.size(1), h.scalar_type(), shape_.sliding_window);
     const bool want = hook && hook->want_attention;
     at::Tensor probabilities;
     for (size_t i = 0; i < layers_.size(); ++i) {

@@ -35,18 +35,22 @@ at::Tensor MultiHeadAttention::split_heads(const at::Tensor& x, int64_t heads) c
 
 at::Tensor MultiHeadAttention::attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                       const at::Tensor& mask, at::Tensor* probabilities) const {
-  at::Tensor keys = k, values = v;
-  const int64_t groups = shape_.num_heads / shape_.num_kv_heads;
-  if (groups > 1) {  // grouped-query attention: each KV head serves `groups` query heads
-    keys = k.repeat_interleave(groups, 1);
-    values = v.repeat_interleave(groups, 1);
-  }
-  at::Tensor scores = at::matmul(q, keys.transpose(2, 3)) / std::sqrt(static_cast<double>(shape_.head_dim));
+  // Grouped-query attention without copying the keys once per query head: the `groups` query
+  // heads that share a KV head are stacked along the query axis ([B, kv, groups*T, D]) and meet
+  // their KV head in one product. Repeating K and V instead copied the whole cache `groups`
+  // times per layer and step (7x for Qwen2-0.5B), which dominated decoding after long audio.
+  const int64_t batch = q.size(0), heads = shape_.num_heads, kv_heads = shape_.num_kv_heads;
+  const int64_t queries = q.size(2), keys = k.size(2), head_dim = shape_.head_dim;
+  const int64_t groups = heads / kv_heads;
+  const at::Tensor grouped_q = q.reshape({batch, kv_heads, groups * queries, head_dim});
+  at::Tensor scores = at::matmul(grouped_q, k.transpose(2, 3)).view({batch, heads, queries, keys}) /
+                      std::sqrt(static_cast<double>(head_dim));
   if (mask.defined()) scores = scores + mask;
   const at::Tensor weights = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
   if (probabilities) *probabilities = weights;
-  const at::Tensor out = at::matmul(weights, values);  // [B, heads, T, head_dim]
-  return o_proj_(out.transpose(1, 2).reshape({q.size(0), q.size(2), shape_.num_heads * shape_.head_dim}));
+  const at::Tensor out = at::matmul(weights.view({batch, kv_heads, groups * queries, keys}), v)
+                             .view({batch, heads, queries, head_dim});
+  return o_proj_(out.transpose(1, 2).reshape({batch, queries, heads * head_dim}));
 }
 
 at::Tensor MultiHeadAttention::self_attention(const at::Tensor& x, const at::Tensor& mask,
@@ -60,12 +64,9 @@ at::Tensor MultiHeadAttention::self_attention(const at::Tensor& x, const at::Ten
     k = Rope::apply(k, cos, sin);
   }
   if (cache) {
-    if (cache->key.defined()) {
-      k = at::cat({cache->key, k}, 2);
-      v = at::cat({cache->value, v}, 2);
-    }
-    cache->key = k;
-    cache->value = v;
+    cache->append(k, v);
+    k = cache->key;
+    v = cache->value;
   }
   return attend(q, k, v, mask, probabilities);
 }
@@ -85,13 +86,17 @@ at::Tensor MultiHeadAttention::cross_attention(const at::Tensor& x, const at::Te
   return attend(q, k, v, at::Tensor(), probabilities);
 }
 
-at::Tensor causal_mask(const at::Tensor& attention_mask, int64_t query_length, at::ScalarType dtype) {
+at::Tensor causal_mask(const at::Tensor& attention_mask, int64_t query_length, at::ScalarType dtype,
+                       int64_t sliding_window) {
   const int64_t total = attention_mask.size(1), past = total - query_length;
   const auto options = at::TensorOptions().device(attention_mask.device());
   // key j is visible from query i when j <= past + i and key j is not padding
   const at::Tensor query_positions = at::arange(query_length, options.dtype(at::kLong)).view({-1, 1}) + past;
   const at::Tensor key_positions = at::arange(total, options.dtype(at::kLong)).view({1, -1});
-  const at::Tensor visible = (key_positions <= query_positions).unsqueeze(0).unsqueeze(0) &
+  at::Tensor causal = key_positions <= query_positions;
+  // a sliding window also hides keys sliding_window or more positions back (as transformers)
+  if (sliding_window > 0) causal = causal & (key_positions > query_positions - sliding_window);
+  const at::Tensor visible = causal.unsqueeze(0).unsqueeze(0) &
                              attention_mask.to(at::kBool).view({attention_mask.size(0), 1, 1, total});
   return at::zeros(visible.sizes(), options.dtype(dtype)).masked_fill(visible.logical_not(), mask_value(dtype));
 }

@@ -46,7 +46,8 @@ class MultiHeadAttention {
 
 // Additive causal mask [B, 1, T, past + T] that also hides padded keys
 // (attention_mask [B, past + T], 1 = real); masked entries hold the dtype's lowest value.
-at::Tensor causal_mask(const at::Tensor& attention_mask, int64_t query_length, at::ScalarType dtype);
+at::Tensor causal_mask(const at::Tensor& attention_mask, int64_t query_length, at::ScalarType dtype,
+                       int64_t sliding_window = 0);
 // Additive mask [B, 1, 1, S] hiding keys where key_mask is 0.
 at::Tensor padding_mask(const at::Tensor& key_mask, at::ScalarType dtype);
 

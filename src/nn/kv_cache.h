@@ -10,6 +10,14 @@ namespace almkit::nn {
 
 struct KeyValue {
   at::Tensor key, value;  // [B, kv_heads, S, head_dim]; undefined when empty
+  // Appends [B, kv_heads, T, head_dim] along S. key / value become views of a buffer with room
+  // to spare, grown by half each time it fills: concatenating per step copied the whole cache
+  // on every token.
+  void append(const at::Tensor& new_key, const at::Tensor& new_value);
+
+  // Owned by append(): [B, kv_heads, capacity, head_dim]. Code that replaces or trims key /
+  // value directly (a sliding window) may ignore them; append() notices and starts a new buffer.
+  at::Tensor key_buffer, value_buffer;
 };
 
 struct KvCache {

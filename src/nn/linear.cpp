@@ -1,5 +1,7 @@
 #include "nn/linear.h"
 
+#include "nn/spin_pool.h"
+
 #include <ATen/Parallel.h>
 #include <immintrin.h>
 
@@ -100,8 +102,9 @@ bool has_avx2() {
 }  // namespace
 
 void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y) {
-  // Split the output features across libtorch's intra-op threads; each reads its own weight rows.
-  at::parallel_for(0, n, 64, [&](int64_t begin, int64_t end) {
+  // Split the output features across the compute threads; each reads its own weight rows.
+  const int parts = at::in_parallel_region() || n < 128 ? 1 : at::get_num_threads();
+  spin_parallel_for(n, parts, 16, [&](int64_t begin, int64_t end) {
     if (has_avx2()) {
       matvec_avx2(x, rows, k, w, begin, end, n, y);
     } else {

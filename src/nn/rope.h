@@ -1,21 +1,45 @@
 // Rotary position embedding (rotate-half form, as transformers' Llama/Qwen2), computed in
-// float32 exactly as transformers does.
+// float32 exactly as transformers 4.47 does, with its rope_scaling variants for checkpoints that
+// stretch their context (Qwen2.5 with YaRN, Llama 3.1, linear / dynamic NTK).
 #pragma once
 
 #include <ATen/ATen.h>
 
+#include <string>
+
 namespace almkit::nn {
+
+// config.json's rope_scaling, read by models/rope_config.h. Field names follow transformers.
+struct RopeScaling {
+  std::string type = "default";  // default, linear, dynamic, yarn, llama3
+  double factor = 1.0;
+  double attention_factor = 0.0;  // yarn; 0: 0.1 * ln(factor) + 1 as the YaRN paper suggests
+  double beta_fast = 32.0, beta_slow = 1.0;               // yarn
+  double low_freq_factor = 1.0, high_freq_factor = 4.0;  // llama3
+  int64_t original_max_positions = 0;                    // llama3
+  int64_t max_positions = 0;  // config.max_position_embeddings (dynamic, yarn)
+};
 
 class Rope {
  public:
-  Rope(int64_t head_dim, double theta, at::Device device);
+  Rope(int64_t head_dim, double theta, at::Device device, RopeScaling scaling = {});
   // positions [B, T] (int64) -> cos, sin [B, 1, T, head_dim] in `dtype`.
   std::pair<at::Tensor, at::Tensor> cos_sin(const at::Tensor& positions, at::ScalarType dtype) const;
   // x [B, heads, T, head_dim]
   static at::Tensor apply(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
 
+  const at::Tensor& inv_freq() const { return inv_freq_; }  // [head_dim / 2], float32
+  double attention_scaling() const { return attention_scaling_; }
+
  private:
-  at::Tensor inv_freq_;  // [head_dim / 2], float32
+  // Dynamic NTK: the frequencies for a pass whose positions reach `length` (> max_positions).
+  at::Tensor dynamic_inv_freq(int64_t length) const;
+
+  int64_t head_dim_;
+  double theta_;
+  RopeScaling scaling_;
+  at::Tensor inv_freq_;
+  double attention_scaling_ = 1.0;
 };
 
 }  // namespace almkit::nn
