@@ -177,7 +177,7 @@ void score_isa(const ScoreArgs& args) {
                 "--dim d|f|n is needed (it could not be read from the path " + path + ")");
   }
   if (dim != "n" && task.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "--task asr|ser|gr is needed for --dim " + dim);
+    throw Error(ErrorCode::kInvalidArgument, "--task asr|ser|gr|s2tt|aac is needed for --dim " + dim);
   }
   const auto dimension = dim == "d"   ? bench::IsaDimension::kD
                          : dim == "f" ? bench::IsaDimension::kF
@@ -213,7 +213,7 @@ void register_score(CLI::App& app) {
                       "MMAU/MMAR: the field holding the model output");
   command->add_option("--dim", args->dim, "ISA-Bench dimension d, f or n (default: from the path)");
   command->add_option("--task", args->task,
-                      "ISA-Bench task asr, ser or gr (default: from the path)");
+                      "ISA-Bench task asr, ser, gr, s2tt or aac (default: from the path)");
   command->add_flag("--star-perception", args->star_macro,
                     "STAR: PerceptionDataset's rule (category/total = mean over sub-categories)");
   command->callback([args] { run_score(*args); });

@@ -298,8 +298,8 @@ ojson write_isa_outputs(const std::string& out_dir, const ojson& run,
     official["metrics"] = ojson::parse(metric_text);
     official["axes"] = isa_axes(official["metrics"], dimension);
     official["note"] =
-        "ISA-Bench's IFR area-ratio score needs all 11 axes (D, F and N runs): "
-        "almkit score --bench isa --area D_METRIC F_METRIC N_METRIC";
+        "ISA-Bench's IFR area-ratio score needs all 11 axes, from D, F and N runs "
+        "(isa_ifr_area_score in almkit/bench_scoring.h)";
   } catch (const Error& error) {
     // The responses are still written in ISA-Bench's layout for its own scripts.
     official["metrics"] = nullptr;

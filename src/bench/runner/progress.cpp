@@ -28,11 +28,25 @@ Progress::Progress(int64_t total, int64_t already_done, bool quiet)
   if (!quiet_ && !live_) last_tenth_ = total_ ? int(10 * done_ / total_) : 10;
 }
 
-void Progress::advance(const std::string& last_id) {
+void Progress::track_items(std::map<std::string, int64_t> remaining_units, int64_t items_total) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  remaining_units_ = std::move(remaining_units);
+  items_total_ = items_total;
+  items_done_ = items_total - static_cast<int64_t>(remaining_units_.size());
+  tracking_items_ = true;
+}
+
+void Progress::advance(const std::string& item_id) {
   std::lock_guard<std::mutex> lock(mutex_);
   ++done_;
   ++computed_;
-  last_id_ = last_id;
+  last_id_ = item_id;
+  auto item = remaining_units_.find(item_id);
+  if (item != remaining_units_.end() && --item->second == 0) {
+    remaining_units_.erase(item);
+    ++items_done_;
+    ++items_computed_;
+  }
   const auto now = std::chrono::steady_clock::now();
   if (live_) {
     if (now - last_print_ > std::chrono::milliseconds(200) || done_ == total_) {
@@ -48,21 +62,34 @@ void Progress::advance(const std::string& last_id) {
   }
 }
 
-void Progress::print(bool final_line) {
+std::string Progress::line(bool final_line) const {
   const double elapsed =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   const double rate = elapsed > 0 ? double(computed_) / elapsed : 0.0;
   const double eta = rate > 0 ? double(total_ - done_) / rate : -1.0;
-  char line[256];
-  std::snprintf(line, sizeof(line), "eval: %lld/%lld model calls  %.2f/s  elapsed %s  ETA %s  %s",
-                static_cast<long long>(done_), static_cast<long long>(total_), rate,
+  char text[320];
+  std::string items;
+  if (tracking_items_) {
+    const double item_rate = elapsed > 0 ? double(items_computed_) / elapsed : 0.0;
+    std::snprintf(text, sizeof(text), "%lld/%lld items %.2f/s | ",
+                  static_cast<long long>(items_done_), static_cast<long long>(items_total_),
+                  item_rate);
+    items = text;
+  }
+  std::snprintf(text, sizeof(text), "eval: %s%lld/%lld model calls %.2f/s | elapsed %s  ETA %s  %s",
+                items.c_str(), static_cast<long long>(done_), static_cast<long long>(total_), rate,
                 clock_text(elapsed).c_str(), final_line ? "0:00" : clock_text(eta).c_str(),
-                last_id_.substr(0, 40).c_str());
+                last_id_.substr(0, 32).c_str());
+  return text;
+}
+
+void Progress::print(bool final_line) {
+  const std::string text = line(final_line);
   if (live_) {
-    std::fprintf(stderr, "\r%-110s", line);
+    std::fprintf(stderr, "\r%-130s", text.c_str());
     if (final_line) std::fputc('\n', stderr);
   } else {
-    std::fprintf(stderr, "%s\n", line);
+    std::fprintf(stderr, "%s\n", text.c_str());
   }
   std::fflush(stderr);
 }

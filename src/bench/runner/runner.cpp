@@ -200,6 +200,13 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
                 todo.size());
 
   Progress progress(outcome.units, outcome.reused, options.quiet);
+  {  // finished items (every unit of the item done) as well as model calls
+    std::map<std::string, int64_t> remaining_units;
+    std::map<size_t, bool> shard_items;
+    for (const auto& unit : plan.units) shard_items[unit.item_index] = true;
+    for (size_t t : todo) ++remaining_units[items[plan.units[t].item_index].id];
+    progress.track_items(std::move(remaining_units), static_cast<int64_t>(shard_items.size()));
+  }
   UnitContext context{&options, model.get(), &items};
   std::vector<ojson> failed(plan.units.size());
   std::atomic<size_t> next{0};
