@@ -424,7 +424,7 @@ ALMKIT_API almkit_status almkit_score_option_ids(const almkit_model* model,
                                                  almkit_option_score* scores);
 
 /* ---------------------------------------------------------------------------------------------
- * Codec: audio <-> discrete codes with a neural audio codec (EnCodec)
+ * Codec: audio <-> discrete codes with a neural audio codec (EnCodec, DAC, Mimi)
  * A loaded codec is immutable: encode and decode may run on one codec from several threads.
  * ------------------------------------------------------------------------------------------- */
 
@@ -438,13 +438,14 @@ typedef struct almkit_codec_params {
 } almkit_codec_params;
 
 typedef struct almkit_codec_encode_params {
-  double bandwidth; /* kbps, one of the codec's (almkit_codec_bandwidth); 0: the first (default) */
+  double bandwidth; /* kbps, one of the codec's (almkit_codec_bandwidths); 0: the codec's default
+                      (EnCodec: its first; DAC, Mimi: every quantizer, as transformers) */
 } almkit_codec_encode_params;
 
 ALMKIT_API almkit_codec_params almkit_codec_default_params(void);
 ALMKIT_API almkit_codec_encode_params almkit_codec_encode_default_params(void);
 
-/* Loads <folder>/config.json and its safetensors (model_type "encodec"). ALMKIT_ERR_FILE_NOT_FOUND,
+/* Loads <folder>/config.json and its safetensors (model_type "encodec", "dac" or "mimi"). ALMKIT_ERR_FILE_NOT_FOUND,
  * ALMKIT_ERR_INVALID_FORMAT, ALMKIT_ERR_UNSUPPORTED (not a codec model_type). Thread: any. */
 ALMKIT_API almkit_status almkit_codec_load(const char* folder, const almkit_codec_params* params,
                                            almkit_codec** out);

@@ -119,9 +119,9 @@ almkit_status almkit_codec_encode(const almkit_codec* codec, const almkit_audio*
     ALMKIT_CAPI_REQUIRE(fn, audio);
     const almkit_codec_encode_params p = params ? *params : almkit_codec_encode_default_params();
     if (!(p.bandwidth >= 0.0)) {
-      return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "bandwidth must be >= 0 (0: the codec's first)");
+      return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "bandwidth must be >= 0 (0: the codec's default)");
     }
-    const double bandwidth = p.bandwidth > 0 ? p.bandwidth : codec->bandwidths.front();
+    const double bandwidth = p.bandwidth > 0 ? p.bandwidth : codec->codec->default_bandwidth();
     const at::Tensor input =
         almkit::codecs::codec_input(*codec->codec, audio->buffer, "audio").to(codec->device);
     auto handle = std::make_unique<almkit_codes>();

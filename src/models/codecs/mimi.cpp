@@ -260,6 +260,17 @@ class Mimi final : public Codec {
     return latent(audio, state, true);
   }
 
+  // Only the causal model streams (CodecOptions::causal_attention); the default attends across
+  // the whole call as transformers does, which no chunking reproduces exactly.
+  std::unique_ptr<Stream> encode_stream(double bandwidth) const override {
+    if (!s_.transformer.causal) return nullptr;
+    return std::make_unique<EncodeStream>(*this, quantizers_for_bandwidth(bandwidth));
+  }
+  std::unique_ptr<Stream> decode_stream() const override {
+    if (!s_.transformer.causal) return nullptr;
+    return std::make_unique<DecodeStream>(*this);
+  }
+
  private:
   void check_audio(const at::Tensor& audio) const {
     if (!audio.defined() || audio.dim() != 3) {
@@ -309,6 +320,30 @@ class Mimi final : public Codec {
     x = decoder_transformer_(x.transpose(1, 2), state).transpose(1, 2);
     return run(decoder_, x, state, last);
   }
+
+  class EncodeStream final : public Stream {
+   public:
+    EncodeStream(const Mimi& mimi, int64_t quantizers)
+        : mimi_(mimi), quantizers_(quantizers), state_(mimi.encoder_slots_.fresh()) {}
+    at::Tensor push(const at::Tensor& audio, bool last) override {
+      return mimi_.quantize(mimi_.latent(audio, state_, last), quantizers_);
+    }
+
+   private:
+    const Mimi& mimi_;
+    int64_t quantizers_;
+    StreamState state_;
+  };
+
+  class DecodeStream final : public Stream {
+   public:
+    explicit DecodeStream(const Mimi& mimi) : mimi_(mimi), state_(mimi.decoder_slots_.fresh()) {}
+    at::Tensor push(const at::Tensor& codes, bool last) override { return mimi_.synthesize(codes, state_, last); }
+
+   private:
+    const Mimi& mimi_;
+    StreamState state_;
+  };
 
   MimiSettings s_;
   StreamSlots encoder_slots_, decoder_slots_;

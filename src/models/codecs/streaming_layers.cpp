@@ -60,7 +60,7 @@ at::Tensor StreamConv1d::operator()(const at::Tensor& x, StreamState& state, boo
     const int64_t right = padding_total / 2;
     input = pad(x, padding_total - right, right + extra_padding(x.size(-1), stride_));
   } else {
-    at::Tensor joined = started ? at::cat({state.carry[slot_], x}, -1) : pad(x, padding_total, 0);
+    at::Tensor joined = padding_total == 0 ? x : started ? at::cat({state.carry[slot_], x}, -1) : pad(x, padding_total, 0);
     if (padding_total > 0) state.carry[slot_] = joined.narrow(-1, joined.size(-1) - padding_total, padding_total);
     state.started[slot_] = true;
     const int64_t extra = last ? extra_padding(x.size(-1), stride_) : 0;

@@ -1,4 +1,5 @@
-// `almkit codec encode|decode` round-trips a WAV through EnCodec and refuses a wrong sample rate.
+// `almkit codec encode|decode` round-trips a WAV through EnCodec, DAC and Mimi (long inputs in
+// chunks, with progress) and refuses a wrong sample rate.
 #include <gtest/gtest.h>
 
 #include "almkit/audio.h"
@@ -8,8 +9,8 @@
 namespace almkit {
 namespace {
 
-AudioBuffer fixture_wav(int sample_rate) {
-  auto io = SafetensorsFile::open(test::reference_dir() + "/encodec/io.safetensors");
+AudioBuffer fixture_wav(int sample_rate, const std::string& model = "encodec") {
+  auto io = SafetensorsFile::open(test::reference_dir() + "/" + model + "/io.safetensors");
   const TensorView& view = io->tensor("input_values");
   const float* data = static_cast<const float*>(view.data);
   AudioBuffer audio{sample_rate, 1, std::vector<float>(data, data + view.shape[2])};
@@ -34,6 +35,37 @@ TEST(CodecCommand, EncodesDecodesAndPrintsRoundTripQuality) {
   const AudioBuffer out = load_audio(dir + "/out.wav");
   EXPECT_EQ(out.sample_rate, 24000);
   EXPECT_EQ(out.num_frames(), 24000);
+}
+
+TEST(CodecCommand, DacInWindowsWithProgress) {
+  const std::string dir = test::temp_dir(), model = test::reference_dir() + "/dac";
+  write_wav(dir + "/in.wav", fixture_wav(16000, "dac"), WavEncoding::kFloat32);
+  const auto encode = test::run_cli("codec encode --model " + model + " " + dir + "/in.wav -o " + dir +
+                                    "/codes.safetensors --chunk-seconds 0.2 --context-seconds 0.2");
+  ASSERT_EQ(encode.exit_code, 0) << encode.output;
+  EXPECT_NE(encode.output.find("windows of 10 frames with 10 frames of context"), std::string::npos) << encode.output;
+  EXPECT_NE(encode.output.find("encode: 50 / 50 frames (100%)"), std::string::npos) << encode.output;
+  EXPECT_NE(encode.output.find("1.20 kbps"), std::string::npos) << encode.output;  // 4 x 6 bits x 50 Hz
+  const auto decode = test::run_cli("codec decode -q --model " + model + " " + dir + "/codes.safetensors -o " + dir +
+                                    "/out.wav --chunk-seconds 0.2");
+  ASSERT_EQ(decode.exit_code, 0) << decode.output;
+  EXPECT_EQ(load_audio(dir + "/out.wav").num_frames(), 15992);  // DacModel's decode is 8 samples short
+}
+
+TEST(CodecCommand, CausalMimiStreamsAndDecodesAsEncoded) {
+  const std::string dir = test::temp_dir(), model = test::reference_dir() + "/mimi";
+  write_wav(dir + "/in.wav", fixture_wav(24000, "mimi"), WavEncoding::kFloat32);
+  const auto encode = test::run_cli("codec encode --causal --model " + model + " " + dir + "/in.wav -o " + dir +
+                                    "/codes.safetensors --chunk-seconds 0.16 --bandwidth 0.15");
+  ASSERT_EQ(encode.exit_code, 0) << encode.output;
+  EXPECT_NE(encode.output.find("streamed in 2-frame chunks (exact)"), std::string::npos) << encode.output;
+  auto codes = SafetensorsFile::open(dir + "/codes.safetensors");
+  EXPECT_EQ(codes->tensor("audio_codes").shape, (std::vector<int64_t>{1, 1, 2, 13}));
+  EXPECT_EQ(codes->metadata().at("causal_attention"), "1");
+  const auto decode = test::run_cli("codec decode --model " + model + " " + dir + "/codes.safetensors -o " + dir +
+                                    "/out.wav --chunk-seconds 0.16");
+  ASSERT_EQ(decode.exit_code, 0) << decode.output;
+  EXPECT_EQ(load_audio(dir + "/out.wav").num_frames(), 24000);
 }
 
 TEST(CodecCommand, RefusesAudioAtAnotherSampleRate) {
