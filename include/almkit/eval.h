@@ -54,6 +54,25 @@ struct EvalOptions {
   // run: the units in flight finish, then run_eval throws kCancelled (finished units stay in
   // the cache, so the next run resumes). Not called when every unit is cached.
   std::function<bool(int64_t done, int64_t total)> on_progress;
+
+  // Where the units run (docs/scale-out.md). "local": model_dir in this process. "openai":
+  // OpenAI-compatible servers (vLLM, SGLang, `almkit serve`) of `served_model`; each unit is a
+  // /v1/chat/completions request with its clips as base64 WAV input_audio parts. The cache key
+  // then names the served model and settings instead of a checkpoint fingerprint.
+  std::string backend = "local";
+  std::vector<std::string> endpoints;  // base URLs (".../v1" added if absent); "URL#N": N in flight
+  std::string served_model;
+  std::string api_key_env;  // name of the variable holding the key, sent as a Bearer token
+  int concurrency = 8;      // requests in flight per endpoint (unless its URL says #N)
+  double timeout_seconds = 300.0;     // per request, whole answer included
+  int max_retries = 4;                // after the first attempt: 429, 5xx, timeouts, broken answers
+  double retry_base_seconds = 0.5;    // backoff before retry r: base * 2^(r-1), half of it jitter
+  int breaker_failures = 5;           // consecutive failures that set an endpoint aside ...
+  double breaker_seconds = 30.0;      // ... for this long
+  std::string loglik_api = "chat";    // chat (vLLM prompt_logprobs) or completions (echo logprobs)
+  std::string tokenizer_dir;          // chat template for --loglik-api completions
+  int audio_sample_rate = 16000;      // rate of the WAV sent
+  std::vector<std::string> stop;      // stop strings sent with every generate request
 };
 
 struct EvalOutcome {
@@ -65,6 +84,8 @@ struct EvalOutcome {
   bool complete = false;  // every unit of the run has a result (false for a lone shard)
   double seconds = 0.0;
   std::string summary_json;  // summary.json's content ("" when the run is not complete)
+  int64_t unavailable = 0;   // of `failed`: units a remote backend could not get answered
+                             // (never scored; the next run retries them)
 };
 
 // Throws Error before any model call for bad input: unknown benchmark or option, malformed data,

@@ -46,6 +46,12 @@ void print_outcome(const bench::EvalOutcome& outcome) {
                static_cast<long long>(outcome.units), static_cast<long long>(outcome.reused),
                static_cast<long long>(outcome.computed), static_cast<long long>(outcome.failed),
                outcome.seconds);
+  if (outcome.unavailable > 0) {
+    std::fprintf(stderr,
+                 "eval: %lld of the failed calls got no answer from the servers (not scored); "
+                 "run the same command again to retry only those\n",
+                 static_cast<long long>(outcome.unavailable));
+  }
   if (outcome.summary_json.empty()) return;
   const auto summary = nlohmann::json::parse(outcome.summary_json);
   const auto& accuracy = summary["accuracy"];
@@ -81,12 +87,44 @@ void run(EvalArgs& args) {
   if (outcome.failed > 0) std::exit(2);
 }
 
+// The OpenAI-compatible backend's options (docs/scale-out.md).
+void add_remote_options(CLI::App& command, bench::EvalOptions& o) {
+  command.add_option("--backend", o.backend, "local (--model in this process) or openai (servers)")
+      ->check(CLI::IsMember({"local", "openai"}));
+  command
+      .add_option("--endpoint", o.endpoints,
+                  "OpenAI-compatible base URL, repeatable (http://host:8000/v1; URL#N: N in flight)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command.add_option("--served-model", o.served_model, "the model name the servers serve");
+  command.add_option("--api-key-env", o.api_key_env,
+                     "environment variable holding the API key (sent as a Bearer token)");
+  command.add_option("--concurrency", o.concurrency, "requests in flight per endpoint (8)");
+  command.add_option("--timeout", o.timeout_seconds, "seconds per request (300)");
+  command.add_option("--max-retries", o.max_retries,
+                     "retries of a request after 429 / 5xx / timeouts / broken answers (4)");
+  command.add_option("--retry-base", o.retry_base_seconds,
+                     "backoff before retry r: base * 2^(r-1) seconds, half jitter (0.5)");
+  command.add_option("--breaker-failures", o.breaker_failures,
+                     "consecutive failures that set an endpoint aside (5)");
+  command.add_option("--breaker-seconds", o.breaker_seconds, "how long it is set aside (30)");
+  command.add_option("--loglik-api", o.loglik_api,
+                     "loglik through chat (vLLM prompt_logprobs) or completions (echo logprobs)")
+      ->check(CLI::IsMember({"chat", "completions"}));
+  command.add_option("--tokenizer", o.tokenizer_dir,
+                     "folder with the served model's tokenizer and chat template (completions)");
+  command.add_option("--audio-rate", o.audio_sample_rate, "sample rate of the WAV sent (16000)");
+  command.add_option("--stop", o.stop, "stop string sent with every request (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
 void register_eval(CLI::App& app) {
   auto args = std::make_shared<EvalArgs>();
   auto& o = args->options;
   auto* command = app.add_subcommand(
       "eval", "run a model on a benchmark (resumable; results, summary and reports in --out)");
-  command->add_option("--model", o.model_dir, "HF checkpoint folder")->required();
+  command->add_option("--model", o.model_dir, "HF checkpoint folder (the local backend)");
   command->add_option("--bench", o.bench, "mmau, mmar, muse, star, perception or jsonl")
       ->required();
   command->add_option("--data", o.data_path, "benchmark file (not needed for muse)");
@@ -114,6 +152,7 @@ void register_eval(CLI::App& app) {
   command->add_option("--dtype", o.dtype, "float32 or bfloat16");
   command->add_option("--device", o.device, "cpu, cuda, cuda:1 ...");
   command->add_flag("--quiet", o.quiet, "no live progress line (a log line every 10%)");
+  add_remote_options(*command, o);
   command->callback([args] { run(*args); });
 
   auto merge = std::make_shared<bench::MergeOptions>();

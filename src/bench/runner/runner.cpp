@@ -9,6 +9,7 @@
 #include "almkit/error.h"
 #include "almkit/eval.h"
 #include "bench/runner/audio_windows.h"
+#include "bench/runner/backend.h"
 #include "bench/runner/cache.h"
 #include "bench/runner/hashing.h"
 #include "bench/runner/isa_plan.h"
@@ -33,7 +34,10 @@ void check_options(const EvalOptions& options) {
   if (!known)
     bad("unknown --bench '" + options.bench +
         "' (expected mmau, mmar, star, muse, isa, perception or jsonl)");
-  if (options.model_dir.empty()) bad("--model is required");
+  if (options.backend != "local" && options.backend != "openai")
+    bad("--backend must be local or openai, not '" + options.backend + "'");
+  if (options.backend == "local" && options.model_dir.empty())
+    bad("--model is required (or --backend openai --endpoint URL --served-model NAME)");
   if (options.out_dir.empty()) bad("--out is required");
   if (options.data_path.empty() && options.bench != "muse")
     bad("--data is required for --bench " + options.bench);
@@ -48,18 +52,6 @@ void check_options(const EvalOptions& options) {
       options.shard_index >= options.shard_count) {
     bad("--shard K/N needs 0 <= K < N (got " + std::to_string(options.shard_index) + "/" +
         std::to_string(options.shard_count) + ")");
-  }
-}
-
-std::string model_note(const std::string& folder) {
-  std::ifstream in(folder + "/config.json");
-  if (!in) return "";
-  try {
-    const auto config = nlohmann::json::parse(in);
-    const auto note = config.find("almkit_note");
-    return note != config.end() && note->is_string() ? note->get<std::string>() : "";
-  } catch (const std::exception&) {
-    return "";  // Model::load reports a malformed config with its own message
   }
 }
 
@@ -85,7 +77,7 @@ struct PlanResult {
 };
 
 PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& items,
-                      const Model& model, const PromptTemplate& prompt_template,
+                      const EvalBackend& backend, const PromptTemplate& prompt_template,
                       const std::string& model_hash) {
   PlanResult result;
   const int stride = options.permutations + 1;  // presentations, then the silent-audio unit
@@ -99,7 +91,7 @@ PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& 
     int audio_parts = 0;
     std::vector<std::string> audio_hashes;
     for (const auto& path : item.audio_paths) {
-      audio_parts += window_count(audio_file_seconds(path), model.max_audio_seconds());
+      audio_parts += backend.audio_parts(path);
       audio_hashes.push_back(sha256_file(path));
     }
     const auto orders = presentation_orders(static_cast<int>(item.choices.size()), presentations,
@@ -116,8 +108,9 @@ PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& 
         plan.shown_choices.push_back(item.choices[size_t(plan.order[j])]);
         if (plan.order[j] == answer_index) plan.answer_position = static_cast<int>(j);
       }
-      plan.prompt = model.chat_prompt(
-          render_messages(prompt_template, item, plan.shown_choices, audio_parts), true);
+      plan.prompt = backend.prompt(
+          render_messages(prompt_template, item, plan.shown_choices, audio_parts), item,
+          audio_hashes);
       plan.seed = mix_seed(options.seed, item.id, uint64_t(plan.presentation) + 1);
       plan.key = unit_key(model_hash, options, item, audio_hashes, plan);
       result.units.push_back(std::move(plan));
@@ -154,29 +147,21 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
   const PromptTemplate prompt_template = options.prompt_template_path.empty()
                                              ? default_prompt_template(options.bench, options.mode)
                                              : load_prompt_template(options.prompt_template_path);
-  const std::string model_hash = model_fingerprint(options.model_dir);
   const std::string data_hash = options.bench == "muse" && options.data_path.empty()
                                     ? sha256_hex("almkit built-in MUSE manifest")
                                     : sha256_file(options.data_path);
   fs::create_directories(options.out_dir);
 
-  ModelOptions model_options;
-  model_options.device = options.device;
-  model_options.dtype = options.dtype;
-  // `batch` items run at once, each on threads / batch compute threads.
-  const int threads = options.threads > 0 ? options.threads
-                                          : int(std::max(1u, std::thread::hardware_concurrency()));
-  model_options.num_threads = std::max(1, threads / options.batch);
-  const auto model = Model::load(options.model_dir, model_options);
-  if (!model->has_tokenizer()) {
-    throw Error(ErrorCode::kUnsupported,
-                options.model_dir + ": eval needs a checkpoint with tokenizer files");
-  }
-  PlanResult plan = plan_units(options, items, *model, prompt_template, model_hash);
-  ojson run = make_run_record(options, model_hash, model_note(options.model_dir), data_hash,
+  // The local model is loaded here; a remote backend checks its servers (key, served model).
+  const std::unique_ptr<EvalBackend> backend = make_eval_backend(options);
+  const std::string model_hash = backend->identity();
+  PlanResult plan = plan_units(options, items, *backend, prompt_template, model_hash);
+  ojson run = make_run_record(options, model_hash, backend->model_note(), data_hash,
                               prompt_template.name, prompt_template.text,
                               static_cast<int64_t>(items.size()), plan.units_total);
   const std::string run_id = run["run_id"];
+  run["backend"] = backend->describe();
+  if (options.backend == "openai") run["model_dir"] = "openai:" + options.served_model;
 
   ResultCache cache(options.out_dir + "/" +
                     cache_file_name(options.shard_index, options.shard_count));
@@ -207,11 +192,12 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
     for (size_t t : todo) ++remaining_units[items[plan.units[t].item_index].id];
     progress.track_items(std::move(remaining_units), static_cast<int64_t>(shard_items.size()));
   }
-  UnitContext context{&options, model.get(), &items};
+  UnitContext context{&options, backend.get(), &items};
+  const int workers_count = std::max(1, backend->units_in_flight());
   std::vector<ojson> failed(plan.units.size());
   std::atomic<size_t> next{0};
-  std::atomic<int64_t> failures{0};
-  std::vector<std::exception_ptr> errors(size_t(options.batch));
+  std::atomic<int64_t> failures{0}, unavailable{0};
+  std::vector<std::exception_ptr> errors(static_cast<size_t>(workers_count));
   std::mutex callback_mutex;  // on_progress runs one call at a time
   int64_t done_units = outcome.reused;
   std::atomic<bool> cancelled{false};
@@ -224,6 +210,7 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
           logger().warn("eval: {} (presentation {}, {}): {}", items[unit.item_index].id,
                         unit.presentation, unit.silent ? "silence" : "audio",
                         record["error"].get<std::string>());
+          unavailable += record.value("error_kind", "") == "unavailable";
           failed[todo[t]] = std::move(record);
           ++failures;
         } else {
@@ -244,10 +231,12 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
     }
   };
   std::vector<std::thread> workers;
-  for (int w = 1; w < options.batch; ++w) workers.emplace_back(worker, size_t(w));
+  for (int w = 1; w < workers_count; ++w) workers.emplace_back(worker, size_t(w));
   worker(0);
   for (auto& thread : workers) thread.join();
   progress.finish();
+  if (const std::string usage = backend->usage_report(); !usage.empty())
+    logger().info("eval: {}", usage);
   for (auto& error : errors) {
     if (error) std::rethrow_exception(error);
   }
@@ -258,6 +247,7 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
                                            options.out_dir + " keeps them: run again to resume");
   }
   outcome.failed = failures;
+  outcome.unavailable = unavailable;
   outcome.computed = static_cast<int64_t>(todo.size()) - outcome.failed;
 
   std::vector<ojson> records;

@@ -173,9 +173,16 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
     warnings.push_back(percent(double(most_common) / double(items)) +
                        " of the items got the very same response whatever the audio");
   }
-  if (!failures.empty()) {
-    warnings.push_back(std::to_string(failures.size()) +
+  int64_t unavailable = 0;  // a remote backend's servers never answered: not scored at all
+  for (const ojson* record : failures) unavailable += record->value("error_kind", "") == "unavailable";
+  if (failures.size() > size_t(unavailable)) {
+    warnings.push_back(std::to_string(failures.size() - size_t(unavailable)) +
                        " model calls failed (counted wrong where they were items; see failures)");
+  }
+  if (unavailable > 0) {
+    warnings.push_back(std::to_string(unavailable) +
+                       " model calls got no answer from the servers (not scored; run again to "
+                       "retry them; see failures)");
   }
   if (missing_units > 0) {
     warnings.push_back(std::to_string(missing_units) +
@@ -187,14 +194,17 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
     failure_list.push_back({{"id", (*record)["id"]},
                             {"presentation", (*record)["presentation"]},
                             {"variant", (*record)["variant"]},
-                            {"error", (*record)["error"]}});
+                            {"error", (*record)["error"]},
+                            {"kind", record->value("error_kind", "refused")}});
   }
   summary["failures"] = failure_list;
+  summary["unavailable"] = unavailable;
   // A failed real-audio call is a wrong answer in the strict figure.
   int64_t failed_items = 0;
   for (const ojson* record : failures) {
-    failed_items +=
-        record->value("variant", "audio") == "audio" && record->value("presentation", 0) == 0;
+    failed_items += record->value("variant", "audio") == "audio" &&
+                    record->value("presentation", 0) == 0 &&
+                    record->value("error_kind", "") != "unavailable";
   }
   summary["strict_accuracy"] = accuracy_cell_json("strict accuracy", correct, items + failed_items);
 

@@ -4,7 +4,7 @@
 
 #include "almkit/error.h"
 #include "bench/runner/answer_parsing.h"
-#include "bench/runner/audio_windows.h"
+#include "bench/runner/backend.h"
 
 namespace almkit::bench {
 
@@ -30,49 +30,22 @@ ojson unit_record_header(const BenchItem& item, const UnitPlan& plan) {
   return record;
 }
 
-namespace {
-
-// The clips of a unit at the model's rate, silenced if asked, long ones split into windows.
-std::vector<AudioBuffer> unit_audio(const UnitContext& context, const BenchItem& item,
-                                    const UnitPlan& plan, double& seconds) {
-  AudioLoadOptions load;
-  load.target_sample_rate = context.model->audio_sampling_rate();
-  load.mono = true;
-  std::vector<AudioBuffer> clips;
-  seconds = 0.0;
-  for (const auto& path : item.audio_paths) {
-    AudioBuffer clip = load_audio(path, load);
-    seconds += clip.duration_seconds();
-    // Silence of the same length: exact zeros (the mel front end floors the log).
-    if (plan.silent) std::fill(clip.samples.begin(), clip.samples.end(), 0.0f);
-    for (auto& window : split_into_windows(clip, context.model->max_audio_seconds())) {
-      clips.push_back(std::move(window));
-    }
-  }
-  return clips;
-}
-
-}  // namespace
-
 ojson run_unit(const UnitContext& context, const UnitPlan& plan) {
   const BenchItem& item = (*context.items)[plan.item_index];
   const EvalOptions& options = *context.options;
   ojson record = unit_record_header(item, plan);
   const auto start = std::chrono::steady_clock::now();
   try {
-    double seconds = 0.0;
-    Request request;
-    request.prompt = plan.prompt;
-    request.audio = unit_audio(context, item, plan, seconds);
-    record["audio_seconds"] = seconds;
-    record["audio_windows"] = request.audio.size();
+    const UnitInput input{options, item, plan};
     ParsedAnswer answer;
     if (options.mode == "loglik" && !plan.shown_choices.empty()) {
-      const auto scores = context.model->score(request, plan.shown_choices);
+      const BackendAnswer result = context.backend->score(input);
+      record["audio_seconds"] = result.audio_seconds;
+      record["audio_windows"] = result.audio_parts;
       std::vector<double> means;
       ojson score_list = ojson::array();
       int64_t tokens = 0;
-      for (const auto& score : scores) {
+      for (const auto& score : result.scores) {
         means.push_back(score.mean_logprob);
         score_list.push_back({{"sum_logprob", score.sum_logprob},
                               {"mean_logprob", score.mean_logprob},
@@ -85,32 +58,41 @@ ojson run_unit(const UnitContext& context, const UnitPlan& plan) {
       record["prompt_tokens"] = nullptr;
       record["new_tokens"] = 0;
       record["scored_tokens"] = tokens;
-      record["stop_reason"] = "scored";
+      record["stop_reason"] = result.stop_reason;
+      for (const auto& [key, value] : result.details.items()) record[key] = value;
     } else {
-      GenerateOptions generation;
-      generation.max_new_tokens = options.max_new_tokens;
-      generation.temperature = options.temperature;
-      generation.top_k = options.top_k;
-      generation.top_p = options.top_p;
-      generation.seed = plan.seed;
-      const GenerateResult result = context.model->generate(request, generation);
+      const BackendAnswer result = context.backend->generate(input);
+      record["audio_seconds"] = result.audio_seconds;
+      record["audio_windows"] = result.audio_parts;
       answer = parse_generated_answer(options.bench, item, plan.shown_choices, plan.answer_position,
                                       result.text);
       record["response"] = result.text;
       record["prompt_tokens"] = result.prompt_tokens;
-      record["new_tokens"] = result.tokens.size();
+      record["new_tokens"] = result.new_tokens;
       record["stop_reason"] = result.stop_reason;
+      for (const auto& [key, value] : result.details.items()) record[key] = value;
     }
     record["parsed"] = answer.parsed;
     record["chosen_position"] = answer.chosen_position;
     record["chosen_choice"] =
         answer.chosen_position >= 0 ? plan.order[size_t(answer.chosen_position)] : -1;
     record["correct"] = answer.correct;
+  } catch (const BackendFatal&) {
+    throw;
+  } catch (const UnitUnavailable& error) {
+    // Not the model's answer: no parse, no score (the next run retries it).
+    record["error"] = std::string("unavailable: ") + error.what();
+    record["error_kind"] = "unavailable";
+    record["response"] = "";
+    record["parsed"] = "";
+    record["chosen_position"] = -1;
+    record["chosen_choice"] = -1;
   } catch (const std::exception& error) {
     // One item's failure (its audio, its length) must not stop the run; it is reported.
     const auto* almkit_error = dynamic_cast<const Error*>(&error);
     record["error"] = std::string(almkit_error ? error_code_name(almkit_error->code()) : "internal") +
                       ": " + error.what();
+    record["error_kind"] = "refused";
     record["response"] = "";
     record["parsed"] = "";
     record["chosen_position"] = -1;

@@ -9,7 +9,6 @@
 
 #include "almkit/bench.h"
 #include "almkit/eval.h"
-#include "almkit/model.h"
 
 namespace almkit::bench {
 
@@ -21,19 +20,24 @@ struct UnitPlan {
   std::vector<int> order;  // original choice index shown at each position
   std::vector<std::string> shown_choices;
   int answer_position = -1;
-  std::string prompt;  // after the chat template, exactly as tokenized
+  std::string prompt;  // as the backend sends it: after the chat template (local), the request's
+                       // messages with each clip named by file and hash (openai)
   uint64_t seed = 0;   // sampling seed of this unit (independent of run order and batch)
   std::string key;     // cache key
 };
 
+class EvalBackend;
+
 struct UnitContext {
   const EvalOptions* options = nullptr;
-  const Model* model = nullptr;
+  const EvalBackend* backend = nullptr;
   const std::vector<BenchItem>* items = nullptr;
 };
 
-// Runs the model on the unit and returns its record (results.jsonl's line). Any error of the call
-// (the model refusing the prompt, an unreadable clip) is returned in the record's "error" field.
+// Runs the backend on the unit and returns its record (results.jsonl's line). Any error of the
+// call (the model refusing the prompt, an unreadable clip) is returned in the record's "error"
+// field; a unit the backend could not get answered (UnitUnavailable) also has
+// "error_kind": "unavailable" and no "correct" (it is not scored). BackendFatal propagates.
 nlohmann::ordered_json run_unit(const UnitContext& context, const UnitPlan& plan);
 
 // The record's fields that do not need the model.
