@@ -103,6 +103,16 @@ MmauReport score_mmau(const std::vector<MmauRecord>& records, const MmauScoreOpt
   if (!options.mmar) {
     report.by_task = {{"sound", 0, 0}, {"music", 0, 0}, {"speech", 0, 0}};
     report.by_difficulty = {{"easy", 0, 0}, {"hard", 0, 0}, {"medium", 0, 0}};
+  } else {
+    // MMAR's evaluation.py: fixed dicts, printed in this order even when a row has 0 samples.
+    for (const char* modality : {"sound", "music", "speech", "mix-sound-music", "mix-sound-speech",
+                                 "mix-music-speech", "mix-sound-music-speech"}) {
+      report.by_task.push_back({modality, 0, 0});
+    }
+    for (const char* layer :
+         {"Signal Layer", "Perception Layer", "Semantic Layer", "Cultural Layer"}) {
+      report.by_category.push_back({layer, 0, 0});
+    }
   }
   report.total.name = "total";
   report.strict.name = "strict";
@@ -121,9 +131,19 @@ MmauReport score_mmau(const std::vector<MmauRecord>& records, const MmauScoreOpt
     const int add = result.correct ? 1 : 0;
     std::vector<AccuracyCell*> targets;
     if (options.mmar) {
-      targets.push_back(
-          &cell(report.by_task, record.modality.empty() ? record.task : record.modality));
-      targets.push_back(&cell(report.by_category, record.category));
+      const std::string modality = record.modality.empty() ? record.task : record.modality;
+      AccuracyCell* modality_cell = fixed_cell(report.by_task, modality);
+      AccuracyCell* category = fixed_cell(report.by_category, record.category);
+      if (!modality_cell || !category) {
+        // MMAR's evaluation.py raises KeyError here; say which item and value instead.
+        throw Error(ErrorCode::kInvalidFormat,
+                    "item '" + record.id + "': " +
+                        (!modality_cell ? "modality '" + modality + "' is not one of MMAR's 7"
+                                        : "category '" + record.category +
+                                              "' is not one of MMAR's 4 layers"));
+      }
+      targets.push_back(modality_cell);
+      targets.push_back(category);
     } else {
       AccuracyCell* task = fixed_cell(report.by_task, record.task);
       AccuracyCell* difficulty = fixed_cell(report.by_difficulty, record.difficulty);
