@@ -1,31 +1,64 @@
 #!/usr/bin/env bash
-# End-to-end throughput of `almkit eval` on the perception suite: items/s (model calls per
-# second, wall clock, model load included; and CPU seconds per item) for --threads 1/2 x --batch 1/4/8, in loglik mode and
-# in generate mode (16 new tokens, greedy). Uses the default model and suite of scripts/run.sh
-# (run it once first) or ALMKIT_MODEL / ALMKIT_SUITE. Every run starts from an empty cache.
+# End-to-end throughput of `almkit eval` on the perception suite: items/s (wall clock, model
+# load included) and CPU seconds per item.
+# 1. The default small random model: --threads 1/2 x --batch 1/2, loglik mode and generate mode
+#    (16 new tokens, greedy), ALMKIT_LIMIT items (24).
+# 2. A Qwen2-Audio-7B-shaped random bf16 checkpoint (`almkit init-model --size 7b`, ~16 GB in
+#    .cache/bench-models, written on first use when 25 GB are free; ALMKIT_SKIP_7B=1 skips it):
+#    ALMKIT_LIMIT_7B items (4), loglik and generate (4 new tokens), --threads 2, --batch 1.
+# Uses the default model and suite of scripts/run.sh (run it once first) or ALMKIT_MODEL /
+# ALMKIT_SUITE. Every run starts from an empty cache; no silent-audio baseline.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 almkit="${ALMKIT_BUILD_DIR:-$repo/build}/tools/almkit/almkit"
 model="${ALMKIT_MODEL:-$repo/.cache/models/qwen2-audio-small-random}"
 suite="${ALMKIT_SUITE:-$repo/.cache/data/perception/perception.json}"
 limit="${ALMKIT_LIMIT:-24}"
+big_model="${ALMKIT_MODEL_7B:-$repo/.cache/bench-models/qwen2-audio-7b-bf16}"
+big_limit="${ALMKIT_LIMIT_7B:-4}"
 export OMP_WAIT_POLICY=PASSIVE
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-printf "%-9s %-8s %-6s %6s %8s %8s %12s  %s\n" mode threads batch items seconds items/s "cpu s/item" "load average"
+
+# run MODEL_LABEL MODEL MODE THREADS BATCH ITEMS NEW_TOKENS
+run() {
+  local label=$1 model_dir=$2 mode=$3 threads=$4 batch=$5 items=$6 new_tokens=$7
+  local out="$work/$label-$mode-$threads-$batch"
+  local start end user sys
+  start=$(date +%s.%N)
+  /usr/bin/time -f "%U %S" -o "$work/time" "$almkit" eval --model "$model_dir" --bench perception \
+    --data "$suite" --out "$out" --limit "$items" --mode "$mode" --max-new-tokens "$new_tokens" \
+    --threads "$threads" --batch "$batch" --no-silent-baseline --quiet >"$work/log" 2>&1 ||
+    { echo "eval failed:"; tail -5 "$work/log"; return 1; }
+  end=$(date +%s.%N)
+  read -r user sys <"$work/time"
+  printf "%-11s %-9s %-8s %-6s %6s %9.1f %8.3f %12.2f  %s\n" "$label" "$mode" "$threads" "$batch" \
+    "$items" "$(echo "$end - $start" | bc)" "$(echo "$items / ($end - $start)" | bc -l)" \
+    "$(echo "($user + $sys) / $items" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
+}
+
+printf "%-11s %-9s %-8s %-6s %6s %9s %8s %12s  %s\n" model mode threads batch items seconds \
+  items/s "cpu s/item" "load average"
 for mode in loglik generate; do
   for threads in 1 2; do
-    for batch in 1 4 8; do
-      out="$work/$mode-$threads-$batch"
-      start=$(date +%s.%N)
-      /usr/bin/time -f "%U %S" -o "$work/time" "$almkit" eval --model "$model" --bench perception --data "$suite" --out "$out" --limit "$limit" \
-        --mode "$mode" --max-new-tokens 16 --threads "$threads" --batch "$batch" --no-silent-baseline \
-        --quiet >/dev/null 2>&1
-      end=$(date +%s.%N)
-      read -r user sys <"$work/time"
-      printf "%-9s %-8s %-6s %6s %8.1f %8.2f %12.3f  %s\n" "$mode" "$threads" "$batch" "$limit" \
-        "$(echo "$end - $start" | bc)" "$(echo "$limit / ($end - $start)" | bc -l)" \
-        "$(echo "($user + $sys) / $limit" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
+    for batch in 1 2; do
+      run small "$model" "$mode" "$threads" "$batch" "$limit" 16
     done
   done
+done
+
+[[ "${ALMKIT_SKIP_7B:-0}" == 1 ]] && exit 0
+if [[ ! -f "$big_model/config.json" ]]; then
+  free_gb=$(df -BG --output=avail "$repo" | tail -1 | tr -dc 0-9)
+  if ((free_gb < 25)); then
+    echo "7B: skipped ($free_gb GB free, 25 GB needed for the ~16 GB checkpoint)"
+    exit 0
+  fi
+  mkdir -p "$(dirname "$big_model")"
+  "$almkit" init-model --arch qwen2_audio --size 7b --dtype BF16 \
+    --tokenizer "$repo/.cache/tokenizers/qwen3" -o "$big_model.partial" >/dev/null
+  mv "$big_model.partial" "$big_model"
+fi
+for mode in loglik generate; do
+  run 7b-bf16 "$big_model" "$mode" 2 1 "$big_limit" 4
 done
