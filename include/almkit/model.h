@@ -31,6 +31,9 @@ struct ModelOptions {
   std::string dtype = "float32";  // compute dtype: "float32" or "bfloat16"
   int num_threads = 0;            // intra-op threads; 0 leaves libtorch's setting
   bool load_tokenizer = true;     // false: token-id API only (e.g. folders without tokenizer)
+  // Encoded clips kept for reuse when the same clip comes again (benchmark presentations);
+  // 0 turns the cache off. Requests with layer hooks always run the encoder.
+  int audio_cache_clips = 16;
 };
 
 // What a layer hook sees after each transformer layer (encoder or decoder stack).

@@ -6,6 +6,8 @@
 #include <ATen/Parallel.h>
 #include <sys/stat.h>
 
+#include <optional>
+
 #include <nlohmann/json.hpp>
 
 #include "almkit/chat_template.h"
@@ -14,6 +16,7 @@
 #include "almkit/tokenizer.h"
 #include "generate/pipeline.h"
 #include "models/registry.h"
+#include "runtime/audio_cache.h"
 
 namespace almkit {
 namespace {
@@ -71,6 +74,7 @@ struct Model::Impl {
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Tokenizer> tokenizer;
   std::unique_ptr<WhisperMel> mel;  // null for text-only models
+  std::unique_ptr<EncodedAudioCache> audio_cache;
 
   const ModelParts& parts() const { return pipeline->parts(); }
 
@@ -117,12 +121,53 @@ struct Model::Impl {
       }
     }
     if (clips.empty()) return false;
+    // Clips encoded before come from the cache; the others are encoded together, as one batch.
+    const bool use_cache = audio_cache && audio_cache->capacity() > 0 && hook == nullptr;
+    std::vector<std::optional<at::Tensor>> frames(clips.size());
+    std::vector<std::string> keys(clips.size());
+    std::vector<std::vector<float>> missing;
+    std::vector<size_t> missing_index;
+    for (size_t i = 0; i < clips.size(); ++i) {
+      if (use_cache) {
+        keys[i] = EncodedAudioCache::key(clips[i], mel->options().sampling_rate);
+        frames[i] = audio_cache->find(keys[i]);
+      }
+      if (!frames[i]) {
+        missing.push_back(std::move(clips[i]));
+        missing_index.push_back(i);
+      }
+    }
+    if (!use_cache) {
+      out = encode_clips(missing, hook);
+      return true;
+    }
+    if (!missing.empty()) {
+      const EncodedAudio encoded = encode_clips(missing, hook);
+      for (size_t m = 0; m < missing.size(); ++m) {
+        const at::Tensor clip_frames = encoded.hidden[m].narrow(0, 0, encoded.output_lengths[m].item<int64_t>()).clone();
+        frames[missing_index[m]] = clip_frames;
+        audio_cache->insert(keys[missing_index[m]], clip_frames);
+      }
+    }
+    // Reassemble [clips, longest, dim] with zero padding: only each clip's own frames are read.
+    int64_t longest = 0;
+    std::vector<int64_t> lengths;
+    for (const auto& f : frames) {
+      lengths.push_back(f->size(0));
+      longest = std::max(longest, f->size(0));
+    }
+    at::Tensor hidden = at::zeros({static_cast<int64_t>(frames.size()), longest, frames[0]->size(1)}, frames[0]->options());
+    for (size_t i = 0; i < frames.size(); ++i) hidden[i].narrow(0, 0, lengths[i]).copy_(*frames[i]);
+    out = {hidden, at::tensor(lengths, at::TensorOptions().dtype(at::kLong))};
+    return true;
+  }
+
+  EncodedAudio encode_clips(const std::vector<std::vector<float>>& clips, const LayerHook* hook) const {
     const FeatureBatch batch = mel->compute_batch(clips);
     at::Tensor features = at::from_blob(const_cast<float*>(batch.features.values.data()), batch.features.shape,
                                         at::TensorOptions().dtype(at::kFloat)).to(device);
     at::Tensor lengths = at::tensor(batch.valid_frames, at::TensorOptions().dtype(at::kLong));
-    out = pipeline->project(pipeline->encode(features, lengths, hook));
-    return true;
+    return pipeline->project(pipeline->encode(features, lengths, hook));
   }
 
   // Left-pads prompts into [B, T] ids and mask (decoder-only models read the last position).
@@ -162,6 +207,8 @@ std::unique_ptr<Model> Model::load(const std::string& folder, const ModelOptions
   weights.device = impl->device;
   impl->pipeline = std::make_unique<Pipeline>(load_model_parts(folder, weights));
   if (impl->parts().encoder) impl->mel = std::make_unique<WhisperMel>(impl->parts().encoder->feature_options());
+  if (options.audio_cache_clips < 0) throw Error(ErrorCode::kInvalidArgument, "audio_cache_clips must be >= 0");
+  impl->audio_cache = std::make_unique<EncodedAudioCache>(static_cast<size_t>(options.audio_cache_clips));
   const bool has_tokenizer_files = exists(folder + "/tokenizer.json") || exists(folder + "/vocab.json") ||
                                    exists(folder + "/tokenizer.model");
   if (options.load_tokenizer && has_tokenizer_files) impl->tokenizer = Tokenizer::from_folder(folder);

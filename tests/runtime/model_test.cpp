@@ -167,6 +167,30 @@ TEST_F(SmallModel, LayerHooksSeeEveryLayerAndASteeringVectorChangesTheAnswer) {
   EXPECT_NE(model_->generate(request, options).tokens, unsteered_tokens);
 }
 
+// Clips encoded once are reused: the same scores with the cache on or off, including requests
+// that mix a cached clip with a new one.
+TEST_F(SmallModel, EncodedClipsFromTheCacheScoreAsFreshOnes) {
+  ModelOptions uncached_options;
+  uncached_options.audio_cache_clips = 0;
+  const auto uncached = Model::load(*dir_, uncached_options);
+  const auto cached = Model::load(*dir_);
+  const Request one = ask("Which is higher?", {tone(2.0, 330)});
+  const Request two = ask("Which is higher?", {tone(2.0, 330), tone(3.5, 550)});
+  const std::vector<std::string> options = {"the first", "the second"};
+  for (int round = 0; round < 2; ++round) {  // round 1 finds every clip in the cache
+    for (const Request* request : {&one, &two}) {
+      const auto fresh = uncached->score(*request, options);
+      const auto reused = cached->score(*request, options);
+      for (size_t i = 0; i < options.size(); ++i) {
+        EXPECT_NEAR(reused[i].sum_logprob, fresh[i].sum_logprob, 1e-4) << "round " << round << " option " << i;
+      }
+    }
+  }
+  ModelOptions bad;
+  bad.audio_cache_clips = -1;
+  EXPECT_ALMKIT_ERROR(Model::load(*dir_, bad), ErrorCode::kInvalidArgument, "audio_cache_clips");
+}
+
 TEST(ModelLoad, RejectsUnknownDtypeAndDevice) {
   const std::string dir = test::reference_dir() + "/qwen2";
   ModelOptions options;
