@@ -73,16 +73,13 @@ KaldiFbank::KaldiFbank(const KaldiFbankOptions& options) : options_(options) {
     throw Error(ErrorCode::kInvalidArgument,
                 "kaldi fbank: num_mel_bins must be > 3, got " + std::to_string(o.num_mel_bins));
   }
-  if (o.vtln_warp != 1.0) {
-    throw Error(ErrorCode::kUnsupported,
-                "kaldi fbank: VTLN warping (vtln_warp != 1.0) is not implemented");
-  }
   if (o.num_threads <= 0)
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: num_threads must be >= 1");
   window_ = make_window(o.window_type, window_size_, o.blackman_coeff);
   const int fft_bins = padded_size_ / 2 + 1;
   mel_banks_ = std::make_shared<SparseFilterBank>(
-      kaldi_mel_banks(o.num_mel_bins, padded_size_, o.sample_frequency, o.low_freq, o.high_freq),
+      kaldi_mel_banks(o.num_mel_bins, padded_size_, o.sample_frequency, o.low_freq, o.high_freq, o.vtln_low,
+                      o.vtln_high, o.vtln_warp),
       o.num_mel_bins, fft_bins, fft_bins, 1);
 }
 

@@ -63,8 +63,36 @@ std::vector<double> slaney_mel_filters(int num_frequency_bins, int num_mel_filte
   return filters;
 }
 
+namespace {
+
+// Kaldi's VTLN warp of a mel frequency, in float32 as torchaudio's vtln_warp_mel_freq: to Hz,
+// a piecewise-linear warp with inflection points l and h (F(f) = f / warp between them, ends
+// fixed at low_freq and high_freq), back to mel.
+float vtln_warp_mel(float mel, double vtln_low, double vtln_high, double low_freq, double high_freq, double warp) {
+  const float hertz = 700.0f * (std::exp(mel / 1127.0f) - 1.0f);
+  const double l = vtln_low * std::max(1.0, warp), h = vtln_high * std::min(1.0, warp);
+  const double scale = 1.0 / warp;
+  const double scale_left = (scale * l - low_freq) / (l - low_freq);
+  const double scale_right = (high_freq - scale * h) / (high_freq - h);
+  float warped;
+  // comparisons in float32, as torch compares a float tensor with a Python scalar
+  if (hertz < static_cast<float>(low_freq) || hertz > static_cast<float>(high_freq)) {
+    warped = hertz;
+  } else if (hertz < static_cast<float>(l)) {
+    warped = static_cast<float>(low_freq) + static_cast<float>(scale_left) * (hertz - static_cast<float>(low_freq));
+  } else if (hertz < static_cast<float>(h)) {
+    warped = static_cast<float>(scale) * hertz;
+  } else {
+    warped = static_cast<float>(high_freq) + static_cast<float>(scale_right) * (hertz - static_cast<float>(high_freq));
+  }
+  return 1127.0f * std::log(1.0f + warped / 700.0f);
+}
+
+}  // namespace
+
 std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double sample_frequency,
-                                    double low_freq, double high_freq) {
+                                    double low_freq, double high_freq, double vtln_low, double vtln_high,
+                                    double vtln_warp) {
   const int num_fft_bins = padded_window_size / 2;
   const double nyquist = 0.5 * sample_frequency;
   if (high_freq <= 0.0) high_freq += nyquist;
@@ -74,6 +102,17 @@ std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double
                 "kaldi fbank: need num_mel_bins >= 3 and 0 <= low_freq < high_freq <= Nyquist (" +
                     std::to_string(nyquist) + " Hz); got " + std::to_string(num_bins) + " bins, " +
                     std::to_string(low_freq) + "-" + std::to_string(high_freq) + " Hz");
+  }
+  if (vtln_high < 0.0) vtln_high += nyquist;
+  const bool warp = vtln_warp != 1.0;
+  if (warp && !(vtln_warp > 0.0 && low_freq < vtln_low && vtln_low < high_freq && 0.0 < vtln_high &&
+                vtln_high < high_freq && vtln_low < vtln_high &&
+                vtln_low * std::max(1.0, vtln_warp) > low_freq && vtln_high * std::min(1.0, vtln_warp) < high_freq)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "kaldi fbank: VTLN needs warp > 0 and low_freq < vtln_low < vtln_high < high_freq, with the "
+                "warped inflection points inside (got warp " + std::to_string(vtln_warp) + ", vtln_low " +
+                    std::to_string(vtln_low) + ", vtln_high " + std::to_string(vtln_high) + ", low_freq " +
+                    std::to_string(low_freq) + ", high_freq " + std::to_string(high_freq) + ")");
   }
   // torchaudio builds these triangles in float32 (its default dtype), scalars rounded to
   // float at each op; narrow triangles make that rounding visible (~2e-4 in log energy), so the
@@ -87,15 +126,24 @@ std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double
     const float hertz = static_cast<float>(fft_bin_width) * static_cast<float>(k);
     fft_mel[k] = 1127.0f * std::log(1.0f + hertz / 700.0f);
   }
+  auto warped = [&](float mel) {
+    return warp ? vtln_warp_mel(mel, vtln_low, vtln_high, low_freq, high_freq, vtln_warp) : mel;
+  };
   std::vector<double> banks(static_cast<size_t>(num_bins) * (num_fft_bins + 1), 0.0);
   for (int b = 0; b < num_bins; ++b) {
-    const float left = low + static_cast<float>(b) * delta;
-    const float center = low + (static_cast<float>(b) + 1.0f) * delta;
-    const float right = low + (static_cast<float>(b) + 2.0f) * delta;
+    const float left = warped(low + static_cast<float>(b) * delta);
+    const float center = warped(low + (static_cast<float>(b) + 1.0f) * delta);
+    const float right = warped(low + (static_cast<float>(b) + 2.0f) * delta);
     for (int k = 0; k < num_fft_bins; ++k) {
       const float up = (fft_mel[k] - left) / (center - left);
       const float down = (right - fft_mel[k]) / (right - center);
-      banks[static_cast<size_t>(b) * (num_fft_bins + 1) + k] = std::max(0.0f, std::min(up, down));
+      float weight;
+      if (!warp) {
+        weight = std::max(0.0f, std::min(up, down));
+      } else {  // warping may reorder the corners: torchaudio takes each slope only on its side
+        weight = fft_mel[k] > left && fft_mel[k] <= center ? up : (fft_mel[k] > center && fft_mel[k] < right ? down : 0.0f);
+      }
+      banks[static_cast<size_t>(b) * (num_fft_bins + 1) + k] = weight;
     }
   }
   return banks;

@@ -16,9 +16,11 @@ std::vector<double> slaney_mel_filters(int num_frequency_bins, int num_mel_filte
                                        double min_frequency, double max_frequency,
                                        double sampling_rate);
 
-// [num_bins, padded_window_size / 2 + 1] (last column zero, as torchaudio pads it).
+// [num_bins, padded_window_size / 2 + 1] (last column zero, as torchaudio pads it). vtln_warp
+// != 1 warps the triangle corners as Kaldi's VTLN (vtln_high <= 0 counts from Nyquist).
 std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double sample_frequency,
-                                    double low_freq, double high_freq);
+                                    double low_freq, double high_freq, double vtln_low = 100.0,
+                                    double vtln_high = -500.0, double vtln_warp = 1.0);
 
 // A filter bank stored as the non-zero run of each filter: mel triangles cover a few FFT bins,
 // so applying only the runs is ~20x less work than a dense product.

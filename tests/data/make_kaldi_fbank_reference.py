@@ -39,6 +39,10 @@ cases = {
                     "high_freq": -400.0, "frame_length": 20.0, "frame_shift": 7.5},
     "no_pow2_mean": {"num_mel_bins": 23, "round_to_power_of_two": False, "subtract_mean": True,
                      "energy_floor": 0.0, "use_energy": True},
+    # VTLN: a warp below and above 1, the second with its own inflection points and band
+    "vtln_090": {"num_mel_bins": 40, "vtln_warp": 0.9},
+    "vtln_112_band": {"num_mel_bins": 60, "vtln_warp": 1.12, "vtln_low": 250.0, "vtln_high": 6000.0,
+                      "low_freq": 40.0, "high_freq": 7600.0},
 }
 tensors = {}
 manifest = {}

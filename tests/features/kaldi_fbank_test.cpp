@@ -34,6 +34,9 @@ KaldiFbankOptions options_from_json(const nlohmann::json& j) {
     else if (k == "round_to_power_of_two") o.round_to_power_of_two = it->get<bool>();
     else if (k == "subtract_mean") o.subtract_mean = it->get<bool>();
     else if (k == "energy_floor") o.energy_floor = it->get<double>();
+    else if (k == "vtln_warp") o.vtln_warp = it->get<double>();
+    else if (k == "vtln_low") o.vtln_low = it->get<double>();
+    else if (k == "vtln_high") o.vtln_high = it->get<double>();
     else ADD_FAILURE() << "test does not know option " << k;
   }
   return o;
@@ -80,7 +83,7 @@ TEST(KaldiFbank, MatchesTorchaudioOnEverySignalAndOptionSet) {
       ++compared;
     }
   }
-  EXPECT_EQ(compared, 24);
+  EXPECT_EQ(compared, 30);
 }
 
 TEST(KaldiFbank, FrameCountsFollowSnipEdges) {
@@ -109,6 +112,11 @@ TEST(KaldiFbank, RejectsBadInputAndOptions) {
   KaldiFbankOptions zero_rate;
   zero_rate.sample_frequency = 0;
   EXPECT_ALMKIT_ERROR(KaldiFbank{zero_rate}, ErrorCode::kInvalidArgument, "sample_frequency");
+  KaldiFbankOptions bad_vtln;
+  bad_vtln.vtln_warp = 0.9;
+  bad_vtln.vtln_low = 10;  // below low_freq's warped inflection point
+  bad_vtln.low_freq = 20;
+  EXPECT_ALMKIT_ERROR(KaldiFbank{bad_vtln}, ErrorCode::kInvalidArgument, "VTLN needs");
   AudioBuffer wrong_rate{8000, 1, std::vector<float>(8000, 0.1f)};
   EXPECT_ALMKIT_ERROR(fbank.compute(wrong_rate), ErrorCode::kInvalidArgument, "8000 Hz");
 }

@@ -16,6 +16,7 @@ struct FeaturesArgs {
   int bins = 0;
   bool unpadded = false;
   int threads = 1;
+  double vtln_warp = 1.0;
   std::string input, output;
 };
 
@@ -41,6 +42,7 @@ void run_features(const FeaturesArgs& args) {
     KaldiFbankOptions options;
     options.num_mel_bins = args.bins > 0 ? args.bins : 80;
     options.num_threads = args.threads;
+    options.vtln_warp = args.vtln_warp;
     KaldiFbank fbank(options);
     AudioLoadOptions load;
     load.target_sample_rate = static_cast<int>(options.sample_frequency);
@@ -75,6 +77,7 @@ void register_features(CLI::App& app) {
   command->add_option("--bins", args->bins, "mel bins (whisper: 80 or 128; kaldi default 80)");
   command->add_flag("--unpadded", args->unpadded, "whisper: frames for the clip's own length, not 30 s");
   command->add_option("--threads", args->threads, "threads")->check(CLI::PositiveNumber);
+  command->add_option("--vtln-warp", args->vtln_warp, "kaldi: VTLN warp factor (1.0: none)");
   command->add_option("input", args->input, "audio file")->required();
   command->add_option("-o,--output", args->output, "output .safetensors")->required();
   command->callback([args] { run_features(*args); });
