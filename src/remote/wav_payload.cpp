@@ -42,13 +42,23 @@ bool is_pcm16_mono_wav(const std::string& bytes, int sample_rate) {
 }
 
 std::string wav_payload(const std::string& path, int sample_rate, bool silent) {
-  if (!silent) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw Error(ErrorCode::kFileNotFound, path + ": cannot be read");
-    std::ostringstream bytes;
-    bytes << in.rdbuf();
-    std::string file = bytes.str();
-    if (is_pcm16_mono_wav(file, sample_rate)) return file;
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::kFileNotFound, path + ": cannot be read");
+  std::ostringstream bytes;
+  bytes << in.rdbuf();
+  std::string file = bytes.str();
+  if (is_pcm16_mono_wav(file, sample_rate)) {
+    if (!silent) return file;
+    // Silence of the same length without decoding: zero every sample of the data chunk.
+    for (size_t at = 12; at + 8 <= file.size();) {
+      const uint32_t size = read_u32(file, at + 4);
+      if (file.compare(at, 4, "data") == 0) {
+        std::fill(file.begin() + std::ptrdiff_t(at + 8), file.begin() + std::ptrdiff_t(at + 8 + size),
+                  '\0');
+        return file;
+      }
+      at += 8 + size + (size & 1);
+    }
   }
   AudioLoadOptions load;
   load.target_sample_rate = sample_rate;

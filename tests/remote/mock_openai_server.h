@@ -41,6 +41,7 @@ class MockOpenAiServer {
     server_.new_task_queue = [] { return new httplib::ThreadPool(32); };
     // stop() waits for idle kept-alive connections (a run's calling thread keeps its own).
     server_.set_keep_alive_timeout(1);
+    server_.set_tcp_nodelay(true);
     server_.Get("/v1/models", [this](const httplib::Request& request, httplib::Response& response) {
       if (!authorized(request, response)) return;
       response.set_content(
