@@ -47,7 +47,7 @@ TEST(ModelLoading, LoadsEveryReferenceArchitecture) {
 TEST(ModelLoading, UnknownModelTypeListsTheSupportedOnes) {
   const std::string dir = copy_checkpoint("qwen2");
   test::write_file(dir + "/config.json", R"({"model_type": "mamba"})");
-  EXPECT_ALMKIT_ERROR(load_model_parts(dir, {}), ErrorCode::kUnsupported, "supported: encodec, qwen2, qwen2_audio, whisper");
+  EXPECT_ALMKIT_ERROR(load_model_parts(dir, {}), ErrorCode::kUnsupported, "supported: dac, encodec, mimi, qwen2, qwen2_audio, whisper");
 }
 
 TEST(ModelLoading, MalformedOrIncompleteConfig) {
