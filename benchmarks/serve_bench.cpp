@@ -43,10 +43,13 @@ std::string request_body(const Args& args) {
     audio.sample_rate = 16000;
     audio.channels = 1;
     audio.samples.resize(static_cast<size_t>(args.audio_seconds * 16000));
-    for (size_t i = 0; i < audio.samples.size(); ++i) audio.samples[i] = 0.3f * std::sin(0.17f * static_cast<float>(i));
+    for (size_t i = 0; i < audio.samples.size(); ++i)
+      audio.samples[i] = 0.3f * std::sin(0.17f * static_cast<float>(i));
     const auto wav = almkit::encode_wav(audio);
-    content.push_back({{"type", "input_audio"},
-                       {"input_audio", {{"data", almkit::serve::encode_base64(wav.data(), wav.size())}, {"format", "wav"}}}});
+    content.push_back(
+        {{"type", "input_audio"},
+         {"input_audio",
+          {{"data", almkit::serve::encode_base64(wav.data(), wav.size())}, {"format", "wav"}}}});
   }
   content.push_back({{"type", "text"}, {"text", "What do you hear?"}});
   return json({{"messages", {{{"role", "user"}, {"content", content}}}},
@@ -58,7 +61,8 @@ std::string request_body(const Args& args) {
 double percentile(std::vector<double> values, double p) {
   if (values.empty()) return 0.0;
   std::sort(values.begin(), values.end());
-  const size_t index = std::min(values.size() - 1, static_cast<size_t>(std::ceil(p * values.size())) - 1);
+  const size_t index =
+      std::min(values.size() - 1, static_cast<size_t>(std::ceil(p * values.size())) - 1);
   return values[index];
 }
 
@@ -91,9 +95,11 @@ void run_level(const Args& args, const std::string& body, int concurrency, bool 
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   if (!report) return;
-  std::printf("concurrency %2d: %4zu ok, %3d x 429, %d failed in %6.2f s: %7.1f req/s, p50 %7.1f ms, p99 %7.1f ms\n",
-              concurrency, all.size(), refused.load(), failed.load(), seconds, all.size() / seconds,
-              percentile(all, 0.50), percentile(all, 0.99));
+  std::printf(
+      "concurrency %2d: %4zu ok, %3d x 429, %d failed in %6.2f s: %7.1f req/s, p50 %7.1f ms, p99 "
+      "%7.1f ms\n",
+      concurrency, all.size(), refused.load(), failed.load(), seconds, all.size() / seconds,
+      percentile(all, 0.50), percentile(all, 0.99));
   std::fflush(stdout);
 }
 
@@ -111,14 +117,22 @@ int main(int argc, char** argv) {
   std::string url;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--model") args.model = value;
-    else if (flag == "--url") url = value;
-    else if (flag == "--max-tokens") args.max_tokens = std::stoi(value);
-    else if (flag == "--requests") args.requests = std::stoi(value);
-    else if (flag == "--audio-seconds") args.audio_seconds = std::stod(value);
-    else if (flag == "--concurrency") args.concurrency = parse_list(value);
-    else if (flag == "--max-batch") args.max_batch = std::stoi(value);
-    else if (flag == "--workers") args.workers = std::stoi(value);
+    if (flag == "--model")
+      args.model = value;
+    else if (flag == "--url")
+      url = value;
+    else if (flag == "--max-tokens")
+      args.max_tokens = std::stoi(value);
+    else if (flag == "--requests")
+      args.requests = std::stoi(value);
+    else if (flag == "--audio-seconds")
+      args.audio_seconds = std::stod(value);
+    else if (flag == "--concurrency")
+      args.concurrency = parse_list(value);
+    else if (flag == "--max-batch")
+      args.max_batch = std::stoi(value);
+    else if (flag == "--workers")
+      args.workers = std::stoi(value);
     else {
       std::fprintf(stderr, "unknown option %s\n", flag.c_str());
       return 2;
@@ -145,15 +159,15 @@ int main(int argc, char** argv) {
     args.port = std::stoi(url.substr(colon + 1));
   }
   const std::string body = request_body(args);
-  std::printf("almkit serve: %d new tokens (greedy), %.1f s of audio, max batch %d, %d worker(s)\n", args.max_tokens,
-              args.audio_seconds, args.max_batch, args.workers);
+  std::printf("almkit serve: %d new tokens (greedy), %.1f s of audio, max batch %d, %d worker(s)\n",
+              args.max_tokens, args.audio_seconds, args.max_batch, args.workers);
   run_level(args, body, 1, /*report=*/false);  // warm-up
   for (int concurrency : args.concurrency) run_level(args, body, concurrency);
   if (server) {
     const auto stats = server->scheduler_stats();
     std::printf("scheduler: %llu completed, %llu batches (largest %d)\n",
-                static_cast<unsigned long long>(stats.completed), static_cast<unsigned long long>(stats.batches),
-                stats.largest_batch);
+                static_cast<unsigned long long>(stats.completed),
+                static_cast<unsigned long long>(stats.batches), stats.largest_batch);
     server->stop();
   }
   return 0;

@@ -42,8 +42,11 @@ std::vector<uint8_t> decode_base64(const std::string& text, const std::string& p
     }
     const int value = base64_value(c);
     if (value < 0 || padding > 0) {
-      throw bad_request(param, param + " is not valid base64 (character " + std::to_string(static_cast<int>(c)) +
-                                   " at offset " + std::to_string(i) + ")", "invalid_base64");
+      throw bad_request(param,
+                        param + " is not valid base64 (character " +
+                            std::to_string(static_cast<int>(c)) + " at offset " +
+                            std::to_string(i) + ")",
+                        "invalid_base64");
     }
     accumulator = (accumulator << 6) | static_cast<uint32_t>(value);
     bits += 6;
@@ -54,8 +57,9 @@ std::vector<uint8_t> decode_base64(const std::string& text, const std::string& p
     }
   }
   if (symbols % 4 == 1 || padding > 2 || (padding > 0 && (symbols + padding) % 4 != 0)) {
-    throw bad_request(param, param + " is not valid base64 (truncated: " + std::to_string(symbols) + " symbols)",
-                      "invalid_base64");
+    throw bad_request(
+        param, param + " is not valid base64 (truncated: " + std::to_string(symbols) + " symbols)",
+        "invalid_base64");
   }
   return out;
 }
@@ -81,7 +85,8 @@ AudioBuffer decode_audio_bytes(const std::vector<uint8_t>& bytes, const std::str
   if (bytes.empty()) throw bad_request(param, param + " holds no audio bytes", "invalid_audio");
   for (char c : format) {
     if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '.') {
-      throw bad_request(param, param + ": format must be a short name such as \"wav\"", "invalid_audio_format");
+      throw bad_request(param, param + ": format must be a short name such as \"wav\"",
+                        "invalid_audio_format");
     }
   }
   AudioLoadOptions options;
@@ -91,27 +96,35 @@ AudioBuffer decode_audio_bytes(const std::vector<uint8_t>& bytes, const std::str
   try {
     audio = load_audio_from_memory(bytes.data(), bytes.size(), options, param);
   } catch (const Error& error) {
-    throw bad_request(param, std::string("could not decode ") + param + ": " + error.what(), "invalid_audio");
+    throw bad_request(param, std::string("could not decode ") + param + ": " + error.what(),
+                      "invalid_audio");
   }
   if (audio.duration_seconds() > limits.max_seconds + 1e-6) {
     throw bad_request(param,
-                      param + " is " + seconds_text(audio.duration_seconds()) + " s long; this server takes at most " +
-                          seconds_text(limits.max_seconds) + " s per clip",
+                      param + " is " + seconds_text(audio.duration_seconds()) +
+                          " s long; this server takes at most " + seconds_text(limits.max_seconds) +
+                          " s per clip",
                       "audio_too_long");
   }
   return audio;
 }
 
-std::vector<uint8_t> decode_data_url(const std::string& url, const std::string& param, std::string& format) {
+std::vector<uint8_t> decode_data_url(const std::string& url, const std::string& param,
+                                     std::string& format) {
   if (url.rfind("data:", 0) != 0) {
-    throw bad_request(param, param + " must be a data: URL (data:audio/wav;base64,...); the server fetches no remote URLs",
-                      "unsupported_url");
+    throw bad_request(
+        param,
+        param +
+            " must be a data: URL (data:audio/wav;base64,...); the server fetches no remote URLs",
+        "unsupported_url");
   }
   const size_t comma = url.find(',');
-  if (comma == std::string::npos) throw bad_request(param, param + " is a data: URL without a comma", "invalid_url");
+  if (comma == std::string::npos)
+    throw bad_request(param, param + " is a data: URL without a comma", "invalid_url");
   const std::string header = url.substr(5, comma - 5);
   if (header.size() < 7 || header.compare(header.size() - 7, 7, ";base64") != 0) {
-    throw bad_request(param, param + " must be base64 encoded (data:audio/wav;base64,...)", "invalid_url");
+    throw bad_request(param, param + " must be base64 encoded (data:audio/wav;base64,...)",
+                      "invalid_url");
   }
   const std::string mime = header.substr(0, header.size() - 7);
   const size_t slash = mime.find('/');

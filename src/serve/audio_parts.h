@@ -17,8 +17,8 @@ std::vector<uint8_t> decode_base64(const std::string& text, const std::string& p
 std::string encode_base64(const uint8_t* data, size_t size);
 
 struct AudioLimits {
-  int sample_rate = 16000;     // clips are resampled to the model's rate
-  double max_seconds = 30.0;   // longer clips are refused (413-free 400: the body was fine)
+  int sample_rate = 16000;    // clips are resampled to the model's rate
+  double max_seconds = 30.0;  // longer clips are refused (413-free 400: the body was fine)
 };
 
 // Decodes an encoded file (WAV, FLAC, Ogg, MP3: whatever libsndfile reads) to mono at the
@@ -29,6 +29,7 @@ AudioBuffer decode_audio_bytes(const std::vector<uint8_t>& bytes, const std::str
 
 // `data:audio/wav;base64,....` -> bytes (and the subtype as the format hint). Remote http(s)
 // URLs are refused: the server never fetches on a client's behalf.
-std::vector<uint8_t> decode_data_url(const std::string& url, const std::string& param, std::string& format);
+std::vector<uint8_t> decode_data_url(const std::string& url, const std::string& param,
+                                     std::string& format);
 
 }  // namespace almkit::serve

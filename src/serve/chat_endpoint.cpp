@@ -25,13 +25,15 @@ json usage_json(const GenerateResult& result) {
 std::string render_prompt(const ServerContext& context, const ChatRequest& chat) {
   const Model& model = *context.model;
   if (!model.has_tokenizer() || model.tokenizer().chat_template().empty()) {
-    throw ApiError(400, "the served model has no chat template; use /v1/completions", "invalid_request_error",
-                   "messages", "no_chat_template");
+    throw ApiError(400, "the served model has no chat template; use /v1/completions",
+                   "invalid_request_error", "messages", "no_chat_template");
   }
   try {
     return model.chat_prompt(chat.messages_json, /*add_generation_prompt=*/true);
   } catch (const Error& error) {
-    throw bad_request("messages", std::string("the chat template could not render these messages: ") + error.what());
+    throw bad_request(
+        "messages",
+        std::string("the chat template could not render these messages: ") + error.what());
   }
 }
 
@@ -44,25 +46,32 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
   job->request.prompt = render_prompt(context, chat);
   // Text tokens alone already too long: refuse before queueing (audio frames are checked by the
   // engine, which knows their count).
-  const auto text_tokens = static_cast<int64_t>(context.model->tokenizer().encode(job->request.prompt, false).size());
+  const auto text_tokens =
+      static_cast<int64_t>(context.model->tokenizer().encode(job->request.prompt, false).size());
   check_context(context, text_tokens, chat.sampling.max_tokens, "messages");
   job->request.audio = chat.audio;
   job->options = generate_options(context, chat.sampling);
   const std::string id = context.new_id("chatcmpl-");
-  const json base = {{"id", id}, {"created", static_cast<int64_t>(std::time(nullptr))}, {"model", context.info.served_name}};
+  const json base = {{"id", id},
+                     {"created", static_cast<int64_t>(std::time(nullptr))},
+                     {"model", context.info.served_name}};
 
   if (chat.stream) {
     StreamFormat format;
     json opening = base;
     opening["object"] = "chat.completion.chunk";
-    opening["choices"] = json::array({{{"index", 0}, {"delta", {{"role", "assistant"}, {"content", ""}}},
-                                       {"logprobs", nullptr}, {"finish_reason", nullptr}}});
+    opening["choices"] = json::array({{{"index", 0},
+                                       {"delta", {{"role", "assistant"}, {"content", ""}}},
+                                       {"logprobs", nullptr},
+                                       {"finish_reason", nullptr}}});
     format.opening.push_back(opening);
     format.delta = [base](const std::string& text) {
       json chunk = base;
       chunk["object"] = "chat.completion.chunk";
-      chunk["choices"] = json::array({{{"index", 0}, {"delta", {{"content", text}}}, {"logprobs", nullptr},
-                                        {"finish_reason", nullptr}}});
+      chunk["choices"] = json::array({{{"index", 0},
+                                       {"delta", {{"content", text}}},
+                                       {"logprobs", nullptr},
+                                       {"finish_reason", nullptr}}});
       return chunk;
     };
     const bool include_usage = chat.include_usage;
@@ -70,8 +79,10 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
       std::vector<json> events;
       json last = base;
       last["object"] = "chat.completion.chunk";
-      last["choices"] = json::array({{{"index", 0}, {"delta", json::object()}, {"logprobs", nullptr},
-                                       {"finish_reason", finish_reason(done.result)}}});
+      last["choices"] = json::array({{{"index", 0},
+                                      {"delta", json::object()},
+                                      {"logprobs", nullptr},
+                                      {"finish_reason", finish_reason(done.result)}}});
       events.push_back(last);
       if (include_usage) {
         json usage = base;
@@ -98,10 +109,12 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
   const GenerateResult& result = job->result;
   json body = base;
   body["object"] = "chat.completion";
-  body["choices"] = json::array({{{"index", 0},
-                                  {"message", {{"role", "assistant"}, {"content", matcher->stopped() ? matcher->text() : result.text}}},
-                                  {"logprobs", nullptr},
-                                  {"finish_reason", finish_reason(result)}}});
+  body["choices"] = json::array(
+      {{{"index", 0},
+        {"message",
+         {{"role", "assistant"}, {"content", matcher->stopped() ? matcher->text() : result.text}}},
+        {"logprobs", nullptr},
+        {"finish_reason", finish_reason(result)}}});
   body["usage"] = usage_json(result);
   response.set_content(dump_json(body), "application/json");
 }

@@ -39,18 +39,24 @@ json logprobs_json(const Model& model, const std::vector<int32_t>& ids, size_t f
     offsets.push_back(text_start + code_points(tokenizer.decode(prefix, false)) - base);
     prefix.push_back(ids[i]);
   }
-  return {{"tokens", tokens}, {"token_logprobs", logprobs}, {"top_logprobs", nullptr}, {"text_offset", offsets}};
+  return {{"tokens", tokens},
+          {"token_logprobs", logprobs},
+          {"top_logprobs", nullptr},
+          {"text_offset", offsets}};
 }
 
 }  // namespace
 
-void handle_completions(ServerContext& context, const httplib::Request& http_request, httplib::Response& response) {
+void handle_completions(ServerContext& context, const httplib::Request& http_request,
+                        httplib::Response& response) {
   const CompletionRequest completion = parse_completion_request(http_request.body, context.info);
   const Model& model = *context.model;
   const bool needs_text = !completion.prompt.empty() || completion.logprobs || completion.echo;
   if (needs_text && !model.has_tokenizer()) {
-    throw ApiError(400, "the served model has no tokenizer: send the prompt as token ids, without echo or logprobs",
-                   "invalid_request_error", "prompt", "no_tokenizer");
+    throw ApiError(
+        400,
+        "the served model has no tokenizer: send the prompt as token ids, without echo or logprobs",
+        "invalid_request_error", "prompt", "no_tokenizer");
   }
   std::vector<int32_t> prompt_ids = completion.prompt_ids;
   if (!completion.prompt.empty()) {
@@ -61,12 +67,15 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
     }
     if (prompt_ids.empty()) throw bad_request("prompt", "the prompt has no tokens");
   }
-  check_context(context, static_cast<int64_t>(prompt_ids.size()), completion.sampling.max_tokens, "prompt");
+  check_context(context, static_cast<int64_t>(prompt_ids.size()), completion.sampling.max_tokens,
+                "prompt");
   const std::string prompt_text = completion.prompt.empty() && model.has_tokenizer()
                                       ? model.tokenizer().decode(prompt_ids, false)
                                       : completion.prompt;
   const std::string id = context.new_id("cmpl-");
-  const json base = {{"id", id}, {"created", static_cast<int64_t>(std::time(nullptr))}, {"model", context.info.served_name}};
+  const json base = {{"id", id},
+                     {"created", static_cast<int64_t>(std::time(nullptr))},
+                     {"model", context.info.served_name}};
   auto job = std::make_shared<Job>();
   job->request.prompt_ids = prompt_ids;
   job->options = generate_options(context, completion.sampling);
@@ -76,14 +85,17 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
     format.delta = [base](const std::string& text) {
       json chunk = base;
       chunk["object"] = "text_completion";
-      chunk["choices"] = json::array({{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}}});
+      chunk["choices"] = json::array(
+          {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}}});
       return chunk;
     };
     format.closing = [base](const Job& done) {
       json last = base;
       last["object"] = "text_completion";
-      last["choices"] = json::array({{{"index", 0}, {"text", ""}, {"logprobs", nullptr},
-                                       {"finish_reason", finish_reason(done.result)}}});
+      last["choices"] = json::array({{{"index", 0},
+                                      {"text", ""},
+                                      {"logprobs", nullptr},
+                                      {"finish_reason", finish_reason(done.result)}}});
       return std::vector<json>{last};
     };
     stream_job(context, job, completion.sampling.stop, std::move(format), response);
@@ -116,7 +128,8 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
       }
       if (!want_logprobs) return;
       std::vector<int32_t> sequence = prompt_ids;
-      sequence.insert(sequence.end(), writable->result.tokens.begin(), writable->result.tokens.end());
+      sequence.insert(sequence.end(), writable->result.tokens.begin(),
+                      writable->result.tokens.end());
       const size_t from = echo ? 0 : prompt_ids.size();
       const std::vector<double> values = token_logprobs(model, sequence, from);
       logprobs = logprobs_json(model, sequence, from, values, 0);

@@ -45,8 +45,11 @@ struct ServerContext {
 std::string dump_json(const nlohmann::json& json);
 
 // Endpoint handlers (throw ApiError; the HTTP layer turns exceptions into responses).
-void handle_chat_completions(ServerContext& context, const httplib::Request& request, httplib::Response& response);
-void handle_completions(ServerContext& context, const httplib::Request& request, httplib::Response& response);
-void handle_transcriptions(ServerContext& context, const httplib::Request& request, httplib::Response& response);
+void handle_chat_completions(ServerContext& context, const httplib::Request& request,
+                             httplib::Response& response);
+void handle_completions(ServerContext& context, const httplib::Request& request,
+                        httplib::Response& response);
+void handle_transcriptions(ServerContext& context, const httplib::Request& request,
+                           httplib::Response& response);
 
 }  // namespace almkit::serve

@@ -21,8 +21,8 @@ void submit(ServerContext& context, const std::shared_ptr<Job>& job) {
       return;
     case Admission::kQueueFull:
       ++context.too_many;
-      throw ApiError(429, "the server is busy (request queue full); retry later", "rate_limit_error", "",
-                     "queue_full");
+      throw ApiError(429, "the server is busy (request queue full); retry later",
+                     "rate_limit_error", "", "queue_full");
     case Admission::kShuttingDown:
       throw ApiError(503, "the server is shutting down", "server_error", "", "shutting_down");
   }
@@ -36,7 +36,8 @@ void raise_engine_error(std::exception_ptr error) {
   } catch (const Error& e) {
     const std::string message = e.what();
     if (e.code() == ErrorCode::kCancelled) {
-      throw ApiError(503, "the request was cancelled (server shutting down)", "server_error", "", "cancelled");
+      throw ApiError(503, "the request was cancelled (server shutting down)", "server_error", "",
+                     "cancelled");
     }
     if (e.code() == ErrorCode::kInvalidArgument || e.code() == ErrorCode::kInvalidFormat) {
       const bool context_full = message.find("context") != std::string::npos;
@@ -45,7 +46,8 @@ void raise_engine_error(std::exception_ptr error) {
     }
     throw ApiError(500, "the engine failed: " + message, "server_error", "", "engine_error");
   } catch (const std::exception& e) {
-    throw ApiError(500, std::string("the engine failed: ") + e.what(), "server_error", "", "engine_error");
+    throw ApiError(500, std::string("the engine failed: ") + e.what(), "server_error", "",
+                   "engine_error");
   }
 }
 
@@ -53,13 +55,14 @@ void raise_job_error(const Job& job) {
   if (job.error) raise_engine_error(job.error);
 }
 
-void check_context(const ServerContext& context, int64_t prompt_tokens, int max_tokens, const std::string& param) {
+void check_context(const ServerContext& context, int64_t prompt_tokens, int max_tokens,
+                   const std::string& param) {
   const int64_t limit = context.info.max_positions;
   if (prompt_tokens + max_tokens > limit) {
     throw ApiError(400,
-                   "this model's context is " + std::to_string(limit) + " positions; the request has " +
-                       std::to_string(prompt_tokens) + " prompt tokens and asks for " + std::to_string(max_tokens) +
-                       " new ones",
+                   "this model's context is " + std::to_string(limit) +
+                       " positions; the request has " + std::to_string(prompt_tokens) +
+                       " prompt tokens and asks for " + std::to_string(max_tokens) + " new ones",
                    "invalid_request_error", param, "context_length_exceeded");
   }
 }

@@ -18,7 +18,8 @@ void raise_job_error(const Job& job);
 // The same mapping for an exception caught elsewhere.
 [[noreturn]] void raise_engine_error(std::exception_ptr error);
 // 400 when `prompt_tokens + max_tokens` cannot fit the model's context.
-void check_context(const ServerContext& context, int64_t prompt_tokens, int max_tokens, const std::string& param);
+void check_context(const ServerContext& context, int64_t prompt_tokens, int max_tokens,
+                   const std::string& param);
 // OpenAI's finish_reason for the engine's stop_reason.
 const char* finish_reason(const GenerateResult& result);
 

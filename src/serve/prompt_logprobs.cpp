@@ -6,12 +6,14 @@
 
 namespace almkit::serve {
 
-std::vector<double> token_logprobs(const Model& model, const std::vector<int32_t>& ids, size_t from) {
+std::vector<double> token_logprobs(const Model& model, const std::vector<int32_t>& ids,
+                                   size_t from) {
   const size_t n = ids.size();
   std::vector<double> out(n > from ? n - from : 0, std::numeric_limits<double>::quiet_NaN());
   const size_t begin = std::max<size_t>(from, 1);
   if (begin >= n) return out;
-  const size_t block = std::max<size_t>(8, static_cast<size_t>(std::ceil(std::sqrt(static_cast<double>(n - begin)))));
+  const size_t block = std::max<size_t>(
+      8, static_cast<size_t>(std::ceil(std::sqrt(static_cast<double>(n - begin)))));
   for (size_t start = begin; start < n; start += block) {
     const size_t end = std::min(n, start + block);
     Request prompt;

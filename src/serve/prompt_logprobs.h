@@ -16,6 +16,7 @@ namespace almkit::serve {
 // the sums of two nested continuations. Splitting the sequence into blocks of about sqrt(n)
 // tokens (each block's prompt prefilled once) costs about n^1.5 token positions instead of
 // n^2 / 2, and keeps every difference within one short block.
-std::vector<double> token_logprobs(const Model& model, const std::vector<int32_t>& ids, size_t from);
+std::vector<double> token_logprobs(const Model& model, const std::vector<int32_t>& ids,
+                                   size_t from);
 
 }  // namespace almkit::serve

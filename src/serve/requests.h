@@ -26,7 +26,7 @@ struct Sampling {
   int max_tokens = 0;        // new tokens (0 only for completions with echo: score the prompt)
   double temperature = 1.0;  // OpenAI's default; 0 is greedy
   double top_p = 1.0;
-  int top_k = 0;             // extension (vLLM's name); 0 or -1 is off
+  int top_k = 0;  // extension (vLLM's name); 0 or -1 is off
   uint64_t seed = 0;
   std::vector<std::string> stop;  // generation ends before the first of these strings
 };
@@ -44,11 +44,11 @@ struct ChatRequest {
 
 struct CompletionRequest {
   std::string model;
-  std::string prompt;             // text, or empty when given as token ids
+  std::string prompt;  // text, or empty when given as token ids
   std::vector<int32_t> prompt_ids;
   Sampling sampling;
   bool echo = false;
-  std::optional<int> logprobs;    // null: none; 0..5 asked
+  std::optional<int> logprobs;  // null: none; 0..5 asked
   bool stream = false;
 };
 

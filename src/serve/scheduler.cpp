@@ -16,14 +16,17 @@ bool same_batch(const Job& a, const Job& b) {
 
 }  // namespace
 
-Scheduler::Scheduler(const Model& model, SchedulerOptions options) : model_(model), options_(options) {
+Scheduler::Scheduler(const Model& model, SchedulerOptions options)
+    : model_(model), options_(options) {
   options_.workers = std::max(options_.workers, 1);
   options_.max_batch = std::max(options_.max_batch, 1);
   options_.max_queue = std::max(options_.max_queue, 0);
   for (int i = 0; i < options_.workers; ++i) workers_.emplace_back([this] { work(); });
 }
 
-Scheduler::~Scheduler() { shutdown(std::chrono::milliseconds(0)); }
+Scheduler::~Scheduler() {
+  shutdown(std::chrono::milliseconds(0));
+}
 
 Admission Scheduler::submit(const std::shared_ptr<Job>& job) {
   std::lock_guard<std::mutex> lock(mutex_);
@@ -70,7 +73,8 @@ std::vector<std::shared_ptr<Job>> Scheduler::take_batch(std::unique_lock<std::mu
   std::vector<std::shared_ptr<Job>> batch{queue_.front()};
   queue_.pop_front();
   if (!batch[0]->batchable || batch[0]->kind != Job::Kind::kGenerate) return batch;
-  for (auto it = queue_.begin(); it != queue_.end() && static_cast<int>(batch.size()) < options_.max_batch;) {
+  for (auto it = queue_.begin();
+       it != queue_.end() && static_cast<int>(batch.size()) < options_.max_batch;) {
     if ((*it)->kind == Job::Kind::kGenerate && same_batch(*batch[0], **it)) {
       batch.push_back(*it);
       it = queue_.erase(it);
@@ -101,7 +105,8 @@ void Scheduler::work() {
     {
       std::lock_guard<std::mutex> lock(mutex_);
       stats_.running -= static_cast<int>(batch.size());
-      for (const auto& job : batch) running_.erase(std::find(running_.begin(), running_.end(), job));
+      for (const auto& job : batch)
+        running_.erase(std::find(running_.begin(), running_.end(), job));
       changed_.notify_all();
     }
     for (const auto& job : batch) finish(job);
@@ -127,7 +132,8 @@ void Scheduler::run(const std::vector<std::shared_ptr<Job>>& batch) {
   std::vector<std::shared_ptr<Job>> live;
   for (const auto& job : batch) {
     if (job->cancelled()) {
-      job->error = std::make_exception_ptr(Error(ErrorCode::kCancelled, "the request was cancelled before it ran"));
+      job->error = std::make_exception_ptr(
+          Error(ErrorCode::kCancelled, "the request was cancelled before it ran"));
     } else {
       live.push_back(job);
     }

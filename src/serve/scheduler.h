@@ -26,9 +26,9 @@ struct SchedulerOptions {
 };
 
 struct SchedulerStats {
-  uint64_t accepted = 0, rejected = 0;          // admission
+  uint64_t accepted = 0, rejected = 0;  // admission
   uint64_t completed = 0, failed = 0, cancelled = 0;
-  uint64_t batches = 0, batched_jobs = 0;       // generate_batch calls with more than one job
+  uint64_t batches = 0, batched_jobs = 0;  // generate_batch calls with more than one job
   int largest_batch = 0;
   int queued = 0, running = 0;
 };

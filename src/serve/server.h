@@ -22,18 +22,18 @@ namespace almkit::serve {
 
 struct ServeOptions {
   std::string model_dir;
-  std::string host = "127.0.0.1";  // loopback unless asked otherwise
-  int port = 8000;                 // 0: any free port (see Server::port())
-  std::string api_key;             // "" = no authentication; never logged
-  std::string served_model_name;   // the id clients name; default: the folder's base name
-  int max_concurrency = 1;         // engine workers
-  int max_batch = 4;               // greedy non-streaming requests per generate_batch call
-  int max_queue = 32;              // waiting requests before 429
-  double max_audio_seconds = 0.0;  // per clip; 0 = the model's encoder window
-  double max_body_mb = 32.0;       // larger bodies get 413
-  int default_max_tokens = 128;    // chat and transcription requests without max_tokens
+  std::string host = "127.0.0.1";        // loopback unless asked otherwise
+  int port = 8000;                       // 0: any free port (see Server::port())
+  std::string api_key;                   // "" = no authentication; never logged
+  std::string served_model_name;         // the id clients name; default: the folder's base name
+  int max_concurrency = 1;               // engine workers
+  int max_batch = 4;                     // greedy non-streaming requests per generate_batch call
+  int max_queue = 32;                    // waiting requests before 429
+  double max_audio_seconds = 0.0;        // per clip; 0 = the model's encoder window
+  double max_body_mb = 32.0;             // larger bodies get 413
+  int default_max_tokens = 128;          // chat and transcription requests without max_tokens
   double shutdown_grace_seconds = 10.0;  // in-flight work allowed to finish on stop()
-  int threads = 0;                 // intra-op threads of the engine (0: libtorch's default)
+  int threads = 0;                       // intra-op threads of the engine (0: libtorch's default)
   std::string dtype = "float32";
 };
 

@@ -31,10 +31,12 @@ constexpr auto kHeartbeatInterval = std::chrono::seconds(2);
 
 }  // namespace
 
-std::string sse_event(const nlohmann::json& event) { return "data: " + dump_json(event) + "\n\n"; }
+std::string sse_event(const nlohmann::json& event) {
+  return "data: " + dump_json(event) + "\n\n";
+}
 
-void stream_job(ServerContext& context, const std::shared_ptr<Job>& job, std::vector<std::string> stop,
-                StreamFormat format, httplib::Response& response) {
+void stream_job(ServerContext& context, const std::shared_ptr<Job>& job,
+                std::vector<std::string> stop, StreamFormat format, httplib::Response& response) {
   auto state = std::make_shared<StreamState>(std::move(stop));
   auto delta = format.delta;
   job->on_token = [state, delta](int32_t, const std::string& piece) {
@@ -73,7 +75,8 @@ void stream_job(ServerContext& context, const std::shared_ptr<Job>& job, std::ve
       bool finished = false;
       {
         std::unique_lock<std::mutex> lock(state->mutex);
-        state->changed.wait_for(lock, kHeartbeatInterval, [&] { return state->finished || !state->events.empty(); });
+        state->changed.wait_for(lock, kHeartbeatInterval,
+                                [&] { return state->finished || !state->events.empty(); });
         events.swap(state->events);
         finished = state->finished;
       }

@@ -18,7 +18,7 @@ namespace almkit::serve {
 std::string sse_event(const nlohmann::json& event);
 
 struct StreamFormat {
-  std::vector<nlohmann::json> opening;                       // sent at once (e.g. the role chunk)
+  std::vector<nlohmann::json> opening;  // sent at once (e.g. the role chunk)
   std::function<nlohmann::json(const std::string& text)> delta;  // one event per new text
   // The closing events once the job is done (finish_reason, usage); "data: [DONE]" follows.
   std::function<std::vector<nlohmann::json>(const Job& job)> closing;
@@ -26,7 +26,7 @@ struct StreamFormat {
 
 // Sets the job's token callback, submits it (throws ApiError 429/503) and makes `response` a
 // chunked text/event-stream that follows it.
-void stream_job(ServerContext& context, const std::shared_ptr<Job>& job, std::vector<std::string> stop,
-                StreamFormat format, httplib::Response& response);
+void stream_job(ServerContext& context, const std::shared_ptr<Job>& job,
+                std::vector<std::string> stop, StreamFormat format, httplib::Response& response);
 
 }  // namespace almkit::serve

@@ -38,35 +38,45 @@ double parse_temperature(const std::string& text) {
 
 }  // namespace
 
-void handle_transcriptions(ServerContext& context, const httplib::Request& http_request, httplib::Response& response) {
+void handle_transcriptions(ServerContext& context, const httplib::Request& http_request,
+                           httplib::Response& response) {
   const Model& model = *context.model;
   if (!http_request.is_multipart_form_data()) {
-    throw bad_request("file", "send the audio as multipart/form-data with a 'file' field", "invalid_content_type");
+    throw bad_request("file", "send the audio as multipart/form-data with a 'file' field",
+                      "invalid_content_type");
   }
   check_model_name(form_value(http_request, "model"), context.info);
   if (model.model_type() != "whisper") {
-    throw bad_request("model", "the served model ('" + model.model_type() +
-                                   "') is not a Whisper model; send audio to /v1/chat/completions", "unsupported");
+    throw bad_request("model",
+                      "the served model ('" + model.model_type() +
+                          "') is not a Whisper model; send audio to /v1/chat/completions",
+                      "unsupported");
   }
   if (!model.has_tokenizer()) {
-    throw ApiError(501, "the served Whisper folder has no tokenizer files: almkit cannot turn its tokens into text",
-                   "server_error", "", "no_tokenizer");
+    throw ApiError(
+        501,
+        "the served Whisper folder has no tokenizer files: almkit cannot turn its tokens into text",
+        "server_error", "", "no_tokenizer");
   }
   std::unique_ptr<WhisperTokens> whisper;
   try {
     whisper = std::make_unique<WhisperTokens>(model.tokenizer());
   } catch (const Error& error) {
-    throw ApiError(501, std::string("the served tokenizer is not a Whisper tokenizer: ") + error.what(),
+    throw ApiError(501,
+                   std::string("the served tokenizer is not a Whisper tokenizer: ") + error.what(),
                    "server_error", "", "no_tokenizer");
   }
-  if (!http_request.has_file("file")) throw bad_request("file", "the 'file' field is required", "missing_field");
+  if (!http_request.has_file("file"))
+    throw bad_request("file", "the 'file' field is required", "missing_field");
   const httplib::MultipartFormData file = http_request.get_file_value("file");
   const std::string response_format = form_value(http_request, "response_format").empty()
                                           ? "json"
                                           : form_value(http_request, "response_format");
   if (response_format != "json" && response_format != "text" && response_format != "verbose_json") {
-    throw bad_request("response_format", "response_format '" + response_format +
-                                             "' is not supported (json, text, verbose_json)", "unsupported");
+    throw bad_request(
+        "response_format",
+        "response_format '" + response_format + "' is not supported (json, text, verbose_json)",
+        "unsupported");
   }
   const std::string language = form_value(http_request, "language");
   std::vector<int32_t> prompt;
@@ -83,8 +93,9 @@ void handle_transcriptions(ServerContext& context, const httplib::Request& http_
 
   Sampling sampling;
   sampling.temperature = parse_temperature(form_value(http_request, "temperature"));
-  sampling.max_tokens = static_cast<int>(std::min<int64_t>(context.options.default_max_tokens,
-                                                           context.info.max_positions - static_cast<int64_t>(prompt.size())));
+  sampling.max_tokens = static_cast<int>(
+      std::min<int64_t>(context.options.default_max_tokens,
+                        context.info.max_positions - static_cast<int64_t>(prompt.size())));
   auto job = std::make_shared<Job>();
   job->request.prompt_ids = prompt;
   job->request.audio.push_back(std::move(audio));

@@ -61,16 +61,21 @@ inline nlohmann::json whisper_tokenizer_json() {
   json added = json::array();
   int id = 50257;
   auto add = [&](const std::string& content, bool special) {
-    added.push_back({{"id", id++}, {"content", content}, {"special", special}, {"lstrip", false},
-                     {"rstrip", false}, {"single_word", false}, {"normalized", false}});
+    added.push_back({{"id", id++},
+                     {"content", content},
+                     {"special", special},
+                     {"lstrip", false},
+                     {"rstrip", false},
+                     {"single_word", false},
+                     {"normalized", false}});
   };
   add("<|endoftext|>", true);
   add("<|startoftranscript|>", true);
   add("<|en|>", true);
   add("<|de|>", true);
   while (id < 50358) add("<|lang" + std::to_string(id) + "|>", true);
-  for (const char* token : {"<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>", "<|nospeech|>",
-                            "<|notimestamps|>"}) {
+  for (const char* token : {"<|translate|>", "<|transcribe|>", "<|startoflm|>", "<|startofprev|>",
+                            "<|nospeech|>", "<|notimestamps|>"}) {
     add(token, true);
   }
   for (int step = 0; step <= 1500; ++step) {
@@ -78,10 +83,11 @@ inline nlohmann::json whisper_tokenizer_json() {
     std::snprintf(stamp, sizeof(stamp), "<|%.2f|>", step * 0.02);
     add(stamp, false);
   }
-  return {{"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", json::array()}}},
-          {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
-          {"decoder", {{"type", "ByteLevel"}}},
-          {"added_tokens", added}};
+  return {
+      {"model", {{"type", "BPE"}, {"vocab", vocab}, {"merges", json::array()}}},
+      {"pre_tokenizer", {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"use_regex", true}}},
+      {"decoder", {{"type", "ByteLevel"}}},
+      {"added_tokens", added}};
 }
 
 inline const ServeWorld& serve_world() {
@@ -118,8 +124,9 @@ inline serve::ServeOptions test_serve_options() {
   return options;
 }
 
-inline std::unique_ptr<serve::Server> start_server(const serve::ServeOptions& options = test_serve_options(),
-                                                   std::shared_ptr<const Model> model = nullptr) {
+inline std::unique_ptr<serve::Server> start_server(
+    const serve::ServeOptions& options = test_serve_options(),
+    std::shared_ptr<const Model> model = nullptr) {
   auto server = std::make_unique<serve::Server>(model ? model : serve_world().qwen, options);
   server->start();
   return server;
@@ -148,8 +155,9 @@ inline std::string wav_base64(double seconds, double frequency = 440.0) {
   return serve::encode_base64(bytes.data(), bytes.size());
 }
 
-inline nlohmann::json post_json(httplib::Client& client, const std::string& path, const nlohmann::json& body,
-                                int& status, const httplib::Headers& headers = {}) {
+inline nlohmann::json post_json(httplib::Client& client, const std::string& path,
+                                const nlohmann::json& body, int& status,
+                                const httplib::Headers& headers = {}) {
   auto result = client.Post(path.c_str(), headers, body.dump(), "application/json");
   if (!result) {
     status = -1;
@@ -173,8 +181,8 @@ struct StreamResult {
 
 // POSTs `body` and reads the response as server-sent events; stops reading (and closes the
 // connection) once `stop_after` events arrived when it is > 0.
-inline StreamResult post_stream(httplib::Client& client, const std::string& path, const nlohmann::json& body,
-                                size_t stop_after = 0) {
+inline StreamResult post_stream(httplib::Client& client, const std::string& path,
+                                const nlohmann::json& body, size_t stop_after = 0) {
   StreamResult out;
   std::string buffer;
   httplib::Request request;

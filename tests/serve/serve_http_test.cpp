@@ -13,15 +13,18 @@ using nlohmann::json;
 
 json audio_question(const std::string& base64) {
   return {{{"role", "user"},
-           {"content", {{{"type", "input_audio"}, {"input_audio", {{"data", base64}, {"format", "wav"}}}},
-                        {{"type", "text"}, {"text", "What do you hear?"}}}}}};
+           {"content",
+            {{{"type", "input_audio"}, {"input_audio", {{"data", base64}, {"format", "wav"}}}},
+             {{"type", "text"}, {"text", "What do you hear?"}}}}}};
 }
 
 // The same chat, greedy, straight through Model.
 GenerateResult in_process(const Model& model, const std::vector<uint8_t>& wav, int max_tokens) {
   Request request;
   request.prompt = model.chat_prompt(
-      json::array({{{"role", "user"}, {"content", {{{"type", "audio"}}, {{"type", "text"}, {"text", "What do you hear?"}}}}}})
+      json::array(
+          {{{"role", "user"},
+            {"content", {{{"type", "audio"}}, {{"type", "text"}, {"text", "What do you hear?"}}}}}})
           .dump(),
       true);
   AudioLoadOptions load;
@@ -54,32 +57,38 @@ TEST(ServeHttp, ChatWithAudioMatchesTheEngine) {
   auto client = client_for(*server);
   const auto wav = wav_bytes(1.0);
   int status = 0;
-  const json reply = post_json(*client, "/v1/chat/completions",
-                               {{"model", "qwen-test"},
-                                {"messages", audio_question(serve::encode_base64(wav.data(), wav.size()))},
-                                {"temperature", 0},
-                                {"max_tokens", 6}},
-                               status);
+  const json reply =
+      post_json(*client, "/v1/chat/completions",
+                {{"model", "qwen-test"},
+                 {"messages", audio_question(serve::encode_base64(wav.data(), wav.size()))},
+                 {"temperature", 0},
+                 {"max_tokens", 6}},
+                status);
   ASSERT_EQ(status, 200) << reply.dump();
   const GenerateResult expected = in_process(*serve_world().qwen, wav, 6);
   EXPECT_EQ(reply["object"], "chat.completion");
   EXPECT_EQ(reply["model"], "qwen-test");
   EXPECT_EQ(reply["choices"][0]["message"]["role"], "assistant");
   EXPECT_EQ(reply["choices"][0]["message"]["content"], expected.text);
-  EXPECT_EQ(reply["choices"][0]["finish_reason"], expected.stop_reason == "length" ? "length" : "stop");
+  EXPECT_EQ(reply["choices"][0]["finish_reason"],
+            expected.stop_reason == "length" ? "length" : "stop");
   EXPECT_EQ(reply["usage"]["prompt_tokens"], expected.prompt_tokens);
   EXPECT_GT(expected.prompt_tokens, 25);  // 1 s of audio is 25 frames, plus the text
   EXPECT_EQ(reply["usage"]["completion_tokens"], expected.tokens.size());
-  EXPECT_EQ(reply["usage"]["total_tokens"], expected.prompt_tokens + static_cast<int64_t>(expected.tokens.size()));
+  EXPECT_EQ(reply["usage"]["total_tokens"],
+            expected.prompt_tokens + static_cast<int64_t>(expected.tokens.size()));
 
   // The same clip as a data: URL gives the same answer.
-  const json url_message = {{{"role", "user"},
-                             {"content", {{{"type", "audio_url"},
-                                           {"audio_url", {{"url", "data:audio/wav;base64," +
-                                                                      serve::encode_base64(wav.data(), wav.size())}}}},
-                                          {{"type", "text"}, {"text", "What do you hear?"}}}}}};
+  const json url_message = {
+      {{"role", "user"},
+       {"content",
+        {{{"type", "audio_url"},
+          {"audio_url",
+           {{"url", "data:audio/wav;base64," + serve::encode_base64(wav.data(), wav.size())}}}},
+         {{"type", "text"}, {"text", "What do you hear?"}}}}}};
   const json by_url =
-      post_json(*client, "/v1/chat/completions", {{"messages", url_message}, {"temperature", 0}, {"max_tokens", 6}}, status);
+      post_json(*client, "/v1/chat/completions",
+                {{"messages", url_message}, {"temperature", 0}, {"max_tokens", 6}}, status);
   ASSERT_EQ(status, 200);
   EXPECT_EQ(by_url["choices"][0]["message"]["content"], expected.text);
 }
@@ -87,7 +96,8 @@ TEST(ServeHttp, ChatWithAudioMatchesTheEngine) {
 TEST(ServeHttp, StreamedChatIsTheSameTextAsServerSentEvents) {
   auto server = start_server();
   auto client = client_for(*server);
-  const json body = {{"messages", audio_question(wav_base64(0.5))}, {"temperature", 0}, {"max_tokens", 8}};
+  const json body = {
+      {"messages", audio_question(wav_base64(0.5))}, {"temperature", 0}, {"max_tokens", 8}};
   int status = 0;
   const json whole = post_json(*client, "/v1/chat/completions", body, status);
   ASSERT_EQ(status, 200);
@@ -125,7 +135,9 @@ TEST(ServeHttp, StreamedChatIsTheSameTextAsServerSentEvents) {
 TEST(ServeHttp, StopStringsCutTheAnswer) {
   auto server = start_server();
   auto client = client_for(*server);
-  const json body = {{"messages", {{{"role", "user"}, {"content", "Say something."}}}}, {"temperature", 0}, {"max_tokens", 12}};
+  const json body = {{"messages", {{{"role", "user"}, {"content", "Say something."}}}},
+                     {"temperature", 0},
+                     {"max_tokens", 12}};
   int status = 0;
   const json whole = post_json(*client, "/v1/chat/completions", body, status);
   ASSERT_EQ(status, 200);
@@ -156,8 +168,9 @@ TEST(ServeHttp, CompletionEchoGivesPromptLogprobsOfTheEngine) {
   const Model& model = *serve_world().qwen;
   const std::string prompt = "The quick brown fox jumps over the lazy dog. The answer is (B)";
   int status = 0;
-  const json reply = post_json(*client, "/v1/completions",
-                               {{"prompt", prompt}, {"echo", true}, {"max_tokens", 0}, {"logprobs", 1}}, status);
+  const json reply =
+      post_json(*client, "/v1/completions",
+                {{"prompt", prompt}, {"echo", true}, {"max_tokens", 0}, {"logprobs", 1}}, status);
   ASSERT_EQ(status, 200) << reply.dump();
   const std::vector<int32_t> ids = model.tokenizer().encode(prompt, false);
   const json& logprobs = reply["choices"][0]["logprobs"];
@@ -178,20 +191,28 @@ TEST(ServeHttp, CompletionEchoGivesPromptLogprobsOfTheEngine) {
     const double direct = model.score_ids(request, {{ids[i]}})[0].sum_logprob;
     EXPECT_NEAR(logprobs["token_logprobs"][i].get<double>(), direct, 1e-4) << "token " << i;
   }
-  // A continuation's log-likelihood, as a runner computes it from the echo, equals Model::score_ids.
+  // A continuation's log-likelihood, as a runner computes it from the echo, equals
+  // Model::score_ids.
   const size_t context = ids.size() - 3;
   double summed = 0;
-  for (size_t i = context; i < ids.size(); ++i) summed += logprobs["token_logprobs"][i].get<double>();
+  for (size_t i = context; i < ids.size(); ++i)
+    summed += logprobs["token_logprobs"][i].get<double>();
   Request request;
   request.prompt_ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(context));
-  const double direct = model.score_ids(request, {std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(context), ids.end())})[0].sum_logprob;
+  const double direct =
+      model
+          .score_ids(request,
+                     {std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(context),
+                                           ids.end())})[0]
+          .sum_logprob;
   EXPECT_NEAR(summed, direct, 1e-4);
   EXPECT_EQ(reply["usage"]["prompt_tokens"], ids.size());
 
   // max_tokens 1 with echo: the prompt's values plus one generated token's.
-  const json one = post_json(*client, "/v1/completions",
-                             {{"prompt", prompt}, {"echo", true}, {"max_tokens", 1}, {"logprobs", 1}, {"temperature", 0}},
-                             status);
+  const json one = post_json(
+      *client, "/v1/completions",
+      {{"prompt", prompt}, {"echo", true}, {"max_tokens", 1}, {"logprobs", 1}, {"temperature", 0}},
+      status);
   ASSERT_EQ(status, 200);
   EXPECT_EQ(one["choices"][0]["logprobs"]["token_logprobs"].size(), ids.size() + 1);
   EXPECT_NEAR(one["choices"][0]["logprobs"]["token_logprobs"][3].get<double>(),
@@ -209,16 +230,19 @@ TEST(ServeHttp, CompletionGeneratesFromTextOrIds) {
   options.max_new_tokens = 5;
   const GenerateResult expected = model.generate(request, options);
   int status = 0;
-  const json by_text = post_json(*client, "/v1/completions",
-                                 {{"prompt", "Once upon a time"}, {"max_tokens", 5}, {"temperature", 0}}, status);
+  const json by_text =
+      post_json(*client, "/v1/completions",
+                {{"prompt", "Once upon a time"}, {"max_tokens", 5}, {"temperature", 0}}, status);
   ASSERT_EQ(status, 200);
   EXPECT_EQ(by_text["choices"][0]["text"], expected.text);
   EXPECT_TRUE(by_text["choices"][0]["logprobs"].is_null());
-  const json by_ids = post_json(*client, "/v1/completions", {{"prompt", ids}, {"max_tokens", 5}, {"temperature", 0}}, status);
+  const json by_ids = post_json(*client, "/v1/completions",
+                                {{"prompt", ids}, {"max_tokens", 5}, {"temperature", 0}}, status);
   ASSERT_EQ(status, 200);
   EXPECT_EQ(by_ids["choices"][0]["text"], expected.text);
-  const StreamResult stream = post_stream(*client, "/v1/completions",
-                                          {{"prompt", "Once upon a time"}, {"max_tokens", 5}, {"temperature", 0}, {"stream", true}});
+  const StreamResult stream = post_stream(
+      *client, "/v1/completions",
+      {{"prompt", "Once upon a time"}, {"max_tokens", 5}, {"temperature", 0}, {"stream", true}});
   std::string streamed;
   for (const auto& event : stream.events) {
     if (event != "[DONE]") streamed += json::parse(event)["choices"][0]["text"].get<std::string>();
@@ -229,8 +253,11 @@ TEST(ServeHttp, CompletionGeneratesFromTextOrIds) {
 TEST(ServeHttp, SeededSamplingIsReproducible) {
   auto server = start_server();
   auto client = client_for(*server);
-  const json body = {{"messages", {{{"role", "user"}, {"content", "Pick a word."}}}}, {"temperature", 1.0},
-                     {"top_k", 50}, {"seed", 1234}, {"max_tokens", 6}};
+  const json body = {{"messages", {{{"role", "user"}, {"content", "Pick a word."}}}},
+                     {"temperature", 1.0},
+                     {"top_k", 50},
+                     {"seed", 1234},
+                     {"max_tokens", 6}};
   int status = 0;
   const json first = post_json(*client, "/v1/chat/completions", body, status);
   ASSERT_EQ(status, 200);
@@ -243,7 +270,9 @@ TEST(ServeHttp, ConcurrentGreedyRequestsAreBatchedWithTheSameAnswers) {
   serve::ServeOptions options = test_serve_options();
   options.max_batch = 4;
   auto server = start_server(options);
-  const json body = {{"messages", {{{"role", "user"}, {"content", "Count to three."}}}}, {"temperature", 0}, {"max_tokens", 6}};
+  const json body = {{"messages", {{{"role", "user"}, {"content", "Count to three."}}}},
+                     {"temperature", 0},
+                     {"max_tokens", 6}};
   auto client = client_for(*server);
   int status = 0;
   const json alone = post_json(*client, "/v1/chat/completions", body, status);
@@ -252,7 +281,10 @@ TEST(ServeHttp, ConcurrentGreedyRequestsAreBatchedWithTheSameAnswers) {
   std::thread busy([&] {
     auto c = client_for(*server);
     post_stream(*c, "/v1/chat/completions",
-                {{"messages", {{{"role", "user"}, {"content", "Go on."}}}}, {"max_tokens", 100}, {"temperature", 0}, {"stream", true}});
+                {{"messages", {{{"role", "user"}, {"content", "Go on."}}}},
+                 {"max_tokens", 100},
+                 {"temperature", 0},
+                 {"stream", true}});
   });
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::vector<std::thread> threads;

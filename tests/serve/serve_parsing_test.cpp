@@ -26,26 +26,27 @@ ModelInfo audio_model() {
 }
 
 // Expects an ApiError with this status and param from `statement`.
-#define EXPECT_API_ERROR(statement, expected_status, expected_param)                          \
-  do {                                                                                        \
-    try {                                                                                     \
-      statement;                                                                              \
-      ADD_FAILURE() << "expected ApiError " << expected_status << " from " #statement;         \
-    } catch (const ApiError& error__) {                                                       \
-      EXPECT_EQ(error__.status(), expected_status) << error__.what();                         \
-      EXPECT_EQ(error__.param(), expected_param) << error__.what();                           \
-      EXPECT_TRUE(json::parse(error__.body())["error"].contains("message"));                  \
-    }                                                                                         \
+#define EXPECT_API_ERROR(statement, expected_status, expected_param)                   \
+  do {                                                                                 \
+    try {                                                                              \
+      statement;                                                                       \
+      ADD_FAILURE() << "expected ApiError " << expected_status << " from " #statement; \
+    } catch (const ApiError& error__) {                                                \
+      EXPECT_EQ(error__.status(), expected_status) << error__.what();                  \
+      EXPECT_EQ(error__.param(), expected_param) << error__.what();                    \
+      EXPECT_TRUE(json::parse(error__.body())["error"].contains("message"));           \
+    }                                                                                  \
   } while (0)
 
 TEST(ServeBase64, RoundTripsAndRefusesGarbage) {
   const std::string text = "almkit serve \x01\xff";
-  const std::string encoded = encode_base64(reinterpret_cast<const uint8_t*>(text.data()), text.size());
+  const std::string encoded =
+      encode_base64(reinterpret_cast<const uint8_t*>(text.data()), text.size());
   EXPECT_EQ(encoded, "YWxta2l0IHNlcnZlIAH/");
   const auto decoded = decode_base64(encoded, "data");
   EXPECT_EQ(std::string(decoded.begin(), decoded.end()), text);
   EXPECT_EQ(decode_base64("TWE=", "d").size(), 2u);
-  EXPECT_EQ(decode_base64("TWE", "d").size(), 2u);   // padding optional
+  EXPECT_EQ(decode_base64("TWE", "d").size(), 2u);  // padding optional
   EXPECT_EQ(decode_base64("TW\r\nE=", "d").size(), 2u);
   EXPECT_API_ERROR(decode_base64("TW!=", "x.data"), 400, "x.data");
   EXPECT_API_ERROR(decode_base64("T", "x.data"), 400, "x.data");
@@ -66,7 +67,8 @@ TEST(ServeAudioParts, DataUrlsAndLimits) {
   EXPECT_EQ(audio.sample_rate, 16000);
   EXPECT_EQ(audio.num_frames(), 8000);
   EXPECT_API_ERROR(decode_audio_bytes(test::wav_bytes(1.5), "wav", limits, "clip"), 400, "clip");
-  EXPECT_API_ERROR(decode_audio_bytes({1, 2, 3, 4, 5, 6, 7, 8}, "wav", limits, "clip"), 400, "clip");
+  EXPECT_API_ERROR(decode_audio_bytes({1, 2, 3, 4, 5, 6, 7, 8}, "wav", limits, "clip"), 400,
+                   "clip");
   EXPECT_API_ERROR(decode_audio_bytes(wav, "wav;rm -rf", limits, "clip"), 400, "clip");
 }
 
@@ -105,8 +107,10 @@ TEST(ServeRequests, ChatRequestMapsPartsAndSampling) {
        {{{"role", "system"}, {"content", "Be brief."}},
         {{"role", "user"},
          {"content",
-          {{{"type", "input_audio"}, {"input_audio", {{"data", test::wav_base64(0.25)}, {"format", "wav"}}}},
-           {{"type", "audio_url"}, {"audio_url", {{"url", "data:audio/wav;base64," + test::wav_base64(0.5)}}}},
+          {{{"type", "input_audio"},
+            {"input_audio", {{"data", test::wav_base64(0.25)}, {"format", "wav"}}}},
+           {{"type", "audio_url"},
+            {"audio_url", {{"url", "data:audio/wav;base64," + test::wav_base64(0.5)}}}},
            {{"type", "text"}, {"text", "What is it?"}}}}}}},
       {"temperature", 0},
       {"top_p", 0.9},
@@ -154,26 +158,36 @@ TEST(ServeRequests, ChatRequestErrorsNameTheField) {
   EXPECT_API_ERROR(parse_chat_request(with({{"stop", {1, 2}}}), model), 400, "stop");
   EXPECT_API_ERROR(parse_chat_request(with({{"n", 2}}), model), 400, "n");
   EXPECT_API_ERROR(parse_chat_request(with({{"model", "other"}}), model), 404, "model");
-  EXPECT_API_ERROR(parse_chat_request(with({{"messages", {{{"role", "tool"}, {"content", "x"}}}}}), model), 400,
-                   "messages[0].role");
-  EXPECT_API_ERROR(parse_chat_request(with({{"messages", {{{"role", "user"}, {"content", 5}}}}}), model), 400,
-                   "messages[0].content");
-  const json bad_audio = {{{"role", "user"},
-                           {"content", {{{"type", "input_audio"}, {"input_audio", {{"data", "@@@"}, {"format", "wav"}}}}}}}};
-  EXPECT_API_ERROR(parse_chat_request(with({{"messages", bad_audio}}), model), 400, "messages[0].content[0].input_audio.data");
-  const json image = {{{"role", "user"}, {"content", {{{"type", "image_url"}, {"image_url", {{"url", "x"}}}}}}}};
-  EXPECT_API_ERROR(parse_chat_request(with({{"messages", image}}), model), 400, "messages[0].content[0].type");
+  EXPECT_API_ERROR(
+      parse_chat_request(with({{"messages", {{{"role", "tool"}, {"content", "x"}}}}}), model), 400,
+      "messages[0].role");
+  EXPECT_API_ERROR(
+      parse_chat_request(with({{"messages", {{{"role", "user"}, {"content", 5}}}}}), model), 400,
+      "messages[0].content");
+  const json bad_audio = {
+      {{"role", "user"},
+       {"content",
+        {{{"type", "input_audio"}, {"input_audio", {{"data", "@@@"}, {"format", "wav"}}}}}}}};
+  EXPECT_API_ERROR(parse_chat_request(with({{"messages", bad_audio}}), model), 400,
+                   "messages[0].content[0].input_audio.data");
+  const json image = {
+      {{"role", "user"}, {"content", {{{"type", "image_url"}, {"image_url", {{"url", "x"}}}}}}}};
+  EXPECT_API_ERROR(parse_chat_request(with({{"messages", image}}), model), 400,
+                   "messages[0].content[0].type");
   ModelInfo text_only = model;
   text_only.accepts_audio = false;
-  const json audio = {{{"role", "user"},
-                       {"content", {{{"type", "input_audio"}, {"input_audio", {{"data", test::wav_base64(0.1)}}}}}}}};
-  EXPECT_API_ERROR(parse_chat_request(with({{"messages", audio}}), text_only), 400, "messages[0].content[0]");
+  const json audio = {
+      {{"role", "user"},
+       {"content",
+        {{{"type", "input_audio"}, {"input_audio", {{"data", test::wav_base64(0.1)}}}}}}}};
+  EXPECT_API_ERROR(parse_chat_request(with({{"messages", audio}}), text_only), 400,
+                   "messages[0].content[0]");
 }
 
 TEST(ServeRequests, CompletionPromptsAsTextOrIds) {
   const ModelInfo model = audio_model();
-  const CompletionRequest text =
-      parse_completion_request(R"({"prompt": "Hi there", "echo": true, "max_tokens": 0, "logprobs": 1})", model);
+  const CompletionRequest text = parse_completion_request(
+      R"({"prompt": "Hi there", "echo": true, "max_tokens": 0, "logprobs": 1})", model);
   EXPECT_EQ(text.prompt, "Hi there");
   EXPECT_TRUE(text.echo);
   EXPECT_EQ(text.sampling.max_tokens, 0);
@@ -181,12 +195,16 @@ TEST(ServeRequests, CompletionPromptsAsTextOrIds) {
   const CompletionRequest ids = parse_completion_request(R"({"prompt": [[1, 2, 3]]})", model);
   EXPECT_EQ(ids.prompt_ids, (std::vector<int32_t>{1, 2, 3}));
   EXPECT_EQ(ids.sampling.max_tokens, 16);  // OpenAI's default for completions
-  EXPECT_API_ERROR(parse_completion_request(R"({"prompt": "x", "max_tokens": 0})", model), 400, "max_tokens");
+  EXPECT_API_ERROR(parse_completion_request(R"({"prompt": "x", "max_tokens": 0})", model), 400,
+                   "max_tokens");
   EXPECT_API_ERROR(parse_completion_request(R"({"prompt": ["a", "b"]})", model), 400, "prompt");
   EXPECT_API_ERROR(parse_completion_request(R"({"prompt": [1, -2]})", model), 400, "prompt");
   EXPECT_API_ERROR(parse_completion_request(R"({"prompt": ""})", model), 400, "prompt");
-  EXPECT_API_ERROR(parse_completion_request(R"({"prompt": "x", "logprobs": 9})", model), 400, "logprobs");
-  EXPECT_API_ERROR(parse_completion_request(R"({"prompt": "x", "echo": true, "stream": true})", model), 400, "stream");
+  EXPECT_API_ERROR(parse_completion_request(R"({"prompt": "x", "logprobs": 9})", model), 400,
+                   "logprobs");
+  EXPECT_API_ERROR(
+      parse_completion_request(R"({"prompt": "x", "echo": true, "stream": true})", model), 400,
+      "stream");
 }
 
 }  // namespace
