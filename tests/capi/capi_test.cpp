@@ -108,6 +108,11 @@ TEST(CApiErrors, EveryNullPointerIsInvalidArgumentNamingTheParameter) {
   const size_t lengths[] = {1};
   const char* text_options[] = {"a"};
   almkit_request request{nullptr, kPrompt, 7, nullptr, 0};
+  almkit_codec* codec = nullptr;
+  almkit_codes* codes = nullptr;
+  const int64_t code_values[2] = {0, 1};
+  almkit_eval_result* eval = nullptr;
+  almkit_eval_params eval_params = almkit_eval_default_params();  // model_dir and out_dir NULL
   struct Case {
     const char* name;
     std::function<almkit_status()> call;
@@ -198,6 +203,23 @@ TEST(CApiErrors, EveryNullPointerIsInvalidArgumentNamingTheParameter) {
       {"score_option_ids model",
        [&] { return almkit_score_option_ids(nullptr, &request, id_options, lengths, 1, scores); },
        "model is NULL"},
+      {"codec_load folder", [&] { return almkit_codec_load(nullptr, nullptr, &codec); }, "folder is NULL"},
+      {"codec_load out", [&] { return almkit_codec_load("x", nullptr, nullptr); }, "out is NULL"},
+      {"codec_encode codec", [&] { return almkit_codec_encode(nullptr, audio, nullptr, &codes); },
+       "codec is NULL"},
+      {"codec_encode audio", [&] { return almkit_codec_encode(nullptr, nullptr, nullptr, &codes); },
+       "NULL"},
+      {"codec_encode out", [&] { return almkit_codec_encode(nullptr, audio, nullptr, nullptr); },
+       "out is NULL"},
+      {"codec_decode codec", [&] { return almkit_codec_decode(nullptr, codes, &out_audio); }, "codec is NULL"},
+      {"codec_decode out", [&] { return almkit_codec_decode(nullptr, codes, nullptr); }, "out is NULL"},
+      {"codec_decode_codes codec",
+       [&] { return almkit_codec_decode_codes(nullptr, code_values, 1, 2, 0, &out_audio); }, "codec is NULL"},
+      {"codec_decode_codes out",
+       [&] { return almkit_codec_decode_codes(nullptr, code_values, 1, 2, 0, nullptr); }, "out is NULL"},
+      {"eval_run params", [&] { return almkit_eval_run(nullptr, &eval); }, "params is NULL"},
+      {"eval_run out", [&] { return almkit_eval_run(&eval_params, nullptr); }, "out is NULL"},
+      {"eval_run model_dir", [&] { return almkit_eval_run(&eval_params, &eval); }, "model_dir is NULL"},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(c.name);
@@ -207,6 +229,9 @@ TEST(CApiErrors, EveryNullPointerIsInvalidArgumentNamingTheParameter) {
   EXPECT_EQ(features, nullptr);
   EXPECT_EQ(model, nullptr);
   EXPECT_EQ(generation, nullptr);
+  EXPECT_EQ(codec, nullptr);
+  EXPECT_EQ(codes, nullptr);
+  EXPECT_EQ(eval, nullptr);
   // Accessors and frees take NULL quietly.
   EXPECT_EQ(almkit_audio_samples(nullptr), nullptr);
   EXPECT_EQ(almkit_audio_num_frames(nullptr), 0);
@@ -223,6 +248,17 @@ TEST(CApiErrors, EveryNullPointerIsInvalidArgumentNamingTheParameter) {
   almkit_tokenizer_free(nullptr);
   almkit_model_free(nullptr);
   almkit_generation_free(nullptr);
+  EXPECT_STREQ(almkit_codec_type(nullptr), "");
+  EXPECT_EQ(almkit_codec_sample_rate(nullptr), 0);
+  EXPECT_EQ(almkit_codec_bandwidths(nullptr, &count), nullptr);
+  EXPECT_EQ(count, 0u);
+  EXPECT_EQ(almkit_codes_data(nullptr), nullptr);
+  EXPECT_EQ(almkit_codes_num_frames(nullptr), 0);
+  EXPECT_STREQ(almkit_eval_result_summary_json(nullptr), "");
+  EXPECT_EQ(almkit_eval_result_units(nullptr), 0);
+  almkit_codec_free(nullptr);
+  almkit_codes_free(nullptr);
+  almkit_eval_result_free(nullptr);
   almkit_audio_free(audio);
 }
 
