@@ -20,15 +20,16 @@ export OMP_WAIT_POLICY=PASSIVE
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# run MODEL_LABEL MODEL MODE THREADS BATCH ITEMS NEW_TOKENS
+# run MODEL_LABEL MODEL MODE THREADS BATCH ITEMS NEW_TOKENS [DTYPE]
 run() {
   local label=$1 model_dir=$2 mode=$3 threads=$4 batch=$5 items=$6 new_tokens=$7
+  local dtype=${8:-float32}
   local out="$work/$label-$mode-$threads-$batch"
   local start end user sys
   start=$(date +%s.%N)
   /usr/bin/time -f "%U %S" -o "$work/time" "$almkit" eval --model "$model_dir" --bench perception \
     --data "$suite" --out "$out" --limit "$items" --mode "$mode" --max-new-tokens "$new_tokens" \
-    --threads "$threads" --batch "$batch" --no-silent-baseline --quiet >"$work/log" 2>&1 ||
+    --threads "$threads" --batch "$batch" --dtype "$dtype" --no-silent-baseline --quiet >"$work/log" 2>&1 ||
     { echo "eval failed:"; tail -5 "$work/log"; return 1; }
   end=$(date +%s.%N)
   read -r user sys <"$work/time"
@@ -60,5 +61,6 @@ if [[ ! -f "$big_model/config.json" ]]; then
   mv "$big_model.partial" "$big_model"
 fi
 for mode in loglik generate; do
-  run 7b-bf16 "$big_model" "$mode" 2 1 "$big_limit" 4
+  # bfloat16: float32 copies of 8.4 B parameters (34 GB) do not fit a 23 GB machine.
+  run 7b-bf16 "$big_model" "$mode" 2 1 "$big_limit" 4 bfloat16
 done
