@@ -85,6 +85,7 @@ struct OptionScore {
   double sum_logprob = 0.0;   // log P(continuation | prompt, audio), summed over its tokens
   double mean_logprob = 0.0;  // the same divided by its token count
   int64_t tokens = 0;
+  std::vector<double> token_logprobs;  // log P of each token given everything before it
 };
 
 class ALMKIT_API Model {
@@ -101,6 +102,7 @@ class ALMKIT_API Model {
   int audio_sampling_rate() const;        // rate clips are resampled to (16000)
   double max_audio_seconds() const;       // the encoder window (30 s); longer clips are refused
   int64_t max_positions() const;          // decoder context length
+  int64_t audio_token_id() const;         // the prompt's audio placeholder id; -1 if none
   bool has_tokenizer() const;
   const Tokenizer& tokenizer() const;     // throws kNotFound when the folder has none
 

@@ -165,7 +165,7 @@ std::vector<ContinuationScore> Pipeline::score(const DecoderInput& prompt, nn::K
     if (continuation.empty()) throw Error(ErrorCode::kInvalidArgument, "an empty continuation cannot be scored");
     ContinuationScore score;
     score.tokens = static_cast<int64_t>(continuation.size());
-    score.sum_logprob = first[0][continuation[0]].item<double>();
+    score.token_logprobs.push_back(first[0][continuation[0]].item<double>());
     if (continuation.size() > 1) {
       nn::KvCache branch = cache;  // tensors are shared; the branch appends its own copies
       const auto n = static_cast<int64_t>(continuation.size()) - 1;
@@ -175,8 +175,9 @@ std::vector<ContinuationScore> Pipeline::score(const DecoderInput& prompt, nn::K
       const at::Tensor mask = at::cat({prompt.attention_mask, at::ones({1, n}, prompt.attention_mask.options())}, 1);
       const at::Tensor hidden = lm.forward({lm.embed(ids), positions, mask}, branch, hook);
       const at::Tensor logprobs = at::log_softmax(lm.logits(hidden).to(at::kFloat), -1)[0];
-      for (int64_t i = 0; i < n; ++i) score.sum_logprob += logprobs[i][continuation[i + 1]].item<double>();
+      for (int64_t i = 0; i < n; ++i) score.token_logprobs.push_back(logprobs[i][continuation[i + 1]].item<double>());
     }
+    for (double value : score.token_logprobs) score.sum_logprob += value;
     score.mean_logprob = score.sum_logprob / score.tokens;
     scores.push_back(score);
   }

@@ -34,6 +34,7 @@ struct ContinuationScore {
   double sum_logprob = 0.0;
   double mean_logprob = 0.0;
   int64_t tokens = 0;
+  std::vector<double> token_logprobs;  // one per continuation token
 };
 
 class Pipeline {

@@ -23,11 +23,12 @@ void KeyValue::append(const at::Tensor& new_key, const at::Tensor& new_value) {
     key = new_key;
     value = new_value;
     key_buffer = value_buffer = at::Tensor();
+    filled.reset();
     return;
   }
   const int64_t length = key.size(2), added = new_key.size(2), needed = length + added;
-  const bool in_place = is_prefix_of(key, key_buffer) && is_prefix_of(value, value_buffer) &&
-                        key_buffer.size(2) >= needed && key_buffer.size(0) == new_key.size(0);
+  const bool in_place = is_prefix_of(key, key_buffer) && is_prefix_of(value, value_buffer) && filled &&
+                        *filled == length && key_buffer.size(2) >= needed && key_buffer.size(0) == new_key.size(0);
   if (!in_place) {
     const int64_t capacity = needed + std::max<int64_t>(64, needed / 2);
     auto grown = [&](const at::Tensor& current) {
@@ -39,11 +40,13 @@ void KeyValue::append(const at::Tensor& new_key, const at::Tensor& new_value) {
     };
     key_buffer = grown(key);
     value_buffer = grown(value);
+    filled = std::make_shared<int64_t>(length);
   }
   key_buffer.narrow(2, length, added).copy_(new_key);
   value_buffer.narrow(2, length, added).copy_(new_value);
   key = key_buffer.narrow(2, 0, needed);
   value = value_buffer.narrow(2, 0, needed);
+  *filled = needed;
 }
 
 KvCache KvCache::expand_batch(int64_t times) const {

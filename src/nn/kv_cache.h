@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <vector>
 
 namespace almkit::nn {
@@ -18,6 +19,10 @@ struct KeyValue {
   // Owned by append(): [B, kv_heads, capacity, head_dim]. Code that replaces or trims key /
   // value directly (a sliding window) may ignore them; append() notices and starts a new buffer.
   at::Tensor key_buffer, value_buffer;
+  // Positions of the buffer some copy of this cache has filled. Copies (a scoring branch per
+  // continuation) share the buffer; only a copy at that frontier appends in place, any other
+  // starts its own buffer, so copies never overwrite each other's positions.
+  std::shared_ptr<int64_t> filled;
 };
 
 struct KvCache {

@@ -217,6 +217,7 @@ std::unique_ptr<Model> Model::load(const std::string& folder, const ModelOptions
 
 const std::string& Model::folder() const { return impl_->folder; }
 const std::string& Model::model_type() const { return impl_->parts().model_type; }
+int64_t Model::audio_token_id() const { return impl_->parts().audio_token_id; }
 bool Model::accepts_audio() const { return impl_->mel != nullptr; }
 int Model::audio_sampling_rate() const { return impl_->mel ? impl_->mel->options().sampling_rate : 16000; }
 double Model::max_audio_seconds() const { return impl_->mel ? impl_->mel->options().chunk_length : 0.0; }
@@ -356,7 +357,7 @@ std::vector<OptionScore> Model::score_ids(const Request& request,
     wide.emplace_back(c.begin(), c.end());
   }
   std::vector<OptionScore> out;
-  for (const auto& s : m.pipeline->score(input, cache, wide, hook_pointer)) out.push_back({s.sum_logprob, s.mean_logprob, s.tokens});
+  for (const auto& s : m.pipeline->score(input, cache, wide, hook_pointer)) out.push_back({s.sum_logprob, s.mean_logprob, s.tokens, s.token_logprobs});
   return out;
 }
 

@@ -2,6 +2,9 @@
 // one generated answer, whole or streamed.
 #include <httplib.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "almkit/error.h"
 #include "almkit/tokenizer.h"
 #include "serve/api_error.h"
@@ -28,13 +31,62 @@ std::string render_prompt(const ServerContext& context, const ChatRequest& chat)
     throw ApiError(400, "the served model has no chat template; use /v1/completions",
                    "invalid_request_error", "messages", "no_chat_template");
   }
+  std::string rendered;
   try {
-    return model.chat_prompt(chat.messages_json, /*add_generation_prompt=*/true);
+    rendered = model.chat_prompt(chat.messages_json, chat.add_generation_prompt);
   } catch (const Error& error) {
     throw bad_request(
         "messages",
         std::string("the chat template could not render these messages: ") + error.what());
   }
+  if (!chat.continue_final_message) return rendered;
+  // As transformers' apply_chat_template(continue_final_message=True): cut the rendered chat
+  // right after the final message's (stripped) text, dropping its end-of-turn markup.
+  const json messages = json::parse(chat.messages_json);
+  const json& content = messages.back().at("content");
+  std::string final_text;
+  if (content.is_string()) {
+    final_text = content.get<std::string>();
+  } else if (content.is_array() && !content.empty() && content.back().contains("text")) {
+    final_text = content.back()["text"].get<std::string>();
+  }
+  const auto not_space = [](unsigned char c) { return !std::isspace(c); };
+  final_text.erase(final_text.begin(), std::find_if(final_text.begin(), final_text.end(), not_space));
+  final_text.erase(std::find_if(final_text.rbegin(), final_text.rend(), not_space).base(), final_text.end());
+  const size_t at = final_text.empty() ? std::string::npos : rendered.rfind(final_text);
+  if (at == std::string::npos) {
+    throw bad_request("continue_final_message",
+                      "continue_final_message is set but the final message's text does not appear in the "
+                      "rendered chat", "invalid_value");
+  }
+  return rendered.substr(0, at + final_text.size());
+}
+
+// vLLM's prompt_logprobs list: null for the first token, then {"<id>": {"logprob", "rank",
+// "decoded_token"}} per token. With audio, the tokens up to the last audio placeholder are
+// null too: their log-probabilities would describe placeholder ids, not the sound.
+json prompt_logprobs_json(const Model& model, const std::vector<int32_t>& ids, const std::vector<AudioBuffer>& audio) {
+  json out = json::array();
+  size_t begin = 1;
+  const int64_t placeholder = model.audio_token_id();
+  if (!audio.empty() && placeholder >= 0) {
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (ids[i] == placeholder) begin = std::max(begin, i + 1);
+    }
+  }
+  for (size_t i = 0; i < std::min(begin, ids.size()); ++i) out.push_back(nullptr);
+  if (begin >= ids.size()) return out;
+  Request prompt;
+  prompt.prompt_ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(begin));
+  prompt.audio = audio;
+  const std::vector<int32_t> rest(ids.begin() + static_cast<std::ptrdiff_t>(begin), ids.end());
+  const std::vector<double> values = model.score_ids(prompt, {rest}).at(0).token_logprobs;
+  for (size_t i = 0; i < rest.size(); ++i) {
+    out.push_back({{std::to_string(rest[i]),
+                    {{"logprob", values.at(i)}, {"rank", nullptr},
+                     {"decoded_token", model.tokenizer().decode({rest[i]}, /*skip_special_tokens=*/false)}}}});
+  }
+  return out;
 }
 
 }  // namespace
@@ -103,6 +155,23 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
     matcher->feed(piece);
     return !matcher->stopped();
   };
+  json prompt_logprobs = nullptr;
+  if (chat.prompt_logprobs) {
+    // One task on a worker: the answer, then the prompt's log-probabilities.
+    job->kind = Job::Kind::kTask;
+    job->batchable = false;
+    Job* self = job.get();
+    const Model& model = *context.model;
+    job->task = [self, &model, &prompt_logprobs] {
+      GenerateOptions options = self->options;
+      options.on_token = [self](size_t, int32_t token, const std::string& piece) {
+        return !self->cancelled() && self->on_token(token, piece);
+      };
+      self->result = model.generate(self->request, options);
+      prompt_logprobs = prompt_logprobs_json(model, model.tokenizer().encode(self->request.prompt, false),
+                                             self->request.audio);
+    };
+  }
   submit(context, job);
   job->wait();
   raise_job_error(*job);
@@ -115,6 +184,7 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
          {{"role", "assistant"}, {"content", matcher->stopped() ? matcher->text() : result.text}}},
         {"logprobs", nullptr},
         {"finish_reason", finish_reason(result)}}});
+  if (chat.prompt_logprobs) body["prompt_logprobs"] = prompt_logprobs;
   body["usage"] = usage_json(result);
   response.set_content(dump_json(body), "application/json");
 }

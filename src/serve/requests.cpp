@@ -149,6 +149,21 @@ ChatRequest parse_chat_request(const std::string& body, const ModelInfo& model) 
   }
   out.sampling = parse_sampling(fields, model, 1, model.default_max_tokens);
   out.stream = fields.boolean("stream").value_or(false);
+  if (const auto prompt_logprobs = fields.integer("prompt_logprobs", 0, 20)) {
+    if (*prompt_logprobs > 0) {
+      throw bad_request("prompt_logprobs",
+                        "prompt_logprobs > 0 (alternatives per token) is not supported; ask with 0",
+                        "unsupported");
+    }
+    if (out.stream) throw bad_request("stream", "stream cannot be combined with prompt_logprobs", "unsupported");
+    out.prompt_logprobs = 0;
+  }
+  out.add_generation_prompt = fields.boolean("add_generation_prompt").value_or(true);
+  out.continue_final_message = fields.boolean("continue_final_message").value_or(false);
+  if (out.add_generation_prompt && out.continue_final_message) {
+    throw bad_request("continue_final_message",
+                      "continue_final_message and add_generation_prompt cannot both be true", "invalid_value");
+  }
   if (const json* options = fields.get("stream_options")) {
     if (!options->is_object())
       throw bad_request("stream_options", "stream_options must be an object", "invalid_type");

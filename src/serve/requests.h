@@ -40,6 +40,11 @@ struct ChatRequest {
   Sampling sampling;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  // vLLM's extensions for scoring a conversation: the log-probability of every prompt token
+  // (0 only: the token itself, no alternatives), and the last assistant turn left open.
+  std::optional<int> prompt_logprobs;
+  bool add_generation_prompt = true;
+  bool continue_final_message = false;
 };
 
 struct CompletionRequest {

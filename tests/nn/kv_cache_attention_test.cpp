@@ -39,6 +39,21 @@ TEST(KvCache, ATrimmedOrReplacedCacheStartsANewBuffer) {
   EXPECT_EQ(cache.key.size(2), 4);
 }
 
+TEST(KvCache, CopiesThatBothGrowKeepTheirOwnPositions) {
+  nn::KeyValue shared;
+  shared.append(at::zeros({1, 1, 3, 2}), at::zeros({1, 1, 3, 2}));
+  shared.append(at::ones({1, 1, 1, 2}), at::ones({1, 1, 1, 2}));  // now buffer-backed
+  nn::KeyValue a = shared, b = shared;  // two scoring branches of one prompt
+  a.append(at::full({1, 1, 1, 2}, 5.0), at::full({1, 1, 1, 2}, 5.0));
+  b.append(at::full({1, 1, 1, 2}, 7.0), at::full({1, 1, 1, 2}, 7.0));
+  a.append(at::full({1, 1, 1, 2}, 6.0), at::full({1, 1, 1, 2}, 6.0));
+  EXPECT_EQ(a.key[0][0][4][0].item<float>(), 5.0f);
+  EXPECT_EQ(a.key[0][0][5][0].item<float>(), 6.0f);
+  EXPECT_EQ(b.key[0][0][4][0].item<float>(), 7.0f);
+  EXPECT_EQ(shared.key.size(2), 4);
+  EXPECT_EQ(shared.key[0][0][3][0].item<float>(), 1.0f);
+}
+
 TEST(CausalMask, SlidingWindowHidesKeysWindowOrMoreBack) {
   const at::Tensor attention = at::ones({1, 6}, at::kLong);
   // 2 new queries at positions 4 and 5 over 6 keys, window 3: query 4 sees keys 2..4, query 5 sees 3..5

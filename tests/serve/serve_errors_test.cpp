@@ -31,8 +31,12 @@ void expect_error(const Reply& reply, int status, const std::string& param = "",
   EXPECT_TRUE(error["type"].is_string());
   EXPECT_TRUE(error.contains("param"));
   EXPECT_TRUE(error.contains("code"));
-  if (!param.empty()) EXPECT_EQ(error["param"], param) << error.dump();
-  if (!code.empty()) EXPECT_EQ(error["code"], code) << error.dump();
+  if (!param.empty()) {
+    EXPECT_EQ(error["param"], param) << error.dump();
+  }
+  if (!code.empty()) {
+    EXPECT_EQ(error["code"], code) << error.dump();
+  }
 }
 
 json chat_with(const json& patch) {
