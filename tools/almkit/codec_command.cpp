@@ -1,16 +1,19 @@
 // `almkit codec encode|decode`: audio <-> neural-codec codes (EnCodec, DAC, Mimi), with round-trip
-// quality; long files go through the model in chunks (models/codecs/codec_chunking.h).
+// quality. Long files go through the model in chunks (models/codecs/codec_chunking.h) straight
+// from and to disk: the input is read window by window, codes and decoded audio are written as
+// each chunk finishes, so memory does not grow with the file's length.
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 
 #include "almkit/audio.h"
 #include "almkit/error.h"
-#include "almkit/features.h"
-#include "almkit/safetensors.h"
+#include "audio/wav_file_writer.h"
 #include "commands.h"
 #include "models/codecs/codec.h"
 #include "models/codecs/codec_chunking.h"
+#include "models/codecs/codes_file.h"
+#include "models/codecs/round_trip_quality.h"
 
 namespace almkit::cli {
 namespace {
@@ -20,6 +23,7 @@ struct CodecArgs {
   double bandwidth = 0.0;  // 0: the model's default bandwidth
   bool causal = false;     // Mimi: causal sliding-window attention (streams exactly)
   bool quiet = false;
+  bool no_quality = false;  // encode: skip the round-trip decode
   codecs::LongAudioOptions chunking;
 };
 
@@ -41,118 +45,154 @@ codecs::LongAudioOptions with_progress(const CodecArgs& args, const char* what) 
   return options;
 }
 
-// Scale-invariant signal-to-distortion ratio (dB) of `estimate` against `reference`.
-// Over the common length (DAC's decode is a few samples shorter than its input).
-double si_sdr(const at::Tensor& reference, const at::Tensor& estimate) {
-  const int64_t n = std::min(reference.size(-1), estimate.size(-1));
-  const at::Tensor s = reference.narrow(-1, 0, n).reshape({-1}).to(at::kDouble);
-  const at::Tensor e = estimate.narrow(-1, 0, n).reshape({-1}).to(at::kDouble);
-  const double alpha = (e * s).sum().item<double>() / std::max((s * s).sum().item<double>(), 1e-20);
-  const at::Tensor target = alpha * s;
-  return 10.0 * std::log10((target * target).sum().item<double>() /
-                           std::max(((e - target) * (e - target)).sum().item<double>(), 1e-20));
+// [B, C, T] -> interleaved samples of the first item, clamped to [-1, 1].
+std::vector<float> interleaved(const at::Tensor& audio) {
+  const at::Tensor t = audio[0].t().contiguous().clamp(-1.f, 1.f);
+  return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
 }
 
-// Mean absolute difference of 80-bin Kaldi log-mel features of the first channel.
-double log_mel_distance(const at::Tensor& reference, const at::Tensor& estimate, int64_t sample_rate) {
-  KaldiFbankOptions options;
-  options.num_mel_bins = 80;
-  options.sample_frequency = static_cast<double>(sample_rate);
-  const KaldiFbank fbank(options);
-  const at::Tensor a = reference[0][0].contiguous(), b = estimate[0][0].contiguous();
-  const FeatureTensor fa = fbank.compute(a.data_ptr<float>(), a.numel());
-  const FeatureTensor fb = fbank.compute(b.data_ptr<float>(), b.numel());
-  const size_t n = std::min(fa.values.size(), fb.values.size());
-  double sum = 0;
-  for (size_t i = 0; i < n; ++i) sum += std::fabs(fa.values[i] - fb.values[i]);
-  return n ? sum / n : 0.0;
+// The input as a chunked source when its length is known from the header and it takes more than
+// one chunk; nullptr means "read it whole" (short inputs, MP3, models that chunk themselves).
+std::unique_ptr<codecs::AudioSource> chunked_source(const codecs::Codec& codec,
+                                                    const CodecArgs& args) {
+  std::unique_ptr<codecs::AudioSource> source;
+  try {
+    source = codecs::file_source(codec, args.input);
+  } catch (const Error& error) {
+    if (error.code() == ErrorCode::kUnsupported) return nullptr;  // length unknown up front
+    throw;
+  }
+  const int64_t frames = (source->length() + codec.frame_samples() - 1) / codec.frame_samples();
+  return codecs::runs_in_chunks(codec, frames, args.chunking) ? std::move(source) : nullptr;
 }
 
-AudioBuffer to_buffer(const at::Tensor& audio, int sample_rate) {  // [1, C, T]
-  const at::Tensor interleaved = audio[0].t().contiguous().clamp(-1.f, 1.f);
-  AudioBuffer out;
-  out.sample_rate = sample_rate;
-  out.channels = static_cast<int>(audio.size(1));
-  out.samples.assign(interleaved.data_ptr<float>(), interleaved.data_ptr<float>() + interleaved.numel());
-  return out;
+void print_quality(codecs::RoundTripQuality* quality, int64_t quantizers,
+                   const codecs::Codec& codec) {
+  const double kbps = quantizers * std::log2(static_cast<double>(codec.codebook_size())) *
+                      codec.frame_rate() / 1000;
+  if (quality == nullptr) {
+    std::printf("%.2f kbps (round trip skipped: --no-quality)\n", kbps);
+    return;
+  }
+  std::printf("round trip: SI-SDR %.2f dB, log-mel distance %.4f, %.2f kbps\n", quality->si_sdr(),
+              quality->log_mel_distance(), kbps);
 }
 
 void run_encode(const CodecArgs& args) {
   const auto codec = load(args);
-  const at::Tensor audio = codecs::codec_input(*codec, load_audio(args.input), args.input);
   const double bandwidth = args.bandwidth > 0 ? args.bandwidth : codec->default_bandwidth();
-  const int64_t frames = (audio.size(-1) + codec->frame_samples() - 1) / codec->frame_samples();
+  std::map<std::string, std::string> metadata{{"model_type", codec->model_type()},
+                                              {"bandwidth_kbps", std::to_string(bandwidth)}};
+  if (args.causal) metadata["causal_attention"] = "1";
+  const std::unique_ptr<codecs::AudioSource> source = chunked_source(*codec, args);
+  at::Tensor audio;  // the whole input, when it is not read in chunks
+  if (!source) audio = codecs::codec_input(*codec, load_audio(args.input), args.input);
+  const int64_t length = source ? source->length() : audio.size(-1);
+  int64_t frames = (length + codec->frame_samples() - 1) / codec->frame_samples();
   std::printf("%s: %s, %.1f s, %s\n", args.input.c_str(), codec->model_type().c_str(),
-              static_cast<double>(audio.size(-1)) / codec->sampling_rate(),
+              static_cast<double>(length) / codec->sampling_rate(),
               codecs::long_audio_method(*codec, frames, args.chunking).c_str());
-  const codecs::EncodedAudioCodes encoded =
-      codecs::encode_long(*codec, audio, bandwidth, with_progress(args, "encode"));
-  SafetensorsWriter writer;
-  const at::Tensor codes = encoded.codes.contiguous();
-  writer.add("audio_codes", DType::kI64, codes.sizes().vec(), codes.data_ptr(), codes.nbytes());
-  writer.add_i64("audio_length", {1}, {encoded.audio_length});
-  if (!encoded.scales.empty() && encoded.scales[0].defined()) {
-    const at::Tensor scales = at::stack(encoded.scales).reshape({codes.size(0), codes.size(1)}).contiguous();
-    writer.add("audio_scales", DType::kF32, scales.sizes().vec(), scales.data_ptr(), scales.nbytes());
+  std::fflush(stdout);
+  codecs::RoundTripQuality quality(codec->sampling_rate());
+  int64_t chunks = 1, quantizers = 0;
+  if (source) {
+    frames = codecs::encoded_frames(*codec, length);
+    // Codes go to disk as each window finishes; the round trip decodes them back from the file
+    // and reads the input a second time, block by block, to compare.
+    quantizers = codec->quantizers_for_bandwidth(bandwidth);
+    codecs::CodesFileWriter writer(args.output, quantizers, frames, length, metadata);
+    codecs::encode_chunks(*codec, *source, bandwidth, with_progress(args, "encode"),
+                          [&](const at::Tensor& codes) { writer.append(codes); });
+    writer.finish();
+    if (!args.no_quality) {
+      const codecs::CodesFile written = codecs::read_codes_file(args.output);
+      const std::unique_ptr<codecs::AudioSource> reference =
+          codecs::file_source(*codec, args.input);
+      codecs::decode_chunks(*codec, written.encoded, with_progress(args, "round-trip decode"),
+                            [&](const at::Tensor& decoded) {
+                              quality.add(reference->read(decoded.size(-1)), decoded);
+                            });
+    }
+  } else {
+    const codecs::EncodedAudioCodes encoded =
+        codecs::encode_long(*codec, audio, bandwidth, with_progress(args, "encode"));
+    codecs::write_codes_file(args.output, encoded, metadata);
+    chunks = encoded.codes.size(0);
+    quantizers = encoded.codes.size(2);
+    frames = encoded.codes.size(3);
+    if (!args.no_quality) {
+      quality.add(audio,
+                  codecs::decode_long(*codec, encoded, with_progress(args, "round-trip decode")));
+    }
   }
-  writer.set_metadata("model_type", codec->model_type());
-  writer.set_metadata("bandwidth_kbps", std::to_string(bandwidth));
-  if (args.causal) writer.set_metadata("causal_attention", "1");
-  writer.write(args.output);
-  const at::Tensor decoded = codecs::decode_long(*codec, encoded, with_progress(args, "round-trip decode"));
-  const double kbps = codes.size(2) * std::log2(static_cast<double>(codec->codebook_size())) * codec->frame_rate() / 1000;
   std::printf("%s: %lld chunk(s) x %lld quantizer(s) x %lld frames -> %s\n", args.input.c_str(),
-              static_cast<long long>(codes.size(0)), static_cast<long long>(codes.size(2)),
-              static_cast<long long>(codes.size(3)), args.output.c_str());
-  std::printf("round trip: SI-SDR %.2f dB, log-mel distance %.4f, %.2f kbps\n", si_sdr(audio, decoded),
-              log_mel_distance(audio, decoded, codec->sampling_rate()), kbps);
+              static_cast<long long>(chunks), static_cast<long long>(quantizers),
+              static_cast<long long>(frames), args.output.c_str());
+  print_quality(args.no_quality ? nullptr : &quality, quantizers, *codec);
 }
 
 void run_decode(const CodecArgs& args) {
-  auto file = SafetensorsFile::open(args.input);
+  const codecs::CodesFile file = codecs::read_codes_file(args.input);
   CodecArgs effective = args;
-  const auto causal = file->metadata().find("causal_attention");
-  effective.causal = args.causal || (causal != file->metadata().end() && causal->second == "1");  // as encoded
+  const auto causal = file.metadata.find("causal_attention");
+  effective.causal =
+      args.causal || (causal != file.metadata.end() && causal->second == "1");  // as encoded
   const auto codec = load(effective);
-  const TensorView& view = file->tensor("audio_codes");
-  if (view.dtype != DType::kI64) throw Error(ErrorCode::kInvalidFormat, args.input + ": audio_codes must be I64");
-  codecs::EncodedAudioCodes encoded;
-  encoded.codes = at::from_blob(const_cast<void*>(view.data), view.shape, at::kLong).clone();
-  if (file->contains("audio_length")) {
-    encoded.audio_length = *static_cast<const int64_t*>(file->tensor("audio_length").data);
+  const at::Tensor& codes = file.encoded.codes;
+  const int sample_rate = static_cast<int>(codec->sampling_rate());
+  int64_t samples = 0;
+  if (codes.dim() == 4 && codes.size(0) == 1 &&
+      codecs::runs_in_chunks(*codec, codes.size(3), args.chunking)) {
+    WavFileWriter wav(args.output, sample_rate, static_cast<int>(codec->channels()));
+    codecs::decode_chunks(*codec, file.encoded, with_progress(args, "decode"),
+                          [&](const at::Tensor& audio) {
+                            const std::vector<float> block = interleaved(audio);
+                            wav.write(block.data(), audio.size(-1));
+                          });
+    wav.close();
+    samples = wav.frames_written();
+  } else {
+    const at::Tensor audio =
+        codecs::decode_long(*codec, file.encoded, with_progress(args, "decode"));
+    AudioBuffer buffer{sample_rate, static_cast<int>(audio.size(1)), interleaved(audio)};
+    write_wav(args.output, buffer);
+    samples = audio.size(-1);
   }
-  if (file->contains("audio_scales")) {
-    const TensorView& scales = file->tensor("audio_scales");
-    const at::Tensor all = at::from_blob(const_cast<void*>(scales.data), scales.shape, at::kFloat).clone();
-    for (int64_t c = 0; c < all.size(0); ++c) encoded.scales.push_back(all[c].view({-1, 1}));
-  }
-  const at::Tensor audio = codecs::decode_long(*codec, encoded, with_progress(args, "decode"));
-  write_wav(args.output, to_buffer(audio, static_cast<int>(codec->sampling_rate())));
-  std::printf("%s -> %s (%lld samples at %lld Hz)\n", args.input.c_str(), args.output.c_str(),
-              static_cast<long long>(audio.size(-1)), static_cast<long long>(codec->sampling_rate()));
+  std::printf("%s -> %s (%lld samples at %d Hz)\n", args.input.c_str(), args.output.c_str(),
+              static_cast<long long>(samples), sample_rate);
 }
 
 void register_codec(CLI::App& app) {
-  auto* command = app.add_subcommand("codec", "neural audio codec: audio <-> discrete codes (EnCodec, DAC, Mimi)");
+  auto* command = app.add_subcommand(
+      "codec", "neural audio codec: audio <-> discrete codes (EnCodec, DAC, Mimi)");
   command->require_subcommand(1);
   for (const bool encode : {true, false}) {
     auto args = std::make_shared<CodecArgs>();
-    auto* sub = command->add_subcommand(encode ? "encode" : "decode",
-                                        encode ? "WAV -> codes.safetensors, with round-trip quality"
-                                               : "codes.safetensors -> WAV");
+    auto* sub = command->add_subcommand(
+        encode ? "encode" : "decode",
+        encode ? "WAV -> codes.safetensors, with round-trip quality" : "codes.safetensors -> WAV");
     sub->add_option("--model", args->model, "HF codec checkpoint folder")->required();
-    sub->add_option("input", args->input, encode ? "audio file at the model's rate" : "codes.safetensors")
+    sub->add_option("input", args->input,
+                    encode ? "audio file at the model's rate" : "codes.safetensors")
         ->required();
-    sub->add_option("-o,--output", args->output, encode ? "codes.safetensors" : "output WAV")->required();
+    sub->add_option("-o,--output", args->output, encode ? "codes.safetensors" : "output WAV")
+        ->required();
     if (encode) {
-      sub->add_option("--bandwidth", args->bandwidth,
-                      "kbps, one of the model's (default: EnCodec's first; DAC, Mimi: every quantizer)");
+      sub->add_option(
+          "--bandwidth", args->bandwidth,
+          "kbps, one of the model's (default: EnCodec's first; DAC, Mimi: every quantizer)");
+      sub->add_flag("--no-quality", args->no_quality,
+                    "skip the round-trip decode (SI-SDR, log-mel distance): about half the time of "
+                    "a long encode");
     }
-    sub->add_option("--chunk-seconds", args->chunking.chunk_seconds, "long inputs: seconds per chunk (default 30)");
-    sub->add_option("--context-seconds", args->chunking.context_seconds,
-                    "long inputs of non-streaming codecs: context each side of a window (default 5)");
+    sub->add_option("--chunk-seconds", args->chunking.chunk_seconds,
+                    "long inputs: seconds per chunk (default 30)");
+    sub->add_option(
+        "--context-seconds", args->chunking.context_seconds,
+        "long inputs of non-streaming codecs: context each side of a window (default 5)");
     sub->add_flag("--causal", args->causal,
-                  "Mimi: causal sliding-window attention (Kyutai's streaming model; streams exactly) instead of "
+                  "Mimi: causal sliding-window attention (Kyutai's streaming model; streams "
+                  "exactly) instead of "
                   "transformers 4.47.1's whole-input attention");
     sub->add_flag("-q,--quiet", args->quiet, "no progress on stderr");
     sub->callback([args, encode] { encode ? run_encode(*args) : run_decode(*args); });

@@ -7,9 +7,14 @@
 //     model's receptive field (DAC: ~8 frames); approximate when it cannot (EnCodec's LSTM,
 //     Mimi's whole-call attention as transformers computes it).
 // Inputs no longer than one window are processed in one call, exactly as `encode`/`decode`.
+//
+// The last two methods also run from an AudioSource to a sink (encode_chunks / decode_chunks),
+// so neither the input, the output nor the codes need to be in memory at once: the window
+// reader keeps one window of input (chunk + 2 x context), the sinks take each chunk's result.
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 
 #include "models/codecs/codec.h"
@@ -26,11 +31,48 @@ struct LongAudioOptions {
 // "one pass", "model chunks", "streamed (exact)" or "windows with context (...)": what
 // encode_long/decode_long will do for an input of `frames` code frames.
 std::string long_audio_method(const Codec& codec, int64_t frames, const LongAudioOptions& options);
+// True when an input of `frames` code frames goes through the model in several calls (streamed
+// or windows), so that encode_chunks / decode_chunks apply.
+bool runs_in_chunks(const Codec& codec, int64_t frames, const LongAudioOptions& options);
+// Code frames an encode of `samples` input samples gives (chunked or not; the codes file header
+// needs it before the first chunk). The codecs' convolution stacks give one more frame per hop of
+// input, so one short probe encode with the same remainder tells (DAC: floor-like, EnCodec and
+// Mimi: ceil(samples / hop)).
+int64_t encoded_frames(const Codec& codec, int64_t samples);
+
+// The codec's input read in order: [1, C, n] blocks, whose total length is known up front.
+class AudioSource {
+ public:
+  virtual ~AudioSource() = default;
+  virtual int64_t length() const = 0;
+  // The next `samples` samples; fewer only at the end, none after it.
+  virtual at::Tensor read(int64_t samples) = 0;
+};
+// A source over audio [1, C, T] in memory.
+std::unique_ptr<AudioSource> tensor_source(const at::Tensor& audio);
+// A source over an audio file, read block by block, shaped as codec_input shapes a decoded file
+// (mono, at the model's rate, or kInvalidArgument naming both rates). The file's header must give
+// its exact length (not MP3): kUnsupported otherwise.
+std::unique_ptr<AudioSource> file_source(const Codec& codec, const std::string& path);
+
+// Encodes `source` chunk by chunk when runs_in_chunks (otherwise kInvalidArgument), handing
+// `sink` the codes [1, n_q, frames] of each chunk in order (encoded_frames in all). The
+// codes are those encode_long gives for the same audio in memory (the same calls are made).
+using CodesSink = std::function<void(const at::Tensor& codes)>;
+void encode_chunks(const Codec& codec, AudioSource& source, double bandwidth,
+                   const LongAudioOptions& options, const CodesSink& sink);
+// Decodes codes [1, 1, n_q, frames] chunk by chunk when runs_in_chunks (otherwise
+// kInvalidArgument), handing `sink` each chunk's audio [1, C, n] in order, trimmed to
+// `encoded.audio_length` when > 0. Every code is checked before the first chunk.
+using AudioSink = std::function<void(const at::Tensor& audio)>;
+void decode_chunks(const Codec& codec, const EncodedAudioCodes& encoded,
+                   const LongAudioOptions& options, const AudioSink& sink);
 
 // audio [1, C, T] -> codes as Codec::encode (audio_length = T).
 EncodedAudioCodes encode_long(const Codec& codec, const at::Tensor& audio, double bandwidth,
                               const LongAudioOptions& options);
 // The inverse of encode_long, as Codec::decode.
-at::Tensor decode_long(const Codec& codec, const EncodedAudioCodes& encoded, const LongAudioOptions& options);
+at::Tensor decode_long(const Codec& codec, const EncodedAudioCodes& encoded,
+                       const LongAudioOptions& options);
 
 }  // namespace almkit::codecs
