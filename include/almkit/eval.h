@@ -73,6 +73,14 @@ struct EvalOptions {
   std::string tokenizer_dir;          // chat template for --loglik-api completions
   int audio_sample_rate = 16000;      // rate of the WAV sent
   std::vector<std::string> stop;      // stop strings sent with every generate request
+
+  // MUSE's official protocol (--bench muse only; docs/eval.md): "muse-sysinst" or "muse-cot" asks
+  // each (task group, seed) as one chat (system instruction, few-shot turns, the model's own
+  // confirmation, the trials shuffled as Python's random.seed(seed); random.shuffle orders them),
+  // on clips trimmed as the runners trim them. Sampling and length are the caller's (the CLI sets
+  // the runners' temperature 1.0, top-p 0.95, top-k 40 and 8192 new tokens unless given).
+  std::string protocol;
+  int seeds = 3;  // --protocol: sequences per group, with random.seed(1), (2), ... (N)
 };
 
 struct EvalOutcome {

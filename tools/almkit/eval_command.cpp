@@ -152,8 +152,22 @@ void register_eval(CLI::App& app) {
   command->add_option("--dtype", o.dtype, "float32 or bfloat16");
   command->add_option("--device", o.device, "cpu, cuda, cuda:1 ...");
   command->add_flag("--quiet", o.quiet, "no live progress line (a log line every 10%)");
+  command->add_option("--protocol", o.protocol,
+                      "MUSE's official protocol: muse-sysinst or muse-cot (--bench muse only)")
+      ->check(CLI::IsMember({"muse-sysinst", "muse-cot"}));
+  command->add_option("--seeds", o.seeds, "--protocol: shuffled sequences per group (3)");
   add_remote_options(*command, o);
-  command->callback([args] { run(*args); });
+  command->callback([args, command] {
+    auto& options = args->options;
+    if (!options.protocol.empty()) {
+      // The MUSE runners' sampling and length, unless given on the command line.
+      if (!command->count("--temperature")) options.temperature = 1.0;
+      if (!command->count("--top-p")) options.top_p = 0.95;
+      if (!command->count("--top-k")) options.top_k = 40;
+      if (!command->count("--max-new-tokens")) options.max_new_tokens = 8192;
+    }
+    run(*args);
+  });
 
   auto merge = std::make_shared<bench::MergeOptions>();
   auto* merge_command = app.add_subcommand(

@@ -60,6 +60,29 @@ std::string table(const std::string& heading, const ojson& cells) {
 
 }  // namespace
 
+// --protocol (MUSE): accuracy per seed, then mean +- sd across seeds, overall and per task.
+static std::string muse_protocol_markdown(const ojson& protocol) {
+  auto mean_sd = [](const ojson& figures) {
+    std::string text = format_percent(figures["mean"].get<double>());
+    if (!figures["sd"].is_null()) text += " ± " + format_percent(figures["sd"].get<double>());
+    return text;
+  };
+  std::string md = "## MUSE protocol (" + protocol.value("protocol", "") + ")\n\n";
+  md += "| | ";
+  for (const auto& seed : protocol["per_seed"]) md += "seed " + seed["seed"].dump() + " | ";
+  md += "mean ± sd |\n|---|";
+  for (size_t i = 0; i < protocol["per_seed"].size(); ++i) md += "---|";
+  md += "---|\n";
+  auto row = [&](const std::string& name, const ojson& figures) {
+    md += "| " + name + " | ";
+    for (const auto& seed : figures["per_seed"]) md += format_percent(seed["accuracy"].get<double>()) + " | ";
+    md += mean_sd(figures) + " |\n";
+  };
+  row("all", protocol);
+  for (const auto& [task, figures] : protocol["by_task"].items()) row(task, figures);
+  return md + "\n";
+}
+
 std::string report_markdown(const ojson& run, const ojson& summary,
                             const std::vector<ojson>& records) {
   std::string md = "# almkit eval: " + run["bench"].get<std::string>() + " on " +
@@ -82,6 +105,7 @@ std::string report_markdown(const ojson& run, const ojson& summary,
           format_percent(sensitivity["identical_with_silence"].get<double>()) + ")\n";
   }
   md += "\n";
+  if (summary.contains("protocol")) md += muse_protocol_markdown(summary["protocol"]);
   if (!summary["warnings"].empty()) {
     md += "## Warnings\n\n";
     for (const auto& warning : summary["warnings"])

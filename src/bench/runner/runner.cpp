@@ -13,6 +13,7 @@
 #include "bench/runner/cache.h"
 #include "bench/runner/hashing.h"
 #include "bench/runner/isa_plan.h"
+#include "bench/runner/muse_protocol.h"
 #include "bench/runner/permutations.h"
 #include "bench/runner/progress.h"
 #include "bench/runner/prompts.h"
@@ -151,14 +152,33 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
                                     ? sha256_hex("almkit built-in MUSE manifest")
                                     : sha256_file(options.data_path);
   fs::create_directories(options.out_dir);
+  // --protocol: MUSE's sequences, their clips trimmed into the run folder (before the model).
+  std::unique_ptr<MuseRun> muse;
+  if (!options.protocol.empty()) {
+    if (options.shard_count != 1)
+      throw Error(ErrorCode::kInvalidArgument, "--protocol runs are not sharded (drop --shard)");
+    muse = std::make_unique<MuseRun>(prepare_muse_run(options, items));
+  }
 
   // The local model is loaded here; a remote backend checks its servers (key, served model).
   const std::unique_ptr<EvalBackend> backend = make_eval_backend(options);
   const std::string model_hash = backend->identity();
-  PlanResult plan = plan_units(options, items, *backend, prompt_template, model_hash);
+  PlanResult plan;
+  if (muse) {
+    plan.units = muse_unit_plans(*muse, options, items, model_hash);
+    plan.units_total = static_cast<int64_t>(plan.units.size());
+  } else {
+    plan = plan_units(options, items, *backend, prompt_template, model_hash);
+  }
   ojson run = make_run_record(options, model_hash, backend->model_note(), data_hash,
                               prompt_template.name, prompt_template.text,
                               static_cast<int64_t>(items.size()), plan.units_total);
+  if (muse) {  // a protocol run answers differently from a plain one of the same settings
+    run["protocol"] = options.protocol;
+    run["seeds"] = options.seeds;
+    run["run_id"] = sha256_hex(run["run_id"].get<std::string>() + "|" + options.protocol + "|" +
+                               std::to_string(options.seeds));
+  }
   const std::string run_id = run["run_id"];
   run["backend"] = backend->describe();
   if (options.backend == "openai") run["model_dir"] = "openai:" + options.served_model;
@@ -192,7 +212,7 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
     for (size_t t : todo) ++remaining_units[items[plan.units[t].item_index].id];
     progress.track_items(std::move(remaining_units), static_cast<int64_t>(shard_items.size()));
   }
-  UnitContext context{&options, backend.get(), &items};
+  UnitContext context{&options, backend.get(), &items, muse.get()};
   const int workers_count = std::max(1, backend->units_in_flight());
   std::vector<ojson> failed(plan.units.size());
   std::atomic<size_t> next{0};
@@ -205,7 +225,7 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
     try {
       for (size_t t = next++; t < todo.size(); t = next++) {
         const UnitPlan& unit = plan.units[todo[t]];
-        ojson record = run_unit(context, unit);
+        ojson record = muse ? run_muse_sequence(context, *muse, unit) : run_unit(context, unit);
         if (record.contains("error")) {
           logger().warn("eval: {} (presentation {}, {}): {}", items[unit.item_index].id,
                         unit.presentation, unit.silent ? "silence" : "audio",
@@ -251,7 +271,18 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
   outcome.computed = static_cast<int64_t>(todo.size()) - outcome.failed;
 
   std::vector<ojson> records;
-  for (size_t u = 0; u < plan.units.size(); ++u) {
+  for (size_t u = 0; u < plan.units.size() && muse; ++u) {
+    // A sequence is one unit; results.jsonl has one line per trial.
+    const ojson sequence = failed[u].is_null() ? ojson::parse(*cache.find(plan.units[u].key))
+                                               : failed[u];
+    for (ojson trial : sequence["trials"]) {
+      trial["unit"] = static_cast<int64_t>(records.size());
+      trial["from_cache"] = bool(was_cached[u]);
+      trial["confirmation"] = sequence["confirmation"];
+      records.push_back(std::move(trial));
+    }
+  }
+  for (size_t u = 0; u < plan.units.size() && !muse; ++u) {
     if (!failed[u].is_null()) {
       records.push_back(failed[u]);
       continue;

@@ -6,6 +6,7 @@
 
 #include "almkit/bench_scoring.h"
 #include "bench/runner/baselines.h"
+#include "bench/runner/muse_protocol.h"
 
 namespace almkit::bench {
 namespace {
@@ -269,6 +270,8 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
   summary["model_seconds"] = latency;
   summary["new_tokens"] = new_tokens;
   summary["model_calls"] = records.size();
+  // --protocol (MUSE): per-seed accuracy and mean +- sd across seeds.
+  if (run.contains("protocol")) summary["protocol"] = muse_protocol_summary(records);
   return summary;
 }
 

@@ -24,14 +24,17 @@ struct UnitPlan {
                        // messages with each clip named by file and hash (openai)
   uint64_t seed = 0;   // sampling seed of this unit (independent of run order and batch)
   std::string key;     // cache key
+  int sequence = -1;   // --protocol runs: the MUSE sequence this unit asks (muse_protocol.h)
 };
 
 class EvalBackend;
+struct MuseRun;
 
 struct UnitContext {
   const EvalOptions* options = nullptr;
   const EvalBackend* backend = nullptr;
   const std::vector<BenchItem>* items = nullptr;
+  const MuseRun* muse = nullptr;  // set for --protocol runs
 };
 
 // Runs the backend on the unit and returns its record (results.jsonl's line). Any error of the
