@@ -347,7 +347,7 @@ BackendAnswer ask(const UnitContext& context, const MuseRun& run, const BenchIte
                   UnitPlan& step) {
   const EvalBackend& backend = *context.backend;
   std::vector<std::string> clips;
-  const nlohmann::json messages = muse_messages(
+  const ojson messages = muse_messages(
       turns, [&](const std::string& path) { return backend.audio_parts(run.trimmed.at(path)); },
       clips);
   BenchItem call_item = item;

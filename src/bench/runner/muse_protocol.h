@@ -91,11 +91,11 @@ MuseTurn muse_confirmation_turn();
 // ({"type": "audio"}), every content a list of parts as the runners send it. The clips, in order,
 // are appended to `clips`.
 template <typename AudioParts>
-nlohmann::json muse_messages(const std::vector<MuseTurn>& turns, AudioParts&& audio_parts,
+nlohmann::ordered_json muse_messages(const std::vector<MuseTurn>& turns, AudioParts&& audio_parts,
                              std::vector<std::string>& clips) {
-  nlohmann::json messages = nlohmann::json::array();
+  nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   for (const MuseTurn& turn : turns) {
-    nlohmann::json content = nlohmann::json::array();
+    nlohmann::ordered_json content = nlohmann::ordered_json::array();
     for (const MusePart& part : turn.parts) {
       if (!part.audio) {
         content.push_back({{"type", "text"}, {"text", part.text}});
