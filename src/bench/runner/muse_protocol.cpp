@@ -135,6 +135,32 @@ SampleRange trim_silence(const std::vector<float>& samples, double top_db, int f
 
 namespace {
 
+std::vector<MuseProtocolWording> parse_wordings() {
+  std::vector<MuseProtocolWording> wordings;
+  for (const auto& entry : nlohmann::json::parse(muse_protocol_wording_json())) {
+    MuseProtocolWording wording;
+    wording.task = entry.at("task");
+    wording.source = entry.at("source");
+    wording.cot_min_new_tokens = entry.at("cot_min_new_tokens");
+    wording.history_window = entry.at("history_window");
+    auto parts_of = [](const nlohmann::json& list) {
+      std::vector<MusePart> parts;
+      for (const auto& part : list) {
+        parts.push_back(part.contains("clip") ? MusePart{true, "", part.at("clip")}
+                                              : MusePart{false, part.at("text"), ""});
+      }
+      return parts;
+    };
+    for (const auto& [key, mode] : entry.at("modes").items()) {
+      for (const auto& turn : mode.at("opening"))
+        wording.opening[key].push_back({turn.at("role"), parts_of(turn.at("parts"))});
+      wording.trial[key] = parts_of(mode.at("trial"));
+    }
+    wordings.push_back(std::move(wording));
+  }
+  return wordings;
+}
+
 const MuseProtocolWording* find_wording(const std::string& task) {
   for (const auto& wording : muse_protocol_wordings()) {
     if (wording.task == task) return &wording;
@@ -144,24 +170,54 @@ const MuseProtocolWording* find_wording(const std::string& task) {
 
 std::string item_group(const BenchItem& item) { return item.category; }
 
+std::string mode_key(bool cot, const std::string& group) {
+  return std::string(cot ? "COT/" : "SYSINST/") + group;
+}
+
+void replace_all(std::string& text, const std::string& from, const std::string& to) {
+  for (size_t at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size()))
+    text.replace(at, from.size(), to);
+}
+
 }  // namespace
 
+const std::vector<MuseProtocolWording>& muse_protocol_wordings() {
+  static const std::vector<MuseProtocolWording> kWordings = parse_wordings();
+  return kWordings;
+}
+
 std::vector<MuseTurn> muse_opening_turns(const MuseProtocolWording& wording, bool cot,
-                                         const std::string& audio_root) {
-  std::vector<MuseTurn> turns = {{"system", {{false, cot ? wording.system_cot : wording.system_sysinst, ""}}}};
-  for (MuseTurn turn : cot ? wording.fewshot_cot : wording.fewshot_sysinst) {
+                                         const std::string& group, const std::string& audio_root) {
+  const auto found = wording.opening.find(mode_key(cot, group));
+  if (found == wording.opening.end()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "MUSE protocol: task " + wording.task + " has no group '" + group + "'");
+  }
+  std::vector<MuseTurn> turns = found->second;
+  for (MuseTurn& turn : turns) {
     for (MusePart& part : turn.parts) {
       if (part.audio) part.audio_path = resolve_audio(audio_root, part.audio_path);
     }
-    turns.push_back(std::move(turn));
   }
   return turns;
 }
 
 MuseTurn muse_trial_turn(const MuseProtocolWording& wording, bool cot, const BenchItem& item) {
-  MuseTurn turn{"user", cot ? wording.trial_cot : wording.trial_sysinst};
+  const auto found = wording.trial.find(mode_key(cot, item_group(item)));
+  if (found == wording.trial.end()) {
+    throw Error(ErrorCode::kInvalidArgument, "MUSE protocol: trial " + item.id +
+                                                 " is in no group of task " + wording.task);
+  }
+  MuseTurn turn{"user", found->second};
   for (MusePart& part : turn.parts) {
-    if (!part.audio) continue;
+    if (!part.audio) {
+      // transposition's COT prompt names the two files ('{id1}' and '{id2}': stems).
+      for (size_t c = 0; c < item.audio_paths.size() && c < 2; ++c) {
+        replace_all(part.text, "{id" + std::to_string(c + 1) + "}",
+                    fs::path(item.audio_paths[c]).stem().string());
+      }
+      continue;
+    }
     const size_t clip = part.audio_path == kTrialClip2 ? 1 : 0;
     if (clip >= item.audio_paths.size()) {
       throw Error(ErrorCode::kInvalidFormat,
@@ -223,7 +279,8 @@ std::string sequence_label(const MuseSequence& sequence) {
 std::vector<std::string> sequence_clips(const MuseSequence& sequence, bool cot,
                                         const std::vector<BenchItem>& items,
                                         const std::string& audio_root) {
-  std::vector<MuseTurn> turns = muse_opening_turns(*sequence.wording, cot, audio_root);
+  std::vector<MuseTurn> turns =
+      muse_opening_turns(*sequence.wording, cot, sequence.group, audio_root);
   for (size_t i : sequence.item_indices) turns.push_back(muse_trial_turn(*sequence.wording, cot, items[i]));
   std::vector<std::string> clips;
   muse_messages(turns, [](const std::string&) { return 1; }, clips);
@@ -312,7 +369,7 @@ std::vector<UnitPlan> muse_unit_plans(const MuseRun& run, const EvalOptions& opt
     // What the answers depend on: settings, the wording of every turn, the trials (ids and
     // answers) in their order, and the trimmed audio by content.
     std::vector<MuseTurn> turns =
-        muse_opening_turns(*sequence.wording, run.cot, options.audio_root);
+        muse_opening_turns(*sequence.wording, run.cot, sequence.group, options.audio_root);
     turns.push_back(muse_confirmation_turn());
     ojson trials = ojson::array();
     for (size_t i : sequence.item_indices) {
@@ -327,6 +384,7 @@ std::vector<UnitPlan> muse_unit_plans(const MuseRun& run, const EvalOptions& opt
     for (const std::string& field :
          {model_hash, std::string("muse-protocol"), options.protocol, options.device,
           options.dtype, sequence_label(sequence), std::to_string(options.seed), trials.dump(),
+          std::to_string(sequence.wording->history_window),
           chat, clip_hashes.dump(),
           ojson({options.max_new_tokens, options.temperature, options.top_k, options.top_p})
               .dump()}) {
@@ -391,7 +449,8 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
   result["protocol_seed"] = sequence.seed;
   result["confirmation"] = nullptr;
   ojson trials = ojson::array();
-  std::vector<MuseTurn> chat = muse_opening_turns(*sequence.wording, run.cot, options.audio_root);
+  std::vector<MuseTurn> chat =
+      muse_opening_turns(*sequence.wording, run.cot, sequence.group, options.audio_root);
   size_t asked = 0;
   std::string failure, failure_kind;
   try {
@@ -403,16 +462,26 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
             mix_seed(options.seed + uint64_t(sequence.seed), label, 0), step);
     result["confirmation"] = answer.text;
     chat.push_back({"assistant", {{false, answer.text, ""}}});  // stays in the chat
+    // Earlier trials (user turn, answer) kept after the opening: all of them, or the last K
+    // where the runner keeps a rolling window (KEEP_LAST_K).
+    std::vector<std::pair<MuseTurn, MuseTurn>> earlier;
+    const size_t window = size_t(sequence.wording->history_window);
     for (; asked < sequence.item_indices.size(); ++asked) {
       const BenchItem& item = items[sequence.item_indices[asked]];
       const MuseTurn turn = muse_trial_turn(*sequence.wording, run.cot, item);
-      chat.push_back(turn);
+      std::vector<MuseTurn> call = chat;
+      const size_t from = window > 0 && earlier.size() > window ? earlier.size() - window : 0;
+      for (size_t e = from; e < earlier.size(); ++e) {
+        call.push_back(earlier[e].first);
+        call.push_back(earlier[e].second);
+      }
+      call.push_back(turn);
       const auto start = std::chrono::steady_clock::now();
-      const BackendAnswer reply = ask(context, run, item, plan, chat,
+      const BackendAnswer reply = ask(context, run, item, plan, call,
                                       mix_seed(options.seed + uint64_t(sequence.seed), label,
                                                asked + 1),
                                       step);
-      chat.push_back({"assistant", {{false, reply.text, ""}}});
+      earlier.push_back({turn, {"assistant", {{false, reply.text, ""}}}});
       UnitPlan trial_plan = step;
       trial_plan.order.clear();
       for (size_t c = 0; c < item.choices.size(); ++c) trial_plan.order.push_back(int(c));

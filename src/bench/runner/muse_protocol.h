@@ -50,18 +50,27 @@ struct MuseTurn {
   std::string role;
   std::vector<MusePart> parts;
 };
+inline bool operator==(const MusePart& a, const MusePart& b) {
+  return a.audio == b.audio && a.text == b.text && a.audio_path == b.audio_path;
+}
+inline bool operator==(const MuseTurn& a, const MuseTurn& b) {
+  return a.role == b.role && a.parts == b.parts;
+}
+inline bool operator!=(const MuseTurn& a, const MuseTurn& b) { return !(a == b); }
 inline const char* const kTrialClip1 = "{trial_clip_1}";
 inline const char* const kTrialClip2 = "{trial_clip_2}";
 
 struct MuseProtocolWording {
   std::string task, source;  // MUSE's task name; the runner file the wording comes from
-  std::string system_sysinst, system_cot;
-  std::vector<MuseTurn> fewshot_sysinst, fewshot_cot;
-  std::vector<MusePart> trial_sysinst, trial_cot;  // the user turn of one trial
-  int cot_min_new_tokens = 0;                      // the runners' min_new_tokens under COT
+  int cot_min_new_tokens = 0;  // the runners' min_new_tokens under COT (not applied, see docs)
+  int history_window = 0;      // 0: the whole chat; K: only the last K trials stay (KEEP_LAST_K)
+  // By "SYSINST/GroupA", "COT/GroupB", ...: the opening turns (system first) and a trial's turn.
+  std::map<std::string, std::vector<MuseTurn>> opening;
+  std::map<std::string, std::vector<MusePart>> trial;
 };
-// Tasks transcribed so far (the others are refused by name).
+// Every task's wording (muse_protocol_wording.cpp), parsed once.
 const std::vector<MuseProtocolWording>& muse_protocol_wordings();
+const char* muse_protocol_wording_json();
 // The runners' confirmation turn (the same in every task).
 extern const char* const kMuseConfirmation;
 // Their generation length.
@@ -83,7 +92,7 @@ std::vector<MuseSequence> plan_muse_sequences(const std::vector<BenchItem>& item
 // The opening of a sequence's chat (system instruction and few-shot turns, example stimuli
 // resolved against audio_root) and a trial's user turn (the item's own clips).
 std::vector<MuseTurn> muse_opening_turns(const MuseProtocolWording& wording, bool cot,
-                                         const std::string& audio_root);
+                                         const std::string& group, const std::string& audio_root);
 MuseTurn muse_trial_turn(const MuseProtocolWording& wording, bool cot, const BenchItem& item);
 MuseTurn muse_confirmation_turn();
 

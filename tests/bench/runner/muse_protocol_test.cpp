@@ -8,6 +8,7 @@
 #include <cmath>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include "bench/runner/backend.h"
 #include "bench/runner/unit.h"
@@ -142,8 +143,13 @@ TEST(MuseProtocol, SysinstChatGrowsAsTheRunnersBuildIt) {
   plan.sequence = 0;
   const nlohmann::ordered_json result = run_muse_sequence(context, run, plan);
 
-  const std::string system =
-      turn("system", text_part(sequences[0].wording->system_sysinst));
+  const std::string system_text =
+      sequences[0].wording->opening.at("SYSINST/GroupA").at(0).parts.at(0).text;
+  EXPECT_EQ(system_text.substr(0, 72),
+            "You are a participant in a psychological experiment on music perception.");
+  EXPECT_NE(system_text.find("Minor chords often sound more somber, sad, or mysterious.\n"),
+            std::string::npos);
+  const std::string system = turn("system", text_part(system_text));
   const std::string fewshot =
       turn("user", text_part("Example 1: The following audio example is a Major chord. Listen "
                              "carefully:") + "," + text_part("Audio example:") + "," + kAudio) +
@@ -194,19 +200,161 @@ TEST(MuseProtocol, SysinstChatGrowsAsTheRunnersBuildIt) {
 
 TEST(MuseProtocol, CotOpeningHasWorkedAnswers) {
   const auto& wording = *plan_muse_sequences(fake_chord_group(), 1)[0].wording;
-  const std::vector<MuseTurn> turns = muse_opening_turns(wording, true, "/m");
+  EXPECT_EQ(wording.source, "Qwen2.5-Omni/chord_quality_Qwen2.5-Omni_runner.py");
+  EXPECT_EQ(wording.cot_min_new_tokens, 40);
+  const std::vector<MuseTurn> turns = muse_opening_turns(wording, true, "GroupA", "/m");
   ASSERT_EQ(turns.size(), 5u);  // system, (user, assistant) x 2
-  EXPECT_EQ(turns[0].parts[0].text, wording.system_cot);
-  EXPECT_EQ(turns[1].parts[0].text, wording.trial_cot[0].text);  // COT_PROMPT_TEMPLATE
+  EXPECT_EQ(turns[0].role, "system");
+  EXPECT_NE(turns[0].parts[0].text.find("Diagnostic cue"), std::string::npos);
+  const std::string cot_prompt = wording.trial.at("COT/GroupA").at(0).text;
+  EXPECT_EQ(cot_prompt.substr(0, 74),
+            "Analyze the music excerpt and identify the chord QUALITY (MAJOR vs MINOR).");
+  EXPECT_EQ(turns[1].parts[0].text, cot_prompt);
   EXPECT_EQ(turns[1].parts[1].audio_path, "/m/stimuli/Abmajor_Piano_120.wav");
   EXPECT_EQ(turns[2].role, "assistant");
-  EXPECT_EQ(turns[4].parts[0].text.substr(turns[4].parts[0].text.size() - 8), "B. Minor");
+  EXPECT_EQ(turns[4].parts[0].text,
+            "Step 1: Listen to the chord and then the arpeggiation; ignore register/voicing.\n"
+            "Step 2: The chord tones include a MINOR third, indicating a minor triad.\nB. Minor");
+}
+
+TEST(MuseProtocol, EveryTaskHasBothModesAndGroups) {
+  std::set<std::string> tasks;
+  for (const auto& wording : muse_protocol_wordings()) {
+    tasks.insert(wording.task);
+    for (const std::string key : {"SYSINST/GroupA", "SYSINST/GroupB", "COT/GroupA", "COT/GroupB"}) {
+      ASSERT_TRUE(wording.opening.count(key)) << wording.task << " " << key;
+      EXPECT_EQ(wording.opening.at(key).at(0).role, "system");
+      EXPECT_FALSE(wording.trial.at(key).empty());
+    }
+  }
+  EXPECT_EQ(tasks.size(), 10u);
+  // Keymod's examples depend on the group; progression matching and meter keep 4 trials.
+  const auto find = [](const std::string& task) {
+    for (const auto& w : muse_protocol_wordings())
+      if (w.task == task) return &w;
+    return static_cast<const MuseProtocolWording*>(nullptr);
+  };
+  EXPECT_NE(find("key_modulation")->opening.at("SYSINST/GroupA"),
+            find("key_modulation")->opening.at("SYSINST/GroupB"));
+  EXPECT_EQ(find("chord_progression_matching")->history_window, 4);
+  EXPECT_EQ(find("meter_identification")->history_window, 4);
+  EXPECT_EQ(find("chord_quality")->history_window, 0);
+}
+
+TEST(MuseProtocol, TranspositionCotNamesBothFiles) {
+  BenchItem item;
+  item.id = "transposition/GroupA/01";
+  item.task = "transposition";
+  item.category = "GroupA";
+  item.audio_paths = {"/m/stimuli/M1_EbMaj_90.wav", "/m/stimuli/M1_GMaj_90.wav"};
+  const auto sequences = plan_muse_sequences({item}, 1);
+  const MuseTurn turn = muse_trial_turn(*sequences[0].wording, true, item);
+  EXPECT_NE(turn.parts[0].text.find("Analyze the two audio files ('M1_EbMaj_90' and 'M1_GMaj_90') "),
+            std::string::npos);
+  EXPECT_EQ(turn.parts[0].text.find("{id"), std::string::npos);
+  ASSERT_EQ(turn.parts.size(), 3u);
+  EXPECT_EQ(turn.parts[1].audio_path, item.audio_paths[0]);
+  EXPECT_EQ(turn.parts[2].audio_path, item.audio_paths[1]);
+}
+
+TEST(MuseProtocol, MeterKeepsOnlyTheLastFourTrials) {
+  std::vector<BenchItem> items;
+  MuseRun run;
+  for (int i = 0; i < 6; ++i) {
+    BenchItem item;
+    item.id = "meter_identification/GroupA/0" + std::to_string(i + 1);
+    item.audio_paths = {"/m/t" + std::to_string(i) + ".wav"};
+    item.choices = {"A. Groups of 3", "B. Groups of 4", "C. Groups of 5"};
+    item.answer = item.choices[0];
+    item.task = "meter_identification";
+    item.category = "GroupA";
+    items.push_back(item);
+    run.trimmed[item.audio_paths[0]] = item.audio_paths[0];
+    run.trimmed_hash[item.audio_paths[0]] = "h";
+  }
+  run.sequences = plan_muse_sequences(items, 1);
+  for (const auto& turn : muse_opening_turns(*run.sequences[0].wording, false, "GroupA", "/m")) {
+    for (const auto& part : turn.parts) {
+      if (part.audio) run.trimmed[part.audio_path] = part.audio_path, run.trimmed_hash[part.audio_path] = "h";
+    }
+  }
+  EvalOptions options;
+  options.bench = "muse";
+  options.protocol = "muse-sysinst";
+  options.audio_root = "/m";
+  ScriptedBackend backend;
+  for (int i = 0; i < 7; ++i) backend.answers.push_back("answer " + std::to_string(i));
+  UnitContext context{&options, &backend, &items, &run};
+  UnitPlan plan;
+  plan.sequence = 0;
+  const auto result = run_muse_sequence(context, run, plan);
+  ASSERT_EQ(backend.prompts.size(), 7u);
+  // The sixth trial sees the examples (3 clips) and trials 2..5 (4 clips), then its own.
+  EXPECT_EQ(backend.clips[6].size(), 3u + 4u + 1u);
+  const std::string last = backend.prompts[6];
+  EXPECT_EQ(last.find("answer 1"), std::string::npos);  // trial 1's answer has left the window
+  for (int i = 2; i <= 5; ++i) EXPECT_NE(last.find("answer " + std::to_string(i)), std::string::npos);
+  EXPECT_NE(last.find("answer 0"), std::string::npos);  // the confirmation always stays
+}
+
+// The last call of five recorded runner sequences (tests/data/bench/muse_protocol_recorded.json:
+// the official runners executed with their model call replaced by a recorder) equals ours, message
+// for message and clip for clip: wording, examples, confirmation, trial order, history (window).
+TEST(MuseProtocol, LastCallEqualsTheRecordedRunnerChat) {
+  const auto recorded = test::read_json(test::test_data_dir() + "/bench/muse_protocol_recorded.json");
+  const std::vector<BenchItem> all = load_muse(LoadOptions{});
+  for (const auto& record : recorded["cases"]) {
+    const std::string task = record["task"], group = record["group"];
+    std::vector<BenchItem> items;
+    for (const auto& item : all) {
+      if (item.task == task && item.category == group) items.push_back(item);
+    }
+    ASSERT_EQ(items.size(), 10u);
+    MuseRun run;
+    for (const auto& item : items) {
+      for (const auto& clip : item.audio_paths) run.trimmed[clip] = clip, run.trimmed_hash[clip] = "h";
+    }
+    run.cot = record["mode"] == "COT";
+    for (const auto& sequence : plan_muse_sequences(items, 3)) {
+      if (sequence.seed == record["seed"].get<int>()) run.sequences.push_back(sequence);
+    }
+    std::string expected_chat = "[";
+    std::vector<std::string> expected_clips;
+    for (const auto& turn : record["last_call"]) {
+      nlohmann::ordered_json content = nlohmann::ordered_json::array();
+      for (const auto& part : turn["parts"]) {
+        if (part.contains("clip")) {
+          content.push_back({{"type", "audio"}});
+          expected_clips.push_back(part["clip"]);
+          run.trimmed[part["clip"]] = part["clip"];
+          run.trimmed_hash[part["clip"]] = "h";
+        } else {
+          content.push_back({{"type", "text"}, {"text", part["text"]}});
+        }
+      }
+      expected_chat += std::string(expected_chat.size() > 1 ? "," : "") +
+                       nlohmann::ordered_json({{"role", turn["role"]}, {"content", content}}).dump();
+    }
+    expected_chat += "]";
+    EvalOptions options;
+    options.bench = "muse";
+    options.protocol = run.cot ? "muse-cot" : "muse-sysinst";
+    ScriptedBackend backend;
+    for (int n = 1; n <= 11; ++n) backend.answers.push_back("A. reply " + std::to_string(n));
+    UnitContext context{&options, &backend, &items, &run};
+    UnitPlan plan;
+    plan.sequence = 0;
+    const auto result = run_muse_sequence(context, run, plan);
+    ASSERT_EQ(backend.prompts.size(), 11u) << task << " " << result.value("error", "");
+    EXPECT_EQ(backend.prompts.back(), expected_chat) << task << " " << record["mode"] << " " << group;
+    EXPECT_EQ(backend.clips.back(), expected_clips) << task;
+  }
 }
 
 TEST(MuseProtocol, RefusesTasksWithoutWordingAndOtherBenches) {
   std::vector<BenchItem> items = fake_chord_group();
-  for (auto& item : items) item.task = "syncopation";
-  EXPECT_ALMKIT_ERROR(plan_muse_sequences(items, 1), ErrorCode::kUnsupported, "syncopation");
+  for (auto& item : items) item.task = "unknown_task";
+  EXPECT_ALMKIT_ERROR(plan_muse_sequences(items, 1), ErrorCode::kUnsupported, "unknown_task");
   EvalOptions options;
   options.bench = "mmau";
   options.protocol = "muse-cot";
