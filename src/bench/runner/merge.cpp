@@ -62,6 +62,11 @@ EvalOutcome merge_runs(const MergeOptions& options) {
     throw Error(ErrorCode::kNotFound,
                 "merge: no run.json or run-shard-*.json in the given folders");
   ojson run = read_json_file(run_files.front());
+  if (run.contains("protocol")) {  // never sharded: its folder already holds the whole run
+    throw Error(ErrorCode::kInvalidArgument,
+                "merge: " + run_files.front() + " is a --protocol run (one unit per MUSE "
+                "sequence, never sharded); its results.jsonl and reports are already complete");
+  }
   const std::string run_id = run.value("run_id", "");
   for (const auto& file : run_files) {
     const ojson other = read_json_file(file);
