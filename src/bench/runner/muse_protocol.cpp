@@ -26,111 +26,6 @@ const char* const kMuseConfirmation =
     "After examining the examples above, please respond with \"Yes, I understand.\" if you "
     "understand the task, or \"No, I don't understand.\" if you do not.";
 
-// ---- Python's Mersenne Twister (CPython Modules/_randommodule.c semantics) ----
-
-PythonRandom::PythonRandom(uint64_t seed) {
-  // random.seed(n): init_by_array with the 32-bit words of n, least significant first ([0] for 0).
-  std::vector<uint32_t> key;
-  for (uint64_t rest = seed; rest != 0; rest >>= 32) key.push_back(uint32_t(rest & 0xffffffffu));
-  if (key.empty()) key.push_back(0);
-  state_[0] = 19650218u;
-  for (int i = 1; i < 624; ++i) {
-    state_[i] = 1812433253u * (state_[i - 1] ^ (state_[i - 1] >> 30)) + uint32_t(i);
-  }
-  int i = 1;
-  size_t j = 0;
-  for (size_t k = std::max<size_t>(624, key.size()); k > 0; --k) {
-    state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1664525u)) + key[j] +
-                uint32_t(j);
-    ++i;
-    ++j;
-    if (i >= 624) {
-      state_[0] = state_[623];
-      i = 1;
-    }
-    if (j >= key.size()) j = 0;
-  }
-  for (int k = 623; k > 0; --k) {
-    state_[i] = (state_[i] ^ ((state_[i - 1] ^ (state_[i - 1] >> 30)) * 1566083941u)) - uint32_t(i);
-    ++i;
-    if (i >= 624) {
-      state_[0] = state_[623];
-      i = 1;
-    }
-  }
-  state_[0] = 0x80000000u;
-  index_ = 624;
-}
-
-uint32_t PythonRandom::next_uint32() {
-  if (index_ >= 624) {
-    for (int k = 0; k < 624; ++k) {
-      const uint32_t y = (state_[k] & 0x80000000u) | (state_[(k + 1) % 624] & 0x7fffffffu);
-      state_[k] = state_[(k + 397) % 624] ^ (y >> 1) ^ ((y & 1u) ? 0x9908b0dfu : 0u);
-    }
-    index_ = 0;
-  }
-  uint32_t y = state_[index_++];
-  y ^= y >> 11;
-  y ^= (y << 7) & 0x9d2c5680u;
-  y ^= (y << 15) & 0xefc60000u;
-  y ^= y >> 18;
-  return y;
-}
-
-uint32_t PythonRandom::getrandbits(int bits) { return next_uint32() >> (32 - bits); }
-
-uint32_t PythonRandom::randbelow(uint32_t n) {
-  int bits = 0;  // n.bit_length()
-  for (uint32_t rest = n; rest != 0; rest >>= 1) ++bits;
-  uint32_t r = getrandbits(bits);
-  while (r >= n) r = getrandbits(bits);
-  return r;
-}
-
-std::vector<size_t> PythonRandom::shuffled_indices(size_t n) {
-  std::vector<size_t> order(n);
-  for (size_t i = 0; i < n; ++i) order[i] = i;
-  for (size_t i = n > 0 ? n - 1 : 0; i >= 1; --i) {
-    std::swap(order[i], order[randbelow(uint32_t(i + 1))]);
-  }
-  return order;
-}
-
-// ---- librosa.effects.trim ----
-
-SampleRange trim_silence(const std::vector<float>& samples, double top_db, int frame_length,
-                         int hop_length) {
-  const size_t n = samples.size();
-  const size_t frames = 1 + n / size_t(hop_length);  // centred frames over zero padding
-  const long half = frame_length / 2;
-  std::vector<double> power(frames, 0.0);
-  double max_power = 0.0;
-  for (size_t t = 0; t < frames; ++t) {
-    const long begin = long(t) * hop_length - half;
-    double sum = 0.0;
-    for (long s = std::max(0L, begin); s < std::min(long(n), begin + frame_length); ++s) {
-      sum += double(samples[size_t(s)]) * double(samples[size_t(s)]);
-    }
-    power[t] = sum / frame_length;
-    max_power = std::max(max_power, power[t]);
-  }
-  // amplitude_to_db(rms, ref=np.max): 10 log10 of the mean square with amin 1e-10, minus the max's.
-  const double reference_db = 10.0 * std::log10(std::max(1e-10, max_power));
-  SampleRange range;
-  long first = -1, last = -1;
-  for (size_t t = 0; t < frames; ++t) {
-    if (10.0 * std::log10(std::max(1e-10, power[t])) - reference_db > -top_db) {
-      if (first < 0) first = long(t);
-      last = long(t);
-    }
-  }
-  if (first < 0) return range;
-  range.start = size_t(first) * size_t(hop_length);
-  range.end = std::min(n, size_t(last + 1) * size_t(hop_length));
-  return range;
-}
-
 // ---- Chats ----
 
 namespace {
@@ -168,7 +63,9 @@ const MuseProtocolWording* find_wording(const std::string& task) {
   return nullptr;
 }
 
-std::string item_group(const BenchItem& item) { return item.category; }
+std::string item_group(const BenchItem& item) {
+  return item.category;
+}
 
 std::string mode_key(bool cot, const std::string& group) {
   return std::string(cot ? "COT/" : "SYSINST/") + group;
@@ -205,8 +102,8 @@ std::vector<MuseTurn> muse_opening_turns(const MuseProtocolWording& wording, boo
 MuseTurn muse_trial_turn(const MuseProtocolWording& wording, bool cot, const BenchItem& item) {
   const auto found = wording.trial.find(mode_key(cot, item_group(item)));
   if (found == wording.trial.end()) {
-    throw Error(ErrorCode::kInvalidArgument, "MUSE protocol: trial " + item.id +
-                                                 " is in no group of task " + wording.task);
+    throw Error(ErrorCode::kInvalidArgument,
+                "MUSE protocol: trial " + item.id + " is in no group of task " + wording.task);
   }
   MuseTurn turn{"user", found->second};
   for (MusePart& part : turn.parts) {
@@ -228,7 +125,9 @@ MuseTurn muse_trial_turn(const MuseProtocolWording& wording, bool cot, const Ben
   return turn;
 }
 
-MuseTurn muse_confirmation_turn() { return {"user", {{false, kMuseConfirmation, ""}}}; }
+MuseTurn muse_confirmation_turn() {
+  return {"user", {{false, kMuseConfirmation, ""}}};
+}
 
 std::vector<MuseSequence> plan_muse_sequences(const std::vector<BenchItem>& items, int seeds) {
   // Groups in item order, trials in manifest order (the runners' stimulus lists).
@@ -281,9 +180,11 @@ std::vector<std::string> sequence_clips(const MuseSequence& sequence, bool cot,
                                         const std::string& audio_root) {
   std::vector<MuseTurn> turns =
       muse_opening_turns(*sequence.wording, cot, sequence.group, audio_root);
-  for (size_t i : sequence.item_indices) turns.push_back(muse_trial_turn(*sequence.wording, cot, items[i]));
+  for (size_t i : sequence.item_indices)
+    turns.push_back(muse_trial_turn(*sequence.wording, cot, items[i]));
   std::vector<std::string> clips;
-  muse_messages(turns, [](const std::string&) { return 1; }, clips);
+  muse_messages(
+      turns, [](const std::string&) { return 1; }, clips);
   return clips;
 }
 
@@ -307,8 +208,9 @@ MuseRun prepare_muse_run(const EvalOptions& options, const std::vector<BenchItem
   if (options.mode != "generate")
     throw Error(ErrorCode::kInvalidArgument, "--protocol needs --mode generate");
   if (options.permutations != 1)
-    throw Error(ErrorCode::kInvalidArgument, "--protocol asks the choices as the runners word "
-                                             "them: --permutations must be 1");
+    throw Error(ErrorCode::kInvalidArgument,
+                "--protocol asks the choices as the runners word "
+                "them: --permutations must be 1");
   if (options.seeds < 1) throw Error(ErrorCode::kInvalidArgument, "--seeds must be >= 1");
   MuseRun run;
   run.cot = options.protocol == "muse-cot";
@@ -327,7 +229,8 @@ MuseRun prepare_muse_run(const EvalOptions& options, const std::vector<BenchItem
   if (!missing.empty()) {
     throw Error(ErrorCode::kFileNotFound,
                 "--protocol: audio the MUSE runners use is missing (example stimuli included; "
-                "--audio-root is a MUSE checkout): " + missing);
+                "--audio-root is a MUSE checkout): " +
+                    missing);
   }
   fs::create_directories(options.out_dir + "/muse-audio");
   AudioLoadOptions load;
@@ -339,8 +242,9 @@ MuseRun prepare_muse_run(const EvalOptions& options, const std::vector<BenchItem
       AudioBuffer clip = load_audio(source, load);
       const SampleRange keep = trim_silence(clip.samples);
       if (keep.end <= keep.start) {
-        throw Error(ErrorCode::kInvalidFormat, source + ": silent throughout (nothing left after "
-                                                        "trimming at 35 dB)");
+        throw Error(ErrorCode::kInvalidFormat, source +
+                                                   ": silent throughout (nothing left after "
+                                                   "trimming at 35 dB)");
       }
       clip.samples = std::vector<float>(clip.samples.begin() + long(keep.start),
                                         clip.samples.begin() + long(keep.end));
@@ -377,15 +281,16 @@ std::vector<UnitPlan> muse_unit_plans(const MuseRun& run, const EvalOptions& opt
       trials.push_back({items[i].id, items[i].answer});
     }
     std::vector<std::string> clips;
-    const std::string chat = muse_messages(turns, [](const std::string&) { return 1; }, clips).dump();
+    const std::string chat = muse_messages(
+                                 turns, [](const std::string&) { return 1; }, clips)
+                                 .dump();
     ojson clip_hashes = ojson::array();
     for (const auto& clip : clips) clip_hashes.push_back(run.trimmed_hash.at(clip));
     Sha256 key;
     for (const std::string& field :
-         {model_hash, std::string("muse-protocol"), options.protocol, options.device,
-          options.dtype, sequence_label(sequence), std::to_string(options.seed), trials.dump(),
-          std::to_string(sequence.wording->history_window),
-          chat, clip_hashes.dump(),
+         {model_hash, std::string("muse-protocol"), options.protocol, options.device, options.dtype,
+          sequence_label(sequence), std::to_string(options.seed), trials.dump(),
+          std::to_string(sequence.wording->history_window), chat, clip_hashes.dump(),
           ojson({options.max_new_tokens, options.temperature, options.top_k, options.top_p})
               .dump()}) {
       key.update_field(field);
@@ -477,10 +382,9 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
       }
       call.push_back(turn);
       const auto start = std::chrono::steady_clock::now();
-      const BackendAnswer reply = ask(context, run, item, plan, call,
-                                      mix_seed(options.seed + uint64_t(sequence.seed), label,
-                                               asked + 1),
-                                      step);
+      const BackendAnswer reply =
+          ask(context, run, item, plan, call,
+              mix_seed(options.seed + uint64_t(sequence.seed), label, asked + 1), step);
       earlier.push_back({turn, {"assistant", {{false, reply.text, ""}}}});
       UnitPlan trial_plan = step;
       trial_plan.order.clear();
@@ -551,8 +455,10 @@ ojson seed_figures(const std::map<int, std::pair<int64_t, int64_t>>& per_seed) {
   for (const auto& [seed, counts] : per_seed) {
     const double accuracy = counts.second ? double(counts.first) / double(counts.second) : 0.0;
     accuracies.push_back(accuracy);
-    seeds.push_back(
-        {{"seed", seed}, {"correct", counts.first}, {"trials", counts.second}, {"accuracy", accuracy}});
+    seeds.push_back({{"seed", seed},
+                     {"correct", counts.first},
+                     {"trials", counts.second},
+                     {"accuracy", accuracy}});
   }
   double mean = 0.0, variance = 0.0;
   for (double a : accuracies) mean += a / double(accuracies.size());

@@ -56,12 +56,14 @@ inline bool operator==(const MusePart& a, const MusePart& b) {
 inline bool operator==(const MuseTurn& a, const MuseTurn& b) {
   return a.role == b.role && a.parts == b.parts;
 }
-inline bool operator!=(const MuseTurn& a, const MuseTurn& b) { return !(a == b); }
+inline bool operator!=(const MuseTurn& a, const MuseTurn& b) {
+  return !(a == b);
+}
 inline const char* const kTrialClip1 = "{trial_clip_1}";
 inline const char* const kTrialClip2 = "{trial_clip_2}";
 
 struct MuseProtocolWording {
-  std::string task, source;  // MUSE's task name; the runner file the wording comes from
+  std::string task, source;    // MUSE's task name; the runner file the wording comes from
   int cot_min_new_tokens = 0;  // the runners' min_new_tokens under COT (not applied, see docs)
   int history_window = 0;      // 0: the whole chat; K: only the last K trials stay (KEEP_LAST_K)
   // By "SYSINST/GroupA", "COT/GroupB", ...: the opening turns (system first) and a trial's turn.
@@ -101,7 +103,7 @@ MuseTurn muse_confirmation_turn();
 // are appended to `clips`.
 template <typename AudioParts>
 nlohmann::ordered_json muse_messages(const std::vector<MuseTurn>& turns, AudioParts&& audio_parts,
-                             std::vector<std::string>& clips) {
+                                     std::vector<std::string>& clips) {
   nlohmann::ordered_json messages = nlohmann::ordered_json::array();
   for (const MuseTurn& turn : turns) {
     nlohmann::ordered_json content = nlohmann::ordered_json::array();

@@ -42,7 +42,8 @@ TEST(MuseProtocol, ShuffleMatchesPythonRandom) {
   EXPECT_EQ(random.getrandbits(32), 3639700191u);
 }
 
-std::vector<float> signal(size_t n, const std::vector<std::tuple<size_t, size_t, float, double>>& parts) {
+std::vector<float> signal(size_t n,
+                          const std::vector<std::tuple<size_t, size_t, float, double>>& parts) {
   std::vector<float> y(n, 0.0f);
   for (const auto& [begin, end, amplitude, omega] : parts) {
     for (size_t i = begin; i < end; ++i) y[i] = float(amplitude * std::sin(omega * double(i)));
@@ -126,9 +127,9 @@ TEST(MuseProtocol, SysinstChatGrowsAsTheRunnersBuildIt) {
 
   MuseRun run;
   run.sequences = sequences;
-  for (const std::string& clip : {"/m/stimuli/Abmajor_Piano_120.wav",
-                                  "/m/stimuli/Aminor_Guitar_120.wav", "/m/trial1.wav",
-                                  "/m/trial2.wav", "/m/trial3.wav", "/m/trial4.wav"}) {
+  for (const std::string& clip :
+       {"/m/stimuli/Abmajor_Piano_120.wav", "/m/stimuli/Aminor_Guitar_120.wav", "/m/trial1.wav",
+        "/m/trial2.wav", "/m/trial3.wav", "/m/trial4.wav"}) {
     run.trimmed[clip] = clip + ".trimmed";
     run.trimmed_hash[clip] = "h";
   }
@@ -152,14 +153,16 @@ TEST(MuseProtocol, SysinstChatGrowsAsTheRunnersBuildIt) {
   const std::string system = turn("system", text_part(system_text));
   const std::string fewshot =
       turn("user", text_part("Example 1: The following audio example is a Major chord. Listen "
-                             "carefully:") + "," + text_part("Audio example:") + "," + kAudio) +
+                             "carefully:") +
+                       "," + text_part("Audio example:") + "," + kAudio) +
       "," +
       turn("user", text_part("Example 2: The following audio example is a Minor chord. Listen "
-                             "carefully:") + "," + text_part("Audio example:") + "," + kAudio);
-  const std::string confirm = turn(
-      "user", text_part("After examining the examples above, please respond with \"Yes, I "
-                        "understand.\" if you understand the task, or \"No, I don't "
-                        "understand.\" if you do not."));
+                             "carefully:") +
+                       "," + text_part("Audio example:") + "," + kAudio);
+  const std::string confirm =
+      turn("user", text_part("After examining the examples above, please respond with \"Yes, I "
+                             "understand.\" if you understand the task, or \"No, I don't "
+                             "understand.\" if you do not."));
   const std::string trial =
       turn("user", text_part("Here is the audio excerpt.") + "," + kAudio + "," +
                        text_part("Reply with exactly ONE of the following lines:\nA. Major\nOR\nB. "
@@ -249,8 +252,9 @@ TEST(MuseProtocol, TranspositionCotNamesBothFiles) {
   item.audio_paths = {"/m/stimuli/M1_EbMaj_90.wav", "/m/stimuli/M1_GMaj_90.wav"};
   const auto sequences = plan_muse_sequences({item}, 1);
   const MuseTurn turn = muse_trial_turn(*sequences[0].wording, true, item);
-  EXPECT_NE(turn.parts[0].text.find("Analyze the two audio files ('M1_EbMaj_90' and 'M1_GMaj_90') "),
-            std::string::npos);
+  EXPECT_NE(
+      turn.parts[0].text.find("Analyze the two audio files ('M1_EbMaj_90' and 'M1_GMaj_90') "),
+      std::string::npos);
   EXPECT_EQ(turn.parts[0].text.find("{id"), std::string::npos);
   ASSERT_EQ(turn.parts.size(), 3u);
   EXPECT_EQ(turn.parts[1].audio_path, item.audio_paths[0]);
@@ -275,7 +279,8 @@ TEST(MuseProtocol, MeterKeepsOnlyTheLastFourTrials) {
   run.sequences = plan_muse_sequences(items, 1);
   for (const auto& turn : muse_opening_turns(*run.sequences[0].wording, false, "GroupA", "/m")) {
     for (const auto& part : turn.parts) {
-      if (part.audio) run.trimmed[part.audio_path] = part.audio_path, run.trimmed_hash[part.audio_path] = "h";
+      if (part.audio)
+        run.trimmed[part.audio_path] = part.audio_path, run.trimmed_hash[part.audio_path] = "h";
     }
   }
   EvalOptions options;
@@ -293,7 +298,8 @@ TEST(MuseProtocol, MeterKeepsOnlyTheLastFourTrials) {
   EXPECT_EQ(backend.clips[6].size(), 3u + 4u + 1u);
   const std::string last = backend.prompts[6];
   EXPECT_EQ(last.find("answer 1"), std::string::npos);  // trial 1's answer has left the window
-  for (int i = 2; i <= 5; ++i) EXPECT_NE(last.find("answer " + std::to_string(i)), std::string::npos);
+  for (int i = 2; i <= 5; ++i)
+    EXPECT_NE(last.find("answer " + std::to_string(i)), std::string::npos);
   EXPECT_NE(last.find("answer 0"), std::string::npos);  // the confirmation always stays
 }
 
@@ -301,7 +307,8 @@ TEST(MuseProtocol, MeterKeepsOnlyTheLastFourTrials) {
 // the official runners executed with their model call replaced by a recorder) equals ours, message
 // for message and clip for clip: wording, examples, confirmation, trial order, history (window).
 TEST(MuseProtocol, LastCallEqualsTheRecordedRunnerChat) {
-  const auto recorded = test::read_json(test::test_data_dir() + "/bench/muse_protocol_recorded.json");
+  const auto recorded =
+      test::read_json(test::test_data_dir() + "/bench/muse_protocol_recorded.json");
   const std::vector<BenchItem> all = load_muse(LoadOptions{});
   for (const auto& record : recorded["cases"]) {
     const std::string task = record["task"], group = record["group"];
@@ -312,7 +319,8 @@ TEST(MuseProtocol, LastCallEqualsTheRecordedRunnerChat) {
     ASSERT_EQ(items.size(), 10u);
     MuseRun run;
     for (const auto& item : items) {
-      for (const auto& clip : item.audio_paths) run.trimmed[clip] = clip, run.trimmed_hash[clip] = "h";
+      for (const auto& clip : item.audio_paths)
+        run.trimmed[clip] = clip, run.trimmed_hash[clip] = "h";
     }
     run.cot = record["mode"] == "COT";
     for (const auto& sequence : plan_muse_sequences(items, 3)) {
@@ -332,8 +340,9 @@ TEST(MuseProtocol, LastCallEqualsTheRecordedRunnerChat) {
           content.push_back({{"type", "text"}, {"text", part["text"]}});
         }
       }
-      expected_chat += std::string(expected_chat.size() > 1 ? "," : "") +
-                       nlohmann::ordered_json({{"role", turn["role"]}, {"content", content}}).dump();
+      expected_chat +=
+          std::string(expected_chat.size() > 1 ? "," : "") +
+          nlohmann::ordered_json({{"role", turn["role"]}, {"content", content}}).dump();
     }
     expected_chat += "]";
     EvalOptions options;
@@ -346,7 +355,8 @@ TEST(MuseProtocol, LastCallEqualsTheRecordedRunnerChat) {
     plan.sequence = 0;
     const auto result = run_muse_sequence(context, run, plan);
     ASSERT_EQ(backend.prompts.size(), 11u) << task << " " << result.value("error", "");
-    EXPECT_EQ(backend.prompts.back(), expected_chat) << task << " " << record["mode"] << " " << group;
+    EXPECT_EQ(backend.prompts.back(), expected_chat)
+        << task << " " << record["mode"] << " " << group;
     EXPECT_EQ(backend.clips.back(), expected_clips) << task;
   }
 }
@@ -358,7 +368,8 @@ TEST(MuseProtocol, RefusesTasksWithoutWordingAndOtherBenches) {
   EvalOptions options;
   options.bench = "mmau";
   options.protocol = "muse-cot";
-  EXPECT_ALMKIT_ERROR(prepare_muse_run(options, items), ErrorCode::kInvalidArgument, "--bench muse");
+  EXPECT_ALMKIT_ERROR(prepare_muse_run(options, items), ErrorCode::kInvalidArgument,
+                      "--bench muse");
 }
 
 TEST(MuseProtocol, EndToEndPerSeedFiguresAndResume) {
