@@ -13,6 +13,7 @@
 #include "bench/runner/backend.h"
 #include "bench/runner/unit.h"
 #include "runner_fixture.h"
+#include "serve/server.h"
 
 namespace almkit::bench {
 namespace {
@@ -372,8 +373,9 @@ TEST(MuseProtocol, RefusesTasksWithoutWordingAndOtherBenches) {
                       "--bench muse");
 }
 
-TEST(MuseProtocol, EndToEndPerSeedFiguresAndResume) {
-  // instrument_identification / GroupA (the manifest's first ten trials) and its four examples.
+// instrument_identification / GroupA (the manifest's first ten trials) and its four examples, as
+// short tones under a fake MUSE checkout.
+std::string fake_instrument_checkout() {
   const std::string root = test::runner_world().dir + "/muse-root";
   for (const std::string name :
        {"Abmajor_Piano_120", "Bmaj_Scale_InvArch_Piano", "Ebmin_Scale_Arch_Piano", "DMaj_Arp_Desc",
@@ -383,6 +385,55 @@ TEST(MuseProtocol, EndToEndPerSeedFiguresAndResume) {
     std::filesystem::create_directories(root + "/stimuli");
     test::write_tone(root + "/stimuli/" + name + ".wav", 0.4);
   }
+  return root;
+}
+
+// The chat as request messages (system, user and assistant turns, clips as input_audio parts) to
+// `almkit serve`: the same greedy answers as the in-process run, trial for trial.
+TEST(MuseProtocol, ThroughServeEqualsTheInProcessRun) {
+  const std::string root = fake_instrument_checkout();
+  const std::string out_root = test::temp_dir();  // (a second call would empty it)
+  auto options_for = [&](const std::string& out) {
+    EvalOptions options = test::runner_options(out_root + "/" + out, 4);
+    options.bench = "muse";
+    options.data_path.clear();
+    options.audio_root = root;
+    options.protocol = "muse-sysinst";
+    options.seeds = 1;
+    options.max_new_tokens = 3;
+    return options;
+  };
+  const EvalOptions local = options_for("local");
+  ASSERT_TRUE(run_eval(local).complete);
+
+  serve::ServeOptions serve_options;
+  serve_options.model_dir = test::runner_world().model;
+  serve_options.port = 0;
+  serve_options.served_model_name = "almkit-small";
+  serve::Server server(serve_options);
+  server.start();
+  EvalOptions remote = options_for("remote");
+  remote.model_dir.clear();
+  remote.backend = "openai";
+  remote.endpoints = {"http://127.0.0.1:" + std::to_string(server.port())};
+  remote.served_model = "almkit-small";
+  const EvalOutcome outcome = run_eval(remote);
+  server.stop();
+  ASSERT_TRUE(outcome.complete);
+  EXPECT_EQ(outcome.failed, 0);
+  const auto local_lines = test::read_results(local.out_dir);
+  const auto remote_lines = test::read_results(remote.out_dir);
+  ASSERT_EQ(local_lines.size(), 4u);
+  ASSERT_EQ(remote_lines.size(), 4u);
+  EXPECT_EQ(remote_lines[0]["confirmation"], local_lines[0]["confirmation"]);
+  for (size_t k = 0; k < local_lines.size(); ++k) {
+    EXPECT_EQ(remote_lines[k]["id"], local_lines[k]["id"]);
+    EXPECT_EQ(remote_lines[k]["response"], local_lines[k]["response"]) << k;
+  }
+}
+
+TEST(MuseProtocol, EndToEndPerSeedFiguresAndResume) {
+  const std::string root = fake_instrument_checkout();
   EvalOptions options = test::runner_options(test::temp_dir() + "/muse-protocol", 10);
   options.bench = "muse";
   options.data_path.clear();
