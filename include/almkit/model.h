@@ -60,6 +60,9 @@ struct GenerateOptions {
   double top_p = 1.0;        // 1: off
   uint64_t seed = 0;         // sampling is reproducible for a given seed
   std::vector<int32_t> stop_token_ids;  // in addition to the checkpoint's eos ids
+  // Stop ids (eos included) are suppressed until this many new tokens exist, as transformers'
+  // min_new_tokens; a cancel from on_token still ends earlier.
+  int min_new_tokens = 0;
   // Called for every generated token with the text it adds (may be "" inside a multi-byte
   // character); return false to stop (cancel). `row` is the request's index in a batch.
   std::function<bool(size_t row, int32_t token, const std::string& piece)> on_token;

@@ -1,5 +1,7 @@
 #include "generate/pipeline.h"
 
+#include <limits>
+
 #include <algorithm>
 #include <numeric>
 
@@ -125,7 +127,12 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
   at::Tensor mask = input.attention_mask;
   at::Tensor positions = input.positions.select(1, input.positions.size(1) - 1).unsqueeze(1);
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
-    const at::Tensor logits = lm.logits(hidden.select(1, hidden.size(1) - 1)).to(at::kFloat);
+    at::Tensor logits = lm.logits(hidden.select(1, hidden.size(1) - 1)).to(at::kFloat);
+    if (step < options.min_new_tokens && !stops.empty()) {
+      // transformers' MinNewTokensLengthLogitsProcessor: stop ids cannot be chosen yet
+      logits = logits.index_fill(1, at::tensor(stops, at::TensorOptions().dtype(at::kLong)).to(logits.device()),
+                                 -std::numeric_limits<float>::infinity());
+    }
     if (options.keep_step_logits) kept.push_back(logits.unsqueeze(1));
     const std::vector<int64_t> next = sampler.choose(logits);
     bool all_done = true;

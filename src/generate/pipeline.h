@@ -20,6 +20,7 @@ struct SamplingOptions {
   double top_p = 1.0;   // 1: off
   uint64_t seed = 0;
   std::vector<int64_t> stop_token_ids;  // added to the model's eos ids
+  int64_t min_new_tokens = 0;           // stop ids get -inf logits before this many new tokens
   // Called after each step with the batch row and its new token; return false to stop.
   std::function<bool(int64_t row, int64_t token)> on_token;
   bool keep_step_logits = false;

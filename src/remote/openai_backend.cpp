@@ -204,6 +204,9 @@ class OpenAiBackend : public EvalBackend {
                     // OpenAI's seed is a signed 64-bit integer.
                     {"seed", int64_t(unit.plan.seed & 0x7fffffffffffffffULL)}};
     if (options_.top_k > 0) request["top_k"] = options_.top_k;  // vLLM / SGLang extension
+    if (unit.plan.min_new_tokens > 0) {  // vLLM's name for a minimum answer length
+      request["min_tokens"] = std::min(unit.plan.min_new_tokens, options_.max_new_tokens);
+    }
     if (!options_.stop.empty()) request["stop"] = options_.stop;
     const CallResult call = post("/chat/completions", with_audio(request, unit, answer),
                                  [](const json& body) { remote::parse_chat_answer(body); });

@@ -290,6 +290,8 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
   sampling.top_p = options.top_p;
   sampling.seed = options.seed;
   sampling.stop_token_ids.assign(options.stop_token_ids.begin(), options.stop_token_ids.end());
+  if (options.min_new_tokens < 0) throw Error(ErrorCode::kInvalidArgument, "min_new_tokens must be >= 0");
+  sampling.min_new_tokens = options.min_new_tokens;
   std::vector<std::vector<int32_t>> so_far(requests.size());
   std::vector<std::string> text_so_far(requests.size());
   std::vector<bool> cancelled(requests.size(), false);

@@ -11,6 +11,7 @@ GenerateOptions generate_options(ServerContext& context, const Sampling& samplin
   options.temperature = sampling.temperature;
   options.top_p = sampling.top_p;
   options.top_k = sampling.top_k;
+  options.min_new_tokens = sampling.min_tokens;
   options.seed = sampling.seed != 0 ? sampling.seed : context.random_seed();
   return options;
 }

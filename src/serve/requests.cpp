@@ -75,6 +75,11 @@ Sampling parse_sampling(const Fields& fields, const ModelInfo& model, int min_to
       static_cast<int>(std::max<int64_t>(fields.integer("top_k", -1, 1 << 20).value_or(0), 0));
   s.seed = static_cast<uint64_t>(fields.integer("seed", INT64_MIN, INT64_MAX).value_or(0));
   s.stop = parse_stop(fields);
+  // vLLM's min_tokens: no stop before this many new tokens (at most max_tokens)
+  s.min_tokens = static_cast<int>(fields.integer("min_tokens", 0, limit).value_or(0));
+  if (s.min_tokens > s.max_tokens) {
+    throw bad_request("min_tokens", "min_tokens must not exceed max_tokens", "invalid_value");
+  }
   return s;
 }
 

@@ -29,6 +29,7 @@ struct Sampling {
   int top_k = 0;  // extension (vLLM's name); 0 or -1 is off
   uint64_t seed = 0;
   std::vector<std::string> stop;  // generation ends before the first of these strings
+  int min_tokens = 0;             // vLLM extension: stop ids suppressed before this many tokens
 };
 
 struct ChatRequest {

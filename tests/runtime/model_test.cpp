@@ -191,6 +191,23 @@ TEST_F(SmallModel, EncodedClipsFromTheCacheScoreAsFreshOnes) {
   EXPECT_ALMKIT_ERROR(Model::load(*dir_, bad), ErrorCode::kInvalidArgument, "audio_cache_clips");
 }
 
+// min_new_tokens keeps stop ids out of reach for that many tokens (transformers' processor).
+TEST_F(SmallModel, MinNewTokensSuppressesStopIdsUntilReached) {
+  const Request request = ask("Say something.", {});
+  GenerateOptions options;
+  options.max_new_tokens = 6;
+  const int32_t first = model_->generate(request, options).tokens.at(0);
+  options.stop_token_ids = {first};  // the greedy first token now ends generation at once
+  EXPECT_EQ(model_->generate(request, options).tokens.size(), 1u);
+  options.min_new_tokens = 3;
+  const GenerateResult held = model_->generate(request, options);
+  ASSERT_GE(held.tokens.size(), 3u);
+  EXPECT_NE(held.tokens[0], first);
+  for (size_t i = 0; i + 1 < 3; ++i) EXPECT_NE(held.tokens[i], first) << "token " << i;
+  options.min_new_tokens = -1;
+  EXPECT_ALMKIT_ERROR(model_->generate(request, options), ErrorCode::kInvalidArgument, "min_new_tokens");
+}
+
 TEST(ModelLoad, RejectsUnknownDtypeAndDevice) {
   const std::string dir = test::reference_dir() + "/qwen2";
   ModelOptions options;

@@ -68,6 +68,7 @@ class LocalBackend : public EvalBackend {
     generation.top_k = unit.options.top_k;
     generation.top_p = unit.options.top_p;
     generation.seed = unit.plan.seed;
+    generation.min_new_tokens = std::min(unit.plan.min_new_tokens, generation.max_new_tokens);
     const GenerateResult result = model_->generate(request, generation);
     answer.text = result.text;
     answer.prompt_tokens = result.prompt_tokens;

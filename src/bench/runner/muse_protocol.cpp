@@ -305,9 +305,9 @@ namespace {
 
 // One model call on the chat so far; `item` carries the trial's fields (or the first trial's for
 // the confirmation). Returns the answer with its text stripped, as the runners store it.
-BackendAnswer ask(const UnitContext& context, const MuseRun& run, const BenchItem& item,
-                  const UnitPlan& base, const std::vector<MuseTurn>& turns, uint64_t seed,
-                  UnitPlan& step) {
+BackendAnswer ask(const UnitContext& context, const MuseRun& run, const MuseProtocolWording& wording,
+                  const BenchItem& item, const UnitPlan& base, const std::vector<MuseTurn>& turns,
+                  uint64_t seed, UnitPlan& step) {
   const EvalBackend& backend = *context.backend;
   std::vector<std::string> clips;
   const ojson messages = muse_messages(
@@ -323,6 +323,8 @@ BackendAnswer ask(const UnitContext& context, const MuseRun& run, const BenchIte
   step = base;
   step.prompt = backend.prompt(messages.dump(), call_item, hashes);
   step.seed = seed;
+  // The runners' COT generate calls ask for a minimum answer length (transformers' min_new_tokens)
+  step.min_new_tokens = run.cot ? wording.cot_min_new_tokens : 0;
   BackendAnswer answer = backend.generate(UnitInput{*context.options, call_item, step});
   const auto not_space = [](unsigned char c) { return !std::isspace(c); };
   auto& text = answer.text;
@@ -363,7 +365,7 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
     std::vector<MuseTurn> confirm = chat;
     confirm.push_back(muse_confirmation_turn());
     const BackendAnswer answer =
-        ask(context, run, items[sequence.item_indices.front()], plan, confirm,
+        ask(context, run, *sequence.wording, items[sequence.item_indices.front()], plan, confirm,
             mix_seed(options.seed + uint64_t(sequence.seed), label, 0), step);
     result["confirmation"] = answer.text;
     chat.push_back({"assistant", {{false, answer.text, ""}}});  // stays in the chat
@@ -383,7 +385,7 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
       call.push_back(turn);
       const auto start = std::chrono::steady_clock::now();
       const BackendAnswer reply =
-          ask(context, run, item, plan, call,
+          ask(context, run, *sequence.wording, item, plan, call,
               mix_seed(options.seed + uint64_t(sequence.seed), label, asked + 1), step);
       earlier.push_back({turn, {"assistant", {{false, reply.text, ""}}}});
       UnitPlan trial_plan = step;

@@ -64,7 +64,7 @@ inline const char* const kTrialClip2 = "{trial_clip_2}";
 
 struct MuseProtocolWording {
   std::string task, source;    // MUSE's task name; the runner file the wording comes from
-  int cot_min_new_tokens = 0;  // the runners' min_new_tokens under COT (not applied, see docs)
+  int cot_min_new_tokens = 0;  // the runners' min_new_tokens under COT (min_tokens remotely)
   int history_window = 0;      // 0: the whole chat; K: only the last K trials stay (KEEP_LAST_K)
   // By "SYSINST/GroupA", "COT/GroupB", ...: the opening turns (system first) and a trial's turn.
   std::map<std::string, std::vector<MuseTurn>> opening;

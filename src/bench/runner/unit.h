@@ -24,6 +24,7 @@ struct UnitPlan {
                        // messages with each clip named by file and hash (openai)
   uint64_t seed = 0;   // sampling seed of this unit (independent of run order and batch)
   std::string key;     // cache key
+  int min_new_tokens = 0;  // a protocol's minimum answer length (MUSE COT), 0: none
   int sequence = -1;   // --protocol runs: the MUSE sequence this unit asks (muse_protocol.h)
 };
 
