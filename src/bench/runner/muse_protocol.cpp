@@ -333,16 +333,6 @@ BackendAnswer ask(const UnitContext& context, const MuseRun& run, const MuseProt
   return answer;
 }
 
-void mark_failed(ojson& record, const std::string& error, const std::string& kind) {
-  record["error"] = error;
-  record["error_kind"] = kind;
-  record["response"] = "";
-  record["parsed"] = "";
-  record["chosen_position"] = -1;
-  record["chosen_choice"] = -1;
-  if (kind != "unavailable") record["correct"] = false;
-}
-
 }  // namespace
 
 ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const UnitPlan& plan) {
@@ -350,6 +340,15 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
   const EvalOptions& options = *context.options;
   const auto& items = *context.items;
   const std::string label = sequence_label(sequence);
+  // A trial's record: the unit header plus where the trial sits in its sequence.
+  auto trial_record = [&](const BenchItem& item, const UnitPlan& trial_plan, size_t asked) {
+    ojson record = unit_record_header(item, trial_plan);
+    record["protocol"] = options.protocol;
+    record["protocol_seed"] = sequence.seed;
+    record["sequence"] = label;
+    record["trial_position"] = asked + 1;
+    return record;
+  };
   ojson result;
   result["sequence"] = label;
   result["protocol"] = options.protocol;
@@ -393,24 +392,14 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
       for (size_t c = 0; c < item.choices.size(); ++c) trial_plan.order.push_back(int(c));
       trial_plan.shown_choices = item.choices;
       trial_plan.answer_position = item.answer_index();
-      ojson record = unit_record_header(item, trial_plan);
-      record["protocol"] = options.protocol;
-      record["protocol_seed"] = sequence.seed;
-      record["sequence"] = label;
-      record["trial_position"] = asked + 1;
+      ojson record = trial_record(item, trial_plan, asked);
       record["audio_seconds"] = reply.audio_seconds;
       record["audio_windows"] = reply.audio_parts;
-      const ParsedAnswer parsed = parse_generated_answer(
-          options.bench, item, trial_plan.shown_choices, trial_plan.answer_position, reply.text);
-      record["response"] = reply.text;
-      record["prompt_tokens"] = reply.prompt_tokens;
-      record["new_tokens"] = reply.new_tokens;
-      record["stop_reason"] = reply.stop_reason;
-      for (const auto& [key, value] : reply.details.items()) record[key] = value;
-      record["parsed"] = parsed.parsed;
-      record["chosen_position"] = parsed.chosen_position;
-      record["chosen_choice"] = parsed.chosen_position;
-      record["correct"] = parsed.correct;
+      record_generation(record, reply);
+      record_answer(record,
+                    parse_generated_answer(options.bench, item, trial_plan.shown_choices,
+                                           trial_plan.answer_position, reply.text),
+                    trial_plan);
       record["latency_s"] =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       trials.push_back(std::move(record));
@@ -421,9 +410,7 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
     failure = std::string("unavailable: ") + error.what();
     failure_kind = "unavailable";
   } catch (const std::exception& error) {
-    const auto* almkit_error = dynamic_cast<const Error*>(&error);
-    failure = std::string(almkit_error ? error_code_name(almkit_error->code()) : "internal") +
-              ": " + error.what();
+    failure = refusal_message(error);
     failure_kind = "refused";
   }
   if (!failure.empty()) {
@@ -435,12 +422,8 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
       UnitPlan trial_plan = plan;
       trial_plan.shown_choices = item.choices;
       trial_plan.answer_position = item.answer_index();
-      ojson record = unit_record_header(item, trial_plan);
-      record["protocol"] = options.protocol;
-      record["protocol_seed"] = sequence.seed;
-      record["sequence"] = label;
-      record["trial_position"] = asked + 1;
-      mark_failed(record, failure, failure_kind);
+      ojson record = trial_record(item, trial_plan, asked);
+      record_failure(record, failure, failure_kind);
       trials.push_back(std::move(record));
     }
   }

@@ -30,6 +30,37 @@ ojson unit_record_header(const BenchItem& item, const UnitPlan& plan) {
   return record;
 }
 
+void record_generation(ojson& record, const BackendAnswer& result) {
+  record["response"] = result.text;
+  record["prompt_tokens"] = result.prompt_tokens;
+  record["new_tokens"] = result.new_tokens;
+  record["stop_reason"] = result.stop_reason;
+  for (const auto& [key, value] : result.details.items()) record[key] = value;
+}
+
+void record_answer(ojson& record, const ParsedAnswer& answer, const UnitPlan& plan) {
+  record["parsed"] = answer.parsed;
+  record["chosen_position"] = answer.chosen_position;
+  record["chosen_choice"] =
+      answer.chosen_position >= 0 ? plan.order[size_t(answer.chosen_position)] : -1;
+  record["correct"] = answer.correct;
+}
+
+void record_failure(ojson& record, const std::string& error, const std::string& kind) {
+  record["error"] = error;
+  record["error_kind"] = kind;
+  record["response"] = "";
+  record["parsed"] = "";
+  record["chosen_position"] = -1;
+  record["chosen_choice"] = -1;
+  if (kind != "unavailable") record["correct"] = false;
+}
+
+std::string refusal_message(const std::exception& error) {
+  const auto* almkit_error = dynamic_cast<const Error*>(&error);
+  return std::string(almkit_error ? error_code_name(almkit_error->code()) : "internal") + ": " + error.what();
+}
+
 ojson run_unit(const UnitContext& context, const UnitPlan& plan) {
   const BenchItem& item = (*context.items)[plan.item_index];
   const EvalOptions& options = *context.options;
@@ -66,38 +97,17 @@ ojson run_unit(const UnitContext& context, const UnitPlan& plan) {
       record["audio_windows"] = result.audio_parts;
       answer = parse_generated_answer(options.bench, item, plan.shown_choices, plan.answer_position,
                                       result.text);
-      record["response"] = result.text;
-      record["prompt_tokens"] = result.prompt_tokens;
-      record["new_tokens"] = result.new_tokens;
-      record["stop_reason"] = result.stop_reason;
-      for (const auto& [key, value] : result.details.items()) record[key] = value;
+      record_generation(record, result);
     }
-    record["parsed"] = answer.parsed;
-    record["chosen_position"] = answer.chosen_position;
-    record["chosen_choice"] =
-        answer.chosen_position >= 0 ? plan.order[size_t(answer.chosen_position)] : -1;
-    record["correct"] = answer.correct;
+    record_answer(record, answer, plan);
   } catch (const BackendFatal&) {
     throw;
   } catch (const UnitUnavailable& error) {
     // Not the model's answer: no parse, no score (the next run retries it).
-    record["error"] = std::string("unavailable: ") + error.what();
-    record["error_kind"] = "unavailable";
-    record["response"] = "";
-    record["parsed"] = "";
-    record["chosen_position"] = -1;
-    record["chosen_choice"] = -1;
+    record_failure(record, std::string("unavailable: ") + error.what(), "unavailable");
   } catch (const std::exception& error) {
     // One item's failure (its audio, its length) must not stop the run; it is reported.
-    const auto* almkit_error = dynamic_cast<const Error*>(&error);
-    record["error"] = std::string(almkit_error ? error_code_name(almkit_error->code()) : "internal") +
-                      ": " + error.what();
-    record["error_kind"] = "refused";
-    record["response"] = "";
-    record["parsed"] = "";
-    record["chosen_position"] = -1;
-    record["chosen_choice"] = -1;
-    record["correct"] = false;
+    record_failure(record, refusal_message(error), "refused");
   }
   record["latency_s"] =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

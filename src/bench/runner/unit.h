@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <exception>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -11,6 +12,10 @@
 #include "almkit/eval.h"
 
 namespace almkit::bench {
+
+struct BackendAnswer;
+struct ParsedAnswer;
+
 
 struct UnitPlan {
   int64_t unit = 0;  // global position (item-major), the same in every shard
@@ -46,5 +51,16 @@ nlohmann::ordered_json run_unit(const UnitContext& context, const UnitPlan& plan
 
 // The record's fields that do not need the model.
 nlohmann::ordered_json unit_record_header(const BenchItem& item, const UnitPlan& plan);
+
+// Pieces of a record shared by every kind of unit (results.jsonl keeps their order):
+// a generated answer's fields (response, token counts, stop reason, the backend's details) ...
+void record_generation(nlohmann::ordered_json& record, const BackendAnswer& result);
+// ... the parsed answer's (chosen_choice maps the shown position back through plan.order) ...
+void record_answer(nlohmann::ordered_json& record, const ParsedAnswer& answer, const UnitPlan& plan);
+// ... and a call that failed: kind "refused" (the model's failure, counted wrong) or
+// "unavailable" (no answer at all: not scored, retried by the next run).
+void record_failure(nlohmann::ordered_json& record, const std::string& error, const std::string& kind);
+// "<error code>: <message>" for a refused call.
+std::string refusal_message(const std::exception& error);
 
 }  // namespace almkit::bench
