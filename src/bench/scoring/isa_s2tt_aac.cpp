@@ -1,7 +1,9 @@
 // ISA-Bench S2TT and AAC scripts, rule by rule (comments name the function each part mirrors).
-// Each script has its own copy of the format checkers, with small differences (the JSON checker
-// above all); they are kept apart here as there.
+// The checkers every script shares are in isa_checkers.h; the JSON checkers differ from script
+// to script and are kept apart here as there.
 #include "bench/scoring/isa_s2tt_aac.h"
+
+#include "bench/scoring/isa_checkers.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -15,24 +17,12 @@ namespace almkit::bench {
 namespace {
 
 using ojson = nlohmann::ordered_json;
+using namespace isa;
 
 double round_to(double value, int decimals) {
   char text[64];
   std::snprintf(text, sizeof(text), "%.*f", decimals, value);
   return std::strtod(text, nullptr);
-}
-
-std::string get_string(const ojson& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  return it != object.end() && it->is_string() ? it->get<std::string>() : "";
-}
-
-std::string python_str(const ojson& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_boolean()) return value.get<bool>() ? "True" : "False";
-  if (value.is_null()) return "None";
-  return value.dump();
 }
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
@@ -63,18 +53,6 @@ std::string strip_surrounding_quotes(const std::string& s) {
   return s;
 }
 
-bool starts_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
-}
-bool ends_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
-bool has_range(const std::string& s, char low, char high) {
-  return std::any_of(s.begin(), s.end(), [&](char c) { return c >= low && c <= high; });
-}
-
-// ------------------------------------------------------------------ the D scripts' iteration
-// flatten_variation_values
 void flatten(const ojson& value, std::vector<std::string>& out) {
   if (value.is_string()) {
     out.push_back(value.get<std::string>());
@@ -204,37 +182,7 @@ ojson caption_cell(double ifr, const std::vector<std::string>& candidates,
   return cell;
 }
 
-// ------------------------------------------------------------------ the F scripts' checkers
-struct Checked {
-  bool follow = false;
-  std::string body;
-};
-
-Checked check_prefix(const std::string& prefix, const std::string& response) {
-  const std::string t = python_lstrip(response);
-  if (!starts_with(t, prefix)) return {};
-  return {true, python_lstrip(t.substr(prefix.size()))};
-}
-Checked check_suffix(const std::string& suffix, const std::string& response) {
-  const std::string t = python_rstrip(response);
-  if (!ends_with(t, suffix)) return {};
-  return {true, python_rstrip(t.substr(0, t.size() - suffix.size()))};
-}
-Checked check_wrap(const std::string& spec, const std::string& response) {
-  const size_t bar = spec.find('|');
-  if (bar == std::string::npos) return {};
-  const std::string left = spec.substr(0, bar), right = spec.substr(bar + 1);
-  const std::string t = python_strip(response);
-  if (!(starts_with(t, left) && ends_with(t, right))) return {};
-  if (left.size() + right.size() >= t.size()) return {true, ""};
-  return {true, python_strip(t.substr(left.size(), t.size() - left.size() - right.size()))};
-}
-Checked check_case(const std::string& response, bool upper) {
-  const bool has_lower = has_range(response, 'a', 'z'), has_upper = has_range(response, 'A', 'Z');
-  const bool follow = upper ? (!has_lower && has_upper) : (!has_upper && has_lower);
-  return {follow, follow ? python_strip(response) : ""};
-}
-
+// ------------------------------------------------------------------ the F scripts' JSON checkers
 bool parse_json(const std::string& text, ojson* out) {
   try {
     *out = ojson::parse(text);
@@ -291,21 +239,6 @@ Checked caption_json(const std::string& response, const std::string& expected_ke
   return {};
 }
 
-bool is_repeated_sentence(const std::string& sentence) {
-  static const Regex non_word("[^\\w\\s]");
-  const auto words = python_split(python_lower(non_word.replace_all(sentence, " ")));
-  const size_t n = words.size();
-  if (n < 2) return false;
-  for (size_t size = 1; size <= n / 2; ++size) {
-    if (n % size != 0) continue;
-    bool repeated = true;
-    for (size_t k = size; k < n && repeated; ++k) repeated = words[k] == words[k % size];
-    if (repeated) return true;
-  }
-  return false;
-}
-
-// f/compute_if_aac.py ifr_constrain: no framing words, no repetition loop.
 Checked caption_constrain(const std::string& response) {
   static const char* kCandidates[] = {
       "there is", "the clip", "the audio", "the recording", "no audio", "there are",

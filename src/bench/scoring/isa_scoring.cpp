@@ -11,12 +11,14 @@
 #include "almkit/error.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
+#include "bench/scoring/isa_checkers.h"
 #include "bench/scoring/isa_s2tt_aac.h"
 
 namespace almkit::bench {
 namespace {
 
 using ojson = nlohmann::ordered_json;
+using namespace isa;
 
 double py_round2(double value) {
   char text[64];
@@ -35,40 +37,6 @@ ojson read_ordered(const std::string& path) {
     throw Error(ErrorCode::kInvalidFormat, path + ": malformed JSON at byte " +
                                                std::to_string(error.byte) + ": " + error.what());
   }
-}
-
-std::string get_string(const ojson& object, const char* key) {
-  if (!object.is_object()) return "";
-  auto it = object.find(key);
-  if (it == object.end() || !it->is_string()) return "";
-  return it->get<std::string>();
-}
-
-// Python's str() of a JSON value (str(v) in the scripts).
-std::string python_str(const ojson& value) {
-  if (value.is_string()) return value.get<std::string>();
-  if (value.is_boolean()) return value.get<bool>() ? "True" : "False";
-  if (value.is_null()) return "None";
-  return value.dump();
-}
-
-bool starts_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(0, p.size(), p) == 0;
-}
-bool ends_with(const std::string& s, const std::string& p) {
-  return s.size() >= p.size() && s.compare(s.size() - p.size(), p.size(), p) == 0;
-}
-// Python's t[a:len(t)-b] for non-negative a, b.
-std::string middle(const std::string& t, size_t left, size_t right) {
-  if (left + right >= t.size()) return "";
-  return t.substr(left, t.size() - left - right);
-}
-
-bool has_ascii_range(const std::string& s, char low, char high) {
-  for (char c : s) {
-    if (c >= low && c <= high) return true;
-  }
-  return false;
 }
 
 // json.loads(resp) as a dict, or null.
@@ -145,20 +113,6 @@ OpsResult wer_with_ops(const std::string& ref_text, const std::string& hyp_text)
       ++d, --i;
   }
   return {n > 0 ? double(s + d + ins) / double(n) : 0.0, ins};
-}
-
-bool is_repeated_sentence(const std::string& sentence) {
-  static const Regex non_word("[^\\w\\s]");
-  const auto words = python_split(python_lower(non_word.replace_all(sentence, " ")));
-  const size_t n = words.size();
-  if (n < 2) return false;
-  for (size_t size = 1; size <= n / 2; ++size) {
-    if (n % size != 0) continue;
-    bool repeated = true;
-    for (size_t k = size; k < n && repeated; ++k) repeated = words[k] == words[k % size];
-    if (repeated) return true;
-  }
-  return false;
 }
 
 // judge() / ifr_constrain's judge(): a plausible bare transcript.
@@ -342,37 +296,6 @@ ojson d_wer(const ojson& data, const std::string& path) {
 }
 
 // ------------------------------------------------------------------ F checkers
-struct Checked {
-  bool follow = false;
-  std::string body;
-};
-
-Checked check_prefix(const std::string& prefix_text, const std::string& response) {
-  const std::string t = python_lstrip(response);
-  if (!starts_with(t, prefix_text)) return {};
-  return {true, python_lstrip(t.substr(prefix_text.size()))};
-}
-Checked check_suffix(const std::string& suffix_text, const std::string& response) {
-  const std::string t = python_rstrip(response);
-  if (!ends_with(t, suffix_text)) return {};
-  return {true, python_rstrip(t.substr(0, t.size() - suffix_text.size()))};
-}
-Checked check_wrap(const std::string& spec, const std::string& response) {
-  const size_t bar = spec.find('|');
-  if (bar == std::string::npos) return {};
-  const std::string left = spec.substr(0, bar), right = spec.substr(bar + 1);
-  const std::string t = python_strip(response);
-  if (!(starts_with(t, left) && ends_with(t, right))) return {};
-  return {true, python_strip(middle(t, left.size(), right.size()))};
-}
-Checked check_upper(const std::string& response) {
-  const bool follow = !has_ascii_range(response, 'a', 'z') && has_ascii_range(response, 'A', 'Z');
-  return {follow, follow ? python_strip(response) : ""};
-}
-Checked check_lower(const std::string& response) {
-  const bool follow = !has_ascii_range(response, 'A', 'Z') && has_ascii_range(response, 'a', 'z');
-  return {follow, follow ? python_strip(response) : ""};
-}
 Checked check_json(const std::string& response, const std::string& expected_key, bool strip) {
   ojson object;
   if (!parse_json_object(response, &object)) return {};
@@ -428,9 +351,9 @@ ojson f_accuracy(const ojson& data, const std::string& path) {
             if (!label.empty() && ascii_upper(python_strip(s)) == label) checked = {true, s};
           }
         } else if (key == "upper_case") {
-          checked = check_upper(response);
+          checked = check_case(response, /*upper=*/true);
         } else if (key == "lower_case") {
-          checked = check_lower(response);
+          checked = check_case(response, /*upper=*/false);
         } else if (key == "prefix") {
           checked = check_prefix(get_string(prediction.meta, "prefix"), response);
         } else if (key == "suffix") {
@@ -500,10 +423,10 @@ ojson f_wer(const ojson& data, const std::string& path) {
           checked.follow = plausible_transcript(response, reference);
           checked.body = response;
         } else if (key == "upper_case") {
-          checked = check_upper(response);
+          checked = check_case(response, /*upper=*/true);
           checked.body = response;
         } else if (key == "lower_case") {
-          checked = check_lower(response);
+          checked = check_case(response, /*upper=*/false);
           checked.body = response;
         } else if (key == "prefix") {
           checked = check_prefix(get_string(prediction.meta, "prefix"), response);
