@@ -13,7 +13,7 @@ packages=(
   libcpp-httplib-dev libcurl4-openssl-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  python3 python3-numpy python3-torch python3-torchaudio sox espeak-ng
+  python3 python3-numpy python3-torch python3-torchaudio python3-jieba sox espeak-ng
   pocketsphinx-testdata
 )
 

@@ -4,9 +4,11 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "almkit/bench_scoring.h"
+#include "bench/scoring/isa_format_judge.h"
 #include "bench_test_util.h"
 
 namespace almkit::bench {
@@ -63,7 +65,12 @@ TEST(CaptionMetrics, CiderDAndRougeL) {
 
 // ISA-Bench's example result files and the metric JSON its scripts wrote (see
 // isa_scoring_test.cpp: unlicensed copies, the test runs where they exist).
-std::string example_root() { return test::shared_benchmarks_dir() + "/isa-bench-example/"; }
+// ALMKIT_ISA_EXAMPLES_DIR may point at another copy (code/egs/example of the repository).
+std::string example_root() {
+  const char* dir = std::getenv("ALMKIT_ISA_EXAMPLES_DIR");
+  if (dir && *dir) return std::string(dir) + "/";
+  return test::shared_benchmarks_dir() + "/isa-bench-example/";
+}
 
 TEST(IsaTranslation, DimensionDMatchesTheScriptsOutput) {
   if (!test::file_exists(example_root())) GTEST_SKIP() << "no ISA-Bench examples";
@@ -74,11 +81,78 @@ TEST(IsaTranslation, DimensionDMatchesTheScriptsOutput) {
   EXPECT_EQ(got.dump(2), expected.dump(2));
 }
 
-TEST(IsaTranslation, DimensionFConstrainNeedsJieba) {
+TEST(IsaTranslation, DimensionFMatchesTheScriptsOutput) {
+  // constrain (format.py judge, with jieba), prefix, suffix, wrap, json and all.
   if (!test::file_exists(example_root())) GTEST_SKIP() << "no ISA-Bench examples";
-  EXPECT_ALMKIT_ERROR(
-      isa_metric_json(example_root() + "f/example_s2tt_results.json", IsaDimension::kF, "s2tt"),
-      ErrorCode::kUnsupported, "jieba");
+  const auto got = nlohmann::ordered_json::parse(
+      isa_metric_json(example_root() + "f/example_s2tt_results.json", IsaDimension::kF, "s2tt"));
+  const auto expected = nlohmann::ordered_json::parse(
+      test::read_file(example_root() + "output/f/s2tt/example_f_s2tt_metric.json"));
+  EXPECT_EQ(got.dump(2), expected.dump(2));
+  EXPECT_EQ(got["constrain"]["bleu"], 14.54);
+}
+
+// format.py judge(reference, response) on hand-made pairs; each outcome follows from its rules
+// (and was confirmed by running format.py itself).
+TEST(IsaTranslation, ConstrainJudgeFollowsFormatPy) {
+  struct Case {
+    const char* reference;
+    const char* response;
+    bool positive;
+  };
+  const Case cases[] = {
+      {"她会没事的。", "她应该是好的。", true},
+      // A translation keyword in the response but not in the reference.
+      {"她会没事的。", "The translation is: 她会没事的。", false},
+      {"她会没事的。", "翻译：她会没事的。", false},
+      {"她会没事的。", "她会没事的 (in Mandarin)", false},
+      {"翻译是什么", "翻译：她会没事的", false},  // 翻译 in both; the colon segment has it
+      // Five or more English words (starting with a letter) the reference does not have.
+      {"她会没事的。", "one two three four 她", true},
+      {"她会没事的。", "one two three four five 她", false},
+      {"她会没事的。", "one two three four five6 她", false},
+      {"她会没事的。", "a1 b2 c3 d4 e5 f6 她", false},
+      {"She will be fine. 她会没事的。", "She will be fine, I think so 她会没事的。", true},
+      // Words inside 《》 () "" of the reference do not count as shared.
+      {"他用 iPhone 打电话给 Apple 和 Google 以及 Microsoft 还有 Amazon",
+       "他用 iPhone 打电话给 Apple 和 Google 以及 Microsoft 还有 Amazon", true},
+      {"他用《iPhone Apple Google Microsoft Amazon》",
+       "他用 iPhone 打电话给 Apple 和 Google 以及 Microsoft 还有 Amazon", false},
+      // No Chinese word (jieba finds none) vs non-ASCII word characters that count as Chinese.
+      {"她会没事的。", "She will be fine", false},
+      {"", "１２３", true},
+      {"", "_", true},
+      {"", "Ω", true},
+      // The text before a colon, back to the previous punctuation mark, must not name the task.
+      {"她会没事的。", "好的：她会没事的", true},
+      {"她会没事的。", "普通话：她会没事的", false},
+      {"她会没事的。", "这句话用普通话说：她会没事的", false},
+      {"她会没事的。", "这句话用普通话说。她会：没事的", true},
+      {"this is", "她 is", true},  // " is" is a keyword, present in both
+  };
+  for (const auto& c : cases) {
+    EXPECT_EQ(isa::translation_judge_positive(c.reference, c.response), c.positive)
+        << c.reference << " | " << c.response;
+  }
+  const auto counts = isa::count_words_advanced("Hello, 世界! It's 3.5-4 我们 Ω_x");
+  EXPECT_EQ(counts.english, (std::vector<std::string>{"Hello", "It", "s"}));
+  EXPECT_EQ(counts.chinese, (std::vector<std::string>{"世界", "我们", "Ω", "_"}));
+  EXPECT_EQ(isa::remove_common_words("Hello World 你好 hello (world) WORLD x2 ab_c",
+                                     "hello (world) 《x》 \"World\" ab"),
+            "World 你好 (world) WORLD x2 ab_c");
+  EXPECT_EQ(isa::extract_colon_segments("好的。请翻译：这句话:  来 ,  :：end:"),
+            (std::vector<std::string>{"请翻译：", "这句话:", ":", "：", "end:"}));
+}
+
+TEST(IsaTranslation, DimensionFConstrainOnAHandMadeFile) {
+  // Followed (Chinese only), refused (a keyword), and followed but scored 0 BLEU: 1 + 0 + 1.
+  const std::string path = test::write_temp("f_s2tt_constrain.json", R"([
+    {"text": "她会没事的。", "variation_responses": {"constrain": "  她会没事的。 "}},
+    {"text": "她会没事的。", "variation_responses": {"constrain": "翻译：她会没事的。"}},
+    {"text": "他很好。", "variation_responses": {"constrain": ["她会没事的。"]}}])");
+  const auto got = nlohmann::ordered_json::parse(isa_metric_json(path, IsaDimension::kF, "s2tt"));
+  EXPECT_EQ(got["constrain"]["ifr"], 66.67);
+  EXPECT_EQ(got["all"]["ifr"], 66.67);
 }
 
 TEST(IsaTranslation, DimensionFWithoutConstrainOnAHandMadeFile) {

@@ -4,6 +4,7 @@
 #include "bench/scoring/isa_s2tt_aac.h"
 
 #include "bench/scoring/isa_checkers.h"
+#include "bench/scoring/isa_format_judge.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -334,11 +335,9 @@ ojson isa_translation_metrics(const ojson& data, IsaDimension dimension, const s
         ++all_total;
         const std::string& response = prediction.response;
         Checked checked;
-        if (key == "constrain") {
-          throw Error(ErrorCode::kUnsupported,
-                      path + ": ISA-Bench's F-dimension translation checker for 'constrain' "
-                             "segments Chinese with jieba (format.py judge), which almkit does "
-                             "not reproduce; the other F variants and the D dimension are scored");
+        if (key == "constrain") {  // ifr_constrain: format.py judge(ref, resp)
+          if (translation_judge_positive(reference, response))
+            checked = {true, python_strip(response)};
         } else if (key == "upper_case" || key == "lower_case") {
           checked = check_case(response, key == "upper_case");
         } else if (key == "prefix") {
