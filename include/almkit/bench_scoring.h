@@ -116,7 +116,8 @@ enum class IsaDimension { kD, kF, kN };
 // compute_if_wer.py, metric/n/compute_ifr_metrics.py), indent 2, same key order and rounding.
 // task: asr, ser, gr, s2tt (sacrebleu BLEU, zh tokenizer), aac (CIDEr-D and ROUGE-L; METEOR is
 // "N/A": it needs Java METEOR 1.5) (task ignored for N). F-dimension s2tt's `constrain` checker
-// segments Chinese with jieba and is refused (kUnsupported).
+// segments Chinese with jieba: it reads python3-jieba's data (apt install python3-jieba, or
+// ALMKIT_JIEBA_DIR) and throws kFileNotFound without it.
 ALMKIT_API std::string isa_metric_json(const std::string& results_path, IsaDimension dimension,
                                        const std::string& task);
 // calc_area.py's radar polygon area: values on equally spaced axes, divided by max_value.
