@@ -51,19 +51,13 @@ std::vector<float> interleaved(const at::Tensor& audio) {
   return std::vector<float>(t.data_ptr<float>(), t.data_ptr<float>() + t.numel());
 }
 
-// The input as a chunked source when its length is known from the header and it takes more than
-// one chunk; nullptr means "read it whole" (short inputs, MP3, models that chunk themselves).
+// The input as a chunked source when it takes more than one chunk (its length comes from the
+// header, or for MP3 from a counting pass); nullptr means "read it whole" (short inputs).
 std::unique_ptr<codecs::AudioSource> chunked_source(const codecs::Codec& codec,
                                                     const CodecArgs& args) {
-  std::unique_ptr<codecs::AudioSource> source;
-  try {
-    source = codecs::file_source(codec, args.input);
-  } catch (const Error& error) {
-    if (error.code() == ErrorCode::kUnsupported) return nullptr;  // length unknown up front
-    throw;
-  }
-  const int64_t frames = (source->length() + codec.frame_samples() - 1) / codec.frame_samples();
-  return codecs::runs_in_chunks(codec, frames, args.chunking) ? std::move(source) : nullptr;
+  std::unique_ptr<codecs::AudioSource> source = codecs::file_source(codec, args.input);
+  return codecs::encodes_in_chunks(codec, source->length(), args.chunking) ? std::move(source)
+                                                                          : nullptr;
 }
 
 void print_quality(codecs::RoundTripQuality* quality, int64_t quantizers,
@@ -96,13 +90,16 @@ void run_encode(const CodecArgs& args) {
   codecs::RoundTripQuality quality(codec->sampling_rate());
   int64_t chunks = 1, quantizers = 0;
   if (source) {
-    frames = codecs::encoded_frames(*codec, length);
-    // Codes go to disk as each window finishes; the round trip decodes them back from the file
+    const codecs::CodesLayout layout = codecs::encoded_layout(*codec, length, bandwidth);
+    chunks = layout.chunks;
+    quantizers = layout.quantizers;
+    frames = layout.frames;
+    // Codes go to disk as each chunk finishes; the round trip decodes them back from the file
     // and reads the input a second time, block by block, to compare.
-    quantizers = codec->quantizers_for_bandwidth(bandwidth);
-    codecs::CodesFileWriter writer(args.output, quantizers, frames, length, metadata);
-    codecs::encode_chunks(*codec, *source, bandwidth, with_progress(args, "encode"),
-                          [&](const at::Tensor& codes) { writer.append(codes); });
+    codecs::CodesFileWriter writer(args.output, layout, length, metadata);
+    codecs::encode_chunks(
+        *codec, *source, bandwidth, with_progress(args, "encode"),
+        [&](const at::Tensor& codes, const at::Tensor& scale) { writer.append(codes, scale); });
     writer.finish();
     if (!args.no_quality) {
       const codecs::CodesFile written = codecs::read_codes_file(args.output);
@@ -138,11 +135,9 @@ void run_decode(const CodecArgs& args) {
   effective.causal =
       args.causal || (causal != file.metadata.end() && causal->second == "1");  // as encoded
   const auto codec = load(effective);
-  const at::Tensor& codes = file.encoded.codes;
   const int sample_rate = static_cast<int>(codec->sampling_rate());
   int64_t samples = 0;
-  if (codes.dim() == 4 && codes.size(0) == 1 &&
-      codecs::runs_in_chunks(*codec, codes.size(3), args.chunking)) {
+  if (codecs::decodes_in_chunks(*codec, file.encoded, args.chunking)) {
     WavFileWriter wav(args.output, sample_rate, static_cast<int>(codec->channels()));
     codecs::decode_chunks(*codec, file.encoded, with_progress(args, "decode"),
                           [&](const at::Tensor& audio) {

@@ -48,6 +48,12 @@ at::Tensor codec_input(const Codec& codec, const AudioBuffer& audio, const std::
   return codec.channels() == 1 ? out : out.expand({1, codec.channels(), frames}).contiguous();
 }
 
+EncodedAudioCodes Codec::encode_model_chunk(const at::Tensor& chunk, double bandwidth) const {
+  (void)chunk;
+  (void)bandwidth;
+  throw Error(ErrorCode::kUnsupported, model_type() + ": the model does not chunk its input");
+}
+
 bool is_codec_model_type(const std::string& model_type) { return codec_registry().count(model_type) != 0; }
 
 std::unique_ptr<Codec> load_codec(const std::string& folder, const WeightOptions& options,

@@ -49,9 +49,17 @@ class Codec {
   // instead of the nearest codewords (see RvqEncodeTrace). Empty for codecs that have none.
   // Samples per code frame (the hop): chunks of long inputs start on multiples of it.
   virtual int64_t frame_samples() const = 0;
-  // True when the model itself cuts its input into independent chunks (48 kHz EnCodec), so that
-  // long inputs need no further chunking to bound memory.
-  virtual bool chunks_itself() const { return false; }
+  // Models that cut their input into independent, overlapping chunks themselves (48 kHz EnCodec:
+  // `chunk_length_s`, `overlap`): the chunk length and stride in samples, 0 when the model does not.
+  // The input is zero-padded to (n - 1) x stride + length for n = ceil(samples / stride) chunks.
+  virtual int64_t model_chunk_length() const { return 0; }
+  virtual int64_t model_chunk_stride() const { return 0; }
+  bool chunks_itself() const { return model_chunk_length() > 0; }
+  // One such chunk, exactly model_chunk_length() samples [B, C, length]: codes [1, B, n_q, frames]
+  // and its scale (undefined without normalisation), as encode computes that chunk. Decoding one
+  // chunk is decode() of a one-chunk EncodedAudioCodes with audio_length 0 (no overlap-add, no
+  // trim); the chunks are joined by a linear overlap-add (models/codecs/overlap_add.h).
+  virtual EncodedAudioCodes encode_model_chunk(const at::Tensor& chunk, double bandwidth) const;
   // Exact chunk-by-chunk processing for codecs whose every layer is causal (nullptr: the codec
   // cannot stream). Chunks other than the last hold a multiple of frame_samples() samples.
   class Stream {

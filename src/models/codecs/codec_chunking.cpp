@@ -4,6 +4,7 @@
 
 #include "almkit/error.h"
 #include "audio/audio_file_reader.h"
+#include "models/codecs/overlap_add.h"
 
 namespace almkit::codecs {
 namespace {
@@ -61,21 +62,28 @@ class TensorSource : public AudioSource {
   int64_t position_ = 0;
 };
 
+// Decodes a whole file block by block to count its frames (for headers that only estimate it).
+int64_t count_frames(const std::string& path) {
+  AudioFileReader reader(path, /*mono=*/true);
+  std::vector<float> block;
+  int64_t frames = 0;
+  for (int64_t n; (n = reader.read(1 << 16, block)) > 0;) frames += n;
+  if (frames == 0)
+    throw Error(ErrorCode::kInvalidFormat, "'" + path + "' contains no audio samples");
+  return frames;
+}
+
 class FileSource : public AudioSource {
  public:
   FileSource(const Codec& codec, const std::string& path)
       : codec_(codec), reader_(path, /*mono=*/true) {
-    if (!reader_.exact_length()) {
-      throw Error(ErrorCode::kUnsupported,
-                  "'" + path +
-                      "': its header does not give the exact length (MP3?); "
-                      "chunked reading needs it");
-    }
     // codec_input's own check of the rate, before anything is read.
     codec_input(codec, AudioBuffer{reader_.sample_rate(), 1, {0.f}}, path);
+    length_ = reader_.exact_length() ? reader_.frames() : count_frames(path);
   }
-  int64_t length() const override { return reader_.frames(); }
+  int64_t length() const override { return length_; }
   at::Tensor read(int64_t samples) override {
+    samples = std::min(samples, length_ - position_);
     AudioBuffer block{reader_.sample_rate(), 1, {}};
     int64_t got = 0;
     std::vector<float> part;
@@ -85,6 +93,12 @@ class FileSource : public AudioSource {
       block.samples.insert(block.samples.end(), part.begin(), part.end());
       got += n;
     }
+    position_ += got;
+    if (got < samples) {  // only a counted length can be wrong: the file changed in between
+      throw Error(ErrorCode::kInvalidFormat, "'" + reader_.path() + "' ended after " +
+                                                 std::to_string(position_) + " of " +
+                                                 std::to_string(length_) + " frames");
+    }
     if (got == 0) return at::empty({1, codec_.channels(), 0}, at::kFloat);
     return codec_input(codec_, block, reader_.path());
   }
@@ -92,6 +106,7 @@ class FileSource : public AudioSource {
  private:
   const Codec& codec_;
   AudioFileReader reader_;
+  int64_t length_ = 0, position_ = 0;
 };
 
 // The input from the start of the current window on: windows only move forward, so what lies
@@ -148,7 +163,8 @@ std::string long_audio_method(const Codec& codec, int64_t frames, const LongAudi
     case Method::kOnePass:
       return "one pass";
     case Method::kModelChunks:
-      return "the model's own chunks (exact)";
+      return "the model's own chunks of " + std::to_string(codec.model_chunk_length()) +
+             " samples, " + std::to_string(codec.model_chunk_stride()) + " apart (exact)";
     case Method::kStream:
       return "streamed in " + std::to_string(plan.chunk) + "-frame chunks (exact)";
     case Method::kWindows:
@@ -161,8 +177,34 @@ std::string long_audio_method(const Codec& codec, int64_t frames, const LongAudi
          ")";
 }
 
-bool runs_in_chunks(const Codec& codec, int64_t frames, const LongAudioOptions& options) {
-  return chunked(plan_for(codec, frames, options, true));
+bool encodes_in_chunks(const Codec& codec, int64_t samples, const LongAudioOptions& options) {
+  if (codec.chunks_itself()) return samples > codec.model_chunk_stride();
+  return chunked(plan_for(codec, approximate_frames(codec, samples), options, true));
+}
+
+bool decodes_in_chunks(const Codec& codec, const EncodedAudioCodes& encoded,
+                       const LongAudioOptions& options) {
+  const at::Tensor& codes = encoded.codes;
+  if (!codes.defined() || codes.dim() != 4) return false;
+  if (codec.chunks_itself()) return codes.size(0) > 1;
+  return codes.size(0) == 1 && chunked(plan_for(codec, codes.size(3), options, false));
+}
+
+CodesLayout encoded_layout(const Codec& codec, int64_t samples, double bandwidth) {
+  CodesLayout layout;
+  if (!codec.chunks_itself()) {
+    layout.quantizers = codec.quantizers_for_bandwidth(bandwidth);
+    layout.frames = encoded_frames(codec, samples);
+    return layout;
+  }
+  const int64_t stride = codec.model_chunk_stride();
+  const EncodedAudioCodes probe = codec.encode_model_chunk(
+      at::zeros({1, codec.channels(), codec.model_chunk_length()}, at::kFloat), bandwidth);
+  layout.chunks = (samples + stride - 1) / stride;
+  layout.quantizers = probe.codes.size(2);
+  layout.frames = probe.codes.size(3);
+  layout.scales = !probe.scales.empty() && probe.scales[0].defined();
+  return layout;
 }
 
 int64_t encoded_frames(const Codec& codec, int64_t samples) {
@@ -181,8 +223,53 @@ std::unique_ptr<AudioSource> file_source(const Codec& codec, const std::string& 
   return std::make_unique<FileSource>(codec, path);
 }
 
+namespace {
+
+// The model's own chunks, read one at a time (zero-padded at the end, as Codec::encode pads).
+void encode_model_chunks(const Codec& codec, AudioSource& source, double bandwidth,
+                         const LongAudioOptions& options, const CodesSink& sink) {
+  const int64_t length = source.length(), size = codec.model_chunk_length();
+  const int64_t stride = codec.model_chunk_stride();
+  const int64_t chunks = (length + stride - 1) / stride;
+  WindowReader input(source);
+  for (int64_t c = 0; c < chunks; ++c) {
+    at::Tensor chunk = input.window(c * stride, std::min(length, c * stride + size));
+    if (chunk.size(-1) < size) chunk = at::constant_pad_nd(chunk, {0, size - chunk.size(-1)}, 0);
+    const EncodedAudioCodes encoded = codec.encode_model_chunk(chunk, bandwidth);
+    sink(encoded.codes[0], encoded.scales.empty() ? at::Tensor() : encoded.scales[0]);
+    report(options, (c + 1) * encoded.codes.size(3), chunks * encoded.codes.size(3));
+  }
+}
+
+// The model's own chunks decoded one at a time and joined as Codec::decode joins them.
+void decode_model_chunks(const Codec& codec, const EncodedAudioCodes& encoded,
+                         const LongAudioOptions& options,
+                         const std::function<void(const at::Tensor&)>& emit) {
+  const int64_t chunks = encoded.codes.size(0), frames = encoded.codes.size(3);
+  StreamingOverlapAdd joined(codec.model_chunk_stride());
+  for (int64_t c = 0; c < chunks; ++c) {
+    EncodedAudioCodes one;
+    one.codes = encoded.codes.narrow(0, c, 1);
+    if (c < static_cast<int64_t>(encoded.scales.size())) one.scales.push_back(encoded.scales[c]);
+    const at::Tensor audio = codec.decode(one);  // audio_length 0: the whole chunk
+    if (chunks == 1) {
+      emit(audio);  // a lone chunk is not overlap-added (as Codec::decode)
+    } else {
+      emit(joined.push(audio));
+    }
+    report(options, (c + 1) * frames, chunks * frames);
+  }
+  if (chunks > 1) emit(joined.finish());
+}
+
+}  // namespace
+
 void encode_chunks(const Codec& codec, AudioSource& source, double bandwidth,
                    const LongAudioOptions& options, const CodesSink& sink) {
+  if (codec.chunks_itself()) {
+    encode_model_chunks(codec, source, bandwidth, options, sink);
+    return;
+  }
   const int64_t hop = codec.frame_samples(), length = source.length();
   const Plan plan = plan_for(codec, approximate_frames(codec, length), options, true);
   if (!chunked(plan)) {
@@ -197,7 +284,7 @@ void encode_chunks(const Codec& codec, AudioSource& source, double bandwidth,
       const int64_t n = std::min(plan.chunk * hop, length - start);
       const at::Tensor codes = stream->push(source.read(n), start + n >= length);
       delivered += codes.size(-1);
-      sink(codes);
+      sink(codes, at::Tensor());
       report(options, (start + n + hop - 1) / hop, frames);
     }
   } else {
@@ -210,7 +297,7 @@ void encode_chunks(const Codec& codec, AudioSource& source, double bandwidth,
       const int64_t offset = first - from;
       const int64_t keep = last ? codes.size(-1) - offset : plan.chunk;
       delivered += keep;
-      sink(codes.narrow(-1, offset, keep));
+      sink(codes.narrow(-1, offset, keep), at::Tensor());
       report(options, first + plan.chunk, frames);
     }
   }
@@ -225,14 +312,16 @@ void encode_chunks(const Codec& codec, AudioSource& source, double bandwidth,
 void decode_chunks(const Codec& codec, const EncodedAudioCodes& encoded,
                    const LongAudioOptions& options, const AudioSink& sink) {
   const at::Tensor& codes = encoded.codes;
-  if (!codes.defined() || codes.dim() != 4 || codes.size(0) != 1) {
-    throw Error(ErrorCode::kInvalidArgument, codec.model_type() +
-                                                 ": chunked decoding takes codes [1, batch, "
-                                                 "quantizers, frames]");
+  const bool model_chunks = codec.chunks_itself();
+  if (!codes.defined() || codes.dim() != 4 || codes.size(0) < 1 || codes.size(3) < 1 ||
+      (!model_chunks && codes.size(0) != 1)) {
+    throw Error(ErrorCode::kInvalidArgument,
+                codec.model_type() + ": chunked decoding takes codes [" +
+                    (model_chunks ? "chunks" : "1") + ", batch, quantizers, frames]");
   }
   const int64_t frames = codes.size(3), hop = codec.frame_samples();
   const Plan plan = plan_for(codec, frames, options, false);
-  if (!chunked(plan)) {
+  if (!model_chunks && !chunked(plan)) {
     throw Error(ErrorCode::kInvalidArgument, codec.model_type() + ": " + std::to_string(frames) +
                                                  " frames are decoded in one call, not in chunks");
   }
@@ -245,6 +334,10 @@ void decode_chunks(const Codec& codec, const EncodedAudioCodes& encoded,
     sink(n == audio.size(-1) ? audio : audio.narrow(-1, 0, n));
     emitted += n;
   };
+  if (model_chunks) {
+    decode_model_chunks(codec, encoded, options, emit);
+    return;
+  }
   if (plan.method == Method::kStream) {
     const std::unique_ptr<Codec::Stream> stream = codec.decode_stream();
     for (int64_t first = 0; first < frames; first += plan.chunk) {
@@ -272,7 +365,7 @@ void decode_chunks(const Codec& codec, const EncodedAudioCodes& encoded,
 EncodedAudioCodes encode_long(const Codec& codec, const at::Tensor& audio, double bandwidth,
                               const LongAudioOptions& options) {
   const int64_t frames = approximate_frames(codec, audio.size(-1));
-  if (!runs_in_chunks(codec, frames, options)) {
+  if (codec.chunks_itself() || !encodes_in_chunks(codec, audio.size(-1), options)) {
     EncodedAudioCodes out = codec.encode(audio, bandwidth);
     report(options, frames, frames);
     return out;
@@ -280,7 +373,7 @@ EncodedAudioCodes encode_long(const Codec& codec, const at::Tensor& audio, doubl
   std::vector<at::Tensor> parts;  // [B, n_q, frames] each
   const std::unique_ptr<AudioSource> source = tensor_source(audio);
   encode_chunks(codec, *source, bandwidth, options,
-                [&](const at::Tensor& codes) { parts.push_back(codes); });
+                [&](const at::Tensor& codes, const at::Tensor&) { parts.push_back(codes); });
   EncodedAudioCodes out;
   out.codes = at::cat(parts, -1).unsqueeze(0);
   out.scales.push_back(at::Tensor());
@@ -294,7 +387,7 @@ at::Tensor decode_long(const Codec& codec, const EncodedAudioCodes& encoded,
   if (!codes.defined() || codes.dim() != 4)
     return codec.decode(encoded);  // the codec names the problem
   const int64_t frames = codes.size(3);
-  if (codes.size(0) != 1 || !chunked(plan_for(codec, frames, options, false))) {
+  if (codec.chunks_itself() || !decodes_in_chunks(codec, encoded, options)) {
     at::Tensor audio = codec.decode(encoded);
     report(options, frames, frames);
     return audio;

@@ -1,6 +1,7 @@
 // Long inputs with bounded memory: a codec's activations grow with the input (Mimi's first
 // layers hold 64 channels per sample), so long files go through the model in chunks.
-//   - the model chunks itself (48 kHz EnCodec): one call, memory is already per chunk (exact);
+//   - the model chunks itself (48 kHz EnCodec): its own chunks one at a time, joined by a
+//     streaming linear overlap-add (exact: the model's own result);
 //   - the codec streams (causal Mimi): consecutive chunks with carried state (exact);
 //   - otherwise windows of `chunk_seconds`, each with `context_seconds` of extra input on both
 //     sides whose outputs are dropped. Exact up to float rounding when the context covers the
@@ -28,17 +29,33 @@ struct LongAudioOptions {
   std::function<void(int64_t done, int64_t total)> progress;
 };
 
-// "one pass", "model chunks", "streamed (exact)" or "windows with context (...)": what
-// encode_long/decode_long will do for an input of `frames` code frames.
+// "one pass", "the model's own chunks", "streamed (exact)" or "windows with context (...)": how
+// an input of `frames` code frames goes through the model.
 std::string long_audio_method(const Codec& codec, int64_t frames, const LongAudioOptions& options);
-// True when an input of `frames` code frames goes through the model in several calls (streamed
-// or windows), so that encode_chunks / decode_chunks apply.
-bool runs_in_chunks(const Codec& codec, int64_t frames, const LongAudioOptions& options);
-// Code frames an encode of `samples` input samples gives (chunked or not; the codes file header
-// needs it before the first chunk). The codecs' convolution stacks give one more frame per hop of
-// input, so one short probe encode with the same remainder tells (DAC: floor-like, EnCodec and
-// Mimi: ceil(samples / hop)).
+// True when an input of `samples` samples goes through the model in several calls (the model's
+// own chunks, more than one of them; streamed; windows), so that encode_chunks applies and the
+// input need not be held whole.
+bool encodes_in_chunks(const Codec& codec, int64_t samples, const LongAudioOptions& options);
+// The same for decoding `encoded` (several model chunks, or [1, 1, n_q, frames] codes longer
+// than one chunk): decode_chunks applies.
+bool decodes_in_chunks(const Codec& codec, const EncodedAudioCodes& encoded,
+                       const LongAudioOptions& options);
+// Code frames an encode of `samples` input samples gives, for codecs that do not chunk
+// themselves (chunked or not; the codes file header needs it before the first chunk). The
+// codecs' convolution stacks give one more frame per hop of input, so one short probe encode
+// with the same remainder tells (DAC: floor-like, EnCodec and Mimi: ceil(samples / hop)).
 int64_t encoded_frames(const Codec& codec, int64_t samples);
+
+// The shape of the codes encode_chunks delivers for `samples` samples, known before the first
+// chunk (the codes file's header is written first): [chunks, 1, quantizers, frames] codes, plus
+// one scale per chunk when `scales`. One chunk of encoded_frames for windows and streams; the
+// model's own chunks (ceil(samples / stride), each as many frames as a probe encode of one
+// chunk of zeros gives) for codecs that chunk themselves.
+struct CodesLayout {
+  int64_t chunks = 1, quantizers = 0, frames = 0;
+  bool scales = false;
+};
+CodesLayout encoded_layout(const Codec& codec, int64_t samples, double bandwidth);
 
 // The codec's input read in order: [1, C, n] blocks, whose total length is known up front.
 class AudioSource {
@@ -52,18 +69,22 @@ class AudioSource {
 std::unique_ptr<AudioSource> tensor_source(const at::Tensor& audio);
 // A source over an audio file, read block by block, shaped as codec_input shapes a decoded file
 // (mono, at the model's rate, or kInvalidArgument naming both rates). The file's header must give
-// its exact length (not MP3): kUnsupported otherwise.
+// its exact length, or (MP3, whose header only estimates it) the file is decoded once up front
+// to count its frames exactly: decoding is cheap next to the codec, and memory stays one block.
 std::unique_ptr<AudioSource> file_source(const Codec& codec, const std::string& path);
 
-// Encodes `source` chunk by chunk when runs_in_chunks (otherwise kInvalidArgument), handing
-// `sink` the codes [1, n_q, frames] of each chunk in order (encoded_frames in all). The
-// codes are those encode_long gives for the same audio in memory (the same calls are made).
-using CodesSink = std::function<void(const at::Tensor& codes)>;
+// Encodes `source` chunk by chunk when encodes_in_chunks (otherwise kInvalidArgument; codecs that
+// chunk themselves are always accepted), handing `sink` the codes [1, n_q, frames] of each chunk
+// in order (as encoded_layout says) and, for a model that normalises its chunks, the chunk's
+// scale [1, 1] (otherwise undefined). Windows and streams give the codes encode_long gives for
+// the same audio in memory (the same calls are made); model chunks give Codec::encode's.
+using CodesSink = std::function<void(const at::Tensor& codes, const at::Tensor& scale)>;
 void encode_chunks(const Codec& codec, AudioSource& source, double bandwidth,
                    const LongAudioOptions& options, const CodesSink& sink);
-// Decodes codes [1, 1, n_q, frames] chunk by chunk when runs_in_chunks (otherwise
-// kInvalidArgument), handing `sink` each chunk's audio [1, C, n] in order, trimmed to
-// `encoded.audio_length` when > 0. Every code is checked before the first chunk.
+// Decodes codes [1, 1, n_q, frames] chunk by chunk when decodes_in_chunks (otherwise
+// kInvalidArgument), or the model's own chunks [n, 1, n_q, frames] one by one with a streaming
+// overlap-add (the same audio as Codec::decode), handing `sink` each piece of audio [1, C, n] in
+// order, trimmed to `encoded.audio_length` when > 0. Every code is checked before the first chunk.
 using AudioSink = std::function<void(const at::Tensor& audio)>;
 void decode_chunks(const Codec& codec, const EncodedAudioCodes& encoded,
                    const LongAudioOptions& options, const AudioSink& sink);

@@ -304,7 +304,8 @@ class Encodec final : public Codec {
   double frame_rate() const override { return static_cast<double>(s_.frame_rate); }
   std::vector<double> bandwidths() const override { return s_.target_bandwidths; }
   int64_t frame_samples() const override { return s_.hop_length; }
-  bool chunks_itself() const override { return s_.chunk_length > 0; }
+  int64_t model_chunk_length() const override { return s_.chunk_length; }
+  int64_t model_chunk_stride() const override { return s_.chunk_stride; }
 
   int64_t quantizers_for_bandwidth(double bandwidth) const override {
     const double per_quantizer = std::log2(static_cast<double>(s_.codebook_size)) * s_.frame_rate;
@@ -315,15 +316,7 @@ class Encodec final : public Codec {
 
   EncodedAudioCodes encode(const at::Tensor& audio, double bandwidth) const override {
     check_audio(audio);
-    bool known = false;
-    for (double b : s_.target_bandwidths) known = known || b == bandwidth;
-    if (!known) {
-      std::string list;
-      for (double b : s_.target_bandwidths) list += (list.empty() ? "" : ", ") + format(b);
-      throw Error(ErrorCode::kInvalidArgument, "encodec: bandwidth " + format(bandwidth) +
-                                                   " kbps is not one of the model's (" + list + ")");
-    }
-    const int64_t n_q = quantizers_for_bandwidth(bandwidth);
+    const int64_t n_q = checked_quantizers(bandwidth);
     const int64_t length = audio.size(-1);
     at::Tensor input = audio.to(at::kFloat);
     int64_t chunk = length, stride = length;
@@ -340,18 +333,25 @@ class Encodec final : public Codec {
     out.audio_length = length;
     std::vector<at::Tensor> frames;
     for (int64_t offset = 0; offset + chunk <= input.size(-1); offset += stride) {
-      at::Tensor frame = input.narrow(-1, offset, chunk);
       at::Tensor scale;
-      if (s_.normalize) {
-        const at::Tensor mono = frame.sum(1, true) / frame.size(1);
-        scale = mono.pow(2).mean(-1, true).sqrt() + 1e-8;
-        frame = frame / scale;
-        scale = scale.view({-1, 1});
-      }
-      frames.push_back(rvq_encode(rvq_, encoder_(frame), n_q));
+      frames.push_back(encode_frame(input.narrow(-1, offset, chunk), n_q, &scale));
       out.scales.push_back(scale);
     }
     out.codes = at::stack(frames);
+    return out;
+  }
+
+  EncodedAudioCodes encode_model_chunk(const at::Tensor& chunk, double bandwidth) const override {
+    check_audio(chunk);
+    if (s_.chunk_length == 0 || chunk.size(-1) != s_.chunk_length) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "encodec: a model chunk is " + std::to_string(s_.chunk_length) + " samples, got " +
+                      std::to_string(chunk.size(-1)));
+    }
+    EncodedAudioCodes out;
+    at::Tensor scale;
+    out.codes = encode_frame(chunk.to(at::kFloat), checked_quantizers(bandwidth), &scale).unsqueeze(0);
+    out.scales.push_back(scale);
     return out;
   }
 
@@ -390,6 +390,32 @@ class Encodec final : public Codec {
     char text[32];
     std::snprintf(text, sizeof text, "%g", value);
     return text;
+  }
+
+  int64_t checked_quantizers(double bandwidth) const {
+    bool known = false;
+    for (double b : s_.target_bandwidths) known = known || b == bandwidth;
+    if (!known) {
+      std::string list;
+      for (double b : s_.target_bandwidths) list += (list.empty() ? "" : ", ") + format(b);
+      throw Error(ErrorCode::kInvalidArgument, "encodec: bandwidth " + format(bandwidth) +
+                                                   " kbps is not one of the model's (" + list + ")");
+    }
+    return quantizers_for_bandwidth(bandwidth);
+  }
+
+  // EncodecModel._encode_frame: codes [B, n_q, frames] of one chunk, normalised by its RMS (the
+  // padding counts as zeros in the mean) when the model normalises. The chunk is made contiguous
+  // so that a chunk cut from the whole input and one read from a file compute alike.
+  at::Tensor encode_frame(const at::Tensor& chunk, int64_t n_q, at::Tensor* scale) const {
+    at::Tensor frame = chunk.contiguous();
+    if (s_.normalize) {
+      const at::Tensor mono = frame.sum(1, true) / frame.size(1);
+      const at::Tensor rms = mono.pow(2).mean(-1, true).sqrt() + 1e-8;
+      frame = frame / rms;
+      *scale = rms.view({-1, 1});
+    }
+    return rvq_encode(rvq_, encoder_(frame), n_q);
   }
 
   void check_audio(const at::Tensor& audio) const {
