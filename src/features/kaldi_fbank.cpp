@@ -77,9 +77,10 @@ KaldiFbank::KaldiFbank(const KaldiFbankOptions& options) : options_(options) {
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: num_threads must be >= 1");
   window_ = make_window(o.window_type, window_size_, o.blackman_coeff);
   const int fft_bins = padded_size_ / 2 + 1;
+  fft_ = std::make_shared<RealFft>(padded_size_);
   mel_banks_ = std::make_shared<SparseFilterBank>(
-      kaldi_mel_banks(o.num_mel_bins, padded_size_, o.sample_frequency, o.low_freq, o.high_freq, o.vtln_low,
-                      o.vtln_high, o.vtln_warp),
+      kaldi_mel_banks(o.num_mel_bins, padded_size_, o.sample_frequency, o.low_freq, o.high_freq,
+                      o.vtln_low, o.vtln_high, o.vtln_warp),
       o.num_mel_bins, fft_bins, fft_bins, 1);
 }
 
@@ -112,18 +113,22 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: audio is empty (0 samples)");
   }
   const SimdKernels& kernels = simd_kernels();
-  if (const int64_t bad = kernels.find_non_finite(samples, num_samples); bad >= 0) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "kaldi fbank: sample " + std::to_string(bad) + " is not finite (NaN or Inf)");
-  }
+  auto check_finite = [&](int64_t from, int64_t to) {
+    if (const int64_t bad = kernels.find_non_finite(samples + from, to - from); bad >= 0) {
+      throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: sample " + std::to_string(from + bad) +
+                                                   " is not finite (NaN or Inf)");
+    }
+  };
   FeatureTensor out;
   const int features = num_features();
-  if (num_samples < o.min_duration * o.sample_frequency) {
-    out.shape = {0, features};  // torchaudio returns no frames below min_duration
-    return out;
-  }
   const int64_t frames = num_frames(num_samples);
-  if (frames == 0) {
+  const bool too_short = num_samples < o.min_duration * o.sample_frequency;
+  if (too_short || frames == 0) {
+    check_finite(0, num_samples);
+    if (too_short) {
+      out.shape = {0, features};  // torchaudio returns no frames below min_duration
+      return out;
+    }
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: " + std::to_string(num_samples) +
                                                  " samples is shorter than one frame (" +
                                                  std::to_string(window_size_) +
@@ -132,8 +137,9 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
   // Without snip_edges torchaudio frames a signal extended by mirrored copies (edge included).
   std::vector<float> extended;
   const float* signal = samples;
+  int64_t signal_length = num_samples;
+  const int pad = o.snip_edges ? 0 : window_size_ / 2 - window_shift_ / 2;
   if (!o.snip_edges) {
-    const int pad = window_size_ / 2 - window_shift_ / 2;
     extended.reserve(static_cast<size_t>(num_samples + std::max(pad, 0) + num_samples));
     for (int i = pad - 1; i >= 0; --i)
       extended.push_back(samples[std::min<int64_t>(i, num_samples - 1)]);
@@ -144,7 +150,12 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
     }
     for (int64_t i = num_samples - 1; i >= 0; --i) extended.push_back(samples[i]);
     signal = extended.data();
+    signal_length = static_cast<int64_t>(extended.size());
   }
+  // Framing checks every sample a frame covers; frames cover all samples up to the end of the
+  // last one unless they leave gaps (a shift longer than the window) or start past sample 0.
+  const bool frames_cover = window_shift_ <= window_size_ && pad >= 0;
+  if (!frames_cover) check_finite(0, num_samples);
   std::vector<double> dither_noise;
   if (o.dither != 0.0) {
     std::mt19937_64 rng(o.dither_seed);
@@ -157,63 +168,103 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
   const int energy_column = o.htk_compat ? o.num_mel_bins : 0;
   out.shape = {frames, features};
   out.values.resize(static_cast<size_t>(frames * features));
-  parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int) {
-    const RealFft fft(padded_size_);
-    BlockBuffer<double> block(static_cast<size_t>(padded_size_) * kFrameLanes);
+  std::vector<char> saw_non_finite(o.num_threads, 0);
+  parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int worker) {
+    // Lane j of every block walks its own quarter of [begin, end): frames t of the quarters
+    // starting at `starts` sit side by side, so the block of frame t is rows t * shift ..
+    // t * shift + window of the four interleaved streams, read in place instead of transposed
+    // anew for each of the ~2.5 frames that overlap every sample. Streams are interleaved
+    // kChunk frames at a time, so they stay in the L2 cache.
+    constexpr int64_t kChunk = 32;
+    const int64_t per_lane = (end - begin + kFrameLanes - 1) / kFrameLanes;
+    const int64_t chunk_rows = (kChunk - 1) * window_shift_ + window_size_;
+    BlockBuffer<double> streams(static_cast<size_t>(chunk_rows) * kFrameLanes);
+    BlockBuffer<double> block(static_cast<size_t>(padded_size_) * kFrameLanes, 0.0);
     BlockBuffer<double> power(static_cast<size_t>(fft_bins) * kFrameLanes);
     BlockBuffer<double> mel(static_cast<size_t>(o.num_mel_bins) * kFrameLanes);
     BlockBuffer<float> log_mel(mel.size());
     double means[kFrameLanes], centred_energy[kFrameLanes], windowed_energy[kFrameLanes];
-    for (int64_t first = begin; first < end; first += kFrameLanes) {
-      // kFrameLanes frames side by side; lanes past `end` repeat the last frame and are dropped.
-      const int lanes = static_cast<int>(std::min<int64_t>(kFrameLanes, end - first));
+    for (int64_t t0 = 0; t0 < per_lane; t0 += kChunk) {
+      const int64_t count = std::min(kChunk, per_lane - t0);
+      const int64_t rows = (count - 1) * window_shift_ + window_size_;
       const float* sources[kFrameLanes];
-      int64_t frame_of_lane[kFrameLanes];
+      int64_t common = rows;
       for (int lane = 0; lane < kFrameLanes; ++lane) {
-        frame_of_lane[lane] = first + std::min(lane, lanes - 1);
-        sources[lane] = signal + frame_of_lane[lane] * window_shift_;
+        const int64_t start = (begin + lane * per_lane + t0) * window_shift_;
+        sources[lane] = signal + std::min(start, signal_length);
+        common = std::min(common, std::max<int64_t>(0, signal_length - start));
       }
-      // torchaudio's order: dither, DC removal, raw energy, pre-emphasis, window, zero padding.
-      kernels.gather_frames(sources, window_size_, block.data(), means);
-      if (!dither_noise.empty()) {
+      if (kernels.interleave_streams(sources, common, streams.data())) saw_non_finite[worker] = 1;
+      // Only the last quarter's spare frames (past `end`) run off the signal: zeros there.
+      for (int64_t i = common; i < rows; ++i) {
         for (int lane = 0; lane < kFrameLanes; ++lane) {
-          const double* noise = dither_noise.data() + frame_of_lane[lane] * window_size_;
-          means[lane] = 0.0;
-          for (int i = 0; i < window_size_; ++i) {
-            block[i * kFrameLanes + lane] += noise[i];
-            means[lane] += block[i * kFrameLanes + lane];
-          }
+          const int64_t at = sources[lane] - signal + i;
+          streams[i * kFrameLanes + lane] = at < signal_length ? signal[at] : 0.f;
         }
       }
-      for (double& mean : means) mean = o.remove_dc_offset ? mean / window_size_ : 0.0;
-      kernels.condition_frames(block.data(), window_size_, means, o.preemphasis_coefficient,
-                               window_.data(), centred_energy, windowed_energy);
-      std::fill(block.begin() + static_cast<ptrdiff_t>(window_size_) * kFrameLanes, block.end(),
-                0.0);
-      fft.power_spectrum(block.data(), power.data());
-      if (!o.use_power) {
-        for (double& value : power) value = std::sqrt(value);
-      }
-      mel_banks_->apply_to_block(kernels, power.data(), mel.data());
-      if (o.use_log_fbank) {
-        kernels.log(mel.data(), static_cast<int>(mel.size()), kEpsilon, 1.0f, log_mel.data());
-      } else {
-        std::copy(mel.begin(), mel.end(), log_mel.begin());
-      }
-      for (int lane = 0; lane < lanes; ++lane) {
-        float* row = out.values.data() + (first + lane) * features;
-        for (int b = 0; b < o.num_mel_bins; ++b)
-          row[mel_offset + b] = log_mel[b * kFrameLanes + lane];
-        if (o.use_energy) {
-          // Raw energy is taken before pre-emphasis and window; the zero padding adds nothing.
-          const double energy = o.raw_energy ? centred_energy[lane] : windowed_energy[lane];
-          double log_energy = std::log(std::max(energy, kEpsilon));
-          if (o.energy_floor != 0.0) log_energy = std::max(log_energy, std::log(o.energy_floor));
-          row[energy_column] = static_cast<float>(log_energy);
+      for (int64_t t = 0; t < count; ++t) {
+        int64_t frame_of_lane[kFrameLanes];
+        for (int lane = 0; lane < kFrameLanes; ++lane)
+          frame_of_lane[lane] = begin + lane * per_lane + t0 + t;
+        const double* source = streams.data() + t * window_shift_ * kFrameLanes;
+        // torchaudio's order: dither, DC removal, raw energy, pre-emphasis, window, zero padding.
+        if (!dither_noise.empty()) {
+          for (int lane = 0; lane < kFrameLanes; ++lane) {
+            // A spare frame (past `end`) has no noise of its own: it takes frame 0's.
+            const int64_t frame = frame_of_lane[lane] < end ? frame_of_lane[lane] : 0;
+            const double* noise = dither_noise.data() + frame * window_size_;
+            for (int i = 0; i < window_size_; ++i) {
+              block[i * kFrameLanes + lane] = source[i * kFrameLanes + lane] + noise[i];
+            }
+          }
+          source = block.data();
+        }
+        if (o.remove_dc_offset) {
+          kernels.sum_frames(source, window_size_, means);
+          for (double& mean : means) mean /= window_size_;
+        } else {
+          std::fill(means, means + kFrameLanes, 0.0);
+        }
+        kernels.condition_frames(source, block.data(), window_size_, means,
+                                 o.preemphasis_coefficient, window_.data(),
+                                 o.use_energy ? centred_energy : nullptr, windowed_energy);
+        std::fill(block.begin() + static_cast<ptrdiff_t>(window_size_) * kFrameLanes, block.end(),
+                  0.0);
+        fft_->power_spectrum(block.data(), power.data());
+        if (!o.use_power) {
+          for (double& value : power) value = std::sqrt(value);
+        }
+        mel_banks_->apply_to_block(kernels, power.data(), mel.data());
+        if (o.use_log_fbank) {
+          kernels.log(mel.data(), static_cast<int>(mel.size()), kEpsilon, 1.0f, log_mel.data());
+        } else {
+          std::copy(mel.begin(), mel.end(), log_mel.begin());
+        }
+        for (int lane = 0; lane < kFrameLanes; ++lane) {
+          if (frame_of_lane[lane] >= end) continue;  // a spare frame of the last quarter
+          float* row = out.values.data() + frame_of_lane[lane] * features;
+          for (int b = 0; b < o.num_mel_bins; ++b)
+            row[mel_offset + b] = log_mel[b * kFrameLanes + lane];
+          if (o.use_energy) {
+            // Raw energy is taken before pre-emphasis and window; the zero padding adds nothing.
+            const double energy = o.raw_energy ? centred_energy[lane] : windowed_energy[lane];
+            double log_energy = std::log(std::max(energy, kEpsilon));
+            if (o.energy_floor != 0.0) log_energy = std::max(log_energy, std::log(o.energy_floor));
+            row[energy_column] = static_cast<float>(log_energy);
+          }
         }
       }
     }
   });
+  if (frames_cover) {
+    // Samples after the last frame are read by none; any non-finite one framed is found again
+    // by the exact search, which names the first.
+    const int64_t covered = (frames - 1) * window_shift_ + window_size_ - pad;
+    if (std::find(saw_non_finite.begin(), saw_non_finite.end(), 1) != saw_non_finite.end()) {
+      check_finite(0, num_samples);
+    }
+    if (covered < num_samples) check_finite(std::max<int64_t>(covered, 0), num_samples);
+  }
   if (o.subtract_mean) {
     for (int c = 0; c < features; ++c) {
       double mean = 0.0;

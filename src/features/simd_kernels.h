@@ -57,12 +57,19 @@ struct SimdKernels {
   void (*spectrum)(const FftPlan& plan, double* frames, double* spectrum);
   // block[i][lane] = sources[lane][i] for i < length; sums[lane] = the sum of those samples.
   void (*gather_frames)(const float* const* sources, int length, double* block, double* sums);
-  // The steps between framing and the FFT in one pass over the first `length` samples:
-  // x = x - means[lane], then y[i] = (x[i] - coefficient * x[i - 1]) * window[i] with x[-1] = x[0]
-  // (Kaldi's pre-emphasis; coefficient 0 for none). Per lane it also returns the sums of squares
-  // of x (centred_energy) and of y (windowed_energy).
-  void (*condition_frames)(double* block, int length, const double* means, double coefficient,
-                           const double* window, double* centred_energy, double* windowed_energy);
+  // out[i][lane] = sources[lane][i] for i < rows, as double. Returns true when one of those
+  // samples is Inf or NaN (find_non_finite then says which).
+  bool (*interleave_streams)(const float* const* sources, int64_t rows, double* out);
+  // sums[lane] = the sum of block[i][lane] over i < length.
+  void (*sum_frames)(const double* block, int length, double* sums);
+  // The steps between framing and the FFT in one pass over the first `length` samples of
+  // `source` (which may be `block`), written to `block`: x = x - means[lane], then
+  // y[i] = (x[i] - coefficient * x[i - 1]) * window[i] with x[-1] = x[0] (Kaldi's pre-emphasis;
+  // coefficient 0 for none). Per lane it also returns the sums of squares of x (centred_energy)
+  // and of y (windowed_energy), unless centred_energy is null.
+  void (*condition_frames)(const double* source, double* block, int length, const double* means,
+                           double coefficient, const double* window, double* centred_energy,
+                           double* windowed_energy);
   // out[f][lane] = sum over run f of weights * power[bin][lane].
   void (*apply_filter_bank)(const FilterRun* runs, int num_filters, const double* weights,
                             const double* power, double* out);

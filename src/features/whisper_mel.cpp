@@ -101,7 +101,8 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
         sources[lane] = padded.data() + (first + std::min(lane, lanes - 1)) * o.hop_length;
       }
       kernels.gather_frames(sources, o.n_fft, block.data(), energy);
-      kernels.condition_frames(block.data(), o.n_fft, kZeros, 0.0, window_.data(), energy, energy);
+      kernels.condition_frames(block.data(), block.data(), o.n_fft, kZeros, 0.0, window_.data(),
+                               nullptr, nullptr);
       fft.power_spectrum(block.data(), power.data());
       filter_bank_->apply_to_block(kernels, power.data(), mel.data());
       // A float log keeps ~1e-7 relative error, far inside the 1e-5 budget.

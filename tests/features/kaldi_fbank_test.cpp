@@ -17,27 +17,48 @@ KaldiFbankOptions options_from_json(const nlohmann::json& j) {
   KaldiFbankOptions o;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& k = it.key();
-    if (k == "num_mel_bins") o.num_mel_bins = it->get<int>();
-    else if (k == "window_type") o.window_type = it->get<std::string>();
-    else if (k == "snip_edges") o.snip_edges = it->get<bool>();
-    else if (k == "use_energy") o.use_energy = it->get<bool>();
-    else if (k == "htk_compat") o.htk_compat = it->get<bool>();
-    else if (k == "raw_energy") o.raw_energy = it->get<bool>();
-    else if (k == "use_power") o.use_power = it->get<bool>();
-    else if (k == "preemphasis_coefficient") o.preemphasis_coefficient = it->get<double>();
-    else if (k == "remove_dc_offset") o.remove_dc_offset = it->get<bool>();
-    else if (k == "use_log_fbank") o.use_log_fbank = it->get<bool>();
-    else if (k == "low_freq") o.low_freq = it->get<double>();
-    else if (k == "high_freq") o.high_freq = it->get<double>();
-    else if (k == "frame_length") o.frame_length = it->get<double>();
-    else if (k == "frame_shift") o.frame_shift = it->get<double>();
-    else if (k == "round_to_power_of_two") o.round_to_power_of_two = it->get<bool>();
-    else if (k == "subtract_mean") o.subtract_mean = it->get<bool>();
-    else if (k == "energy_floor") o.energy_floor = it->get<double>();
-    else if (k == "vtln_warp") o.vtln_warp = it->get<double>();
-    else if (k == "vtln_low") o.vtln_low = it->get<double>();
-    else if (k == "vtln_high") o.vtln_high = it->get<double>();
-    else ADD_FAILURE() << "test does not know option " << k;
+    if (k == "num_mel_bins")
+      o.num_mel_bins = it->get<int>();
+    else if (k == "window_type")
+      o.window_type = it->get<std::string>();
+    else if (k == "snip_edges")
+      o.snip_edges = it->get<bool>();
+    else if (k == "use_energy")
+      o.use_energy = it->get<bool>();
+    else if (k == "htk_compat")
+      o.htk_compat = it->get<bool>();
+    else if (k == "raw_energy")
+      o.raw_energy = it->get<bool>();
+    else if (k == "use_power")
+      o.use_power = it->get<bool>();
+    else if (k == "preemphasis_coefficient")
+      o.preemphasis_coefficient = it->get<double>();
+    else if (k == "remove_dc_offset")
+      o.remove_dc_offset = it->get<bool>();
+    else if (k == "use_log_fbank")
+      o.use_log_fbank = it->get<bool>();
+    else if (k == "low_freq")
+      o.low_freq = it->get<double>();
+    else if (k == "high_freq")
+      o.high_freq = it->get<double>();
+    else if (k == "frame_length")
+      o.frame_length = it->get<double>();
+    else if (k == "frame_shift")
+      o.frame_shift = it->get<double>();
+    else if (k == "round_to_power_of_two")
+      o.round_to_power_of_two = it->get<bool>();
+    else if (k == "subtract_mean")
+      o.subtract_mean = it->get<bool>();
+    else if (k == "energy_floor")
+      o.energy_floor = it->get<double>();
+    else if (k == "vtln_warp")
+      o.vtln_warp = it->get<double>();
+    else if (k == "vtln_low")
+      o.vtln_low = it->get<double>();
+    else if (k == "vtln_high")
+      o.vtln_high = it->get<double>();
+    else
+      ADD_FAILURE() << "test does not know option " << k;
   }
   return o;
 }
@@ -52,14 +73,16 @@ float relative_diff(const std::vector<float>& got, const std::vector<float>& ref
     const float peak = *std::max_element(r, r + columns);
     for (int64_t c = 0; c < columns; ++c) {
       if (dynamic_range > 0.f && peak - r[c] > dynamic_range) continue;
-      worst = std::max(worst, std::fabs(got[row * columns + c] - r[c]) / std::max(1.f, std::fabs(r[c])));
+      worst = std::max(worst,
+                       std::fabs(got[row * columns + c] - r[c]) / std::max(1.f, std::fabs(r[c])));
     }
   }
   return worst;
 }
 
 TEST(KaldiFbank, MatchesTorchaudioOnEverySignalAndOptionSet) {
-  auto reference = SafetensorsFile::open(test::test_data_dir() + "/kaldi_fbank_reference.safetensors");
+  auto reference =
+      SafetensorsFile::open(test::test_data_dir() + "/kaldi_fbank_reference.safetensors");
   const auto cases = nlohmann::json::parse(reference->metadata().at("cases"));
   int compared = 0;
   for (const std::string signal : {"tones", "chirp", "noise"}) {
@@ -91,6 +114,50 @@ TEST(KaldiFbank, FrameCountsFollowSnipEdges) {
   EXPECT_EQ(KaldiFbank(options).num_frames(16000), 98);
   options.snip_edges = false;
   EXPECT_EQ(KaldiFbank(options).num_frames(16000), 100);
+}
+
+TEST(KaldiFbank, ThreadCountsGiveTheSameBits) {
+  // Frames are split over threads and over the four lanes of each thread's blocks; every frame
+  // goes through the same operations wherever it lands, spare lanes included.
+  std::vector<float> signal(16000 * 3 + 77);
+  for (size_t i = 0; i < signal.size(); ++i)
+    signal[i] = 0.4f * std::sin(0.013f * i + 1e-6f * i * i) + 0.01f * std::cos(1.7f * i);
+  for (bool snip_edges : {true, false}) {
+    for (double dither : {0.0, 0.5}) {
+      KaldiFbankOptions options;
+      options.snip_edges = snip_edges;
+      options.dither = dither;
+      options.use_energy = true;
+      const FeatureTensor one = KaldiFbank(options).compute(signal.data(), signal.size());
+      for (int threads : {2, 3}) {
+        options.num_threads = threads;
+        const FeatureTensor many = KaldiFbank(options).compute(signal.data(), signal.size());
+        EXPECT_EQ(many.shape, one.shape);
+        EXPECT_EQ(many.values, one.values) << threads << " threads, snip_edges " << snip_edges;
+      }
+    }
+  }
+}
+
+TEST(KaldiFbank, NamesTheFirstNonFiniteSampleWhereverItIs) {
+  // Framed samples are checked while they are framed, the rest apart: both name the first.
+  std::vector<float> signal(16000, 0.25f);  // 98 frames cover samples 0 .. 15919
+  for (int threads : {1, 2}) {
+    KaldiFbankOptions options;
+    options.num_threads = threads;
+    for (bool snip_edges : {true, false}) {
+      options.snip_edges = snip_edges;
+      const KaldiFbank fbank(options);
+      for (int64_t at :
+           {int64_t{0}, int64_t{5003}, int64_t{15919}, int64_t{15920}, int64_t{15999}}) {
+        std::vector<float> copy = signal;
+        copy[at] = at % 2 ? INFINITY : NAN;
+        copy[15999] = NAN;
+        EXPECT_ALMKIT_ERROR(fbank.compute(copy.data(), copy.size()), ErrorCode::kInvalidArgument,
+                            "sample " + std::to_string(at) + " ");
+      }
+    }
+  }
 }
 
 TEST(KaldiFbank, RejectsBadInputAndOptions) {

@@ -50,6 +50,55 @@ TEST(SimdKernels, GatherTransposesFramesAndSumsThem) {
   }
 }
 
+TEST(SimdKernels, InterleaveStreamsSideBySideAndFlagsNonFiniteSamples) {
+  std::vector<float> signal(2000);
+  for (size_t i = 0; i < signal.size(); ++i) signal[i] = std::sin(0.37f * i) + 0.001f * i;
+  const float* sources[kFrameLanes] = {signal.data() + 900, signal.data(), signal.data() + 1400,
+                                       signal.data() + 301};
+  for (SimdPath path : runnable_paths()) {
+    SCOPED_TRACE(simd_path_name(path));
+    const SimdKernels& kernels = simd_kernels(path);
+    for (int rows : {598, 3, 0}) {  // whole 4 x 4 tiles and a tail, only a tail, nothing
+      std::vector<double> out(rows * kFrameLanes);
+      EXPECT_FALSE(kernels.interleave_streams(sources, rows, out.data()));
+      for (int i = 0; i < rows; ++i) {
+        for (int lane = 0; lane < kFrameLanes; ++lane)
+          ASSERT_EQ(out[i * kFrameLanes + lane], sources[lane][i]) << i << " " << lane;
+      }
+    }
+    for (int at : {0, 301, 897, 1997}) {  // in a tile of one lane, in the tail of another
+      for (float bad :
+           {std::numeric_limits<float>::quiet_NaN(), -std::numeric_limits<float>::infinity()}) {
+        std::vector<float> copy = signal;
+        copy[at] = bad;
+        const float* bad_sources[kFrameLanes] = {copy.data() + 900, copy.data(), copy.data() + 1400,
+                                                 copy.data() + 301};
+        std::vector<double> out(598 * kFrameLanes);
+        EXPECT_TRUE(kernels.interleave_streams(bad_sources, 598, out.data())) << at;
+      }
+    }
+    std::vector<float> huge(signal.size(), std::numeric_limits<float>::max());
+    const float* huge_sources[kFrameLanes] = {huge.data(), huge.data(), huge.data(), huge.data()};
+    std::vector<double> out(598 * kFrameLanes);
+    EXPECT_FALSE(kernels.interleave_streams(huge_sources, 598, out.data()));  // large but finite
+  }
+}
+
+TEST(SimdKernels, SumFramesAddsEachLane) {
+  const std::vector<double> block = random_values(403 * kFrameLanes, 100.0, 7);
+  for (SimdPath path : runnable_paths()) {
+    for (int length : {403, 400, 2}) {
+      double sums[kFrameLanes];
+      simd_kernels(path).sum_frames(block.data(), length, sums);
+      for (int lane = 0; lane < kFrameLanes; ++lane) {
+        double expected = 0.0;
+        for (int i = 0; i < length; ++i) expected += block[i * kFrameLanes + lane];
+        EXPECT_NEAR(sums[lane], expected, 1e-10) << simd_path_name(path) << " " << length;
+      }
+    }
+  }
+}
+
 TEST(SimdKernels, ConditionFramesMatchesKaldiSteps) {
   const int length = 401;
   const std::vector<double> input = random_values(length * kFrameLanes, 3000.0, 1);
@@ -58,10 +107,10 @@ TEST(SimdKernels, ConditionFramesMatchesKaldiSteps) {
   const double coefficient = 0.97;
   for (SimdPath path : runnable_paths()) {
     SCOPED_TRACE(simd_path_name(path));
-    std::vector<double> block = input;
+    std::vector<double> block(input.size());  // out of place here; Whisper runs it in place
     double centred_energy[kFrameLanes], windowed_energy[kFrameLanes];
-    simd_kernels(path).condition_frames(block.data(), length, means, coefficient, window.data(),
-                                        centred_energy, windowed_energy);
+    simd_kernels(path).condition_frames(input.data(), block.data(), length, means, coefficient,
+                                        window.data(), centred_energy, windowed_energy);
     for (int lane = 0; lane < kFrameLanes; ++lane) {
       std::vector<double> x(length);
       double centred = 0.0, windowed = 0.0;
@@ -77,6 +126,11 @@ TEST(SimdKernels, ConditionFramesMatchesKaldiSteps) {
       EXPECT_NEAR(centred_energy[lane], centred, 1e-12 * centred);
       EXPECT_NEAR(windowed_energy[lane], windowed, 1e-12 * windowed);
     }
+    // Without energies (a null centred_energy) the frames are the same, bit for bit.
+    std::vector<double> without(input.size());
+    simd_kernels(path).condition_frames(input.data(), without.data(), length, means, coefficient,
+                                        window.data(), nullptr, nullptr);
+    EXPECT_EQ(without, block);
   }
 }
 
