@@ -98,7 +98,7 @@ class Qwen2LanguageModel : public LanguageModel {
       h = h + layer.self_attn.self_attention(layer.input_layernorm(h), mask, &cache.self_attention[i], cos, sin,
                                              want ? &probabilities : nullptr);
       const at::Tensor x = layer.post_attention_layernorm(h);
-      h = h + layer.down_proj(nn::activation(shape_.activation, layer.gate_proj(x)) * layer.up_proj(x));
+      h = h + layer.down_proj(nn::gated_activation(shape_.activation, layer.gate_proj(x), layer.up_proj(x)));
       if (hook && hook->callback) hook->callback("decoder", static_cast<int>(i), h, probabilities);
     }
     return norm_(h);

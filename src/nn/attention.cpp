@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
+
+#include "nn/row_kernels.h"
 
 namespace almkit::nn {
 namespace {
@@ -12,6 +15,14 @@ double mask_value(at::ScalarType dtype) {
   if (dtype == at::kBFloat16) return -3.3895313892515355e38;
   if (dtype == at::kHalf) return -65504.0;
   return std::numeric_limits<float>::lowest();
+}
+
+bool float_on_cpu(const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.device().is_cpu(); }
+
+// Keys / values laid out as [B, kv_heads, S, head_dim] with rows of head_dim contiguous and S rows
+// back to back (the cache's buffer views are), so one head's keys are one block.
+bool row_blocks(const at::Tensor& t, int64_t head_dim) {
+  return float_on_cpu(t) && t.dim() == 4 && t.stride(3) == 1 && t.stride(2) == head_dim;
 }
 
 }  // namespace
@@ -53,9 +64,61 @@ at::Tensor MultiHeadAttention::attend(const at::Tensor& q, const at::Tensor& k, 
   return o_proj_(out.transpose(1, 2).reshape({batch, queries, heads * head_dim}));
 }
 
+at::Tensor MultiHeadAttention::decode_step(const at::Tensor& x, const at::Tensor& mask, KeyValue& cache,
+                                           const at::Tensor& cos, const at::Tensor& sin) const {
+  const int64_t batch = x.size(0), heads = shape_.num_heads, kv_heads = shape_.num_kv_heads, d = shape_.head_dim;
+  at::Tensor q = q_proj_(x), k = k_proj_(x);  // [B, 1, heads * D], float32, contiguous
+  const at::Tensor v = v_proj_(x);
+  if (cos.defined()) {
+    const at::Tensor c = cos.to(at::kFloat).contiguous(), s = sin.to(at::kFloat).contiguous();
+    rows::rotate_half(q.data_ptr<float>(), batch, heads, d, c.data_ptr<float>(), s.data_ptr<float>());
+    rows::rotate_half(k.data_ptr<float>(), batch, kv_heads, d, c.data_ptr<float>(), s.data_ptr<float>());
+  }
+  cache.append(split_heads(k, kv_heads), split_heads(v, kv_heads));
+  const at::Tensor& keys = cache.key;
+  const at::Tensor& values = cache.value;
+  const int64_t length = keys.size(2);
+  at::Tensor mask_rows;  // [B or 1, S] float32
+  if (mask.defined()) mask_rows = mask.to(at::kFloat).reshape({-1, length}).contiguous();
+  rows::OneQueryAttention shape{heads, kv_heads, d, length, keys.stride(1), values.stride(1),
+                                static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)))};
+  at::Tensor out = at::empty({batch, 1, heads * d}, q.options());
+  std::vector<float> scores(length);
+  for (int64_t b = 0; b < batch; ++b) {
+    const float* mask_row = mask_rows.defined() ? mask_rows.data_ptr<float>() + (mask_rows.size(0) == 1 ? 0 : b) * length
+                                                : nullptr;
+    rows::attend_one_query(shape, q.data_ptr<float>() + b * heads * d, keys.data_ptr<float>() + b * keys.stride(0),
+                           values.data_ptr<float>() + b * values.stride(0), mask_row, scores.data(),
+                           out.data_ptr<float>() + b * heads * d);
+  }
+  return o_proj_(out);
+}
+
+bool MultiHeadAttention::can_decode_step(const at::Tensor& x, const at::Tensor& mask, const KeyValue* cache,
+                                         const at::Tensor& cos, at::Tensor* probabilities) const {
+  // Decoding one position from a filled float32 cache on the CPU; the first pass (the prompt),
+  // requests for attention weights and other dtypes / devices take the ATen path.
+  if (probabilities || !cache || !cache->key.defined() || x.dim() != 3 || x.size(1) != 1 || !float_on_cpu(x)) {
+    return false;
+  }
+  if (!row_blocks(cache->key, shape_.head_dim) || !row_blocks(cache->value, shape_.head_dim)) return false;
+  if (cache->key.size(0) != x.size(0)) return false;
+  if (cos.defined() && (cos.numel() != x.size(0) * shape_.head_dim || !cos.device().is_cpu())) return false;
+  if (mask.defined() && (!mask.device().is_cpu() || mask.numel() % (cache->key.size(2) + 1) != 0 ||
+                         (mask.numel() != cache->key.size(2) + 1 && mask.size(0) != x.size(0)))) {
+    return false;
+  }
+  // the projections must come out float32: bf16 weights (almkit's kernel) or float32 weights
+  const auto weight_ok = [](const Linear& l) {
+    return l.weight.device().is_cpu() && (l.weight.scalar_type() == at::kBFloat16 || l.weight.scalar_type() == at::kFloat);
+  };
+  return weight_ok(q_proj_) && weight_ok(k_proj_) && weight_ok(v_proj_);
+}
+
 at::Tensor MultiHeadAttention::self_attention(const at::Tensor& x, const at::Tensor& mask,
                                               KeyValue* cache, const at::Tensor& cos,
                                               const at::Tensor& sin, at::Tensor* probabilities) const {
+  if (can_decode_step(x, mask, cache, cos, probabilities)) return decode_step(x, mask, *cache, cos, sin);
   at::Tensor q = split_heads(q_proj_(x), shape_.num_heads);
   at::Tensor k = split_heads(k_proj_(x), shape_.num_kv_heads);
   at::Tensor v = split_heads(v_proj_(x), shape_.num_kv_heads);

@@ -1,6 +1,7 @@
 #include "nn/layers.h"
 
 #include "almkit/error.h"
+#include "nn/row_kernels.h"
 
 namespace almkit::nn {
 
@@ -9,6 +10,10 @@ Linear Linear::load(WeightStore& weights, const std::string& prefix, int64_t in,
   Linear linear;
   linear.weight = weights.take(prefix + ".weight", {out, in});
   if (with_bias) linear.bias = weights.take(prefix + ".bias", {out});
+  // almkit's bf16 kernels add a float32 bias; converting it once saves a cast per call
+  if (with_bias && linear.weight.scalar_type() == at::kBFloat16 && linear.weight.device().is_cpu()) {
+    linear.bias = linear.bias.to(at::kFloat);
+  }
   return linear;
 }
 
@@ -17,10 +22,25 @@ LayerNorm LayerNorm::load(WeightStore& weights, const std::string& prefix, int64
 }
 
 RmsNorm RmsNorm::load(WeightStore& weights, const std::string& prefix, int64_t dim, double eps) {
-  return {weights.take(prefix + ".weight", {dim}), eps};
+  RmsNorm norm{weights.take(prefix + ".weight", {dim}), eps, at::Tensor()};
+  if (norm.weight.device().is_cpu()) norm.weight_f32 = norm.weight.to(at::kFloat).contiguous();
+  return norm;
 }
 
+namespace {
+bool float_rows_on_cpu(const at::Tensor& x) {
+  return x.scalar_type() == at::kFloat && x.device().is_cpu() && x.is_contiguous();
+}
+}  // namespace
+
 at::Tensor RmsNorm::operator()(const at::Tensor& x) const {
+  if (weight_f32.defined() && float_rows_on_cpu(x) && x.size(-1) == weight_f32.size(0)) {
+    at::Tensor out = at::empty_like(x);
+    const int64_t dim = x.size(-1);
+    rows::rms_norm(x.data_ptr<float>(), x.numel() / dim, dim, weight_f32.data_ptr<float>(),
+                   static_cast<float>(eps), out.data_ptr<float>());
+    return out;
+  }
   const at::Tensor x32 = x.to(at::kFloat);
   const at::Tensor normed = x32 * at::rsqrt(x32.pow(2).mean(-1, /*keepdim=*/true) + eps);
   return weight * normed.to(x.scalar_type());
@@ -32,6 +52,16 @@ at::Tensor activation(const std::string& name, const at::Tensor& x) {
   if (name == "relu") return at::relu(x);
   if (name == "gelu_new" || name == "gelu_pytorch_tanh") return at::gelu(x, "tanh");
   throw Error(ErrorCode::kUnsupported, "activation '" + name + "' is not supported");
+}
+
+at::Tensor gated_activation(const std::string& name, const at::Tensor& gate, const at::Tensor& up) {
+  if ((name == "silu" || name == "swish") && float_rows_on_cpu(gate) && float_rows_on_cpu(up) &&
+      gate.sizes() == up.sizes()) {
+    at::Tensor out = at::empty_like(gate);
+    rows::silu_times(gate.data_ptr<float>(), up.data_ptr<float>(), gate.numel(), out.data_ptr<float>());
+    return out;
+  }
+  return activation(name, gate) * up;
 }
 
 void check_activation(const std::string& name, const std::string& source) {

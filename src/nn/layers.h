@@ -31,12 +31,15 @@ struct LayerNorm {
 struct RmsNorm {
   at::Tensor weight;
   double eps = 1e-6;
+  at::Tensor weight_f32;  // float32 copy of weight on a CPU, for the float32 fast path
   static RmsNorm load(WeightStore& weights, const std::string& prefix, int64_t dim, double eps);
   at::Tensor operator()(const at::Tensor& x) const;
 };
 
 // Activation by its transformers name ("gelu", "silu", "relu", "gelu_new"/"gelu_pytorch_tanh").
 at::Tensor activation(const std::string& name, const at::Tensor& x);
+// activation(name, gate) * up, the gated MLPs of Llama / Qwen2 (one pass for silu in float32).
+at::Tensor gated_activation(const std::string& name, const at::Tensor& gate, const at::Tensor& up);
 void check_activation(const std::string& name, const std::string& source);
 
 }  // namespace almkit::nn

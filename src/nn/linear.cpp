@@ -101,7 +101,8 @@ bool has_avx2() {
 
 }  // namespace
 
-void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y) {
+void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y,
+                 const float* bias) {
   // Split the output features across the compute threads; each reads its own weight rows.
   const int parts = at::in_parallel_region() || n < 128 ? 1 : at::get_num_threads();
   spin_parallel_for(n, parts, 16, [&](int64_t begin, int64_t end) {
@@ -109,6 +110,11 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
       matvec_avx2(x, rows, k, w, begin, end, n, y);
     } else {
       matvec_scalar(x, rows, k, w, begin, end, n, y);
+    }
+    if (bias) {
+      for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t j = begin; j < end; ++j) y[r * n + j] += bias[j];
+      }
     }
   });
 }
@@ -137,9 +143,9 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   }
   const at::Tensor w = weight.contiguous();
   at::Tensor y = at::empty({rows, n}, flat.options());
+  const at::Tensor b = fp32_bias.defined() ? fp32_bias.contiguous() : fp32_bias;
   bf16_matvec(flat.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
-              y.data_ptr<float>());
-  if (fp32_bias.defined()) y.add_(fp32_bias);
+              y.data_ptr<float>(), b.defined() ? b.data_ptr<float>() : nullptr);
   return y.view(out_shape);
 }
 

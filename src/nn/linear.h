@@ -13,7 +13,9 @@ namespace almkit::nn {
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = at::Tensor());
 
 // The CPU kernel behind linear() for bf16 weights and up to a few rows: y [M, N] float32 from
-// x [M, K] float32 and w [N, K] bfloat16 (both contiguous). Exposed for tests and benchmarks.
-void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y);
+// x [M, K] float32 and w [N, K] bfloat16 (both contiguous), plus bias [N] when not null.
+// Exposed for tests and benchmarks.
+void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y,
+                 const float* bias = nullptr);
 
 }  // namespace almkit::nn

@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <c10/core/InferenceMode.h>
 #include <sys/stat.h>
 
 #include <optional>
@@ -265,7 +266,7 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
     prompts.push_back(m.prompt_ids(request));
     pointers.push_back(&request);
   }
-  at::NoGradGuard no_grad;
+  c10::InferenceMode inference;  // no autograd bookkeeping: ~1,800 small ops per decoded token
   const LayerHook hook = bridge_hooks(options.hooks);
   const LayerHook* hook_pointer = hook.callback ? &hook : nullptr;
   EncodedAudio audio;
@@ -340,7 +341,7 @@ std::vector<OptionScore> Model::score_ids(const Request& request,
                                           const std::vector<std::vector<int32_t>>& continuations,
                                           const LayerHooks& hooks) const {
   const Impl& m = *impl_;
-  at::NoGradGuard no_grad;
+  c10::InferenceMode inference;  // no autograd bookkeeping: ~1,800 small ops per decoded token
   const LayerHook hook = bridge_hooks(hooks);
   const LayerHook* hook_pointer = hook.callback ? &hook : nullptr;
   const std::vector<int64_t> prompt = m.prompt_ids(request);
