@@ -48,6 +48,9 @@ INSTANTIATE_TEST_SUITE_P(
                                  "output/f/gr/example_f_gr_metric.json", IsaDimension::kF, "gr"},
                       IsaExample{"f/example_asr_results.json",
                                  "output/f/asr/example_f_asr_metric.json", IsaDimension::kF, "asr"},
+                      IsaExample{"f/example_s2tt_results.json",
+                                 "output/f/s2tt/example_f_s2tt_metric.json", IsaDimension::kF,
+                                 "s2tt"},
                       IsaExample{"n/example_n_results.json",
                                  "output/n/only/example_n_only_metric.json", IsaDimension::kN,
                                  ""}));
