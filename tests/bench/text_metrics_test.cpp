@@ -144,6 +144,20 @@ TEST(IsaTranslation, ConstrainJudgeFollowsFormatPy) {
             (std::vector<std::string>{"请翻译：", "这句话:", ":", "：", "end:"}));
 }
 
+// 1,000 seeded random pairs and format.py's verdicts (tests/data/bench/make_isa_judge_reference.py).
+TEST(IsaTranslation, ConstrainJudgeMatchesFormatPyOnRandomPairs) {
+  const auto cases = nlohmann::json::parse(
+      test::read_file(test::test_data_dir() + "/bench/isa_judge_reference.json"));
+  ASSERT_EQ(cases.size(), 1000u);
+  size_t positive = 0;
+  for (const auto& c : cases) {
+    const bool expected = c[2];
+    positive += expected;
+    EXPECT_EQ(isa::translation_judge_positive(c[0], c[1]), expected) << c.dump();
+  }
+  EXPECT_EQ(positive, 427u);
+}
+
 TEST(IsaTranslation, DimensionFConstrainOnAHandMadeFile) {
   // Followed (Chinese only), refused (a keyword), and followed but scored 0 BLEU: 1 + 0 + 1.
   const std::string path = test::write_temp("f_s2tt_constrain.json", R"([
