@@ -170,15 +170,18 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
   out.values.resize(static_cast<size_t>(frames * features));
   std::vector<char> saw_non_finite(o.num_threads, 0);
   parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int worker) {
-    // Lane j of every block walks its own quarter of [begin, end): frames t of the quarters
-    // starting at `starts` sit side by side, so the block of frame t is rows t * shift ..
-    // t * shift + window of the four interleaved streams, read in place instead of transposed
-    // anew for each of the ~2.5 frames that overlap every sample. Streams are interleaved
-    // kChunk frames at a time, so they stay in the L2 cache.
+    // Lane j of every block walks its own quarter of [begin, end): the t-th frames of the
+    // quarters sit side by side, so their block is rows t * shift .. t * shift + window of the
+    // four interleaved streams, read in place instead of transposed anew for each of the ~2.5
+    // frames that overlap every sample. Streams are interleaved kChunk frames at a time, so
+    // they stay in the L2 cache; sums of every four rows give the frames' means.
     constexpr int64_t kChunk = 32;
     const int64_t per_lane = (end - begin + kFrameLanes - 1) / kFrameLanes;
     const int64_t chunk_rows = (kChunk - 1) * window_shift_ + window_size_;
     BlockBuffer<double> streams(static_cast<size_t>(chunk_rows) * kFrameLanes);
+    BlockBuffer<double> tile_sums(static_cast<size_t>(chunk_rows / 4 + 1) * kFrameLanes);
+    const bool sums_by_tile = window_shift_ % 4 == 0 && window_size_ % 4 == 0;
+    std::vector<float> spare_row(o.num_mel_bins);
     BlockBuffer<double> block(static_cast<size_t>(padded_size_) * kFrameLanes, 0.0);
     BlockBuffer<double> power(static_cast<size_t>(fft_bins) * kFrameLanes);
     BlockBuffer<double> mel(static_cast<size_t>(o.num_mel_bins) * kFrameLanes);
@@ -194,7 +197,8 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
         sources[lane] = signal + std::min(start, signal_length);
         common = std::min(common, std::max<int64_t>(0, signal_length - start));
       }
-      if (kernels.interleave_streams(sources, common, streams.data())) saw_non_finite[worker] = 1;
+      if (kernels.interleave_streams(sources, common, streams.data(), tile_sums.data()))
+        saw_non_finite[worker] = 1;
       // Only the last quarter's spare frames (past `end`) run off the signal: zeros there.
       for (int64_t i = common; i < rows; ++i) {
         for (int lane = 0; lane < kFrameLanes; ++lane) {
@@ -220,7 +224,14 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
           source = block.data();
         }
         if (o.remove_dc_offset) {
-          kernels.sum_frames(source, window_size_, means);
+          const int64_t first_tile = t * window_shift_ / 4;
+          const int64_t end_tile = first_tile + window_size_ / 4;
+          if (sums_by_tile && dither_noise.empty() && end_tile <= common / 4) {
+            kernels.sum_frames(tile_sums.data() + first_tile * kFrameLanes, window_size_ / 4,
+                               means);
+          } else {
+            kernels.sum_frames(source, window_size_, means);
+          }
           for (double& mean : means) mean /= window_size_;
         } else {
           std::fill(means, means + kFrameLanes, 0.0);
@@ -240,18 +251,21 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
         } else {
           std::copy(mel.begin(), mel.end(), log_mel.begin());
         }
+        float* rows[kFrameLanes];
         for (int lane = 0; lane < kFrameLanes; ++lane) {
-          if (frame_of_lane[lane] >= end) continue;  // a spare frame of the last quarter
-          float* row = out.values.data() + frame_of_lane[lane] * features;
-          for (int b = 0; b < o.num_mel_bins; ++b)
-            row[mel_offset + b] = log_mel[b * kFrameLanes + lane];
-          if (o.use_energy) {
-            // Raw energy is taken before pre-emphasis and window; the zero padding adds nothing.
-            const double energy = o.raw_energy ? centred_energy[lane] : windowed_energy[lane];
-            double log_energy = std::log(std::max(energy, kEpsilon));
-            if (o.energy_floor != 0.0) log_energy = std::max(log_energy, std::log(o.energy_floor));
-            row[energy_column] = static_cast<float>(log_energy);
-          }
+          rows[lane] = frame_of_lane[lane] < end  // else a spare frame of the last quarter
+                           ? out.values.data() + frame_of_lane[lane] * features + mel_offset
+                           : spare_row.data();
+        }
+        kernels.block_to_rows(log_mel.data(), o.num_mel_bins, rows);
+        for (int lane = 0; lane < kFrameLanes && o.use_energy; ++lane) {
+          if (frame_of_lane[lane] >= end) continue;
+          // Raw energy is taken before pre-emphasis and window; the zero padding adds nothing.
+          const double energy = o.raw_energy ? centred_energy[lane] : windowed_energy[lane];
+          double log_energy = std::log(std::max(energy, kEpsilon));
+          if (o.energy_floor != 0.0) log_energy = std::max(log_energy, std::log(o.energy_floor));
+          out.values[frame_of_lane[lane] * features + energy_column] =
+              static_cast<float>(log_energy);
         }
       }
     }

@@ -58,8 +58,12 @@ struct SimdKernels {
   // block[i][lane] = sources[lane][i] for i < length; sums[lane] = the sum of those samples.
   void (*gather_frames)(const float* const* sources, int length, double* block, double* sums);
   // out[i][lane] = sources[lane][i] for i < rows, as double. Returns true when one of those
-  // samples is Inf or NaN (find_non_finite then says which).
-  bool (*interleave_streams)(const float* const* sources, int64_t rows, double* out);
+  // samples is Inf or NaN (find_non_finite then says which). Unless `sums` is null it also
+  // writes the sums of every four rows: sums[q][lane] = out[4q][lane] + ... + out[4q+3][lane]
+  // for q < rows / 4, so a window of whole tiles sums in a quarter of the additions, in an
+  // order that does not depend on where the rows start.
+  bool (*interleave_streams)(const float* const* sources, int64_t rows, double* out,
+                             double* sums);
   // sums[lane] = the sum of block[i][lane] over i < length.
   void (*sum_frames)(const double* block, int length, double* sums);
   // The steps between framing and the FFT in one pass over the first `length` samples of
@@ -76,6 +80,8 @@ struct SimdKernels {
   // out[i] = scale * ln(max(values[i], floor)) in float precision (~1 ulp), for `count` values
   // (a multiple of kFrameLanes); returns the largest out[i].
   float (*log)(const double* values, int count, double floor, float scale, float* out);
+  // rows[lane][i] = block[i][lane] for i < count: a block's values back to one row per frame.
+  void (*block_to_rows)(const float* block, int count, float* const* rows);
   // Index of the first Inf or NaN sample, or -1.
   int64_t (*find_non_finite)(const float* samples, int64_t count);
 };

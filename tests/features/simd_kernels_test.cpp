@@ -59,11 +59,19 @@ TEST(SimdKernels, InterleaveStreamsSideBySideAndFlagsNonFiniteSamples) {
     SCOPED_TRACE(simd_path_name(path));
     const SimdKernels& kernels = simd_kernels(path);
     for (int rows : {598, 3, 0}) {  // whole 4 x 4 tiles and a tail, only a tail, nothing
-      std::vector<double> out(rows * kFrameLanes);
-      EXPECT_FALSE(kernels.interleave_streams(sources, rows, out.data()));
+      std::vector<double> out(rows * kFrameLanes), sums((rows / 4 + 1) * kFrameLanes);
+      EXPECT_FALSE(kernels.interleave_streams(sources, rows, out.data(), sums.data()));
       for (int i = 0; i < rows; ++i) {
         for (int lane = 0; lane < kFrameLanes; ++lane)
           ASSERT_EQ(out[i * kFrameLanes + lane], sources[lane][i]) << i << " " << lane;
+      }
+      for (int q = 0; q < rows / 4; ++q) {
+        for (int lane = 0; lane < kFrameLanes; ++lane) {
+          const float* x = sources[lane] + 4 * q;
+          ASSERT_EQ(sums[q * kFrameLanes + lane],
+                    (double{x[0]} + double{x[1]}) + (double{x[2]} + double{x[3]}))
+              << q << " " << lane;
+        }
       }
     }
     for (int at : {0, 301, 897, 1997}) {  // in a tile of one lane, in the tail of another
@@ -74,13 +82,14 @@ TEST(SimdKernels, InterleaveStreamsSideBySideAndFlagsNonFiniteSamples) {
         const float* bad_sources[kFrameLanes] = {copy.data() + 900, copy.data(), copy.data() + 1400,
                                                  copy.data() + 301};
         std::vector<double> out(598 * kFrameLanes);
-        EXPECT_TRUE(kernels.interleave_streams(bad_sources, 598, out.data())) << at;
+        EXPECT_TRUE(kernels.interleave_streams(bad_sources, 598, out.data(), nullptr)) << at;
       }
     }
     std::vector<float> huge(signal.size(), std::numeric_limits<float>::max());
     const float* huge_sources[kFrameLanes] = {huge.data(), huge.data(), huge.data(), huge.data()};
     std::vector<double> out(598 * kFrameLanes);
-    EXPECT_FALSE(kernels.interleave_streams(huge_sources, 598, out.data()));  // large but finite
+    EXPECT_FALSE(
+        kernels.interleave_streams(huge_sources, 598, out.data(), nullptr));  // large but finite
   }
 }
 
