@@ -144,7 +144,8 @@ TEST(IsaTranslation, ConstrainJudgeFollowsFormatPy) {
             (std::vector<std::string>{"请翻译：", "这句话:", ":", "：", "end:"}));
 }
 
-// 1,000 seeded random pairs and format.py's verdicts (tests/data/bench/make_isa_judge_reference.py).
+// 1,000 seeded random pairs and format.py's verdicts on them
+// (tests/data/bench/make_isa_judge_reference.py).
 TEST(IsaTranslation, ConstrainJudgeMatchesFormatPyOnRandomPairs) {
   const auto cases = nlohmann::json::parse(
       test::read_file(test::test_data_dir() + "/bench/isa_judge_reference.json"));
