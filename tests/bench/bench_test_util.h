@@ -1,6 +1,7 @@
 // Helpers shared by the benchmark tests.
 #pragma once
 
+#include <cstdlib>
 #include <string>
 
 #include "test_support.h"
@@ -10,6 +11,14 @@ namespace almkit::test {
 // ../shared/benchmarks (MMAU test-mini, ISA-Bench example results).
 inline std::string shared_benchmarks_dir() {
   return reference_dir() + "/../../benchmarks";
+}
+
+// ISA-Bench's code/egs/example (result files and the metric JSON its scripts wrote), with a
+// trailing '/': $ALMKIT_ISA_EXAMPLES_DIR, else the copy in shared_benchmarks_dir().
+inline std::string isa_examples_dir() {
+  const char* dir = std::getenv("ALMKIT_ISA_EXAMPLES_DIR");
+  if (dir && *dir) return std::string(dir) + "/";
+  return shared_benchmarks_dir() + "/isa-bench-example/";
 }
 
 // A file in the calling test's temporary folder (made once per test, then reused).

@@ -12,8 +12,9 @@ std::string trim(std::string text) {
 }
 
 // ISA-Bench's own example result files and the metric JSON its scripts wrote for them
-// (code/egs/example of bovod-sjtu/ISA-Bench, copied to ../shared/benchmarks/isa-bench-example;
-// the repository has no license, so the copies are not committed here).
+// (code/egs/example of bovod-sjtu/ISA-Bench, copied to ../shared/benchmarks/isa-bench-example
+// or the folder in ALMKIT_ISA_EXAMPLES_DIR; the repository has no license, so the copies are not
+// committed here).
 struct IsaExample {
   const char* results;
   const char* expected;
@@ -24,7 +25,7 @@ struct IsaExample {
 class IsaConformance : public ::testing::TestWithParam<IsaExample> {};
 
 TEST_P(IsaConformance, MatchesTheMetricJsonOfItsScripts) {
-  const std::string root = test::shared_benchmarks_dir() + "/isa-bench-example/";
+  const std::string root = test::isa_examples_dir();
   const IsaExample& example = GetParam();
   // The unlicensed example files cannot be committed or fetched in CI (no GitHub access there):
   // the conformance check runs wherever a copy of them exists, and says so where none does.

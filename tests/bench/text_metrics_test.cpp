@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
-#include <cstdlib>
 #include <nlohmann/json.hpp>
 
 #include "almkit/bench_scoring.h"
@@ -65,12 +64,7 @@ TEST(CaptionMetrics, CiderDAndRougeL) {
 
 // ISA-Bench's example result files and the metric JSON its scripts wrote (see
 // isa_scoring_test.cpp: unlicensed copies, the test runs where they exist).
-// ALMKIT_ISA_EXAMPLES_DIR may point at another copy (code/egs/example of the repository).
-std::string example_root() {
-  const char* dir = std::getenv("ALMKIT_ISA_EXAMPLES_DIR");
-  if (dir && *dir) return std::string(dir) + "/";
-  return test::shared_benchmarks_dir() + "/isa-bench-example/";
-}
+std::string example_root() { return test::isa_examples_dir(); }
 
 TEST(IsaTranslation, DimensionDMatchesTheScriptsOutput) {
   if (!test::file_exists(example_root())) GTEST_SKIP() << "no ISA-Bench examples";
