@@ -2,6 +2,7 @@
 // down, then the 151936-row head: 942 MB of weights), on 1 and 2 threads. Decoding is bound by
 // reading these weights; this tells how much of a token's time the kernel and the spin pool cost
 // on their own, apart from everything else a decode step does.
+#include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
@@ -55,6 +56,29 @@ void BM_DecodeStepMatvecs(benchmark::State& state) {
   state.counters["steps_per_s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_DecodeStepMatvecs)->Arg(1)->Arg(2)->UseRealTime()->MinTime(2.0);
+
+// The peer: the same step with float32 weights through libtorch's at::mv (OpenBLAS sgemv), twice
+// the bytes. Its GB/s says how fast this machine streams weights with a tuned BLAS kernel.
+void BM_DecodeStepFp32Gemv(benchmark::State& state) {
+  static const std::vector<at::Tensor> weights = [] {
+    std::vector<at::Tensor> out;
+    for (const auto& m : qwen2_0_5b_weights()) {
+      out.push_back(at::from_blob(const_cast<uint16_t*>(m.data.data()), {m.rows, m.cols}, at::kBFloat16).to(at::kFloat));
+    }
+    return out;
+  }();
+  at::set_num_threads(static_cast<int>(state.range(0)));
+  const at::Tensor x = at::full({4864}, 0.01f);
+  int64_t bytes = 0;
+  for (const auto& w : weights) bytes += w.numel() * 4;
+  for (auto _ : state) {
+    for (const auto& w : weights) benchmark::DoNotOptimize(at::mv(w, x.narrow(0, 0, w.size(1))));
+  }
+  state.counters["weights_MB"] = bytes / 1e6;
+  state.counters["GBps"] = benchmark::Counter(static_cast<double>(bytes) * state.iterations() / 1e9,
+                                              benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_DecodeStepFp32Gemv)->Arg(1)->Arg(2)->UseRealTime()->MinTime(2.0);
 
 }  // namespace
 
