@@ -21,16 +21,17 @@ void parallel_for(int64_t count, int threads, Body body) {
   std::vector<std::thread> workers;
   std::vector<std::exception_ptr> errors(threads);
   const int64_t per = (count + threads - 1) / threads;
-  for (int t = 0; t < threads; ++t) {
+  auto run = [&](int t) {
     const int64_t begin = t * per, end = std::min(count, begin + per);
-    workers.emplace_back([&, t, begin, end] {
-      try {
-        if (begin < end) body(begin, end, t);
-      } catch (...) {
-        errors[t] = std::current_exception();
-      }
-    });
-  }
+    try {
+      if (begin < end) body(begin, end, t);
+    } catch (...) {
+      errors[t] = std::current_exception();
+    }
+  };
+  // The caller takes slice 0 itself: one thread fewer to start (tens of microseconds each).
+  for (int t = 1; t < threads; ++t) workers.emplace_back(run, t);
+  run(0);
   for (auto& worker : workers) worker.join();
   for (auto& error : errors) {
     if (error) std::rethrow_exception(error);
