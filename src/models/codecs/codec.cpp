@@ -54,6 +54,11 @@ EncodedAudioCodes Codec::encode_model_chunk(const at::Tensor& chunk, double band
   throw Error(ErrorCode::kUnsupported, model_type() + ": the model does not chunk its input");
 }
 
+at::Tensor Codec::decode_model_chunk(const EncodedAudioCodes& chunk) const {
+  (void)chunk;
+  throw Error(ErrorCode::kUnsupported, model_type() + ": the model does not chunk its input");
+}
+
 bool is_codec_model_type(const std::string& model_type) { return codec_registry().count(model_type) != 0; }
 
 std::unique_ptr<Codec> load_codec(const std::string& folder, const WeightOptions& options,

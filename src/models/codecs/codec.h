@@ -56,10 +56,12 @@ class Codec {
   virtual int64_t model_chunk_stride() const { return 0; }
   bool chunks_itself() const { return model_chunk_length() > 0; }
   // One such chunk, exactly model_chunk_length() samples [B, C, length]: codes [1, B, n_q, frames]
-  // and its scale (undefined without normalisation), as encode computes that chunk. Decoding one
-  // chunk is decode() of a one-chunk EncodedAudioCodes with audio_length 0 (no overlap-add, no
-  // trim); the chunks are joined by a linear overlap-add (models/codecs/overlap_add.h).
+  // and its scale (undefined without normalisation), as encode computes that chunk.
   virtual EncodedAudioCodes encode_model_chunk(const at::Tensor& chunk, double bandwidth) const;
+  // The inverse for one chunk's codes [1, B, n_q, frames] and scale: its audio [B, C, n], scaled
+  // back, before the linear overlap-add that joins the chunks (models/codecs/overlap_add.h).
+  // The codes are checked as decode checks them.
+  virtual at::Tensor decode_model_chunk(const EncodedAudioCodes& chunk) const;
   // Exact chunk-by-chunk processing for codecs whose every layer is causal (nullptr: the codec
   // cannot stream). Chunks other than the last hold a multiple of frame_samples() samples.
   class Stream {

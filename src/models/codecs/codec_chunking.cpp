@@ -251,15 +251,10 @@ void decode_model_chunks(const Codec& codec, const EncodedAudioCodes& encoded,
     EncodedAudioCodes one;
     one.codes = encoded.codes.narrow(0, c, 1);
     if (c < static_cast<int64_t>(encoded.scales.size())) one.scales.push_back(encoded.scales[c]);
-    const at::Tensor audio = codec.decode(one);  // audio_length 0: the whole chunk
-    if (chunks == 1) {
-      emit(audio);  // a lone chunk is not overlap-added (as Codec::decode)
-    } else {
-      emit(joined.push(audio));
-    }
+    emit(joined.push(codec.decode_model_chunk(one)));
     report(options, (c + 1) * frames, chunks * frames);
   }
-  if (chunks > 1) emit(joined.finish());
+  emit(joined.finish());
 }
 
 }  // namespace

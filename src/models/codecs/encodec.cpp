@@ -367,17 +367,26 @@ class Encodec final : public Codec {
     }
     std::vector<at::Tensor> decoded;
     for (int64_t c = 0; c < codes.size(0); ++c) {
-      at::Tensor audio = decoder_(rvq_decode(rvq_, codes[c]));
-      if (c < static_cast<int64_t>(encoded.scales.size()) && encoded.scales[c].defined()) {
-        audio = audio * encoded.scales[c].view({-1, 1, 1});
-      }
-      decoded.push_back(audio);
+      decoded.push_back(decode_frame(
+          codes[c], c < static_cast<int64_t>(encoded.scales.size()) ? encoded.scales[c] : at::Tensor()));
     }
-    at::Tensor audio = decoded.size() == 1 ? decoded[0] : overlap_add(decoded, s_.chunk_stride);
+    // A chunking model overlap-adds even a lone chunk (w * x / w), as transformers does.
+    at::Tensor audio = s_.chunk_length == 0 ? decoded[0] : overlap_add(decoded, s_.chunk_stride);
     if (encoded.audio_length > 0 && encoded.audio_length < audio.size(-1)) {
       audio = audio.narrow(-1, 0, encoded.audio_length);
     }
     return audio;
+  }
+
+  at::Tensor decode_model_chunk(const EncodedAudioCodes& chunk) const override {
+    const at::Tensor& codes = chunk.codes;
+    if (s_.chunk_length == 0 || !codes.defined() || codes.dim() != 4 || codes.size(0) != 1 ||
+        codes.size(3) < 1) {
+      throw Error(ErrorCode::kShapeMismatch,
+                  "encodec: a model chunk's codes are [1, batch, quantizers, frames], got " +
+                      (codes.defined() ? shape_text(codes.sizes()) : std::string("none")));
+    }
+    return decode_frame(codes[0], chunk.scales.empty() ? at::Tensor() : chunk.scales[0]);
   }
 
   at::Tensor encode_latent(const at::Tensor& audio) const override {
@@ -416,6 +425,12 @@ class Encodec final : public Codec {
       *scale = rms.view({-1, 1});
     }
     return rvq_encode(rvq_, encoder_(frame), n_q);
+  }
+
+  // EncodecModel._decode_frame: codes [B, n_q, frames] -> audio [B, C, n], times the chunk's scale.
+  at::Tensor decode_frame(const at::Tensor& codes, const at::Tensor& scale) const {
+    const at::Tensor audio = decoder_(rvq_decode(rvq_, codes));
+    return scale.defined() ? audio * scale.view({-1, 1, 1}) : audio;
   }
 
   void check_audio(const at::Tensor& audio) const {

@@ -3,7 +3,7 @@
 // file to the codes file and from the codes file to the WAV. The streamed codes, scales and audio
 // must be the in-memory Codec::encode / decode's exactly. Also MP3 input (whose header only
 // estimates its length) streamed after a counting pass, and (EncodecModelChunksSlowTest, ctest
-// label `slow`) the peak memory of a 20-minute 48 kHz file against a 1-minute one.
+// label `slow`, 75 s) the peak memory of a 10-minute 48 kHz stereo file against a 1-minute one.
 #include <gtest/gtest.h>
 #include <sndfile.h>
 #include <sys/resource.h>
@@ -409,17 +409,18 @@ void write_long_48k_wav(const std::string& path, double seconds) {
   wav.close();
 }
 
+// --no-quality keeps it to a couple of minutes (the round trip is a second decode of the same
+// chunks; 20-minute figures with it are in docs/codecs.md).
 TEST(EncodecModelChunksSlowTest, PeakMemoryDoesNotGrowWithTheFile) {
   const std::string dir = test::temp_dir(), model = make_48k_shaped_model(dir);
   std::map<double, std::pair<int64_t, int64_t>> peaks;  // minutes -> encode, decode peak kB
-  for (const double minutes : {1.0, 20.0}) {
+  for (const double minutes : {1.0, 10.0}) {
     write_long_48k_wav(dir + "/in.wav", minutes * 60);
     int code = 0;
-    const int64_t encode = cli_peak_rss_kb(
-        "codec encode -q --model " + model + " " + dir + "/in.wav -o " + dir + "/codes.safetensors",
-        dir + "/encode.log", &code);
+    const int64_t encode = cli_peak_rss_kb("codec encode -q --no-quality --model " + model + " " +
+                                               dir + "/in.wav -o " + dir + "/codes.safetensors",
+                                           dir + "/encode.log", &code);
     ASSERT_EQ(code, 0) << test::read_file(dir + "/encode.log");
-    EXPECT_NE(test::read_file(dir + "/encode.log").find("round trip: SI-SDR"), std::string::npos);
     const int64_t decode = cli_peak_rss_kb("codec decode -q --model " + model + " " + dir +
                                                "/codes.safetensors -o " + dir + "/out.wav",
                                            dir + "/decode.log", &code);
@@ -427,15 +428,16 @@ TEST(EncodecModelChunksSlowTest, PeakMemoryDoesNotGrowWithTheFile) {
     EXPECT_EQ(AudioFileReader(dir + "/out.wav").frames(),
               static_cast<int64_t>(minutes * 60 * 48000));
     peaks[minutes] = {encode, decode};
-    std::printf("48 kHz, %.0f min: peak RSS encode %.1f MB, decode %.1f MB\n", minutes,
+    std::printf("48 kHz stereo, %.0f min: peak RSS encode %.1f MB, decode %.1f MB\n", minutes,
                 encode / 1024.0, decode / 1024.0);
     std::remove((dir + "/in.wav").c_str());
     std::remove((dir + "/out.wav").c_str());
   }
-  // 20 minutes of 48 kHz stereo float samples are 461 MB (input) + 461 MB (decoded); chunked,
-  // the peak is the 1-minute peak plus the larger codes file's mapped pages (1.4 MB) and noise.
-  EXPECT_LT(peaks[20.0].first - peaks[1.0].first, 30 * 1024);
-  EXPECT_LT(peaks[20.0].second - peaks[1.0].second, 30 * 1024);
+  // 10 minutes of 48 kHz stereo are 230 MB of float samples (the model's input) and as many
+  // decoded; held whole they would show many times over. Streamed, the peak is the 1-minute
+  // peak plus the longer codes file's mapped pages (0.7 MB) and allocator noise.
+  EXPECT_LT(peaks[10.0].first - peaks[1.0].first, 30 * 1024);
+  EXPECT_LT(peaks[10.0].second - peaks[1.0].second, 30 * 1024);
 }
 
 }  // namespace
