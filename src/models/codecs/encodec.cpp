@@ -179,15 +179,19 @@ class ConvTranspose {
 };
 
 // EncodecLSTM: an LSTM over time plus a skip connection, in the convolutional layout.
+// Always float32: libtorch 1.13 has no bf16 LSTM on the CPU (and its bf16 convolutions are far
+// slower than fp32 here, see dac.cpp), so with WeightOptions::dtype bf16 the weights are read as
+// bf16 and widened to fp32 at load, and the whole model computes in fp32.
 class Lstm {
  public:
   Lstm(WeightStore& w, const std::string& prefix, int64_t dim, int64_t layers) : dim_(dim), layers_(layers) {
     for (int64_t l = 0; l < layers; ++l) {
       const std::string suffix = "_l" + std::to_string(l);
-      params_.push_back(w.take(prefix + ".lstm.weight_ih" + suffix, {4 * dim, dim}));
-      params_.push_back(w.take(prefix + ".lstm.weight_hh" + suffix, {4 * dim, dim}));
-      params_.push_back(w.take(prefix + ".lstm.bias_ih" + suffix, {4 * dim}));
-      params_.push_back(w.take(prefix + ".lstm.bias_hh" + suffix, {4 * dim}));
+      for (const char* name : {".lstm.weight_ih", ".lstm.weight_hh"}) {
+        params_.push_back(w.take(prefix + name + suffix, {4 * dim, dim}).to(at::kFloat));
+      }
+      params_.push_back(w.take(prefix + ".lstm.bias_ih" + suffix, {4 * dim}).to(at::kFloat));
+      params_.push_back(w.take(prefix + ".lstm.bias_hh" + suffix, {4 * dim}).to(at::kFloat));
     }
   }
 
