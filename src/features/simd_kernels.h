@@ -62,8 +62,7 @@ struct SimdKernels {
   // writes the sums of every four rows: sums[q][lane] = out[4q][lane] + ... + out[4q+3][lane]
   // for q < rows / 4, so a window of whole tiles sums in a quarter of the additions, in an
   // order that does not depend on where the rows start.
-  bool (*interleave_streams)(const float* const* sources, int64_t rows, double* out,
-                             double* sums);
+  bool (*interleave_streams)(const float* const* sources, int64_t rows, double* out, double* sums);
   // sums[lane] = the sum of block[i][lane] over i < length.
   void (*sum_frames)(const double* block, int length, double* sums);
   // The steps between framing and the FFT in one pass over the first `length` samples of
