@@ -8,6 +8,7 @@
 #include <limits>
 #include <random>
 
+#include "features/mel_filters.h"
 #include "test_support.h"
 
 namespace almkit {
@@ -161,6 +162,58 @@ TEST(SimdKernels, FilterBankSumsEachRun) {
               weights[runs[f].offset + i] * power[(runs[f].first_bin + i) * kFrameLanes + lane];
         }
         EXPECT_NEAR(out[f * kFrameLanes + lane], expected, 1e-12 * (1 + std::fabs(expected)));
+      }
+    }
+  }
+}
+
+TEST(SimdKernels, SparseFilterBanksMatchTheDenseProduct) {
+  // Kaldi's banks (plain, VTLN, a narrow band), Whisper's slaney banks, and a bank with three
+  // filters on one bin and filters without any.
+  struct Bank {
+    std::string name;
+    std::vector<double> dense;  // [filter][bin]
+    int filters, bins;
+  };
+  std::vector<Bank> banks;
+  auto kaldi = [&](std::string name, int filters, double low, double high, double warp,
+                   double vtln_high = -500) {
+    std::vector<double> dense =
+        kaldi_mel_banks(filters, 512, 16000, low, high, 100, vtln_high, warp);
+    banks.push_back({name, dense, filters, 257});
+  };
+  kaldi("kaldi 80", 80, 20, 0, 1.0);
+  kaldi("kaldi 23 vtln 0.9", 23, 20, 0, 0.9);
+  kaldi("kaldi 40 vtln 1.12 band", 40, 60, 6000, 1.12, 5000);
+  for (int filters : {80, 128}) {
+    const std::vector<double> by_bin = slaney_mel_filters(201, filters, 0.0, 8000.0, 16000);
+    std::vector<double> dense(by_bin.size());
+    for (int k = 0; k < 201; ++k) {
+      for (int f = 0; f < filters; ++f) dense[f * 201 + k] = by_bin[k * filters + f];
+    }
+    banks.push_back({"slaney " + std::to_string(filters), dense, filters, 201});
+  }
+  std::vector<double> crowded(4 * 10, 0.0);
+  for (int f = 0; f < 3; ++f) crowded[f * 10 + 5] = 0.5 + f;  // bin 5 in filters 0, 1, 2
+  crowded[3 * 10 + 8] = 1.0;
+  banks.push_back({"crowded", crowded, 4, 10});
+  for (const Bank& bank : banks) {
+    SCOPED_TRACE(bank.name);
+    const SparseFilterBank sparse(bank.dense, bank.filters, bank.bins, bank.bins, 1);
+    const std::vector<double> power = random_values(bank.bins * kFrameLanes, 10.0, 5);
+    std::vector<double> abs_power(power.size());
+    for (size_t i = 0; i < power.size(); ++i) abs_power[i] = std::fabs(power[i]);
+    for (SimdPath path : runnable_paths()) {
+      SCOPED_TRACE(simd_path_name(path));
+      std::vector<double> out(bank.filters * kFrameLanes, -1.0);
+      sparse.apply_to_block(simd_kernels(path), abs_power.data(), out.data());
+      for (int f = 0; f < bank.filters; ++f) {
+        for (int lane = 0; lane < kFrameLanes; ++lane) {
+          double expected = 0.0;
+          for (int k = 0; k < bank.bins; ++k)
+            expected += bank.dense[f * bank.bins + k] * abs_power[k * kFrameLanes + lane];
+          ASSERT_NEAR(out[f * kFrameLanes + lane], expected, 1e-12 * (1 + expected)) << f;
+        }
       }
     }
   }
