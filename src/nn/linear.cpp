@@ -5,6 +5,7 @@
 #include <ATen/Parallel.h>
 #include <immintrin.h>
 
+#include <algorithm>
 #include <cstring>
 
 namespace almkit::nn {
@@ -105,6 +106,10 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
                  const float* bias) {
   // Split the output features across the compute threads; each reads its own weight rows.
   const int parts = at::in_parallel_region() || n < 128 ? 1 : at::get_num_threads();
+  // Chunks of ~128 KB of weights: the tail (one thread on the last chunk, the other waiting)
+  // stays a few microseconds, while a big matrix is not cut into thousands of claims.
+  const int64_t bytes_per_part = n * k * 2 / std::max(1, parts);
+  const int chunks_per_part = static_cast<int>(std::clamp<int64_t>(bytes_per_part / (128 << 10), 4, 64));
   spin_parallel_for(n, parts, 16, [&](int64_t begin, int64_t end) {
     if (has_avx2()) {
       matvec_avx2(x, rows, k, w, begin, end, n, y);
@@ -116,7 +121,7 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
         for (int64_t j = begin; j < end; ++j) y[r * n + j] += bias[j];
       }
     }
-  });
+  }, chunks_per_part);
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {

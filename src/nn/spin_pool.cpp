@@ -17,7 +17,6 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr auto kSpinTime = std::chrono::microseconds(500);
-constexpr int kChunksPerPart = 4;
 
 // Waits politely: pause, and every few hundred polls give the core away, so that a worker
 // descheduled on a busy machine can run and finish its chunk.
@@ -38,7 +37,8 @@ class SpinPool {
     return *pool;
   }
 
-  bool run(int64_t count, int parts, int64_t align, const std::function<void(int64_t, int64_t)>& body) {
+  bool run(int64_t count, int parts, int64_t align, const std::function<void(int64_t, int64_t)>& body,
+           int chunks_per_part) {
     parts = std::min<int>(parts, static_cast<int>(std::max(1u, std::thread::hardware_concurrency())));
     if (parts <= 1) return false;
     std::unique_lock<std::mutex> caller(call_mutex_, std::try_to_lock);
@@ -49,7 +49,7 @@ class SpinPool {
       std::thread([this, current] { work(current); }).detach();
     }
     align_ = std::max<int64_t>(1, align);
-    const int64_t wanted = std::min<int64_t>(parts * kChunksPerPart, (count + align_ - 1) / align_);
+    const int64_t wanted = std::min<int64_t>(parts * std::max(1, chunks_per_part), (count + align_ - 1) / align_);
     chunk_ = (count + wanted - 1) / wanted;
     chunk_ = (chunk_ + align_ - 1) / align_ * align_;
     const int chunks = static_cast<int>((count + chunk_ - 1) / chunk_);
@@ -128,9 +128,9 @@ class SpinPool {
 }  // namespace
 
 void spin_parallel_for(int64_t count, int parts, int64_t align,
-                       const std::function<void(int64_t, int64_t)>& body) {
+                       const std::function<void(int64_t, int64_t)>& body, int chunks_per_part) {
   if (count <= 0) return;
-  if (parts > 1 && SpinPool::instance().run(count, parts, align, body)) return;
+  if (parts > 1 && SpinPool::instance().run(count, parts, align, body, chunks_per_part)) return;
   body(0, count);
 }
 

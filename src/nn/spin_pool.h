@@ -11,11 +11,13 @@
 
 namespace almkit::nn {
 
-// Calls body(begin, end) over [0, count) cut into a few chunks per part (each a multiple of
-// `align` rows except the last), run by the caller and up to parts - 1 workers, whoever is free
-// first. One caller uses the workers at a time; a concurrent caller, or parts <= 1, runs the
-// whole range inline. Exceptions from any chunk are rethrown in the caller.
+// Calls body(begin, end) over [0, count) cut into `chunks_per_part` chunks per part (each a
+// multiple of `align` rows except the last), run by the caller and up to parts - 1 workers,
+// whoever is free first. More chunks cost a compare-exchange each but shorten the tail, where
+// one thread finishes the last chunk while the others wait. One caller uses the workers at a
+// time; a concurrent caller, or parts <= 1, runs the whole range inline. Exceptions from any
+// chunk are rethrown in the caller.
 void spin_parallel_for(int64_t count, int parts, int64_t align,
-                       const std::function<void(int64_t, int64_t)>& body);
+                       const std::function<void(int64_t, int64_t)>& body, int chunks_per_part = 4);
 
 }  // namespace almkit::nn

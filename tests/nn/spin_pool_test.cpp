@@ -13,15 +13,25 @@ namespace almkit {
 namespace {
 
 TEST(SpinPool, CoversEveryIndexOnceWithAlignedChunks) {
-  for (const int64_t count : {1, 15, 16, 17, 1000, 4864, 151936}) {
-    std::vector<std::atomic<int>> hits(count);
-    std::atomic<int> misaligned{0};
-    nn::spin_parallel_for(count, 2, 16, [&](int64_t begin, int64_t end) {
-      if (begin % 16 != 0) ++misaligned;
-      for (int64_t i = begin; i < end; ++i) ++hits[i];
-    });
-    for (int64_t i = 0; i < count; ++i) ASSERT_EQ(hits[i].load(), 1) << "count " << count << " index " << i;
-    EXPECT_EQ(misaligned.load(), 0);
+  for (const int chunks_per_part : {1, 4, 64}) {
+    for (const int64_t count : {1, 15, 16, 17, 1000, 4864, 151936}) {
+      std::vector<std::atomic<int>> hits(count);
+      std::atomic<int> misaligned{0}, chunks{0};
+      nn::spin_parallel_for(
+          count, 2, 16,
+          [&](int64_t begin, int64_t end) {
+            if (begin % 16 != 0) ++misaligned;
+            ++chunks;
+            for (int64_t i = begin; i < end; ++i) ++hits[i];
+          },
+          chunks_per_part);
+      for (int64_t i = 0; i < count; ++i) ASSERT_EQ(hits[i].load(), 1) << "count " << count << " index " << i;
+      EXPECT_EQ(misaligned.load(), 0);
+      // about as many chunks as asked for (rounding chunks up to 16 rows may merge a few)
+      const int64_t wanted = std::min<int64_t>(2 * chunks_per_part, (count + 15) / 16);
+      EXPECT_LE(chunks.load(), wanted) << count;
+      EXPECT_GT(chunks.load(), wanted / 2) << count;
+    }
   }
 }
 
