@@ -1,10 +1,19 @@
 // Codec speed at the published full-size configurations with random weights (speed does not
 // depend on the values): EnCodec 24 kHz (facebook/encodec_24khz, 24 kbps = 32 codebooks),
-// DAC 44 kHz (descript/dac_44khz, 9 codebooks) and Mimi (kyutai/mimi, 32 codebooks), encode
-// and decode of 5 s of noise, reported as x-realtime (audio seconds per wall second). bf16 runs
-// Mimi's transformer weights through almkit's bf16 kernel; DAC (bf16 convolutions in libtorch
-// 1.13 were >15x slower than fp32 on this CPU) and EnCodec (no bf16 LSTM) compute in fp32 only. The checkpoints are written once to
-// .cache/bench-models/<name>/ (ALMKIT_BENCH_CACHE overrides the folder).
+// EnCodec 48 kHz (facebook/encodec_48khz: stereo, time_group_norm, its own 1 s chunks, 24 kbps =
+// 16 codebooks), DAC 44 kHz (descript/dac_44khz, 9 codebooks) and Mimi (kyutai/mimi, 32
+// codebooks); encode and decode of 5 s of noise, fp32 and bf16 weights, reported as x-realtime
+// (audio seconds per wall second). bf16 puts Mimi's transformer weights through linear()'s bf16
+// path; EnCodec (no bf16 LSTM in libtorch) and DAC (libtorch 1.13's bf16 convolutions were >15x
+// slower than fp32 on this CPU) widen bf16 weights to fp32 at load, so their bf16 rows run the
+// fp32 graph. 2026-11-25, 2 shared cores at load 2-2.8, range of three runs (docs/benchmarks.md):
+//   x-realtime       fp32 encode  fp32 decode  bf16 encode  bf16 decode
+//   EnCodec 24 kHz   5.8-6.4      5.8-6.4      4.5-7.8      6.4-8.3
+//   EnCodec 48 kHz   1.3-3.8      2.3-3.6      2.2-3.4      2.3-4.0
+//   DAC 44 kHz       0.33-0.61    0.20-0.27    0.44-0.56    0.24-0.28
+//   Mimi             6.4-9.4      6.8-7.1      7.1-7.9      7.1-8.8
+// The checkpoints are written once to .cache/bench-models/<name>/ (ALMKIT_BENCH_CACHE overrides
+// the folder).
 #include <benchmark/benchmark.h>
 #include <sys/stat.h>
 
@@ -32,10 +41,12 @@ bool exists(const std::string& path) {
   return stat(path.c_str(), &s) == 0;
 }
 
-float fan_in_std(int64_t fan_in) { return 1.0f / std::sqrt(static_cast<float>(fan_in)); }
+float fan_in_std(int64_t fan_in) {
+  return 1.0f / std::sqrt(static_cast<float>(fan_in));
+}
 
-void conv(RandomWriter& w, const std::string& prefix, int64_t out, int64_t in, int64_t kernel, bool bias = true,
-          bool weight_norm = false) {
+void conv(RandomWriter& w, const std::string& prefix, int64_t out, int64_t in, int64_t kernel,
+          bool bias = true, bool weight_norm = false) {
   if (weight_norm) {
     w.constant(prefix + ".weight_g", {out, 1, 1}, 1.0f);
     w.normal(prefix + ".weight_v", {out, in, kernel}, 1.0f);
@@ -45,14 +56,39 @@ void conv(RandomWriter& w, const std::string& prefix, int64_t out, int64_t in, i
   if (bias) w.constant(prefix + ".bias", {out}, 0.0f);
 }
 
-// facebook/encodec_24khz
-void write_encodec(RandomWriter& w) {
+// EnCodec's SEANet at a published shape. facebook/encodec_24khz: mono, causal, weight-norm
+// convolutions (weight_g / weight_v). facebook/encodec_48khz: stereo, non-causal, time_group_norm
+// (plain convolution weights plus a one-group GroupNorm, `.norm`, after every convolution).
+struct EncodecShape {
+  int64_t channels;
+  bool group_norm;
+  int64_t quantizers;  // at the highest bandwidth: 32 at 75 Hz, 16 at 150 Hz (24 kbps)
+};
+
+void write_encodec(RandomWriter& w, const EncodecShape& shape) {
   const int64_t filters = 32, hidden = 128;
   const std::vector<int64_t> ratios = {8, 5, 4, 2};
+  // One EncodecConv1d / EncodecConvTranspose1d under `layer` (`.conv` and, with group norm,
+  // `.norm`).
+  auto layer = [&](const std::string& layer, int64_t out, int64_t in, int64_t kernel,
+                   bool transposed = false) {
+    const std::string p = layer + ".conv";
+    const std::vector<int64_t> dims =
+        transposed ? std::vector<int64_t>{in, out, kernel} : std::vector<int64_t>{out, in, kernel};
+    if (shape.group_norm) {
+      w.normal(p + ".weight", dims, fan_in_std(in * kernel));
+      w.constant(layer + ".norm.weight", {out}, 1.0f);
+      w.constant(layer + ".norm.bias", {out}, 0.0f);
+    } else {
+      w.constant(p + ".weight_g", {dims[0], 1, 1}, 1.0f);
+      w.normal(p + ".weight_v", dims, 1.0f);
+    }
+    w.constant(p + ".bias", {out}, 0.0f);
+  };
   auto resnet = [&](const std::string& p, int64_t dim) {
-    conv(w, p + ".block.1.conv", dim / 2, dim, 3, true, true);
-    conv(w, p + ".block.3.conv", dim, dim / 2, 1, true, true);
-    conv(w, p + ".shortcut.conv", dim, dim, 1, true, true);
+    layer(p + ".block.1", dim / 2, dim, 3);
+    layer(p + ".block.3", dim, dim / 2, 1);
+    layer(p + ".shortcut", dim, dim, 1);
   };
   auto lstm = [&](const std::string& p, int64_t dim) {
     for (int l = 0; l < 2; ++l) {
@@ -64,31 +100,29 @@ void write_encodec(RandomWriter& w) {
     }
   };
   int64_t i = 0, scale = 1;
-  conv(w, "encoder.layers." + std::to_string(i++) + ".conv", filters, 1, 7, true, true);
+  layer("encoder.layers." + std::to_string(i++), filters, shape.channels, 7);
   for (auto it = ratios.rbegin(); it != ratios.rend(); ++it) {
     resnet("encoder.layers." + std::to_string(i++), scale * filters);
     ++i;  // ELU
-    conv(w, "encoder.layers." + std::to_string(i++) + ".conv", scale * filters * 2, scale * filters, *it * 2, true, true);
+    layer("encoder.layers." + std::to_string(i++), scale * filters * 2, scale * filters, *it * 2);
     scale *= 2;
   }
   lstm("encoder.layers." + std::to_string(i++), scale * filters);
   ++i;
-  conv(w, "encoder.layers." + std::to_string(i++) + ".conv", hidden, scale * filters, 7, true, true);
+  layer("encoder.layers." + std::to_string(i++), hidden, scale * filters, 7);
   i = 0;
-  conv(w, "decoder.layers." + std::to_string(i++) + ".conv", scale * filters, hidden, 7, true, true);
+  layer("decoder.layers." + std::to_string(i++), scale * filters, hidden, 7);
   lstm("decoder.layers." + std::to_string(i++), scale * filters);
   for (int64_t ratio : ratios) {
     ++i;
-    const std::string p = "decoder.layers." + std::to_string(i++) + ".conv";
-    w.constant(p + ".weight_g", {scale * filters, 1, 1}, 1.0f);
-    w.normal(p + ".weight_v", {scale * filters, scale * filters / 2, ratio * 2}, 1.0f);
-    w.constant(p + ".bias", {scale * filters / 2}, 0.0f);
+    layer("decoder.layers." + std::to_string(i++), scale * filters / 2, scale * filters, ratio * 2,
+          true);
     resnet("decoder.layers." + std::to_string(i++), scale * filters / 2);
     scale /= 2;
   }
   ++i;
-  conv(w, "decoder.layers." + std::to_string(i++) + ".conv", 1, filters, 7, true, true);
-  for (int q = 0; q < 32; ++q) {
+  layer("decoder.layers." + std::to_string(i++), shape.channels, filters, 7);
+  for (int64_t q = 0; q < shape.quantizers; ++q) {
     const std::string p = "quantizer.layers." + std::to_string(q) + ".codebook.";
     w.normal(p + "embed", {1024, hidden}, 1.0f);
     w.constant(p + "embed_avg", {1024, hidden}, 0.0f);
@@ -97,10 +131,20 @@ void write_encodec(RandomWriter& w) {
   }
 }
 
-const char* kEncodecConfig = R"({"model_type": "encodec", "sampling_rate": 24000, "audio_channels": 1,
+const char* kEncodec24Config =
+    R"({"model_type": "encodec", "sampling_rate": 24000, "audio_channels": 1,
   "num_filters": 32, "hidden_size": 128, "upsampling_ratios": [8, 5, 4, 2], "num_lstm_layers": 2,
   "codebook_size": 1024, "target_bandwidths": [1.5, 3.0, 6.0, 12.0, 24.0], "norm_type": "weight_norm",
   "use_causal_conv": true, "normalize": false, "chunk_length_s": null, "overlap": null, "pad_mode": "reflect"})";
+
+// facebook/encodec_48khz's config.json: 1 s chunks 1% apart, each RMS-normalised.
+const char* kEncodec48Config =
+    R"({"model_type": "encodec", "sampling_rate": 48000, "audio_channels": 2,
+  "num_filters": 32, "hidden_size": 128, "upsampling_ratios": [8, 5, 4, 2], "num_lstm_layers": 2,
+  "num_residual_layers": 1, "codebook_size": 1024, "codebook_dim": 128, "compress": 2, "kernel_size": 7,
+  "last_kernel_size": 7, "residual_kernel_size": 3, "dilation_growth_rate": 2, "trim_right_ratio": 1.0,
+  "use_conv_shortcut": true, "target_bandwidths": [3.0, 6.0, 12.0, 24.0], "norm_type": "time_group_norm",
+  "use_causal_conv": false, "normalize": true, "chunk_length_s": 1.0, "overlap": 0.01, "pad_mode": "reflect"})";
 
 // descript/dac_44khz
 void write_dac(RandomWriter& w) {
@@ -161,7 +205,8 @@ void write_mimi(RandomWriter& w) {
   for (auto it = ratios.rbegin(); it != ratios.rend(); ++it) {
     resnet("encoder.layers." + std::to_string(i++), scale * filters);
     ++i;
-    conv(w, "encoder.layers." + std::to_string(i++) + ".conv", scale * filters * 2, scale * filters, *it * 2);
+    conv(w, "encoder.layers." + std::to_string(i++) + ".conv", scale * filters * 2, scale * filters,
+         *it * 2);
     scale *= 2;
   }
   ++i;
@@ -171,7 +216,8 @@ void write_mimi(RandomWriter& w) {
   for (int64_t ratio : ratios) {
     ++i;
     const std::string p = "decoder.layers." + std::to_string(i++) + ".conv";
-    w.normal(p + ".weight", {scale * filters, scale * filters / 2, ratio * 2}, fan_in_std(scale * filters));
+    w.normal(p + ".weight", {scale * filters, scale * filters / 2, ratio * 2},
+             fan_in_std(scale * filters));
     w.constant(p + ".bias", {scale * filters / 2}, 0.0f);
     resnet("decoder.layers." + std::to_string(i++), scale * filters / 2);
     scale /= 2;
@@ -222,7 +268,8 @@ std::string checkpoint(const std::string& name) {
   std::system(("mkdir -p '" + dir + "'").c_str());
   RandomWriter writer(1234, almkit::DType::kF32);
   const char* config = nullptr;
-  if (name == "encodec_24khz") write_encodec(writer), config = kEncodecConfig;
+  if (name == "encodec_24khz") write_encodec(writer, {1, false, 32}), config = kEncodec24Config;
+  if (name == "encodec_48khz") write_encodec(writer, {2, true, 16}), config = kEncodec48Config;
   if (name == "dac_44khz") write_dac(writer), config = kDacConfig;
   if (name == "mimi") write_mimi(writer), config = kMimiConfig;
   std::ofstream(dir + "/config.json") << config;
@@ -244,40 +291,58 @@ const almkit::codecs::Codec& codec(const std::string& name, bool bf16) {
 
 constexpr double kSeconds = 5.0;
 
+// 5 s of noise for the codec and its codes at every codebook, made once per codec and dtype so
+// the decode benchmark does not pay for an encode (DAC 44 kHz encodes at ~0.3x real time).
+struct Clip {
+  at::Tensor audio;
+  almkit::codecs::EncodedAudioCodes codes;
+};
+
+const Clip& clip(const std::string& name, bool bf16) {
+  static std::map<std::string, Clip> clips;
+  const std::string key = name + (bf16 ? ":bf16" : ":f32");
+  auto it = clips.find(key);
+  if (it == clips.end()) {
+    const auto& model = codec(name, bf16);
+    Clip made;
+    made.audio =
+        at::randn({1, model.channels(), static_cast<int64_t>(kSeconds * model.sampling_rate())}) *
+        0.1;
+    made.codes = model.encode(made.audio, model.bandwidths().back());
+    it = clips.emplace(key, std::move(made)).first;
+  }
+  return it->second;
+}
+
 void run(benchmark::State& state, const std::string& name, bool bf16, bool encode) {
   const auto& model = codec(name, bf16);
-  const at::Tensor audio =
-      at::randn({1, model.channels(), static_cast<int64_t>(kSeconds * model.sampling_rate())}) * 0.1;
+  const Clip& input = clip(name, bf16);
   const double bandwidth = model.bandwidths().back();  // every codebook
-  const almkit::codecs::EncodedAudioCodes codes = model.encode(audio, bandwidth);
   for (auto _ : state) {
     if (encode) {
-      benchmark::DoNotOptimize(model.encode(audio, bandwidth).codes);
+      benchmark::DoNotOptimize(model.encode(input.audio, bandwidth).codes);
     } else {
-      benchmark::DoNotOptimize(model.decode(codes));
+      benchmark::DoNotOptimize(model.decode(input.codes));
     }
   }
-  state.counters["x_realtime"] = benchmark::Counter(kSeconds * state.iterations(), benchmark::Counter::kIsRate);
-  state.counters["quantizers"] = static_cast<double>(codes.codes.size(2));
+  state.counters["x_realtime"] =
+      benchmark::Counter(kSeconds * state.iterations(), benchmark::Counter::kIsRate);
+  state.counters["quantizers"] = static_cast<double>(input.codes.codes.size(2));
 }
 
 void register_all() {
-  struct Entry {
-    const char* name;
-    bool bf16;
-  };
-  for (const Entry entry : {Entry{"encodec_24khz", false}, Entry{"dac_44khz", false},
-                            Entry{"mimi", false}, Entry{"mimi", true}}) {
-    for (const bool encode : {true, false}) {
-      const std::string label = std::string(entry.name) + (entry.bf16 ? "/bf16/" : "/fp32/") +
-                                (encode ? "encode" : "decode");
-      benchmark::RegisterBenchmark(("Codec/" + label).c_str(),
-                                   [entry, encode](benchmark::State& state) {
-                                     run(state, entry.name, entry.bf16, encode);
-                                   })
-          ->Unit(benchmark::kMillisecond)
-          ->Iterations(2)
-          ->UseRealTime();
+  for (const char* name : {"encodec_24khz", "encodec_48khz", "dac_44khz", "mimi"}) {
+    for (const bool bf16 : {false, true}) {
+      for (const bool encode : {true, false}) {
+        const std::string label =
+            std::string(name) + (bf16 ? "/bf16/" : "/fp32/") + (encode ? "encode" : "decode");
+        benchmark::RegisterBenchmark(
+            ("Codec/" + label).c_str(),
+            [name, bf16, encode](benchmark::State& state) { run(state, name, bf16, encode); })
+            ->Unit(benchmark::kMillisecond)
+            ->Iterations(2)
+            ->UseRealTime();
+      }
     }
   }
 }

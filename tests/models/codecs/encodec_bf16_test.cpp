@@ -12,13 +12,16 @@
 namespace almkit {
 namespace {
 
-std::string encodec_dir() { return test::reference_dir() + "/encodec"; }
+std::string encodec_dir() {
+  return test::reference_dir() + "/encodec";
+}
 
 at::Tensor fixture_tensor(const std::string& file, const std::string& name) {
   const auto io = SafetensorsFile::open(file);
   const TensorView& view = io->tensor(name);
   const at::ScalarType type = view.dtype == DType::kI64 ? at::kLong : at::kFloat;
-  return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(type)).clone();
+  return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(type))
+      .clone();
 }
 
 // The fixture's weights rounded to bf16, stored as `dtype` (F32 or BF16), in `dir`.
@@ -54,13 +57,16 @@ TEST(EncodecBf16, Bf16WeightsGiveTheFp32CodesAndAudioExactlyWhenTheWeightsAreBf1
   for (const double bandwidth : {1.5, 3.0}) {
     const auto expected = reference->encode(audio, bandwidth);
     const at::Tensor expected_audio = reference->decode(expected);
-    for (const auto& [folder, options] : {std::pair{f32_stored, bf16_weights()}, std::pair{bf16_stored, WeightOptions{}},
-                                          std::pair{bf16_stored, bf16_weights()}}) {
+    for (const auto& [folder, options] :
+         {std::pair{f32_stored, bf16_weights()}, std::pair{bf16_stored, WeightOptions{}},
+          std::pair{bf16_stored, bf16_weights()}}) {
       const auto codec = codecs::load_codec(folder, options);
       const auto encoded = codec->encode(audio, bandwidth);
       const std::string label = folder + (options.dtype == at::kBFloat16 ? " bf16" : " fp32");
-      EXPECT_TRUE(at::equal(encoded.codes, expected.codes)) << label << " at " << bandwidth << " kbps";
-      EXPECT_TRUE(at::equal(codec->decode(encoded), expected_audio)) << label << " at " << bandwidth << " kbps";
+      EXPECT_TRUE(at::equal(encoded.codes, expected.codes))
+          << label << " at " << bandwidth << " kbps";
+      EXPECT_TRUE(at::equal(codec->decode(encoded), expected_audio))
+          << label << " at " << bandwidth << " kbps";
     }
   }
 }
@@ -79,7 +85,8 @@ TEST(EncodecBf16, RoundingTheFixtureToBf16KeepsTheReferenceCodes) {
     ASSERT_EQ(encoded.codes.sizes(), expected.sizes());
     const int64_t differing = encoded.codes.ne(expected).sum().item<int64_t>();
     const at::Tensor decoded = codec->decode(encoded);
-    const at::Tensor reference_audio = fixture_tensor(io, std::string("bw") + bandwidth + "_audio_values");
+    const at::Tensor reference_audio =
+        fixture_tensor(io, std::string("bw") + bandwidth + "_audio_values");
     const double audio_diff = (decoded - reference_audio).abs().max().item<double>();
     EXPECT_EQ(differing, 0) << bandwidth << " kbps";
     EXPECT_LE(audio_diff, 1e-5) << bandwidth << " kbps";
