@@ -8,6 +8,7 @@
 #include <set>
 
 #include "almkit/error.h"
+#include "core/threads.h"
 #include "almkit/safetensors.h"
 #include "generate/pipeline.h"
 #include "models/codecs/codec.h"
@@ -121,7 +122,7 @@ bool ReferenceReport::ok() const {
 
 ReferenceReport run_reference_check(const std::string& model_dir, const std::string& io_path,
                                     const ReferenceCheckOptions& options) {
-  if (options.threads > 0) at::set_num_threads(options.threads);
+  set_compute_threads(options.threads);
   auto io = SafetensorsFile::open(io_path);
   if (codecs::is_codec_model_type(ModelConfig::load(model_dir).model_type())) {
     Checker check(*io, options);

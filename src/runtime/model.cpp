@@ -13,6 +13,7 @@
 
 #include "almkit/chat_template.h"
 #include "almkit/error.h"
+#include "core/threads.h"
 #include "almkit/features.h"
 #include "almkit/tokenizer.h"
 #include "generate/pipeline.h"
@@ -202,7 +203,7 @@ std::unique_ptr<Model> Model::load(const std::string& folder, const ModelOptions
   impl->options = options;
   impl->device = parse_device(options.device);
   if (options.num_threads < 0) throw Error(ErrorCode::kInvalidArgument, "num_threads must be >= 0");
-  if (options.num_threads > 0) at::set_num_threads(options.num_threads);
+  set_compute_threads(options.num_threads);
   WeightOptions weights;
   weights.dtype = parse_dtype_option(options.dtype);
   weights.device = impl->device;

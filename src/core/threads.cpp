@@ -1,0 +1,22 @@
+#include "core/threads.h"
+
+#include <ATen/Parallel.h>
+#include <dlfcn.h>
+
+namespace almkit {
+
+void set_compute_threads(int n) {
+  if (n <= 0) return;
+  at::set_num_threads(n);
+  // looked up at run time: libblas.so.3 may be OpenBLAS or the reference BLAS (no threads)
+  using SetThreads = void (*)(int);
+  if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(n);
+}
+
+int openblas_threads() {
+  using GetThreads = int (*)();
+  auto get = reinterpret_cast<GetThreads>(dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
+  return get ? get() : 0;
+}
+
+}  // namespace almkit
