@@ -25,6 +25,7 @@
 
 #include "almkit/model.h"
 #include "almkit/version.h"
+#include "core/threads.h"
 
 namespace {
 
@@ -105,6 +106,8 @@ almkit::Model* model_for(const std::string& folder, const std::string& dtype, in
     loaded.rss_increase_mb = status_mb("VmRSS") - before;
     it = cache.emplace(key, std::move(loaded)).first;
   }
+  // the thread count is process-wide: a cached model must not run with the last load's count
+  almkit::set_compute_threads(threads);
   state.counters["rss_after_load_MB"] = it->second.rss_increase_mb;
   state.counters["file_MB"] = it->second.file_size_mb;
   return it->second.model.get();
