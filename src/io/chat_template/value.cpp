@@ -145,7 +145,7 @@ std::string format_float(double value) {
             digits.substr(static_cast<size_t>(exponent + 1));
     }
   } else {
-    char exp[8];
+    char exp[16];  // "e-" and up to 10 digits: a double's exponent needs 3, the compiler cannot tell
     std::snprintf(exp, sizeof(exp), "e%c%02d", exponent < 0 ? '-' : '+', std::abs(exponent));
     out = digits.substr(0, 1) + (digits.size() > 1 ? "." + digits.substr(1) : "") + exp;
   }
