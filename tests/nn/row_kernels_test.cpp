@@ -10,6 +10,9 @@
 #include "nn/layers.h"
 #include "nn/rope.h"
 #include "nn/row_kernels.h"
+#include "models/random_checkpoint.h"
+#include "models/weights.h"
+#include "test_support.h"
 
 namespace almkit {
 namespace {
@@ -75,6 +78,59 @@ TEST(RowKernels, OneQueryAttentionMatchesSoftmaxAttentionOnACacheBuffer) {
                              mask.data_ptr<float>(), scratch.data(), got.data_ptr<float>());
   expect_close(got, want);
 }
+
+}  // namespace
+}  // namespace almkit
+
+namespace almkit {
+namespace {
+
+// A decode step through MultiHeadAttention takes the row kernels unless attention weights are
+// requested; both paths must give the same output and leave the same cache. Batch of two with
+// a left-padded row, groups of 3 query heads per KV head, biases, RoPE; fp32 and bf16 weights.
+class DecodeStepPaths : public ::testing::TestWithParam<DType> {};
+
+TEST_P(DecodeStepPaths, RowKernelsAgreeWithTheAtenPath) {
+  const int64_t hidden = 48, heads = 6, kv_heads = 2, head_dim = 8;
+  const std::string folder = test::temp_dir();
+  RandomWriter writer(5, GetParam());
+  for (const auto& [name, rows] : std::vector<std::pair<std::string, int64_t>>{
+           {"q_proj", heads * head_dim}, {"k_proj", kv_heads * head_dim}, {"v_proj", kv_heads * head_dim}}) {
+    writer.normal("attn." + name + ".weight", {rows, hidden}, 0.2f);
+    writer.normal("attn." + name + ".bias", {rows}, 0.1f);
+  }
+  writer.normal("attn.o_proj.weight", {hidden, heads * head_dim}, 0.2f);
+  writer.write(folder + "/model.safetensors");
+  WeightOptions options;
+  options.dtype = GetParam() == DType::kBF16 ? at::kBFloat16 : at::kFloat;
+  WeightStore weights(SafetensorsCheckpoint::open_folder(folder), options);
+  nn::AttentionShape shape{hidden, heads, kv_heads, head_dim, true, true, true, false, "o_proj"};
+  const auto attention = nn::MultiHeadAttention::load(weights, "attn", shape);
+  nn::Rope rope(head_dim, 10000.0, at::kCPU);
+
+  at::manual_seed(7);
+  const at::Tensor mask_ids = at::tensor({0L, 1L, 1L, 1L, 1L, 1L, 1L, 1L}).view({2, 4});  // row 0 padded once
+  nn::KeyValue cache;
+  const at::Tensor prompt = at::randn({2, 3, hidden});
+  const auto [cos3, sin3] = rope.cos_sin(at::tensor({0L, 0L, 1L, 0L, 1L, 2L}).view({2, 3}), at::kFloat);
+  attention.self_attention(prompt, nn::causal_mask(mask_ids.narrow(1, 0, 3), 3, at::kFloat), &cache, cos3, sin3);
+  // the first decode step makes the cache's growable buffer; the second one is the fast-path case
+  for (int step = 0; step < 2; ++step) {
+    const at::Tensor x = at::randn({2, 1, hidden});
+    const at::Tensor mask = nn::causal_mask(at::ones({2, 4 + step}, at::kLong).index_put_({0, 0}, 0), 1, at::kFloat);
+    const auto [cos, sin] = rope.cos_sin(at::tensor({2L + step, 3L + step}).view({2, 1}), at::kFloat);
+    nn::KeyValue aten_cache = cache, fast_cache = cache;
+    at::Tensor probabilities;
+    const at::Tensor aten = attention.self_attention(x, mask, &aten_cache, cos, sin, &probabilities);
+    const at::Tensor fast = attention.self_attention(x, mask, &fast_cache, cos, sin);
+    expect_close(fast, aten, 2e-6);
+    expect_close(fast_cache.key, aten_cache.key, 1e-6);
+    expect_close(fast_cache.value, aten_cache.value, 1e-6);
+    cache = fast_cache;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Weights, DecodeStepPaths, ::testing::Values(DType::kF32, DType::kBF16));
 
 }  // namespace
 }  // namespace almkit
