@@ -144,7 +144,11 @@ at::Tensor MultiHeadAttention::cross_attention(const at::Tensor& x, const at::Te
   } else {
     k = split_heads(k_proj_(context), shape_.num_kv_heads);
     v = split_heads(v_proj_(context), shape_.num_kv_heads);
-    if (cache) *cache = {k, v};
+    if (cache) {
+      *cache = KeyValue();
+      cache->key = k;
+      cache->value = v;
+    }
   }
   return attend(q, k, v, at::Tensor(), probabilities);
 }
