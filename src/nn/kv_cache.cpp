@@ -7,7 +7,10 @@ namespace {
 
 KeyValue repeat(const KeyValue& kv, int64_t times) {
   if (!kv.key.defined()) return kv;
-  return {kv.key.repeat_interleave(times, 0), kv.value.repeat_interleave(times, 0)};
+  KeyValue out;  // a fresh cache: no buffer shared with kv
+  out.key = kv.key.repeat_interleave(times, 0);
+  out.value = kv.value.repeat_interleave(times, 0);
+  return out;
 }
 
 // True when `view` is the first `length` positions of `buffer` (not replaced or trimmed since).

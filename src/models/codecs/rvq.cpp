@@ -12,7 +12,7 @@ at::Tensor project(const ProjectionTensors& projection, const at::Tensor& x) {
   return at::conv1d(x, projection.weight.unsqueeze(-1), projection.bias);
 }
 
-int64_t stage_dim(const RvqTensors& rvq, const RvqStageTensors& stage) {
+int64_t stage_dim(const RvqStageTensors& stage) {
   if (stage.in_proj.defined()) return stage.in_proj.weight.size(1);
   return stage.codewords.size(1);
 }
@@ -84,7 +84,7 @@ at::Tensor rvq_encode(const RvqTensors& rvq, const at::Tensor& latent, int64_t n
                 rvq.name + ": latent must be [batch, dim, frames], got " + shape_text(latent.sizes()));
   }
   const int64_t expected_dim =
-      rvq.input_proj.defined() ? rvq.input_proj.weight.size(1) : stage_dim(rvq, rvq.stages.front());
+      rvq.input_proj.defined() ? rvq.input_proj.weight.size(1) : stage_dim(rvq.stages.front());
   if (latent.size(1) != expected_dim) {
     throw Error(ErrorCode::kShapeMismatch, rvq.name + ": latent has dim " + std::to_string(latent.size(1)) +
                                                ", the codebooks expect " + std::to_string(expected_dim));
