@@ -1,7 +1,9 @@
 #include "test_support.h"
 
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <array>
 #include <cmath>
@@ -10,7 +12,36 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/threads.h"
+
 namespace almkit::test {
+namespace {
+
+// Loading a model with a thread count sets the process's counts (libtorch's and OpenBLAS's),
+// and OpenBLAS's results depend on its count. A test comparing the library with the CLI (a
+// fresh process, default counts) must not inherit counts an earlier test set: every test
+// starts with the counts the process started with, as it does when ctest runs it alone.
+class ThreadCountReset : public ::testing::EmptyTestEventListener {
+ public:
+  void OnTestProgramStart(const ::testing::UnitTest&) override {
+    torch_threads_ = compute_threads();
+    blas_threads_ = openblas_threads();
+  }
+  void OnTestStart(const ::testing::TestInfo&) override {
+    if (compute_threads() != torch_threads_) set_compute_threads(torch_threads_);
+    if (openblas_threads() != blas_threads_) set_openblas_threads(blas_threads_);
+  }
+
+ private:
+  int torch_threads_ = 0, blas_threads_ = 0;
+};
+
+const bool thread_count_reset_registered = [] {
+  ::testing::UnitTest::GetInstance()->listeners().Append(new ThreadCountReset);
+  return true;
+}();
+
+}  // namespace
 
 std::string reference_dir() { return ALMKIT_REFERENCE_DIR; }
 std::string data_dir() {
@@ -57,6 +88,20 @@ CommandResult run_cli(const std::string& arguments) {
   const int status = pclose(pipe);
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return result;
+}
+
+int64_t cli_peak_rss_kb(const std::string& arguments, const std::string& log, int* exit_code) {
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const std::string command = "exec " + std::string(ALMKIT_CLI) + " " + arguments + " > '" + log + "' 2>&1";
+    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  int status = 0;
+  struct rusage usage {};
+  wait4(pid, &status, 0, &usage);
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return usage.ru_maxrss;
 }
 
 float max_abs_diff(const float* a, const float* b, size_t n) {

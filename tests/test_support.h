@@ -30,6 +30,9 @@ struct CommandResult {
 };
 // Runs the almkit CLI built with the tests.
 CommandResult run_cli(const std::string& arguments);
+// Runs the CLI in a child process with its output in `log`; returns its peak resident set (kB)
+// from the kernel's rusage and sets *exit_code.
+int64_t cli_peak_rss_kb(const std::string& arguments, const std::string& log, int* exit_code);
 
 float max_abs_diff(const float* a, const float* b, size_t n);
 

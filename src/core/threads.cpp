@@ -8,10 +8,17 @@ namespace almkit {
 void set_compute_threads(int n) {
   if (n <= 0) return;
   at::set_num_threads(n);
+  set_openblas_threads(n);
+}
+
+void set_openblas_threads(int n) {
+  if (n <= 0) return;
   // looked up at run time: libblas.so.3 may be OpenBLAS or the reference BLAS (no threads)
   using SetThreads = void (*)(int);
   if (auto set = reinterpret_cast<SetThreads>(dlsym(RTLD_DEFAULT, "openblas_set_num_threads"))) set(n);
 }
+
+int compute_threads() { return at::get_num_threads(); }
 
 int openblas_threads() {
   using GetThreads = int (*)();

@@ -9,6 +9,13 @@ namespace almkit {
 // thread count too. n <= 0 leaves both as they are.
 void set_compute_threads(int n);
 
+// OpenBLAS's thread count alone (n <= 0, or another BLAS: nothing). Its results depend on it:
+// products run on 1 and on 2 OpenBLAS threads can differ in the last bits.
+void set_openblas_threads(int n);
+
+// libtorch's intra-op thread count.
+int compute_threads();
+
 // OpenBLAS's current thread count, or 0 when the BLAS in use is not OpenBLAS.
 int openblas_threads();
 

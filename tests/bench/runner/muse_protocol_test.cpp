@@ -128,10 +128,10 @@ TEST(MuseProtocol, SysinstChatGrowsAsTheRunnersBuildIt) {
 
   MuseRun run;
   run.sequences = sequences;
-  for (const std::string& clip :
+  for (const char* clip :
        {"/m/stimuli/Abmajor_Piano_120.wav", "/m/stimuli/Aminor_Guitar_120.wav", "/m/trial1.wav",
         "/m/trial2.wav", "/m/trial3.wav", "/m/trial4.wav"}) {
-    run.trimmed[clip] = clip + ".trimmed";
+    run.trimmed[clip] = std::string(clip) + ".trimmed";
     run.trimmed_hash[clip] = "h";
   }
   EvalOptions options;

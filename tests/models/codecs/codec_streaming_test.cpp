@@ -3,9 +3,6 @@
 // signals, unfinished outputs are removed, and (CodecStreamingSlowTest, ctest label `slow`) the
 // peak memory of a 20-minute file is that of a 1-minute file.
 #include <gtest/gtest.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
@@ -248,22 +245,6 @@ TEST(CodecStreaming, CodesFileWriterRemovesAnUnfinishedFile) {
   EXPECT_EQ(file.encoded.audio_length, 1600);
 }
 
-// Runs the CLI in a child process; returns its peak resident set (kB) from the kernel's rusage.
-int64_t cli_peak_rss_kb(const std::string& arguments, const std::string& log, int* exit_code) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string command =
-        "exec " + std::string(ALMKIT_CLI) + " " + arguments + " > '" + log + "' 2>&1";
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  struct rusage usage {};
-  wait4(pid, &status, 0, &usage);
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return usage.ru_maxrss;
-}
-
 TEST(CodecStreamingSlowTest, PeakMemoryDoesNotGrowWithTheFile) {
   const std::string dir = test::temp_dir();
   const std::string options = " -q --chunk-seconds 10 --context-seconds 2 --model " + encodec_dir();
@@ -271,12 +252,12 @@ TEST(CodecStreamingSlowTest, PeakMemoryDoesNotGrowWithTheFile) {
   for (const double minutes : {1.0, 20.0}) {
     write_synthetic_wav(dir + "/in.wav", minutes * 60);
     int code = 0;
-    const int64_t encode = cli_peak_rss_kb(
+    const int64_t encode = test::cli_peak_rss_kb(
         "codec encode" + options + " " + dir + "/in.wav -o " + dir + "/codes.safetensors",
         dir + "/encode.log", &code);
     ASSERT_EQ(code, 0) << test::read_file(dir + "/encode.log");
     EXPECT_NE(test::read_file(dir + "/encode.log").find("round trip: SI-SDR"), std::string::npos);
-    const int64_t decode = cli_peak_rss_kb(
+    const int64_t decode = test::cli_peak_rss_kb(
         "codec decode" + options + " " + dir + "/codes.safetensors -o " + dir + "/out.wav",
         dir + "/decode.log", &code);
     ASSERT_EQ(code, 0) << test::read_file(dir + "/decode.log");

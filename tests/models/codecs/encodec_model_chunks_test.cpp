@@ -6,9 +6,6 @@
 // label `slow`, 75 s) the peak memory of a 10-minute 48 kHz stereo file against a 1-minute one.
 #include <gtest/gtest.h>
 #include <sndfile.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -371,22 +368,6 @@ TEST(EncodecModelChunks, Mp3InputIsStreamedAfterCountingItsFrames) {
   }
 }
 
-// Runs the CLI in a child process; returns its peak resident set (kB) from the kernel's rusage.
-int64_t cli_peak_rss_kb(const std::string& arguments, const std::string& log, int* exit_code) {
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const std::string command =
-        "exec " + std::string(ALMKIT_CLI) + " " + arguments + " > '" + log + "' 2>&1";
-    execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  struct rusage usage {};
-  wait4(pid, &status, 0, &usage);
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return usage.ru_maxrss;
-}
-
 // A 48 kHz stereo file written block by block (the test holds no long signal either).
 void write_long_48k_wav(const std::string& path, double seconds) {
   WavFileWriter wav(path, 48000, 2);
@@ -417,11 +398,11 @@ TEST(EncodecModelChunksSlowTest, PeakMemoryDoesNotGrowWithTheFile) {
   for (const double minutes : {1.0, 10.0}) {
     write_long_48k_wav(dir + "/in.wav", minutes * 60);
     int code = 0;
-    const int64_t encode = cli_peak_rss_kb("codec encode -q --no-quality --model " + model + " " +
+    const int64_t encode = test::cli_peak_rss_kb("codec encode -q --no-quality --model " + model + " " +
                                                dir + "/in.wav -o " + dir + "/codes.safetensors",
                                            dir + "/encode.log", &code);
     ASSERT_EQ(code, 0) << test::read_file(dir + "/encode.log");
-    const int64_t decode = cli_peak_rss_kb("codec decode -q --model " + model + " " + dir +
+    const int64_t decode = test::cli_peak_rss_kb("codec decode -q --model " + model + " " + dir +
                                                "/codes.safetensors -o " + dir + "/out.wav",
                                            dir + "/decode.log", &code);
     ASSERT_EQ(code, 0) << test::read_file(dir + "/decode.log");
