@@ -7,7 +7,7 @@
 #include <string>
 
 #include "../bench/runner/runner_fixture.h"
-#include "serve/server.h"
+#include "../bench/runner/through_server.h"
 
 namespace almkit {
 namespace {
@@ -21,7 +21,6 @@ std::map<std::string, nlohmann::json> by_unit(const std::vector<nlohmann::json>&
 }
 
 TEST(EvalThroughServe, RemoteAnswersEqualTheInProcessRun) {
-  const auto& world = test::runner_world();
   const std::string root = test::temp_dir();
 
   bench::EvalOptions local = test::runner_options(root + "/local", 5);
@@ -29,22 +28,11 @@ TEST(EvalThroughServe, RemoteAnswersEqualTheInProcessRun) {
   const auto local_outcome = bench::run_eval(local);
   ASSERT_TRUE(local_outcome.complete);
 
-  serve::ServeOptions serve_options;
-  serve_options.model_dir = world.model;
-  serve_options.port = 0;
-  serve_options.served_model_name = "almkit-small";
-  serve::Server server(serve_options);
-  server.start();
-
-  bench::EvalOptions remote = test::runner_options(root + "/remote", 5);
-  remote.permutations = 2;
-  remote.model_dir.clear();
-  remote.backend = "openai";
-  remote.endpoints = {"http://127.0.0.1:" + std::to_string(server.port())};
-  remote.served_model = "almkit-small";
+  const auto server = test::start_small_server();
+  bench::EvalOptions remote = test::through_server(local, root + "/remote", *server);
   remote.concurrency = 4;
   const auto remote_outcome = bench::run_eval(remote);
-  server.stop();
+  server->stop();
   ASSERT_TRUE(remote_outcome.complete);
   EXPECT_EQ(remote_outcome.failed, 0);
   EXPECT_EQ(remote_outcome.units, local_outcome.units);
@@ -76,22 +64,11 @@ TEST(EvalThroughServe, RemoteLogLikelihoodPicksTheSameChoices) {
   local.silent_baseline = false;
   ASSERT_TRUE(bench::run_eval(local).complete);
 
-  serve::ServeOptions serve_options;
-  serve_options.model_dir = world.model;
-  serve_options.port = 0;
-  serve_options.served_model_name = "almkit-small";
-  serve::Server server(serve_options);
-  server.start();
-  bench::EvalOptions remote = test::runner_options(root + "/remote", 4);
-  remote.mode = "loglik";
-  remote.silent_baseline = false;
-  remote.model_dir.clear();
-  remote.backend = "openai";
-  remote.endpoints = {"http://127.0.0.1:" + std::to_string(server.port())};
-  remote.served_model = "almkit-small";
+  const auto server = test::start_small_server();
+  bench::EvalOptions remote = test::through_server(local, root + "/remote", *server);
   remote.tokenizer_dir = world.model;  // renders the chat template for /v1/completions
   const auto outcome = bench::run_eval(remote);
-  server.stop();
+  server->stop();
   ASSERT_TRUE(outcome.complete);
   EXPECT_EQ(outcome.failed, 0);
 

@@ -13,7 +13,7 @@
 #include "bench/runner/backend.h"
 #include "bench/runner/unit.h"
 #include "runner_fixture.h"
-#include "serve/server.h"
+#include "through_server.h"
 
 namespace almkit::bench {
 namespace {
@@ -406,19 +406,10 @@ TEST(MuseProtocol, ThroughServeEqualsTheInProcessRun) {
   const EvalOptions local = options_for("local");
   ASSERT_TRUE(run_eval(local).complete);
 
-  serve::ServeOptions serve_options;
-  serve_options.model_dir = test::runner_world().model;
-  serve_options.port = 0;
-  serve_options.served_model_name = "almkit-small";
-  serve::Server server(serve_options);
-  server.start();
-  EvalOptions remote = options_for("remote");
-  remote.model_dir.clear();
-  remote.backend = "openai";
-  remote.endpoints = {"http://127.0.0.1:" + std::to_string(server.port())};
-  remote.served_model = "almkit-small";
+  const auto server = test::start_small_server();
+  const EvalOptions remote = test::through_server(local, out_root + "/remote", *server);
   const EvalOutcome outcome = run_eval(remote);
-  server.stop();
+  server->stop();
   ASSERT_TRUE(outcome.complete);
   EXPECT_EQ(outcome.failed, 0);
   const auto local_lines = test::read_results(local.out_dir);
