@@ -1,12 +1,9 @@
 #include "audio/audio_file_reader.h"
 
 #include <sndfile.h>
-#include <sys/stat.h>
-
-#include <cmath>
-#include <cstring>
 
 #include "almkit/error.h"
+#include "audio/sndfile_checks.h"
 
 namespace almkit {
 
@@ -19,30 +16,14 @@ struct AudioFileReader::Handle {
 
 AudioFileReader::AudioFileReader(const std::string& path, bool mono)
     : handle_(new Handle), path_(path) {
-  struct stat status {};
-  if (stat(path.c_str(), &status) != 0) {
-    throw Error(ErrorCode::kFileNotFound, "audio file '" + path + "' does not exist");
-  }
-  if (S_ISDIR(status.st_mode)) {
-    throw Error(ErrorCode::kInvalidArgument, "'" + path + "' is a directory, not an audio file");
-  }
-  if (status.st_size == 0)
-    throw Error(ErrorCode::kInvalidFormat, "audio file '" + path + "' is empty (0 bytes)");
   SF_INFO info{};
-  handle_->file = sf_open(path.c_str(), SFM_READ, &info);
-  if (handle_->file == nullptr) {
-    throw Error(ErrorCode::kInvalidFormat, "cannot decode '" + path + "': " + sf_strerror(nullptr));
-  }
+  handle_->file = open_audio_file(path, info);
   if (info.samplerate <= 0 || info.channels <= 0) {
     throw Error(ErrorCode::kInvalidFormat, "'" + path + "': sample rate " +
                                                std::to_string(info.samplerate) + " Hz, " +
                                                std::to_string(info.channels) + " channel(s)");
   }
-  // libsndfile quietly shortens a truncated WAV/AIFF to what the file holds; its log says so.
-  char log[4096] = {0};
-  sf_command(handle_->file, SFC_GET_LOG_INFO, log, sizeof(log));
-  if (std::strstr(log, "should be") || std::strstr(log, "truncated") ||
-      std::strstr(log, "exceeds file size")) {
+  if (log_reports_truncation(handle_->file)) {
     throw Error(ErrorCode::kInvalidFormat,
                 "'" + path + "' is truncated: its header promises more audio than the file holds");
   }
@@ -66,15 +47,7 @@ int64_t AudioFileReader::read(int64_t frames, std::vector<float>& out) {
                 "'" + path_ + "' is corrupt: " + sf_strerror(handle_->file) + " after " +
                     std::to_string(frames_read_) + " frames");
   }
-  for (sf_count_t i = 0; i < got * in_channels_; ++i) {
-    if (!std::isfinite(block_[i])) {
-      const int64_t frame = frames_read_ + i / in_channels_;
-      throw Error(ErrorCode::kInvalidFormat,
-                  "'" + path_ + "' has a non-finite sample (NaN or Inf) at frame " +
-                      std::to_string(frame) + " (" +
-                      std::to_string(static_cast<double>(frame) / sample_rate_) + " s)");
-    }
-  }
+  check_finite_samples(block_.data(), got * in_channels_, in_channels_, frames_read_, sample_rate_, path_);
   if (frames > 0 && got == 0 && exact_length_ && frames_read_ < frames_) {
     throw Error(ErrorCode::kInvalidFormat, "'" + path_ + "' is truncated: it declares " +
                                                std::to_string(frames_) + " frames but only " +

@@ -1,7 +1,6 @@
 // Decoding through libsndfile, block by block: downmix and resample happen per block so a long
 // file never exists twice in memory.
 #include <sndfile.h>
-#include <sys/stat.h>
 
 #include <cmath>
 #include <cstring>
@@ -11,6 +10,7 @@
 #include "almkit/audio.h"
 #include "almkit/error.h"
 #include "audio/resampler.h"
+#include "audio/sndfile_checks.h"
 
 namespace almkit {
 namespace {
@@ -47,14 +47,6 @@ struct SndfileCloser {
   void operator()(SNDFILE* file) const { sf_close(file); }
 };
 using SndfilePtr = std::unique_ptr<SNDFILE, SndfileCloser>;
-
-// libsndfile quietly shortens a truncated WAV/AIFF to what the file holds; its log says so.
-bool log_reports_truncation(SNDFILE* file) {
-  char log[4096] = {0};
-  sf_command(file, SFC_GET_LOG_INFO, log, sizeof(log));
-  return std::strstr(log, "should be") != nullptr || std::strstr(log, "truncated") != nullptr ||
-         std::strstr(log, "exceeds file size") != nullptr;
-}
 
 AudioBuffer decode(SNDFILE* raw, const SF_INFO& info, const std::string& name,
                    const AudioLoadOptions& options) {
@@ -110,15 +102,7 @@ AudioBuffer decode(SNDFILE* raw, const SF_INFO& info, const std::string& name,
     const sf_count_t want = remaining > 0 ? std::min(remaining, kBlockFrames) : kBlockFrames;
     const sf_count_t got = sf_readf_float(file.get(), block.data(), want);
     if (got <= 0) break;
-    for (sf_count_t i = 0; i < got * in_channels; ++i) {
-      if (!std::isfinite(block[i])) {
-        const int64_t frame = frames_read + i / in_channels;
-        throw Error(ErrorCode::kInvalidFormat,
-                    "'" + name + "' has a non-finite sample (NaN or Inf) at frame " +
-                        std::to_string(frame) + " (" +
-                        std::to_string(static_cast<double>(frame) / info.samplerate) + " s)");
-      }
-    }
+    check_finite_samples(block.data(), got * in_channels, in_channels, frames_read, info.samplerate, name);
     const float* chunk = block.data();
     if (!mixed.empty()) {
       for (sf_count_t f = 0; f < got; ++f) {
@@ -159,22 +143,8 @@ AudioBuffer decode(SNDFILE* raw, const SF_INFO& info, const std::string& name,
 }  // namespace
 
 AudioBuffer load_audio(const std::string& path, const AudioLoadOptions& options) {
-  struct stat status {};
-  if (stat(path.c_str(), &status) != 0) {
-    throw Error(ErrorCode::kFileNotFound, "audio file '" + path + "' does not exist");
-  }
-  if (S_ISDIR(status.st_mode)) {
-    throw Error(ErrorCode::kInvalidArgument, "'" + path + "' is a directory, not an audio file");
-  }
-  if (status.st_size == 0) {
-    throw Error(ErrorCode::kInvalidFormat, "audio file '" + path + "' is empty (0 bytes)");
-  }
   SF_INFO info{};
-  SNDFILE* file = sf_open(path.c_str(), SFM_READ, &info);
-  if (file == nullptr) {
-    throw Error(ErrorCode::kInvalidFormat,
-                "cannot decode '" + path + "': " + sf_strerror(nullptr));
-  }
+  SNDFILE* file = open_audio_file(path, info);
   return decode(file, info, path, options);
 }
 

@@ -398,13 +398,13 @@ TEST(EncodecModelChunksSlowTest, PeakMemoryDoesNotGrowWithTheFile) {
   for (const double minutes : {1.0, 10.0}) {
     write_long_48k_wav(dir + "/in.wav", minutes * 60);
     int code = 0;
-    const int64_t encode = test::cli_peak_rss_kb("codec encode -q --no-quality --model " + model + " " +
-                                               dir + "/in.wav -o " + dir + "/codes.safetensors",
-                                           dir + "/encode.log", &code);
+    const int64_t encode = test::cli_peak_rss_kb(
+        "codec encode -q --no-quality --model " + model + " " + dir + "/in.wav -o " + dir + "/codes.safetensors",
+        dir + "/encode.log", &code);
     ASSERT_EQ(code, 0) << test::read_file(dir + "/encode.log");
-    const int64_t decode = test::cli_peak_rss_kb("codec decode -q --model " + model + " " + dir +
-                                               "/codes.safetensors -o " + dir + "/out.wav",
-                                           dir + "/decode.log", &code);
+    const int64_t decode = test::cli_peak_rss_kb(
+        "codec decode -q --model " + model + " " + dir + "/codes.safetensors -o " + dir + "/out.wav",
+        dir + "/decode.log", &code);
     ASSERT_EQ(code, 0) << test::read_file(dir + "/decode.log");
     EXPECT_EQ(AudioFileReader(dir + "/out.wav").frames(),
               static_cast<int64_t>(minutes * 60 * 48000));
