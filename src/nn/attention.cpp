@@ -17,8 +17,6 @@ double mask_value(at::ScalarType dtype) {
   return std::numeric_limits<float>::lowest();
 }
 
-bool float_on_cpu(const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.device().is_cpu(); }
-
 // Keys / values laid out as [B, kv_heads, S, head_dim] with rows of head_dim contiguous and S rows
 // back to back (the cache's buffer views are), so one head's keys are one block.
 bool row_blocks(const at::Tensor& t, int64_t head_dim) {

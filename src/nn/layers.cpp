@@ -10,10 +10,6 @@ Linear Linear::load(WeightStore& weights, const std::string& prefix, int64_t in,
   Linear linear;
   linear.weight = weights.take(prefix + ".weight", {out, in});
   if (with_bias) linear.bias = weights.take(prefix + ".bias", {out});
-  // almkit's bf16 kernels add a float32 bias; converting it once saves a cast per call
-  if (with_bias && linear.weight.scalar_type() == at::kBFloat16 && linear.weight.device().is_cpu()) {
-    linear.bias = linear.bias.to(at::kFloat);
-  }
   return linear;
 }
 
@@ -22,22 +18,19 @@ LayerNorm LayerNorm::load(WeightStore& weights, const std::string& prefix, int64
 }
 
 RmsNorm RmsNorm::load(WeightStore& weights, const std::string& prefix, int64_t dim, double eps) {
-  RmsNorm norm{weights.take(prefix + ".weight", {dim}), eps, at::Tensor()};
-  if (norm.weight.device().is_cpu()) norm.weight_f32 = norm.weight.to(at::kFloat).contiguous();
-  return norm;
+  return {weights.take(prefix + ".weight", {dim}), eps};
 }
 
 namespace {
-bool float_rows_on_cpu(const at::Tensor& x) {
-  return x.scalar_type() == at::kFloat && x.device().is_cpu() && x.is_contiguous();
-}
+bool float_rows_on_cpu(const at::Tensor& x) { return float_on_cpu(x) && x.is_contiguous(); }
 }  // namespace
 
 at::Tensor RmsNorm::operator()(const at::Tensor& x) const {
-  if (weight_f32.defined() && float_rows_on_cpu(x) && x.size(-1) == weight_f32.size(0)) {
+  // norm weights are float32 whenever activations are (WeightOptions::activation_dtype)
+  if (float_rows_on_cpu(x) && float_rows_on_cpu(weight) && x.size(-1) == weight.size(0)) {
     at::Tensor out = at::empty_like(x);
     const int64_t dim = x.size(-1);
-    rows::rms_norm(x.data_ptr<float>(), x.numel() / dim, dim, weight_f32.data_ptr<float>(),
+    rows::rms_norm(x.data_ptr<float>(), x.numel() / dim, dim, weight.data_ptr<float>(),
                    static_cast<float>(eps), out.data_ptr<float>());
     return out;
   }

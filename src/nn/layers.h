@@ -11,6 +11,9 @@
 
 namespace almkit::nn {
 
+// float32 on a CPU: where the row kernels (nn/row_kernels.h) replace ATen ops.
+inline bool float_on_cpu(const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.device().is_cpu(); }
+
 struct Linear {
   at::Tensor weight, bias;  // weight [out, in]; bias may be undefined
   static Linear load(WeightStore& weights, const std::string& prefix, int64_t in, int64_t out,
@@ -31,7 +34,6 @@ struct LayerNorm {
 struct RmsNorm {
   at::Tensor weight;
   double eps = 1e-6;
-  at::Tensor weight_f32;  // float32 copy of weight on a CPU, for the float32 fast path
   static RmsNorm load(WeightStore& weights, const std::string& prefix, int64_t dim, double eps);
   at::Tensor operator()(const at::Tensor& x) const;
 };

@@ -29,8 +29,8 @@ TEST(RowKernels, RmsNormMatchesTheFloat32Formula) {
   at::Tensor out = at::empty_like(x);
   nn::rows::rms_norm(x.data_ptr<float>(), 3, 45, weight.data_ptr<float>(), 1e-6f, out.data_ptr<float>());
   expect_close(out, weight * (x * at::rsqrt(x.pow(2).mean(-1, true) + 1e-6)));
-  // the layer takes the kernel for float32 rows and gives what its ATen path gives
-  nn::RmsNorm norm{weight.to(at::kBFloat16), 1e-6, weight.to(at::kBFloat16).to(at::kFloat)};
+  // the layer takes the kernel for float32 rows and weights, and gives what its ATen path gives
+  nn::RmsNorm norm{weight, 1e-6};
   const at::Tensor rows = x.view({1, 3, 45});
   expect_close(norm(rows), norm.weight * (rows * at::rsqrt(rows.pow(2).mean(-1, true) + 1e-6)));
 }
