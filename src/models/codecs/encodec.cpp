@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "almkit/error.h"
+#include "models/codecs/overlap_add.h"
 #include "models/codecs/rvq.h"
 
 namespace almkit::codecs {
@@ -375,7 +376,14 @@ class Encodec final : public Codec {
           codes[c], c < static_cast<int64_t>(encoded.scales.size()) ? encoded.scales[c] : at::Tensor()));
     }
     // A chunking model overlap-adds even a lone chunk (w * x / w), as transformers does.
-    at::Tensor audio = s_.chunk_length == 0 ? decoded[0] : overlap_add(decoded, s_.chunk_stride);
+    at::Tensor audio = decoded[0];
+    if (s_.chunk_length != 0) {
+      StreamingOverlapAdd joined(s_.chunk_stride);  // the same join the streaming decode makes
+      std::vector<at::Tensor> parts;
+      for (const at::Tensor& chunk : decoded) parts.push_back(joined.push(chunk));
+      parts.push_back(joined.finish());
+      audio = at::cat(parts, -1);
+    }
     if (encoded.audio_length > 0 && encoded.audio_length < audio.size(-1)) {
       audio = audio.narrow(-1, 0, encoded.audio_length);
     }
@@ -449,26 +457,6 @@ class Encodec final : public Codec {
     if (audio.size(0) < 1 || audio.size(2) < 1) {
       throw Error(ErrorCode::kInvalidArgument, "encodec: empty audio " + shape_text(audio.sizes()));
     }
-  }
-
-  // Linear fade-in/fade-out overlap-add of the decoded chunks (EncodecModel._linear_overlap_add).
-  static at::Tensor overlap_add(const std::vector<at::Tensor>& frames, int64_t stride) {
-    const int64_t total = stride * static_cast<int64_t>(frames.size() - 1) + frames.back().size(-1);
-    const int64_t frame_length = frames[0].size(-1);
-    const at::Tensor t = at::linspace(0, 1, frame_length + 2, frames[0].options()).narrow(0, 1, frame_length);
-    const at::Tensor weight = 0.5 - (t - 0.5).abs();
-    at::Tensor sum_weight = at::zeros({total}, frames[0].options());
-    std::vector<int64_t> shape = frames[0].sizes().vec();
-    shape.back() = total;
-    at::Tensor out = at::zeros(shape, frames[0].options());
-    int64_t offset = 0;
-    for (const at::Tensor& frame : frames) {
-      const int64_t n = frame.size(-1);
-      out.narrow(-1, offset, n).add_(weight.narrow(0, 0, n) * frame);
-      sum_weight.narrow(0, offset, n).add_(weight.narrow(0, 0, n));
-      offset += stride;
-    }
-    return out / sum_weight;
   }
 
   EncodecSettings s_;
