@@ -149,8 +149,55 @@ std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double
   return banks;
 }
 
+namespace {
+
+// The bins of filter f that feed no lower filter: the run that apply_filter_pairs reads for f,
+// with each bin's weights for f and f + 1. Empty when a bin feeds filters other than its lowest
+// and the next, or when the lowest filter of a bin goes down along the bins.
+bool filter_pairs(const std::vector<double>& dense, int num_filters, int num_bins,
+                  int filter_stride, int bin_stride, std::vector<FilterRun>& runs,
+                  std::vector<double>& weights) {
+  auto weight = [&](int f, int k) {
+    return dense[static_cast<size_t>(f) * filter_stride + static_cast<size_t>(k) * bin_stride];
+  };
+  std::vector<int> lowest(num_bins, -1);
+  int previous = 0;
+  for (int k = 0; k < num_bins; ++k) {
+    for (int f = 0; f < num_filters; ++f) {
+      if (weight(f, k) == 0.0) continue;
+      if (lowest[k] < 0) lowest[k] = f;
+      if (f > lowest[k] + 1) return false;
+    }
+    if (lowest[k] < 0) continue;
+    if (lowest[k] < previous) return false;
+    previous = lowest[k];
+  }
+  runs.clear();
+  weights.clear();
+  for (int f = 0; f < num_filters; ++f) {
+    int begin = num_bins, end = 0;
+    for (int k = 0; k < num_bins; ++k) {
+      if (lowest[k] == f) {
+        begin = std::min(begin, k);
+        end = k + 1;
+      }
+    }
+    if (end <= begin) begin = end = 0;
+    runs.push_back({begin, static_cast<int>(weights.size() / 2), end - begin});
+    for (int k = begin; k < end; ++k) {  // bins of no filter inside the run weigh 0 for both
+      weights.push_back(lowest[k] == f ? weight(f, k) : 0.0);
+      weights.push_back(lowest[k] == f && f + 1 < num_filters ? weight(f + 1, k) : 0.0);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
 SparseFilterBank::SparseFilterBank(const std::vector<double>& dense, int num_filters, int num_bins,
                                    int filter_stride, int bin_stride) {
+  by_bin_ = filter_pairs(dense, num_filters, num_bins, filter_stride, bin_stride, runs_, weights_);
+  if (by_bin_) return;
   for (int f = 0; f < num_filters; ++f) {
     auto weight = [&](int k) {
       return dense[static_cast<size_t>(f) * filter_stride + static_cast<size_t>(k) * bin_stride];

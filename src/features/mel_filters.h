@@ -23,19 +23,24 @@ std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double
                                     double vtln_high = -500.0, double vtln_warp = 1.0);
 
 // A filter bank stored as the non-zero run of each filter: mel triangles cover a few FFT bins,
-// so applying only the runs is ~20x less work than a dense product.
+// so applying only the runs is ~20x less work than a dense product. Banks of overlapping
+// triangles (every bin in at most two neighbouring filters, in order: Kaldi's and slaney's) are
+// stored by bin instead, each bin read once for both of its filters.
 class SparseFilterBank {
  public:
   // `dense` holds filter f's weight for FFT bin k at dense[f * filter_stride + k * bin_stride].
   SparseFilterBank(const std::vector<double>& dense, int num_filters, int num_bins,
                    int filter_stride, int bin_stride);
   int num_filters() const { return static_cast<int>(runs_.size()); }
+  bool by_bin() const { return by_bin_; }
   // Every filter on a block of kFrameLanes frames: power is [bin][lane], out [filter][lane].
   void apply_to_block(const SimdKernels& kernels, const double* power, double* out) const {
-    kernels.apply_filter_bank(runs_.data(), num_filters(), weights_.data(), power, out);
+    (by_bin_ ? kernels.apply_filter_pairs : kernels.apply_filter_bank)(
+        runs_.data(), num_filters(), weights_.data(), power, out);
   }
 
  private:
+  bool by_bin_ = false;
   std::vector<FilterRun> runs_;
   std::vector<double> weights_;
 };

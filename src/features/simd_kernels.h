@@ -76,6 +76,11 @@ struct SimdKernels {
   // out[f][lane] = sum over run f of weights * power[bin][lane].
   void (*apply_filter_bank)(const FilterRun* runs, int num_filters, const double* weights,
                             const double* power, double* out);
+  // The same for a bank where each bin feeds two neighbouring filters: run f lists the bins
+  // whose lowest filter is f, with two weights each (weights[2 (offset + i)] for filter f,
+  // the next one for filter f + 1), so out[f] = the first sums of run f + the second of run f - 1.
+  void (*apply_filter_pairs)(const FilterRun* runs, int num_filters, const double* weights,
+                             const double* power, double* out);
   // out[i] = scale * ln(max(values[i], floor)) in float precision (~1 ulp), for `count` values
   // (a multiple of kFrameLanes); returns the largest out[i].
   float (*log)(const double* values, int count, double floor, float scale, float* out);

@@ -168,12 +168,14 @@ TEST(SimdKernels, FilterBankSumsEachRun) {
 }
 
 TEST(SimdKernels, SparseFilterBanksMatchTheDenseProduct) {
-  // Kaldi's banks (plain, VTLN, a narrow band), Whisper's slaney banks, and a bank with three
-  // filters on one bin and filters without any.
+  // Kaldi's banks (plain, VTLN, a narrow band), Whisper's slaney banks (all stored by bin), a
+  // bank with three filters on one bin and filters without any, and one whose filters go down
+  // along the bins (both stored as runs).
   struct Bank {
     std::string name;
     std::vector<double> dense;  // [filter][bin]
     int filters, bins;
+    bool by_bin = true;
   };
   std::vector<Bank> banks;
   auto kaldi = [&](std::string name, int filters, double low, double high, double warp,
@@ -183,6 +185,7 @@ TEST(SimdKernels, SparseFilterBanksMatchTheDenseProduct) {
     banks.push_back({name, dense, filters, 257});
   };
   kaldi("kaldi 80", 80, 20, 0, 1.0);
+  kaldi("kaldi 128, narrow low filters", 128, 0, 0, 1.0);
   kaldi("kaldi 23 vtln 0.9", 23, 20, 0, 0.9);
   kaldi("kaldi 40 vtln 1.12 band", 40, 60, 6000, 1.12, 5000);
   for (int filters : {80, 128}) {
@@ -196,10 +199,14 @@ TEST(SimdKernels, SparseFilterBanksMatchTheDenseProduct) {
   std::vector<double> crowded(4 * 10, 0.0);
   for (int f = 0; f < 3; ++f) crowded[f * 10 + 5] = 0.5 + f;  // bin 5 in filters 0, 1, 2
   crowded[3 * 10 + 8] = 1.0;
-  banks.push_back({"crowded", crowded, 4, 10});
+  banks.push_back({"crowded", crowded, 4, 10, false});
+  std::vector<double> descending(3 * 10, 0.0);
+  for (int f = 0; f < 3; ++f) descending[f * 10 + 8 - 3 * f] = 1.0 + f;
+  banks.push_back({"descending", descending, 3, 10, false});
   for (const Bank& bank : banks) {
     SCOPED_TRACE(bank.name);
     const SparseFilterBank sparse(bank.dense, bank.filters, bank.bins, bank.bins, 1);
+    EXPECT_EQ(sparse.by_bin(), bank.by_bin);
     const std::vector<double> power = random_values(bank.bins * kFrameLanes, 10.0, 5);
     std::vector<double> abs_power(power.size());
     for (size_t i = 0; i < power.size(); ++i) abs_power[i] = std::fabs(power[i]);
