@@ -134,7 +134,16 @@ std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double
     const float left = warped(low + static_cast<float>(b) * delta);
     const float center = warped(low + (static_cast<float>(b) + 1.0f) * delta);
     const float right = warped(low + (static_cast<float>(b) + 2.0f) * delta);
-    for (int k = 0; k < num_fft_bins; ++k) {
+    // Unwarped, a triangle is zero outside (left, right): only the bins inside are worked out
+    // (two float divisions each, as torchaudio makes them).
+    int first = 0, end = num_fft_bins;
+    if (!warp) {
+      first = static_cast<int>(
+          std::upper_bound(fft_mel.begin(), fft_mel.end(), left) - fft_mel.begin());
+      end = static_cast<int>(std::lower_bound(fft_mel.begin(), fft_mel.end(), right) -
+                             fft_mel.begin());
+    }
+    for (int k = first; k < end; ++k) {
       const float up = (fft_mel[k] - left) / (center - left);
       const float down = (right - fft_mel[k]) / (right - center);
       float weight;
@@ -160,34 +169,39 @@ bool filter_pairs(const std::vector<double>& dense, int num_filters, int num_bin
   auto weight = [&](int f, int k) {
     return dense[static_cast<size_t>(f) * filter_stride + static_cast<size_t>(k) * bin_stride];
   };
+  // Each bin's lowest filter and how many filters it feeds, filter by filter (the inner loop
+  // runs along a filter, where dense banks are contiguous).
   std::vector<int> lowest(num_bins, -1);
-  int previous = 0;
-  for (int k = 0; k < num_bins; ++k) {
-    for (int f = 0; f < num_filters; ++f) {
+  for (int f = 0; f < num_filters; ++f) {
+    for (int k = 0; k < num_bins; ++k) {
       if (weight(f, k) == 0.0) continue;
       if (lowest[k] < 0) lowest[k] = f;
       if (f > lowest[k] + 1) return false;
     }
+  }
+  int previous = 0;
+  for (int k = 0; k < num_bins; ++k) {
     if (lowest[k] < 0) continue;
     if (lowest[k] < previous) return false;
     previous = lowest[k];
   }
   runs.clear();
   weights.clear();
+  int k = 0;
   for (int f = 0; f < num_filters; ++f) {
-    int begin = num_bins, end = 0;
-    for (int k = 0; k < num_bins; ++k) {
-      if (lowest[k] == f) {
-        begin = std::min(begin, k);
-        end = k + 1;
-      }
+    while (k < num_bins && lowest[k] < f) ++k;  // bins of no filter count as below any
+    int end = k;
+    for (int i = k; i < num_bins && (lowest[i] < 0 || lowest[i] == f); ++i) {
+      if (lowest[i] == f) end = i + 1;
     }
-    if (end <= begin) begin = end = 0;
+    const int begin = end > k ? k : 0;
+    if (end <= k) end = 0;
     runs.push_back({begin, static_cast<int>(weights.size() / 2), end - begin});
-    for (int k = begin; k < end; ++k) {  // bins of no filter inside the run weigh 0 for both
-      weights.push_back(lowest[k] == f ? weight(f, k) : 0.0);
-      weights.push_back(lowest[k] == f && f + 1 < num_filters ? weight(f + 1, k) : 0.0);
+    for (int i = begin; i < end; ++i) {  // bins of no filter inside the run weigh 0 for both
+      weights.push_back(lowest[i] == f ? weight(f, i) : 0.0);
+      weights.push_back(lowest[i] == f && f + 1 < num_filters ? weight(f + 1, i) : 0.0);
     }
+    k = std::max(k, end);
   }
   return true;
 }
