@@ -2,6 +2,7 @@
 #include <cmath>
 #include <complex>
 #include <cstring>
+#include <type_traits>
 
 #include "features/fft.h"
 #include "features/simd_kernels.h"
