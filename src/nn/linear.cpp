@@ -1,6 +1,6 @@
 #include "nn/linear.h"
 
-#include "nn/spin_pool.h"
+#include "core/spin_pool.h"
 
 #include <ATen/Parallel.h>
 #include <immintrin.h>

@@ -1,4 +1,4 @@
-#include "nn/spin_pool.h"
+#include "core/spin_pool.h"
 
 #include <immintrin.h>
 #include <sched.h>
@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-namespace almkit::nn {
+namespace almkit {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -134,4 +134,4 @@ void spin_parallel_for(int64_t count, int parts, int64_t align,
   body(0, count);
 }
 
-}  // namespace almkit::nn
+}  // namespace almkit

@@ -1,6 +1,6 @@
 // spin_parallel_for: every index exactly once, chunk alignment, errors, and many callers and
 // jobs back to back (the pattern of decoding).
-#include "nn/spin_pool.h"
+#include "core/spin_pool.h"
 
 #include <gtest/gtest.h>
 
@@ -17,7 +17,7 @@ TEST(SpinPool, CoversEveryIndexOnceWithAlignedChunks) {
     for (const int64_t count : {1, 15, 16, 17, 1000, 4864, 151936}) {
       std::vector<std::atomic<int>> hits(count);
       std::atomic<int> misaligned{0}, chunks{0};
-      nn::spin_parallel_for(
+      spin_parallel_for(
           count, 2, 16,
           [&](int64_t begin, int64_t end) {
             if (begin % 16 != 0) ++misaligned;
@@ -36,14 +36,14 @@ TEST(SpinPool, CoversEveryIndexOnceWithAlignedChunks) {
 }
 
 TEST(SpinPool, RethrowsAnErrorOfAnyChunk) {
-  EXPECT_THROW(nn::spin_parallel_for(1000, 2, 1,
+  EXPECT_THROW(spin_parallel_for(1000, 2, 1,
                                      [](int64_t begin, int64_t end) {
                                        if (begin <= 900 && 900 < end) throw std::runtime_error("chunk failed");
                                      }),
                std::runtime_error);
   // the pool still works afterwards
   std::atomic<int64_t> sum{0};
-  nn::spin_parallel_for(100, 2, 1, [&](int64_t begin, int64_t end) {
+  spin_parallel_for(100, 2, 1, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) sum += i;
   });
   EXPECT_EQ(sum.load(), 4950);
@@ -56,7 +56,7 @@ TEST(SpinPool, ThousandsOfJobsFromSeveralThreadsAllComplete) {
     callers.emplace_back([&] {
       for (int job = 0; job < 3000; ++job) {
         std::atomic<int64_t> sum{0};
-        nn::spin_parallel_for(257, 2, 8, [&](int64_t begin, int64_t end) {
+        spin_parallel_for(257, 2, 8, [&](int64_t begin, int64_t end) {
           for (int64_t i = begin; i < end; ++i) sum += i;
         });
         if (sum.load() == 257 * 256 / 2) ++total;
