@@ -4,7 +4,11 @@
 Runs build/benchmarks/almkit_bench_frontend (Google Benchmark, JSON output) on a WAV that this
 script writes, times torchaudio's MelSpectrogram + log (the Whisper recipe) and
 torchaudio.compliance.kaldi.fbank on the same samples with the same thread count, and prints
-the ratios. Usage: benchmarks/compare_frontend.py [--build build] [--threads 1]
+the ratios. Then, when build/src/libalmkit.so exists, it times both again in this one process
+through almkit's C API (examples/python/almkit.py), alternating one call of each per round, so
+that both see the same moments of a shared machine: it prints the ratio of the best times and
+the median and worst of the per-round ratios.
+Usage: benchmarks/compare_frontend.py [--build build] [--threads 1] [--rounds 30]
 """
 import argparse
 import json
@@ -33,6 +37,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--build", default=os.path.join(os.path.dirname(__file__), "..", "build"))
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--rounds", type=int, default=30)
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -82,6 +87,43 @@ def main():
     print(f"{'feature':<18}{'almkit ms':>12}{'torchaudio ms':>16}{'speed-up':>10}")
     for name in ours:
         print(f"{name:<18}{ours[name]:>12.2f}{torch_ms[name]:>16.2f}{torch_ms[name] / ours[name]:>9.1f}x")
+    paired(args, x, wav, mel_spec, whisper_like)
+
+
+def paired(args, x, wav, mel_spec, whisper_like):
+    """Alternating in-process calls through the C API (includes its per-call setup and copy)."""
+    library = os.path.join(args.build, "src", "libalmkit.so")
+    if not os.path.exists(library):
+        print(f"(no {library}: build the almkit target for the in-process comparison)")
+        return
+    os.environ["ALMKIT_LIBRARY"] = library
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "examples",
+                                    "python"))
+    import almkit
+    cases = {
+        "whisper_mel_80": (lambda: whisper_like(80),
+                           lambda: almkit.whisper_mel(x, feature_size=80,
+                                                      num_threads=args.threads)),
+        "kaldi_fbank_80": (lambda: torchaudio.compliance.kaldi.fbank(
+            wav.unsqueeze(0), num_mel_bins=80, dither=0.0),
+                           lambda: almkit.kaldi_fbank(x, num_mel_bins=80, dither=0.0,
+                                                      num_threads=args.threads)),
+    }
+    print(f"\nin one process, alternating, {args.rounds} rounds (almkit through its C API):")
+    print(f"{'feature':<18}{'almkit best':>12}{'torchaudio best':>17}{'best/best':>11}"
+          f"{'median':>8}{'worst':>7}")
+    for name, (theirs, ours) in cases.items():
+        theirs(), ours()
+        their_ms, our_ms = [], []
+        for _ in range(args.rounds):
+            for fn, times in ((theirs, their_ms), (ours, our_ms)):
+                start = time.perf_counter()
+                fn()
+                times.append(1e3 * (time.perf_counter() - start))
+        ratios = np.array(their_ms) / np.array(our_ms)
+        print(f"{name:<18}{min(our_ms):>12.2f}{min(their_ms):>17.2f}"
+              f"{min(their_ms) / min(our_ms):>10.1f}x{np.median(ratios):>7.1f}x"
+              f"{ratios.min():>6.1f}x")
 
 
 if __name__ == "__main__":
