@@ -103,8 +103,13 @@ class ALMKIT_API KaldiFbank {
   const KaldiFbankOptions& options() const { return options_; }
   int64_t num_frames(int64_t num_samples) const;
   int num_features() const;  // num_mel_bins (+1 with use_energy)
+  // Frames compute() returns: num_frames(), or 0 below min_duration (as torchaudio).
+  int64_t output_frames(int64_t num_samples) const;
   // Mono samples (scale as given: Kaldi recipes feed int16-range values) -> [frames, features].
   FeatureTensor compute(const float* samples, int64_t num_samples) const;
+  // The same into the caller's `out` (output_frames() x num_features() floats), without
+  // allocating or copying the result; returns the frames written.
+  int64_t compute_into(const float* samples, int64_t num_samples, float* out) const;
   FeatureTensor compute(const AudioBuffer& audio) const;  // picks options().channel
 
  private:

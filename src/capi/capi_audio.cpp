@@ -77,11 +77,6 @@ almkit_status check_samples(const char* fn, const float* samples, int64_t num_sa
   return ALMKIT_OK;
 }
 
-int64_t kaldi_frames(const almkit::KaldiFbank& fbank, int64_t num_samples) {
-  const auto& o = fbank.options();
-  if (num_samples < o.min_duration * o.sample_frequency) return 0;  // torchaudio: no frames
-  return fbank.num_frames(num_samples);
-}
 
 almkit_status check_capacity(const char* fn, size_t capacity, int64_t needed) {
   if (static_cast<uint64_t>(needed) > capacity) {
@@ -315,7 +310,7 @@ almkit_status almkit_kaldi_fbank_size(const almkit_kaldi_fbank_params* params, i
     *num_frames = *num_bins = 0;
     if (num_samples < 0) return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "num_samples is negative");
     const almkit::KaldiFbank fbank(to_options(params));
-    *num_frames = kaldi_frames(fbank, num_samples);
+    *num_frames = fbank.output_frames(num_samples);
     *num_bins = fbank.num_features();
     return ALMKIT_OK;
   });
@@ -329,15 +324,9 @@ almkit_status almkit_kaldi_fbank_compute_into(const almkit_kaldi_fbank_params* p
     if (const almkit_status s = check_samples(fn, samples, num_samples); s != ALMKIT_OK) return s;
     ALMKIT_CAPI_REQUIRE(fn, output);
     const almkit::KaldiFbank fbank(to_options(params));
-    const int64_t needed = kaldi_frames(fbank, num_samples) * fbank.num_features();
+    const int64_t needed = fbank.output_frames(num_samples) * fbank.num_features();
     if (const almkit_status s = check_capacity(fn, capacity, needed); s != ALMKIT_OK) return s;
-    const almkit::FeatureTensor result = fbank.compute(samples, num_samples);
-    if (static_cast<int64_t>(result.values.size()) != needed) {
-      return fail(ALMKIT_ERR_INTERNAL, fn,
-                  "fbank produced " + std::to_string(result.values.size()) +
-                      " values; almkit_kaldi_fbank_size said " + std::to_string(needed));
-    }
-    std::copy(result.values.begin(), result.values.end(), output);
+    fbank.compute_into(samples, num_samples, output);
     return ALMKIT_OK;
   });
 }

@@ -107,7 +107,23 @@ FeatureTensor KaldiFbank::compute(const AudioBuffer& audio) const {
   return compute(samples.data(), static_cast<int64_t>(samples.size()));
 }
 
+int64_t KaldiFbank::output_frames(int64_t num_samples) const {
+  // torchaudio returns no frames below min_duration
+  return num_samples < options_.min_duration * options_.sample_frequency
+             ? 0
+             : num_frames(num_samples);
+}
+
 FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) const {
+  FeatureTensor out;
+  const int64_t frames = samples == nullptr ? 0 : output_frames(std::max<int64_t>(num_samples, 0));
+  out.shape = {frames, num_features()};
+  out.values.resize(static_cast<size_t>(frames * num_features()));
+  compute_into(samples, num_samples, out.values.data());
+  return out;
+}
+
+int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, float* values) const {
   const auto& o = options_;
   if (samples == nullptr || num_samples <= 0) {
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: audio is empty (0 samples)");
@@ -119,16 +135,12 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
                                                    " is not finite (NaN or Inf)");
     }
   };
-  FeatureTensor out;
   const int features = num_features();
   const int64_t frames = num_frames(num_samples);
   const bool too_short = num_samples < o.min_duration * o.sample_frequency;
   if (too_short || frames == 0) {
     check_finite(0, num_samples);
-    if (too_short) {
-      out.shape = {0, features};  // torchaudio returns no frames below min_duration
-      return out;
-    }
+    if (too_short) return 0;
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: " + std::to_string(num_samples) +
                                                  " samples is shorter than one frame (" +
                                                  std::to_string(window_size_) +
@@ -166,8 +178,6 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
   const int fft_bins = padded_size_ / 2 + 1;
   const int mel_offset = o.use_energy && !o.htk_compat ? 1 : 0;
   const int energy_column = o.htk_compat ? o.num_mel_bins : 0;
-  out.shape = {frames, features};
-  out.values.resize(static_cast<size_t>(frames * features));
   std::vector<char> saw_non_finite(o.num_threads, 0);
   parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int worker) {
     // Lane j of every block walks its own quarter of [begin, end): the t-th frames of the
@@ -254,7 +264,7 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
         float* rows[kFrameLanes];
         for (int lane = 0; lane < kFrameLanes; ++lane) {
           rows[lane] = frame_of_lane[lane] < end  // else a spare frame of the last quarter
-                           ? out.values.data() + frame_of_lane[lane] * features + mel_offset
+                           ? values + frame_of_lane[lane] * features + mel_offset
                            : spare_row.data();
         }
         kernels.block_to_rows(log_mel.data(), o.num_mel_bins, rows);
@@ -264,7 +274,7 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
           const double energy = o.raw_energy ? centred_energy[lane] : windowed_energy[lane];
           double log_energy = std::log(std::max(energy, kEpsilon));
           if (o.energy_floor != 0.0) log_energy = std::max(log_energy, std::log(o.energy_floor));
-          out.values[frame_of_lane[lane] * features + energy_column] =
+          values[frame_of_lane[lane] * features + energy_column] =
               static_cast<float>(log_energy);
         }
       }
@@ -282,12 +292,12 @@ FeatureTensor KaldiFbank::compute(const float* samples, int64_t num_samples) con
   if (o.subtract_mean) {
     for (int c = 0; c < features; ++c) {
       double mean = 0.0;
-      for (int64_t t = 0; t < frames; ++t) mean += out.values[t * features + c];
+      for (int64_t t = 0; t < frames; ++t) mean += values[t * features + c];
       mean /= frames;
-      for (int64_t t = 0; t < frames; ++t) out.values[t * features + c] -= static_cast<float>(mean);
+      for (int64_t t = 0; t < frames; ++t) values[t * features + c] -= static_cast<float>(mean);
     }
   }
-  return out;
+  return frames;
 }
 
 }  // namespace almkit

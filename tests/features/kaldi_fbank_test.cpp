@@ -139,6 +139,33 @@ TEST(KaldiFbank, ThreadCountsGiveTheSameBits) {
   }
 }
 
+TEST(KaldiFbank, ComputesIntoTheCallersMemoryExactlyAsCompute) {
+  std::vector<float> signal(16240);  // 100 frames
+  for (size_t i = 0; i < signal.size(); ++i) signal[i] = 0.3f * std::sin(0.02f * i);
+  for (bool use_energy : {false, true}) {
+    KaldiFbankOptions options;
+    options.use_energy = use_energy;
+    options.num_mel_bins = 40;
+    const KaldiFbank fbank(options);
+    const FeatureTensor expected = fbank.compute(signal.data(), signal.size());
+    ASSERT_EQ(fbank.output_frames(signal.size()), 100);
+    std::vector<float> out(100 * fbank.num_features() + 5, -7.0f);
+    EXPECT_EQ(fbank.compute_into(signal.data(), signal.size(), out.data()), 100);
+    EXPECT_EQ(std::vector<float>(out.begin(), out.end() - 5), expected.values);
+    EXPECT_EQ(std::vector<float>(out.end() - 5, out.end()), std::vector<float>(5, -7.0f));
+  }
+  // Below min_duration: no frames and nothing written; a clip shorter than a frame is an error.
+  KaldiFbankOptions options;
+  options.min_duration = 2.0;
+  const KaldiFbank fbank(options);
+  EXPECT_EQ(fbank.output_frames(signal.size()), 0);
+  float untouched = -7.0f;
+  EXPECT_EQ(fbank.compute_into(signal.data(), signal.size(), &untouched), 0);
+  EXPECT_EQ(untouched, -7.0f);
+  EXPECT_ALMKIT_ERROR(KaldiFbank().compute_into(signal.data(), 399, &untouched),
+                      ErrorCode::kInvalidArgument, "shorter than one frame");
+}
+
 TEST(KaldiFbank, NamesTheFirstNonFiniteSampleWhereverItIs) {
   // Framed samples are checked while they are framed, the rest apart: both name the first.
   std::vector<float> signal(16000, 0.25f);  // 98 frames cover samples 0 .. 15919
