@@ -249,9 +249,7 @@ int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, floa
         kernels.condition_frames(source, block.data(), window_size_, means,
                                  o.preemphasis_coefficient, window_.data(),
                                  o.use_energy ? centred_energy : nullptr, windowed_energy);
-        std::fill(block.begin() + static_cast<ptrdiff_t>(window_size_) * kFrameLanes, block.end(),
-                  0.0);
-        fft_->power_spectrum(block.data(), power.data());
+        fft_->power_spectrum(block.data(), power.data(), window_size_);
         if (!o.use_power) {
           for (double& value : power) value = std::sqrt(value);
         }

@@ -1,6 +1,7 @@
 // The kernels for CPUs with AVX2 and FMA (x86-64-v3). Only code after the pragma is compiled for
 // AVX2, and every header is included before it, so no inline function shared with other files
 // gets an AVX2 body; simd_kernels() hands these out only when the CPU reports both features.
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstring>

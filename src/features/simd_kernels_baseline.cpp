@@ -1,4 +1,5 @@
 // The kernels for any CPU (SSE2 on x86-64): the compiler splits each 4-double vector in two.
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <cstring>

@@ -79,6 +79,29 @@ TEST_P(RealFftSizes, EveryPathMatchesNaiveDftInEveryLane) {
   }
 }
 
+TEST_P(RealFftSizes, SamplesFromTheLengthOnAreZeroPaddingWhateverTheyHold) {
+  // Kaldi pads 400 samples to 512: radix-16 plans skip the padding, others zero it. NaNs past
+  // the length must not reach the result; whole, odd and mostly-padding lengths.
+  const int n = GetParam();
+  const auto frames = random_frames(n);
+  for (SimdPath path : runnable_paths()) {
+    SCOPED_TRACE(simd_path_name(path));
+    const RealFft fft(n, path);
+    for (int length : {n, n - 1, n * 25 / 32, n / 4 + 1, 1}) {
+      if (length < 1 || length > n) continue;
+      std::vector<double> padded = interleave(frames), with_nans = padded;
+      std::fill(padded.begin() + length * kFrameLanes, padded.end(), 0.0);
+      std::fill(with_nans.begin() + length * kFrameLanes, with_nans.end(), std::nan(""));
+      std::vector<double> expected(fft.num_bins() * kFrameLanes), got(expected.size());
+      fft.power_spectrum(padded.data(), expected.data());
+      fft.power_spectrum(with_nans.data(), got.data(), length);
+      for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_NEAR(got[i], expected[i], 1e-12 * n * (1 + expected[i])) << "length " << length;
+      }
+    }
+  }
+}
+
 // Whisper (400), Kaldi (512, and 320/400 without rounding), odd factors (2 * 3 * 7 * 11), and
 // every codelet (radix 2, 3, 4, 5, 8, 16) and the generic stage (7) on its own.
 INSTANTIATE_TEST_SUITE_P(Lengths, RealFftSizes,
