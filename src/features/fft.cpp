@@ -55,7 +55,7 @@ FftPlan make_plan(int size) {
   }
   // In-place decimation in frequency leaves bin k = t1 + r1 (t2 + r2 (...)) at position
   // t1 (M / r1) + t2 (M / r1 r2) + ...: the digits of k reversed.
-  plan.position.resize(plan.half + 1);
+  plan.bin_offsets.resize(plan.half + 1);
   for (int k = 0; k < plan.half; ++k) {
     int rest = k, block = plan.half, position = 0;
     for (const FftPlan::Stage& stage : plan.stages) {
@@ -63,11 +63,13 @@ FftPlan make_plan(int size) {
       position += (rest % stage.radix) * block;
       rest /= stage.radix;
     }
-    plan.position[k] = position;
+    plan.bin_offsets[k] = static_cast<ptrdiff_t>(position) * 2 * kFrameLanes;
   }
-  plan.position[plan.half] = plan.position[0];
+  plan.bin_offsets[plan.half] = plan.bin_offsets[0];
   plan.rotations.resize(plan.half + 1);
-  for (int k = 0; k <= plan.half; ++k) plan.rotations[k] = unit_root(static_cast<double>(k) / size);
+  for (int k = 0; k <= plan.half; ++k) {
+    plan.rotations[k] = std::complex<double>(0.0, -1.0) * unit_root(static_cast<double>(k) / size);
+  }
   return plan;
 }
 

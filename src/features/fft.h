@@ -25,8 +25,9 @@ struct FftPlan {
   int size = 0;  // real length N
   int half = 0;  // complex length N / 2
   std::vector<Stage> stages;
-  std::vector<int> position;  // where complex bin k (k = 0 .. N / 2, N / 2 wrapping to 0) sits
-  std::vector<std::complex<double>> rotations;  // e^{-2 pi i k / N}, k = 0 .. N / 2
+  // Where complex bin k (k = 0 .. N / 2, N / 2 wrapping to 0) sits, in doubles from the start.
+  std::vector<ptrdiff_t> bin_offsets;
+  std::vector<std::complex<double>> rotations;  // -i e^{-2 pi i k / N}, k = 0 .. N / 2
 };
 
 class RealFft {
