@@ -84,11 +84,19 @@ struct GenerateResult {
   int64_t prompt_tokens = 0;    // decoder positions of the prompt (audio frames included)
 };
 
+struct TokenLogprob {
+  int32_t id = 0;
+  double logprob = 0.0;
+};
+
 struct OptionScore {
   double sum_logprob = 0.0;   // log P(continuation | prompt, audio), summed over its tokens
   double mean_logprob = 0.0;  // the same divided by its token count
   int64_t tokens = 0;
   std::vector<double> token_logprobs;  // log P of each token given everything before it
+  // When score_ids is asked for top_logprobs: per token, the most likely tokens at its
+  // position (what it was chosen against), most likely first.
+  std::vector<std::vector<TokenLogprob>> top_logprobs;
 };
 
 class ALMKIT_API Model {
@@ -122,9 +130,10 @@ class ALMKIT_API Model {
   // request's prompt and audio; the prompt is encoded once and its KV cache shared.
   std::vector<OptionScore> score(const Request& request, const std::vector<std::string>& continuations,
                                  const LayerHooks& hooks = {}) const;
+  // top_logprobs > 0 also reports that many alternatives per token (OptionScore::top_logprobs).
   std::vector<OptionScore> score_ids(const Request& request,
                                      const std::vector<std::vector<int32_t>>& continuations,
-                                     const LayerHooks& hooks = {}) const;
+                                     const LayerHooks& hooks = {}, int top_logprobs = 0) const;
 
  private:
   struct Impl;

@@ -159,7 +159,7 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
 
 std::vector<ContinuationScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache& cache,
                                                const std::vector<std::vector<int64_t>>& continuations,
-                                               const LayerHook* hook) const {
+                                               const LayerHook* hook, int64_t top_k) const {
   const LanguageModel& lm = *parts_.language_model;
   if (prompt.embeddings.size(0) != 1) {
     throw Error(ErrorCode::kInvalidArgument, "scoring takes one prompt at a time");
@@ -167,12 +167,27 @@ std::vector<ContinuationScore> Pipeline::score(const DecoderInput& prompt, nn::K
   const at::Tensor prompt_hidden = lm.forward(prompt, cache, hook);
   const at::Tensor first = at::log_softmax(lm.logits(prompt_hidden.select(1, prompt_hidden.size(1) - 1)).to(at::kFloat), -1);
   const int64_t last_position = prompt.positions[0][prompt.positions.size(1) - 1].item<int64_t>();
+  top_k = std::min(top_k, first.size(-1));
+  // The top_k entries of each row of `logprobs` [rows, vocab], appended to `out`.
+  auto append_top = [top_k](const at::Tensor& logprobs, ContinuationScore& out) {
+    if (top_k <= 0) return;
+    const auto [values, indices] = at::topk(logprobs, top_k, -1);
+    const at::Tensor v = values.to(at::kDouble).cpu().contiguous(), i = indices.cpu().contiguous();
+    for (int64_t row = 0; row < v.size(0); ++row) {
+      std::vector<std::pair<int64_t, double>> top;
+      for (int64_t j = 0; j < top_k; ++j) {
+        top.emplace_back(i[row][j].item<int64_t>(), v[row][j].item<double>());
+      }
+      out.top_logprobs.push_back(std::move(top));
+    }
+  };
   std::vector<ContinuationScore> scores;
   for (const auto& continuation : continuations) {
     if (continuation.empty()) throw Error(ErrorCode::kInvalidArgument, "an empty continuation cannot be scored");
     ContinuationScore score;
     score.tokens = static_cast<int64_t>(continuation.size());
     score.token_logprobs.push_back(first[0][continuation[0]].item<double>());
+    append_top(first, score);
     if (continuation.size() > 1) {
       nn::KvCache branch = cache;  // tensors are shared; the branch appends its own copies
       const auto n = static_cast<int64_t>(continuation.size()) - 1;
@@ -183,6 +198,7 @@ std::vector<ContinuationScore> Pipeline::score(const DecoderInput& prompt, nn::K
       const at::Tensor hidden = lm.forward({lm.embed(ids), positions, mask}, branch, hook);
       const at::Tensor logprobs = at::log_softmax(lm.logits(hidden).to(at::kFloat), -1)[0];
       for (int64_t i = 0; i < n; ++i) score.token_logprobs.push_back(logprobs[i][continuation[i + 1]].item<double>());
+      append_top(logprobs, score);
     }
     for (double value : score.token_logprobs) score.sum_logprob += value;
     score.mean_logprob = score.sum_logprob / score.tokens;

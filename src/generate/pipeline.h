@@ -36,6 +36,9 @@ struct ContinuationScore {
   double mean_logprob = 0.0;
   int64_t tokens = 0;
   std::vector<double> token_logprobs;  // one per continuation token
+  // With top_k > 0: per continuation token, the top_k (id, log-probability) at its position,
+  // most likely first.
+  std::vector<std::vector<std::pair<int64_t, double>>> top_logprobs;
 };
 
 class Pipeline {
@@ -64,7 +67,7 @@ class Pipeline {
   // Log-probabilities of each continuation after a batch-1 prompt, sharing the prompt's cache.
   std::vector<ContinuationScore> score(const DecoderInput& prompt, nn::KvCache& cache,
                                        const std::vector<std::vector<int64_t>>& continuations,
-                                       const LayerHook* hook = nullptr) const;
+                                       const LayerHook* hook = nullptr, int64_t top_k = 0) const;
 
  private:
   ModelParts parts_;

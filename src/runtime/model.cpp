@@ -340,7 +340,11 @@ std::vector<OptionScore> Model::score(const Request& request, const std::vector<
 
 std::vector<OptionScore> Model::score_ids(const Request& request,
                                           const std::vector<std::vector<int32_t>>& continuations,
-                                          const LayerHooks& hooks) const {
+                                          const LayerHooks& hooks, int top_logprobs) const {
+  if (top_logprobs < 0) {
+    throw Error(ErrorCode::kInvalidArgument,
+                "top_logprobs must be >= 0, got " + std::to_string(top_logprobs));
+  }
   const Impl& m = *impl_;
   c10::InferenceMode inference;  // no autograd bookkeeping: ~1,800 small ops per decoded token
   const LayerHook hook = bridge_hooks(hooks);
@@ -361,7 +365,14 @@ std::vector<OptionScore> Model::score_ids(const Request& request,
     wide.emplace_back(c.begin(), c.end());
   }
   std::vector<OptionScore> out;
-  for (const auto& s : m.pipeline->score(input, cache, wide, hook_pointer)) out.push_back({s.sum_logprob, s.mean_logprob, s.tokens, s.token_logprobs});
+  for (const auto& s : m.pipeline->score(input, cache, wide, hook_pointer, top_logprobs)) {
+    OptionScore score{s.sum_logprob, s.mean_logprob, s.tokens, s.token_logprobs, {}};
+    for (const auto& position : s.top_logprobs) {
+      auto& top = score.top_logprobs.emplace_back();
+      for (const auto& [id, logprob] : position) top.push_back({static_cast<int32_t>(id), logprob});
+    }
+    out.push_back(std::move(score));
+  }
   return out;
 }
 

@@ -25,23 +25,42 @@ size_t code_points(const std::string& text) {
 }
 
 // OpenAI's legacy logprobs object for ids[from..): tokens, token_logprobs, text_offset
-// (characters into the returned text), top_logprobs (not computed: null).
+// (characters into the returned text) and top_logprobs: per token, a map from token text to
+// log-probability for the `logprobs` most likely tokens plus the chosen one (as vLLM returns
+// it, so that clients such as lm-eval-harness can tell whether the chosen token was the most
+// likely); null for the first token, which has no context.
 json logprobs_json(const Model& model, const std::vector<int32_t>& ids, size_t from,
-                   const std::vector<double>& values, size_t text_start) {
-  json tokens = json::array(), logprobs = json::array(), offsets = json::array();
+                   const SequenceLogprobs& values, size_t text_start) {
+  json tokens = json::array(), logprobs = json::array(), offsets = json::array(),
+       tops = json::array();
   const Tokenizer& tokenizer = model.tokenizer();
   std::vector<int32_t> prefix(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(from));
   size_t base = code_points(tokenizer.decode(prefix, false));
   for (size_t i = from; i < ids.size(); ++i) {
-    tokens.push_back(tokenizer.decode({ids[i]}, false));
-    const double value = values[i - from];
+    const std::string text = tokenizer.decode({ids[i]}, false);
+    tokens.push_back(text);
+    const double value = values.values[i - from];
     logprobs.push_back(std::isnan(value) ? json(nullptr) : json(value));
+    if (std::isnan(value)) {
+      tops.push_back(nullptr);
+    } else {
+      // Tokens decoding to the same text (partial UTF-8 bytes) keep the larger value.
+      json top = json::object();
+      auto add = [&](const std::string& key, double logprob) {
+        if (!top.contains(key) || top[key].get<double>() < logprob) top[key] = logprob;
+      };
+      for (const TokenLogprob& entry : values.top[i - from]) {
+        add(tokenizer.decode({entry.id}, false), entry.logprob);
+      }
+      add(text, value);
+      tops.push_back(std::move(top));
+    }
     offsets.push_back(text_start + code_points(tokenizer.decode(prefix, false)) - base);
     prefix.push_back(ids[i]);
   }
   return {{"tokens", tokens},
           {"token_logprobs", logprobs},
-          {"top_logprobs", nullptr},
+          {"top_logprobs", tops},
           {"text_offset", offsets}};
 }
 
@@ -114,8 +133,9 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
     const Job* self = job.get();
     Job* writable = job.get();
     const auto want_logprobs = completion.logprobs.has_value();
+    const int top_k = completion.logprobs.value_or(0);
     const bool echo = completion.echo;
-    job->task = [&, self, writable, want_logprobs, echo] {
+    job->task = [&, self, writable, want_logprobs, top_k, echo] {
       if (self->options.max_new_tokens > 0) {
         GenerateOptions options = self->options;
         options.on_token = [self](size_t, int32_t token, const std::string& piece) {
@@ -131,8 +151,7 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
       sequence.insert(sequence.end(), writable->result.tokens.begin(),
                       writable->result.tokens.end());
       const size_t from = echo ? 0 : prompt_ids.size();
-      const std::vector<double> values = token_logprobs(model, sequence, from);
-      logprobs = logprobs_json(model, sequence, from, values, 0);
+      logprobs = logprobs_json(model, sequence, from, token_logprobs(model, sequence, from, top_k), 0);
     };
   } else {
     job->batchable = completion.sampling.temperature <= 0.0;

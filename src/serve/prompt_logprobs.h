@@ -9,10 +9,15 @@
 
 namespace almkit::serve {
 
-// log P(ids[i] | ids[0..i)) for every i in [max(from, 1), ids.size()); entry i of the result
-// (index i - from) is meaningful for i >= 1 (ids[0] has no context: its entry is NaN).
-// One forward pass (Model::score_ids reports per-token log-probabilities).
-std::vector<double> token_logprobs(const Model& model, const std::vector<int32_t>& ids,
-                                   size_t from);
+struct SequenceLogprobs {
+  // log P(ids[i] | ids[0..i)) at index i - from; NaN for ids[0], which has no context.
+  std::vector<double> values;
+  // With top_k > 0: the top_k most likely tokens at each of those positions (empty for ids[0]).
+  std::vector<std::vector<TokenLogprob>> top;
+};
+
+// The log-probabilities of ids[from..) in one forward pass (Model::score_ids).
+SequenceLogprobs token_logprobs(const Model& model, const std::vector<int32_t>& ids, size_t from,
+                                int top_k = 0);
 
 }  // namespace almkit::serve

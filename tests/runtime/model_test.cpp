@@ -113,6 +113,33 @@ TEST_F(SmallModel, ScoringRanksOptionsAndAgreesWithTokenIds) {
   EXPECT_DOUBLE_EQ(by_ids[0].sum_logprob, scores[1].sum_logprob);
 }
 
+TEST_F(SmallModel, TopLogprobsRankEachPositionAndTheGreedyPathIsAlwaysFirst) {
+  // Greedy tokens are, by definition, the most likely at their positions: scoring them with
+  // alternatives must put each one first, with its own log-probability.
+  const Request request = ask("Describe the sound.", {tone(1.0)});
+  GenerateOptions options;
+  options.max_new_tokens = 4;
+  const GenerateResult greedy = model_->generate(request, options);
+  ASSERT_FALSE(greedy.tokens.empty());
+  const std::vector<int32_t> tokens(greedy.tokens.begin(), greedy.tokens.end());
+  const auto scored = model_->score_ids(request, {tokens, {5, 6}}, {}, 3);
+  ASSERT_EQ(scored[0].top_logprobs.size(), tokens.size());
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    const auto& top = scored[0].top_logprobs[i];
+    ASSERT_EQ(top.size(), 3u);
+    EXPECT_EQ(top[0].id, tokens[i]) << "position " << i;
+    EXPECT_NEAR(top[0].logprob, scored[0].token_logprobs[i], 1e-9);
+    EXPECT_GE(top[0].logprob, top[1].logprob);
+    EXPECT_GE(top[1].logprob, top[2].logprob);
+  }
+  // Token 6 after 5 is ranked against the same alternatives a direct score of it sees.
+  ASSERT_EQ(scored[1].top_logprobs.size(), 2u);
+  EXPECT_GE(scored[1].top_logprobs[1][0].logprob, scored[1].token_logprobs[1]);
+  EXPECT_TRUE(model_->score_ids(request, {tokens}).at(0).top_logprobs.empty());
+  EXPECT_ALMKIT_ERROR(model_->score_ids(request, {tokens}, {}, -1), ErrorCode::kInvalidArgument,
+                      "top_logprobs");
+}
+
 TEST_F(SmallModel, BadRequestsAreClearErrors) {
   EXPECT_ALMKIT_ERROR(model_->generate(ask("Long?", {tone(31.0)}), {}), ErrorCode::kInvalidArgument, "encoder window");
   Request mismatched = ask("One placeholder, two clips", {tone(1.0)});

@@ -209,6 +209,25 @@ TEST(ServeHttp, CompletionEchoGivesPromptLogprobsOfTheEngine) {
           .sum_logprob;
   EXPECT_NEAR(summed, direct, 1e-4);
   EXPECT_EQ(reply["usage"]["prompt_tokens"], ids.size());
+  // top_logprobs (logprobs 1): the most likely token at each position plus the prompt's own,
+  // as lm-eval-harness reads them to tell whether a continuation is greedy.
+  const json& tops = logprobs["top_logprobs"];
+  ASSERT_EQ(tops.size(), ids.size());
+  EXPECT_TRUE(tops[0].is_null());
+  for (size_t i = 1; i < ids.size(); ++i) {
+    ASSERT_TRUE(tops[i].is_object()) << tops[i];
+    EXPECT_GE(tops[i].size(), 1u);
+    EXPECT_LE(tops[i].size(), 2u);
+    const double own = logprobs["token_logprobs"][i].get<double>();
+    EXPECT_EQ(tops[i][logprobs["tokens"][i].get<std::string>()].get<double>(), own);
+    double best = -1e300;
+    for (const auto& [text, value] : tops[i].items()) best = std::max(best, value.get<double>());
+    Request before;
+    before.prompt_ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(i));
+    EXPECT_NEAR(best, model.score_ids(before, {{ids[i]}}, {}, 1)[0].top_logprobs[0][0].logprob,
+                1e-4)
+        << "token " << i;
+  }
 
   // max_tokens 1 with echo: the prompt's values plus one generated token's.
   const json one = post_json(
@@ -219,6 +238,21 @@ TEST(ServeHttp, CompletionEchoGivesPromptLogprobsOfTheEngine) {
   EXPECT_EQ(one["choices"][0]["logprobs"]["token_logprobs"].size(), ids.size() + 1);
   EXPECT_NEAR(one["choices"][0]["logprobs"]["token_logprobs"][3].get<double>(),
               logprobs["token_logprobs"][3].get<double>(), 1e-5);
+
+  // Greedy tokens without echo: each is the most likely at its position (lm-eval's is_greedy).
+  const json greedy = post_json(
+      *client, "/v1/completions",
+      {{"prompt", prompt}, {"max_tokens", 3}, {"logprobs", 2}, {"temperature", 0}}, status);
+  ASSERT_EQ(status, 200) << greedy.dump();
+  const json& generated = greedy["choices"][0]["logprobs"];
+  ASSERT_FALSE(generated["tokens"].empty());
+  for (size_t i = 0; i < generated["tokens"].size(); ++i) {
+    double best = -1e300;
+    for (const auto& [text, value] : generated["top_logprobs"][i].items())
+      best = std::max(best, value.get<double>());
+    EXPECT_EQ(best, generated["token_logprobs"][i].get<double>()) << "token " << i;
+    EXPECT_LE(generated["top_logprobs"][i].size(), 3u);
+  }
 }
 
 TEST(ServeHttp, CompletionGeneratesFromTextOrIds) {
