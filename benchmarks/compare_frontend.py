@@ -18,6 +18,10 @@ import sys
 import tempfile
 import time
 
+# Before torch loads: on 2 cores torch's spinning OpenMP workers slow its own 2-thread ops and
+# take the core almkit's second thread needs in the in-process comparison.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numpy as np
 import torch
 import torchaudio

@@ -14,6 +14,7 @@ namespace almkit {
 
 class SparseFilterBank;
 class RealFft;
+struct WhisperTables;
 
 // A dense float tensor in row-major order: the exchange format of the front end.
 struct FeatureTensor {
@@ -57,13 +58,11 @@ class ALMKIT_API WhisperMel {
   int64_t compute_into(const float* samples, int64_t num_samples, float* output) const;
 
   // The slaney mel filter bank, [n_fft / 2 + 1, feature_size] as transformers stores it.
-  const std::vector<float>& mel_filters() const { return filters_; }
+  const std::vector<float>& mel_filters() const;
 
  private:
   WhisperMelOptions options_;
-  std::vector<float> filters_;
-  std::shared_ptr<const SparseFilterBank> filter_bank_;
-  std::vector<double> window_;
+  std::shared_ptr<const WhisperTables> tables_;  // filters, window, FFT plan; shared by equal options
 };
 
 // Mirrors torchaudio.compliance.kaldi.fbank's keyword arguments one for one.
@@ -117,7 +116,7 @@ class ALMKIT_API KaldiFbank {
   int window_size_, window_shift_, padded_size_;
   std::vector<double> window_;
   std::shared_ptr<const SparseFilterBank> mel_banks_;
-  std::shared_ptr<const RealFft> fft_;  // the plan's tables cost ~1% of a 30 s call to rebuild
+  std::shared_ptr<const RealFft> fft_;
 };
 
 // The features an encoder expects, chosen by an HF checkpoint's preprocessor_config.json.

@@ -5,10 +5,12 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <tuple>
 
 #include "almkit/error.h"
 #include "almkit/features.h"
 #include "core/parallel.h"
+#include "core/recent_cache.h"
 #include "features/fft.h"
 #include "features/mel_filters.h"
 
@@ -40,6 +42,35 @@ std::vector<double> make_window(const std::string& type, int size, double blackm
     }
   }
   return window;
+}
+
+// The window, mel banks and FFT plan depend on a few options only and take longer to build
+// than a short clip takes to featurize (pow and sincos per point, a filter weight per bin and
+// mel bin); the C API builds a KaldiFbank per call, so equal options share the tables.
+struct KaldiTables {
+  std::vector<double> window;
+  std::shared_ptr<const SparseFilterBank> mel_banks;
+  std::shared_ptr<const RealFft> fft;
+};
+
+std::shared_ptr<const KaldiTables> kaldi_tables(const KaldiFbankOptions& o, int window_size,
+                                                int padded_size) {
+  using Key = std::tuple<std::string, int, double, int, int, double, double, double, double,
+                         double, double>;
+  static RecentCache<Key, KaldiTables> cache;
+  const Key key{o.window_type,   window_size, o.blackman_coeff, padded_size,
+                o.num_mel_bins,  o.sample_frequency, o.low_freq, o.high_freq,
+                o.vtln_low,      o.vtln_high,  o.vtln_warp};
+  return cache.get(key, [&] {
+    const int fft_bins = padded_size / 2 + 1;
+    return KaldiTables{
+        make_window(o.window_type, window_size, o.blackman_coeff),
+        std::make_shared<SparseFilterBank>(
+            kaldi_mel_banks(o.num_mel_bins, padded_size, o.sample_frequency, o.low_freq,
+                            o.high_freq, o.vtln_low, o.vtln_high, o.vtln_warp),
+            o.num_mel_bins, fft_bins, fft_bins, 1),
+        std::make_shared<RealFft>(padded_size)};
+  });
 }
 
 }  // namespace
@@ -75,13 +106,11 @@ KaldiFbank::KaldiFbank(const KaldiFbankOptions& options) : options_(options) {
   }
   if (o.num_threads <= 0)
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: num_threads must be >= 1");
-  window_ = make_window(o.window_type, window_size_, o.blackman_coeff);
-  const int fft_bins = padded_size_ / 2 + 1;
-  fft_ = std::make_shared<RealFft>(padded_size_);
-  mel_banks_ = std::make_shared<SparseFilterBank>(
-      kaldi_mel_banks(o.num_mel_bins, padded_size_, o.sample_frequency, o.low_freq, o.high_freq,
-                      o.vtln_low, o.vtln_high, o.vtln_warp),
-      o.num_mel_bins, fft_bins, fft_bins, 1);
+  const std::shared_ptr<const KaldiTables> tables =
+      kaldi_tables(o, window_size_, padded_size_);
+  window_ = tables->window;
+  mel_banks_ = tables->mel_banks;
+  fft_ = tables->fft;
 }
 
 int KaldiFbank::num_features() const {

@@ -7,10 +7,12 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <tuple>
 
 #include "almkit/error.h"
 #include "almkit/features.h"
 #include "core/parallel.h"
+#include "core/recent_cache.h"
 #include "features/fft.h"
 #include "features/mel_filters.h"
 
@@ -22,6 +24,15 @@ int64_t FeatureTensor::numel() const {
   return n;
 }
 
+// The filters, window and FFT plan depend on three options only; WhisperMels with equal ones
+// (the C API builds one per call) share them.
+struct WhisperTables {
+  std::vector<float> filters;  // [n_fft / 2 + 1, feature_size], as transformers stores them
+  SparseFilterBank filter_bank;
+  std::vector<double> window;  // periodic Hann
+  RealFft fft;
+};
+
 WhisperMel::WhisperMel(const WhisperMelOptions& options) : options_(options) {
   const auto& o = options_;
   if (o.feature_size <= 0 || o.sampling_rate <= 0 || o.n_fft < 2 || o.n_fft % 2 != 0 ||
@@ -32,14 +43,21 @@ WhisperMel::WhisperMel(const WhisperMelOptions& options) : options_(options) {
                     std::to_string(o.feature_size) + ", n_fft=" + std::to_string(o.n_fft) +
                     ", hop_length=" + std::to_string(o.hop_length) + ")");
   }
-  const int bins = o.n_fft / 2 + 1;
-  const std::vector<double> filters =
-      slaney_mel_filters(bins, o.feature_size, 0.0, 8000.0, o.sampling_rate);
-  filters_.assign(filters.begin(), filters.end());
-  filter_bank_ =
-      std::make_shared<SparseFilterBank>(filters, o.feature_size, bins, 1, o.feature_size);
-  window_.resize(o.n_fft);
-  for (int i = 0; i < o.n_fft; ++i) window_[i] = 0.5 - 0.5 * std::cos(2.0 * M_PI * i / o.n_fft);
+  static RecentCache<std::tuple<int, int, int>, WhisperTables> cache;
+  tables_ = cache.get({o.n_fft, o.feature_size, o.sampling_rate}, [&] {
+    const int bins = o.n_fft / 2 + 1;
+    const std::vector<double> filters =
+        slaney_mel_filters(bins, o.feature_size, 0.0, 8000.0, o.sampling_rate);
+    std::vector<double> window(o.n_fft);
+    for (int i = 0; i < o.n_fft; ++i) window[i] = 0.5 - 0.5 * std::cos(2.0 * M_PI * i / o.n_fft);
+    return WhisperTables{std::vector<float>(filters.begin(), filters.end()),
+                         SparseFilterBank(filters, o.feature_size, bins, 1, o.feature_size),
+                         std::move(window), RealFft(o.n_fft)};
+  });
+}
+
+const std::vector<float>& WhisperMel::mel_filters() const {
+  return tables_->filters;
 }
 
 int64_t WhisperMel::num_frames(int64_t num_samples) const {
@@ -85,7 +103,7 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
   // log10 values go straight into `output` ([bin][frame]); the floor is applied once all are in.
   std::vector<float> thread_max(o.num_threads, -std::numeric_limits<float>::infinity());
   parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int worker) {
-    const RealFft fft(o.n_fft);
+    const RealFft& fft = tables_->fft;
     BlockBuffer<double> block(static_cast<size_t>(o.n_fft) * kFrameLanes);
     BlockBuffer<double> power(static_cast<size_t>(num_fft_bins) * kFrameLanes);
     BlockBuffer<double> mel(static_cast<size_t>(bins) * kFrameLanes);
@@ -101,10 +119,10 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
         sources[lane] = padded.data() + (first + std::min(lane, lanes - 1)) * o.hop_length;
       }
       kernels.gather_frames(sources, o.n_fft, block.data(), energy);
-      kernels.condition_frames(block.data(), block.data(), o.n_fft, kZeros, 0.0, window_.data(),
+      kernels.condition_frames(block.data(), block.data(), o.n_fft, kZeros, 0.0, tables_->window.data(),
                                nullptr, nullptr);
       fft.power_spectrum(block.data(), power.data());
-      filter_bank_->apply_to_block(kernels, power.data(), mel.data());
+      tables_->filter_bank.apply_to_block(kernels, power.data(), mel.data());
       // A float log keeps ~1e-7 relative error, far inside the 1e-5 budget.
       // Lanes past `end` repeat a real frame, so the block's largest value is a real one.
       local_max =
