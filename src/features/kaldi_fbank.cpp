@@ -157,6 +157,9 @@ int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, floa
   if (samples == nullptr || num_samples <= 0) {
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: audio is empty (0 samples)");
   }
+  if (values == nullptr && output_frames(num_samples) > 0) {
+    throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: the output buffer is null");
+  }
   const SimdKernels& kernels = simd_kernels();
   auto check_finite = [&](int64_t from, int64_t to) {
     if (const int64_t bad = kernels.find_non_finite(samples + from, to - from); bad >= 0) {

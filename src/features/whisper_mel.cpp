@@ -81,6 +81,9 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
                                                  "unpadded form (needs more than n_fft / 2 = " +
                                                  std::to_string(half) + ")");
   }
+  if (output == nullptr) {
+    throw Error(ErrorCode::kInvalidArgument, "whisper mel: the output buffer is null");
+  }
   const int64_t copied = std::min(num_samples, length);
   const SimdKernels& kernels = simd_kernels();
   if (const int64_t bad = kernels.find_non_finite(samples, copied); bad >= 0) {

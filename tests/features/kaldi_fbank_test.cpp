@@ -164,6 +164,8 @@ TEST(KaldiFbank, ComputesIntoTheCallersMemoryExactlyAsCompute) {
   EXPECT_EQ(untouched, -7.0f);
   EXPECT_ALMKIT_ERROR(KaldiFbank().compute_into(signal.data(), 399, &untouched),
                       ErrorCode::kInvalidArgument, "shorter than one frame");
+  EXPECT_ALMKIT_ERROR(KaldiFbank().compute_into(signal.data(), signal.size(), nullptr),
+                      ErrorCode::kInvalidArgument, "output buffer is null");
 }
 
 TEST(KaldiFbank, NamesTheFirstNonFiniteSampleWhereverItIs) {

@@ -131,6 +131,9 @@ TEST(WhisperMel, RejectsBadInput) {
   std::vector<float> with_inf(1000, 0.1f);
   with_inf[7] = INFINITY;
   EXPECT_ALMKIT_ERROR(mel.compute(with_inf), ErrorCode::kInvalidArgument, "not finite");
+  std::vector<float> fine(1000, 0.1f);
+  EXPECT_ALMKIT_ERROR(mel.compute_into(fine.data(), fine.size(), nullptr),
+                      ErrorCode::kInvalidArgument, "output buffer is null");
   WhisperMelOptions unpadded;
   unpadded.pad_to_chunk = false;
   std::vector<float> tiny(150, 0.1f);
