@@ -12,8 +12,7 @@
 
 namespace almkit {
 
-class SparseFilterBank;
-class RealFft;
+struct KaldiTables;
 struct WhisperTables;
 
 // A dense float tensor in row-major order: the exchange format of the front end.
@@ -62,7 +61,7 @@ class ALMKIT_API WhisperMel {
 
  private:
   WhisperMelOptions options_;
-  std::shared_ptr<const WhisperTables> tables_;  // filters, window, FFT plan; shared by equal options
+  std::shared_ptr<const WhisperTables> tables_;  // shared by equal options
 };
 
 // Mirrors torchaudio.compliance.kaldi.fbank's keyword arguments one for one.
@@ -114,9 +113,7 @@ class ALMKIT_API KaldiFbank {
  private:
   KaldiFbankOptions options_;
   int window_size_, window_shift_, padded_size_;
-  std::vector<double> window_;
-  std::shared_ptr<const SparseFilterBank> mel_banks_;
-  std::shared_ptr<const RealFft> fft_;
+  std::shared_ptr<const KaldiTables> tables_;  // shared by equal options
 };
 
 // The features an encoder expects, chosen by an HF checkpoint's preprocessor_config.json.

@@ -77,7 +77,6 @@ almkit_status check_samples(const char* fn, const float* samples, int64_t num_sa
   return ALMKIT_OK;
 }
 
-
 almkit_status check_capacity(const char* fn, size_t capacity, int64_t needed) {
   if (static_cast<uint64_t>(needed) > capacity) {
     return fail(ALMKIT_ERR_BUFFER_TOO_SMALL, fn,

@@ -15,6 +15,16 @@
 #include "features/mel_filters.h"
 
 namespace almkit {
+
+// The window, mel banks and FFT plan depend on a few options only and take longer to build
+// than a short clip takes to featurize (pow and sincos per point, a filter weight per bin and
+// mel bin); the C API builds a KaldiFbank per call, so equal options share the tables.
+struct KaldiTables {
+  std::vector<double> window;
+  SparseFilterBank mel_banks;
+  RealFft fft;
+};
+
 namespace {
 
 // torch.finfo(torch.float).eps: the floor torchaudio applies before taking logs.
@@ -44,15 +54,6 @@ std::vector<double> make_window(const std::string& type, int size, double blackm
   return window;
 }
 
-// The window, mel banks and FFT plan depend on a few options only and take longer to build
-// than a short clip takes to featurize (pow and sincos per point, a filter weight per bin and
-// mel bin); the C API builds a KaldiFbank per call, so equal options share the tables.
-struct KaldiTables {
-  std::vector<double> window;
-  std::shared_ptr<const SparseFilterBank> mel_banks;
-  std::shared_ptr<const RealFft> fft;
-};
-
 std::shared_ptr<const KaldiTables> kaldi_tables(const KaldiFbankOptions& o, int window_size,
                                                 int padded_size) {
   using Key = std::tuple<std::string, int, double, int, int, double, double, double, double,
@@ -65,11 +66,11 @@ std::shared_ptr<const KaldiTables> kaldi_tables(const KaldiFbankOptions& o, int 
     const int fft_bins = padded_size / 2 + 1;
     return KaldiTables{
         make_window(o.window_type, window_size, o.blackman_coeff),
-        std::make_shared<SparseFilterBank>(
-            kaldi_mel_banks(o.num_mel_bins, padded_size, o.sample_frequency, o.low_freq,
-                            o.high_freq, o.vtln_low, o.vtln_high, o.vtln_warp),
-            o.num_mel_bins, fft_bins, fft_bins, 1),
-        std::make_shared<RealFft>(padded_size)};
+        SparseFilterBank(kaldi_mel_banks(o.num_mel_bins, padded_size, o.sample_frequency,
+                                         o.low_freq, o.high_freq, o.vtln_low, o.vtln_high,
+                                         o.vtln_warp),
+                         o.num_mel_bins, fft_bins, fft_bins, 1),
+        RealFft(padded_size)};
   });
 }
 
@@ -106,11 +107,7 @@ KaldiFbank::KaldiFbank(const KaldiFbankOptions& options) : options_(options) {
   }
   if (o.num_threads <= 0)
     throw Error(ErrorCode::kInvalidArgument, "kaldi fbank: num_threads must be >= 1");
-  const std::shared_ptr<const KaldiTables> tables =
-      kaldi_tables(o, window_size_, padded_size_);
-  window_ = tables->window;
-  mel_banks_ = tables->mel_banks;
-  fft_ = tables->fft;
+  tables_ = kaldi_tables(o, window_size_, padded_size_);
 }
 
 int KaldiFbank::num_features() const {
@@ -279,13 +276,13 @@ int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, floa
           std::fill(means, means + kFrameLanes, 0.0);
         }
         kernels.condition_frames(source, block.data(), window_size_, means,
-                                 o.preemphasis_coefficient, window_.data(),
+                                 o.preemphasis_coefficient, tables_->window.data(),
                                  o.use_energy ? centred_energy : nullptr, windowed_energy);
-        fft_->power_spectrum(block.data(), power.data(), window_size_);
+        tables_->fft.power_spectrum(block.data(), power.data(), window_size_);
         if (!o.use_power) {
           for (double& value : power) value = std::sqrt(value);
         }
-        mel_banks_->apply_to_block(kernels, power.data(), mel.data());
+        tables_->mel_banks.apply_to_block(kernels, power.data(), mel.data());
         if (o.use_log_fbank) {
           kernels.log(mel.data(), static_cast<int>(mel.size()), kEpsilon, 1.0f, log_mel.data());
         } else {

@@ -161,16 +161,14 @@ std::vector<double> kaldi_mel_banks(int num_bins, int padded_window_size, double
 namespace {
 
 // The bins of filter f that feed no lower filter: the run that apply_filter_pairs reads for f,
-// with each bin's weights for f and f + 1. Empty when a bin feeds filters other than its lowest
-// and the next, or when the lowest filter of a bin goes down along the bins.
-bool filter_pairs(const std::vector<double>& dense, int num_filters, int num_bins,
-                  int filter_stride, int bin_stride, std::vector<FilterRun>& runs,
-                  std::vector<double>& weights) {
-  auto weight = [&](int f, int k) {
-    return dense[static_cast<size_t>(f) * filter_stride + static_cast<size_t>(k) * bin_stride];
-  };
-  // Each bin's lowest filter and how many filters it feeds, filter by filter (the inner loop
-  // runs along a filter, where dense banks are contiguous).
+// with each bin's weights for f and f + 1. False (nothing built) when a bin feeds filters other
+// than its lowest and the next, or when the lowest filter of a bin goes down along the bins.
+// weight(f, k): filter f's weight for FFT bin k.
+template <typename Weight>
+bool filter_pairs(const Weight& weight, int num_filters, int num_bins,
+                  std::vector<FilterRun>& runs, std::vector<double>& weights) {
+  // Each bin's lowest filter, filter by filter (the inner loop runs along a filter, where dense
+  // banks are contiguous).
   std::vector<int> lowest(num_bins, -1);
   for (int f = 0; f < num_filters; ++f) {
     for (int k = 0; k < num_bins; ++k) {
@@ -210,15 +208,15 @@ bool filter_pairs(const std::vector<double>& dense, int num_filters, int num_bin
 
 SparseFilterBank::SparseFilterBank(const std::vector<double>& dense, int num_filters, int num_bins,
                                    int filter_stride, int bin_stride) {
-  by_bin_ = filter_pairs(dense, num_filters, num_bins, filter_stride, bin_stride, runs_, weights_);
+  auto weight = [&](int f, int k) {
+    return dense[static_cast<size_t>(f) * filter_stride + static_cast<size_t>(k) * bin_stride];
+  };
+  by_bin_ = filter_pairs(weight, num_filters, num_bins, runs_, weights_);
   if (by_bin_) return;
   for (int f = 0; f < num_filters; ++f) {
-    auto weight = [&](int k) {
-      return dense[static_cast<size_t>(f) * filter_stride + static_cast<size_t>(k) * bin_stride];
-    };
     int begin = num_bins, end = 0;
     for (int k = 0; k < num_bins; ++k) {
-      if (weight(k) != 0.0) {
+      if (weight(f, k) != 0.0) {
         begin = std::min(begin, k);
         end = k + 1;
       }
@@ -230,7 +228,7 @@ SparseFilterBank::SparseFilterBank(const std::vector<double>& dense, int num_fil
     const int first = std::min(begin, num_bins - count);
     runs_.push_back({first, static_cast<int>(weights_.size()), count});
     for (int k = first; k < first + count; ++k)
-      weights_.push_back(k >= begin && k < end ? weight(k) : 0.0);
+      weights_.push_back(k >= begin && k < end ? weight(f, k) : 0.0);
   }
 }
 

@@ -122,8 +122,8 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
         sources[lane] = padded.data() + (first + std::min(lane, lanes - 1)) * o.hop_length;
       }
       kernels.gather_frames(sources, o.n_fft, block.data(), energy);
-      kernels.condition_frames(block.data(), block.data(), o.n_fft, kZeros, 0.0, tables_->window.data(),
-                               nullptr, nullptr);
+      kernels.condition_frames(block.data(), block.data(), o.n_fft, kZeros, 0.0,
+                               tables_->window.data(), nullptr, nullptr);
       fft.power_spectrum(block.data(), power.data());
       tables_->filter_bank.apply_to_block(kernels, power.data(), mel.data());
       // A float log keeps ~1e-7 relative error, far inside the 1e-5 budget.

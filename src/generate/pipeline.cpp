@@ -157,7 +157,7 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
   return result;
 }
 
-std::vector<ContinuationScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache& cache,
+std::vector<OptionScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache& cache,
                                                const std::vector<std::vector<int64_t>>& continuations,
                                                const LayerHook* hook, int64_t top_k) const {
   const LanguageModel& lm = *parts_.language_model;
@@ -169,22 +169,24 @@ std::vector<ContinuationScore> Pipeline::score(const DecoderInput& prompt, nn::K
   const int64_t last_position = prompt.positions[0][prompt.positions.size(1) - 1].item<int64_t>();
   top_k = std::min(top_k, first.size(-1));
   // The top_k entries of each row of `logprobs` [rows, vocab], appended to `out`.
-  auto append_top = [top_k](const at::Tensor& logprobs, ContinuationScore& out) {
+  auto append_top = [top_k](const at::Tensor& logprobs, OptionScore& out) {
     if (top_k <= 0) return;
     const auto [values, indices] = at::topk(logprobs, top_k, -1);
-    const at::Tensor v = values.to(at::kDouble).cpu().contiguous(), i = indices.cpu().contiguous();
+    const at::Tensor v = values.to(at::kDouble).cpu().contiguous();
+    const at::Tensor i = indices.cpu().contiguous();
+    const auto v_rows = v.accessor<double, 2>();
+    const auto i_rows = i.accessor<int64_t, 2>();
     for (int64_t row = 0; row < v.size(0); ++row) {
-      std::vector<std::pair<int64_t, double>> top;
+      std::vector<TokenLogprob>& top = out.top_logprobs.emplace_back();
       for (int64_t j = 0; j < top_k; ++j) {
-        top.emplace_back(i[row][j].item<int64_t>(), v[row][j].item<double>());
+        top.push_back({static_cast<int32_t>(i_rows[row][j]), v_rows[row][j]});
       }
-      out.top_logprobs.push_back(std::move(top));
     }
   };
-  std::vector<ContinuationScore> scores;
+  std::vector<OptionScore> scores;
   for (const auto& continuation : continuations) {
     if (continuation.empty()) throw Error(ErrorCode::kInvalidArgument, "an empty continuation cannot be scored");
-    ContinuationScore score;
+    OptionScore score;
     score.tokens = static_cast<int64_t>(continuation.size());
     score.token_logprobs.push_back(first[0][continuation[0]].item<double>());
     append_top(first, score);

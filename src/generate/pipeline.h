@@ -8,6 +8,7 @@
 #include <functional>
 #include <vector>
 
+#include "almkit/model.h"
 #include "models/model_parts.h"
 
 namespace almkit {
@@ -29,16 +30,6 @@ struct SamplingOptions {
 struct Generation {
   std::vector<std::vector<int64_t>> tokens;  // new tokens per row (stop token included)
   at::Tensor step_logits;                    // [B, steps, vocab] when keep_step_logits
-};
-
-struct ContinuationScore {
-  double sum_logprob = 0.0;
-  double mean_logprob = 0.0;
-  int64_t tokens = 0;
-  std::vector<double> token_logprobs;  // one per continuation token
-  // With top_k > 0: per continuation token, the top_k (id, log-probability) at its position,
-  // most likely first.
-  std::vector<std::vector<std::pair<int64_t, double>>> top_logprobs;
 };
 
 class Pipeline {
@@ -64,8 +55,9 @@ class Pipeline {
   Generation generate(const DecoderInput& input, nn::KvCache& cache, const SamplingOptions& options,
                       const LayerHook* hook = nullptr) const;
 
-  // Log-probabilities of each continuation after a batch-1 prompt, sharing the prompt's cache.
-  std::vector<ContinuationScore> score(const DecoderInput& prompt, nn::KvCache& cache,
+  // Log-probabilities of each continuation after a batch-1 prompt, sharing the prompt's cache;
+  // top_k > 0 also gives that many alternatives per token (OptionScore::top_logprobs).
+  std::vector<OptionScore> score(const DecoderInput& prompt, nn::KvCache& cache,
                                        const std::vector<std::vector<int64_t>>& continuations,
                                        const LayerHook* hook = nullptr, int64_t top_k = 0) const;
 

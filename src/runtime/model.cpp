@@ -364,16 +364,7 @@ std::vector<OptionScore> Model::score_ids(const Request& request,
     }
     wide.emplace_back(c.begin(), c.end());
   }
-  std::vector<OptionScore> out;
-  for (const auto& s : m.pipeline->score(input, cache, wide, hook_pointer, top_logprobs)) {
-    OptionScore score{s.sum_logprob, s.mean_logprob, s.tokens, s.token_logprobs, {}};
-    for (const auto& position : s.top_logprobs) {
-      auto& top = score.top_logprobs.emplace_back();
-      for (const auto& [id, logprob] : position) top.push_back({static_cast<int32_t>(id), logprob});
-    }
-    out.push_back(std::move(score));
-  }
-  return out;
+  return m.pipeline->score(input, cache, wide, hook_pointer, top_logprobs);
 }
 
 }  // namespace almkit
