@@ -38,12 +38,13 @@ class RealFft {
   int num_bins() const { return plan_.half + 1; }
 
   // `frames` holds size() x kFrameLanes samples, [sample][lane]; it is used as work space and
-  // overwritten. power: num_bins() x kFrameLanes values |X_k|^2, [bin][lane]. Samples from
-  // `length` on are zero padding, which the caller need not write (radix-16 plans skip it).
-  void power_spectrum(double* frames, double* power, int length) const {
+  // overwritten. |X_k|^2 of lane j goes to power[k * kWideLanes + j] (a wide block's first
+  // half; pass power + kFrameLanes for the second), for k < num_bins(). Samples from `length`
+  // on are zero padding, which the caller need not write (radix-16 plans skip it).
+  void power_spectrum(double* frames, float* power, int length) const {
     kernels_->power_spectrum(plan_, frames, length, power);
   }
-  void power_spectrum(double* frames, double* power) const {
+  void power_spectrum(double* frames, float* power) const {
     power_spectrum(frames, power, size());
   }
   // As above with complex bins: spectrum holds num_bins() x 2 x kFrameLanes values,

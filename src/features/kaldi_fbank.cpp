@@ -222,10 +222,12 @@ int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, floa
     const bool sums_by_tile = window_shift_ % 4 == 0 && window_size_ % 4 == 0;
     std::vector<float> spare_row(o.num_mel_bins);
     BlockBuffer<double> block(static_cast<size_t>(padded_size_) * kFrameLanes, 0.0);
-    BlockBuffer<double> power(static_cast<size_t>(fft_bins) * kFrameLanes);
-    BlockBuffer<double> mel(static_cast<size_t>(o.num_mel_bins) * kFrameLanes);
+    // Frames t and t + 1 of every lane's quarter go through the FFT as two blocks and on as the
+    // halves of one wide block.
+    BlockBuffer<float> power(static_cast<size_t>(fft_bins) * kWideLanes);
+    BlockBuffer<float> mel(static_cast<size_t>(o.num_mel_bins) * kWideLanes);
     BlockBuffer<float> log_mel(mel.size());
-    double means[kFrameLanes], centred_energy[kFrameLanes], windowed_energy[kFrameLanes];
+    double means[kFrameLanes], centred_energy[kWideLanes], windowed_energy[kWideLanes];
     for (int64_t t0 = 0; t0 < per_lane; t0 += kChunk) {
       const int64_t count = std::min(kChunk, per_lane - t0);
       const int64_t rows = (count - 1) * window_shift_ + window_size_;
@@ -245,57 +247,66 @@ int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, floa
           streams[i * kFrameLanes + lane] = at < signal_length ? signal[at] : 0.f;
         }
       }
-      for (int64_t t = 0; t < count; ++t) {
-        int64_t frame_of_lane[kFrameLanes];
-        for (int lane = 0; lane < kFrameLanes; ++lane)
-          frame_of_lane[lane] = begin + lane * per_lane + t0 + t;
-        const double* source = streams.data() + t * window_shift_ * kFrameLanes;
-        // torchaudio's order: dither, DC removal, raw energy, pre-emphasis, window, zero padding.
-        if (!dither_noise.empty()) {
+      for (int64_t t_pair = 0; t_pair < count; t_pair += 2) {
+        int64_t frame_of_lane[kWideLanes];
+        for (int half = 0; half < 2; ++half) {
+          // A chunk of odd length repeats its last block in the second half, as spare frames.
+          const int64_t t = std::min(t_pair + half, count - 1);
+          const bool spare_half = t_pair + half >= count;
           for (int lane = 0; lane < kFrameLanes; ++lane) {
-            // A spare frame (past `end`) has no noise of its own: it takes frame 0's.
-            const int64_t frame = frame_of_lane[lane] < end ? frame_of_lane[lane] : 0;
-            const double* noise = dither_noise.data() + frame * window_size_;
-            for (int i = 0; i < window_size_; ++i) {
-              block[i * kFrameLanes + lane] = source[i * kFrameLanes + lane] + noise[i];
+            frame_of_lane[half * kFrameLanes + lane] =
+                spare_half ? end : begin + lane * per_lane + t0 + t;
+          }
+          const int64_t* frame_of = frame_of_lane + half * kFrameLanes;
+          const double* source = streams.data() + t * window_shift_ * kFrameLanes;
+          // torchaudio's order: dither, DC removal, raw energy, pre-emphasis, window, padding.
+          if (!dither_noise.empty()) {
+            for (int lane = 0; lane < kFrameLanes; ++lane) {
+              // A spare frame (past `end`) has no noise of its own: it takes frame 0's.
+              const int64_t frame = frame_of[lane] < end ? frame_of[lane] : 0;
+              const double* noise = dither_noise.data() + frame * window_size_;
+              for (int i = 0; i < window_size_; ++i) {
+                block[i * kFrameLanes + lane] = source[i * kFrameLanes + lane] + noise[i];
+              }
             }
+            source = block.data();
           }
-          source = block.data();
-        }
-        if (o.remove_dc_offset) {
-          const int64_t first_tile = t * window_shift_ / 4;
-          const int64_t end_tile = first_tile + window_size_ / 4;
-          if (sums_by_tile && dither_noise.empty() && end_tile <= common / 4) {
-            kernels.sum_frames(tile_sums.data() + first_tile * kFrameLanes, window_size_ / 4,
-                               means);
+          if (o.remove_dc_offset) {
+            const int64_t first_tile = t * window_shift_ / 4;
+            const int64_t end_tile = first_tile + window_size_ / 4;
+            if (sums_by_tile && dither_noise.empty() && end_tile <= common / 4) {
+              kernels.sum_frames(tile_sums.data() + first_tile * kFrameLanes, window_size_ / 4,
+                                 means);
+            } else {
+              kernels.sum_frames(source, window_size_, means);
+            }
+            for (double& mean : means) mean /= window_size_;
           } else {
-            kernels.sum_frames(source, window_size_, means);
+            std::fill(means, means + kFrameLanes, 0.0);
           }
-          for (double& mean : means) mean /= window_size_;
-        } else {
-          std::fill(means, means + kFrameLanes, 0.0);
+          kernels.condition_frames(source, block.data(), window_size_, means,
+                                   o.preemphasis_coefficient, tables_->window.data(),
+                                   o.use_energy ? centred_energy + half * kFrameLanes : nullptr,
+                                   windowed_energy + half * kFrameLanes);
+          tables_->fft.power_spectrum(block.data(), power.data() + half * kFrameLanes,
+                                      window_size_);
         }
-        kernels.condition_frames(source, block.data(), window_size_, means,
-                                 o.preemphasis_coefficient, tables_->window.data(),
-                                 o.use_energy ? centred_energy : nullptr, windowed_energy);
-        tables_->fft.power_spectrum(block.data(), power.data(), window_size_);
         if (!o.use_power) {
-          for (double& value : power) value = std::sqrt(value);
+          for (float& value : power) value = std::sqrt(value);
         }
         tables_->mel_banks.apply_to_block(kernels, power.data(), mel.data());
         if (o.use_log_fbank) {
-          kernels.log(mel.data(), static_cast<int>(mel.size()), kEpsilon, 1.0f, log_mel.data());
-        } else {
-          std::copy(mel.begin(), mel.end(), log_mel.begin());
+          kernels.log(mel.data(), static_cast<int>(mel.size()), static_cast<float>(kEpsilon), 1.0f,
+                      log_mel.data());
         }
-        float* rows[kFrameLanes];
-        for (int lane = 0; lane < kFrameLanes; ++lane) {
-          rows[lane] = frame_of_lane[lane] < end  // else a spare frame of the last quarter
+        float* rows[kWideLanes];
+        for (int lane = 0; lane < kWideLanes; ++lane) {
+          rows[lane] = frame_of_lane[lane] < end  // else a spare frame
                            ? values + frame_of_lane[lane] * features + mel_offset
                            : spare_row.data();
         }
-        kernels.block_to_rows(log_mel.data(), o.num_mel_bins, rows);
-        for (int lane = 0; lane < kFrameLanes && o.use_energy; ++lane) {
+        kernels.block_to_rows(o.use_log_fbank ? log_mel.data() : mel.data(), o.num_mel_bins, rows);
+        for (int lane = 0; lane < kWideLanes && o.use_energy; ++lane) {
           if (frame_of_lane[lane] >= end) continue;
           // Raw energy is taken before pre-emphasis and window; the zero padding adds nothing.
           const double energy = o.raw_energy ? centred_energy[lane] : windowed_energy[lane];

@@ -166,7 +166,7 @@ namespace {
 // weight(f, k): filter f's weight for FFT bin k.
 template <typename Weight>
 bool filter_pairs(const Weight& weight, int num_filters, int num_bins,
-                  std::vector<FilterRun>& runs, std::vector<double>& weights) {
+                  std::vector<FilterRun>& runs, std::vector<float>& weights) {
   // Each bin's lowest filter, filter by filter (the inner loop runs along a filter, where dense
   // banks are contiguous).
   std::vector<int> lowest(num_bins, -1);
@@ -196,8 +196,9 @@ bool filter_pairs(const Weight& weight, int num_filters, int num_bins,
     if (end <= k) end = 0;
     runs.push_back({begin, static_cast<int>(weights.size() / 2), end - begin});
     for (int i = begin; i < end; ++i) {  // bins of no filter inside the run weigh 0 for both
-      weights.push_back(lowest[i] == f ? weight(f, i) : 0.0);
-      weights.push_back(lowest[i] == f && f + 1 < num_filters ? weight(f + 1, i) : 0.0);
+      weights.push_back(lowest[i] == f ? static_cast<float>(weight(f, i)) : 0.f);
+      weights.push_back(lowest[i] == f && f + 1 < num_filters ? static_cast<float>(weight(f + 1, i))
+                                                             : 0.f);
     }
     k = std::max(k, end);
   }
@@ -228,7 +229,7 @@ SparseFilterBank::SparseFilterBank(const std::vector<double>& dense, int num_fil
     const int first = std::min(begin, num_bins - count);
     runs_.push_back({first, static_cast<int>(weights_.size()), count});
     for (int k = first; k < first + count; ++k)
-      weights_.push_back(k >= begin && k < end ? weight(f, k) : 0.0);
+      weights_.push_back(k >= begin && k < end ? static_cast<float>(weight(f, k)) : 0.f);
   }
 }
 

@@ -33,8 +33,9 @@ class SparseFilterBank {
                    int filter_stride, int bin_stride);
   int num_filters() const { return static_cast<int>(runs_.size()); }
   bool by_bin() const { return by_bin_; }
-  // Every filter on a block of kFrameLanes frames: power is [bin][lane], out [filter][lane].
-  void apply_to_block(const SimdKernels& kernels, const double* power, double* out) const {
+  // Every filter on kWideLanes frames: power is [bin][lane], out [filter][lane]. The weights
+  // are float: rounding them moves a sum by ~1e-7 relative.
+  void apply_to_block(const SimdKernels& kernels, const float* power, float* out) const {
     (by_bin_ ? kernels.apply_filter_pairs : kernels.apply_filter_bank)(
         runs_.data(), num_filters(), weights_.data(), power, out);
   }
@@ -42,7 +43,7 @@ class SparseFilterBank {
  private:
   bool by_bin_ = false;
   std::vector<FilterRun> runs_;
-  std::vector<double> weights_;
+  std::vector<float> weights_;
 };
 
 }  // namespace almkit

@@ -13,6 +13,9 @@
 namespace almkit {
 
 constexpr int kFrameLanes = 4;  // one AVX2 register of doubles
+// After the FFT, values are float (a power spectrum's sums of positive terms lose nothing that
+// matters in float), and two blocks go side by side: kWideLanes frames, one register of floats.
+constexpr int kWideLanes = 2 * kFrameLanes;
 
 enum class SimdPath { kBaseline, kAvx2 };
 // The fastest path this CPU runs, or kBaseline when the environment sets ALMKIT_SIMD=baseline.
@@ -53,7 +56,7 @@ struct FilterRun {
 
 struct SimdKernels {
   // fft.h describes these two.
-  void (*power_spectrum)(const FftPlan& plan, double* frames, int length, double* power);
+  void (*power_spectrum)(const FftPlan& plan, double* frames, int length, float* power);
   void (*spectrum)(const FftPlan& plan, double* frames, double* spectrum);
   // block[i][lane] = sources[lane][i] for i < length; sums[lane] = the sum of those samples.
   void (*gather_frames)(const float* const* sources, int length, double* block, double* sums);
@@ -73,18 +76,19 @@ struct SimdKernels {
   void (*condition_frames)(const double* source, double* block, int length, const double* means,
                            double coefficient, const double* window, double* centred_energy,
                            double* windowed_energy);
-  // out[f][lane] = sum over run f of weights * power[bin][lane].
-  void (*apply_filter_bank)(const FilterRun* runs, int num_filters, const double* weights,
-                            const double* power, double* out);
+  // On kWideLanes frames: out[f][lane] = sum over run f of weights * power[bin][lane].
+  void (*apply_filter_bank)(const FilterRun* runs, int num_filters, const float* weights,
+                            const float* power, float* out);
   // The same for a bank where each bin feeds two neighbouring filters: run f lists the bins
   // whose lowest filter is f, with two weights each (weights[2 (offset + i)] for filter f,
   // the next one for filter f + 1), so out[f] = the first sums of run f + the second of run f - 1.
-  void (*apply_filter_pairs)(const FilterRun* runs, int num_filters, const double* weights,
-                             const double* power, double* out);
-  // out[i] = scale * ln(max(values[i], floor)) in float precision (~1 ulp), for `count` values
-  // (a multiple of kFrameLanes); returns the largest out[i].
-  float (*log)(const double* values, int count, double floor, float scale, float* out);
-  // rows[lane][i] = block[i][lane] for i < count: a block's values back to one row per frame.
+  void (*apply_filter_pairs)(const FilterRun* runs, int num_filters, const float* weights,
+                             const float* power, float* out);
+  // out[i] = scale * ln(max(values[i], floor)) (~1 ulp), for `count` values (a multiple of
+  // kWideLanes); returns the largest out[i].
+  float (*log)(const float* values, int count, float floor, float scale, float* out);
+  // rows[lane][i] = block[i][lane] for i < count and lane < kWideLanes: values of kWideLanes
+  // frames back to one row per frame.
   void (*block_to_rows)(const float* block, int count, float* const* rows);
   // Index of the first Inf or NaN sample, or -1.
   int64_t (*find_non_finite)(const float* samples, int64_t count);

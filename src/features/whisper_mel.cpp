@@ -108,31 +108,35 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
   parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int worker) {
     const RealFft& fft = tables_->fft;
     BlockBuffer<double> block(static_cast<size_t>(o.n_fft) * kFrameLanes);
-    BlockBuffer<double> power(static_cast<size_t>(num_fft_bins) * kFrameLanes);
-    BlockBuffer<double> mel(static_cast<size_t>(bins) * kFrameLanes);
+    BlockBuffer<float> power(static_cast<size_t>(num_fft_bins) * kWideLanes);
+    BlockBuffer<float> mel(static_cast<size_t>(bins) * kWideLanes);
     BlockBuffer<float> log_mel(mel.size());
     const double kZeros[kFrameLanes] = {};
     double energy[kFrameLanes];  // sums and energies Whisper does not use
     float local_max = -std::numeric_limits<float>::infinity();
-    for (int64_t first = begin; first < end; first += kFrameLanes) {
-      // kFrameLanes frames side by side; lanes past `end` repeat the last frame and are dropped.
-      const int lanes = static_cast<int>(std::min<int64_t>(kFrameLanes, end - first));
-      const float* sources[kFrameLanes];
-      for (int lane = 0; lane < kFrameLanes; ++lane) {
-        sources[lane] = padded.data() + (first + std::min(lane, lanes - 1)) * o.hop_length;
+    for (int64_t first = begin; first < end; first += kWideLanes) {
+      // kWideLanes frames: two blocks through the FFT, one wide block after it. Lanes past
+      // `end` repeat the last frame and are dropped.
+      const int lanes = static_cast<int>(std::min<int64_t>(kWideLanes, end - first));
+      for (int half = 0; half < 2; ++half) {
+        const float* sources[kFrameLanes];
+        for (int lane = 0; lane < kFrameLanes; ++lane) {
+          const int wide_lane = std::min(half * kFrameLanes + lane, lanes - 1);
+          sources[lane] = padded.data() + (first + wide_lane) * o.hop_length;
+        }
+        kernels.gather_frames(sources, o.n_fft, block.data(), energy);
+        kernels.condition_frames(block.data(), block.data(), o.n_fft, kZeros, 0.0,
+                                 tables_->window.data(), nullptr, nullptr);
+        fft.power_spectrum(block.data(), power.data() + half * kFrameLanes);
       }
-      kernels.gather_frames(sources, o.n_fft, block.data(), energy);
-      kernels.condition_frames(block.data(), block.data(), o.n_fft, kZeros, 0.0,
-                               tables_->window.data(), nullptr, nullptr);
-      fft.power_spectrum(block.data(), power.data());
       tables_->filter_bank.apply_to_block(kernels, power.data(), mel.data());
       // A float log keeps ~1e-7 relative error, far inside the 1e-5 budget.
       // Lanes past `end` repeat a real frame, so the block's largest value is a real one.
       local_max =
-          std::max(local_max, kernels.log(mel.data(), static_cast<int>(mel.size()), 1e-10,
+          std::max(local_max, kernels.log(mel.data(), static_cast<int>(mel.size()), 1e-10f,
                                           static_cast<float>(1.0 / M_LN10), log_mel.data()));
       for (int m = 0; m < bins; ++m) {
-        std::copy_n(log_mel.data() + m * kFrameLanes, lanes,
+        std::copy_n(log_mel.data() + m * kWideLanes, lanes,
                     output + static_cast<int64_t>(m) * frames + first);
       }
     }

@@ -28,6 +28,11 @@ std::vector<double> random_values(size_t n, double scale, unsigned seed) {
   return values;
 }
 
+std::vector<float> random_floats(size_t n, double scale, unsigned seed) {
+  const std::vector<double> values = random_values(n, scale, seed);
+  return std::vector<float>(values.begin(), values.end());
+}
+
 TEST(SimdKernels, GatherTransposesFramesAndSumsThem) {
   for (int length : {400, 402, 3}) {  // whole 4 x 4 tiles, a tail, only a tail
     std::vector<float> signal(length + 3 * 160);
@@ -147,21 +152,24 @@ TEST(SimdKernels, ConditionFramesMatchesKaldiSteps) {
 TEST(SimdKernels, FilterBankSumsEachRun) {
   const int bins = 30;
   const std::vector<FilterRun> runs = {{0, 0, 3}, {2, 3, 5}, {29, 8, 1}, {0, 9, 0}};
-  const std::vector<double> weights = random_values(9, 1.0, 3);
-  const std::vector<double> power = random_values(bins * kFrameLanes, 10.0, 4);
+  const std::vector<float> weights = random_floats(9, 1.0, 3);
+  const std::vector<float> power = random_floats(bins * kWideLanes, 10.0, 4);
   for (SimdPath path : runnable_paths()) {
     SCOPED_TRACE(simd_path_name(path));
-    std::vector<double> out(runs.size() * kFrameLanes);
+    std::vector<float> out(runs.size() * kWideLanes);
     simd_kernels(path).apply_filter_bank(runs.data(), static_cast<int>(runs.size()), weights.data(),
                                          power.data(), out.data());
     for (size_t f = 0; f < runs.size(); ++f) {
-      for (int lane = 0; lane < kFrameLanes; ++lane) {
-        double expected = 0.0;
+      for (int lane = 0; lane < kWideLanes; ++lane) {
+        double expected = 0.0, magnitude = 0.0;
         for (int i = 0; i < runs[f].count; ++i) {
-          expected +=
-              weights[runs[f].offset + i] * power[(runs[f].first_bin + i) * kFrameLanes + lane];
+          const double term =
+              weights[runs[f].offset + i] * power[(runs[f].first_bin + i) * kWideLanes + lane];
+          expected += term;
+          magnitude += std::fabs(term);
         }
-        EXPECT_NEAR(out[f * kFrameLanes + lane], expected, 1e-12 * (1 + std::fabs(expected)));
+        // float sums: a few float roundings of the terms' magnitude
+        EXPECT_NEAR(out[f * kWideLanes + lane], expected, 4e-7 * (1e-30 + magnitude));
       }
     }
   }
@@ -207,19 +215,21 @@ TEST(SimdKernels, SparseFilterBanksMatchTheDenseProduct) {
     SCOPED_TRACE(bank.name);
     const SparseFilterBank sparse(bank.dense, bank.filters, bank.bins, bank.bins, 1);
     EXPECT_EQ(sparse.by_bin(), bank.by_bin);
-    const std::vector<double> power = random_values(bank.bins * kFrameLanes, 10.0, 5);
-    std::vector<double> abs_power(power.size());
+    const std::vector<float> power = random_floats(bank.bins * kWideLanes, 10.0, 5);
+    std::vector<float> abs_power(power.size());
     for (size_t i = 0; i < power.size(); ++i) abs_power[i] = std::fabs(power[i]);
     for (SimdPath path : runnable_paths()) {
       SCOPED_TRACE(simd_path_name(path));
-      std::vector<double> out(bank.filters * kFrameLanes, -1.0);
+      std::vector<float> out(bank.filters * kWideLanes, -1.0f);
       sparse.apply_to_block(simd_kernels(path), abs_power.data(), out.data());
       for (int f = 0; f < bank.filters; ++f) {
-        for (int lane = 0; lane < kFrameLanes; ++lane) {
+        for (int lane = 0; lane < kWideLanes; ++lane) {
           double expected = 0.0;
           for (int k = 0; k < bank.bins; ++k)
-            expected += bank.dense[f * bank.bins + k] * abs_power[k * kFrameLanes + lane];
-          ASSERT_NEAR(out[f * kFrameLanes + lane], expected, 1e-12 * (1 + expected)) << f;
+            expected += bank.dense[f * bank.bins + k] * abs_power[k * kWideLanes + lane];
+          // Positive terms in float, weights rounded to float: ~1e-7 relative; a filter with
+          // no bins gives exactly 0.
+          ASSERT_NEAR(out[f * kWideLanes + lane], expected, 4e-7 * expected) << f;
         }
       }
     }
@@ -227,11 +237,12 @@ TEST(SimdKernels, SparseFilterBanksMatchTheDenseProduct) {
 }
 
 TEST(SimdKernels, LogIsWithinTwoFloatUlpsFlooredAndReturnsItsLargest) {
-  // 1e-12 .. 1e15: below and above the floor, through the eight-wide loop and the tail.
-  std::vector<double> values;
-  for (double v = 1e-12; v < 1e15; v *= 1.0137) values.push_back(v);
-  values.resize(values.size() / 8 * 8 + kFrameLanes);
-  const double floor = 1.1920928955078125e-07;
+  // 1e-12 .. 1e15, below and above the floor, and a NaN, which takes the floor.
+  std::vector<float> values;
+  for (double v = 1e-12; v < 1e15; v *= 1.0137) values.push_back(static_cast<float>(v));
+  values.push_back(std::numeric_limits<float>::quiet_NaN());
+  values.resize((values.size() + kWideLanes - 1) / kWideLanes * kWideLanes, 1.0f);
+  const float floor = 1.1920928955078125e-07f;
   const float scale = 0.4342944819f;
   for (SimdPath path : runnable_paths()) {
     SCOPED_TRACE(simd_path_name(path));
@@ -240,20 +251,30 @@ TEST(SimdKernels, LogIsWithinTwoFloatUlpsFlooredAndReturnsItsLargest) {
                                                  floor, scale, out.data());
     EXPECT_EQ(largest, *std::max_element(out.begin(), out.end()));
     for (size_t i = 0; i < values.size(); ++i) {
-      const double expected = scale * std::log(static_cast<float>(std::max(values[i], floor)));
+      const double clamped = values[i] > floor ? values[i] : floor;
+      const double expected = scale * std::log(clamped);
       ASSERT_NEAR(out[i], expected, 2.4e-7 * std::max(1.0, std::fabs(expected))) << values[i];
     }
   }
 }
 
-TEST(SimdKernels, LogGivesTheSameBitsInTheTail) {
-  // A value's log must not depend on where it sits (its frame's lane or filter index).
-  std::vector<double> values(12, 0.0);
-  for (int i = 0; i < 12; ++i) values[i] = 0.7 + (i % 4) * 123.25;
-  for (SimdPath path : runnable_paths()) {
-    std::vector<float> out(values.size());
-    simd_kernels(path).log(values.data(), 12, 1e-10, 1.0f, out.data());
-    for (int i = 4; i < 12; ++i) EXPECT_EQ(out[i], out[i % 4]) << simd_path_name(path) << " " << i;
+TEST(SimdKernels, BlockToRowsTransposesEveryLane) {
+  // Whole 8 x 8 tiles and a tail, each lane to its own row.
+  for (int count : {80, 128, 13, 5}) {
+    std::vector<float> block(count * kWideLanes);
+    for (size_t i = 0; i < block.size(); ++i) block[i] = 0.5f * static_cast<float>(i);
+    for (SimdPath path : runnable_paths()) {
+      SCOPED_TRACE(simd_path_name(path));
+      std::vector<std::vector<float>> rows(kWideLanes, std::vector<float>(count, -1.0f));
+      float* pointers[kWideLanes];
+      for (int lane = 0; lane < kWideLanes; ++lane) pointers[lane] = rows[lane].data();
+      simd_kernels(path).block_to_rows(block.data(), count, pointers);
+      for (int lane = 0; lane < kWideLanes; ++lane) {
+        for (int i = 0; i < count; ++i) {
+          ASSERT_EQ(rows[lane][i], block[i * kWideLanes + lane]) << count << " " << lane << " " << i;
+        }
+      }
+    }
   }
 }
 
