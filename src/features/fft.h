@@ -38,14 +38,16 @@ class RealFft {
   int num_bins() const { return plan_.half + 1; }
 
   // `frames` holds size() x kFrameLanes samples, [sample][lane]; it is used as work space and
-  // overwritten. |X_k|^2 of lane j goes to power[k * kWideLanes + j] (a wide block's first
-  // half; pass power + kFrameLanes for the second), for k < num_bins(). Samples from `length`
-  // on are zero padding, which the caller need not write (radix-16 plans skip it).
-  void power_spectrum(double* frames, float* power, int length) const {
-    kernels_->power_spectrum(plan_, frames, length, power);
+  // overwritten. |2 X_k|^2 = 4 |X_k|^2 of lane j goes to power[k * kWideLanes + j] (a wide
+  // block's first half; pass power + kFrameLanes for the second), for k < num_bins(): the
+  // packed transform ends with a halving that callers fold into their window for free (half
+  // the input gives exactly a quarter of the power, bit for bit). Samples from `length` on are
+  // zero padding, which the caller need not write (radix-16 plans skip it).
+  void power_spectrum_x4(double* frames, float* power, int length) const {
+    kernels_->power_spectrum_x4(plan_, frames, length, power);
   }
-  void power_spectrum(double* frames, float* power) const {
-    power_spectrum(frames, power, size());
+  void power_spectrum_x4(double* frames, float* power) const {
+    power_spectrum_x4(frames, power, size());
   }
   // As above with complex bins: spectrum holds num_bins() x 2 x kFrameLanes values,
   // [bin][real lanes, imaginary lanes].

@@ -56,7 +56,7 @@ struct FilterRun {
 
 struct SimdKernels {
   // fft.h describes these two.
-  void (*power_spectrum)(const FftPlan& plan, double* frames, int length, float* power);
+  void (*power_spectrum_x4)(const FftPlan& plan, double* frames, int length, float* power);
   void (*spectrum)(const FftPlan& plan, double* frames, double* spectrum);
   // block[i][lane] = sources[lane][i] for i < length; sums[lane] = the sum of those samples.
   void (*gather_frames)(const float* const* sources, int length, double* block, double* sums);
