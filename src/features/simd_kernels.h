@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <new>
+#include <utility>
 #include <vector>
 
 namespace almkit {
@@ -25,7 +26,9 @@ const char* simd_path_name(SimdPath path);
 
 struct FftPlan;
 
-// Block buffers start on a cache line, so that no vector load straddles two lines.
+// Block buffers start on a cache line, so that no vector load straddles two lines, and are not
+// zero-filled unless given a value: the kernels write every value before reading it, and a Kaldi
+// call's ~200 KB of stream buffers per thread would otherwise be cleared for nothing.
 template <typename T>
 struct CacheLineAllocator {
   using value_type = T;
@@ -36,6 +39,14 @@ struct CacheLineAllocator {
     return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t(64)));
   }
   void deallocate(T* p, size_t) { ::operator delete(p, std::align_val_t(64)); }
+  template <typename U>
+  void construct(U* p) noexcept {
+    ::new (static_cast<void*>(p)) U;  // default-initialised: left as it is for numbers
+  }
+  template <typename U, typename... Args>
+  void construct(U* p, Args&&... args) {
+    ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
+  }
   template <typename U>
   bool operator==(const CacheLineAllocator<U>&) const {
     return true;
