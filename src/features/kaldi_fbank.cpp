@@ -209,8 +209,10 @@ int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, floa
   const int fft_bins = padded_size_ / 2 + 1;
   const int mel_offset = o.use_energy && !o.htk_compat ? 1 : 0;
   const int energy_column = o.htk_compat ? o.num_mel_bins : 0;
-  std::vector<char> saw_non_finite(o.num_threads, 0);
-  parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int worker) {
+  // Four slices a thread: a worker that sleeps when the call starts costs part of one slice.
+  const int slices = o.num_threads > 1 ? 4 * o.num_threads : 1;
+  std::vector<char> saw_non_finite(slices, 0);
+  parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int slice) {
     // Lane j of every block walks its own quarter of [begin, end): the t-th frames of the
     // quarters sit side by side, so their block is rows t * shift .. t * shift + window of the
     // four interleaved streams, read in place instead of transposed anew for each of the ~2.5
@@ -241,7 +243,7 @@ int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, floa
         common = std::min(common, std::max<int64_t>(0, signal_length - start));
       }
       if (kernels.interleave_streams(sources, common, streams.data(), tile_sums.data()))
-        saw_non_finite[worker] = 1;
+        saw_non_finite[slice] = 1;
       // Only the last quarter's spare frames (past `end`) run off the signal: zeros there.
       for (int64_t i = common; i < rows; ++i) {
         for (int lane = 0; lane < kFrameLanes; ++lane) {
@@ -320,7 +322,7 @@ int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, floa
         }
       }
     }
-  });
+  }, slices);
   if (frames_cover) {
     // Samples after the last frame are read by none; any non-finite one framed is found again
     // by the exact search, which names the first.

@@ -105,8 +105,10 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
   const int bins = o.feature_size;
   const int num_fft_bins = half + 1;
   // log10 values go straight into `output` ([bin][frame]); the floor is applied once all are in.
-  std::vector<float> thread_max(o.num_threads, -std::numeric_limits<float>::infinity());
-  parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int worker) {
+  // Four slices a thread: a worker that sleeps when the call starts costs part of one slice.
+  const int slices = o.num_threads > 1 ? 4 * o.num_threads : 1;
+  std::vector<float> slice_max(slices, -std::numeric_limits<float>::infinity());
+  parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int slice) {
     const RealFft& fft = tables_->fft;
     BlockBuffer<double> block(static_cast<size_t>(o.n_fft) * kFrameLanes);
     BlockBuffer<float> power(static_cast<size_t>(num_fft_bins) * kWideLanes);
@@ -141,9 +143,9 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
                     output + static_cast<int64_t>(m) * frames + first);
       }
     }
-    thread_max[worker] = local_max;
-  });
-  const double floor = *std::max_element(thread_max.begin(), thread_max.end()) - 8.0;
+    slice_max[slice] = local_max;
+  }, slices);
+  const double floor = *std::max_element(slice_max.begin(), slice_max.end()) - 8.0;
   for (int64_t i = 0; i < frames * bins; ++i) {
     output[i] = static_cast<float>((std::max(static_cast<double>(output[i]), floor) + 4.0) / 4.0);
   }
