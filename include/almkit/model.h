@@ -95,8 +95,10 @@ struct OptionScore {
   int64_t tokens = 0;
   std::vector<double> token_logprobs;  // log P of each token given everything before it
   // When score_ids is asked for top_logprobs: per token, the most likely tokens at its
-  // position (what it was chosen against), most likely first.
+  // position (what it was chosen against), most likely first, and the token's own rank there
+  // (1 + the number of tokens more likely than it; 1 for a greedy choice), as vLLM reports it.
   std::vector<std::vector<TokenLogprob>> top_logprobs;
+  std::vector<int64_t> token_ranks;
 };
 
 class ALMKIT_API Model {

@@ -1,8 +1,8 @@
 // Whisper log-mel exactly as WhisperFeatureExtractor computes it: centred STFT with reflect
 // padding, periodic Hann window, power spectrum without the last frame, slaney mel filters,
-// log10 clamped at 1e-10, floor at (max - 8), then (x + 4) / 4. Spectra in double precision, the
-// log in float: agrees with transformers' numpy path to ~1e-7. Frames go through the vector
-// kernels of simd_kernels.h four at a time.
+// log10 clamped at 1e-10, floor at (max - 8), then (x + 4) / 4. The FFT in double precision,
+// filter bank and log in float: agrees with transformers' numpy path to ~1e-7. Frames go
+// through the vector kernels of simd_kernels.h, four at a time through the FFT, eight after it.
 #include <algorithm>
 #include <cmath>
 #include <limits>

@@ -168,9 +168,16 @@ std::vector<OptionScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache
   const at::Tensor first = at::log_softmax(lm.logits(prompt_hidden.select(1, prompt_hidden.size(1) - 1)).to(at::kFloat), -1);
   const int64_t last_position = prompt.positions[0][prompt.positions.size(1) - 1].item<int64_t>();
   top_k = std::min(top_k, first.size(-1));
-  // The top_k entries of each row of `logprobs` [rows, vocab], appended to `out`.
-  auto append_top = [top_k](const at::Tensor& logprobs, OptionScore& out) {
+  // The top_k entries of each row of `logprobs` [rows, vocab], and the rank in its row of the
+  // token that row chose (`chosen`, one id a row), appended to `out`.
+  auto append_top = [top_k](const at::Tensor& logprobs, const std::vector<int64_t>& chosen,
+                            OptionScore& out) {
     if (top_k <= 0) return;
+    const at::Tensor ids = at::tensor(chosen, at::TensorOptions().dtype(at::kLong)).to(logprobs.device());
+    const at::Tensor own = logprobs.gather(-1, ids.view({-1, 1}));
+    const at::Tensor ranks = (logprobs > own).sum(-1).add(1).cpu().contiguous();
+    const auto rank_values = ranks.accessor<int64_t, 1>();
+    for (int64_t row = 0; row < ranks.size(0); ++row) out.token_ranks.push_back(rank_values[row]);
     const auto [values, indices] = at::topk(logprobs, top_k, -1);
     const at::Tensor v = values.to(at::kDouble).cpu().contiguous();
     const at::Tensor i = indices.cpu().contiguous();
@@ -189,7 +196,7 @@ std::vector<OptionScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache
     OptionScore score;
     score.tokens = static_cast<int64_t>(continuation.size());
     score.token_logprobs.push_back(first[0][continuation[0]].item<double>());
-    append_top(first, score);
+    append_top(first, {continuation[0]}, score);
     if (continuation.size() > 1) {
       nn::KvCache branch = cache;  // tensors are shared; the branch appends its own copies
       const auto n = static_cast<int64_t>(continuation.size()) - 1;
@@ -200,7 +207,7 @@ std::vector<OptionScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache
       const at::Tensor hidden = lm.forward({lm.embed(ids), positions, mask}, branch, hook);
       const at::Tensor logprobs = at::log_softmax(lm.logits(hidden).to(at::kFloat), -1)[0];
       for (int64_t i = 0; i < n; ++i) score.token_logprobs.push_back(logprobs[i][continuation[i + 1]].item<double>());
-      append_top(logprobs, score);
+      append_top(logprobs, std::vector<int64_t>(continuation.begin() + 1, continuation.end()), score);
     }
     for (double value : score.token_logprobs) score.sum_logprob += value;
     score.mean_logprob = score.sum_logprob / score.tokens;

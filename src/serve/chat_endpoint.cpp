@@ -8,6 +8,7 @@
 #include "almkit/error.h"
 #include "almkit/tokenizer.h"
 #include "serve/api_error.h"
+#include "serve/chat_logprobs.h"
 #include "serve/context.h"
 #include "serve/engine_jobs.h"
 #include "serve/sse_stream.h"
@@ -60,33 +61,6 @@ std::string render_prompt(const ServerContext& context, const ChatRequest& chat)
                       "rendered chat", "invalid_value");
   }
   return rendered.substr(0, at + final_text.size());
-}
-
-// vLLM's prompt_logprobs list: null for the first token, then {"<id>": {"logprob", "rank",
-// "decoded_token"}} per token. With audio, the tokens up to the last audio placeholder are
-// null too: their log-probabilities would describe placeholder ids, not the sound.
-json prompt_logprobs_json(const Model& model, const std::vector<int32_t>& ids, const std::vector<AudioBuffer>& audio) {
-  json out = json::array();
-  size_t begin = 1;
-  const int64_t placeholder = model.audio_token_id();
-  if (!audio.empty() && placeholder >= 0) {
-    for (size_t i = 0; i < ids.size(); ++i) {
-      if (ids[i] == placeholder) begin = std::max(begin, i + 1);
-    }
-  }
-  for (size_t i = 0; i < std::min(begin, ids.size()); ++i) out.push_back(nullptr);
-  if (begin >= ids.size()) return out;
-  Request prompt;
-  prompt.prompt_ids.assign(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(begin));
-  prompt.audio = audio;
-  const std::vector<int32_t> rest(ids.begin() + static_cast<std::ptrdiff_t>(begin), ids.end());
-  const std::vector<double> values = model.score_ids(prompt, {rest}).at(0).token_logprobs;
-  for (size_t i = 0; i < rest.size(); ++i) {
-    out.push_back({{std::to_string(rest[i]),
-                    {{"logprob", values.at(i)}, {"rank", nullptr},
-                     {"decoded_token", model.tokenizer().decode({rest[i]}, /*skip_special_tokens=*/false)}}}});
-  }
-  return out;
 }
 
 }  // namespace
@@ -155,21 +129,30 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
     matcher->feed(piece);
     return !matcher->stopped();
   };
-  json prompt_logprobs = nullptr;
-  if (chat.prompt_logprobs) {
-    // One task on a worker: the answer, then the prompt's log-probabilities.
+  json prompt_logprobs = nullptr, answer_logprobs = nullptr;
+  if (chat.prompt_logprobs || chat.top_logprobs) {
+    // One task on a worker: the answer, then the log-probabilities asked for.
     job->kind = Job::Kind::kTask;
     job->batchable = false;
     Job* self = job.get();
     const Model& model = *context.model;
-    job->task = [self, &model, &prompt_logprobs] {
+    job->task = [self, &model, &chat, &prompt_logprobs, &answer_logprobs] {
       GenerateOptions options = self->options;
       options.on_token = [self](size_t, int32_t token, const std::string& piece) {
         return !self->cancelled() && self->on_token(token, piece);
       };
       self->result = model.generate(self->request, options);
-      prompt_logprobs = prompt_logprobs_json(model, model.tokenizer().encode(self->request.prompt, false),
-                                             self->request.audio);
+      const std::vector<int32_t> prompt_ids = model.tokenizer().encode(self->request.prompt, false);
+      if (chat.prompt_logprobs) {
+        prompt_logprobs =
+            prompt_logprobs_json(model, prompt_ids, self->request.audio, *chat.prompt_logprobs);
+      }
+      if (chat.top_logprobs) {
+        Request prompt;
+        prompt.prompt_ids = prompt_ids;
+        prompt.audio = self->request.audio;
+        answer_logprobs = answer_logprobs_json(model, prompt, self->result.tokens, *chat.top_logprobs);
+      }
     };
   }
   submit(context, job);
@@ -182,7 +165,7 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
       {{{"index", 0},
         {"message",
          {{"role", "assistant"}, {"content", matcher->stopped() ? matcher->text() : result.text}}},
-        {"logprobs", nullptr},
+        {"logprobs", answer_logprobs},
         {"finish_reason", finish_reason(result)}}});
   if (chat.prompt_logprobs) body["prompt_logprobs"] = prompt_logprobs;
   body["usage"] = usage_json(result);

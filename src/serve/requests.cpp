@@ -147,21 +147,21 @@ ChatRequest parse_chat_request(const std::string& body, const ModelInfo& model) 
   ChatRequest out;
   out.model = fields.string("model").value_or("");
   check_model_name(out.model, model);
-  if (const auto logprobs = fields.boolean("logprobs"); logprobs && *logprobs) {
-    throw bad_request("logprobs",
-                      "chat log-probabilities are not supported; use /v1/completions with echo",
-                      "unsupported");
-  }
   out.sampling = parse_sampling(fields, model, 1, model.default_max_tokens);
   out.stream = fields.boolean("stream").value_or(false);
+  const bool logprobs = fields.boolean("logprobs").value_or(false);
+  const auto top_logprobs = fields.integer("top_logprobs", 0, 20);
+  if (top_logprobs && !logprobs) {
+    throw bad_request("top_logprobs", "top_logprobs needs logprobs set to true", "invalid_value");
+  }
+  if (logprobs) {
+    // The answer is scored once it is complete, so there is nothing to send with each piece.
+    if (out.stream) throw bad_request("stream", "stream cannot be combined with logprobs", "unsupported");
+    out.top_logprobs = static_cast<int>(top_logprobs.value_or(0));
+  }
   if (const auto prompt_logprobs = fields.integer("prompt_logprobs", 0, 20)) {
-    if (*prompt_logprobs > 0) {
-      throw bad_request("prompt_logprobs",
-                        "prompt_logprobs > 0 (alternatives per token) is not supported; ask with 0",
-                        "unsupported");
-    }
     if (out.stream) throw bad_request("stream", "stream cannot be combined with prompt_logprobs", "unsupported");
-    out.prompt_logprobs = 0;
+    out.prompt_logprobs = static_cast<int>(*prompt_logprobs);
   }
   out.add_generation_prompt = fields.boolean("add_generation_prompt").value_or(true);
   out.continue_final_message = fields.boolean("continue_final_message").value_or(false);

@@ -41,8 +41,11 @@ struct ChatRequest {
   Sampling sampling;
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
+  // OpenAI's log-probabilities of the answer's tokens (`logprobs`: true), with top_logprobs
+  // (0..20) alternatives each; null when not asked.
+  std::optional<int> top_logprobs;
   // vLLM's extensions for scoring a conversation: the log-probability of every prompt token
-  // (0 only: the token itself, no alternatives), and the last assistant turn left open.
+  // with prompt_logprobs (0..20) alternatives, and the last assistant turn left open.
   std::optional<int> prompt_logprobs;
   bool add_generation_prompt = true;
   bool continue_final_message = false;

@@ -131,10 +131,23 @@ TEST_F(SmallModel, TopLogprobsRankEachPositionAndTheGreedyPathIsAlwaysFirst) {
     EXPECT_NEAR(top[0].logprob, scored[0].token_logprobs[i], 1e-9);
     EXPECT_GE(top[0].logprob, top[1].logprob);
     EXPECT_GE(top[1].logprob, top[2].logprob);
+    EXPECT_EQ(scored[0].token_ranks.at(i), 1) << "position " << i;
   }
   // Token 6 after 5 is ranked against the same alternatives a direct score of it sees.
   ASSERT_EQ(scored[1].top_logprobs.size(), 2u);
   EXPECT_GE(scored[1].top_logprobs[1][0].logprob, scored[1].token_logprobs[1]);
+  // Ranks: 1 + the number of tokens above, counted over the whole vocabulary (a count larger
+  // than the vocabulary asks for all of it, most likely first).
+  ASSERT_EQ(scored[1].token_ranks.size(), 2u);
+  const auto everything = model_->score_ids(request, {{5, 6}}, {}, 1 << 24).at(0);
+  for (size_t i = 0; i < 2; ++i) {
+    int64_t above = 0;
+    for (const auto& entry : everything.top_logprobs[i])
+      above += entry.logprob > everything.token_logprobs[i];
+    EXPECT_GT(above, 0) << "position " << i;  // token ids 5, 6 are nowhere near greedy
+    EXPECT_EQ(scored[1].token_ranks[i], above + 1) << "position " << i;
+    EXPECT_EQ(everything.token_ranks[i], above + 1) << "position " << i;
+  }
   EXPECT_TRUE(model_->score_ids(request, {tokens}).at(0).top_logprobs.empty());
   EXPECT_ALMKIT_ERROR(model_->score_ids(request, {tokens}, {}, -1), ErrorCode::kInvalidArgument,
                       "top_logprobs");

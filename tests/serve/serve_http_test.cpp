@@ -1,6 +1,7 @@
 // almkit serve over real loopback HTTP: every answer equals what the engine gives in-process.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "almkit/tokenizer.h"
@@ -18,8 +19,8 @@ json audio_question(const std::string& base64) {
              {{"type", "text"}, {"text", "What do you hear?"}}}}}};
 }
 
-// The same chat, greedy, straight through Model.
-GenerateResult in_process(const Model& model, const std::vector<uint8_t>& wav, int max_tokens) {
+// The chat of audio_question as a Request to Model.
+Request audio_request(const Model& model, const std::vector<uint8_t>& wav) {
   Request request;
   request.prompt = model.chat_prompt(
       json::array(
@@ -30,9 +31,14 @@ GenerateResult in_process(const Model& model, const std::vector<uint8_t>& wav, i
   AudioLoadOptions load;
   load.target_sample_rate = 16000;
   request.audio.push_back(load_audio_from_memory(wav.data(), wav.size(), load));
+  return request;
+}
+
+// The same chat, greedy, straight through Model.
+GenerateResult in_process(const Model& model, const std::vector<uint8_t>& wav, int max_tokens) {
   GenerateOptions options;
   options.max_new_tokens = max_tokens;
-  return model.generate(request, options);
+  return model.generate(audio_request(model, wav), options);
 }
 
 TEST(ServeHttp, HealthAndModels) {
@@ -253,6 +259,110 @@ TEST(ServeHttp, CompletionEchoGivesPromptLogprobsOfTheEngine) {
     EXPECT_EQ(best, generated["token_logprobs"][i].get<double>()) << "token " << i;
     EXPECT_LE(generated["top_logprobs"][i].size(), 3u);
   }
+}
+
+TEST(ServeHttp, ChatLogprobsOfTheAnswerAndThePromptAreTheEnginesScores) {
+  auto server = start_server();
+  auto client = client_for(*server);
+  const Model& model = *serve_world().qwen;
+  const auto wav = wav_bytes(1.0);
+  int status = 0;
+  const json reply = post_json(
+      *client, "/v1/chat/completions",
+      {{"messages", audio_question(serve::encode_base64(wav.data(), wav.size()))},
+       {"temperature", 0},
+       {"max_tokens", 4},
+       {"logprobs", true},
+       {"top_logprobs", 2},
+       {"prompt_logprobs", 3}},
+      status);
+  ASSERT_EQ(status, 200) << reply.dump();
+  const GenerateResult expected = in_process(model, wav, 4);
+  EXPECT_EQ(reply["choices"][0]["message"]["content"], expected.text);
+
+  // The answer: one entry a generated token, its value the engine's score of it after the
+  // prompt and audio (same computation: 1e-9), greedy so first among its alternatives.
+  Request prompt;
+  const Request request = audio_request(model, wav);
+  prompt.prompt_ids = model.tokenizer().encode(request.prompt, false);
+  prompt.audio = request.audio;
+  const OptionScore direct = model.score_ids(prompt, {expected.tokens}, {}, 2).at(0);
+  const json& content = reply["choices"][0]["logprobs"]["content"];
+  ASSERT_EQ(content.size(), expected.tokens.size());
+  for (size_t i = 0; i < content.size(); ++i) {
+    SCOPED_TRACE("answer token " + std::to_string(i));
+    const std::string text = model.tokenizer().decode({expected.tokens[i]}, false);
+    EXPECT_EQ(content[i]["token"], text);
+    EXPECT_EQ(content[i]["bytes"].size(), text.size());
+    EXPECT_NEAR(content[i]["logprob"].get<double>(), direct.token_logprobs[i], 1e-9);
+    const json& top = content[i]["top_logprobs"];
+    ASSERT_EQ(top.size(), 2u);
+    EXPECT_EQ(top[0]["token"], text);
+    EXPECT_EQ(top[0]["logprob"], content[i]["logprob"]);
+    EXPECT_GE(top[0]["logprob"].get<double>(), top[1]["logprob"].get<double>());
+    EXPECT_NEAR(top[1]["logprob"].get<double>(), direct.top_logprobs[i][1].logprob, 1e-9);
+  }
+
+  // The prompt: null up to the audio, then the token itself with its rank and up to three
+  // alternatives ranked 1 .. 3; a token of rank r <= 3 is one of them.
+  const std::vector<int32_t>& ids = prompt.prompt_ids;
+  const json& prompt_logprobs = reply["prompt_logprobs"];
+  ASSERT_EQ(prompt_logprobs.size(), ids.size());
+  size_t scored = 0;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    SCOPED_TRACE("prompt token " + std::to_string(i));
+    if (prompt_logprobs[i].is_null()) {
+      EXPECT_EQ(scored, 0u) << "a null after a scored token";
+      continue;
+    }
+    ++scored;
+    const json& position = prompt_logprobs[i];
+    const std::string own_key = std::to_string(ids[i]);
+    ASSERT_TRUE(position.contains(own_key)) << position.dump();
+    const int64_t rank = position[own_key]["rank"].get<int64_t>();
+    EXPECT_GE(rank, 1);
+    EXPECT_EQ(position[own_key]["decoded_token"], model.tokenizer().decode({ids[i]}, false));
+    EXPECT_EQ(position.size(), rank <= 3 ? 3u : 4u);
+    std::vector<int64_t> ranks;
+    for (const auto& [key, entry] : position.items()) {
+      if (key != own_key) ranks.push_back(entry["rank"].get<int64_t>());
+      EXPECT_LE(entry["logprob"].get<double>(), 0.0);
+    }
+    std::sort(ranks.begin(), ranks.end());
+    std::vector<int64_t> others;
+    for (int64_t r = 1; r <= 3; ++r) {
+      if (r != rank) others.push_back(r);
+    }
+    EXPECT_EQ(ranks, std::vector<int64_t>(others.begin(), others.begin() + ranks.size()));
+  }
+  EXPECT_GT(scored, 5u);  // the text after the audio: "What do you hear?", the turn markers
+  // Values and ranks against the engine's own score of the scored tokens (same computation).
+  const size_t begin = ids.size() - scored;
+  Request head = prompt;
+  head.prompt_ids.resize(begin);
+  const OptionScore tail = model.score_ids(
+      head, {std::vector<int32_t>(ids.begin() + static_cast<std::ptrdiff_t>(begin), ids.end())},
+      {}, 3)[0];
+  for (size_t i = begin; i < ids.size(); ++i) {
+    const json& own = prompt_logprobs[i][std::to_string(ids[i])];
+    EXPECT_NEAR(own["logprob"].get<double>(), tail.token_logprobs[i - begin], 1e-9) << i;
+    EXPECT_EQ(own["rank"].get<int64_t>(), tail.token_ranks[i - begin]) << i;
+  }
+  // The last prompt token's value against a direct score after everything before it.
+  Request before = prompt;
+  before.prompt_ids.pop_back();
+  EXPECT_NEAR(prompt_logprobs.back()[std::to_string(ids.back())]["logprob"].get<double>(),
+              model.score_ids(before, {{ids.back()}})[0].sum_logprob, 1e-4);
+
+  // Without logprobs the field stays null, as before.
+  const json plain = post_json(
+      *client, "/v1/chat/completions",
+      {{"messages", audio_question(serve::encode_base64(wav.data(), wav.size()))},
+       {"temperature", 0},
+       {"max_tokens", 2}},
+      status);
+  ASSERT_EQ(status, 200);
+  EXPECT_TRUE(plain["choices"][0]["logprobs"].is_null());
 }
 
 TEST(ServeHttp, CompletionGeneratesFromTextOrIds) {

@@ -158,6 +158,25 @@ TEST(ServeRequests, ChatRequestErrorsNameTheField) {
   EXPECT_API_ERROR(parse_chat_request(with({{"stop", {1, 2}}}), model), 400, "stop");
   EXPECT_API_ERROR(parse_chat_request(with({{"n", 2}}), model), 400, "n");
   EXPECT_API_ERROR(parse_chat_request(with({{"model", "other"}}), model), 404, "model");
+  EXPECT_API_ERROR(parse_chat_request(with({{"top_logprobs", 2}}), model), 400, "top_logprobs");
+  EXPECT_API_ERROR(parse_chat_request(with({{"logprobs", true}, {"top_logprobs", 21}}), model),
+                   400, "top_logprobs");
+  EXPECT_API_ERROR(parse_chat_request(with({{"logprobs", "yes"}}), model), 400, "logprobs");
+  EXPECT_API_ERROR(parse_chat_request(with({{"logprobs", true}, {"stream", true}}), model), 400,
+                   "stream");
+  EXPECT_API_ERROR(parse_chat_request(with({{"prompt_logprobs", 21}}), model), 400,
+                   "prompt_logprobs");
+  EXPECT_API_ERROR(parse_chat_request(with({{"prompt_logprobs", 1}, {"stream", true}}), model),
+                   400, "stream");
+  const ChatRequest scored =
+      parse_chat_request(with({{"logprobs", true}, {"top_logprobs", 5}, {"prompt_logprobs", 3}}),
+                         model);
+  EXPECT_EQ(scored.top_logprobs, 5);
+  EXPECT_EQ(scored.prompt_logprobs, 3);
+  const ChatRequest plain = parse_chat_request(with({{"logprobs", false}}), model);
+  EXPECT_FALSE(plain.top_logprobs.has_value());
+  EXPECT_FALSE(plain.prompt_logprobs.has_value());
+  EXPECT_EQ(parse_chat_request(with({{"logprobs", true}}), model).top_logprobs, 0);
   EXPECT_API_ERROR(
       parse_chat_request(with({{"messages", {{{"role", "tool"}, {"content", "x"}}}}}), model), 400,
       "messages[0].role");
