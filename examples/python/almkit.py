@@ -10,16 +10,18 @@
 
 The library is found through ALMKIT_LIBRARY (a path to libalmkit.so), else ALMKIT_BUILD_DIR,
 else the build/ folder of this repository. Errors raise AlmkitError with the C status and
-almkit_last_error()'s message. numpy is needed for features and audio samples only.
+almkit_last_error()'s message. numpy is needed for features, audio samples and token scores only.
 """
 
+import collections
 import ctypes
 import json
 import os
 from ctypes import (CFUNCTYPE, POINTER, Structure, byref, c_bool, c_char, c_char_p, c_double,
                     c_float, c_int, c_int32, c_int64, c_size_t, c_uint64, c_void_p)
 
-__all__ = ["AlmkitError", "Audio", "Model", "Tokenizer", "GenerateResult", "Codec", "Codes",
+__all__ = ["AlmkitError", "Audio", "Model", "Tokenizer", "GenerateResult", "TokenScores", "Codec",
+           "Codes",
            "run_eval", "load_audio",
            "load_audio_from_memory", "audio_from_samples", "whisper_mel", "kaldi_fbank",
            "version", "build_info", "library"]
@@ -206,6 +208,9 @@ _PROTOTYPES = {
                                      POINTER(_OptionScore)]),
     "almkit_score_option_ids": (c_int, [c_void_p, POINTER(_Request), POINTER(POINTER(c_int32)),
                                         POINTER(c_size_t), c_size_t, POINTER(_OptionScore)]),
+    "almkit_score_tokens": (c_int, [c_void_p, POINTER(_Request), POINTER(c_int32), c_size_t, c_int,
+                                    POINTER(c_double), POINTER(c_int64), POINTER(c_int32),
+                                    POINTER(c_double)]),
     "almkit_codec_default_params": (_CodecParams, []),
     "almkit_codec_encode_default_params": (_CodecEncodeParams, []),
     "almkit_codec_load": (c_int, [c_char_p, POINTER(_CodecParams), POINTER(c_void_p)]),
@@ -459,6 +464,9 @@ class Tokenizer:
             self._handle, array, len(ids), byref(params), buffer, capacity, length))
 
 
+TokenScores = collections.namedtuple("TokenScores", "logprobs ranks top_ids top_logprobs")
+
+
 class GenerateResult:
     def __init__(self, text, tokens, stop_reason, prompt_positions):
         self.text = text
@@ -581,6 +589,28 @@ class Model:
             _check(library().almkit_score_option_ids(self._handle, byref(holder.request),
                                                      pointers, lengths, len(options), scores))
         return [(s.sum_logprob, s.mean_logprob, s.num_tokens) for s in scores[:len(options)]]
+
+    def score_tokens(self, ids, prompt=None, prompt_ids=None, audio=None, top_k=0):
+        """Per-token log-probabilities of the token ids `ids` after the prompt and audio:
+        TokenScores(logprobs [n], ranks [n] or None, top_ids [n, top_k] or None,
+        top_logprobs [n, top_k] or None), numpy arrays; ranks and alternatives with top_k > 0
+        (rank 1 = the most likely token at its position)."""
+        import numpy as np
+        holder = _RequestHolder(prompt, prompt_ids, audio)
+        values = np.ascontiguousarray(ids, dtype=np.int32)
+        n = values.shape[0]
+        logprobs = np.empty(max(n, 1), dtype=np.float64)
+        ranks = np.empty(max(n, 1), dtype=np.int64)
+        top_ids = np.empty((max(n, 1), max(top_k, 1)), dtype=np.int32)
+        top_logprobs = np.empty(top_ids.shape, dtype=np.float64)
+        _check(library().almkit_score_tokens(
+            self._handle, byref(holder.request), values.ctypes.data_as(POINTER(c_int32)), n, top_k,
+            logprobs.ctypes.data_as(POINTER(c_double)), ranks.ctypes.data_as(POINTER(c_int64)),
+            top_ids.ctypes.data_as(POINTER(c_int32)),
+            top_logprobs.ctypes.data_as(POINTER(c_double))))
+        if top_k <= 0:
+            return TokenScores(logprobs[:n], None, None, None)
+        return TokenScores(logprobs[:n], ranks[:n], top_ids[:n], top_logprobs[:n])
 
 
 # ------------------------------------------------------------------------------------------

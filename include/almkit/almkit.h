@@ -423,6 +423,19 @@ ALMKIT_API almkit_status almkit_score_option_ids(const almkit_model* model,
                                                  const size_t* option_lengths, size_t num_options,
                                                  almkit_option_score* scores);
 
+/* Per-token log-probabilities of one continuation (token ids; works without a tokenizer) after
+ * the request's prompt and audio: token_logprobs[i] = log P(ids[i] | prompt, audio, ids[0..i))
+ * for i < num_ids (caller array of num_ids). With top_k > 0 it also writes, per token, the top_k
+ * most likely tokens at its position, most likely first, to top_ids / top_logprobs (caller
+ * arrays of num_ids * top_k, token-major; past the vocabulary size: id -1, logprob -INFINITY),
+ * and, unless `ranks` is NULL, the token's own rank there (1 + the number of tokens more likely
+ * than it; 1 for a greedy choice). With top_k 0 those three may be NULL. Thread: any. */
+ALMKIT_API almkit_status almkit_score_tokens(const almkit_model* model,
+                                             const almkit_request* request, const int32_t* ids,
+                                             size_t num_ids, int top_k, double* token_logprobs,
+                                             int64_t* ranks, int32_t* top_ids,
+                                             double* top_logprobs);
+
 /* ---------------------------------------------------------------------------------------------
  * Codec: audio <-> discrete codes with a neural audio codec (EnCodec, DAC, Mimi)
  * A loaded codec is immutable: encode and decode may run on one codec from several threads.

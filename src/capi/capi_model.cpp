@@ -1,5 +1,8 @@
 // almkit.h: tokenizers, models (load, chat prompt), generation with a per-token callback and a
 // cancel flag, and log-likelihood scoring of answer options.
+#include <algorithm>
+#include <limits>
+
 #include "almkit/chat_template.h"
 #include "capi/capi_internal.h"
 
@@ -359,6 +362,45 @@ almkit_status almkit_score_option_ids(const almkit_model* model, const almkit_re
       ids.emplace_back(options[i], options[i] + option_lengths[i]);
     }
     return copy_scores(model->model->score_ids(cpp_request, ids), scores);
+  });
+}
+
+almkit_status almkit_score_tokens(const almkit_model* model, const almkit_request* request,
+                                  const int32_t* ids, size_t num_ids, int top_k,
+                                  double* token_logprobs, int64_t* ranks, int32_t* top_ids,
+                                  double* top_logprobs) {
+  const char* const fn = __func__;
+  return guarded(fn, [&] {
+    ALMKIT_CAPI_REQUIRE(fn, model);
+    ALMKIT_CAPI_REQUIRE(fn, ids);
+    ALMKIT_CAPI_REQUIRE(fn, token_logprobs);
+    if (num_ids == 0) return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "num_ids is 0");
+    if (top_k < 0) {
+      return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "top_k must be >= 0, got " + std::to_string(top_k));
+    }
+    if (top_k > 0) {
+      ALMKIT_CAPI_REQUIRE(fn, top_ids);
+      ALMKIT_CAPI_REQUIRE(fn, top_logprobs);
+    }
+    almkit::Request cpp_request;
+    if (const almkit_status s = to_request(fn, request, cpp_request); s != ALMKIT_OK) return s;
+    const almkit::OptionScore score =
+        model->model->score_ids(cpp_request, {std::vector<int32_t>(ids, ids + num_ids)}, {}, top_k)
+            .at(0);
+    std::copy(score.token_logprobs.begin(), score.token_logprobs.end(), token_logprobs);
+    if (top_k > 0) {
+      if (ranks != nullptr) std::copy(score.token_ranks.begin(), score.token_ranks.end(), ranks);
+      for (size_t i = 0; i < num_ids; ++i) {
+        const std::vector<almkit::TokenLogprob>& top = score.top_logprobs.at(i);
+        for (size_t k = 0; k < static_cast<size_t>(top_k); ++k) {
+          const bool known = k < top.size();
+          top_ids[i * top_k + k] = known ? top[k].id : -1;
+          top_logprobs[i * top_k + k] =
+              known ? top[k].logprob : -std::numeric_limits<double>::infinity();
+        }
+      }
+    }
+    return ALMKIT_OK;
   });
 }
 

@@ -247,6 +247,21 @@ static void tokenizer_less_model(const char* reference) {
                 ALMKIT_ERR_NOT_FOUND, "tokenizer");
   EXPECT_STATUS(almkit_score_option_ids(model, &request, options, lengths, 0, scores),
                 ALMKIT_ERR_INVALID_ARGUMENT, "num_options");
+
+  /* The same two tokens one by one, with two alternatives each. */
+  double token_logprobs[2], top_logprobs[4];
+  int64_t ranks[2];
+  int32_t top_ids[4];
+  EXPECT_OK(almkit_score_tokens(model, &request, option_c, 2, 2, token_logprobs, ranks, top_ids,
+                                top_logprobs));
+  EXPECT(fabs(token_logprobs[0] - scores[0].sum_logprob) < 1e-9);
+  EXPECT(fabs(token_logprobs[0] + token_logprobs[1] - scores[2].sum_logprob) < 1e-9);
+  EXPECT(ranks[0] >= 1 && ranks[1] >= 1);
+  EXPECT(top_logprobs[0] >= top_logprobs[1] && top_logprobs[0] >= token_logprobs[0]);
+  EXPECT(top_ids[0] >= 0 && top_ids[0] < 256 && top_ids[2] >= 0);
+  EXPECT_STATUS(almkit_score_tokens(model, &request, option_c, 2, 2, token_logprobs, ranks, NULL,
+                                    top_logprobs),
+                ALMKIT_ERR_INVALID_ARGUMENT, "top_ids");
   almkit_model_free(model);
 
   EXPECT_STATUS(almkit_model_load("/nonexistent/model", NULL, &model), ALMKIT_ERR_FILE_NOT_FOUND,

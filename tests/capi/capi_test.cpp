@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <functional>
+#include <limits>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -470,6 +471,68 @@ TEST_F(CApiModel, BadGenerateRequestsAndParams) {
   const char* texts[] = {"a"};
   EXPECT_CAPI(almkit_score_options(model_, &r, texts, 1, scores), ALMKIT_ERR_NOT_FOUND,
               "tokenizer");
+
+  double logprobs[2];
+  int64_t ranks[2];
+  double top_logprobs[2 * 3];
+  const int32_t tokens[] = {3, 4096};
+  EXPECT_CAPI(almkit_score_tokens(model_, &r, tokens, 0, 0, logprobs, nullptr, nullptr, nullptr),
+              ALMKIT_ERR_INVALID_ARGUMENT, "num_ids is 0");
+  EXPECT_CAPI(almkit_score_tokens(model_, &r, tokens, 1, -1, logprobs, nullptr, nullptr, nullptr),
+              ALMKIT_ERR_INVALID_ARGUMENT, "top_k");
+  EXPECT_CAPI(almkit_score_tokens(model_, &r, tokens, 1, 3, logprobs, ranks, nullptr, top_logprobs),
+              ALMKIT_ERR_INVALID_ARGUMENT, "top_ids is NULL");
+  EXPECT_CAPI(almkit_score_tokens(model_, &r, tokens, 1, 0, nullptr, nullptr, nullptr, nullptr),
+              ALMKIT_ERR_INVALID_ARGUMENT, "token_logprobs is NULL");
+  EXPECT_CAPI(almkit_score_tokens(model_, &r, nullptr, 1, 0, logprobs, nullptr, nullptr, nullptr),
+              ALMKIT_ERR_INVALID_ARGUMENT, "ids is NULL");
+  EXPECT_CAPI(almkit_score_tokens(model_, &r, tokens, 2, 0, logprobs, nullptr, nullptr, nullptr),
+              ALMKIT_ERR_INVALID_ARGUMENT, "outside the vocabulary");
+}
+
+TEST_F(CApiModel, TokenScoresAreTheEnginesWithRanksAndAlternatives) {
+  almkit_request r = request();
+  almkit::Request cpp;
+  cpp.prompt_ids.assign(r.prompt_ids, r.prompt_ids + r.num_prompt_ids);
+  const std::vector<int32_t> tokens = {3, 17, 250};
+  const almkit::OptionScore expected =
+      model_->model->score_ids(cpp, {tokens}, {}, 4).at(0);
+  double logprobs[3];
+  int64_t ranks[3];
+  int32_t top_ids[3 * 4];
+  double top_logprobs[3 * 4];
+  ASSERT_EQ(almkit_score_tokens(model_, &r, tokens.data(), 3, 4, logprobs, ranks, top_ids,
+                                top_logprobs),
+            ALMKIT_OK)
+      << almkit_last_error();
+  for (size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(logprobs[i], expected.token_logprobs[i]) << i;
+    EXPECT_EQ(ranks[i], expected.token_ranks[i]) << i;
+    for (size_t k = 0; k < 4; ++k) {
+      EXPECT_EQ(top_ids[i * 4 + k], expected.top_logprobs[i][k].id) << i << " " << k;
+      EXPECT_EQ(top_logprobs[i * 4 + k], expected.top_logprobs[i][k].logprob) << i << " " << k;
+    }
+    EXPECT_GE(top_logprobs[i * 4], logprobs[i]);
+  }
+  // Without alternatives: the same values, nothing else needed; the sum is score_option_ids'.
+  double alone[3];
+  ASSERT_EQ(almkit_score_tokens(model_, &r, tokens.data(), 3, 0, alone, nullptr, nullptr, nullptr),
+            ALMKIT_OK);
+  almkit_option_score summed;
+  const int32_t* options[] = {tokens.data()};
+  const size_t lengths[] = {3};
+  ASSERT_EQ(almkit_score_option_ids(model_, &r, options, lengths, 1, &summed), ALMKIT_OK);
+  EXPECT_NEAR(alone[0] + alone[1] + alone[2], summed.sum_logprob, 1e-9);
+  // More alternatives than the vocabulary (256 tokens): the rest are marked.
+  std::vector<int32_t> all_ids(300);
+  std::vector<double> all_values(300);
+  ASSERT_EQ(almkit_score_tokens(model_, &r, tokens.data(), 1, 300, logprobs, nullptr,
+                                all_ids.data(), all_values.data()),
+            ALMKIT_OK);
+  EXPECT_GE(all_ids[255], 0);
+  EXPECT_GT(all_values[255], -std::numeric_limits<double>::infinity());
+  EXPECT_EQ(all_ids[256], -1);
+  EXPECT_EQ(all_values[299], -std::numeric_limits<double>::infinity());
 }
 
 TEST_F(CApiModel, StopIdsEndGenerationWithTheStopReason) {

@@ -172,6 +172,38 @@ class TokenizerLessModel(unittest.TestCase):
         self.assertAlmostEqual(scores[2][1], expected / 3, delta=1e-4)
         self.assertEqual(scores[2][2], 3)
 
+    def test_token_scores_are_transformers_log_probabilities_and_ranks(self):
+        steps = self.io["generate_step_logits"][0]
+        generated = [int(i) for i in self.io["generate_ids"][0, 7:]]
+        scores = self.model.score_tokens(generated[:5], prompt_ids=self.prompt, top_k=3)
+        for k in range(5):
+            reference = log_softmax(steps[k])
+            # 1e-4, as the option scores: float32 logits against transformers' float32 run.
+            self.assertAlmostEqual(scores.logprobs[k], reference[generated[k]], delta=1e-4)
+            self.assertEqual(scores.ranks[k], 1)  # greedy
+            self.assertEqual(scores.top_ids[k, 0], generated[k])
+            best = np.sort(reference)[::-1][:3]
+            np.testing.assert_allclose(scores.top_logprobs[k], best, atol=1e-4)
+        # A token far from greedy: its rank counts the reference values above it (a value
+        # within 1e-4 of it may fall either way).
+        last = log_softmax(self.io["logits"][0, -1])
+        other = self.model.score_tokens([200], prompt_ids=self.prompt, top_k=1)
+        above = np.sum(last > last[200] + 1e-4)
+        near = np.sum(np.abs(last - last[200]) <= 1e-4) - 1
+        self.assertGreater(above, 10)
+        self.assertGreaterEqual(other.ranks[0], above + 1)
+        self.assertLessEqual(other.ranks[0], above + near + 1)
+        self.assertAlmostEqual(other.logprobs[0], last[200], delta=1e-4)
+        plain = self.model.score_tokens([200], prompt_ids=self.prompt)
+        self.assertIsNone(plain.ranks)
+        self.assertEqual(plain.logprobs[0], other.logprobs[0])
+        with self.assertRaises(almkit.AlmkitError) as caught:
+            self.model.score_tokens([200], prompt_ids=self.prompt, top_k=-1)
+        self.assertIn("top_k", str(caught.exception))
+        with self.assertRaises(almkit.AlmkitError) as caught:
+            self.model.score_tokens([], prompt_ids=self.prompt)
+        self.assertIn("num_ids", str(caught.exception))
+
     def test_callback_sees_every_token_and_can_stop(self):
         seen = []
         result = self.model.generate(prompt_ids=self.prompt, max_new_tokens=8,
