@@ -7,6 +7,7 @@
 
 #include "almkit/error.h"
 #include "almkit/tokenizer.h"
+#include "serve/client_watch.h"
 #include "serve/api_error.h"
 #include "serve/chat_logprobs.h"
 #include "serve/context.h"
@@ -142,6 +143,7 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
         return !self->cancelled() && self->on_token(token, piece);
       };
       self->result = model.generate(self->request, options);
+      if (self->cancelled()) return;  // the client left: nobody reads the scores
       const std::vector<int32_t> prompt_ids = model.tokenizer().encode(self->request.prompt, false);
       if (chat.prompt_logprobs) {
         prompt_logprobs =
@@ -156,7 +158,7 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
     };
   }
   submit(context, job);
-  job->wait();
+  wait_for_job_or_client(context, *job, http_request);
   raise_job_error(*job);
   const GenerateResult& result = job->result;
   json body = base;

@@ -16,9 +16,9 @@ json token_entry(const Tokenizer& tokenizer, int32_t id, double logprob) {
   const std::string text = tokenizer.decode({id}, /*skip_special_tokens=*/false);
   return {{"token", text},
           {"logprob", logprob},
-          {"bytes", std::vector<int>(reinterpret_cast<const unsigned char*>(text.data()),
-                                     reinterpret_cast<const unsigned char*>(text.data()) +
-                                         text.size())}};
+          {"bytes",
+           std::vector<int>(reinterpret_cast<const unsigned char*>(text.data()),
+                            reinterpret_cast<const unsigned char*>(text.data()) + text.size())}};
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 
 #include "almkit/error.h"
 #include "almkit/tokenizer.h"
+#include "serve/client_watch.h"
 #include "serve/api_error.h"
 #include "serve/context.h"
 #include "serve/engine_jobs.h"
@@ -146,7 +147,7 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
         writable->result.prompt_tokens = static_cast<int64_t>(prompt_ids.size());
         writable->result.stop_reason = "length";
       }
-      if (!want_logprobs) return;
+      if (!want_logprobs || self->cancelled()) return;
       std::vector<int32_t> sequence = prompt_ids;
       sequence.insert(sequence.end(), writable->result.tokens.begin(),
                       writable->result.tokens.end());
@@ -157,7 +158,7 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
     job->batchable = completion.sampling.temperature <= 0.0;
   }
   submit(context, job);
-  job->wait();
+  wait_for_job_or_client(context, *job, http_request);
   raise_job_error(*job);
   const GenerateResult& result = job->result;
   const std::string generated = matcher->stopped() ? matcher->text() : result.text;

@@ -30,6 +30,7 @@ struct ServerContext {
 
   std::atomic<uint64_t> requests{0}, status_2xx{0}, status_4xx{0}, status_5xx{0};
   std::atomic<uint64_t> unauthorized{0}, too_many{0}, streams_started{0}, streams_disconnected{0};
+  std::atomic<uint64_t> clients_disconnected{0};  // left before a whole (non-streamed) answer
 
   // "chatcmpl-1f3a..." : unique per response.
   std::string new_id(const std::string& prefix);

@@ -220,7 +220,8 @@ struct Server::Impl {
                            {"unauthorized", context.unauthorized.load()},
                            {"too_many", context.too_many.load()},
                            {"streams_started", context.streams_started.load()},
-                           {"streams_disconnected", context.streams_disconnected.load()}}}};
+                           {"streams_disconnected", context.streams_disconnected.load()},
+                           {"clients_disconnected", context.clients_disconnected.load()}}}};
       response.set_content(dump_json(body), "application/json");
     });
     http.Post("/v1/chat/completions", guarded(&handle_chat_completions));
@@ -305,6 +306,7 @@ HttpStats Server::http_stats() const {
   stats.too_many = c.too_many;
   stats.streams_started = c.streams_started;
   stats.streams_disconnected = c.streams_disconnected;
+  stats.clients_disconnected = c.clients_disconnected;
   return stats;
 }
 

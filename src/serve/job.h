@@ -51,6 +51,12 @@ struct Job {
     std::unique_lock<std::mutex> lock(mutex_);
     done_changed_.wait(lock, [this] { return done_; });
   }
+  // False if the job is still running after `timeout`.
+  template <typename Duration>
+  bool wait_for(Duration timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    return done_changed_.wait_for(lock, timeout, [this] { return done_; });
+  }
   bool done() {
     std::lock_guard<std::mutex> lock(mutex_);
     return done_;

@@ -43,6 +43,7 @@ struct HttpStats {
   uint64_t status_2xx = 0, status_4xx = 0, status_5xx = 0;
   uint64_t unauthorized = 0, too_many = 0;
   uint64_t streams_started = 0, streams_disconnected = 0;
+  uint64_t clients_disconnected = 0;  // left before a whole (non-streamed) answer: cancelled
 };
 
 class Server {

@@ -7,6 +7,7 @@
 
 #include "almkit/error.h"
 #include "almkit/tokenizer.h"
+#include "serve/client_watch.h"
 #include "serve/api_error.h"
 #include "serve/context.h"
 #include "serve/engine_jobs.h"
@@ -102,7 +103,7 @@ void handle_transcriptions(ServerContext& context, const httplib::Request& http_
   job->options = generate_options(context, sampling);
   job->batchable = sampling.temperature <= 0.0;
   submit(context, job);
-  job->wait();
+  wait_for_job_or_client(context, *job, http_request);
   raise_job_error(*job);
   const std::string text = trim(job->result.text);
   if (response_format == "text") {

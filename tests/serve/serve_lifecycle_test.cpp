@@ -1,5 +1,6 @@
-// almkit serve under pressure: a full queue answers 429, a client that leaves mid-stream cancels
-// its generation, SIGTERM stops the CLI gracefully, and a burst of requests leaves no trace.
+// almkit serve under pressure: a full queue answers 429, a client that leaves mid-stream or before
+// a whole answer cancels its generation, SIGTERM stops the CLI gracefully, and a burst of
+// requests leaves no trace.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <spawn.h>
@@ -86,6 +87,35 @@ TEST(ServeLifecycle, ClientLeavingMidStreamCancelsItsGeneration) {
   EXPECT_EQ(server->http_stats().streams_disconnected, 1u);
   EXPECT_EQ(server->scheduler_stats().running, 0);
   EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 10.0);
+  EXPECT_TRUE(healthy(*server));
+}
+
+TEST(ServeLifecycle, ClientLeavingBeforeAWholeAnswerCancelsItsGeneration) {
+  auto server = start_server();
+  const auto start = Clock::now();
+  {
+    // 4000 tokens, not streamed: the client gives up after half a second and hangs up.
+    httplib::Client impatient("127.0.0.1", server->port());
+    impatient.set_read_timeout(0, 500000);
+    int status = 0;
+    post_json(impatient, "/v1/chat/completions", long_chat(4000), status);
+    EXPECT_EQ(status, -1);
+  }
+  EXPECT_TRUE(eventually([&] { return server->scheduler_stats().cancelled == 1; }, 10.0))
+      << "cancelled: " << server->scheduler_stats().cancelled;
+  EXPECT_EQ(server->http_stats().clients_disconnected, 1u);
+  EXPECT_EQ(server->scheduler_stats().running, 0);
+  EXPECT_LT(std::chrono::duration<double>(Clock::now() - start).count(), 10.0);
+  // A client that waits is answered in full, and nothing more is cancelled.
+  auto client = client_for(*server);
+  int status = 0;
+  const json reply = post_json(*client, "/v1/completions",
+                               {{"prompt", "Once"}, {"max_tokens", 40}, {"temperature", 0}},
+                               status);
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(reply["choices"][0]["finish_reason"], "length");
+  EXPECT_EQ(server->http_stats().clients_disconnected, 1u);
+  EXPECT_EQ(server->scheduler_stats().cancelled, 1u);
   EXPECT_TRUE(healthy(*server));
 }
 
