@@ -1,5 +1,9 @@
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
+#include "almkit/audio.h"
+#include "almkit/features.h"
 #include "almkit/safetensors.h"
 #include "test_support.h"
 
@@ -25,6 +29,71 @@ TEST(FeaturesCommand, WritesKaldiFbank) {
                                     "/jfk.wav -o " + out);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(SafetensorsFile::open(out)->tensor("features").shape, (std::vector<int64_t>{1098, 80}));
+}
+
+TEST(FeaturesCommand, KaldiOptionsGiveTheLibrarysFeatures) {
+  // A recipe's options from the command line equal KaldiFbank with the same options on the same
+  // decoded samples, bit for bit, and the file records them.
+  const std::string out = test::temp_dir() + "/fbank_options.safetensors";
+  const std::string wav = test::data_dir() + "/jfk.wav";
+  const auto result = test::run_cli(
+      "features --kind kaldi-fbank --bins 40 --frame-length 20 --frame-shift 8 --window-type "
+      "hamming --preemphasis 0.9 --low-freq 60 --high-freq -400 --snip-edges false --use-energy "
+      "--raw-energy false --dither 0.5 --dither-seed 3 --sample-scale 32768 " + wav + " -o " + out);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  KaldiFbankOptions options;
+  options.num_mel_bins = 40;
+  options.frame_length = 20;
+  options.frame_shift = 8;
+  options.window_type = "hamming";
+  options.preemphasis_coefficient = 0.9;
+  options.low_freq = 60;
+  options.high_freq = -400;
+  options.snip_edges = false;
+  options.use_energy = true;
+  options.raw_energy = false;
+  options.dither = 0.5;
+  options.dither_seed = 3;
+  AudioLoadOptions load;
+  load.target_sample_rate = 16000;
+  AudioBuffer audio = load_audio(wav, load);
+  for (float& sample : audio.samples) sample *= 32768.f;
+  const FeatureTensor expected = KaldiFbank(options).compute(audio);
+  auto file = SafetensorsFile::open(out);
+  EXPECT_EQ(file->tensor("features").shape, expected.shape);
+  EXPECT_EQ(expected.shape[1], 41);  // 40 bins and the energy
+  EXPECT_EQ(file->to_float("features"), expected.values);
+  const auto recorded = nlohmann::json::parse(file->metadata().at("options"));
+  EXPECT_EQ(recorded["window_type"], "hamming");
+  EXPECT_EQ(recorded["snip_edges"], false);
+  EXPECT_EQ(recorded["sample_scale"], 32768.0);
+
+  const auto linear = test::run_cli("features --kind kaldi-fbank --no-log --use-power false " +
+                                    wav + " -o " + out);
+  ASSERT_EQ(linear.exit_code, 0) << linear.output;
+  options = {};
+  options.num_mel_bins = 80;
+  options.use_log_fbank = false;
+  options.use_power = false;
+  audio = load_audio(wav, load);
+  EXPECT_EQ(SafetensorsFile::open(out)->to_float("features"),
+            KaldiFbank(options).compute(audio).values);
+}
+
+TEST(FeaturesCommand, BadKaldiOptionsExitNonZeroNamingThem) {
+  const std::string wav = test::data_dir() + "/jfk.wav";
+  const auto window = test::run_cli("features --kind kaldi-fbank --window-type square " + wav +
+                                    " -o /tmp/x.safetensors");
+  EXPECT_NE(window.exit_code, 0);
+  EXPECT_NE(window.output.find("window-type"), std::string::npos) << window.output;
+  const auto shift = test::run_cli("features --kind kaldi-fbank --frame-shift 0 " + wav +
+                                   " -o /tmp/x.safetensors");
+  EXPECT_EQ(shift.exit_code, 1);
+  EXPECT_NE(shift.output.find("frame_shift"), std::string::npos) << shift.output;
+  const auto preemphasis = test::run_cli("features --kind kaldi-fbank --preemphasis 2 " + wav +
+                                         " -o /tmp/x.safetensors");
+  EXPECT_EQ(preemphasis.exit_code, 1);
+  EXPECT_NE(preemphasis.output.find("preemphasis"), std::string::npos) << preemphasis.output;
 }
 
 TEST(FeaturesCommand, BadInputExitsNonZeroWithTheFileNamed) {
