@@ -53,6 +53,19 @@ struct LayerHooks {
   bool want_attention = false;
 };
 
+struct TokenLogprob {
+  int32_t id = 0;
+  double logprob = 0.0;
+};
+
+// A generated token as the model saw it at its step (GenerateOptions::on_logprobs).
+struct StepLogprobs {
+  int32_t token = 0;
+  double logprob = 0.0;  // of `token`, under the model's distribution before sampling settings
+  int64_t rank = 0;      // 1 + the number of tokens more likely than `token` (1: greedy)
+  std::vector<TokenLogprob> top;  // the GenerateOptions::logprobs most likely, most likely first
+};
+
 struct GenerateOptions {
   int max_new_tokens = 64;
   double temperature = 0.0;  // 0: greedy; > 0: sampling with top_k / top_p
@@ -66,6 +79,11 @@ struct GenerateOptions {
   // Called for every generated token with the text it adds (may be "" inside a multi-byte
   // character); return false to stop (cancel). `row` is the request's index in a batch.
   std::function<bool(size_t row, int32_t token, const std::string& piece)> on_token;
+  // With logprobs >= 0, called before on_token for every generated token with its
+  // log-probability, rank and `logprobs` alternatives at its step (the model's own distribution:
+  // before temperature, top-k / top-p and min_new_tokens), as OpenAI's streamed logprobs.
+  int logprobs = -1;
+  std::function<void(size_t row, const StepLogprobs& step)> on_logprobs;
   LayerHooks hooks;  // called in every forward pass (prefill and each decode step)
 };
 
@@ -82,11 +100,6 @@ struct GenerateResult {
   std::vector<int32_t> tokens;  // new tokens, stop token included
   std::string stop_reason;      // "stop" (eos / stop id), "length" or "cancelled"
   int64_t prompt_tokens = 0;    // decoder positions of the prompt (audio frames included)
-};
-
-struct TokenLogprob {
-  int32_t id = 0;
-  double logprob = 0.0;
 };
 
 struct OptionScore {

@@ -110,6 +110,40 @@ DecoderInput Pipeline::prepare(const at::Tensor& ids, const at::Tensor& attentio
   return {at::stack(embedded_rows, 0), positions, merged};
 }
 
+namespace {
+
+// Each unfinished row's new token under `logprobs` [rows, vocab]: its value, rank and the top
+// options.logprobs entries, to options.on_logprobs.
+void report_logprobs(const at::Tensor& logprobs, const std::vector<int64_t>& next,
+                     const std::vector<bool>& finished, const SamplingOptions& options) {
+  const at::Tensor chosen_ids =
+      at::tensor(next, at::TensorOptions().dtype(at::kLong)).to(logprobs.device()).view({-1, 1});
+  const at::Tensor chosen = logprobs.gather(1, chosen_ids);
+  const at::Tensor ranks = (logprobs > chosen).sum(-1).add(1).cpu().contiguous();
+  const at::Tensor values = chosen.view({-1}).to(at::kDouble).cpu().contiguous();
+  const int64_t k = std::min<int64_t>(options.logprobs, logprobs.size(-1));
+  at::Tensor top_values, top_ids;
+  if (k > 0) {
+    const auto [v, i] = at::topk(logprobs, k, -1);
+    top_values = v.to(at::kDouble).cpu().contiguous();
+    top_ids = i.cpu().contiguous();
+  }
+  for (int64_t row = 0; row < logprobs.size(0); ++row) {
+    if (finished[row]) continue;
+    StepLogprobs step;
+    step.token = static_cast<int32_t>(next[row]);
+    step.logprob = values.data_ptr<double>()[row];
+    step.rank = ranks.data_ptr<int64_t>()[row];
+    for (int64_t j = 0; j < k; ++j) {
+      step.top.push_back({static_cast<int32_t>(top_ids.data_ptr<int64_t>()[row * k + j]),
+                          top_values.data_ptr<double>()[row * k + j]});
+    }
+    options.on_logprobs(row, step);
+  }
+}
+
+}  // namespace
+
 Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, const SamplingOptions& options,
                               const LayerHook* hook) const {
   const LanguageModel& lm = *parts_.language_model;
@@ -128,6 +162,8 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
   at::Tensor positions = input.positions.select(1, input.positions.size(1) - 1).unsqueeze(1);
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
     at::Tensor logits = lm.logits(hidden.select(1, hidden.size(1) - 1)).to(at::kFloat);
+    const at::Tensor raw_logprobs =
+        options.logprobs >= 0 && options.on_logprobs ? at::log_softmax(logits, -1) : at::Tensor();
     if (step < options.min_new_tokens && !stops.empty()) {
       // transformers' MinNewTokensLengthLogitsProcessor: stop ids cannot be chosen yet
       logits = logits.index_fill(1, at::tensor(stops, at::TensorOptions().dtype(at::kLong)).to(logits.device()),
@@ -135,6 +171,7 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
     }
     if (options.keep_step_logits) kept.push_back(logits.unsqueeze(1));
     const std::vector<int64_t> next = sampler.choose(logits);
+    if (raw_logprobs.defined()) report_logprobs(raw_logprobs, next, finished, options);
     bool all_done = true;
     std::vector<int64_t> fed(rows);
     for (int64_t r = 0; r < rows; ++r) {

@@ -25,6 +25,10 @@ struct SamplingOptions {
   // Called after each step with the batch row and its new token; return false to stop.
   std::function<bool(int64_t row, int64_t token)> on_token;
   bool keep_step_logits = false;
+  // With logprobs >= 0: called before on_token with each new token's log-probability, rank and
+  // `logprobs` alternatives under the raw logits (before min_new_tokens and sampling).
+  int64_t logprobs = -1;
+  std::function<void(int64_t row, const StepLogprobs& step)> on_logprobs;
 };
 
 struct Generation {

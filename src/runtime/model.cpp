@@ -294,6 +294,12 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
   sampling.stop_token_ids.assign(options.stop_token_ids.begin(), options.stop_token_ids.end());
   if (options.min_new_tokens < 0) throw Error(ErrorCode::kInvalidArgument, "min_new_tokens must be >= 0");
   sampling.min_new_tokens = options.min_new_tokens;
+  if (options.logprobs >= 0 && options.on_logprobs) {
+    sampling.logprobs = options.logprobs;
+    sampling.on_logprobs = [&](int64_t row, const StepLogprobs& step) {
+      options.on_logprobs(static_cast<size_t>(row), step);
+    };
+  }
   std::vector<std::vector<int32_t>> so_far(requests.size());
   std::vector<std::string> text_so_far(requests.size());
   std::vector<bool> cancelled(requests.size(), false);

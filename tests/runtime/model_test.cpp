@@ -153,6 +153,54 @@ TEST_F(SmallModel, TopLogprobsRankEachPositionAndTheGreedyPathIsAlwaysFirst) {
                       "top_logprobs");
 }
 
+TEST_F(SmallModel, StepLogprobsAreTheScoresOfTheGeneratedTokens) {
+  // Each generated token, seen at its step, against a scoring pass over the finished answer
+  // (incremental decoding against one pass: 1e-5), greedy or sampled.
+  const Request request = ask("Describe the sound.", {tone(1.0)});
+  for (double temperature : {0.0, 0.9}) {
+    SCOPED_TRACE("temperature " + std::to_string(temperature));
+    GenerateOptions options;
+    options.max_new_tokens = 5;
+    options.temperature = temperature;
+    options.seed = 11;
+    options.logprobs = 3;
+    std::vector<StepLogprobs> steps;
+    std::vector<int32_t> seen;
+    options.on_logprobs = [&](size_t row, const StepLogprobs& step) {
+      EXPECT_EQ(row, 0u);
+      EXPECT_EQ(seen.size(), steps.size()) << "on_logprobs comes before on_token";
+      steps.push_back(step);
+    };
+    options.on_token = [&](size_t, int32_t token, const std::string&) {
+      seen.push_back(token);
+      return true;
+    };
+    const GenerateResult result = model_->generate(request, options);
+    ASSERT_EQ(steps.size(), result.tokens.size());
+    const OptionScore scored = model_->score_ids(request, {result.tokens}, {}, 3).at(0);
+    for (size_t i = 0; i < steps.size(); ++i) {
+      EXPECT_EQ(steps[i].token, result.tokens[i]) << i;
+      EXPECT_NEAR(steps[i].logprob, scored.token_logprobs[i], 1e-5) << i;
+      EXPECT_EQ(steps[i].rank, scored.token_ranks[i]) << i;
+      ASSERT_EQ(steps[i].top.size(), 3u);
+      for (size_t j = 0; j < 3; ++j) {
+        EXPECT_NEAR(steps[i].top[j].logprob, scored.top_logprobs[i][j].logprob, 1e-5) << i;
+      }
+      if (temperature == 0.0) {
+        EXPECT_EQ(steps[i].rank, 1) << i;
+        EXPECT_EQ(steps[i].top[0].id, steps[i].token) << i;
+      }
+    }
+  }
+  // Without logprobs the callback is never called.
+  GenerateOptions plain;
+  plain.max_new_tokens = 2;
+  bool called = false;
+  plain.on_logprobs = [&](size_t, const StepLogprobs&) { called = true; };
+  model_->generate(request, plain);
+  EXPECT_FALSE(called);
+}
+
 TEST_F(SmallModel, BadRequestsAreClearErrors) {
   EXPECT_ALMKIT_ERROR(model_->generate(ask("Long?", {tone(31.0)}), {}), ErrorCode::kInvalidArgument, "encoder window");
   Request mismatched = ask("One placeholder, two clips", {tone(1.0)});
