@@ -92,15 +92,25 @@ void handle_chat_completions(ServerContext& context, const httplib::Request& htt
                                        {"logprobs", nullptr},
                                        {"finish_reason", nullptr}}});
     format.opening.push_back(opening);
-    format.delta = [base](const std::string& text) {
+    format.delta = [base](const std::string& text, const json& logprobs) {
       json chunk = base;
       chunk["object"] = "chat.completion.chunk";
-      chunk["choices"] = json::array({{{"index", 0},
-                                       {"delta", {{"content", text}}},
-                                       {"logprobs", nullptr},
-                                       {"finish_reason", nullptr}}});
+      chunk["choices"] = json::array(
+          {{{"index", 0},
+            {"delta", {{"content", text}}},
+            {"logprobs", logprobs.is_null() ? json(nullptr)
+                                            : json{{"content", logprobs}, {"refusal", nullptr}}},
+            {"finish_reason", nullptr}}});
       return chunk;
     };
+    if (chat.top_logprobs) {
+      // Each token's value, rank and alternatives as the generation loop saw them.
+      job->options.logprobs = *chat.top_logprobs;
+      const Tokenizer* tokenizer = &context.model->tokenizer();
+      format.logprob_entry = [tokenizer](const StepLogprobs& step) {
+        return step_logprobs_json(*tokenizer, step);
+      };
+    }
     const bool include_usage = chat.include_usage;
     format.closing = [base, include_usage](const Job& done) {
       std::vector<json> events;

@@ -23,6 +23,15 @@ json token_entry(const Tokenizer& tokenizer, int32_t id, double logprob) {
 
 }  // namespace
 
+json step_logprobs_json(const Tokenizer& tokenizer, const StepLogprobs& step) {
+  json entry = token_entry(tokenizer, step.token, step.logprob);
+  json alternatives = json::array();
+  for (const TokenLogprob& other : step.top)
+    alternatives.push_back(token_entry(tokenizer, other.id, other.logprob));
+  entry["top_logprobs"] = std::move(alternatives);
+  return entry;
+}
+
 json answer_logprobs_json(const Model& model, const Request& prompt,
                           const std::vector<int32_t>& answer, int top_k) {
   json content = json::array();

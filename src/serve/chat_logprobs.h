@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "almkit/model.h"
+#include "almkit/tokenizer.h"
 
 namespace almkit::serve {
 
@@ -16,6 +17,9 @@ namespace almkit::serve {
 // temperature or penalties.
 nlohmann::json answer_logprobs_json(const Model& model, const Request& prompt,
                                     const std::vector<int32_t>& answer, int top_k);
+
+// One entry of the above for a token as generation saw it (streamed answers).
+nlohmann::json step_logprobs_json(const Tokenizer& tokenizer, const StepLogprobs& step);
 
 // vLLM's prompt_logprobs list: null for the first token, then {"<id>": {"logprob", "rank",
 // "decoded_token"}} per token, holding the token itself and, with top_k > 0, the top_k most

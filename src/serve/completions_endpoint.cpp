@@ -102,7 +102,7 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
 
   if (completion.stream) {
     StreamFormat format;
-    format.delta = [base](const std::string& text) {
+    format.delta = [base](const std::string& text, const json&) {  // no logprobs when streamed
       json chunk = base;
       chunk["object"] = "text_completion";
       chunk["choices"] = json::array(

@@ -154,11 +154,7 @@ ChatRequest parse_chat_request(const std::string& body, const ModelInfo& model) 
   if (top_logprobs && !logprobs) {
     throw bad_request("top_logprobs", "top_logprobs needs logprobs set to true", "invalid_value");
   }
-  if (logprobs) {
-    // The answer is scored once it is complete, so there is nothing to send with each piece.
-    if (out.stream) throw bad_request("stream", "stream cannot be combined with logprobs", "unsupported");
-    out.top_logprobs = static_cast<int>(top_logprobs.value_or(0));
-  }
+  if (logprobs) out.top_logprobs = static_cast<int>(top_logprobs.value_or(0));
   if (const auto prompt_logprobs = fields.integer("prompt_logprobs", 0, 20)) {
     if (out.stream) throw bad_request("stream", "stream cannot be combined with prompt_logprobs", "unsupported");
     out.prompt_logprobs = static_cast<int>(*prompt_logprobs);

@@ -173,6 +173,18 @@ void Scheduler::run_generation(const std::vector<std::shared_ptr<Job>>& batch) {
     options.max_new_tokens = std::max(options.max_new_tokens, job->options.max_new_tokens);
     requests.push_back(job->request);
   }
+  // Log-probabilities go to the jobs that asked, each with its own number of alternatives.
+  options.logprobs = -1;
+  for (const auto& job : batch) {
+    if (job->options.on_logprobs) options.logprobs = std::max(options.logprobs, job->options.logprobs);
+  }
+  options.on_logprobs = [&](size_t row, const StepLogprobs& step) {
+    const Job& job = *batch[row];
+    if (!job.options.on_logprobs || job.options.logprobs < 0) return;
+    StepLogprobs own = step;
+    own.top.resize(std::min<size_t>(own.top.size(), static_cast<size_t>(job.options.logprobs)));
+    job.options.on_logprobs(0, own);
+  };
   std::vector<int> produced(batch.size(), 0);
   std::vector<bool> at_limit(batch.size(), false), stopped(batch.size(), false);
   options.on_token = [&](size_t row, int32_t token, const std::string& piece) {

@@ -21,8 +21,18 @@ struct StreamState {
   std::deque<std::string> events;
   bool finished = false;
   explicit StreamState(std::vector<std::string> stop) : matcher(std::move(stop)) {}
-  StopMatcher matcher;  // used by the worker only, then (after finish) by the connection thread
+  // Used by the worker only, then (after finish) by the connection thread:
+  StopMatcher matcher;
+  nlohmann::json pending = nlohmann::json::array();  // log-probabilities not yet sent with text
 };
+
+// The pending entries for the next event (null when none were asked for), emptied.
+nlohmann::json take_pending(StreamState& state, bool asked) {
+  if (!asked) return nullptr;
+  nlohmann::json taken = nlohmann::json::array();
+  taken.swap(state.pending);
+  return taken;
+}
 
 // A comment line: ignored by SSE clients, but a write that shows whether the client is still there
 // while a request waits in the queue.
@@ -39,11 +49,19 @@ void stream_job(ServerContext& context, const std::shared_ptr<Job>& job,
                 std::vector<std::string> stop, StreamFormat format, httplib::Response& response) {
   auto state = std::make_shared<StreamState>(std::move(stop));
   auto delta = format.delta;
-  job->on_token = [state, delta](int32_t, const std::string& piece) {
+  const bool with_logprobs = static_cast<bool>(format.logprob_entry);
+  if (with_logprobs) {
+    auto entry = format.logprob_entry;
+    job->options.on_logprobs = [state, entry](size_t, const StepLogprobs& step) {
+      state->pending.push_back(entry(step));
+    };
+  }
+  job->on_token = [state, delta, with_logprobs](int32_t, const std::string& piece) {
     const std::string text = state->matcher.feed(piece);
     if (!text.empty()) {
+      const std::string event = sse_event(delta(text, take_pending(*state, with_logprobs)));
       std::lock_guard<std::mutex> lock(state->mutex);
-      state->events.push_back(sse_event(delta(text)));
+      state->events.push_back(event);
       state->changed.notify_one();
     }
     return !state->matcher.stopped();
@@ -58,7 +76,7 @@ void stream_job(ServerContext& context, const std::shared_ptr<Job>& job,
   response.set_header("Cache-Control", "no-cache");
   response.set_header("X-Accel-Buffering", "no");
   ServerContext* shared = &context;
-  auto provider = [state, job, format, shared](size_t, httplib::DataSink& sink) {
+  auto provider = [state, job, format, shared, with_logprobs](size_t, httplib::DataSink& sink) {
     // The whole stream is written in this one call: the HTTP library checks for shutdown only
     // between calls, and an in-flight stream should end properly even while the server stops.
     auto write = [&](const std::string& text) {
@@ -93,8 +111,14 @@ void stream_job(ServerContext& context, const std::shared_ptr<Job>& job,
         if (!write("data: " + error.body() + "\n\n")) return false;
       }
     } else {
+      // Text held back for stop strings, and the entries of tokens that added no text (a stop
+      // token): one last delta.
       const std::string tail = state->matcher.flush();
-      if (!tail.empty() && !write(sse_event(format.delta(tail)))) return false;
+      const bool entries_left = with_logprobs && !state->pending.empty();
+      if ((!tail.empty() || entries_left) &&
+          !write(sse_event(format.delta(tail, take_pending(*state, with_logprobs))))) {
+        return false;
+      }
       for (const auto& event : format.closing(*job)) {
         if (!write(sse_event(event))) return false;
       }

@@ -19,7 +19,12 @@ std::string sse_event(const nlohmann::json& event);
 
 struct StreamFormat {
   std::vector<nlohmann::json> opening;  // sent at once (e.g. the role chunk)
-  std::function<nlohmann::json(const std::string& text)> delta;  // one event per new text
+  // One event per new text; `logprobs` is null, or the entries (logprob_entry's) of the tokens
+  // that made the text.
+  std::function<nlohmann::json(const std::string& text, nlohmann::json logprobs)> delta;
+  // Set when the client asked for log-probabilities: one entry per generated token (the job's
+  // options.logprobs alternatives).
+  std::function<nlohmann::json(const StepLogprobs& step)> logprob_entry;
   // The closing events once the job is done (finish_reason, usage); "data: [DONE]" follows.
   std::function<std::vector<nlohmann::json>(const Job& job)> closing;
 };

@@ -354,6 +354,44 @@ TEST(ServeHttp, ChatLogprobsOfTheAnswerAndThePromptAreTheEnginesScores) {
   EXPECT_NEAR(prompt_logprobs.back()[std::to_string(ids.back())]["logprob"].get<double>(),
               model.score_ids(before, {{ids.back()}})[0].sum_logprob, 1e-4);
 
+  // Streamed: every chunk carries the entries of the tokens that made its text, and together
+  // they are the whole answer's, values as the generation loop saw them (1e-5 of the scoring
+  // pass: incremental decoding).
+  const StreamResult stream = post_stream(
+      *client, "/v1/chat/completions",
+      {{"messages", audio_question(serve::encode_base64(wav.data(), wav.size()))},
+       {"temperature", 0},
+       {"max_tokens", 4},
+       {"logprobs", true},
+       {"top_logprobs", 2},
+       {"stream", true}});
+  ASSERT_EQ(stream.status, 200);
+  json streamed = json::array();
+  std::string streamed_text;
+  for (const auto& event : stream.events) {
+    if (event == "[DONE]") continue;
+    const json chunk = json::parse(event);
+    ASSERT_TRUE(chunk.contains("choices")) << event;
+    const json& choice = chunk["choices"][0];
+    const json& delta = choice["delta"];
+    if (delta.contains("content") && !delta["content"].get<std::string>().empty()) {
+      streamed_text += delta["content"].get<std::string>();
+      EXPECT_TRUE(choice["logprobs"].is_object()) << "text without its tokens' entries: " << event;
+    }
+    if (choice["logprobs"].is_object()) {
+      for (const json& entry : choice["logprobs"]["content"]) streamed.push_back(entry);
+    }
+  }
+  EXPECT_EQ(streamed_text, expected.text);
+  ASSERT_EQ(streamed.size(), content.size());
+  for (size_t i = 0; i < streamed.size(); ++i) {
+    SCOPED_TRACE("streamed token " + std::to_string(i));
+    EXPECT_EQ(streamed[i]["token"], content[i]["token"]);
+    EXPECT_NEAR(streamed[i]["logprob"].get<double>(), content[i]["logprob"].get<double>(), 1e-5);
+    ASSERT_EQ(streamed[i]["top_logprobs"].size(), 2u);
+    EXPECT_EQ(streamed[i]["top_logprobs"][0]["token"], content[i]["top_logprobs"][0]["token"]);
+  }
+
   // Without logprobs the field stays null, as before.
   const json plain = post_json(
       *client, "/v1/chat/completions",

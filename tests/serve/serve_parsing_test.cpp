@@ -162,8 +162,10 @@ TEST(ServeRequests, ChatRequestErrorsNameTheField) {
   EXPECT_API_ERROR(parse_chat_request(with({{"logprobs", true}, {"top_logprobs", 21}}), model),
                    400, "top_logprobs");
   EXPECT_API_ERROR(parse_chat_request(with({{"logprobs", "yes"}}), model), 400, "logprobs");
-  EXPECT_API_ERROR(parse_chat_request(with({{"logprobs", true}, {"stream", true}}), model), 400,
-                   "stream");
+  EXPECT_EQ(parse_chat_request(with({{"logprobs", true}, {"top_logprobs", 2}, {"stream", true}}),
+                               model)
+                .top_logprobs,
+            2);
   EXPECT_API_ERROR(parse_chat_request(with({{"prompt_logprobs", 21}}), model), 400,
                    "prompt_logprobs");
   EXPECT_API_ERROR(parse_chat_request(with({{"prompt_logprobs", 1}, {"stream", true}}), model),
