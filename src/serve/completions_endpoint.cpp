@@ -6,8 +6,8 @@
 
 #include "almkit/error.h"
 #include "almkit/tokenizer.h"
-#include "serve/client_watch.h"
 #include "serve/api_error.h"
+#include "serve/client_watch.h"
 #include "serve/context.h"
 #include "serve/engine_jobs.h"
 #include "serve/prompt_logprobs.h"
@@ -23,6 +23,20 @@ size_t code_points(const std::string& text) {
   size_t count = 0;
   for (unsigned char c : text) count += (c & 0xC0) != 0x80;
   return count;
+}
+
+// A legacy top_logprobs entry: token text -> log-probability for the alternatives and the
+// token itself; tokens decoding to the same text (partial UTF-8 bytes) keep the larger value.
+json top_by_text(const Tokenizer& tokenizer, const std::vector<TokenLogprob>& alternatives,
+                 const std::string& own_text, double own) {
+  json top = json::object();
+  auto add = [&](const std::string& key, double logprob) {
+    if (!top.contains(key) || top[key].get<double>() < logprob) top[key] = logprob;
+  };
+  for (const TokenLogprob& entry : alternatives)
+    add(tokenizer.decode({entry.id}, false), entry.logprob);
+  add(own_text, own);
+  return top;
 }
 
 // OpenAI's legacy logprobs object for ids[from..): tokens, token_logprobs, text_offset
@@ -45,16 +59,7 @@ json logprobs_json(const Model& model, const std::vector<int32_t>& ids, size_t f
     if (std::isnan(value)) {
       tops.push_back(nullptr);
     } else {
-      // Tokens decoding to the same text (partial UTF-8 bytes) keep the larger value.
-      json top = json::object();
-      auto add = [&](const std::string& key, double logprob) {
-        if (!top.contains(key) || top[key].get<double>() < logprob) top[key] = logprob;
-      };
-      for (const TokenLogprob& entry : values.top[i - from]) {
-        add(tokenizer.decode({entry.id}, false), entry.logprob);
-      }
-      add(text, value);
-      tops.push_back(std::move(top));
+      tops.push_back(top_by_text(tokenizer, values.top[i - from], text, value));
     }
     offsets.push_back(text_start + code_points(tokenizer.decode(prefix, false)) - base);
     prefix.push_back(ids[i]);
@@ -102,13 +107,42 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
 
   if (completion.stream) {
     StreamFormat format;
-    format.delta = [base](const std::string& text, const json&) {  // no logprobs when streamed
+    // With logprobs, each chunk carries the legacy object for its tokens; text_offset counts
+    // the characters of the tokens before it, from the start of the answer.
+    auto offset = std::make_shared<size_t>(0);
+    format.delta = [base, offset](const std::string& text, const json& entries) {
+      json logprobs = nullptr;
+      if (!entries.is_null()) {
+        json tokens = json::array(), values = json::array(), tops = json::array(),
+             offsets = json::array();
+        for (const json& entry : entries) {
+          tokens.push_back(entry["token"]);
+          values.push_back(entry["logprob"]);
+          tops.push_back(entry["top"]);
+          offsets.push_back(*offset);
+          *offset += code_points(entry["token"].get<std::string>());
+        }
+        logprobs = {{"tokens", tokens},
+                    {"token_logprobs", values},
+                    {"top_logprobs", tops},
+                    {"text_offset", offsets}};
+      }
       json chunk = base;
       chunk["object"] = "text_completion";
       chunk["choices"] = json::array(
-          {{{"index", 0}, {"text", text}, {"logprobs", nullptr}, {"finish_reason", nullptr}}});
+          {{{"index", 0}, {"text", text}, {"logprobs", logprobs}, {"finish_reason", nullptr}}});
       return chunk;
     };
+    if (completion.logprobs) {
+      job->options.logprobs = *completion.logprobs;
+      const Tokenizer* tokenizer = &model.tokenizer();
+      format.logprob_entry = [tokenizer](const StepLogprobs& step) {
+        const std::string text = tokenizer->decode({step.token}, false);
+        return json{{"token", text},
+                    {"logprob", step.logprob},
+                    {"top", top_by_text(*tokenizer, step.top, text, step.logprob)}};
+      };
+    }
     format.closing = [base](const Job& done) {
       json last = base;
       last["object"] = "text_completion";
@@ -152,7 +186,8 @@ void handle_completions(ServerContext& context, const httplib::Request& http_req
       sequence.insert(sequence.end(), writable->result.tokens.begin(),
                       writable->result.tokens.end());
       const size_t from = echo ? 0 : prompt_ids.size();
-      logprobs = logprobs_json(model, sequence, from, token_logprobs(model, sequence, from, top_k), 0);
+      logprobs =
+          logprobs_json(model, sequence, from, token_logprobs(model, sequence, from, top_k), 0);
     };
   } else {
     job->batchable = completion.sampling.temperature <= 0.0;

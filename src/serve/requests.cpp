@@ -223,8 +223,8 @@ CompletionRequest parse_completion_request(const std::string& body, const ModelI
   if (const auto logprobs = fields.integer("logprobs", 0, 5))
     out.logprobs = static_cast<int>(*logprobs);
   out.stream = fields.boolean("stream").value_or(false);
-  if (out.stream && (out.echo || out.logprobs)) {
-    throw bad_request("stream", "stream cannot be combined with echo or logprobs", "unsupported");
+  if (out.stream && out.echo) {
+    throw bad_request("stream", "stream cannot be combined with echo", "unsupported");
   }
   if (fields.get("suffix")) throw bad_request("suffix", "suffix is not supported", "unsupported");
   // max_tokens 0 only makes sense to score the echoed prompt.

@@ -176,7 +176,8 @@ void Scheduler::run_generation(const std::vector<std::shared_ptr<Job>>& batch) {
   // Log-probabilities go to the jobs that asked, each with its own number of alternatives.
   options.logprobs = -1;
   for (const auto& job : batch) {
-    if (job->options.on_logprobs) options.logprobs = std::max(options.logprobs, job->options.logprobs);
+    if (job->options.on_logprobs)
+      options.logprobs = std::max(options.logprobs, job->options.logprobs);
   }
   options.on_logprobs = [&](size_t row, const StepLogprobs& step) {
     const Job& job = *batch[row];

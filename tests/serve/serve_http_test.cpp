@@ -259,6 +259,36 @@ TEST(ServeHttp, CompletionEchoGivesPromptLogprobsOfTheEngine) {
     EXPECT_EQ(best, generated["token_logprobs"][i].get<double>()) << "token " << i;
     EXPECT_LE(generated["top_logprobs"][i].size(), 3u);
   }
+
+  // The same streamed: the chunks' legacy objects joined are the whole answer's (values from
+  // the generation loop: 1e-5 of the scoring pass).
+  const StreamResult stream = post_stream(
+      *client, "/v1/completions",
+      {{"prompt", prompt}, {"max_tokens", 3}, {"logprobs", 2}, {"temperature", 0}, {"stream", true}});
+  ASSERT_EQ(stream.status, 200);
+  json streamed_tokens = json::array(), streamed_values = json::array(),
+       streamed_tops = json::array(), streamed_offsets = json::array();
+  for (const auto& event : stream.events) {
+    if (event == "[DONE]") continue;
+    const json chunk = json::parse(event);
+    const json& streamed = chunk["choices"][0]["logprobs"];
+    if (streamed.is_null()) continue;
+    for (size_t i = 0; i < streamed["tokens"].size(); ++i) {
+      streamed_tokens.push_back(streamed["tokens"][i]);
+      streamed_values.push_back(streamed["token_logprobs"][i]);
+      streamed_tops.push_back(streamed["top_logprobs"][i]);
+      streamed_offsets.push_back(streamed["text_offset"][i]);
+    }
+  }
+  EXPECT_EQ(streamed_tokens, generated["tokens"]);
+  EXPECT_EQ(streamed_offsets, generated["text_offset"]);
+  ASSERT_EQ(streamed_values.size(), generated["token_logprobs"].size());
+  for (size_t i = 0; i < streamed_values.size(); ++i) {
+    EXPECT_NEAR(streamed_values[i].get<double>(), generated["token_logprobs"][i].get<double>(), 1e-5) << i;
+    ASSERT_EQ(streamed_tops[i].size(), generated["top_logprobs"][i].size()) << i;
+    for (const auto& [text, value] : streamed_tops[i].items())
+      EXPECT_NEAR(value.get<double>(), generated["top_logprobs"][i][text].get<double>(), 1e-5) << i;
+  }
 }
 
 TEST(ServeHttp, ChatLogprobsOfTheAnswerAndThePromptAreTheEnginesScores) {
