@@ -18,6 +18,8 @@ struct GenerateArgs {
   std::string model, prompt, prompt_ids;
   std::vector<std::string> audio;
   bool raw = false;
+  std::string logprobs_out;  // JSON lines, one per generated token
+  int top_logprobs = 5;
   GenerateOptions generation;
   ModelOptions model_options;
 };
@@ -63,8 +65,44 @@ void run(const GenerateArgs& args) {
     std::fflush(stdout);
     return true;
   };
+  std::vector<StepLogprobs> steps;
+  std::FILE* logprobs_file = nullptr;
+  if (!args.logprobs_out.empty()) {
+    // Opened before generating, so that a bad path fails at once.
+    logprobs_file = std::fopen(args.logprobs_out.c_str(), "w");
+    if (logprobs_file == nullptr) {
+      throw Error(ErrorCode::kIo, "--logprobs-out: cannot write " + args.logprobs_out);
+    }
+    options.logprobs = args.top_logprobs;
+    options.on_logprobs = [&](size_t, const StepLogprobs& step) { steps.push_back(step); };
+  }
   const auto start = std::chrono::steady_clock::now();
   const GenerateResult result = model->generate(request, options);
+  if (logprobs_file != nullptr) {
+    // Each token as the model saw it at its step: the researcher's view of its confidence.
+    auto text_of = [&](int32_t id, nlohmann::json& entry) {
+      if (model->has_tokenizer()) entry["text"] = model->tokenizer().decode({id}, false);
+    };
+    for (size_t i = 0; i < steps.size(); ++i) {
+      nlohmann::json line = {{"index", i},
+                             {"token", steps[i].token},
+                             {"logprob", steps[i].logprob},
+                             {"rank", steps[i].rank}};
+      text_of(steps[i].token, line);
+      nlohmann::json top = nlohmann::json::array();
+      for (const TokenLogprob& other : steps[i].top) {
+        nlohmann::json entry = {{"token", other.id}, {"logprob", other.logprob}};
+        text_of(other.id, entry);
+        top.push_back(std::move(entry));
+      }
+      line["top"] = std::move(top);
+      std::fprintf(logprobs_file, "%s\n", line.dump().c_str());
+    }
+    const bool written = std::ferror(logprobs_file) == 0;
+    if (std::fclose(logprobs_file) != 0 || !written) {
+      throw Error(ErrorCode::kIo, "--logprobs-out: writing " + args.logprobs_out + " failed");
+    }
+  }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   std::printf("\n");
   std::fprintf(stderr, "[%s: load %.2f s; %lld prompt positions, %zu new tokens in %.2f s (%.1f tok/s), stop: %s]\n",
@@ -85,6 +123,11 @@ void register_generate(CLI::App& app) {
   command->add_option("--top-k", args->generation.top_k, "sample from the k best (0 = off)");
   command->add_option("--top-p", args->generation.top_p, "nucleus sampling mass (1 = off)");
   command->add_option("--seed", args->generation.seed, "sampling seed");
+  command->add_option("--logprobs-out", args->logprobs_out,
+                      "write each generated token's log-probability, rank and alternatives "
+                      "(JSON lines)");
+  command->add_option("--top-logprobs", args->top_logprobs, "alternatives per token (5)")
+      ->check(CLI::Range(0, 100));
   command->add_option("--dtype", args->model_options.dtype, "float32 or bfloat16");
   command->add_option("--device", args->model_options.device, "cpu, cuda, cuda:1 ...");
   command->add_option("--threads", args->model_options.num_threads, "intra-op threads (0 = libtorch default)");
