@@ -14,6 +14,13 @@ namespace almkit {
 // two-thread Kaldi fbank of 30 s). More slices than threads let the caller start on the work
 // while a sleeping worker wakes. While another caller holds the workers, the whole range runs
 // inline, slice by slice. Exceptions from any slice are rethrown in the caller.
+// The slices a caller of parallel_for uses on `threads` threads: four a thread, so that a worker
+// still asleep when a call starts (an idle vCPU wakes slowly) costs part of one slice, not a
+// thread's whole share; one on a single thread.
+inline int parallel_slices(int threads) {
+  return threads > 1 ? 4 * threads : 1;
+}
+
 template <typename Body>
 void parallel_for(int64_t count, int threads, Body body, int slices = 0) {
   if (count <= 0) return;

@@ -210,8 +210,7 @@ int64_t KaldiFbank::compute_into(const float* samples, int64_t num_samples, floa
   const int fft_bins = padded_size_ / 2 + 1;
   const int mel_offset = o.use_energy && !o.htk_compat ? 1 : 0;
   const int energy_column = o.htk_compat ? o.num_mel_bins : 0;
-  // Four slices a thread: a worker that sleeps when the call starts costs part of one slice.
-  const int slices = o.num_threads > 1 ? 4 * o.num_threads : 1;
+  const int slices = parallel_slices(o.num_threads);
   std::vector<char> saw_non_finite(slices, 0);
   parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int slice) {
     // Lane j of every block walks its own quarter of [begin, end): the t-th frames of the

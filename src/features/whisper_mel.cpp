@@ -105,8 +105,7 @@ int64_t WhisperMel::compute_into(const float* samples, int64_t num_samples, floa
   const int bins = o.feature_size;
   const int num_fft_bins = half + 1;
   // log10 values go straight into `output` ([bin][frame]); the floor is applied once all are in.
-  // Four slices a thread: a worker that sleeps when the call starts costs part of one slice.
-  const int slices = o.num_threads > 1 ? 4 * o.num_threads : 1;
+  const int slices = parallel_slices(o.num_threads);
   std::vector<float> slice_max(slices, -std::numeric_limits<float>::infinity());
   parallel_for(frames, o.num_threads, [&](int64_t begin, int64_t end, int slice) {
     const RealFft& fft = tables_->fft;

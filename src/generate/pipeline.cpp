@@ -112,34 +112,35 @@ DecoderInput Pipeline::prepare(const at::Tensor& ids, const at::Tensor& attentio
 
 namespace {
 
-// Each unfinished row's new token under `logprobs` [rows, vocab]: its value, rank and the top
-// options.logprobs entries, to options.on_logprobs.
-void report_logprobs(const at::Tensor& logprobs, const std::vector<int64_t>& next,
-                     const std::vector<bool>& finished, const SamplingOptions& options) {
+// Per row of `logprobs` [rows, vocab]: the chosen token (one id a row) with its value and rank
+// (1 + the number of tokens more likely), and the k most likely tokens, most likely first.
+std::vector<StepLogprobs> rank_choices(const at::Tensor& logprobs, const std::vector<int64_t>& chosen,
+                                       int64_t k) {
   const at::Tensor chosen_ids =
-      at::tensor(next, at::TensorOptions().dtype(at::kLong)).to(logprobs.device()).view({-1, 1});
-  const at::Tensor chosen = logprobs.gather(1, chosen_ids);
-  const at::Tensor ranks = (logprobs > chosen).sum(-1).add(1).cpu().contiguous();
-  const at::Tensor values = chosen.view({-1}).to(at::kDouble).cpu().contiguous();
-  const int64_t k = std::min<int64_t>(options.logprobs, logprobs.size(-1));
+      at::tensor(chosen, at::TensorOptions().dtype(at::kLong)).to(logprobs.device()).view({-1, 1});
+  const at::Tensor own = logprobs.gather(1, chosen_ids);
+  const at::Tensor ranks = (logprobs > own).sum(-1).add(1).cpu().contiguous();
+  const at::Tensor values = own.view({-1}).to(at::kDouble).cpu().contiguous();
+  k = std::min<int64_t>(k, logprobs.size(-1));
   at::Tensor top_values, top_ids;
   if (k > 0) {
     const auto [v, i] = at::topk(logprobs, k, -1);
     top_values = v.to(at::kDouble).cpu().contiguous();
     top_ids = i.cpu().contiguous();
   }
-  for (int64_t row = 0; row < logprobs.size(0); ++row) {
-    if (finished[row]) continue;
-    StepLogprobs step;
-    step.token = static_cast<int32_t>(next[row]);
+  std::vector<StepLogprobs> out(chosen.size());
+  for (size_t row = 0; row < chosen.size(); ++row) {
+    StepLogprobs& step = out[row];
+    step.token = static_cast<int32_t>(chosen[row]);
     step.logprob = values.data_ptr<double>()[row];
     step.rank = ranks.data_ptr<int64_t>()[row];
     for (int64_t j = 0; j < k; ++j) {
-      step.top.push_back({static_cast<int32_t>(top_ids.data_ptr<int64_t>()[row * k + j]),
-                          top_values.data_ptr<double>()[row * k + j]});
+      const int64_t at = static_cast<int64_t>(row) * k + j;
+      step.top.push_back({static_cast<int32_t>(top_ids.data_ptr<int64_t>()[at]),
+                          top_values.data_ptr<double>()[at]});
     }
-    options.on_logprobs(row, step);
   }
+  return out;
 }
 
 }  // namespace
@@ -171,7 +172,12 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
     }
     if (options.keep_step_logits) kept.push_back(logits.unsqueeze(1));
     const std::vector<int64_t> next = sampler.choose(logits);
-    if (raw_logprobs.defined()) report_logprobs(raw_logprobs, next, finished, options);
+    if (raw_logprobs.defined()) {
+      const std::vector<StepLogprobs> steps = rank_choices(raw_logprobs, next, options.logprobs);
+      for (int64_t r = 0; r < rows; ++r) {
+        if (!finished[r]) options.on_logprobs(r, steps[r]);
+      }
+    }
     bool all_done = true;
     std::vector<int64_t> fed(rows);
     for (int64_t r = 0; r < rows; ++r) {
@@ -204,27 +210,14 @@ std::vector<OptionScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache
   const at::Tensor prompt_hidden = lm.forward(prompt, cache, hook);
   const at::Tensor first = at::log_softmax(lm.logits(prompt_hidden.select(1, prompt_hidden.size(1) - 1)).to(at::kFloat), -1);
   const int64_t last_position = prompt.positions[0][prompt.positions.size(1) - 1].item<int64_t>();
-  top_k = std::min(top_k, first.size(-1));
-  // The top_k entries of each row of `logprobs` [rows, vocab], and the rank in its row of the
-  // token that row chose (`chosen`, one id a row), appended to `out`.
+  // The rank and top_k alternatives of each row's token (`chosen`, one id a row), appended to
+  // `out`.
   auto append_top = [top_k](const at::Tensor& logprobs, const std::vector<int64_t>& chosen,
                             OptionScore& out) {
     if (top_k <= 0) return;
-    const at::Tensor ids = at::tensor(chosen, at::TensorOptions().dtype(at::kLong)).to(logprobs.device());
-    const at::Tensor own = logprobs.gather(-1, ids.view({-1, 1}));
-    const at::Tensor ranks = (logprobs > own).sum(-1).add(1).cpu().contiguous();
-    const auto rank_values = ranks.accessor<int64_t, 1>();
-    for (int64_t row = 0; row < ranks.size(0); ++row) out.token_ranks.push_back(rank_values[row]);
-    const auto [values, indices] = at::topk(logprobs, top_k, -1);
-    const at::Tensor v = values.to(at::kDouble).cpu().contiguous();
-    const at::Tensor i = indices.cpu().contiguous();
-    const auto v_rows = v.accessor<double, 2>();
-    const auto i_rows = i.accessor<int64_t, 2>();
-    for (int64_t row = 0; row < v.size(0); ++row) {
-      std::vector<TokenLogprob>& top = out.top_logprobs.emplace_back();
-      for (int64_t j = 0; j < top_k; ++j) {
-        top.push_back({static_cast<int32_t>(i_rows[row][j]), v_rows[row][j]});
-      }
+    for (StepLogprobs& step : rank_choices(logprobs, chosen, top_k)) {
+      out.token_ranks.push_back(step.rank);
+      out.top_logprobs.push_back(std::move(step.top));
     }
   };
   std::vector<OptionScore> scores;

@@ -37,16 +37,12 @@ json answer_logprobs_json(const Model& model, const Request& prompt,
   json content = json::array();
   if (!answer.empty()) {
     const OptionScore score = model.score_ids(prompt, {answer}, {}, top_k).at(0);
-    const Tokenizer& tokenizer = model.tokenizer();
     for (size_t i = 0; i < answer.size(); ++i) {
-      json entry = token_entry(tokenizer, answer[i], score.token_logprobs.at(i));
-      json alternatives = json::array();
-      if (top_k > 0) {
-        for (const TokenLogprob& other : score.top_logprobs.at(i))
-          alternatives.push_back(token_entry(tokenizer, other.id, other.logprob));
-      }
-      entry["top_logprobs"] = std::move(alternatives);
-      content.push_back(std::move(entry));
+      StepLogprobs step;
+      step.token = answer[i];
+      step.logprob = score.token_logprobs.at(i);
+      if (top_k > 0) step.top = score.top_logprobs.at(i);
+      content.push_back(step_logprobs_json(model.tokenizer(), step));
     }
   }
   return {{"content", std::move(content)}, {"refusal", nullptr}};

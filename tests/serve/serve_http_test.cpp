@@ -296,16 +296,16 @@ TEST(ServeHttp, ChatLogprobsOfTheAnswerAndThePromptAreTheEnginesScores) {
   auto client = client_for(*server);
   const Model& model = *serve_world().qwen;
   const auto wav = wav_bytes(1.0);
+  // Greedy, 4 tokens, 2 alternatives each; whole (with prompt_logprobs 3) and streamed below.
+  const json ask = {{"messages", audio_question(serve::encode_base64(wav.data(), wav.size()))},
+                    {"temperature", 0},
+                    {"max_tokens", 4},
+                    {"logprobs", true},
+                    {"top_logprobs", 2}};
   int status = 0;
-  const json reply = post_json(
-      *client, "/v1/chat/completions",
-      {{"messages", audio_question(serve::encode_base64(wav.data(), wav.size()))},
-       {"temperature", 0},
-       {"max_tokens", 4},
-       {"logprobs", true},
-       {"top_logprobs", 2},
-       {"prompt_logprobs", 3}},
-      status);
+  json whole = ask;
+  whole["prompt_logprobs"] = 3;
+  const json reply = post_json(*client, "/v1/chat/completions", whole, status);
   ASSERT_EQ(status, 200) << reply.dump();
   const GenerateResult expected = in_process(model, wav, 4);
   EXPECT_EQ(reply["choices"][0]["message"]["content"], expected.text);
@@ -387,14 +387,9 @@ TEST(ServeHttp, ChatLogprobsOfTheAnswerAndThePromptAreTheEnginesScores) {
   // Streamed: every chunk carries the entries of the tokens that made its text, and together
   // they are the whole answer's, values as the generation loop saw them (1e-5 of the scoring
   // pass: incremental decoding).
-  const StreamResult stream = post_stream(
-      *client, "/v1/chat/completions",
-      {{"messages", audio_question(serve::encode_base64(wav.data(), wav.size()))},
-       {"temperature", 0},
-       {"max_tokens", 4},
-       {"logprobs", true},
-       {"top_logprobs", 2},
-       {"stream", true}});
+  json streamed_ask = ask;
+  streamed_ask["stream"] = true;
+  const StreamResult stream = post_stream(*client, "/v1/chat/completions", streamed_ask);
   ASSERT_EQ(stream.status, 200);
   json streamed = json::array();
   std::string streamed_text;
