@@ -1,7 +1,8 @@
-# cmake --install: headers, the shared library, a CMake package (find_package(almkit) ->
-# almkit::almkit) and a pkg-config file.
+# cmake --install: headers, the shared libraries, a CMake package (find_package(almkit) ->
+# almkit::almkit; COMPONENTS frontend -> almkit::frontend, the front end without libtorch) and
+# pkg-config files (almkit, almkit_frontend).
 include(CMakePackageConfigHelpers)
-install(TARGETS almkit EXPORT almkitTargets
+install(TARGETS almkit almkit_frontend EXPORT almkitTargets
   LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR}
@@ -18,3 +19,6 @@ install(FILES ${PROJECT_BINARY_DIR}/almkitConfig.cmake ${PROJECT_BINARY_DIR}/alm
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/almkit)
 configure_file(${PROJECT_SOURCE_DIR}/cmake/almkit.pc.in ${PROJECT_BINARY_DIR}/almkit.pc @ONLY)
 install(FILES ${PROJECT_BINARY_DIR}/almkit.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/almkit_frontend.pc.in
+  ${PROJECT_BINARY_DIR}/almkit_frontend.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/almkit_frontend.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -1,7 +1,9 @@
 #include "core/spin_pool.h"
 
-#include <immintrin.h>
 #include <sched.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 #include <algorithm>
 #include <atomic>
@@ -21,7 +23,11 @@ constexpr auto kSpinTime = std::chrono::microseconds(500);
 // Waits politely: pause, and every few hundred polls give the core away, so that a worker
 // descheduled on a busy machine can run and finish its chunk.
 inline void relax(int& polls) {
+#if defined(__x86_64__) || defined(__i386__)
   _mm_pause();
+#elif defined(__aarch64__)
+  asm volatile("yield");
+#endif
   if (++polls % 256 == 0) sched_yield();
 }
 
