@@ -33,4 +33,9 @@ endif()
 if(NOT TARGET PkgConfig::CURL)
   pkg_check_modules(CURL REQUIRED IMPORTED_TARGET libcurl)
 endif()
+# SHA-256 of the run record and result cache (src/bench/runner/hashing.cpp): nettle, small and
+# maintained, with its own CPU dispatch (SHA extensions) instead of hand-written intrinsics.
+if(NOT TARGET PkgConfig::NETTLE)
+  pkg_check_modules(NETTLE REQUIRED IMPORTED_TARGET nettle)
+endif()
 find_package(OpenMP)

@@ -11,10 +11,15 @@ packages=(
   libsndfile1-dev libsoxr-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   libsqlite3-dev libpcre2-dev libutf8proc-dev
   libcpp-httplib-dev libcurl4-openssl-dev
+  nettle-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchaudio python3-jieba sox espeak-ng
   pocketsphinx-testdata
+  # the Python package (pybind11 module for Debian's python3) and its tests / example
+  pybind11-dev python3-pybind11 python3-dev python3-pytest python3-matplotlib
+  # the front end's cross-compile check (tests/frontend/check_aarch64.sh)
+  g++-aarch64-linux-gnu
 )
 
 missing=()

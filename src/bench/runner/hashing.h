@@ -2,11 +2,14 @@
 // fingerprint of a checkpoint folder that is cheap for a 7B model (it never reads all weights).
 #pragma once
 
+#include <nettle/sha2.h>
+
 #include <cstdint>
 #include <string>
 
 namespace almkit::bench {
 
+// SHA-256 from nettle (Debian's nettle-dev), which picks the CPU's SHA instructions itself.
 class Sha256 {
  public:
   Sha256();
@@ -17,11 +20,7 @@ class Sha256 {
   std::string hex_digest();  // 64 lower-case hex digits; the object is spent afterwards
 
  private:
-  void block(const uint8_t* data);
-  uint32_t state_[8];
-  uint8_t buffer_[64];
-  uint64_t length_ = 0;
-  size_t buffered_ = 0;
+  sha256_ctx context_;
 };
 
 std::string sha256_hex(const std::string& text);
