@@ -15,6 +15,7 @@ packages=(
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchaudio python3-jieba sox espeak-ng
+  valgrind libasan8  # the C API's memory check (scripts/check_capi_memory.sh)
   pocketsphinx-testdata
   # the Python package (pybind11 module for Debian's python3) and its tests / example
   pybind11-dev python3-pybind11 python3-dev python3-pytest python3-matplotlib
