@@ -129,13 +129,16 @@ ALMKIT_API double isa_ifr_area_score(const std::vector<double>& overall_ifr);
 
 // ---------------------------------------------------------------- BLEU and caption metrics
 // sacrebleu's tokenizers: "13a" (its default), "zh" (Chinese characters split one by one, then
-// 13a's rules, with sacrebleu's character ranges exactly) or "none".
+// 13a's rules, with sacrebleu's character ranges exactly), "intl" (mteval-v14's international
+// rules: Unicode punctuation and symbols split off) or "none".
 ALMKIT_API std::string sacrebleu_tokenize(const std::string& line, const std::string& tokenizer);
 struct BleuScore {
   double score = 0.0;                       // 0-100
   double precisions[4] = {0.0, 0.0, 0.0, 0.0};  // percent
   double bp = 0.0;
   int64_t sys_len = 0, ref_len = 0;
+  int64_t counts[4] = {0, 0, 0, 0};  // matched n-grams, n = 1..4 (sacreBLEU's counts)
+  int64_t totals[4] = {0, 0, 0, 0};  // hypothesis n-grams (sacreBLEU's totals)
 };
 // sacrebleu.corpus_bleu(hypotheses, reference_sets, tokenize=tokenizer): 4-grams, 'exp'
 // smoothing, closest reference length, no lower-casing, effective order off. reference_sets[j][i]
@@ -166,14 +169,18 @@ ALMKIT_API int parse_option_letter(const std::string& response, int num_choices,
 ALMKIT_API std::string normalize_transcript(const std::string& text);
 struct ErrorRate {
   int64_t substitutions = 0, deletions = 0, insertions = 0, reference_length = 0;
+  int64_t hits = 0;
+  // jiwer: (S + D + I) / (H + S + D); with no reference token at all, the insertion count.
   double rate() const {
     return reference_length > 0
                ? double(substitutions + deletions + insertions) / double(reference_length)
-               : 0.0;
+               : double(insertions);
   }
 };
-// Corpus-level rates as jiwer computes them (errors summed over pairs / reference length),
-// on already-normalised text: words split on whitespace; characters are code points.
+// Corpus-level rates exactly as jiwer 4's process_words / process_characters compute them with
+// their default transforms (words: runs of 2+ whitespace become ' ', strip, split on ' ';
+// characters: strip, then code points) and rapidfuzz's alignment for the S/D/I/H split.
+// Normalise first (normalize_text in text_metrics.h, or normalize_transcript).
 ALMKIT_API ErrorRate word_error_rate(const std::vector<std::string>& references,
                                      const std::vector<std::string>& hypotheses);
 ALMKIT_API ErrorRate character_error_rate(const std::vector<std::string>& references,

@@ -7,6 +7,7 @@
 #include "almkit/error.h"
 #include "bench/datasets/record_file.h"
 #include "commands.h"
+#include "score_open_answers.h"
 
 namespace almkit::cli {
 namespace {
@@ -16,6 +17,7 @@ using ojson = nlohmann::ordered_json;
 
 struct ScoreArgs {
   std::string bench, input, json_out, items_out, dim, task, prediction_key;
+  std::string normalizer = "none", tokenize = "13a";
   bool star_macro = false;
 };
 
@@ -192,6 +194,10 @@ void run_score(const ScoreArgs& args) {
   if (args.bench == "star") return score_star(args);
   if (args.bench == "muse") return score_muse(args);
   if (args.bench == "isa") return score_isa(args);
+  if (args.bench == "asr" || args.bench == "ast") {
+    OpenAnswerScoreArgs open{args.input, args.json_out, args.items_out, args.normalizer, args.tokenize};
+    return args.bench == "asr" ? score_asr(open) : score_ast(open);
+  }
   throw Error(ErrorCode::kInvalidArgument, "unknown --bench '" + args.bench + "'");
 }
 
@@ -201,19 +207,26 @@ void register_score(CLI::App& app) {
   auto args = std::make_shared<ScoreArgs>();
   auto* command = app.add_subcommand(
       "score", "rescore existing model outputs with a benchmark's official rule");
-  command->add_option("--bench", args->bench, "mmau, mmar, muse, star or isa")
+  command->add_option("--bench", args->bench, "mmau, mmar, muse, star, isa, asr or ast")
       ->required()
-      ->check(CLI::IsMember({"mmau", "mmar", "muse", "star", "isa"}));
+      ->check(CLI::IsMember({"mmau", "mmar", "muse", "star", "isa", "asr", "ast"}));
   command->add_option("--input", args->input, "outputs in the benchmark's own format")->required();
   command->add_option("--json,--summary", args->json_out,
                       "write the figures as JSON (ISA: the metric JSON its scripts write)");
   command->add_option("--items", args->items_out,
-                      "write one JSONL line per item (id, parsed, correct)");
+                      "write one JSONL line per item (id, parsed, correct; ASR: its WER/CER "
+                      "counts; AST: sentence chrF and chrF++)");
   command->add_option("--prediction-key", args->prediction_key,
                       "MMAU/MMAR: the field holding the model output");
   command->add_option("--dim", args->dim, "ISA-Bench dimension d, f or n (default: from the path)");
   command->add_option("--task", args->task,
                       "ISA-Bench task asr, ser, gr, s2tt or aac (default: from the path)");
+  command->add_option("--normalizer", args->normalizer,
+                      "ASR: normalise reference and hypothesis first (none, whisper-en, "
+                      "whisper-basic, whisper-basic-diacritics)")
+      ->check(CLI::IsMember({"none", "whisper-en", "whisper-basic", "whisper-basic-diacritics"}));
+  command->add_option("--tokenize", args->tokenize, "AST: sacreBLEU's BLEU tokenizer (13a, zh, intl, none)")
+      ->check(CLI::IsMember({"13a", "zh", "intl", "none"}));
   command->add_flag("--star-perception", args->star_macro,
                     "STAR: PerceptionDataset's rule (category/total = mean over sub-categories)");
   command->callback([args] { run_score(*args); });

@@ -7,6 +7,7 @@
 #include <map>
 
 #include "almkit/bench_scoring.h"
+#include "bench/metrics/levenshtein_alignment.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
 
@@ -88,31 +89,50 @@ std::string normalize_transcript(const std::string& text) {
 
 namespace {
 
-template <typename Token>
-int64_t edit_distance(const std::vector<Token>& a, const std::vector<Token>& b) {
-  std::vector<int64_t> previous(b.size() + 1), current(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) previous[j] = static_cast<int64_t>(j);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    current[0] = static_cast<int64_t>(i);
-    for (size_t j = 1; j <= b.size(); ++j) {
-      const int64_t substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({substitution, previous[j] + 1, current[j - 1] + 1});
+// jiwer's wer_default: RemoveMultipleSpaces (\s\s+ -> ' '), Strip, split(' ') without empties;
+// words become ids (only equality matters).
+std::vector<uint32_t> jiwer_words(const std::string& text,
+                                  std::map<std::string, uint32_t>& vocabulary) {
+  std::u32string collapsed;
+  const std::u32string in = utf8_to_codepoints(text);
+  for (size_t i = 0; i < in.size();) {
+    size_t run = i;
+    while (run < in.size() && python_is_space(in[run])) ++run;
+    if (run - i >= 2) {
+      collapsed += U' ';
+      i = run;
+    } else {
+      collapsed += in[i++];
     }
-    std::swap(previous, current);
   }
-  return previous[b.size()];
+  std::vector<uint32_t> ids;
+  const std::string stripped = python_strip(codepoints_to_utf8(collapsed));
+  size_t start = 0;
+  while (start <= stripped.size()) {
+    size_t end = stripped.find(' ', start);
+    if (end == std::string::npos) end = stripped.size();
+    if (end > start) {
+      const auto inserted = vocabulary.emplace(stripped.substr(start, end - start),
+                                               uint32_t(vocabulary.size()));
+      ids.push_back(inserted.first->second);
+    }
+    start = end + 1;
+  }
+  return ids;
 }
 
-// Splits the minimal edit distance into S/D/I: S = min(len) - matches is not needed by
-// callers, so deletions and insertions carry the length difference and the rest counts as S.
-ErrorRate add_pair(ErrorRate rate, int64_t distance, int64_t ref_len, int64_t hyp_len) {
-  const int64_t length_gap = ref_len - hyp_len;
-  const int64_t deletions = std::max<int64_t>(length_gap, 0);
-  const int64_t insertions = std::max<int64_t>(-length_gap, 0);
-  rate.deletions += deletions;
-  rate.insertions += insertions;
-  rate.substitutions += distance - deletions - insertions;
-  rate.reference_length += ref_len;
+// jiwer's cer_default: Strip, then one token per code point.
+std::vector<uint32_t> jiwer_chars(const std::string& text) {
+  const std::u32string chars = utf8_to_codepoints(python_strip(text));
+  return std::vector<uint32_t>(chars.begin(), chars.end());
+}
+
+ErrorRate add_counts(ErrorRate rate, const EditCounts& counts, size_t reference_length) {
+  rate.hits += counts.hits;
+  rate.substitutions += counts.substitutions;
+  rate.deletions += counts.deletions;
+  rate.insertions += counts.insertions;
+  rate.reference_length += int64_t(reference_length);
   return rate;
 }
 
@@ -121,11 +141,11 @@ ErrorRate add_pair(ErrorRate rate, int64_t distance, int64_t ref_len, int64_t hy
 ErrorRate word_error_rate(const std::vector<std::string>& references,
                           const std::vector<std::string>& hypotheses) {
   ErrorRate rate;
+  std::map<std::string, uint32_t> vocabulary;
   for (size_t i = 0; i < references.size() && i < hypotheses.size(); ++i) {
-    const auto ref = python_split(references[i]);
-    const auto hyp = python_split(hypotheses[i]);
-    rate = add_pair(rate, edit_distance(ref, hyp), static_cast<int64_t>(ref.size()),
-                    static_cast<int64_t>(hyp.size()));
+    const auto ref = jiwer_words(references[i], vocabulary);
+    const auto hyp = jiwer_words(hypotheses[i], vocabulary);
+    rate = add_counts(rate, rapidfuzz_edit_counts(ref, hyp), ref.size());
   }
   return rate;
 }
@@ -134,15 +154,8 @@ ErrorRate character_error_rate(const std::vector<std::string>& references,
                                const std::vector<std::string>& hypotheses) {
   ErrorRate rate;
   for (size_t i = 0; i < references.size() && i < hypotheses.size(); ++i) {
-    std::string ref_joined, hyp_joined;
-    for (const auto& w : python_split(references[i]))
-      ref_joined += (ref_joined.empty() ? "" : " ") + w;
-    for (const auto& w : python_split(hypotheses[i]))
-      hyp_joined += (hyp_joined.empty() ? "" : " ") + w;
-    const std::u32string ref = utf8_to_codepoints(ref_joined), hyp = utf8_to_codepoints(hyp_joined);
-    const std::vector<char32_t> a(ref.begin(), ref.end()), b(hyp.begin(), hyp.end());
-    rate = add_pair(rate, edit_distance(a, b), static_cast<int64_t>(a.size()),
-                    static_cast<int64_t>(b.size()));
+    const auto ref = jiwer_chars(references[i]);
+    rate = add_counts(rate, rapidfuzz_edit_counts(ref, jiwer_chars(hypotheses[i])), ref.size());
   }
   return rate;
 }

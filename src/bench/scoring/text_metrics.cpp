@@ -7,6 +7,8 @@
 
 #include "almkit/bench_scoring.h"
 #include "almkit/error.h"
+#include "almkit/text_metrics.h"
+#include "bench/metrics/python_re.h"
 #include "bench/python_text.h"
 
 namespace almkit::bench {
@@ -136,28 +138,58 @@ std::string sacrebleu_tokenize(const std::string& line, const std::string& token
     }
     return regexp_tokenize(spaced);
   }
+  if (tokenizer == "intl") {
+    // TokenizerV14International: three regex module substitutions, then ' '.join(split()).
+    static const Regex punct_after_non_number = python_regex("(\\P{N})(\\p{P})");
+    static const Regex punct_before_non_number = python_regex("(\\p{P})(\\P{N})");
+    static const Regex symbol = python_regex("(\\p{S})");
+    std::string text = python_sub(punct_after_non_number, line, "\\1 \\2 ");
+    text = python_sub(punct_before_non_number, text, " \\1 \\2");
+    text = python_sub(symbol, text, " \\1 ");
+    std::string out;
+    for (const auto& word : python_split(text)) out += (out.empty() ? "" : " ") + word;
+    return out;
+  }
   throw Error(ErrorCode::kInvalidArgument,
-              "sacrebleu tokenizer '" + tokenizer + "' is not supported (13a, zh or none)");
+              "sacrebleu tokenizer '" + tokenizer + "' is not supported (13a, zh, intl or none)");
 }
 
 BleuScore corpus_bleu(const std::vector<std::string>& hypotheses,
                       const std::vector<std::vector<std::string>>& reference_sets,
                       const std::string& tokenizer) {
-  constexpr int kOrder = 4;
   for (const auto& set : reference_sets) {
     if (set.size() != hypotheses.size()) {
       throw Error(ErrorCode::kInvalidArgument,
                   "corpus_bleu: every reference set needs one reference per hypothesis");
     }
   }
+  std::vector<std::vector<std::string>> references(hypotheses.size());
+  for (const auto& set : reference_sets) {
+    for (size_t i = 0; i < set.size(); ++i) references[i].push_back(set[i]);
+  }
+  return corpus_bleu_by_segment(hypotheses, references, tokenizer);
+}
+
+BleuScore corpus_bleu_by_segment(const std::vector<std::string>& hypotheses,
+                                 const std::vector<std::vector<std::string>>& references,
+                                 const std::string& tokenizer) {
+  constexpr int kOrder = 4;
+  if (references.size() != hypotheses.size()) {
+    throw Error(ErrorCode::kInvalidArgument, "corpus_bleu: one reference list per hypothesis");
+  }
+  sacrebleu_tokenize("", tokenizer);  // rejects an unknown tokenizer even for an empty corpus
   std::vector<int64_t> correct(kOrder, 0), total(kOrder, 0);
   int64_t sys_len = 0, ref_len = 0;
   for (size_t i = 0; i < hypotheses.size(); ++i) {
+    if (references[i].empty()) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "corpus_bleu: hypothesis " + std::to_string(i) + " has no reference");
+    }
     // _preprocess_segment: tokenizer(sent.rstrip()).
     NgramCounts ref_ngrams;
     std::vector<int64_t> ref_lens;
-    for (const auto& set : reference_sets) {
-      const auto words = python_split(sacrebleu_tokenize(python_rstrip(set[i]), tokenizer));
+    for (const auto& reference : references[i]) {
+      const auto words = python_split(sacrebleu_tokenize(python_rstrip(reference), tokenizer));
       ref_lens.push_back(static_cast<int64_t>(words.size()));
       for (const auto& [ngram, count] : count_ngrams(words, kOrder))
         ref_ngrams[ngram] = std::max(ref_ngrams[ngram], count);
@@ -185,6 +217,10 @@ BleuScore corpus_bleu(const std::vector<std::string>& hypotheses,
   }
   // compute_bleu with smooth_method 'exp' and effective_order False.
   BleuScore score;
+  for (int n = 0; n < kOrder; ++n) {
+    score.counts[n] = correct[size_t(n)];
+    score.totals[n] = total[size_t(n)];
+  }
   score.sys_len = sys_len;
   score.ref_len = ref_len;
   score.bp = sys_len < ref_len ? (sys_len > 0 ? std::exp(1.0 - double(ref_len) / double(sys_len))
