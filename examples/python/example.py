@@ -10,7 +10,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import almkit  # noqa: E402
+import almkit_ctypes as almkit  # noqa: E402  (the ctypes example, not the package)
 
 
 def main(argv):

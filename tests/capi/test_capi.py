@@ -1,4 +1,4 @@
-"""The C API through ctypes (examples/python/almkit.py): values against the transformers and
+"""The C API through ctypes (examples/python/almkit_ctypes.py): values against the transformers and
 torchaudio references, error statuses and messages, cancellation, concurrent use of one model.
 
     ALMKIT_LIBRARY=build/src/libalmkit.so.0 /usr/bin/python3 tests/capi/test_capi.py \
@@ -18,7 +18,7 @@ import numpy as np
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "examples", "python"))
-import almkit  # noqa: E402
+import almkit_ctypes as almkit  # noqa: E402  (the ctypes example, not the package)
 
 ARGS = None
 
