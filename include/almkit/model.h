@@ -16,10 +16,12 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "almkit/audio.h"
+#include "almkit/error.h"
 #include "almkit/export.h"
 
 namespace almkit {
@@ -100,6 +102,9 @@ struct GenerateResult {
   std::vector<int32_t> tokens;  // new tokens, stop token included
   std::string stop_reason;      // "stop" (eos / stop id), "length" or "cancelled"
   int64_t prompt_tokens = 0;    // decoder positions of the prompt (audio frames included)
+  // Set when generate_batch refused this request alone (its prompt, audio, placeholders or
+  // length); the batch's other requests ran without it. generate() throws it instead.
+  std::optional<Error> error;
 };
 
 struct OptionScore {
@@ -138,7 +143,9 @@ class ALMKIT_API Model {
   std::string chat_prompt(const std::string& messages_json, bool add_generation_prompt) const;
 
   GenerateResult generate(const Request& request, const GenerateOptions& options) const;
-  // Several requests in one batch (prompts left-padded, clips encoded together).
+  // Several requests in one batch (prompts left-padded, clips encoded together). Each request's
+  // audio placeholders take its own clips; a request that is refused gets `error` in its result
+  // and does not change the others' answers.
   std::vector<GenerateResult> generate_batch(const std::vector<Request>& requests,
                                              const GenerateOptions& options) const;
   // Log-likelihood of each continuation text (tokenized without special tokens) after the

@@ -6,12 +6,22 @@
 #include <numeric>
 
 #include "almkit/error.h"
+#include "generate/audio_binding.h"
 #include "generate/sampling.h"
 
 namespace almkit {
 
 Pipeline::Pipeline(ModelParts parts) : parts_(std::move(parts)) {
-  if (!parts_.language_model) throw Error(ErrorCode::kInternal, "pipeline without a language model");
+  if (!parts_.language_model && !parts_.projector) {
+    throw Error(ErrorCode::kInternal, "pipeline without a language model or projector");
+  }
+}
+
+const LanguageModel& Pipeline::language_model() const {
+  if (!parts_.language_model) {
+    throw Error(ErrorCode::kInvalidArgument, "model type '" + parts_.model_type + "' has no language model");
+  }
+  return *parts_.language_model;
 }
 
 EncodedAudio Pipeline::encode(const at::Tensor& features, const at::Tensor& feature_lengths,
@@ -22,92 +32,34 @@ EncodedAudio Pipeline::encode(const at::Tensor& features, const at::Tensor& feat
   return parts_.encoder->encode(features, feature_lengths, hook);
 }
 
-EncodedAudio Pipeline::project(const EncodedAudio& encoded) const {
+EncodedAudio Pipeline::project(const EncodedAudio& encoded, const LayerHook* hook) const {
   // Frames past the longest clip are padding: drop them before projecting (Qwen2-Audio: 750 -> 75
   // for a 3 s clip).
   const int64_t longest = encoded.output_lengths.max().item<int64_t>();
-  const at::Tensor hidden = encoded.hidden.narrow(1, 0, std::min(longest, encoded.hidden.size(1)));
-  if (!parts_.projector) return {hidden, encoded.output_lengths};
-  return {parts_.projector->project(hidden), encoded.output_lengths};
+  const EncodedAudio trimmed{encoded.hidden.narrow(1, 0, std::min(longest, encoded.hidden.size(1))),
+                             encoded.output_lengths};
+  if (!parts_.projector) return trimmed;
+  return parts_.projector->project(trimmed, hook);
 }
 
-DecoderInput Pipeline::prepare(const at::Tensor& ids, const at::Tensor& attention_mask,
-                               const EncodedAudio* audio, nn::KvCache& cache) const {
-  const LanguageModel& lm = *parts_.language_model;
+DecoderInput Pipeline::prepare(const at::Tensor& ids, const at::Tensor& attention_mask, const EncodedAudio* audio,
+                               nn::KvCache& cache, std::vector<int64_t> clips_per_row) const {
+  const LanguageModel& lm = language_model();
   const at::Tensor mask = attention_mask.defined() ? attention_mask.to(at::kLong) : at::ones_like(ids);
   if (lm.attends_to_audio() || audio == nullptr || parts_.audio_token_id < 0) {
     if (lm.attends_to_audio()) {
       if (audio == nullptr) throw Error(ErrorCode::kInvalidArgument, "this model needs audio to attend to");
       cache.encoder_states = audio->hidden;
     }
-    const at::Tensor positions = (mask.cumsum(-1) - 1).masked_fill(mask == 0, 1);
-    return {lm.embed(ids), positions, mask};
+    return {lm.embed(ids), lm.prompt_positions(mask, at::Tensor()), mask};
   }
-  // Splice audio frames into the prompt, row by row.
-  const at::Tensor ids_cpu = ids.to(at::kCPU).to(at::kLong).contiguous();
-  const at::Tensor mask_cpu = mask.to(at::kCPU).contiguous();
-  const at::Tensor text_embeddings = lm.embed(ids);
-  const at::Tensor lengths = audio->output_lengths.to(at::kCPU).to(at::kLong);
-  const int64_t clips = lengths.size(0), rows = ids.size(0), width = ids.size(1);
-  const auto* id = ids_cpu.data_ptr<int64_t>();
-  int64_t placeholders = 0, total_frames = 0;
-  for (int64_t i = 0; i < rows * width; ++i) placeholders += id[i] == parts_.audio_token_id;
-  for (int64_t c = 0; c < clips; ++c) total_frames += lengths[c].item<int64_t>();
-  const bool expand = placeholders == clips;
-  if (!expand && placeholders != total_frames) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "the prompt has " + std::to_string(placeholders) + " audio placeholder(s) (id " +
-                    std::to_string(parts_.audio_token_id) + ") for " + std::to_string(clips) +
-                    " clip(s) of " + std::to_string(total_frames) +
-                    " frames: expected one per clip or one per frame");
-  }
-  // Right padding when any row ends in padding, as transformers decides it.
-  bool right_padded = false;
-  for (int64_t r = 0; r < rows; ++r) right_padded |= mask_cpu[r][width - 1].item<int64_t>() == 0;
-  std::vector<std::vector<at::Tensor>> pieces(rows);
-  std::vector<std::vector<int64_t>> row_masks(rows);
-  int64_t clip = 0, frame_in_clip = 0, longest = 0;
-  for (int64_t r = 0; r < rows; ++r) {
-    for (int64_t t = 0; t < width; ++t) {
-      const int64_t token = id[r * width + t];
-      if (token != parts_.audio_token_id) {
-        pieces[r].push_back(text_embeddings[r].narrow(0, t, 1));
-        row_masks[r].push_back(mask_cpu[r][t].item<int64_t>());
-        continue;
-      }
-      if (expand) {
-        const int64_t n = lengths[clip].item<int64_t>();
-        pieces[r].push_back(audio->hidden[clip].narrow(0, 0, n).to(text_embeddings.scalar_type()));
-        row_masks[r].insert(row_masks[r].end(), n, 1);
-        ++clip;
-      } else {
-        pieces[r].push_back(audio->hidden[clip].narrow(0, frame_in_clip, 1).to(text_embeddings.scalar_type()));
-        row_masks[r].push_back(1);
-        if (++frame_in_clip == lengths[clip].item<int64_t>()) {
-          ++clip;
-          frame_in_clip = 0;
-        }
-      }
-    }
-    longest = std::max<int64_t>(longest, static_cast<int64_t>(row_masks[r].size()));
-  }
-  std::vector<at::Tensor> embedded_rows;
-  std::vector<int64_t> merged_mask;
-  for (int64_t r = 0; r < rows; ++r) {
-    at::Tensor row = at::cat(pieces[r], 0);
-    const int64_t pad = longest - row.size(0);
-    std::vector<int64_t> row_mask = row_masks[r];
-    if (pad > 0) {
-      const at::Tensor zeros = at::zeros({pad, row.size(1)}, row.options());
-      row = right_padded ? at::cat({row, zeros}, 0) : at::cat({zeros, row}, 0);
-      row_mask.insert(right_padded ? row_mask.end() : row_mask.begin(), pad, 0);
-    }
-    embedded_rows.push_back(row);
-    merged_mask.insert(merged_mask.end(), row_mask.begin(), row_mask.end());
-  }
-  const at::Tensor merged = at::tensor(merged_mask, at::TensorOptions().dtype(at::kLong)).view({rows, longest}).to(ids.device());
-  const at::Tensor positions = (merged.cumsum(-1) - 1).masked_fill(merged == 0, 1);
-  return {at::stack(embedded_rows, 0), positions, merged};
+  const at::Tensor lengths = audio->output_lengths.to(at::kCPU).to(at::kLong).contiguous();
+  const std::vector<int64_t> clip_frames(lengths.data_ptr<int64_t>(), lengths.data_ptr<int64_t>() + lengths.numel());
+  if (clips_per_row.empty()) clips_per_row = infer_clips_per_row(ids, parts_.audio_token_id, clip_frames);
+  const SplicedPrompt spliced =
+      splice_audio(ids, mask, lm.embed(ids), audio->hidden, clip_frames, clips_per_row, parts_.audio_token_id);
+  return {spliced.embeddings, lm.prompt_positions(spliced.attention_mask, spliced.audio_mask), spliced.attention_mask,
+          spliced.audio_mask};
 }
 
 namespace {
@@ -147,9 +99,9 @@ std::vector<StepLogprobs> rank_choices(const at::Tensor& logprobs, const std::ve
 
 Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, const SamplingOptions& options,
                               const LayerHook* hook) const {
-  const LanguageModel& lm = *parts_.language_model;
+  const LanguageModel& lm = language_model();
   const int64_t rows = input.embeddings.size(0);
-  std::vector<int64_t> stops = parts_.generation.eos_token_ids;
+  std::vector<int64_t> stops = options.stop_at_eos ? parts_.generation.eos_token_ids : std::vector<int64_t>{};
   stops.insert(stops.end(), options.stop_token_ids.begin(), options.stop_token_ids.end());
   const int64_t pad = parts_.generation.pad_token_id >= 0 ? parts_.generation.pad_token_id
                                                            : (stops.empty() ? 0 : stops[0]);
@@ -160,7 +112,7 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
   std::vector<at::Tensor> kept;
   at::Tensor hidden = lm.forward(input, cache, hook);
   at::Tensor mask = input.attention_mask;
-  at::Tensor positions = input.positions.select(1, input.positions.size(1) - 1).unsqueeze(1);
+  at::Tensor positions = input.positions;
   for (int64_t step = 0; step < options.max_new_tokens; ++step) {
     at::Tensor logits = lm.logits(hidden.select(1, hidden.size(1) - 1)).to(at::kFloat);
     const at::Tensor raw_logprobs =
@@ -192,7 +144,7 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
     }
     if (all_done || step + 1 == options.max_new_tokens) break;
     const at::Tensor token = at::tensor(fed, at::TensorOptions().dtype(at::kLong)).view({rows, 1}).to(positions.device());
-    positions = positions + 1;
+    positions = lm.next_positions(positions, 1);
     mask = at::cat({mask, at::ones({rows, 1}, mask.options())}, 1);
     hidden = lm.forward({lm.embed(token), positions, mask}, cache, hook);
   }
@@ -203,13 +155,12 @@ Generation Pipeline::generate(const DecoderInput& input, nn::KvCache& cache, con
 std::vector<OptionScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache& cache,
                                                const std::vector<std::vector<int64_t>>& continuations,
                                                const LayerHook* hook, int64_t top_k) const {
-  const LanguageModel& lm = *parts_.language_model;
+  const LanguageModel& lm = language_model();
   if (prompt.embeddings.size(0) != 1) {
     throw Error(ErrorCode::kInvalidArgument, "scoring takes one prompt at a time");
   }
   const at::Tensor prompt_hidden = lm.forward(prompt, cache, hook);
   const at::Tensor first = at::log_softmax(lm.logits(prompt_hidden.select(1, prompt_hidden.size(1) - 1)).to(at::kFloat), -1);
-  const int64_t last_position = prompt.positions[0][prompt.positions.size(1) - 1].item<int64_t>();
   // The rank and top_k alternatives of each row's token (`chosen`, one id a row), appended to
   // `out`.
   auto append_top = [top_k](const at::Tensor& logprobs, const std::vector<int64_t>& chosen,
@@ -232,7 +183,7 @@ std::vector<OptionScore> Pipeline::score(const DecoderInput& prompt, nn::KvCache
       const auto n = static_cast<int64_t>(continuation.size()) - 1;
       const at::Tensor ids = at::tensor(std::vector<int64_t>(continuation.begin(), continuation.end() - 1),
                                         at::TensorOptions().dtype(at::kLong)).view({1, n}).to(prompt.positions.device());
-      const at::Tensor positions = at::arange(last_position + 1, last_position + 1 + n, ids.options()).view({1, n});
+      const at::Tensor positions = lm.next_positions(prompt.positions, n);
       const at::Tensor mask = at::cat({prompt.attention_mask, at::ones({1, n}, prompt.attention_mask.options())}, 1);
       const at::Tensor hidden = lm.forward({lm.embed(ids), positions, mask}, branch, hook);
       const at::Tensor logprobs = at::log_softmax(lm.logits(hidden).to(at::kFloat), -1)[0];

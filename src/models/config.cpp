@@ -9,19 +9,19 @@ ModelConfig ModelConfig::load(const std::string& folder) {
   const std::string path = folder + "/config.json";
   nlohmann::json json = read_json_file(path);
   if (!json.is_object()) throw Error(ErrorCode::kInvalidFormat, "'" + path + "' is not a JSON object");
-  return ModelConfig(std::move(json), "'" + path + "'");
+  return ModelConfig(std::move(json), "'" + path + "'", folder);
 }
 
-ModelConfig::ModelConfig(nlohmann::json json, std::string source)
-    : json_(std::move(json)), source_(std::move(source)) {}
+ModelConfig::ModelConfig(nlohmann::json json, std::string source, std::string folder)
+    : json_(std::move(json)), source_(std::move(source)), folder_(std::move(folder)) {}
 
 std::string ModelConfig::model_type() const { return json_required<std::string>(json_, "model_type", source_); }
 
 ModelConfig ModelConfig::nested(const std::string& key) const {
   auto it = json_.find(key);
-  if (it == json_.end() || it->is_null()) return ModelConfig(nlohmann::json::object(), source_ + " " + key);
+  if (it == json_.end() || it->is_null()) return ModelConfig(nlohmann::json::object(), source_ + " " + key, folder_);
   if (!it->is_object()) throw Error(ErrorCode::kInvalidFormat, source_ + ": field '" + key + "' is not an object");
-  return ModelConfig(*it, source_ + " " + key);
+  return ModelConfig(*it, source_ + " " + key, folder_);
 }
 
 int64_t ModelConfig::integer(const std::string& key, int64_t fallback) const {

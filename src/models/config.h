@@ -10,10 +10,13 @@ namespace almkit {
 class ModelConfig {
  public:
   static ModelConfig load(const std::string& folder);  // reads <folder>/config.json
-  ModelConfig(nlohmann::json json, std::string source);
+  ModelConfig(nlohmann::json json, std::string source, std::string folder = "");
 
   const nlohmann::json& json() const { return json_; }
   const std::string& source() const { return source_; }
+  // The checkpoint folder the config came from ("" when built in memory): where the other files
+  // of the checkpoint (preprocessor_config.json, generation_config.json) are.
+  const std::string& folder() const { return folder_; }
   std::string model_type() const;
   // A nested config (e.g. "text_config"); absent or null gives an empty object.
   ModelConfig nested(const std::string& key) const;
@@ -29,6 +32,7 @@ class ModelConfig {
  private:
   nlohmann::json json_;
   std::string source_;
+  std::string folder_;
 };
 
 }  // namespace almkit

@@ -1,5 +1,5 @@
-// Qwen2 decoder-only language model (Qwen2ForCausalLM): RMSNorm, rotary positions, grouped-query
-// attention with q/k/v biases, SwiGLU MLP, optionally tied head.
+// Qwen2 decoder-only language model (Qwen2ForCausalLM): the shared causal LM with q/k/v biases
+// and Qwen2's sliding-window rule.
 #pragma once
 
 #include <memory>
@@ -15,6 +15,5 @@ namespace almkit {
 std::unique_ptr<LanguageModel> build_qwen2_language_model(const ModelConfig& config, WeightStore& weights,
                                                           const std::string& prefix);
 ModelParts build_qwen2(const ModelConfig& config, WeightStore& weights);
-GenerationDefaults qwen2_generation_defaults(const ModelConfig& text_config);
 
 }  // namespace almkit

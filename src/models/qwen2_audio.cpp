@@ -1,5 +1,6 @@
 #include "models/qwen2_audio.h"
 
+#include "models/causal_lm.h"
 #include "models/qwen2.h"
 #include "models/whisper_encoder.h"
 
@@ -8,9 +9,10 @@ namespace {
 
 class Qwen2AudioEncoder : public AudioEncoder {
  public:
-  Qwen2AudioEncoder(WeightStore& weights, const WhisperEncoderShape& shape)
+  Qwen2AudioEncoder(const ModelConfig& config, WeightStore& weights, const WhisperEncoderShape& shape)
       : stack_(weights, "audio_tower", shape),
-        layer_norm_(nn::LayerNorm::load(weights, "audio_tower.layer_norm", shape.d_model, 1e-5)) {}
+        layer_norm_(nn::LayerNorm::load(weights, "audio_tower.layer_norm", shape.d_model, 1e-5)),
+        features_(make_whisper_feature_extractor(stack_.feature_options(config))) {}
 
   EncodedAudio encode(const at::Tensor& features, const at::Tensor& feature_lengths,
                       const LayerHook* hook) const override {
@@ -25,18 +27,21 @@ class Qwen2AudioEncoder : public AudioEncoder {
     hidden = at::avg_pool1d(hidden.transpose(1, 2), {2}, {2}).transpose(1, 2);
     return {layer_norm_(hidden), output_lengths};
   }
-  WhisperMelOptions feature_options() const override { return stack_.feature_options(); }
+  const FeatureExtractor& features() const override { return *features_; }
 
  private:
   WhisperEncoderStack stack_;
   nn::LayerNorm layer_norm_;
+  std::unique_ptr<FeatureExtractor> features_;
 };
 
 class LinearProjector : public Projector {
  public:
   LinearProjector(WeightStore& weights, int64_t in, int64_t out)
       : linear_(nn::Linear::load(weights, "multi_modal_projector.linear", in, out, true)) {}
-  at::Tensor project(const at::Tensor& audio_hidden) const override { return linear_(audio_hidden); }
+  EncodedAudio project(const EncodedAudio& encoded, const LayerHook*) const override {
+    return {linear_(encoded.hidden), encoded.output_lengths};
+  }
 
  private:
   nn::Linear linear_;
@@ -57,12 +62,12 @@ ModelParts build_qwen2_audio(const ModelConfig& config, WeightStore& weights) {
   const WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, defaults);
   ModelParts parts;
   parts.model_type = "qwen2_audio";
-  parts.encoder = std::make_unique<Qwen2AudioEncoder>(weights, shape);
+  parts.encoder = std::make_unique<Qwen2AudioEncoder>(config, weights, shape);
   const int64_t text_hidden = text_config.integer("hidden_size", 4096);
   parts.projector = std::make_unique<LinearProjector>(weights, shape.d_model, text_hidden);
   parts.language_model = build_qwen2_language_model(text_config, weights, "language_model.");
   parts.audio_token_id = config.integer("audio_token_index", 151646);
-  parts.generation = qwen2_generation_defaults(text_config);
+  parts.generation = causal_lm_generation_defaults(text_config);
   const int64_t pad = config.integer("pad_token_id", -1);
   if (pad >= 0) parts.generation.pad_token_id = pad;
   return parts;

@@ -3,7 +3,7 @@
 #include <map>
 
 #include "almkit/error.h"
-#include "models/codecs/encodec.h"
+#include "models/codecs/codec.h"
 #include "models/qwen2.h"
 #include "models/qwen2_audio.h"
 #include "models/whisper.h"
@@ -14,16 +14,36 @@ namespace {
 const std::map<std::string, ArchitectureBuilder>& registry() {
   static const std::map<std::string, ArchitectureBuilder> builders = {
       {"whisper", build_whisper},
-      {"dac", build_encodec_parts},      // codecs: the entry points to codecs::load_codec
-      {"encodec", build_encodec_parts},
-      {"mimi", build_encodec_parts},
       {"qwen2", build_qwen2},
       {"qwen2_audio", build_qwen2_audio},
   };
   return builders;
 }
 
+using LanguageModelBuilder =
+    std::unique_ptr<LanguageModel> (*)(const ModelConfig&, WeightStore&, const std::string& prefix);
+
+const std::map<std::string, LanguageModelBuilder>& language_models() {
+  static const std::map<std::string, LanguageModelBuilder> builders = {
+      {"qwen2", build_qwen2_language_model},
+  };
+  return builders;
+}
+
 }  // namespace
+
+std::unique_ptr<LanguageModel> build_language_model(const ModelConfig& text_config, WeightStore& weights,
+                                                    const std::string& prefix, const std::string& default_type) {
+  const std::string type = text_config.string("model_type", default_type);
+  const auto it = language_models().find(type);
+  if (it == language_models().end()) {
+    std::string known;
+    for (const auto& entry : language_models()) known += (known.empty() ? "" : ", ") + entry.first;
+    throw Error(ErrorCode::kUnsupported, text_config.source() + ": text model_type '" + type +
+                                             "' is not supported (supported: " + known + ")");
+  }
+  return it->second(text_config, weights, prefix);
+}
 
 std::vector<std::string> supported_model_types() {
   std::vector<std::string> names;
@@ -34,6 +54,11 @@ std::vector<std::string> supported_model_types() {
 ModelParts load_model_parts(const std::string& folder, const WeightOptions& options) {
   const ModelConfig config = ModelConfig::load(folder);
   const std::string type = config.model_type();
+  if (codecs::is_codec_model_type(type)) {
+    throw Error(ErrorCode::kUnsupported, config.source() + ": '" + type +
+                                             "' is a neural audio codec, not a language model: load it with "
+                                             "codecs::load_codec() or use `almkit codec encode|decode`");
+  }
   auto it = registry().find(type);
   if (it == registry().end()) {
     std::string known;

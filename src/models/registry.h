@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,5 +18,11 @@ std::vector<std::string> supported_model_types();
 // Loads config.json and the safetensors of `folder` and builds the model; every tensor of the
 // checkpoint must be used. Unknown model types are an error listing the supported ones.
 ModelParts load_model_parts(const std::string& folder, const WeightOptions& options);
+
+// The text model of a composite checkpoint, by its `text_config` model_type (`default_type`
+// where the config leaves it out, as transformers does): audio families pick their LM here
+// instead of naming its file. Weights are under `prefix` ("language_model.").
+std::unique_ptr<LanguageModel> build_language_model(const ModelConfig& text_config, WeightStore& weights,
+                                                    const std::string& prefix, const std::string& default_type);
 
 }  // namespace almkit

@@ -9,9 +9,10 @@ namespace {
 
 class WhisperEncoder : public AudioEncoder {
  public:
-  WhisperEncoder(WeightStore& weights, const WhisperEncoderShape& shape)
+  WhisperEncoder(const ModelConfig& config, WeightStore& weights, const WhisperEncoderShape& shape)
       : stack_(weights, "model.encoder", shape),
-        layer_norm_(nn::LayerNorm::load(weights, "model.encoder.layer_norm", shape.d_model, 1e-5)) {}
+        layer_norm_(nn::LayerNorm::load(weights, "model.encoder.layer_norm", shape.d_model, 1e-5)),
+        features_(make_whisper_feature_extractor(stack_.feature_options(config))) {}
 
   EncodedAudio encode(const at::Tensor& features, const at::Tensor& /*feature_lengths*/,
                       const LayerHook* hook) const override {
@@ -20,11 +21,12 @@ class WhisperEncoder : public AudioEncoder {
     const at::Tensor lengths = at::full({hidden.size(0)}, hidden.size(1), at::TensorOptions().dtype(at::kLong));
     return {hidden, lengths};
   }
-  WhisperMelOptions feature_options() const override { return stack_.feature_options(); }
+  const FeatureExtractor& features() const override { return *features_; }
 
  private:
   WhisperEncoderStack stack_;
   nn::LayerNorm layer_norm_;
+  std::unique_ptr<FeatureExtractor> features_;
 };
 
 class WhisperDecoder : public LanguageModel {
@@ -115,7 +117,7 @@ ModelParts build_whisper(const ModelConfig& config, WeightStore& weights) {
   const WhisperEncoderShape shape = WhisperEncoderShape::from_config(config, WhisperEncoderShape{});
   ModelParts parts;
   parts.model_type = "whisper";
-  parts.encoder = std::make_unique<WhisperEncoder>(weights, shape);
+  parts.encoder = std::make_unique<WhisperEncoder>(config, weights, shape);
   parts.language_model = std::make_unique<WhisperDecoder>(config, weights, shape.d_model);
   parts.generation.eos_token_ids = config.ids("eos_token_id");
   if (parts.generation.eos_token_ids.empty()) parts.generation.eos_token_ids = {50257};

@@ -1,6 +1,7 @@
 #include "models/whisper_encoder.h"
 
 #include "almkit/error.h"
+#include "models/audio_frontend.h"
 
 namespace almkit {
 
@@ -41,7 +42,8 @@ WhisperEncoderStack::WhisperEncoderStack(WeightStore& weights, const std::string
   conv1_bias_ = weights.take(prefix + ".conv1.bias", {d});
   conv2_weight_ = weights.take(prefix + ".conv2.weight", {d, d, 3});
   conv2_bias_ = weights.take(prefix + ".conv2.bias", {d});
-  embed_positions_ = weights.take(prefix + ".embed_positions.weight", {shape.max_source_positions, d});
+  embed_positions_ = weights.take(prefix + ".embed_positions.weight", {shape.max_source_positions, d},
+                                  WeightInit::kSinusoids);
   const nn::AttentionShape attention = whisper_attention_shape(d, shape.heads);
   for (int64_t i = 0; i < shape.layers; ++i) {
     const std::string p = prefix + ".layers." + std::to_string(i);
@@ -53,26 +55,26 @@ WhisperEncoderStack::WhisperEncoderStack(WeightStore& weights, const std::string
   }
 }
 
-WhisperMelOptions WhisperEncoderStack::feature_options() const {
-  WhisperMelOptions options;
-  options.feature_size = static_cast<int>(shape_.num_mel_bins);
-  // 2 mel frames per position at 100 frames/s: 1500 positions are Whisper's 30 s window.
-  options.chunk_length = static_cast<int>(shape_.max_source_positions * 2 / 100);
-  return options;
+WhisperMelOptions WhisperEncoderStack::feature_options(const ModelConfig& config) const {
+  return checkpoint_whisper_mel(config, WhisperMelOptions{}, shape_.num_mel_bins);
 }
 
 at::Tensor WhisperEncoderStack::forward(const at::Tensor& features, const at::Tensor& key_mask,
                                         const LayerHook* hook) const {
   const int64_t expected = 2 * shape_.max_source_positions;
-  if (features.dim() != 3 || features.size(1) != shape_.num_mel_bins || features.size(2) != expected) {
+  const bool frames_ok = shape_.accepts_shorter_input ? features.dim() == 3 && features.size(2) > 0 &&
+                                                            features.size(2) <= expected
+                                                      : features.dim() == 3 && features.size(2) == expected;
+  if (!frames_ok || features.size(1) != shape_.num_mel_bins) {
     throw Error(ErrorCode::kShapeMismatch,
                 "audio encoder expects features [clips, " + std::to_string(shape_.num_mel_bins) + ", " +
-                    std::to_string(expected) + "], got " + shape_text(features.sizes()));
+                    (shape_.accepts_shorter_input ? "at most " : "") + std::to_string(expected) + "], got " +
+                    shape_text(features.sizes()));
   }
   const at::Tensor x = features.to(conv1_weight_.scalar_type());
   at::Tensor h = nn::activation(shape_.activation, at::conv1d(x, conv1_weight_, conv1_bias_, 1, 1));
   h = nn::activation(shape_.activation, at::conv1d(h, conv2_weight_, conv2_bias_, 2, 1));
-  h = h.transpose(1, 2) + embed_positions_;
+  h = h.transpose(1, 2) + embed_positions_.narrow(0, 0, h.size(2));
   const at::Tensor mask = key_mask.defined() ? nn::padding_mask(key_mask, h.scalar_type()) : at::Tensor();
   at::Tensor probabilities;
   for (size_t i = 0; i < layers_.size(); ++i) {

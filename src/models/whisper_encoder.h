@@ -20,6 +20,9 @@ struct WhisperEncoderShape {
   int64_t ffn_dim = 1536;
   int64_t max_source_positions = 1500;
   std::string activation = "gelu";
+  // Whisper (and transformers' Qwen2-Audio tower) require the full window of features;
+  // Ultravox's encoder also takes shorter ones, with the first positions.
+  bool accepts_shorter_input = false;
   // Whisper encoder config fields (with transformers' defaults for `defaults`).
   static WhisperEncoderShape from_config(const ModelConfig& config, const WhisperEncoderShape& defaults);
 };
@@ -27,12 +30,14 @@ struct WhisperEncoderShape {
 class WhisperEncoderStack {
  public:
   WhisperEncoderStack(WeightStore& weights, const std::string& prefix, const WhisperEncoderShape& shape);
-  // features [B, bins, 2 * max_source_positions] -> hidden [B, max_source_positions, d_model].
-  // key_mask [B, max_source_positions] (1 = attend) or undefined for all.
+  // features [B, bins, 2 * max_source_positions] -> hidden [B, max_source_positions, d_model]
+  // (fewer frames when the shape accepts shorter input: (frames - 1) / 2 + 1 positions).
+  // key_mask [B, positions] (1 = attend) or undefined for all.
   at::Tensor forward(const at::Tensor& features, const at::Tensor& key_mask, const LayerHook* hook) const;
   const WhisperEncoderShape& shape() const { return shape_; }
-  // The log-mel this stack was trained on: the window its positions cover, its mel bins.
-  WhisperMelOptions feature_options() const;
+  // The log-mel this stack reads: the checkpoint's preprocessor_config.json over Whisper's
+  // defaults, with the stack's bin count.
+  WhisperMelOptions feature_options(const ModelConfig& config) const;
 
  private:
   struct Layer {

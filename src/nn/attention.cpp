@@ -25,6 +25,10 @@ bool row_blocks(const at::Tensor& t, int64_t head_dim) {
 
 }  // namespace
 
+double AttentionShape::softmax_scale() const {
+  return scale > 0.0 ? scale : 1.0 / std::sqrt(static_cast<double>(head_dim));
+}
+
 MultiHeadAttention MultiHeadAttention::load(WeightStore& weights, const std::string& prefix,
                                             const AttentionShape& shape) {
   MultiHeadAttention attention;
@@ -52,8 +56,8 @@ at::Tensor MultiHeadAttention::attend(const at::Tensor& q, const at::Tensor& k, 
   const int64_t queries = q.size(2), keys = k.size(2), head_dim = shape_.head_dim;
   const int64_t groups = heads / kv_heads;
   const at::Tensor grouped_q = q.reshape({batch, kv_heads, groups * queries, head_dim});
-  at::Tensor scores = at::matmul(grouped_q, k.transpose(2, 3)).view({batch, heads, queries, keys}) /
-                      std::sqrt(static_cast<double>(head_dim));
+  at::Tensor scores =
+      at::matmul(grouped_q, k.transpose(2, 3)).view({batch, heads, queries, keys}) * shape_.softmax_scale();
   if (mask.defined()) scores = scores + mask;
   const at::Tensor weights = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
   if (probabilities) *probabilities = weights;
@@ -79,7 +83,7 @@ at::Tensor MultiHeadAttention::decode_step(const at::Tensor& x, const at::Tensor
   at::Tensor mask_rows;  // [B or 1, S] float32
   if (mask.defined()) mask_rows = mask.to(at::kFloat).reshape({-1, length}).contiguous();
   rows::OneQueryAttention shape{heads, kv_heads, d, length, keys.stride(1), values.stride(1),
-                                static_cast<float>(1.0 / std::sqrt(static_cast<double>(d)))};
+                                static_cast<float>(shape_.softmax_scale())};
   at::Tensor out = at::empty({batch, 1, heads * d}, q.options());
   std::vector<float> scores(length);
   for (int64_t b = 0; b < batch; ++b) {

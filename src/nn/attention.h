@@ -19,6 +19,8 @@ struct AttentionShape {
   int64_t head_dim = 0;
   bool query_bias = true, key_bias = true, value_bias = true, output_bias = true;
   std::string output_name = "o_proj";  // Whisper: "out_proj"
+  double scale = 0.0;  // multiplies q.k; 0: 1/sqrt(head_dim) (Granite sets attention_multiplier)
+  double softmax_scale() const;
 };
 
 class MultiHeadAttention {

@@ -9,16 +9,17 @@ Linear Linear::load(WeightStore& weights, const std::string& prefix, int64_t in,
                     bool with_bias) {
   Linear linear;
   linear.weight = weights.take(prefix + ".weight", {out, in});
-  if (with_bias) linear.bias = weights.take(prefix + ".bias", {out});
+  if (with_bias) linear.bias = weights.take(prefix + ".bias", {out}, WeightInit::kZeros);
   return linear;
 }
 
 LayerNorm LayerNorm::load(WeightStore& weights, const std::string& prefix, int64_t dim, double eps) {
-  return {weights.take(prefix + ".weight", {dim}), weights.take(prefix + ".bias", {dim}), eps};
+  return {weights.take(prefix + ".weight", {dim}, WeightInit::kOnes), weights.take(prefix + ".bias", {dim}, WeightInit::kZeros),
+          eps};
 }
 
 RmsNorm RmsNorm::load(WeightStore& weights, const std::string& prefix, int64_t dim, double eps) {
-  return {weights.take(prefix + ".weight", {dim}), eps};
+  return {weights.take(prefix + ".weight", {dim}, WeightInit::kOnes), eps};
 }
 
 namespace {

@@ -6,7 +6,7 @@
 
 #include <string>
 
-#include "models/weights.h"
+#include "io/weight_store.h"
 #include "nn/linear.h"
 
 namespace almkit::nn {

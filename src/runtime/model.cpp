@@ -16,6 +16,7 @@
 #include "core/threads.h"
 #include "almkit/features.h"
 #include "almkit/tokenizer.h"
+#include "generate/audio_binding.h"
 #include "generate/pipeline.h"
 #include "models/registry.h"
 #include "runtime/audio_cache.h"
@@ -75,7 +76,6 @@ struct Model::Impl {
   at::Device device = at::kCPU;
   std::unique_ptr<Pipeline> pipeline;
   std::unique_ptr<Tokenizer> tokenizer;
-  std::unique_ptr<WhisperMel> mel;  // null for text-only models
   std::unique_ptr<EncodedAudioCache> audio_cache;
 
   const ModelParts& parts() const { return pipeline->parts(); }
@@ -102,49 +102,51 @@ struct Model::Impl {
     return ids;
   }
 
-  // Features of every clip of every request, in order, as one batch.
-  bool encode_audio(const std::vector<const Request*>& requests, EncodedAudio& out,
-                    const LayerHook* hook = nullptr) const {
+  const FeatureExtractor& features() const {
+    if (!parts().encoder) throw Error(ErrorCode::kInvalidArgument, "model type '" + parts().model_type + "' takes no audio");
+    return parts().encoder->features();
+  }
+
+  // One request's clips as mono samples at the encoder's rate; errors name the request and clip.
+  std::vector<std::vector<float>> request_clips(const Request& request, const std::string& name) const {
     std::vector<std::vector<float>> clips;
-    for (size_t r = 0; r < requests.size(); ++r) {
-      for (size_t c = 0; c < requests[r]->audio.size(); ++c) {
-        const AudioBuffer& clip = requests[r]->audio[c];
-        const std::string name = "request " + std::to_string(r) + " clip " + std::to_string(c);
-        validate_audio(clip, name);
-        if (!mel) throw Error(ErrorCode::kInvalidArgument, "model type '" + parts().model_type + "' takes no audio");
-        const int rate = mel->options().sampling_rate;
-        const AudioBuffer at_rate = clip.sample_rate == rate ? clip : resample(clip, rate);
-        if (at_rate.duration_seconds() > mel->options().chunk_length + 1e-9) {
-          throw Error(ErrorCode::kInvalidArgument,
-                      name + " is " + std::to_string(at_rate.duration_seconds()) + " s; the encoder window is " +
-                          std::to_string(mel->options().chunk_length) + " s (split the clip)");
-        }
-        clips.push_back(at_rate.mono());
+    for (size_t c = 0; c < request.audio.size(); ++c) {
+      const AudioBuffer& clip = request.audio[c];
+      const std::string clip_name = name + " clip " + std::to_string(c);
+      validate_audio(clip, clip_name);
+      const FeatureExtractor& extractor = features();
+      const int rate = extractor.sampling_rate();
+      const AudioBuffer at_rate = clip.sample_rate == rate ? clip : resample(clip, rate);
+      if (at_rate.duration_seconds() > extractor.max_seconds() + 1e-9) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    clip_name + " is " + std::to_string(at_rate.duration_seconds()) + " s; the encoder window is " +
+                        std::to_string(extractor.max_seconds()) + " s (split the clip)");
       }
+      clips.push_back(at_rate.mono());
     }
-    if (clips.empty()) return false;
-    // Clips encoded before come from the cache; the others are encoded together, as one batch.
+    return clips;
+  }
+
+  // Projected frames of `clips` as one batch: clips encoded before come from the cache, the
+  // others are encoded together.
+  EncodedAudio encode_clips(std::vector<std::vector<float>> clips, const LayerHook* hook = nullptr) const {
     const bool use_cache = audio_cache && audio_cache->capacity() > 0 && hook == nullptr;
+    if (!use_cache) return run_encoder(clips, hook);
+    const int rate = features().sampling_rate();
     std::vector<std::optional<at::Tensor>> frames(clips.size());
     std::vector<std::string> keys(clips.size());
     std::vector<std::vector<float>> missing;
     std::vector<size_t> missing_index;
     for (size_t i = 0; i < clips.size(); ++i) {
-      if (use_cache) {
-        keys[i] = EncodedAudioCache::key(clips[i], mel->options().sampling_rate);
-        frames[i] = audio_cache->find(keys[i]);
-      }
+      keys[i] = EncodedAudioCache::key(clips[i], rate);
+      frames[i] = audio_cache->find(keys[i]);
       if (!frames[i]) {
         missing.push_back(std::move(clips[i]));
         missing_index.push_back(i);
       }
     }
-    if (!use_cache) {
-      out = encode_clips(missing, hook);
-      return true;
-    }
     if (!missing.empty()) {
-      const EncodedAudio encoded = encode_clips(missing, hook);
+      const EncodedAudio encoded = run_encoder(missing, hook);
       for (size_t m = 0; m < missing.size(); ++m) {
         const at::Tensor clip_frames = encoded.hidden[m].narrow(0, 0, encoded.output_lengths[m].item<int64_t>()).clone();
         frames[missing_index[m]] = clip_frames;
@@ -160,16 +162,17 @@ struct Model::Impl {
     }
     at::Tensor hidden = at::zeros({static_cast<int64_t>(frames.size()), longest, frames[0]->size(1)}, frames[0]->options());
     for (size_t i = 0; i < frames.size(); ++i) hidden[i].narrow(0, 0, lengths[i]).copy_(*frames[i]);
-    out = {hidden, at::tensor(lengths, at::TensorOptions().dtype(at::kLong))};
-    return true;
+    return {hidden, at::tensor(lengths, at::TensorOptions().dtype(at::kLong))};
   }
 
-  EncodedAudio encode_clips(const std::vector<std::vector<float>>& clips, const LayerHook* hook) const {
-    const FeatureBatch batch = mel->compute_batch(clips);
-    at::Tensor features = at::from_blob(const_cast<float*>(batch.features.values.data()), batch.features.shape,
-                                        at::TensorOptions().dtype(at::kFloat)).to(device);
+  EncodedAudio run_encoder(const std::vector<std::vector<float>>& clips, const LayerHook* hook) const {
+    std::vector<AudioBuffer> buffers;
+    for (const auto& clip : clips) buffers.push_back(AudioBuffer{features().sampling_rate(), 1, clip});
+    const FeatureBatch batch = features().extract(buffers);
+    at::Tensor values = at::from_blob(const_cast<float*>(batch.features.values.data()), batch.features.shape,
+                                      at::TensorOptions().dtype(at::kFloat)).to(device);
     at::Tensor lengths = at::tensor(batch.valid_frames, at::TensorOptions().dtype(at::kLong));
-    return pipeline->project(pipeline->encode(features, lengths, hook));
+    return pipeline->project(pipeline->encode(values, lengths, hook), hook);
   }
 
   // Left-pads prompts into [B, T] ids and mask (decoder-only models read the last position).
@@ -208,7 +211,6 @@ std::unique_ptr<Model> Model::load(const std::string& folder, const ModelOptions
   weights.dtype = parse_dtype_option(options.dtype);
   weights.device = impl->device;
   impl->pipeline = std::make_unique<Pipeline>(load_model_parts(folder, weights));
-  if (impl->parts().encoder) impl->mel = std::make_unique<WhisperMel>(impl->parts().encoder->feature_options());
   if (options.audio_cache_clips < 0) throw Error(ErrorCode::kInvalidArgument, "audio_cache_clips must be >= 0");
   impl->audio_cache = std::make_unique<EncodedAudioCache>(static_cast<size_t>(options.audio_cache_clips));
   const bool has_tokenizer_files = exists(folder + "/tokenizer.json") || exists(folder + "/vocab.json") ||
@@ -220,9 +222,9 @@ std::unique_ptr<Model> Model::load(const std::string& folder, const ModelOptions
 const std::string& Model::folder() const { return impl_->folder; }
 const std::string& Model::model_type() const { return impl_->parts().model_type; }
 int64_t Model::audio_token_id() const { return impl_->parts().audio_token_id; }
-bool Model::accepts_audio() const { return impl_->mel != nullptr; }
-int Model::audio_sampling_rate() const { return impl_->mel ? impl_->mel->options().sampling_rate : 16000; }
-double Model::max_audio_seconds() const { return impl_->mel ? impl_->mel->options().chunk_length : 0.0; }
+bool Model::accepts_audio() const { return impl_->parts().encoder != nullptr; }
+int Model::audio_sampling_rate() const { return accepts_audio() ? impl_->features().sampling_rate() : 16000; }
+double Model::max_audio_seconds() const { return accepts_audio() ? impl_->features().max_seconds() : 0.0; }
 int64_t Model::max_positions() const { return impl_->parts().language_model->max_positions(); }
 bool Model::has_tokenizer() const { return impl_->tokenizer != nullptr; }
 
@@ -253,37 +255,94 @@ std::string Model::chat_prompt(const std::string& messages_json, bool add_genera
 }
 
 GenerateResult Model::generate(const Request& request, const GenerateOptions& options) const {
-  return generate_batch({request}, options).front();
+  GenerateResult result = generate_batch({request}, options).front();
+  if (result.error) throw *result.error;
+  return result;
 }
 
 std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& requests,
                                                   const GenerateOptions& options) const {
   if (requests.empty()) return {};
   if (options.max_new_tokens <= 0) throw Error(ErrorCode::kInvalidArgument, "max_new_tokens must be >= 1");
+  if (options.min_new_tokens < 0) throw Error(ErrorCode::kInvalidArgument, "min_new_tokens must be >= 0");
   const Impl& m = *impl_;
-  std::vector<std::vector<int64_t>> prompts;
-  std::vector<const Request*> pointers;
-  for (const auto& request : requests) {
-    prompts.push_back(m.prompt_ids(request));
-    pointers.push_back(&request);
-  }
   c10::InferenceMode inference;  // no autograd bookkeeping: ~1,800 small ops per decoded token
   const LayerHook hook = bridge_hooks(options.hooks);
   const LayerHook* hook_pointer = hook.callback ? &hook : nullptr;
-  EncodedAudio audio;
-  const bool has_audio = m.encode_audio(pointers, audio, hook_pointer);
-  at::Tensor ids, mask;
-  m.pad_prompts(prompts, ids, mask);
-  const LanguageModel& lm = *m.parts().language_model;
-  nn::KvCache cache = lm.new_cache();
-  const DecoderInput input = m.pipeline->prepare(ids, mask, has_audio ? &audio : nullptr, cache);
-  const int64_t prompt_positions = input.embeddings.size(1);
-  if (prompt_positions + options.max_new_tokens > lm.max_positions()) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "prompt of " + std::to_string(prompt_positions) + " positions (audio frames included) plus " +
-                    std::to_string(options.max_new_tokens) + " new tokens exceeds the model's context of " +
-                    std::to_string(lm.max_positions()));
+  // Each request is checked on its own: one that is refused gets its error in its result, and
+  // the others run as a batch without it.
+  std::vector<GenerateResult> results(requests.size());
+  const auto refuse = [&](size_t r, const Error& error) {
+    results[r].error = Error(error.code(), (requests.size() > 1 ? "request " + std::to_string(r) + ": " : "") + error.what());
+  };
+  std::vector<std::vector<int64_t>> prompts(requests.size());
+  std::vector<std::vector<std::vector<float>>> clips(requests.size());
+  for (size_t r = 0; r < requests.size(); ++r) {
+    try {
+      prompts[r] = m.prompt_ids(requests[r]);
+      clips[r] = m.request_clips(requests[r], "request " + std::to_string(r));
+    } catch (const Error& error) {
+      refuse(r, error);
+    }
   }
+  std::vector<std::vector<float>> all_clips;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    if (results[r].error) continue;
+    for (auto& clip : clips[r]) all_clips.push_back(std::move(clip));
+  }
+  EncodedAudio audio;
+  if (!all_clips.empty()) audio = m.encode_clips(std::move(all_clips), hook_pointer);
+  // Rows whose placeholders fit their clips and whose prompt fits the context.
+  const LanguageModel& lm = *m.parts().language_model;
+  std::vector<size_t> live;            // request index of each batch row
+  std::vector<int64_t> clips_per_row;  // of the batch rows
+  std::vector<int64_t> live_clips;     // indices into `audio` of the batch rows' clips
+  int64_t next_clip = 0;
+  for (size_t r = 0; r < requests.size(); ++r) {
+    if (results[r].error) continue;
+    const auto count = static_cast<int64_t>(requests[r].audio.size());
+    try {
+      std::vector<int64_t> frames;
+      for (int64_t c = 0; c < count; ++c) frames.push_back(audio.output_lengths[next_clip + c].item<int64_t>());
+      const std::string name = "request " + std::to_string(r);
+      int64_t positions = static_cast<int64_t>(prompts[r].size());
+      if (!lm.attends_to_audio() && m.parts().audio_token_id >= 0) {
+        const PlaceholderLayout layout =
+            check_row_audio(prompts[r].data(), positions, m.parts().audio_token_id, frames, name);
+        if (layout == PlaceholderLayout::kOnePerClip) {
+          for (int64_t f : frames) positions += f - 1;
+        }
+      } else if (lm.attends_to_audio() && count != 1) {
+        throw Error(ErrorCode::kInvalidArgument, name + " has " + std::to_string(count) +
+                                                     " clips; this encoder-decoder model takes exactly one");
+      }
+      if (positions + options.max_new_tokens > lm.max_positions()) {
+        throw Error(ErrorCode::kInvalidArgument,
+                    "prompt of " + std::to_string(positions) + " positions (audio frames included) plus " +
+                        std::to_string(options.max_new_tokens) + " new tokens exceeds the model's context of " +
+                        std::to_string(lm.max_positions()));
+      }
+      live.push_back(r);
+      clips_per_row.push_back(count);
+      for (int64_t c = 0; c < count; ++c) live_clips.push_back(next_clip + c);
+    } catch (const Error& error) {
+      refuse(r, error);
+    }
+    next_clip += count;
+  }
+  if (live.empty()) return results;
+  std::vector<std::vector<int64_t>> live_prompts;
+  for (size_t r : live) live_prompts.push_back(prompts[r]);
+  at::Tensor ids, mask;
+  m.pad_prompts(live_prompts, ids, mask);
+  EncodedAudio live_audio;
+  if (!live_clips.empty()) {
+    const at::Tensor index = at::tensor(live_clips, at::TensorOptions().dtype(at::kLong));
+    live_audio = {audio.hidden.index_select(0, index.to(audio.hidden.device())), audio.output_lengths.index_select(0, index)};
+  }
+  nn::KvCache cache = lm.new_cache();
+  const DecoderInput input =
+      m.pipeline->prepare(ids, mask, live_clips.empty() ? nullptr : &live_audio, cache, clips_per_row);
   SamplingOptions sampling;
   sampling.max_new_tokens = options.max_new_tokens;
   sampling.greedy = options.temperature <= 0.0;
@@ -292,17 +351,14 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
   sampling.top_p = options.top_p;
   sampling.seed = options.seed;
   sampling.stop_token_ids.assign(options.stop_token_ids.begin(), options.stop_token_ids.end());
-  if (options.min_new_tokens < 0) throw Error(ErrorCode::kInvalidArgument, "min_new_tokens must be >= 0");
   sampling.min_new_tokens = options.min_new_tokens;
   if (options.logprobs >= 0 && options.on_logprobs) {
     sampling.logprobs = options.logprobs;
-    sampling.on_logprobs = [&](int64_t row, const StepLogprobs& step) {
-      options.on_logprobs(static_cast<size_t>(row), step);
-    };
+    sampling.on_logprobs = [&](int64_t row, const StepLogprobs& step) { options.on_logprobs(live[row], step); };
   }
-  std::vector<std::vector<int32_t>> so_far(requests.size());
-  std::vector<std::string> text_so_far(requests.size());
-  std::vector<bool> cancelled(requests.size(), false);
+  std::vector<std::vector<int32_t>> so_far(live.size());
+  std::vector<std::string> text_so_far(live.size());
+  std::vector<bool> cancelled(live.size(), false);
   if (options.on_token) {
     sampling.on_token = [&](int64_t row, int64_t token) {
       so_far[row].push_back(static_cast<int32_t>(token));
@@ -316,7 +372,7 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
           text_so_far[row] = text;
         }
       }
-      const bool keep_going = options.on_token(static_cast<size_t>(row), static_cast<int32_t>(token), piece);
+      const bool keep_going = options.on_token(live[row], static_cast<int32_t>(token), piece);
       if (!keep_going) cancelled[row] = true;
       return keep_going;
     };
@@ -324,9 +380,8 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
   const Generation generation = m.pipeline->generate(input, cache, sampling, hook_pointer);
   std::vector<int64_t> stops = m.parts().generation.eos_token_ids;
   stops.insert(stops.end(), options.stop_token_ids.begin(), options.stop_token_ids.end());
-  std::vector<GenerateResult> results(requests.size());
-  for (size_t r = 0; r < requests.size(); ++r) {
-    GenerateResult& result = results[r];
+  for (size_t r = 0; r < live.size(); ++r) {
+    GenerateResult& result = results[live[r]];
     result.tokens.assign(generation.tokens[r].begin(), generation.tokens[r].end());
     result.prompt_tokens = input.attention_mask[r].sum().item<int64_t>();
     const bool stopped = !result.tokens.empty() &&
@@ -356,12 +411,15 @@ std::vector<OptionScore> Model::score_ids(const Request& request,
   const LayerHook hook = bridge_hooks(hooks);
   const LayerHook* hook_pointer = hook.callback ? &hook : nullptr;
   const std::vector<int64_t> prompt = m.prompt_ids(request);
+  std::vector<std::vector<float>> clips = m.request_clips(request, "the request");
+  const bool has_audio = !clips.empty();
   EncodedAudio audio;
-  const bool has_audio = m.encode_audio({&request}, audio, hook_pointer);
+  if (has_audio) audio = m.encode_clips(std::move(clips), hook_pointer);
   at::Tensor ids, mask;
   m.pad_prompts({prompt}, ids, mask);
   nn::KvCache cache = m.parts().language_model->new_cache();
-  const DecoderInput input = m.pipeline->prepare(ids, mask, has_audio ? &audio : nullptr, cache);
+  const DecoderInput input = m.pipeline->prepare(ids, mask, has_audio ? &audio : nullptr, cache,
+                                                 {static_cast<int64_t>(request.audio.size())});
   std::vector<std::vector<int64_t>> wide;
   const int64_t vocab = m.parts().language_model->vocab_size();
   for (const auto& c : continuations) {

@@ -205,6 +205,10 @@ void Scheduler::run_generation(const std::vector<std::shared_ptr<Job>>& batch) {
   std::vector<GenerateResult> results = model_.generate_batch(requests, options);
   for (size_t row = 0; row < batch.size(); ++row) {
     GenerateResult& result = results[row];
+    if (result.error) {  // refused alone: the batch's other requests were served
+      batch[row]->error = std::make_exception_ptr(*result.error);
+      continue;
+    }
     if (batch[row]->cancelled()) {
       result.stop_reason = "cancelled";
     } else if (stopped[row]) {

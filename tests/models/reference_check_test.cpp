@@ -1,6 +1,6 @@
 // almkit computes what transformers 4.47.1 computed on the public fixtures: every tensor within
 // 1e-4 x max(1, max|reference|) (measured: <= 2.4e-6 absolute), greedy ids identical.
-#include "models/reference_check.h"
+#include "runtime/reference_check.h"
 
 #include <gtest/gtest.h>
 

@@ -11,7 +11,7 @@
 #include "nn/rope.h"
 #include "nn/row_kernels.h"
 #include "models/random_checkpoint.h"
-#include "models/weights.h"
+#include "io/weight_store.h"
 #include "test_support.h"
 
 namespace almkit {

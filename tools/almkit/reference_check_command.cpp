@@ -3,7 +3,7 @@
 
 #include "almkit/error.h"
 #include "commands.h"
-#include "models/reference_check.h"
+#include "runtime/reference_check.h"
 
 namespace almkit::cli {
 namespace {

@@ -10,7 +10,7 @@
 
 #include "almkit/audio.h"
 #include "models/config.h"
-#include "models/weights.h"
+#include "io/weight_store.h"
 
 namespace almkit::codecs {
 

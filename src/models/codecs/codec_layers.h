@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "models/weights.h"
+#include "io/weight_store.h"
 
 namespace almkit::codecs {
 

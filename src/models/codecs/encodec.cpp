@@ -472,13 +472,3 @@ std::unique_ptr<Codec> build_encodec(const ModelConfig& config, WeightStore& wei
 }
 
 }  // namespace almkit::codecs
-
-namespace almkit {
-
-ModelParts build_encodec_parts(const ModelConfig& config, WeightStore&) {
-  throw Error(ErrorCode::kUnsupported, config.source() +
-                                           ": '" + config.model_type() + "' is a neural audio codec, not a language model: load it "
-                                           "with codecs::load_codec() or use `almkit codec encode|decode`");
-}
-
-}  // namespace almkit

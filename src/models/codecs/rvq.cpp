@@ -1,7 +1,7 @@
 #include "models/codecs/rvq.h"
 
 #include "almkit/error.h"
-#include "models/weights.h"
+#include "io/weight_store.h"
 
 namespace almkit::codecs {
 namespace {

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "models/weights.h"
+#include "io/weight_store.h"
 #include "nn/attention.h"
 #include "nn/layers.h"
 

@@ -8,7 +8,7 @@
 
 #include "almkit/safetensors.h"
 #include "models/codecs/codec.h"
-#include "models/reference_check.h"
+#include "runtime/reference_check.h"
 #include "models/registry.h"
 #include "test_support.h"
 

@@ -1,4 +1,4 @@
-#include "models/weights.h"
+#include "io/weight_store.h"
 
 #include "almkit/error.h"
 
@@ -30,22 +30,34 @@ std::string shape_text(at::IntArrayRef shape) {
 }
 
 WeightStore::WeightStore(SafetensorsCheckpoint checkpoint, WeightOptions options)
-    : checkpoint_(std::move(checkpoint)), options_(options) {}
+    : WeightStore(std::optional<SafetensorsCheckpoint>(std::move(checkpoint)), options) {}
 
-at::Tensor WeightStore::take(const std::string& name, const std::vector<int64_t>& shape) {
-  if (!checkpoint_.contains(name)) {
-    throw Error(ErrorCode::kNotFound,
-                "checkpoint '" + checkpoint_.folder() + "' is missing tensor '" + name + "'");
+WeightStore WeightStore::recording(WeightOptions options) { return WeightStore(std::nullopt, options); }
+
+at::Tensor WeightStore::take(const std::string& name, const std::vector<int64_t>& shape, WeightInit init) {
+  if (!checkpoint_) {
+    if (!taken_.insert(name).second) {
+      throw Error(ErrorCode::kInternal, "architecture takes tensor '" + name + "' twice");
+    }
+    recorded_.push_back({name, shape, init});
+    // A broadcast zero: shapes are right for the builder's checks, and a 7B model costs nothing.
+    const at::ScalarType dtype = shape.size() == 2 ? options_.dtype : options_.activation_dtype();
+    return at::zeros({1}, at::TensorOptions().dtype(dtype).device(options_.device))
+        .expand(shape.empty() ? std::vector<int64_t>{1} : shape);
   }
-  const TensorView& view = checkpoint_.tensor(name);
+  if (!checkpoint_->contains(name)) {
+    throw Error(ErrorCode::kNotFound,
+                "checkpoint '" + checkpoint_->folder() + "' is missing tensor '" + name + "'");
+  }
+  const TensorView& view = checkpoint_->tensor(name);
   if (view.shape != shape) {
-    throw Error(ErrorCode::kShapeMismatch, "tensor '" + name + "' in '" + checkpoint_.folder() +
+    throw Error(ErrorCode::kShapeMismatch, "tensor '" + name + "' in '" + checkpoint_->folder() +
                                                "' has shape " + shape_text(view.shape) +
                                                ", the config implies " + shape_text(shape));
   }
   taken_.insert(name);
   // The deleter keeps the mapped file alive for as long as the view is in use.
-  auto file = checkpoint_.file_of(name);
+  auto file = checkpoint_->file_of(name);
   at::Tensor tensor = at::from_blob(
       const_cast<void*>(view.data), view.shape, [file](void*) {},
       at::TensorOptions().dtype(to_scalar_type(view.dtype)));
@@ -61,15 +73,16 @@ at::Tensor WeightStore::take(const std::string& name, const std::vector<int64_t>
 }
 
 void WeightStore::check_all_used() const {
+  if (!checkpoint_) return;
   std::vector<std::string> unused;
-  for (const auto& name : checkpoint_.names()) {
+  for (const auto& name : checkpoint_->names()) {
     if (!taken_.count(name)) unused.push_back(name);
   }
   if (unused.empty()) return;
   std::string list;
   for (size_t i = 0; i < unused.size() && i < 10; ++i) list += (i ? ", " : "") + unused[i];
   if (unused.size() > 10) list += ", ... (" + std::to_string(unused.size()) + " in all)";
-  throw Error(ErrorCode::kInvalidFormat, "checkpoint '" + checkpoint_.folder() +
+  throw Error(ErrorCode::kInvalidFormat, "checkpoint '" + checkpoint_->folder() +
                                              "' holds tensors this architecture does not use: " + list);
 }
 

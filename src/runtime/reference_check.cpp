@@ -1,4 +1,4 @@
-#include "models/reference_check.h"
+#include "runtime/reference_check.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -22,7 +22,12 @@ namespace {
 // Inputs the reference files feed the model; everything else is an output to reproduce.
 const std::set<std::string> kInputs = {"input_features", "feature_attention_mask", "input_ids",
                                        "attention_mask", "decoder_input_ids", "waveform",
-                                       "waveform_padded", "input_values"};
+                                       "waveform_padded", "input_values",
+                                       // Ultravox's forward arguments (the ids carry the layout)
+                                       "audio_values", "audio_lens", "audio_token_len",
+                                       "audio_token_start_idx", "audio_batch_size",
+                                       // a projector-only checkpoint's input
+                                       "encoder_hidden_states"};
 
 at::Tensor read(const SafetensorsFile& file, const std::string& name) {
   const TensorView& view = file.tensor(name);
@@ -108,11 +113,6 @@ class Checker {
   std::map<std::string, at::Tensor> computed_;
 };
 
-// [clips, frames] mask of the frames each clip really has.
-at::Tensor frame_mask(const at::Tensor& lengths, int64_t frames) {
-  return at::arange(frames, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) < lengths.to(at::kCPU).unsqueeze(1);
-}
-
 }  // namespace
 
 bool ReferenceReport::ok() const {
@@ -132,30 +132,49 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
     return check.finish();
   }
   Pipeline pipeline(load_model_parts(model_dir, WeightOptions{}));
-  const LanguageModel& lm = pipeline.language_model();
   Checker check(*io, options);
+
+  // A projector-only checkpoint (a Q-Former bridge): encoder states in, projected rows out; the
+  // last internal layer's output is its `query_output`.
+  if (check.has("encoder_hidden_states") && pipeline.parts().projector) {
+    const at::Tensor states = check.reference("encoder_hidden_states");
+    const EncodedAudio encoded{states, at::full({states.size(0)}, states.size(1), at::TensorOptions().dtype(at::kLong))};
+    at::Tensor last_layer;
+    LayerHook hook;
+    hook.callback = [&](const std::string& stack, int, at::Tensor& hidden, const at::Tensor&) {
+      if (stack == "projector") last_layer = hidden.clone();
+    };
+    const EncodedAudio projected = pipeline.project(encoded, &hook);
+    if (check.has("projected")) check.compare("projected", projected.hidden);
+    if (check.has("query_output") && last_layer.defined()) check.compare("query_output", last_layer);
+  }
 
   EncodedAudio projected;
   bool have_audio = false;
-  if (check.has("input_features")) {
-    const at::Tensor features = check.reference("input_features");
-    const at::Tensor lengths = check.has("feature_attention_mask")
-                                   ? check.reference("feature_attention_mask").sum(-1)
-                                   : at::full({features.size(0)}, features.size(2), at::TensorOptions().dtype(at::kLong));
+  const std::string features_name = check.has("input_features") ? "input_features" : "audio_values";
+  if (check.has(features_name)) {
+    const at::Tensor features = check.reference(features_name);
+    at::Tensor lengths = at::full({features.size(0)}, features.size(2), at::TensorOptions().dtype(at::kLong));
+    if (check.has("feature_attention_mask")) lengths = check.reference("feature_attention_mask").sum(-1);
+    if (check.has("audio_lens")) lengths = check.reference("audio_lens");
     const EncodedAudio encoded = pipeline.encode(features, lengths);
-    const at::Tensor valid = frame_mask(encoded.output_lengths, encoded.hidden.size(1));
+    const at::Tensor valid = encoded.frame_mask();
     for (const char* name : {"encoder_last_hidden_state", "audio_tower_last_hidden_state"}) {
       if (check.has(name)) check.compare(name, encoded.hidden, valid);
     }
     projected = pipeline.project(encoded);
-    if (check.has("audio_features")) {
-      check.compare("audio_features", projected.hidden, frame_mask(projected.output_lengths, projected.hidden.size(1)));
+    for (const char* name : {"audio_features", "audio_embeds"}) {
+      if (check.has(name)) check.compare(name, projected.hidden, projected.frame_mask());
     }
     have_audio = true;
   }
 
   const std::string ids_name = check.has("decoder_input_ids") ? "decoder_input_ids" : "input_ids";
   if (check.has(ids_name)) {
+    const LanguageModel& lm = pipeline.language_model();
+    for (const auto& [name, tensor] : lm.reference_tensors()) {
+      if (check.has(name)) check.compare(name, tensor);
+    }
     const at::Tensor ids = check.reference(ids_name);
     const at::Tensor mask = check.has("attention_mask") ? check.reference("attention_mask") : at::Tensor();
     nn::KvCache cache = lm.new_cache();
@@ -169,6 +188,7 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
 
   for (const std::string prefix : {"greedy", "generate"}) {
     if (!check.has(prefix + "_ids")) continue;
+    const LanguageModel& lm = pipeline.language_model();
     const at::Tensor expected = check.reference(prefix + "_ids");
     const bool has_steps = check.has(prefix + "_step_logits");
     int64_t steps;
@@ -189,6 +209,7 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
     SamplingOptions sampling;
     sampling.max_new_tokens = steps;
     sampling.keep_step_logits = has_steps;
+    sampling.stop_at_eos = false;  // the fixtures ran all steps (eos_token_id=None)
     const Generation generation = pipeline.generate(input, cache, sampling);
     // transformers pads finished rows with pad_token_id up to the longest row.
     const int64_t pad = pipeline.parts().generation.pad_token_id;

@@ -1,10 +1,13 @@
 // Checkpoint tensors as ATen tensors, by their hub names. Tensors are views of the memory-mapped
 // safetensors files (no copy for float32 on CPU); every name taken is recorded so that a
 // checkpoint with tensors the architecture does not use is reported, not silently ignored.
+// A recording store has no checkpoint: it hands out placeholders of the asked shapes and keeps
+// the list, which is how `init-model` learns an architecture's tensors from its own builder.
 #pragma once
 
 #include <ATen/ATen.h>
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -23,27 +26,46 @@ struct WeightOptions {
   }
 };
 
+// How a freshly initialised model fills a tensor (the value its layer starts from in training
+// code): what a recording store reports for random checkpoints.
+enum class WeightInit { kNormal, kOnes, kZeros, kSinusoids };
+
+struct RecordedWeight {
+  std::string name;
+  std::vector<int64_t> shape;
+  WeightInit init;
+};
+
 // "[1, 80, 3000]": shapes in error messages.
 std::string shape_text(at::IntArrayRef shape);
 
 class WeightStore {
  public:
   WeightStore(SafetensorsCheckpoint checkpoint, WeightOptions options);
+  // No checkpoint: take() returns zero placeholders (no memory per tensor) and records them.
+  static WeightStore recording(WeightOptions options = {});
 
   // The tensor `name` with exactly `shape`; kNotFound / kShapeMismatch name the tensor.
-  at::Tensor take(const std::string& name, const std::vector<int64_t>& shape);
-  bool has(const std::string& name) const { return checkpoint_.contains(name); }
+  at::Tensor take(const std::string& name, const std::vector<int64_t>& shape,
+                  WeightInit init = WeightInit::kNormal);
+  // Optional tensors (e.g. an untied head): a recording store has none of them.
+  bool has(const std::string& name) const { return checkpoint_ && checkpoint_->contains(name); }
   // Marks names the architecture knowingly ignores (e.g. buffers HF saves but recomputes).
   void ignore(const std::string& name) { taken_.insert(name); }
   // Throws kInvalidFormat listing tensors present in the checkpoint that nothing took.
   void check_all_used() const;
   const WeightOptions& options() const { return options_; }
-  const std::string& folder() const { return checkpoint_.folder(); }
+  std::string folder() const { return checkpoint_ ? checkpoint_->folder() : std::string("(recording)"); }
+  // Every tensor taken, in order (recording stores).
+  const std::vector<RecordedWeight>& recorded() const { return recorded_; }
 
  private:
-  SafetensorsCheckpoint checkpoint_;
+  WeightStore(std::optional<SafetensorsCheckpoint> checkpoint, WeightOptions options)
+      : checkpoint_(std::move(checkpoint)), options_(options) {}
+  std::optional<SafetensorsCheckpoint> checkpoint_;
   WeightOptions options_;
   std::set<std::string> taken_;
+  std::vector<RecordedWeight> recorded_;
 };
 
 }  // namespace almkit

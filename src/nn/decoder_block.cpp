@@ -1,0 +1,39 @@
+#include "nn/decoder_block.h"
+
+namespace almkit::nn {
+
+DecoderBlock DecoderBlock::load(WeightStore& weights, const std::string& prefix, const DecoderBlockShape& shape) {
+  DecoderBlock block;
+  block.shape_ = shape;
+  check_activation(shape.activation, prefix);
+  if (shape.layer_norm) {
+    block.input_layer_norm_ = LayerNorm::load(weights, prefix + ".input_layernorm", shape.hidden, shape.norm_eps);
+    block.post_attention_layer_norm_ =
+        LayerNorm::load(weights, prefix + ".post_attention_layernorm", shape.hidden, shape.norm_eps);
+  } else {
+    block.input_rms_ = RmsNorm::load(weights, prefix + ".input_layernorm", shape.hidden, shape.norm_eps);
+    block.post_attention_rms_ = RmsNorm::load(weights, prefix + ".post_attention_layernorm", shape.hidden, shape.norm_eps);
+  }
+  block.self_attn_ = MultiHeadAttention::load(weights, prefix + ".self_attn", shape.attention);
+  block.gate_proj_ = Linear::load(weights, prefix + ".mlp.gate_proj", shape.hidden, shape.intermediate, shape.mlp_bias);
+  block.up_proj_ = Linear::load(weights, prefix + ".mlp.up_proj", shape.hidden, shape.intermediate, shape.mlp_bias);
+  block.down_proj_ = Linear::load(weights, prefix + ".mlp.down_proj", shape.intermediate, shape.hidden, shape.mlp_bias);
+  return block;
+}
+
+at::Tensor DecoderBlock::norm(const at::Tensor& x, bool post_attention) const {
+  if (shape_.layer_norm) return post_attention ? post_attention_layer_norm_(x) : input_layer_norm_(x);
+  return post_attention ? post_attention_rms_(x) : input_rms_(x);
+}
+
+at::Tensor DecoderBlock::forward(const at::Tensor& h, const at::Tensor& mask, KeyValue* cache, const at::Tensor& cos,
+                                 const at::Tensor& sin, at::Tensor* probabilities) const {
+  const double residual = shape_.residual_multiplier;
+  at::Tensor attended = self_attn_.self_attention(norm(h, false), mask, cache, cos, sin, probabilities);
+  at::Tensor out = residual == 1.0 ? h + attended : h + attended * residual;
+  const at::Tensor x = norm(out, true);
+  const at::Tensor mlp = down_proj_(gated_activation(shape_.activation, gate_proj_(x), up_proj_(x)));
+  return residual == 1.0 ? out + mlp : out + mlp * residual;
+}
+
+}  // namespace almkit::nn
