@@ -4,6 +4,7 @@
 
 #include "almkit/error.h"
 #include "models/codecs/codec.h"
+#include "models/llama.h"
 #include "models/qwen2.h"
 #include "models/qwen2_audio.h"
 #include "models/whisper.h"
@@ -13,6 +14,8 @@ namespace {
 
 const std::map<std::string, ArchitectureBuilder>& registry() {
   static const std::map<std::string, ArchitectureBuilder> builders = {
+      {"llama", build_llama},
+      {"mistral", build_llama},
       {"whisper", build_whisper},
       {"qwen2", build_qwen2},
       {"qwen2_audio", build_qwen2_audio},
@@ -25,6 +28,8 @@ using LanguageModelBuilder =
 
 const std::map<std::string, LanguageModelBuilder>& language_models() {
   static const std::map<std::string, LanguageModelBuilder> builders = {
+      {"llama", build_llama_language_model},
+      {"mistral", build_llama_language_model},
       {"qwen2", build_qwen2_language_model},
   };
   return builders;
