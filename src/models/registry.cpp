@@ -7,6 +7,7 @@
 #include "models/llama.h"
 #include "models/qwen2.h"
 #include "models/qwen2_audio.h"
+#include "models/ultravox.h"
 #include "models/whisper.h"
 
 namespace almkit {
@@ -19,6 +20,7 @@ const std::map<std::string, ArchitectureBuilder>& registry() {
       {"whisper", build_whisper},
       {"qwen2", build_qwen2},
       {"qwen2_audio", build_qwen2_audio},
+      {"ultravox", build_ultravox},
   };
   return builders;
 }
