@@ -21,6 +21,10 @@ packages=(
   pybind11-dev python3-pybind11 python3-dev python3-pytest python3-matplotlib
   # the front end's cross-compile check (tests/frontend/check_aarch64.sh)
   g++-aarch64-linux-gnu
+  # generators of tests/data/open_answer (whisper's normalisers, sacreBLEU, jiwer run from
+  # fetched checkouts): the Python modules they import
+  python3-regex python3-more-itertools python3-portalocker python3-tabulate python3-colorama
+  python3-lxml
 )
 
 missing=()
