@@ -5,6 +5,7 @@
 #include "almkit/error.h"
 #include "models/codecs/codec.h"
 #include "models/llama.h"
+#include "models/projectors/qformer.h"
 #include "models/qwen2.h"
 #include "models/qwen2_audio.h"
 #include "models/ultravox.h"
@@ -15,6 +16,7 @@ namespace {
 
 const std::map<std::string, ArchitectureBuilder>& registry() {
   static const std::map<std::string, ArchitectureBuilder> builders = {
+      {"blip2_qformer_projector", build_blip2_qformer_projector},
       {"llama", build_llama},
       {"mistral", build_llama},
       {"whisper", build_whisper},

@@ -34,9 +34,10 @@ MultiHeadAttention MultiHeadAttention::load(WeightStore& weights, const std::str
   MultiHeadAttention attention;
   attention.shape_ = shape;
   const int64_t q_out = shape.num_heads * shape.head_dim, kv_out = shape.num_kv_heads * shape.head_dim;
-  attention.q_proj_ = Linear::load(weights, prefix + ".q_proj", shape.hidden, q_out, shape.query_bias);
-  attention.k_proj_ = Linear::load(weights, prefix + ".k_proj", shape.hidden, kv_out, shape.key_bias);
-  attention.v_proj_ = Linear::load(weights, prefix + ".v_proj", shape.hidden, kv_out, shape.value_bias);
+  const int64_t context = shape.context_width > 0 ? shape.context_width : shape.hidden;
+  attention.q_proj_ = Linear::load(weights, prefix + "." + shape.query_name, shape.hidden, q_out, shape.query_bias);
+  attention.k_proj_ = Linear::load(weights, prefix + "." + shape.key_name, context, kv_out, shape.key_bias);
+  attention.v_proj_ = Linear::load(weights, prefix + "." + shape.value_name, context, kv_out, shape.value_bias);
   attention.o_proj_ = Linear::load(weights, prefix + "." + shape.output_name, q_out, shape.hidden,
                                    shape.output_bias);
   return attention;
@@ -137,7 +138,8 @@ at::Tensor MultiHeadAttention::self_attention(const at::Tensor& x, const at::Ten
 }
 
 at::Tensor MultiHeadAttention::cross_attention(const at::Tensor& x, const at::Tensor& context,
-                                               KeyValue* cache, at::Tensor* probabilities) const {
+                                               KeyValue* cache, at::Tensor* probabilities,
+                                               const at::Tensor& mask) const {
   const at::Tensor q = split_heads(q_proj_(x), shape_.num_heads);
   at::Tensor k, v;
   if (cache && cache->key.defined()) {
@@ -152,7 +154,7 @@ at::Tensor MultiHeadAttention::cross_attention(const at::Tensor& x, const at::Te
       cache->value = v;
     }
   }
-  return attend(q, k, v, at::Tensor(), probabilities);
+  return attend(q, k, v, mask, probabilities);
 }
 
 at::Tensor causal_mask(const at::Tensor& attention_mask, int64_t query_length, at::ScalarType dtype,

@@ -18,7 +18,11 @@ struct AttentionShape {
   int64_t num_kv_heads = 0;
   int64_t head_dim = 0;
   bool query_bias = true, key_bias = true, value_bias = true, output_bias = true;
+  // Module names under the attention's prefix (transformers' own: BERT-style Q-Formers use
+  // "attention.query" ... "output.dense").
+  std::string query_name = "q_proj", key_name = "k_proj", value_name = "v_proj";
   std::string output_name = "o_proj";  // Whisper: "out_proj"
+  int64_t context_width = 0;  // width keys / values are computed from; 0: hidden (self-attention)
   double scale = 0.0;  // multiplies q.k; 0: 1/sqrt(head_dim) (Granite sets attention_multiplier)
   double softmax_scale() const;
 };
@@ -34,9 +38,10 @@ class MultiHeadAttention {
   at::Tensor self_attention(const at::Tensor& x, const at::Tensor& mask, KeyValue* cache,
                             const at::Tensor& cos, const at::Tensor& sin,
                             at::Tensor* probabilities = nullptr) const;
-  // Attends from x to `context` [B, S, hidden]; keys/values cached in `cache` once computed.
+  // Attends from x to `context` [B, S, context width]; keys/values cached in `cache` once
+  // computed. `mask` is additive, broadcastable to [B, 1, T, S] (undefined: every key).
   at::Tensor cross_attention(const at::Tensor& x, const at::Tensor& context, KeyValue* cache,
-                             at::Tensor* probabilities = nullptr) const;
+                             at::Tensor* probabilities = nullptr, const at::Tensor& mask = at::Tensor()) const;
 
  private:
   at::Tensor split_heads(const at::Tensor& x, int64_t heads) const;

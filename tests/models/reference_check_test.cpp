@@ -26,7 +26,7 @@ TEST_P(ReferenceFixture, EveryReferenceTensorMatchesTransformers) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Transformers, ReferenceFixture, ::testing::Values("whisper", "qwen2", "qwen2_audio", "llama", "ultravox"));
+INSTANTIATE_TEST_SUITE_P(Transformers, ReferenceFixture, ::testing::Values("whisper", "qwen2", "qwen2_audio", "llama", "ultravox", "qformer"));
 
 TEST(ReferenceCheckCommand, PrintsOneRowPerTensorAndDumps) {
   const std::string dump = test::temp_dir() + "/dump.safetensors";
