@@ -72,4 +72,7 @@ setup(
     ext_modules=[CMakeExtension("almkit._almkit")],
     cmdclass={"build_ext": CMakeBuild},
     zip_safe=False,
+    # setuptools' own staging goes under the CMake build folder, not beside it.
+    options={"build": {"build_base": os.path.join("build", "setuptools")},
+             "egg_info": {"egg_base": os.path.join("build", "setuptools")}},
 )
