@@ -19,7 +19,8 @@ void register_audio(py::module_& m) {
         }
         return py::make_tuple(audio_to_numpy(audio, !mono), audio.sample_rate);
       },
-      py::arg("path"), py::arg("sample_rate"), py::arg("mono"), py::arg("offset"), py::arg("duration"));
+      py::arg("path"), py::arg("sample_rate"), py::arg("mono"), py::arg("offset"),
+      py::arg("duration"));
   m.def(
       "load_audio_bytes",
       [](const py::bytes& data, int sample_rate, bool mono, double offset, double duration,
@@ -37,8 +38,8 @@ void register_audio(py::module_& m) {
         }
         return py::make_tuple(audio_to_numpy(audio, !mono), audio.sample_rate);
       },
-      py::arg("data"), py::arg("sample_rate"), py::arg("mono"), py::arg("offset"), py::arg("duration"),
-      py::arg("name"));
+      py::arg("data"), py::arg("sample_rate"), py::arg("mono"), py::arg("offset"),
+      py::arg("duration"), py::arg("name"));
   m.def(
       "resample",
       [](const FloatArray& samples, int sample_rate, int target_sample_rate) {
@@ -63,7 +64,8 @@ void register_audio(py::module_& m) {
       "encode_wav",
       [](const FloatArray& samples, int sample_rate, bool float32) {
         const AudioBuffer audio = numpy_to_audio(samples, sample_rate, "encode_wav input");
-        const std::vector<uint8_t> bytes = encode_wav(audio, float32 ? WavEncoding::kFloat32 : WavEncoding::kPcm16);
+        const std::vector<uint8_t> bytes =
+            encode_wav(audio, float32 ? WavEncoding::kFloat32 : WavEncoding::kPcm16);
         return py::bytes(reinterpret_cast<const char*>(bytes.data()), bytes.size());
       },
       py::arg("samples"), py::arg("sample_rate"), py::arg("float32"));

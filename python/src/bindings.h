@@ -46,7 +46,8 @@ struct PythonCallable {
 
 // A numpy array of `shape` owning a copy of `values`.
 py::array_t<float> to_numpy(const std::vector<float>& values, const std::vector<int64_t>& shape);
-py::array_t<int64_t> to_numpy(const std::vector<int64_t>& values, const std::vector<int64_t>& shape);
+py::array_t<int64_t> to_numpy(const std::vector<int64_t>& values,
+                              const std::vector<int64_t>& shape);
 py::array_t<int32_t> to_numpy(const std::vector<int32_t>& values);
 
 // Samples as a numpy array: 1-D [frames] for one channel, else [channels, frames] (torchaudio's

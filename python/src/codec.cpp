@@ -1,5 +1,5 @@
-// almkit.Codec: neural audio codecs (EnCodec, DAC, Mimi) through the C API (include/almkit/almkit.h),
-// which is how the shared library offers them without private headers.
+// almkit.Codec: neural audio codecs (EnCodec, DAC, Mimi) through the C API
+// (include/almkit/almkit.h), which is how the shared library offers them without private headers.
 #include <pybind11/stl/filesystem.h>
 
 #include "almkit/almkit.h"
@@ -11,7 +11,8 @@ namespace {
 void check(almkit_status status) {
   if (status == ALMKIT_OK) return;
   // Codes 1..9 are almkit::ErrorCode; out-of-memory and buffer sizes are internal here.
-  const int code = status >= 1 && status <= 9 ? static_cast<int>(status) : static_cast<int>(ErrorCode::kInternal);
+  const int code = status >= 1 && status <= 9 ? static_cast<int>(status)
+                                              : static_cast<int>(ErrorCode::kInternal);
   throw Error(static_cast<ErrorCode>(code), almkit_last_error());
 }
 
@@ -37,10 +38,12 @@ class Codes {
   Codes(const Codes&) = delete;
   Codes& operator=(const Codes&) = delete;
   py::array_t<int64_t> array() const {
-    const int64_t chunks = almkit_codes_num_chunks(codes_), quantizers = almkit_codes_num_quantizers(codes_),
+    const int64_t chunks = almkit_codes_num_chunks(codes_),
+                  quantizers = almkit_codes_num_quantizers(codes_),
                   frames = almkit_codes_num_frames(codes_);
     const int64_t* data = almkit_codes_data(codes_);
-    return to_numpy(std::vector<int64_t>(data, data + chunks * quantizers * frames), {chunks, quantizers, frames});
+    return to_numpy(std::vector<int64_t>(data, data + chunks * quantizers * frames),
+                    {chunks, quantizers, frames});
   }
   int sample_rate() const { return almkit_codes_sample_rate(codes_); }
   int64_t audio_length() const { return almkit_codes_audio_length(codes_); }
@@ -100,17 +103,19 @@ class Codec {
     return audio_handle_to_numpy(audio.audio);
   }
 
-  py::array_t<float> decode_codes(const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& codes,
-                                  int64_t audio_length) const {
+  py::array_t<float> decode_codes(
+      const py::array_t<int64_t, py::array::c_style | py::array::forcecast>& codes,
+      int64_t audio_length) const {
     if (codes.ndim() != 2) {
-      throw Error(ErrorCode::kShapeMismatch, "codes must be [quantizers, frames] (one chunk), got " +
-                                                 std::to_string(codes.ndim()) + " dimensions");
+      throw Error(ErrorCode::kShapeMismatch,
+                  "codes must be [quantizers, frames] (one chunk), got " +
+                      std::to_string(codes.ndim()) + " dimensions");
     }
     AudioHandle audio;
     {
       py::gil_scoped_release release;
-      check(almkit_codec_decode_codes(codec_, codes.data(), static_cast<int32_t>(codes.shape(0)), codes.shape(1),
-                                      audio_length, &audio.audio));
+      check(almkit_codec_decode_codes(codec_, codes.data(), static_cast<int32_t>(codes.shape(0)),
+                                      codes.shape(1), audio_length, &audio.audio));
     }
     return audio_handle_to_numpy(audio.audio);
   }
@@ -127,22 +132,28 @@ void register_codec(py::module_& m) {
       .def_property_readonly("sample_rate", &Codes::sample_rate)
       .def_property_readonly("audio_length", &Codes::audio_length, "samples of the encoded clip")
       .def_property_readonly("bandwidth", &Codes::bandwidth, "kbps");
-  py::class_<Codec>(m, "Codec",
-                    "A neural audio codec (EnCodec, DAC, Mimi) loaded from a checkpoint folder. Immutable: "
-                    "encode and decode may run from several threads.")
-      .def(py::init<const std::filesystem::path&, const std::string&>(), py::arg("path"), py::arg("device") = "cpu")
+  py::class_<Codec>(
+      m, "Codec",
+      "A neural audio codec (EnCodec, DAC, Mimi) loaded from a checkpoint folder. Immutable: "
+      "encode and decode may run from several threads.")
+      .def(py::init<const std::filesystem::path&, const std::string&>(), py::arg("path"),
+           py::arg("device") = "cpu")
       .def_property_readonly("type", &Codec::type)
       .def_property_readonly("sample_rate", &Codec::sample_rate)
       .def_property_readonly("channels", &Codec::channels)
       .def_property_readonly("codebook_size", &Codec::codebook_size)
       .def_property_readonly("max_quantizers", &Codec::max_quantizers)
       .def_property_readonly("frame_rate", &Codec::frame_rate, "code frames per second")
-      .def_property_readonly("bandwidths", &Codec::bandwidths, "supported bandwidths in kbps, ascending")
+      .def_property_readonly("bandwidths", &Codec::bandwidths,
+                             "supported bandwidths in kbps, ascending")
       .def("encode", &Codec::encode, py::arg("samples"), py::arg("bandwidth") = 0.0,
-           "Samples at the codec's rate ([frames] or [channels, frames]) -> Codes. bandwidth 0: the codec's default.")
-      .def("decode", &Codec::decode, py::arg("codes"), "Codes from encode() -> samples at the codec's rate.")
+           "Samples at the codec's rate ([frames] or [channels, frames]) -> Codes. bandwidth 0: "
+           "the codec's default.")
+      .def("decode", &Codec::decode, py::arg("codes"),
+           "Codes from encode() -> samples at the codec's rate.")
       .def("decode_codes", &Codec::decode_codes, py::arg("codes"), py::arg("audio_length") = 0,
-           "Caller codes int [quantizers, frames] (one chunk, no scales) -> samples; audio_length > 0 trims.");
+           "Caller codes int [quantizers, frames] (one chunk, no scales) -> samples; audio_length "
+           "> 0 trims.");
 }
 
 }  // namespace almkit::python

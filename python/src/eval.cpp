@@ -59,12 +59,15 @@ void register_eval(py::module_& m) {
       .def_readonly("complete", &EvalOutcome::complete)
       .def_readonly("seconds", &EvalOutcome::seconds)
       .def_readonly("summary_json", &EvalOutcome::summary_json)
-      .def_property_readonly("summary", [](const EvalOutcome& o) -> py::object {
-        return o.summary_json.empty() ? py::none() : from_json_text(o.summary_json);
-      })
+      .def_property_readonly("summary",
+                             [](const EvalOutcome& o) -> py::object {
+                               return o.summary_json.empty() ? py::none()
+                                                             : from_json_text(o.summary_json);
+                             })
       .def("__repr__", [](const EvalOutcome& o) {
         return "EvalOutcome(out_dir='" + o.out_dir + "', units=" + std::to_string(o.units) +
-               ", computed=" + std::to_string(o.computed) + ", complete=" + (o.complete ? "True" : "False") + ")";
+               ", computed=" + std::to_string(o.computed) +
+               ", complete=" + (o.complete ? "True" : "False") + ")";
       });
 
   m.def(

@@ -9,19 +9,23 @@
 namespace almkit::python {
 namespace {
 
-py::array_t<float> tensor_to_numpy(const FeatureTensor& tensor) { return to_numpy(tensor.values, tensor.shape); }
+py::array_t<float> tensor_to_numpy(const FeatureTensor& tensor) {
+  return to_numpy(tensor.values, tensor.shape);
+}
 
 // (features [batch, bins, frames] or [batch, frames, bins], attention_mask [batch, frames]).
 py::tuple batch_to_numpy(const FeatureBatch& batch) {
   const int64_t items = batch.features.shape.empty() ? 0 : batch.features.shape[0];
   const int64_t frames = items > 0 ? static_cast<int64_t>(batch.attention_mask.size()) / items : 0;
-  return py::make_tuple(tensor_to_numpy(batch.features), to_numpy(batch.attention_mask, {items, frames}));
+  return py::make_tuple(tensor_to_numpy(batch.features),
+                        to_numpy(batch.attention_mask, {items, frames}));
 }
 
 std::vector<std::vector<float>> clips_from(const std::vector<FloatArray>& clips) {
   std::vector<std::vector<float>> out;
   for (const FloatArray& clip : clips) {
-    if (clip.ndim() != 1) throw Error(ErrorCode::kShapeMismatch, "each clip must be 1-D mono samples");
+    if (clip.ndim() != 1)
+      throw Error(ErrorCode::kShapeMismatch, "each clip must be 1-D mono samples");
     out.emplace_back(clip.data(), clip.data() + clip.size());
   }
   return out;
@@ -30,8 +34,9 @@ std::vector<std::vector<float>> clips_from(const std::vector<FloatArray>& clips)
 }  // namespace
 
 void register_features(py::module_& m) {
-  py::class_<WhisperMelOptions>(m, "WhisperMelOptions",
-                                "WhisperFeatureExtractor's preprocessor_config.json fields, one for one.")
+  py::class_<WhisperMelOptions>(
+      m, "WhisperMelOptions",
+      "WhisperFeatureExtractor's preprocessor_config.json fields, one for one.")
       .def(py::init<>())
       .def_readwrite("feature_size", &WhisperMelOptions::feature_size)
       .def_readwrite("sampling_rate", &WhisperMelOptions::sampling_rate)
@@ -41,15 +46,17 @@ void register_features(py::module_& m) {
       .def_readwrite("pad_to_chunk", &WhisperMelOptions::pad_to_chunk)
       .def_readwrite("num_threads", &WhisperMelOptions::num_threads);
 
-  py::class_<WhisperMel>(m, "WhisperMel",
-                         "Whisper log-mel spectrogram exactly as transformers' WhisperFeatureExtractor.")
+  py::class_<WhisperMel>(
+      m, "WhisperMel",
+      "Whisper log-mel spectrogram exactly as transformers' WhisperFeatureExtractor.")
       .def(py::init<const WhisperMelOptions&>(), py::arg("options"))
       .def_property_readonly("options", &WhisperMel::options)
       .def("num_frames", &WhisperMel::num_frames, py::arg("num_samples"))
       .def(
           "compute",
           [](const WhisperMel& mel, const FloatArray& samples) {
-            if (samples.ndim() != 1) throw Error(ErrorCode::kShapeMismatch, "whisper_mel expects 1-D mono samples");
+            if (samples.ndim() != 1)
+              throw Error(ErrorCode::kShapeMismatch, "whisper_mel expects 1-D mono samples");
             FeatureBatch batch;
             {
               py::gil_scoped_release release;
@@ -57,7 +64,8 @@ void register_features(py::module_& m) {
             }
             return batch_to_numpy(batch);
           },
-          py::arg("samples"), "One clip -> (features [1, bins, frames], attention_mask [1, frames]).")
+          py::arg("samples"),
+          "One clip -> (features [1, bins, frames], attention_mask [1, frames]).")
       .def(
           "compute_batch",
           [](const WhisperMel& mel, const std::vector<FloatArray>& clips) {
@@ -76,8 +84,9 @@ void register_features(py::module_& m) {
         return to_numpy(filters, {static_cast<int64_t>(filters.size()) / bins, bins});
       });
 
-  py::class_<KaldiFbankOptions> options(m, "KaldiFbankOptions",
-                                        "torchaudio.compliance.kaldi.fbank's keyword arguments, one for one.");
+  py::class_<KaldiFbankOptions> options(
+      m, "KaldiFbankOptions",
+      "torchaudio.compliance.kaldi.fbank's keyword arguments, one for one.");
   options.def(py::init<>())
       .def_readwrite("blackman_coeff", &KaldiFbankOptions::blackman_coeff)
       .def_readwrite("channel", &KaldiFbankOptions::channel)
@@ -107,7 +116,8 @@ void register_features(py::module_& m) {
       .def_readwrite("dither_seed", &KaldiFbankOptions::dither_seed)
       .def_readwrite("num_threads", &KaldiFbankOptions::num_threads);
 
-  py::class_<KaldiFbank>(m, "KaldiFbank", "Kaldi filterbank features as torchaudio.compliance.kaldi.fbank.")
+  py::class_<KaldiFbank>(m, "KaldiFbank",
+                         "Kaldi filterbank features as torchaudio.compliance.kaldi.fbank.")
       .def(py::init<const KaldiFbankOptions&>(), py::arg("options"))
       .def_property_readonly("options", &KaldiFbank::options)
       .def("num_frames", &KaldiFbank::num_frames, py::arg("num_samples"))
@@ -115,7 +125,8 @@ void register_features(py::module_& m) {
       .def(
           "compute",
           [](const KaldiFbank& fbank, const FloatArray& samples) {
-            if (samples.ndim() != 1) throw Error(ErrorCode::kShapeMismatch, "kaldi_fbank expects 1-D mono samples here");
+            if (samples.ndim() != 1)
+              throw Error(ErrorCode::kShapeMismatch, "kaldi_fbank expects 1-D mono samples here");
             FeatureTensor tensor;
             {
               py::gil_scoped_release release;
@@ -131,9 +142,11 @@ void register_features(py::module_& m) {
       .def_property_readonly("sampling_rate", &FeatureExtractor::sampling_rate)
       .def(
           "extract",
-          [](const FeatureExtractor& extractor, const std::vector<FloatArray>& clips, int sample_rate) {
+          [](const FeatureExtractor& extractor, const std::vector<FloatArray>& clips,
+             int sample_rate) {
             std::vector<AudioBuffer> buffers;
-            for (const FloatArray& clip : clips) buffers.push_back(numpy_to_audio(clip, sample_rate, "clip"));
+            for (const FloatArray& clip : clips)
+              buffers.push_back(numpy_to_audio(clip, sample_rate, "clip"));
             FeatureBatch batch;
             {
               py::gil_scoped_release release;
@@ -144,8 +157,8 @@ void register_features(py::module_& m) {
           py::arg("clips"), py::arg("sample_rate"));
   m.def(
       "load_feature_extractor",
-      [](const std::filesystem::path& path) { return load_feature_extractor(path.string()); }, py::arg("path"),
-        "The extractor of <folder>/preprocessor_config.json (or that file's path).");
+      [](const std::filesystem::path& path) { return load_feature_extractor(path.string()); },
+      py::arg("path"), "The extractor of <folder>/preprocessor_config.json (or that file's path).");
 }
 
 }  // namespace almkit::python

@@ -1,8 +1,7 @@
 // The binding module almkit._almkit; python/almkit/__init__.py is the public face.
-#include "bindings.h"
-
 #include "almkit/log.h"
 #include "almkit/version.h"
+#include "bindings.h"
 
 namespace almkit::python {
 
@@ -12,7 +11,8 @@ py::array_t<float> to_numpy(const std::vector<float>& values, const std::vector<
   return array;
 }
 
-py::array_t<int64_t> to_numpy(const std::vector<int64_t>& values, const std::vector<int64_t>& shape) {
+py::array_t<int64_t> to_numpy(const std::vector<int64_t>& values,
+                              const std::vector<int64_t>& shape) {
   py::array_t<int64_t> array(std::vector<py::ssize_t>(shape.begin(), shape.end()));
   std::copy(values.begin(), values.end(), array.mutable_data());
   return array;
@@ -27,10 +27,12 @@ py::array_t<int32_t> to_numpy(const std::vector<int32_t>& values) {
 py::array_t<float> audio_to_numpy(const AudioBuffer& audio, bool keep_channels) {
   const int64_t frames = audio.num_frames();
   if (audio.channels == 1 && !keep_channels) return to_numpy(audio.samples, {frames});
-  py::array_t<float> array({static_cast<py::ssize_t>(audio.channels), static_cast<py::ssize_t>(frames)});
+  py::array_t<float> array(
+      {static_cast<py::ssize_t>(audio.channels), static_cast<py::ssize_t>(frames)});
   float* out = array.mutable_data();
   for (int64_t f = 0; f < frames; ++f) {
-    for (int c = 0; c < audio.channels; ++c) out[c * frames + f] = audio.samples[f * audio.channels + c];
+    for (int c = 0; c < audio.channels; ++c)
+      out[c * frames + f] = audio.samples[f * audio.channels + c];
   }
   return array;
 }
@@ -50,8 +52,9 @@ AudioBuffer numpy_to_audio(const FloatArray& samples, int sample_rate, const std
       for (int64_t f = 0; f < frames; ++f) audio.samples[f * channels + c] = in[c * frames + f];
     }
   } else {
-    throw Error(ErrorCode::kShapeMismatch, what + ": expected samples of shape [frames] or [channels, frames], got " +
-                                               std::to_string(samples.ndim()) + " dimensions");
+    throw Error(ErrorCode::kShapeMismatch,
+                what + ": expected samples of shape [frames] or [channels, frames], got " +
+                    std::to_string(samples.ndim()) + " dimensions");
   }
   validate_audio(audio, what);
   return audio;
@@ -78,10 +81,14 @@ void register_errors(py::module_& m) {
       PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exception.ptr())), exception.ptr());
     }
   });
-  m.def("_raise_error", [](int code, const std::string& message) {
-    throw Error(static_cast<ErrorCode>(code), message);
-  }, "Raises almkit's error of `code` (for tests of the error mapping).");
-  m.def("error_code_name", [](int code) { return std::string(error_code_name(static_cast<ErrorCode>(code))); });
+  m.def(
+      "_raise_error",
+      [](int code, const std::string& message) {
+        throw Error(static_cast<ErrorCode>(code), message);
+      },
+      "Raises almkit's error of `code` (for tests of the error mapping).");
+  m.def("error_code_name",
+        [](int code) { return std::string(error_code_name(static_cast<ErrorCode>(code))); });
 }
 
 }  // namespace almkit::python
@@ -100,6 +107,8 @@ PYBIND11_MODULE(_almkit, m) {
   register_scoring(m);
   m.def("version", &almkit::version, "almkit's version, e.g. '0.1.0'.");
   m.def("build_info", &almkit::build_info, "Compiler, build type, libtorch version and BLAS.");
-  m.def("set_log_level", [](const std::string& level) { almkit::set_log_level(almkit::parse_log_level(level)); },
-        py::arg("level"), "Process-wide log level: trace, debug, info, warn, error or off.");
+  m.def(
+      "set_log_level",
+      [](const std::string& level) { almkit::set_log_level(almkit::parse_log_level(level)); },
+      py::arg("level"), "Process-wide log level: trace, debug, info, warn, error or off.");
 }

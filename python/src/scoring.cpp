@@ -1,7 +1,6 @@
 // almkit.score: the benchmark scorers of include/almkit/bench_scoring.h (pure: text in, numbers
 // out). Reports come back as dicts; records go in as dicts or as the benchmark's result file.
 #include "almkit/bench_scoring.h"
-
 #include "bindings.h"
 
 namespace almkit::python {
@@ -113,7 +112,8 @@ py::dict error_rate(const ErrorRate& rate) {
 
 void register_scoring(py::module_& m) {
   py::module_ s = m.def_submodule("score", "Benchmark scorers (pure functions).");
-  s.def("mmau_string_match", &mmau_string_match, py::arg("answer"), py::arg("prediction"), py::arg("choices"));
+  s.def("mmau_string_match", &mmau_string_match, py::arg("answer"), py::arg("prediction"),
+        py::arg("choices"));
   s.def(
       "mmau",
       [](const py::object& records, bool mmar, const std::string& prediction_key) {
@@ -122,9 +122,11 @@ void register_scoring(py::module_& m) {
         options.prediction_key = prediction_key;
         std::vector<MmauRecord> list;
         if (py::isinstance<py::str>(records) || py::hasattr(records, "__fspath__")) {
-          list = read_mmau_predictions(py::str(py::module_::import("os").attr("fspath")(records)), options);
+          list = read_mmau_predictions(py::str(py::module_::import("os").attr("fspath")(records)),
+                                       options);
         } else {
-          for (const py::handle item : records) list.push_back(mmau_record(item.cast<py::dict>(), options));
+          for (const py::handle item : records)
+            list.push_back(mmau_record(item.cast<py::dict>(), options));
         }
         MmauReport report;
         {
@@ -147,8 +149,9 @@ void register_scoring(py::module_& m) {
             StarRecord r;
             r.id = get_or<std::string>(d, "id", "");
             r.category = get_or<std::string>(d, "category", "");
-            r.sub_category = d.contains("sub-category") ? get_or<std::string>(d, "sub-category", "")
-                                                        : get_or<std::string>(d, "sub_category", "");
+            r.sub_category = d.contains("sub-category")
+                                 ? get_or<std::string>(d, "sub-category", "")
+                                 : get_or<std::string>(d, "sub_category", "");
             r.answer_letter = get_or<std::string>(d, "answer_letter", "");
             r.model_response = get_or<std::string>(d, "model_response", "");
             r.options = get_or<std::vector<std::string>>(d, "options", {});
@@ -175,10 +178,15 @@ void register_scoring(py::module_& m) {
       "isa",
       [](const std::string& results_path, const std::string& dimension, const std::string& task) {
         IsaDimension d;
-        if (dimension == "D" || dimension == "d") d = IsaDimension::kD;
-        else if (dimension == "F" || dimension == "f") d = IsaDimension::kF;
-        else if (dimension == "N" || dimension == "n") d = IsaDimension::kN;
-        else throw Error(ErrorCode::kInvalidArgument, "ISA-Bench dimension '" + dimension + "' (expected D, F or N)");
+        if (dimension == "D" || dimension == "d")
+          d = IsaDimension::kD;
+        else if (dimension == "F" || dimension == "f")
+          d = IsaDimension::kF;
+        else if (dimension == "N" || dimension == "n")
+          d = IsaDimension::kN;
+        else
+          throw Error(ErrorCode::kInvalidArgument,
+                      "ISA-Bench dimension '" + dimension + "' (expected D, F or N)");
         return from_json_text(isa_metric_json(results_path, d, task));
       },
       py::arg("results_path"), py::arg("dimension"), py::arg("task") = "");
@@ -187,8 +195,8 @@ void register_scoring(py::module_& m) {
   s.def("sacrebleu_tokenize", &sacrebleu_tokenize, py::arg("line"), py::arg("tokenize") = "13a");
   s.def(
       "bleu",
-      [](const std::vector<std::string>& hypotheses, const std::vector<std::vector<std::string>>& references,
-         const std::string& tokenize) {
+      [](const std::vector<std::string>& hypotheses,
+         const std::vector<std::vector<std::string>>& references, const std::string& tokenize) {
         const BleuScore score = corpus_bleu(hypotheses, references, tokenize);
         py::dict out;
         out["score"] = score.score;
@@ -207,10 +215,17 @@ void register_scoring(py::module_& m) {
         py::arg("choices") = std::vector<std::string>{}, "Index of the chosen option, or -1.");
   s.def("normalize_transcript", &normalize_transcript, py::arg("text"));
   s.def(
-      "wer", [](const std::vector<std::string>& r, const std::vector<std::string>& h) { return error_rate(word_error_rate(r, h)); },
-      py::arg("references"), py::arg("hypotheses"), "Corpus word error rate (jiwer) on normalised text.");
+      "wer",
+      [](const std::vector<std::string>& r, const std::vector<std::string>& h) {
+        return error_rate(word_error_rate(r, h));
+      },
+      py::arg("references"), py::arg("hypotheses"),
+      "Corpus word error rate (jiwer) on normalised text.");
   s.def(
-      "cer", [](const std::vector<std::string>& r, const std::vector<std::string>& h) { return error_rate(character_error_rate(r, h)); },
+      "cer",
+      [](const std::vector<std::string>& r, const std::vector<std::string>& h) {
+        return error_rate(character_error_rate(r, h));
+      },
       py::arg("references"), py::arg("hypotheses"), "Corpus character error rate (code points).");
   s.def(
       "wilson_interval",
@@ -244,7 +259,8 @@ void register_scoring(py::module_& m) {
         out["items"] = r.items;
         return out;
       },
-      py::arg("answers"), "CoR / CR / ACR over choice permutations from dicts of PresentationAnswer fields.");
+      py::arg("answers"),
+      "CoR / CR / ACR over choice permutations from dicts of PresentationAnswer fields.");
 }
 
 }  // namespace almkit::python

@@ -14,7 +14,8 @@ int main(int argc, char** argv) {
   almkit::AudioBuffer tone;
   tone.sample_rate = 22050;
   tone.channels = 1;
-  for (int i = 0; i < 22050; ++i) tone.samples.push_back(0.5f * std::sin(2 * M_PI * 440.0 * i / 22050));
+  for (int i = 0; i < 22050; ++i)
+    tone.samples.push_back(0.5f * std::sin(2 * M_PI * 440.0 * i / 22050));
   almkit::write_wav(wav, tone, almkit::WavEncoding::kFloat32);
   almkit::AudioLoadOptions load;
   load.target_sample_rate = 16000;
@@ -34,7 +35,8 @@ int main(int argc, char** argv) {
     if (error.code() != almkit::ErrorCode::kFileNotFound) return 5;
   }
   std::printf("frontend only: mel %lldx%lld, fbank %lldx%lld\n",
-              static_cast<long long>(mel.features.shape[1]), static_cast<long long>(mel.features.shape[2]),
-              static_cast<long long>(fbank.shape[0]), static_cast<long long>(fbank.shape[1]));
+              static_cast<long long>(mel.features.shape[1]),
+              static_cast<long long>(mel.features.shape[2]), static_cast<long long>(fbank.shape[0]),
+              static_cast<long long>(fbank.shape[1]));
   return 0;
 }
