@@ -24,7 +24,8 @@ enum class TextNormalizer {
   kNone,                    // text unchanged
   kWhisperEnglish,          // "whisper-en": EnglishTextNormalizer()
   kWhisperBasic,            // "whisper-basic": BasicTextNormalizer()
-  kWhisperBasicDiacritics,  // "whisper-basic-diacritics": BasicTextNormalizer(remove_diacritics=True)
+  kWhisperBasicDiacritics,  // "whisper-basic-diacritics":
+                            // BasicTextNormalizer(remove_diacritics=True)
 };
 // "none", "whisper-en", "whisper-basic" or "whisper-basic-diacritics"; throws otherwise.
 ALMKIT_API TextNormalizer text_normalizer_from_name(const std::string& name);

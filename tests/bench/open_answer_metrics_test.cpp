@@ -26,8 +26,8 @@ std::vector<json> read_jsonl(const std::string& name) {
 }
 
 const json& expected() {
-  static const json value =
-      json::parse(test::read_file(test::test_data_dir() + "/open_answer/open_answer_expected.json"));
+  static const json value = json::parse(
+      test::read_file(test::test_data_dir() + "/open_answer/open_answer_expected.json"));
   return value;
 }
 
@@ -43,8 +43,9 @@ TEST(WhisperNormalizers, MatchOpenAiWhisperOnThousandStrings) {
       const std::string text = row["text"], want = row[preset];
       const std::string got = normalize_text(text, normalizer);
       if (got != want && ++mismatches <= 5) {
-        ADD_FAILURE() << name << "\n  input: " << json(text).dump() << "\n  whisper: "
-                      << json(want).dump() << "\n  almkit:  " << json(got).dump();
+        ADD_FAILURE() << name << "\n  input: " << json(text).dump()
+                      << "\n  whisper: " << json(want).dump()
+                      << "\n  almkit:  " << json(got).dump();
       }
     }
     EXPECT_EQ(mismatches, 0) << name << " over " << rows.size() << " strings";
@@ -115,6 +116,17 @@ struct Corpus {
   std::vector<std::vector<std::string>> references;
 };
 
+// The segments [chunk.begin, chunk.end) of `corpus`.
+Corpus chunk_of(const Corpus& corpus, const json& chunk) {
+  const long begin = chunk["begin"].get<long>(), end = chunk["end"].get<long>();
+  return {{corpus.hypotheses.begin() + begin, corpus.hypotheses.begin() + end},
+          {corpus.references.begin() + begin, corpus.references.begin() + end}};
+}
+
+std::string chunk_name(const json& chunk) {
+  return "chunk [" + chunk["begin"].dump() + ", " + chunk["end"].dump() + ")";
+}
+
 Corpus translation_corpus() {
   Corpus corpus;
   for (const auto& row : read_jsonl("sacrebleu_segments.jsonl")) {
@@ -129,7 +141,8 @@ TEST(BleuSacrebleu, IntlTokenizerMatchesOnThousandLines) {
   for (const auto& row : read_jsonl("sacrebleu_segments.jsonl")) {
     ++lines;
     const std::string hypothesis = row["hypothesis"];
-    const std::string got = sacrebleu_tokenize(hypothesis.substr(0, hypothesis.find_last_not_of(" \t\n") + 1), "intl");
+    const std::string got =
+        sacrebleu_tokenize(hypothesis.substr(0, hypothesis.find_last_not_of(" \t\n") + 1), "intl");
     if (got != row["intl"].get<std::string>() && ++mismatches <= 5) {
       ADD_FAILURE() << json(hypothesis).dump() << "\n  sacrebleu " << row["intl"].dump()
                     << "\n  almkit    " << json(got).dump();
@@ -144,15 +157,10 @@ TEST(BleuSacrebleu, CorpusBleuMatchesOnEveryChunkAndTokenizer) {
   ASSERT_GE(corpus.hypotheses.size(), 1000u);
   int chunks = 0;
   for (const auto& chunk : expected()["sacrebleu_chunks"]) {
-    const size_t begin = chunk["begin"], end = chunk["end"];
-    const std::vector<std::string> hyps(corpus.hypotheses.begin() + long(begin),
-                                        corpus.hypotheses.begin() + long(end));
-    const std::vector<std::vector<std::string>> refs(corpus.references.begin() + long(begin),
-                                                     corpus.references.begin() + long(end));
+    const Corpus part = chunk_of(corpus, chunk);
     for (const auto& [tokenizer, want] : chunk["bleu"].items()) {
-      const BleuScore got = corpus_bleu_by_segment(hyps, refs, tokenizer);
-      const std::string where = "chunk [" + std::to_string(begin) + ", " + std::to_string(end) +
-                                ") tokenize " + tokenizer;
+      const BleuScore got = corpus_bleu_by_segment(part.hypotheses, part.references, tokenizer);
+      const std::string where = chunk_name(chunk) + " tokenize " + tokenizer;
       EXPECT_EQ(json(std::vector<int64_t>(got.counts, got.counts + 4)), want["counts"]) << where;
       EXPECT_EQ(json(std::vector<int64_t>(got.totals, got.totals + 4)), want["totals"]) << where;
       EXPECT_EQ(got.sys_len, want["sys_len"].get<int64_t>()) << where;
@@ -172,13 +180,10 @@ TEST(BleuSacrebleu, CorpusBleuMatchesOnEveryChunkAndTokenizer) {
 TEST(ChrfSacrebleu, ChrfAndChrfPlusPlusMatchOnEveryChunk) {
   const Corpus corpus = translation_corpus();
   for (const auto& chunk : expected()["sacrebleu_chunks"]) {
-    const size_t begin = chunk["begin"], end = chunk["end"];
-    const std::vector<std::string> hyps(corpus.hypotheses.begin() + long(begin),
-                                        corpus.hypotheses.begin() + long(end));
-    const std::vector<std::vector<std::string>> refs(corpus.references.begin() + long(begin),
-                                                     corpus.references.begin() + long(end));
-    const std::string where = "chunk [" + std::to_string(begin) + ", " + std::to_string(end) + ")";
-    const ChrfScore chrf = corpus_chrf(hyps, refs, 0), plus = corpus_chrf(hyps, refs, 2);
+    const Corpus part = chunk_of(corpus, chunk);
+    const std::string where = chunk_name(chunk);
+    const ChrfScore chrf = corpus_chrf(part.hypotheses, part.references, 0);
+    const ChrfScore plus = corpus_chrf(part.hypotheses, part.references, 2);
     EXPECT_NEAR(chrf.score, chunk["chrf"]["score"].get<double>(), 1e-9) << where;
     EXPECT_NEAR(plus.score, chunk["chrf++"]["score"].get<double>(), 1e-9) << where;
     EXPECT_EQ(sacrebleu_printout(chrf), chunk["chrf"]["printed"].get<std::string>()) << where;
@@ -192,11 +197,13 @@ TEST(OpenAnswerCli, NormalizeScoreAsrAndAst) {
   auto result = test::run_cli("normalize --preset whisper-en --file " + dir + "/lines.txt");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_EQ(result.output, "mister smith paid $20000000\ncafe\n\n\n");
-  test::write_file(dir + "/asr.jsonl",
-                   "{\"id\": \"a\", \"reference\": \"Twenty five colours.\", \"hypothesis\": \"25 colors\"}\n"
-                   "{\"id\": \"b\", \"reference\": \"the cat sat\", \"hypothesis\": \"the cat sad down\"}\n");
-  result = test::run_cli("score --bench asr --normalizer whisper-en --input " + dir +
-                         "/asr.jsonl --summary " + dir + "/asr.json --items " + dir + "/items.jsonl");
+  test::write_file(
+      dir + "/asr.jsonl",
+      "{\"id\": \"a\", \"reference\": \"Twenty five colours.\", \"hypothesis\": \"25 colors\"}\n"
+      "{\"id\": \"b\", \"reference\": \"the cat sat\", \"hypothesis\": \"the cat sad down\"}\n");
+  result =
+      test::run_cli("score --bench asr --normalizer whisper-en --input " + dir +
+                    "/asr.jsonl --summary " + dir + "/asr.json --items " + dir + "/items.jsonl");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   const json summary = json::parse(test::read_file(dir + "/asr.json"));
   EXPECT_EQ(summary["wer"]["hits"], 4);
@@ -205,10 +212,12 @@ TEST(OpenAnswerCli, NormalizeScoreAsrAndAst) {
   EXPECT_EQ(summary["wer"]["reference_length"], 5);
   EXPECT_DOUBLE_EQ(summary["wer"]["rate"].get<double>(), 0.4);
   EXPECT_NE(test::read_file(dir + "/items.jsonl").find("\"id\":\"b\""), std::string::npos);
-  test::write_file(dir + "/ast.jsonl",
-                   "{\"id\": \"1\", \"reference\": [\"the cat is on the mat\", \"a cat is on the mat\"], "
-                   "\"hypothesis\": \"the cat sat on the mat\"}\n");
-  result = test::run_cli("score --bench ast --input " + dir + "/ast.jsonl --summary " + dir + "/ast.json");
+  test::write_file(
+      dir + "/ast.jsonl",
+      "{\"id\": \"1\", \"reference\": [\"the cat is on the mat\", \"a cat is on the mat\"], "
+      "\"hypothesis\": \"the cat sat on the mat\"}\n");
+  result = test::run_cli("score --bench ast --input " + dir + "/ast.jsonl --summary " + dir +
+                         "/ast.json");
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("BLEU = "), std::string::npos) << result.output;
   EXPECT_NE(result.output.find("chrF2++ = "), std::string::npos) << result.output;

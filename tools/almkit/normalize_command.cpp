@@ -35,9 +35,10 @@ void register_normalize(CLI::App& app) {
   auto args = std::make_shared<NormalizeArgs>();
   auto* command = app.add_subcommand(
       "normalize", "normalise text as openai/whisper's normalisers do (one line in, one line out)");
-  command->add_option("--preset", args->preset,
-                      "whisper-en (EnglishTextNormalizer), whisper-basic (BasicTextNormalizer) or "
-                      "whisper-basic-diacritics (BasicTextNormalizer(remove_diacritics=True))")
+  command
+      ->add_option("--preset", args->preset,
+                   "whisper-en (EnglishTextNormalizer), whisper-basic (BasicTextNormalizer) or "
+                   "whisper-basic-diacritics (BasicTextNormalizer(remove_diacritics=True))")
       ->required()
       ->check(CLI::IsMember({"whisper-en", "whisper-basic", "whisper-basic-diacritics"}));
   command->add_option("--file", args->file, "read lines from this file (default: stdin)");

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 
 #include "almkit/error.h"
@@ -17,6 +18,20 @@ void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);
   if (!out) throw Error(ErrorCode::kIo, path + ": cannot write");
   out << text;
+}
+
+// One JSONL line per item: its id, then what `fill` adds. Nothing when `path` is empty.
+void write_items(const std::string& path, const std::vector<std::string>& ids,
+                 const std::function<void(size_t, ojson&)>& fill) {
+  if (path.empty()) return;
+  std::string lines;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    ojson line;
+    line["id"] = ids[i];
+    fill(i, line);
+    lines += line.dump() + "\n";
+  }
+  write_text(path, lines);
 }
 
 ojson error_json(const bench::ErrorRate& rate) {
@@ -50,8 +65,10 @@ void score_asr(const OpenAnswerScoreArgs& args) {
   std::vector<std::string> ids, references, hypotheses;
   for (const auto& record : bench::read_any_records(args.input)) {
     ids.push_back(bench::record_string(record, "id", true));
-    references.push_back(bench::normalize_text(bench::record_string(record, "reference", true), normalizer));
-    hypotheses.push_back(bench::normalize_text(bench::record_string(record, "hypothesis", false), normalizer));
+    references.push_back(
+        bench::normalize_text(bench::record_string(record, "reference", true), normalizer));
+    hypotheses.push_back(
+        bench::normalize_text(bench::record_string(record, "hypothesis", false), normalizer));
   }
   const auto wer = bench::word_error_rate(references, hypotheses);
   const auto cer = bench::character_error_rate(references, hypotheses);
@@ -72,19 +89,12 @@ void score_asr(const OpenAnswerScoreArgs& args) {
     summary["cer"] = error_json(cer);
     write_text(args.summary_out, summary.dump(2) + "\n");
   }
-  if (!args.items_out.empty()) {
-    std::string lines;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      ojson line;
-      line["id"] = ids[i];
-      line["reference"] = references[i];
-      line["hypothesis"] = hypotheses[i];
-      line["wer"] = error_json(bench::word_error_rate({references[i]}, {hypotheses[i]}));
-      line["cer"] = error_json(bench::character_error_rate({references[i]}, {hypotheses[i]}));
-      lines += line.dump() + "\n";
-    }
-    write_text(args.items_out, lines);
-  }
+  write_items(args.items_out, ids, [&](size_t i, ojson& line) {
+    line["reference"] = references[i];
+    line["hypothesis"] = hypotheses[i];
+    line["wer"] = error_json(bench::word_error_rate({references[i]}, {hypotheses[i]}));
+    line["cer"] = error_json(bench::character_error_rate({references[i]}, {hypotheses[i]}));
+  });
 }
 
 void score_ast(const OpenAnswerScoreArgs& args) {
@@ -99,7 +109,8 @@ void score_ast(const OpenAnswerScoreArgs& args) {
   const auto chrf = bench::corpus_chrf(hypotheses, references, 0);
   const auto chrf_plus = bench::corpus_chrf(hypotheses, references, 2);
   std::printf("%s\n%s\n%s\n", bench::sacrebleu_printout(bleu).c_str(),
-              bench::sacrebleu_printout(chrf).c_str(), bench::sacrebleu_printout(chrf_plus).c_str());
+              bench::sacrebleu_printout(chrf).c_str(),
+              bench::sacrebleu_printout(chrf_plus).c_str());
   if (!args.summary_out.empty()) {
     ojson summary;
     summary["benchmark"] = "ast";
@@ -118,17 +129,10 @@ void score_ast(const OpenAnswerScoreArgs& args) {
     summary["chrf++"] = chrf_plus.score;
     write_text(args.summary_out, summary.dump(2) + "\n");
   }
-  if (!args.items_out.empty()) {
-    std::string lines;
-    for (size_t i = 0; i < ids.size(); ++i) {
-      ojson line;
-      line["id"] = ids[i];
-      line["chrf"] = bench::corpus_chrf({hypotheses[i]}, {references[i]}, 0).score;
-      line["chrf++"] = bench::corpus_chrf({hypotheses[i]}, {references[i]}, 2).score;
-      lines += line.dump() + "\n";
-    }
-    write_text(args.items_out, lines);
-  }
+  write_items(args.items_out, ids, [&](size_t i, ojson& line) {
+    line["chrf"] = bench::corpus_chrf({hypotheses[i]}, {references[i]}, 0).score;
+    line["chrf++"] = bench::corpus_chrf({hypotheses[i]}, {references[i]}, 2).score;
+  });
 }
 
 }  // namespace almkit::cli

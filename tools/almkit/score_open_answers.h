@@ -8,8 +8,9 @@ namespace almkit::cli {
 
 struct OpenAnswerScoreArgs {
   std::string input, summary_out, items_out;
-  std::string normalizer = "none";  // ASR: none, whisper-en, whisper-basic, whisper-basic-diacritics
-  std::string tokenize = "13a";     // AST: sacreBLEU tokenizer 13a, zh, intl or none
+  std::string normalizer =
+      "none";                    // ASR: none, whisper-en, whisper-basic, whisper-basic-diacritics
+  std::string tokenize = "13a";  // AST: sacreBLEU tokenizer 13a, zh, intl or none
 };
 
 // Rows {id, reference, hypothesis}; prints the corpus figures, writes --summary / --items.

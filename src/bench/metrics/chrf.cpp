@@ -22,7 +22,8 @@ std::vector<Counter> char_ngrams(const std::string& line) {
   for (const auto& word : python_split(line)) text += utf8_to_codepoints(word);
   std::vector<Counter> counters(kCharOrder);
   for (int n = 1; n <= kCharOrder; ++n) {
-    for (size_t i = 0; i + size_t(n) <= text.size(); ++i) ++counters[size_t(n - 1)][text.substr(i, size_t(n))];
+    for (size_t i = 0; i + size_t(n) <= text.size(); ++i)
+      ++counters[size_t(n - 1)][text.substr(i, size_t(n))];
   }
   return counters;
 }
@@ -147,11 +148,12 @@ ChrfScore corpus_chrf(const std::vector<std::string>& hypotheses,
 std::string sacrebleu_printout(const BleuScore& score) {
   const double ratio = score.ref_len ? double(score.sys_len) / double(score.ref_len) : 0.0;
   char line[256];
-  std::snprintf(line, sizeof(line),
-                "BLEU = %.2f %.1f/%.1f/%.1f/%.1f (BP = %.3f ratio = %.3f hyp_len = %lld ref_len = %lld)",
-                score.score, score.precisions[0], score.precisions[1], score.precisions[2],
-                score.precisions[3], score.bp, ratio, static_cast<long long>(score.sys_len),
-                static_cast<long long>(score.ref_len));
+  std::snprintf(
+      line, sizeof(line),
+      "BLEU = %.2f %.1f/%.1f/%.1f/%.1f (BP = %.3f ratio = %.3f hyp_len = %lld ref_len = %lld)",
+      score.score, score.precisions[0], score.precisions[1], score.precisions[2],
+      score.precisions[3], score.bp, ratio, static_cast<long long>(score.sys_len),
+      static_cast<long long>(score.ref_len));
   return line;
 }
 

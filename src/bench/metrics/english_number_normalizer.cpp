@@ -40,7 +40,8 @@ std::string scale_last_group(const std::string& value, int zeros) {
   const std::string before =
       value.size() > 3 ? value.substr(0, value.size() - 3) + "000" : std::string("0");
   const int residual = low_digits(value, 3);
-  const std::string scaled = residual == 0 ? "0" : std::to_string(residual) + std::string(size_t(zeros), '0');
+  const std::string scaled =
+      residual == 0 ? "0" : std::to_string(residual) + std::string(size_t(zeros), '0');
   return add_decimal(before, scaled);
 }
 
@@ -85,16 +86,17 @@ struct Words {
   std::map<std::string, std::string> preceding_prefixers{
       {"minus", "-"}, {"negative", "-"}, {"plus", "+"}, {"positive", "+"}};
   std::map<std::string, std::string> following_prefixers{
-      {"pound", "£"}, {"pounds", "£"}, {"euro", "€"}, {"euros", "€"},
+      {"pound", "£"},  {"pounds", "£"},  {"euro", "€"}, {"euros", "€"},
       {"dollar", "$"}, {"dollars", "$"}, {"cent", "¢"}, {"cents", "¢"}};
   std::set<std::string> prefixes{"-", "+", "£", "€", "$", "¢"};
   std::set<std::string> specials{"and", "double", "triple", "point"};
   std::set<std::string> all;
 
   Words() {
-    const char* names[] = {"one", "two", "three", "four", "five", "six", "seven",
-                           "eight", "nine", "ten", "eleven", "twelve", "thirteen", "fourteen",
-                           "fifteen", "sixteen", "seventeen", "eighteen", "nineteen"};
+    const char* names[] = {"one",     "two",       "three",    "four",     "five",
+                           "six",     "seven",     "eight",    "nine",     "ten",
+                           "eleven",  "twelve",    "thirteen", "fourteen", "fifteen",
+                           "sixteen", "seventeen", "eighteen", "nineteen"};
     for (int i = 0; i < 19; ++i) ones[names[i]] = i + 1;
     for (const auto& [name, value] : ones) {
       ones_suffixed[name == "six" ? "sixes" : name + "s"] = {value, "s"};
@@ -102,24 +104,24 @@ struct Words {
     // The ordinal table below overrides plurals only where keys collide (none do).
     std::map<std::string, std::pair<int, std::string>> ordinal{
         {"zeroth", {0, "th"}}, {"first", {1, "st"}}, {"second", {2, "nd"}},
-        {"third", {3, "rd"}}, {"fifth", {5, "th"}}, {"twelfth", {12, "th"}}};
+        {"third", {3, "rd"}},  {"fifth", {5, "th"}}, {"twelfth", {12, "th"}}};
     for (const auto& [name, value] : ones) {
       if (value > 3 && value != 5 && value != 12) {
         ordinal[name + (name.back() == 't' ? "h" : "th")] = {value, "th"};  // "nineth", as there
       }
     }
     for (const auto& [name, value] : ordinal) ones_suffixed[name] = value;
-    const char* ten_names[] = {"twenty", "thirty", "forty", "fifty",
-                               "sixty", "seventy", "eighty", "ninety"};
+    const char* ten_names[] = {"twenty", "thirty",  "forty",  "fifty",
+                               "sixty",  "seventy", "eighty", "ninety"};
     for (int i = 0; i < 8; ++i) tens[ten_names[i]] = 20 + 10 * i;
     for (const auto& [name, value] : tens) {
       const std::string stem = name.substr(0, name.size() - 1);  // the one 'y' is the last letter
       tens_suffixed[stem + "ies"] = {value, "s"};
       tens_suffixed[stem + "ieth"] = {value, "th"};
     }
-    const char* multiplier_names[] = {"hundred", "thousand", "million", "billion",
-                                      "trillion", "quadrillion", "quintillion", "sextillion",
-                                      "septillion", "octillion", "nonillion", "decillion"};
+    const char* multiplier_names[] = {"hundred",    "thousand",    "million",     "billion",
+                                      "trillion",   "quadrillion", "quintillion", "sextillion",
+                                      "septillion", "octillion",   "nonillion",   "decillion"};
     for (int i = 0; i < 12; ++i) multipliers[multiplier_names[i]] = i == 0 ? 2 : 3 * i;
     for (const auto& [name, zeros] : multipliers) {
       multipliers_suffixed[name + "s"] = {zeros, "s"};
@@ -153,7 +155,8 @@ bool is_arabic_number(const std::string& word) {
 
 std::string first_codepoint(const std::string& word) {
   size_t length = 1;
-  while (length < word.size() && (static_cast<unsigned char>(word[length]) & 0xC0) == 0x80) ++length;
+  while (length < word.size() && (static_cast<unsigned char>(word[length]) & 0xC0) == 0x80)
+    ++length;
   return word.substr(0, length);
 }
 
@@ -165,7 +168,9 @@ struct Value {
   bool is_int() const { return kind == kInt; }
   bool is_str() const { return kind == kStr; }
   // str(value or ""): None and int 0 are falsy.
-  std::string or_empty() const { return kind == kNone || (kind == kInt && text == "0") ? "" : text; }
+  std::string or_empty() const {
+    return kind == kNone || (kind == kInt && text == "0") ? "" : text;
+  }
   static Value integer(std::string digits) { return {kInt, std::move(digits)}; }
   static Value string(std::string s) { return {kStr, std::move(s)}; }
 };
@@ -213,7 +218,8 @@ class NumberWordProcessor {
           value_ = Value::integer(std::to_string(ones));
         } else if (value_.is_str() || prev_in(w.ones)) {
           if (prev_in(w.tens) && ones < 10) {
-            value_ = Value::string(value_.text.substr(0, value_.text.size() - 1) + std::to_string(ones));
+            value_ =
+                Value::string(value_.text.substr(0, value_.text.size() - 1) + std::to_string(ones));
           } else {
             value_ = Value::string(value_.text + std::to_string(ones));
           }
@@ -239,10 +245,12 @@ class NumberWordProcessor {
           }
         } else if (ones < 10) {
           output((low_digits(value_.text, 1) == 0 ? add_decimal(value_.text, digits)
-                                                   : value_.text + digits) + suffix);
+                                                  : value_.text + digits) +
+                 suffix);
         } else {
           output((low_digits(value_.text, 2) == 0 ? add_decimal(value_.text, digits)
-                                                   : value_.text + digits) + suffix);
+                                                  : value_.text + digits) +
+                 suffix);
         }
         value_ = Value();
       } else if (w.tens.count(current)) {
@@ -264,7 +272,8 @@ class NumberWordProcessor {
           output(value_.text + tens + suffix);
         } else {
           output((low_digits(value_.text, 2) == 0 ? add_decimal(value_.text, tens)
-                                                   : value_.text + tens) + suffix);
+                                                  : value_.text + tens) +
+                 suffix);
         }
       } else if (w.multipliers.count(current)) {
         const int zeros = w.multipliers.at(current);
@@ -352,7 +361,8 @@ class NumberWordProcessor {
             output(current);
           }
         } else if (current == "point") {
-          if (next_in(w.decimals) || next_is_numeric) value_ = Value::string(value_.or_empty() + ".");
+          if (next_in(w.decimals) || next_is_numeric)
+            value_ = Value::string(value_.or_empty() + ".");
         }
       }
     }
@@ -393,7 +403,7 @@ std::string preprocess(const std::string& s) {
       const std::string last_word = python_split(segment).back();
       joined += " ";
       joined += w.decimals.count(last_word) || w.multipliers.count(last_word) ? "point five"
-                                                                               : "and a half";
+                                                                              : "and a half";
     }
   }
   std::string out = python_sub(letter_digit, joined, "\\1 \\2");
@@ -410,7 +420,8 @@ std::string postprocess(const std::string& s) {
   for (const auto& match : cents.find_all(s)) {
     out.append(s, copied, match.start - copied);
     const int value = std::stoi(match.groups[3]);
-    out += match.groups[1] + match.groups[2] + "." + (value < 10 ? "0" : "") + std::to_string(value);
+    out +=
+        match.groups[1] + match.groups[2] + "." + (value < 10 ? "0" : "") + std::to_string(value);
     copied = match.end;
   }
   out.append(s, copied, std::string::npos);

@@ -18,7 +18,8 @@ EditCounts rapidfuzz_edit_counts(const std::vector<uint32_t>& reference,
     ++suffix;
   }
   const std::vector<uint32_t> s1(reference.begin() + long(prefix), reference.end() - long(suffix));
-  const std::vector<uint32_t> s2(hypothesis.begin() + long(prefix), hypothesis.end() - long(suffix));
+  const std::vector<uint32_t> s2(hypothesis.begin() + long(prefix),
+                                 hypothesis.end() - long(suffix));
   const size_t n = s1.size(), m = s2.size();
   EditCounts counts;
   // distance[col][row]: the edit distance of s1[:col] and s2[:row]. rapidfuzz keeps only the

@@ -14,8 +14,10 @@ constexpr const char* kWord = "\\p{L}\\p{N}_";
 
 Regex python_regex(const std::string& pattern) {
   const std::string word = std::string("[") + kWord + "]";
-  const std::string boundary = "(?:(?<=" + word + ")(?!" + word + ")|(?<!" + word + ")(?=" + word + "))";
-  const std::string not_boundary = "(?:(?<=" + word + ")(?=" + word + ")|(?<!" + word + ")(?!" + word + "))";
+  const std::string boundary =
+      "(?:(?<=" + word + ")(?!" + word + ")|(?<!" + word + ")(?=" + word + "))";
+  const std::string not_boundary =
+      "(?:(?<=" + word + ")(?=" + word + ")|(?<!" + word + ")(?!" + word + "))";
   std::string out;
   bool in_class = false;
   for (size_t i = 0; i < pattern.size(); ++i) {
@@ -31,15 +33,33 @@ Regex python_regex(const std::string& pattern) {
         }
       };
       switch (e) {
-        case 'b': out += in_class ? "\\b" : boundary; break;
-        case 'B': out += not_boundary; break;
-        case 's': put_class(kSpace, false); break;
-        case 'S': put_class(kSpace, true); break;
-        case 'd': put_class("\\p{Nd}", false); break;
-        case 'D': put_class("\\p{Nd}", true); break;
-        case 'w': put_class(kWord, false); break;
-        case 'W': put_class(kWord, true); break;
-        default: out += '\\'; out += e;
+        case 'b':
+          out += in_class ? "\\b" : boundary;
+          break;
+        case 'B':
+          out += not_boundary;
+          break;
+        case 's':
+          put_class(kSpace, false);
+          break;
+        case 'S':
+          put_class(kSpace, true);
+          break;
+        case 'd':
+          put_class("\\p{Nd}", false);
+          break;
+        case 'D':
+          put_class("\\p{Nd}", true);
+          break;
+        case 'w':
+          put_class(kWord, false);
+          break;
+        case 'W':
+          put_class(kWord, true);
+          break;
+        default:
+          out += '\\';
+          out += e;
       }
       continue;
     }

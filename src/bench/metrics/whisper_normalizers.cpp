@@ -7,6 +7,7 @@
 #include "bench/metrics/python_re.h"
 #include "bench/metrics/unicode_text.h"
 #include "bench/python_text.h"
+#include "io/tokenizer/unicode.h"
 
 namespace almkit::bench {
 namespace {
@@ -14,9 +15,9 @@ namespace {
 // Non-ASCII letters that NFKD does not split into a base letter and a mark (basic.py's table).
 const std::unordered_map<char32_t, std::string>& additional_diacritics() {
   static const std::unordered_map<char32_t, std::string> table{
-      {U'œ', "oe"}, {U'Œ', "OE"}, {U'ø', "o"},  {U'Ø', "O"},  {U'æ', "ae"}, {U'Æ', "AE"},
-      {U'ß', "ss"}, {U'ẞ', "SS"}, {U'đ', "d"},  {U'Đ', "D"},  {U'ð', "d"},  {U'Ð', "D"},
-      {U'þ', "th"}, {U'Þ', "th"}, {U'ł', "l"},  {U'Ł', "L"}};
+      {U'œ', "oe"}, {U'Œ', "OE"}, {U'ø', "o"}, {U'Ø', "O"}, {U'æ', "ae"}, {U'Æ', "AE"},
+      {U'ß', "ss"}, {U'ẞ', "SS"}, {U'đ', "d"}, {U'Đ', "D"}, {U'ð', "d"},  {U'Ð', "D"},
+      {U'þ', "th"}, {U'Þ', "th"}, {U'ł', "l"}, {U'Ł', "L"}};
   return table;
 }
 
@@ -24,7 +25,8 @@ const std::unordered_map<char32_t, std::string>& additional_diacritics() {
 // Mn marks go, any other mark, symbol or punctuation becomes a space.
 std::string remove_symbols_and_diacritics(const std::string& s, const std::u32string& keep) {
   std::string out;
-  for (char32_t c : utf8_to_codepoints(unicode_normalize(s, UnicodeForm::kNfkd))) {
+  for (char32_t c :
+       utf8_to_codepoints(tokenizer::normalize_unicode(s, tokenizer::NormalizationForm::kNFKD))) {
     if (keep.find(c) != std::u32string::npos) {
       out += codepoints_to_utf8(std::u32string(1, c));
       continue;
@@ -36,8 +38,9 @@ std::string remove_symbols_and_diacritics(const std::string& s, const std::u32st
       continue;
     } else {
       const char major = unicode_major_category(c);
-      out += major == 'M' || major == 'S' || major == 'P' ? std::string(" ")
-                                                           : codepoints_to_utf8(std::u32string(1, c));
+      out += major == 'M' || major == 'S' || major == 'P'
+                 ? std::string(" ")
+                 : codepoints_to_utf8(std::u32string(1, c));
     }
   }
   return out;
@@ -46,10 +49,11 @@ std::string remove_symbols_and_diacritics(const std::string& s, const std::u32st
 // remove_symbols(s): NFKC, then marks, symbols and punctuation become spaces.
 std::string remove_symbols(const std::string& s) {
   std::string out;
-  for (char32_t c : utf8_to_codepoints(unicode_normalize(s, UnicodeForm::kNfkc))) {
+  for (char32_t c :
+       utf8_to_codepoints(tokenizer::normalize_unicode(s, tokenizer::NormalizationForm::kNFKC))) {
     const char major = unicode_major_category(c);
     out += major == 'M' || major == 'S' || major == 'P' ? std::string(" ")
-                                                         : codepoints_to_utf8(std::u32string(1, c));
+                                                        : codepoints_to_utf8(std::u32string(1, c));
   }
   return out;
 }
@@ -82,29 +86,59 @@ struct Replacer {
 // EnglishTextNormalizer.replacers, in the dict's order.
 const std::vector<Replacer>& english_replacers() {
   static const std::vector<Replacer> replacers = [] {
-    const std::pair<const char*, const char*> table[] = {
-        // common contractions
-        {"\\bwon't\\b", "will not"}, {"\\bcan't\\b", "can not"}, {"\\blet's\\b", "let us"},
-        {"\\bain't\\b", "aint"}, {"\\by'all\\b", "you all"}, {"\\bwanna\\b", "want to"},
-        {"\\bgotta\\b", "got to"}, {"\\bgonna\\b", "going to"}, {"\\bi'ma\\b", "i am going to"},
-        {"\\bimma\\b", "i am going to"}, {"\\bwoulda\\b", "would have"},
-        {"\\bcoulda\\b", "could have"}, {"\\bshoulda\\b", "should have"},
-        {"\\bma'am\\b", "madam"},
-        // titles and prefixes
-        {"\\bmr\\b", "mister "}, {"\\bmrs\\b", "missus "}, {"\\bst\\b", "saint "},
-        {"\\bdr\\b", "doctor "}, {"\\bprof\\b", "professor "}, {"\\bcapt\\b", "captain "},
-        {"\\bgov\\b", "governor "}, {"\\bald\\b", "alderman "}, {"\\bgen\\b", "general "},
-        {"\\bsen\\b", "senator "}, {"\\brep\\b", "representative "},
-        {"\\bpres\\b", "president "}, {"\\brev\\b", "reverend "}, {"\\bhon\\b", "honorable "},
-        {"\\basst\\b", "assistant "}, {"\\bassoc\\b", "associate "},
-        {"\\blt\\b", "lieutenant "}, {"\\bcol\\b", "colonel "}, {"\\bjr\\b", "junior "},
-        {"\\bsr\\b", "senior "}, {"\\besq\\b", "esquire "},
-        // perfect tenses
-        {"'d been\\b", " had been"}, {"'s been\\b", " has been"}, {"'d gone\\b", " had gone"},
-        {"'s gone\\b", " has gone"}, {"'d done\\b", " had done"}, {"'s got\\b", " has got"},
-        // general contractions
-        {"n't\\b", " not"}, {"'re\\b", " are"}, {"'s\\b", " is"}, {"'d\\b", " would"},
-        {"'ll\\b", " will"}, {"'t\\b", " not"}, {"'ve\\b", " have"}, {"'m\\b", " am"}};
+    const std::pair<const char*, const char*> table[] = {// common contractions
+                                                         {"\\bwon't\\b", "will not"},
+                                                         {"\\bcan't\\b", "can not"},
+                                                         {"\\blet's\\b", "let us"},
+                                                         {"\\bain't\\b", "aint"},
+                                                         {"\\by'all\\b", "you all"},
+                                                         {"\\bwanna\\b", "want to"},
+                                                         {"\\bgotta\\b", "got to"},
+                                                         {"\\bgonna\\b", "going to"},
+                                                         {"\\bi'ma\\b", "i am going to"},
+                                                         {"\\bimma\\b", "i am going to"},
+                                                         {"\\bwoulda\\b", "would have"},
+                                                         {"\\bcoulda\\b", "could have"},
+                                                         {"\\bshoulda\\b", "should have"},
+                                                         {"\\bma'am\\b", "madam"},
+                                                         // titles and prefixes
+                                                         {"\\bmr\\b", "mister "},
+                                                         {"\\bmrs\\b", "missus "},
+                                                         {"\\bst\\b", "saint "},
+                                                         {"\\bdr\\b", "doctor "},
+                                                         {"\\bprof\\b", "professor "},
+                                                         {"\\bcapt\\b", "captain "},
+                                                         {"\\bgov\\b", "governor "},
+                                                         {"\\bald\\b", "alderman "},
+                                                         {"\\bgen\\b", "general "},
+                                                         {"\\bsen\\b", "senator "},
+                                                         {"\\brep\\b", "representative "},
+                                                         {"\\bpres\\b", "president "},
+                                                         {"\\brev\\b", "reverend "},
+                                                         {"\\bhon\\b", "honorable "},
+                                                         {"\\basst\\b", "assistant "},
+                                                         {"\\bassoc\\b", "associate "},
+                                                         {"\\blt\\b", "lieutenant "},
+                                                         {"\\bcol\\b", "colonel "},
+                                                         {"\\bjr\\b", "junior "},
+                                                         {"\\bsr\\b", "senior "},
+                                                         {"\\besq\\b", "esquire "},
+                                                         // perfect tenses
+                                                         {"'d been\\b", " had been"},
+                                                         {"'s been\\b", " has been"},
+                                                         {"'d gone\\b", " had gone"},
+                                                         {"'s gone\\b", " has gone"},
+                                                         {"'d done\\b", " had done"},
+                                                         {"'s got\\b", " has got"},
+                                                         // general contractions
+                                                         {"n't\\b", " not"},
+                                                         {"'re\\b", " are"},
+                                                         {"'s\\b", " is"},
+                                                         {"'d\\b", " would"},
+                                                         {"'ll\\b", " will"},
+                                                         {"'t\\b", " not"},
+                                                         {"'ve\\b", " have"},
+                                                         {"'m\\b", " am"}};
     std::vector<Replacer> out;
     for (const auto& [pattern, replacement] : table) {
       out.push_back({python_regex(pattern), replacement});
@@ -167,10 +201,14 @@ TextNormalizer text_normalizer_from_name(const std::string& name) {
 
 std::string normalize_text(const std::string& text, TextNormalizer normalizer) {
   switch (normalizer) {
-    case TextNormalizer::kWhisperEnglish: return whisper_english_normalize(text);
-    case TextNormalizer::kWhisperBasic: return whisper_basic_normalize(text, false);
-    case TextNormalizer::kWhisperBasicDiacritics: return whisper_basic_normalize(text, true);
-    case TextNormalizer::kNone: break;
+    case TextNormalizer::kWhisperEnglish:
+      return whisper_english_normalize(text);
+    case TextNormalizer::kWhisperBasic:
+      return whisper_basic_normalize(text, false);
+    case TextNormalizer::kWhisperBasicDiacritics:
+      return whisper_basic_normalize(text, true);
+    case TextNormalizer::kNone:
+      break;
   }
   return text;
 }

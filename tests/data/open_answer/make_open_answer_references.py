@@ -173,24 +173,12 @@ def number_phrase():
 
 
 def random_word(spelling_keys):
+    # (cumulative probability bound, where the word comes from)
+    sources = [(0.45, PLAIN), (0.55, spelling_keys), (0.62, CONTRACTIONS), (0.67, TITLES),
+               (0.72, FILLERS), (0.78, DIACRITIC_WORDS), (0.82, CJK), (0.88, BRACKETED)]
     r = random.random()
-    if r < 0.45:
-        word = random.choice(PLAIN)
-    elif r < 0.55:
-        word = random.choice(spelling_keys)
-    elif r < 0.62:
-        word = random.choice(CONTRACTIONS)
-    elif r < 0.67:
-        word = random.choice(TITLES)
-    elif r < 0.72:
-        word = random.choice(FILLERS)
-    elif r < 0.78:
-        word = random.choice(DIACRITIC_WORDS)
-    elif r < 0.82:
-        word = random.choice(CJK)
-    elif r < 0.88:
-        word = random.choice(BRACKETED)
-    else:
+    word = next((random.choice(words) for bound, words in sources if r < bound), None)
+    if word is None:
         word = number_phrase()
     casing = random.random()
     if casing < 0.15:
