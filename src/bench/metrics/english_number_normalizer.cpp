@@ -175,202 +175,258 @@ struct Value {
   static Value string(std::string s) { return {kStr, std::move(s)}; }
 };
 
+// One step of process_words' windowed([None] + words + [None], 3) loop.
+struct Window {
+  const std::string* prev;
+  const std::string& current;
+  const std::string* next;
+  template <typename Table>
+  bool prev_in(const Table& table) const {
+    return prev && table.count(*prev) > 0;
+  }
+  template <typename Table>
+  bool next_in(const Table& table) const {
+    return next && table.count(*next) > 0;
+  }
+  bool next_is_numeric() const { return next && is_arabic_number(*next); }
+};
+
+// EnglishNumberNormalizer.process_words: the state (value, prefix) and one handler per kind of
+// word, in the order of its if/elif chain.
 class NumberWordProcessor {
  public:
   std::vector<std::string> run(const std::vector<std::string>& input) {
-    const Words& w = words();
     out_.clear();
-    if (input.empty()) return out_;
     bool skip = false;
     for (size_t i = 0; i < input.size(); ++i) {
       if (skip) {
         skip = false;
         continue;
       }
-      const std::string* prev = i > 0 ? &input[i - 1] : nullptr;
-      const std::string* next = i + 1 < input.size() ? &input[i + 1] : nullptr;
-      const std::string& current = input[i];
-      auto prev_in = [&](const auto& table) { return prev && table.count(*prev) > 0; };
-      auto next_in = [&](const auto& table) { return next && table.count(*next) > 0; };
-      const bool next_is_numeric = next && is_arabic_number(*next);
-      const std::string first = first_codepoint(current);
-      const bool has_prefix = w.prefixes.count(first) > 0;
-      const std::string without_prefix = has_prefix ? current.substr(first.size()) : current;
-      if (is_arabic_number(without_prefix)) {
-        const auto integer = integer_times_power_of_ten(without_prefix, 0);
-        if (!value_.none()) {
-          if (value_.is_str() && !value_.text.empty() && value_.text.back() == '.') {
-            value_.text += current;  // decimals / IP address parts
-            continue;
-          }
-          output(value_.text);
-        }
-        if (has_prefix) prefix_ = first;
-        value_ = integer ? Value::integer(*integer) : Value::string(without_prefix);
-      } else if (!w.all.count(current)) {
-        if (!value_.none()) output(value_.text);
-        output(current);
-      } else if (w.zeros.count(current)) {
-        value_ = Value::string(value_.or_empty() + "0");
-      } else if (w.ones.count(current)) {
-        const int ones = w.ones.at(current);
-        if (value_.none()) {
-          value_ = Value::integer(std::to_string(ones));
-        } else if (value_.is_str() || prev_in(w.ones)) {
-          if (prev_in(w.tens) && ones < 10) {
-            value_ =
-                Value::string(value_.text.substr(0, value_.text.size() - 1) + std::to_string(ones));
-          } else {
-            value_ = Value::string(value_.text + std::to_string(ones));
-          }
-        } else if (ones < 10) {
-          value_ = low_digits(value_.text, 1) == 0
-                       ? Value::integer(add_decimal(value_.text, std::to_string(ones)))
-                       : Value::string(value_.text + std::to_string(ones));
-        } else {
-          value_ = low_digits(value_.text, 2) == 0
-                       ? Value::integer(add_decimal(value_.text, std::to_string(ones)))
-                       : Value::string(value_.text + std::to_string(ones));
-        }
-      } else if (w.ones_suffixed.count(current)) {
-        const auto& [ones, suffix] = w.ones_suffixed.at(current);
-        const std::string digits = std::to_string(ones);
-        if (value_.none()) {
-          output(digits + suffix);
-        } else if (value_.is_str() || prev_in(w.ones)) {
-          if (prev_in(w.tens) && ones < 10) {
-            output(value_.text.substr(0, value_.text.size() - 1) + digits + suffix);
-          } else {
-            output(value_.text + digits + suffix);
-          }
-        } else if (ones < 10) {
-          output((low_digits(value_.text, 1) == 0 ? add_decimal(value_.text, digits)
-                                                  : value_.text + digits) +
-                 suffix);
-        } else {
-          output((low_digits(value_.text, 2) == 0 ? add_decimal(value_.text, digits)
-                                                  : value_.text + digits) +
-                 suffix);
-        }
-        value_ = Value();
-      } else if (w.tens.count(current)) {
-        const std::string tens = std::to_string(w.tens.at(current));
-        if (value_.none()) {
-          value_ = Value::integer(tens);
-        } else if (value_.is_str()) {
-          value_ = Value::string(value_.text + tens);
-        } else {
-          value_ = low_digits(value_.text, 2) == 0 ? Value::integer(add_decimal(value_.text, tens))
-                                                   : Value::string(value_.text + tens);
-        }
-      } else if (w.tens_suffixed.count(current)) {
-        const auto& [tens_value, suffix] = w.tens_suffixed.at(current);
-        const std::string tens = std::to_string(tens_value);
-        if (value_.none()) {
-          output(tens + suffix);
-        } else if (value_.is_str()) {
-          output(value_.text + tens + suffix);
-        } else {
-          output((low_digits(value_.text, 2) == 0 ? add_decimal(value_.text, tens)
-                                                  : value_.text + tens) +
-                 suffix);
-        }
-      } else if (w.multipliers.count(current)) {
-        const int zeros = w.multipliers.at(current);
-        const std::string multiplier = "1" + std::string(size_t(zeros), '0');
-        if (value_.none()) {
-          value_ = Value::integer(multiplier);
-        } else if (value_.is_str() || value_.text == "0") {
-          const auto product = integer_times_power_of_ten(value_.text, zeros);
-          if (product) {
-            value_ = Value::integer(*product);
-          } else {
-            output(value_.text);
-            value_ = Value::integer(multiplier);
-          }
-        } else {
-          value_ = Value::integer(scale_last_group(value_.text, zeros));
-        }
-      } else if (w.multipliers_suffixed.count(current)) {
-        const auto& [zeros, suffix] = w.multipliers_suffixed.at(current);
-        const std::string multiplier = "1" + std::string(size_t(zeros), '0');
-        if (value_.none()) {
-          output(multiplier + suffix);
-        } else if (value_.is_str()) {
-          const auto product = integer_times_power_of_ten(value_.text, zeros);
-          if (product) {
-            output(*product + suffix);
-          } else {
-            output(value_.text);
-            output(multiplier + suffix);
-          }
-        } else {
-          output(scale_last_group(value_.text, zeros) + suffix);
-        }
-        value_ = Value();
-      } else if (w.preceding_prefixers.count(current)) {
-        if (!value_.none()) output(value_.text);
-        if (next_in(w.all) || next_is_numeric) {
-          prefix_ = w.preceding_prefixers.at(current);
-        } else {
-          output(current);
-        }
-      } else if (w.following_prefixers.count(current)) {
-        if (!value_.none()) {
-          prefix_ = w.following_prefixers.at(current);
-          output(value_.text);
-        } else {
-          output(current);
-        }
-      } else if (current == "per" || current == "percent") {
-        if (!value_.none()) {
-          if (current == "per") {
-            if (next && *next == "cent") {
-              output(value_.text + "%");
-              skip = true;
-            } else {
-              output(value_.text);
-              output(current);
-            }
-          } else {
-            output(value_.text + "%");
-          }
-        } else {
-          output(current);
-        }
-      } else {  // specials
-        if (!next_in(w.all) && !next_is_numeric) {
-          if (!value_.none()) output(value_.text);
-          output(current);
-        } else if (current == "and") {
-          if (!prev_in(w.multipliers)) {
-            if (!value_.none()) output(value_.text);
-            output(current);
-          }
-        } else if (current == "double" || current == "triple") {
-          if (next_in(w.ones) || next_in(w.zeros)) {
-            const int repeats = current == "double" ? 2 : 3;
-            const auto found = w.ones.find(*next);
-            const std::string digit = std::to_string(found == w.ones.end() ? 0 : found->second);
-            std::string repeated;
-            for (int r = 0; r < repeats; ++r) repeated += digit;
-            value_ = Value::string(value_.or_empty() + repeated);
-            skip = true;
-          } else {
-            if (!value_.none()) output(value_.text);
-            output(current);
-          }
-        } else if (current == "point") {
-          if (next_in(w.decimals) || next_is_numeric)
-            value_ = Value::string(value_.or_empty() + ".");
-        }
-      }
+      skip = step({i > 0 ? &input[i - 1] : nullptr, input[i],
+                   i + 1 < input.size() ? &input[i + 1] : nullptr});
     }
     if (!value_.none()) output(value_.text);
     return out_;
   }
 
  private:
+  // Returns true when the next word was consumed ("per cent", "double five").
+  bool step(const Window& window) {
+    const Words& w = words();
+    const std::string& current = window.current;
+    const std::string first = first_codepoint(current);
+    const bool has_prefix = w.prefixes.count(first) > 0;
+    const std::string without_prefix = has_prefix ? current.substr(first.size()) : current;
+    if (is_arabic_number(without_prefix)) {
+      arabic_number(current, has_prefix ? first : "", without_prefix);
+    } else if (!w.all.count(current)) {
+      if (!value_.none()) output(value_.text);
+      output(current);
+    } else if (w.zeros.count(current)) {
+      value_ = Value::string(value_.or_empty() + "0");
+    } else if (w.ones.count(current)) {
+      ones_word(window, w.ones.at(current));
+    } else if (w.ones_suffixed.count(current)) {
+      const auto& [ones, suffix] = w.ones_suffixed.at(current);
+      ones_suffixed_word(window, ones, suffix);
+    } else if (w.tens.count(current)) {
+      tens_word(std::to_string(w.tens.at(current)));
+    } else if (w.tens_suffixed.count(current)) {
+      const auto& [tens, suffix] = w.tens_suffixed.at(current);
+      tens_suffixed_word(std::to_string(tens), suffix);
+    } else if (w.multipliers.count(current)) {
+      multiplier_word(w.multipliers.at(current));
+    } else if (w.multipliers_suffixed.count(current)) {
+      const auto& [zeros, suffix] = w.multipliers_suffixed.at(current);
+      multiplier_suffixed_word(zeros, suffix);
+    } else if (w.preceding_prefixers.count(current)) {
+      // a sign applies only if a number follows
+      if (!value_.none()) output(value_.text);
+      if (window.next_in(w.all) || window.next_is_numeric()) {
+        prefix_ = w.preceding_prefixers.at(current);
+      } else {
+        output(current);
+      }
+    } else if (w.following_prefixers.count(current)) {
+      // a currency applies only after a number
+      if (!value_.none()) {
+        prefix_ = w.following_prefixers.at(current);
+        output(value_.text);
+      } else {
+        output(current);
+      }
+    } else if (current == "per" || current == "percent") {
+      return percent_word(window);
+    } else {
+      return special_word(window);
+    }
+    return false;
+  }
+
+  void arabic_number(const std::string& current, const std::string& prefix,
+                     const std::string& without_prefix) {
+    if (!value_.none()) {
+      if (value_.is_str() && !value_.text.empty() && value_.text.back() == '.') {
+        value_.text += current;  // decimals / IP address parts
+        return;
+      }
+      output(value_.text);
+    }
+    if (!prefix.empty()) prefix_ = prefix;
+    // Fraction(s): an integer keeps only its value ("007" -> 7, "1.0" -> 1), else the text.
+    const auto integer = integer_times_power_of_ten(without_prefix, 0);
+    value_ = integer ? Value::integer(*integer) : Value::string(without_prefix);
+  }
+
+  // The digits of value followed by `digits` (a ones or tens value), as process_words joins
+  // them: added when value's last `width` digits are zero, else concatenated.
+  std::string append_number(const std::string& digits, size_t width, bool* is_int) const {
+    *is_int = low_digits(value_.text, width) == 0;
+    return *is_int ? add_decimal(value_.text, digits) : value_.text + digits;
+  }
+
+  void ones_word(const Window& window, int ones) {
+    const Words& w = words();
+    const std::string digits = std::to_string(ones);
+    if (value_.none()) {
+      value_ = Value::integer(digits);
+    } else if (value_.is_str() || window.prev_in(w.ones)) {
+      const bool replace_zero = window.prev_in(w.tens) && ones < 10;
+      value_ = Value::string(
+          (replace_zero ? value_.text.substr(0, value_.text.size() - 1) : value_.text) + digits);
+    } else {
+      bool is_int = false;
+      const std::string joined = append_number(digits, ones < 10 ? 1 : 2, &is_int);
+      value_ = is_int ? Value::integer(joined) : Value::string(joined);
+    }
+  }
+
+  void ones_suffixed_word(const Window& window, int ones, const std::string& suffix) {
+    const Words& w = words();
+    const std::string digits = std::to_string(ones);
+    if (value_.none()) {
+      output(digits + suffix);
+    } else if (value_.is_str() || window.prev_in(w.ones)) {
+      const bool replace_zero = window.prev_in(w.tens) && ones < 10;
+      output((replace_zero ? value_.text.substr(0, value_.text.size() - 1) : value_.text) + digits +
+             suffix);
+    } else {
+      bool is_int = false;
+      output(append_number(digits, ones < 10 ? 1 : 2, &is_int) + suffix);
+    }
+    value_ = Value();
+  }
+
+  void tens_word(const std::string& tens) {
+    if (value_.none()) {
+      value_ = Value::integer(tens);
+    } else if (value_.is_str()) {
+      value_ = Value::string(value_.text + tens);
+    } else {
+      bool is_int = false;
+      const std::string joined = append_number(tens, 2, &is_int);
+      value_ = is_int ? Value::integer(joined) : Value::string(joined);
+    }
+  }
+
+  void tens_suffixed_word(const std::string& tens, const std::string& suffix) {
+    if (value_.none()) {
+      output(tens + suffix);
+    } else if (value_.is_str()) {
+      output(value_.text + tens + suffix);
+    } else {
+      bool is_int = false;
+      output(append_number(tens, 2, &is_int) + suffix);
+    }
+  }
+
+  void multiplier_word(int zeros) {
+    const std::string multiplier = "1" + std::string(size_t(zeros), '0');
+    if (value_.none()) {
+      value_ = Value::integer(multiplier);
+    } else if (value_.is_str() || value_.text == "0") {
+      const auto product = integer_times_power_of_ten(value_.text, zeros);
+      if (product) {
+        value_ = Value::integer(*product);
+      } else {
+        output(value_.text);
+        value_ = Value::integer(multiplier);
+      }
+    } else {
+      value_ = Value::integer(scale_last_group(value_.text, zeros));
+    }
+  }
+
+  void multiplier_suffixed_word(int zeros, const std::string& suffix) {
+    const std::string multiplier = "1" + std::string(size_t(zeros), '0');
+    if (value_.none()) {
+      output(multiplier + suffix);
+    } else if (value_.is_str()) {
+      const auto product = integer_times_power_of_ten(value_.text, zeros);
+      if (product) {
+        output(*product + suffix);
+      } else {
+        output(value_.text);
+        output(multiplier + suffix);
+      }
+    } else {
+      output(scale_last_group(value_.text, zeros) + suffix);
+    }
+    value_ = Value();
+  }
+
+  // suffixers: "percent" -> '%', "per cent" -> '%' (consuming "cent").
+  bool percent_word(const Window& window) {
+    if (value_.none()) {
+      output(window.current);
+      return false;
+    }
+    if (window.current == "percent") {
+      output(value_.text + "%");
+      return false;
+    }
+    if (window.next && *window.next == "cent") {
+      output(value_.text + "%");
+      return true;
+    }
+    output(value_.text);
+    output(window.current);
+    return false;
+  }
+
+  // specials: "and", "double", "triple", "point".
+  bool special_word(const Window& window) {
+    const Words& w = words();
+    const std::string& current = window.current;
+    if (!window.next_in(w.all) && !window.next_is_numeric()) {
+      if (!value_.none()) output(value_.text);
+      output(current);
+    } else if (current == "and") {
+      // "and" after hundreds, thousands... is dropped
+      if (!window.prev_in(w.multipliers)) {
+        if (!value_.none()) output(value_.text);
+        output(current);
+      }
+    } else if (current == "double" || current == "triple") {
+      if (window.next_in(w.ones) || window.next_in(w.zeros)) {
+        const auto found = w.ones.find(*window.next);
+        const std::string digit = std::to_string(found == w.ones.end() ? 0 : found->second);
+        std::string repeated = digit + digit;
+        if (current == "triple") repeated += digit;
+        value_ = Value::string(value_.or_empty() + repeated);
+        return true;
+      }
+      if (!value_.none()) output(value_.text);
+      output(current);
+    } else if (current == "point") {
+      if (window.next_in(w.decimals) || window.next_is_numeric()) {
+        value_ = Value::string(value_.or_empty() + ".");
+      }
+    }
+    return false;
+  }
+
   // output(): prefix + str(result), then value and prefix are cleared.
   void output(const std::string& result) {
     out_.push_back(prefix_ + result);
