@@ -117,6 +117,8 @@ class FeatureExtractor:
     def kind(self) -> str: ...
     @property
     def sampling_rate(self) -> int: ...
+    @property
+    def max_seconds(self) -> float: ...
     def extract(self, clips: Sequence[FloatArray], sample_rate: int) -> Tuple[FloatArray, npt.NDArray[np.int64]]: ...
 
 def load_feature_extractor(path: str) -> FeatureExtractor: ...
@@ -179,6 +181,7 @@ class GenerateResult:
     tokens: List[int]
     stop_reason: str
     prompt_tokens: int
+    error: Optional[Error]
 
 class Generation(GenerateResult):
     logprobs: List[StepLogprobs]

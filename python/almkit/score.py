@@ -1,6 +1,6 @@
 """Benchmark scorers, exactly as each benchmark's own scripts score (MMAU/MMAR string match,
-STAR-Bench, MUSE, ISA-Bench metrics), plus option-letter parsing, WER/CER, BLEU, CIDEr-D,
-ROUGE-L, Wilson intervals and robustness over choice permutations. Pure functions: text in,
+STAR-Bench, MUSE, ISA-Bench metrics), plus option-letter parsing, Whisper's text normalisers,
+WER/CER, sacreBLEU's BLEU / chrF / chrF++, CIDEr-D, ROUGE-L, Wilson intervals and robustness over choice permutations. Pure functions: text in,
 numbers out, no model.
 
     report = almkit.score.mmau("outputs.json")            # or a list of dicts
@@ -9,6 +9,7 @@ numbers out, no model.
 from ._almkit import score as _core
 
 bleu, caption_tokens, cer, cider_d = _core.bleu, _core.caption_tokens, _core.cer, _core.cider_d
+bleu_by_segment, chrf, normalize_text = _core.bleu_by_segment, _core.chrf, _core.normalize_text
 isa, isa_ifr_area, radar_polygon_area = _core.isa, _core.isa_ifr_area, _core.radar_polygon_area
 mmau_string_match, muse_choices, muse_parse = (_core.mmau_string_match, _core.muse_choices,
                                                _core.muse_parse)
@@ -32,6 +33,7 @@ def mmar(records, prediction_key=""):
 
 
 __all__ = ["mmau", "mmar", "mmau_string_match", "star", "star_parse", "muse_parse",
-           "muse_choices", "isa", "isa_ifr_area", "radar_polygon_area", "bleu",
+           "muse_choices", "isa", "isa_ifr_area", "radar_polygon_area", "bleu", "bleu_by_segment", "chrf",
+           "normalize_text",
            "sacrebleu_tokenize", "caption_tokens", "cider_d", "rouge_l", "option_letter",
            "normalize_transcript", "wer", "cer", "wilson_interval", "robustness"]

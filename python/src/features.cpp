@@ -140,6 +140,8 @@ void register_features(py::module_& m) {
                                "The features a checkpoint's preprocessor_config.json asks for.")
       .def_property_readonly("kind", &FeatureExtractor::kind)
       .def_property_readonly("sampling_rate", &FeatureExtractor::sampling_rate)
+      .def_property_readonly("max_seconds", &FeatureExtractor::max_seconds,
+                             "the longest clip one encoder window takes")
       .def(
           "extract",
           [](const FeatureExtractor& extractor, const std::vector<FloatArray>& clips,

@@ -311,6 +311,14 @@ void register_model(py::module_& m) {
       .def_readonly("tokens", &GenerateResult::tokens, "new tokens, stop token included")
       .def_readonly("stop_reason", &GenerateResult::stop_reason, "'stop', 'length' or 'cancelled'")
       .def_readonly("prompt_tokens", &GenerateResult::prompt_tokens)
+      .def_property_readonly(
+          "error",
+          [](const GenerateResult& r) -> py::object {
+            if (!r.error) return py::none();
+            return py::module_::import("almkit._errors")
+                .attr("from_code")(static_cast<int>(r.error->code()), r.error->what());
+          },
+          "generate_batch: the almkit.Error that refused this request alone, else None")
       .def("__repr__", [](const GenerateResult& r) {
         return "GenerateResult(text=" + py::repr(py::str(r.text)).cast<std::string>() +
                ", stop_reason='" + r.stop_reason + "')";

@@ -1,6 +1,7 @@
 // almkit.score: the benchmark scorers of include/almkit/bench_scoring.h (pure: text in, numbers
 // out). Reports come back as dicts; records go in as dicts or as the benchmark's result file.
 #include "almkit/bench_scoring.h"
+#include "almkit/text_metrics.h"
 #include "bindings.h"
 
 namespace almkit::python {
@@ -108,6 +109,17 @@ py::dict error_rate(const ErrorRate& rate) {
   return out;
 }
 
+py::dict bleu_dict(const BleuScore& score) {
+  py::dict out;
+  out["score"] = score.score;
+  out["precisions"] = std::vector<double>(score.precisions, score.precisions + 4);
+  out["bp"] = score.bp;
+  out["sys_len"] = score.sys_len;
+  out["ref_len"] = score.ref_len;
+  out["printout"] = sacrebleu_printout(score);
+  return out;
+}
+
 }  // namespace
 
 void register_scoring(py::module_& m) {
@@ -197,17 +209,41 @@ void register_scoring(py::module_& m) {
       "bleu",
       [](const std::vector<std::string>& hypotheses,
          const std::vector<std::vector<std::string>>& references, const std::string& tokenize) {
-        const BleuScore score = corpus_bleu(hypotheses, references, tokenize);
-        py::dict out;
-        out["score"] = score.score;
-        out["precisions"] = std::vector<double>(score.precisions, score.precisions + 4);
-        out["bp"] = score.bp;
-        out["sys_len"] = score.sys_len;
-        out["ref_len"] = score.ref_len;
-        return out;
+        return bleu_dict(corpus_bleu(hypotheses, references, tokenize));
       },
       py::arg("hypotheses"), py::arg("reference_sets"), py::arg("tokenize") = "13a",
       "sacrebleu.corpus_bleu: reference_sets[j][i] is the j-th reference of hypothesis i.");
+  s.def(
+      "bleu_by_segment",
+      [](const std::vector<std::string>& hypotheses,
+         const std::vector<std::vector<std::string>>& references, const std::string& tokenize) {
+        return bleu_dict(corpus_bleu_by_segment(hypotheses, references, tokenize));
+      },
+      py::arg("hypotheses"), py::arg("references"), py::arg("tokenize") = "13a",
+      "sacrebleu.corpus_bleu with references[i] the references (any number) of hypothesis i.");
+  s.def(
+      "chrf",
+      [](const std::vector<std::string>& hypotheses,
+         const std::vector<std::vector<std::string>>& references, int word_order) {
+        const ChrfScore score = corpus_chrf(hypotheses, references, word_order);
+        py::dict out;
+        out["score"] = score.score;
+        out["char_order"] = score.char_order;
+        out["word_order"] = score.word_order;
+        out["beta"] = score.beta;
+        out["statistics"] = score.statistics;
+        out["printout"] = sacrebleu_printout(score);
+        return out;
+      },
+      py::arg("hypotheses"), py::arg("references"), py::arg("word_order") = 0,
+      "sacreBLEU's chrF (word_order 0) or chrF++ (2); references[i] are those of hypothesis i.");
+  s.def(
+      "normalize_text",
+      [](const std::string& text, const std::string& normalizer) {
+        return normalize_text(text, text_normalizer_from_name(normalizer));
+      },
+      py::arg("text"), py::arg("normalizer") = "whisper-en",
+      "Whisper's normalisers: none, whisper-en, whisper-basic or whisper-basic-diacritics.");
   s.def("caption_tokens", &caption_tokens, py::arg("sentence"));
   s.def("cider_d", &cider_d, py::arg("candidates"), py::arg("references"));
   s.def("rouge_l", &rouge_l, py::arg("candidates"), py::arg("references"));

@@ -90,3 +90,23 @@ def test_scorers():
         {"item_id": "q", "presentation": 0, "chosen_choice": 1, "chosen_position": 1, "correct": True},
         {"item_id": "q", "presentation": 1, "chosen_choice": 1, "chosen_position": 0, "correct": True}])
     assert robustness["all_correct_rate"] == 1.0 and robustness["consistency_rate"] == 1.0
+    assert almkit.score.normalize_text("Mr. Smith paid $20 million.") == "mister smith paid $20000000"
+    assert almkit.score.normalize_text("Hello", "none") == "Hello"
+    with pytest.raises(almkit.Error):
+        almkit.score.normalize_text("x", "no-such-normalizer")
+    assert bleu["printout"].startswith("BLEU = 100.00")
+    ragged = almkit.score.bleu_by_segment(["the cat sat on the mat"],
+                                           [["a dog", "the cat sat on the mat"]])
+    assert ragged["score"] == pytest.approx(100.0)
+    chrf = almkit.score.chrf(["the cat sat"], [["the cat sat"]])
+    assert chrf["score"] == pytest.approx(100.0) and chrf["printout"].startswith("chrF2 = 100")
+    assert almkit.score.chrf(["the cat"], [["the dog"]], word_order=2)["printout"].startswith("chrF2++")
+
+
+def test_feature_extractor_of_a_checkpoint(small_model_dir):
+    extractor = almkit.load_feature_extractor(small_model_dir)
+    assert extractor.kind == "whisper-mel" and extractor.sampling_rate == 16000
+    assert extractor.max_seconds == 30
+    clip = np.zeros(8000, np.float32) + 0.01
+    features, mask = extractor.extract([clip], 16000)
+    assert features.shape[0] == 1 and mask.shape[0] == 1

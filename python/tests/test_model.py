@@ -140,7 +140,7 @@ def test_audio_model_chat_generate_and_score(small_model, speech_path):
     assert len(scores) == 3 and all(s.sum_logprob < 0 for s in scores)
     assert model.tokenizer.decode(model.tokenizer.encode("hi", False)) == "hi"
     batch = model.generate_batch([prompt, prompt], audio=[samples, samples], max_new_tokens=4)
-    assert [r.tokens for r in batch] == [by_array.tokens] * 2
+    assert [r.tokens for r in batch] == [by_array.tokens] * 2 and batch[0].error is None
     with pytest.raises(almkit.InvalidArgumentError):
         model.generate(None)
 
