@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "almkit/text_metrics.h"
@@ -223,6 +224,53 @@ TEST(OpenAnswerCli, NormalizeScoreAsrAndAst) {
   EXPECT_NE(result.output.find("chrF2++ = "), std::string::npos) << result.output;
   const json ast = json::parse(test::read_file(dir + "/ast.json"));
   EXPECT_EQ(ast["bleu"]["counts"], json({5, 3, 1, 0}));
+}
+
+// pocketsphinx-testdata's LibriVox transcripts against its own decoder's output for the same
+// clips: text "<s> words </s> (id)" and "words (id score)".
+std::map<std::string, std::string> librivox_texts(const std::string& name) {
+  std::map<std::string, std::string> texts;
+  std::ifstream in(test::librivox_dir() + "/" + name);
+  std::string line;
+  while (std::getline(in, line)) {
+    const size_t open = line.rfind(" (");
+    if (open == std::string::npos) continue;
+    std::string text = line.substr(0, open), id = line.substr(open + 2);
+    id = id.substr(0, id.find_first_of(" )"));
+    for (const char* marker : {"<s> ", " </s>"}) {
+      const size_t at = text.find(marker);
+      if (at != std::string::npos) text.erase(at, std::string(marker).size());
+    }
+    texts[id] = text;
+  }
+  return texts;
+}
+
+TEST(OpenAnswerCli, ScoresPocketsphinxLibrivoxDecodesAsJiwer) {
+  const auto references = librivox_texts("transcription");
+  const auto hypotheses = librivox_texts("test-lm.match");
+  if (references.empty() || hypotheses.empty()) GTEST_SKIP() << "pocketsphinx-testdata missing";
+  const json& want = expected()["pocketsphinx_librivox_whisper_en"];
+  const std::string dir = test::temp_dir();
+  std::string rows;
+  for (const auto& id : want["ids"]) {
+    rows += json({{"id", id},
+                  {"reference", references.at(id.get<std::string>())},
+                  {"hypothesis", hypotheses.at(id.get<std::string>())}})
+                .dump() +
+            "\n";
+  }
+  test::write_file(dir + "/librivox.jsonl", rows);
+  const auto result = test::run_cli("score --bench asr --normalizer whisper-en --input " + dir +
+                                    "/librivox.jsonl --summary " + dir + "/summary.json");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  const json summary = json::parse(test::read_file(dir + "/summary.json"));
+  for (const char* metric : {"wer", "cer"}) {
+    for (const char* count : {"hits", "substitutions", "deletions", "insertions"}) {
+      EXPECT_EQ(summary[metric][count], want[metric][count]) << metric << " " << count;
+    }
+    EXPECT_DOUBLE_EQ(summary[metric]["rate"].get<double>(), want[metric]["rate"].get<double>());
+  }
 }
 
 }  // namespace

@@ -8,7 +8,8 @@ computed by the reference implementations themselves:
                              and process_characters (jiwer 4 on rapidfuzz's pure-Python
                              Levenshtein.opcodes)
   sacrebleu_segments.jsonl   hypothesis + 1-4 references -> sacreBLEU's intl tokenization
-  open_answer_expected.json  jiwer's corpus figures; corpus BLEU (13a, intl, zh, none), chrF and
+  open_answer_expected.json  jiwer's corpus figures (also on pocketsphinx-testdata's LibriVox
+                             transcripts against its decoder's output, whisper-en normalised); corpus BLEU (13a, intl, zh, none), chrF and
                              chrF++ over the whole corpus and over chunks of it; commits read
 
 Usage (the checkouts may be work trees or bare git directories; nothing of them is copied here):
@@ -239,6 +240,38 @@ def normalizer_corpus(count):
     return rows
 
 
+def librivox_pairs():
+    """(id, reference, hypothesis): pocketsphinx-testdata's LibriVox transcripts and its decoder's
+    own output for them (test-lm.match), matched by utterance id."""
+    def by_id(name):
+        rows = {}
+        with open(os.path.join(POCKETSPHINX, "librivox", name), encoding="utf-8") as f:
+            for line in f:
+                text, _, rest = line.rstrip("\n").rpartition(" (")
+                words = [w for w in text.split() if w not in ("<s>", "</s>")]
+                rows[rest.rstrip(")").split()[0]] = " ".join(words)
+        return rows
+    references, hypotheses = by_id("transcription"), by_id("test-lm.match")
+    return [(key, references[key], hypotheses[key]) for key in sorted(references) if key in hypotheses]
+
+
+def librivox_asr():
+    """jiwer's corpus figures on the LibriVox pairs after EnglishTextNormalizer."""
+    import jiwer
+    import normalizers
+    english = normalizers.EnglishTextNormalizer()
+    pairs = librivox_pairs()
+    references = [english(r) for _, r, _ in pairs]
+    hypotheses = [english(h) for _, _, h in pairs]
+    words = jiwer.process_words(references, hypotheses)
+    chars = jiwer.process_characters(references, hypotheses)
+    return {"ids": [key for key, _, _ in pairs],
+            "wer": {"rate": words.wer, "hits": words.hits, "substitutions": words.substitutions,
+                    "deletions": words.deletions, "insertions": words.insertions},
+            "cer": {"rate": chars.cer, "hits": chars.hits, "substitutions": chars.substitutions,
+                    "deletions": chars.deletions, "insertions": chars.insertions}}
+
+
 def perturb(words, vocabulary, rate):
     out = []
     for word in words:
@@ -390,6 +423,7 @@ def main():
         with open(os.path.join(args.out, "open_answer_expected.json"), "w", encoding="utf-8") as f:
             json.dump({"commits": commits, "sacrebleu_version": sacrebleu.__version__,
                        "python": sys.version.split()[0], "seed": SEED, "jiwer_corpus": corpus,
+                       "pocketsphinx_librivox_whisper_en": librivox_asr(),
                        "sacrebleu_chunks": chunks}, f, ensure_ascii=False, separators=(",", ":"))
             f.write("\n")
 
