@@ -30,4 +30,11 @@ WhisperMelOptions checkpoint_whisper_mel(const ModelConfig& config, WhisperMelOp
   return options;
 }
 
+nlohmann::json whisper_preprocessor_config(int64_t bins) {
+  return {{"feature_extractor_type", "WhisperFeatureExtractor"}, {"feature_size", bins},
+          {"sampling_rate", 16000}, {"hop_length", 160}, {"n_fft", 400}, {"chunk_length", 30},
+          {"n_samples", 480000}, {"nb_max_frames", 3000}, {"padding_value", 0.0},
+          {"return_attention_mask", true}};
+}
+
 }  // namespace almkit

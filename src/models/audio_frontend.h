@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "almkit/features.h"
 #include "models/config.h"
@@ -13,5 +14,8 @@ namespace almkit {
 // sampling_rate, n_fft, hop_length, chunk_length) over `defaults` (absent file or field: the
 // default). A bin count other than `encoder_bins` is an error naming the file.
 WhisperMelOptions checkpoint_whisper_mel(const ModelConfig& config, WhisperMelOptions defaults, int64_t encoder_bins);
+
+// The preprocessor_config.json a WhisperFeatureExtractor checkpoint carries, for `bins` mel bins.
+nlohmann::json whisper_preprocessor_config(int64_t bins);
 
 }  // namespace almkit

@@ -9,10 +9,11 @@
 namespace almkit {
 
 struct InitModelOptions {
-  std::string arch = "qwen2_audio";  // qwen2_audio, qwen2 or whisper
-  std::string size = "small";  // small; qwen2_audio: 7b; qwen2: 0.5b; whisper: base, large-v3
-  // (the hub configs of Qwen2-Audio-7B, Qwen2-0.5B-Instruct, whisper-base, whisper-large-v3)
-  std::string tokenizer_dir;  // Qwen tokenizer.json folder: required for qwen2_audio, optional for qwen2
+  std::string arch = "qwen2_audio";  // a model_type with an init recipe (models/registry.h)
+  std::string size = "small";  // small, or a published shape: qwen2_audio 7b, qwen2 0.5b, llama 1b,
+                               // whisper base / large-v3
+  std::string tokenizer_dir;  // tokenizer.json folder: required by audio LMs (Qwen for qwen2_audio,
+                              // Llama-3 for ultravox), optional for text LMs
   std::string output_dir;
   uint64_t seed = 0;
   std::string dtype = "F32";         // weights dtype in the file: F32 or BF16

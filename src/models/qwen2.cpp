@@ -52,4 +52,28 @@ ModelParts build_qwen2(const ModelConfig& config, WeightStore& weights) {
   return parts;
 }
 
+nlohmann::json qwen2_text_config(const TextModelSize& s, const InitTokens& tokens) {
+  const int64_t eos = tokens.id("<|im_end|>", 2), pad = tokens.id("<|endoftext|>", 0);
+  return {{"model_type", "qwen2"}, {"vocab_size", s.vocab}, {"hidden_size", s.hidden},
+          {"intermediate_size", s.intermediate}, {"num_hidden_layers", s.layers},
+          {"num_attention_heads", s.heads}, {"num_key_value_heads", s.kv_heads},
+          {"max_position_embeddings", s.max_positions}, {"rope_theta", 1000000.0}, {"rms_norm_eps", 1e-6},
+          {"tie_word_embeddings", s.tie}, {"bos_token_id", pad}, {"eos_token_id", {eos, pad}},
+          {"pad_token_id", pad}, {"hidden_act", "silu"}};
+}
+
+InitRecipe qwen2_init_recipe() {
+  InitRecipe recipe;
+  recipe.sizes = {"small", "0.5b"};  // 0.5b: Qwen2-0.5B-Instruct's published config
+  recipe.tokenizer_hint = "a Qwen tokenizer folder (.cache/tokenizers/qwen3)";
+  recipe.config = [](const std::string& size, const InitTokens& tokens) {
+    const TextModelSize shape = size == "0.5b" ? TextModelSize{std::max<int64_t>(151936, tokens.vocab_size), 896, 24, 14, 2, 4864, 32768, true}
+                                               : TextModelSize{tokens.vocab_size, 128, 2, 4, 2, 384, 8192, false};
+    nlohmann::json config = qwen2_text_config(shape, tokens);
+    config["architectures"] = {"Qwen2ForCausalLM"};
+    return config;
+  };
+  return recipe;
+}
+
 }  // namespace almkit

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "models/config.h"
+#include "models/init_recipe.h"
 #include "models/model_parts.h"
 
 namespace almkit {
@@ -15,5 +16,9 @@ namespace almkit {
 std::unique_ptr<LanguageModel> build_qwen2_language_model(const ModelConfig& config, WeightStore& weights,
                                                           const std::string& prefix);
 ModelParts build_qwen2(const ModelConfig& config, WeightStore& weights);
+
+// config.json of a Qwen2 text model of `size` (its eos / pad from the tokens), and the recipe.
+nlohmann::json qwen2_text_config(const TextModelSize& size, const InitTokens& tokens);
+InitRecipe qwen2_init_recipe();
 
 }  // namespace almkit

@@ -4,10 +4,12 @@
 #pragma once
 
 #include "models/config.h"
+#include "models/init_recipe.h"
 #include "models/model_parts.h"
 
 namespace almkit {
 
 ModelParts build_qwen2_audio(const ModelConfig& config, WeightStore& weights);
+InitRecipe qwen2_audio_init_recipe();
 
 }  // namespace almkit

@@ -28,30 +28,6 @@ void RandomWriter::sinusoids(const std::string& name, int64_t length, int64_t ch
   plan(name, {length, channels}, Kind::kSinusoids, 0.f);
 }
 
-void RandomWriter::whisper_encoder(const std::string& prefix, int64_t mel_bins, int64_t d, int64_t layers,
-                                   int64_t ffn, float std_dev) {
-  normal(prefix + ".conv1.weight", {d, mel_bins, 3}, std_dev);
-  constant(prefix + ".conv1.bias", {d}, 0.f);
-  normal(prefix + ".conv2.weight", {d, d, 3}, std_dev);
-  constant(prefix + ".conv2.bias", {d}, 0.f);
-  sinusoids(prefix + ".embed_positions.weight", 1500, d);
-  for (int64_t i = 0; i < layers; ++i) {
-    const std::string p = prefix + ".layers." + std::to_string(i);
-    for (const char* proj : {"q_proj", "k_proj", "v_proj", "out_proj"}) {
-      normal(p + ".self_attn." + proj + ".weight", {d, d}, std_dev);
-      if (std::string(proj) != "k_proj") constant(p + ".self_attn." + proj + ".bias", {d}, 0.f);
-    }
-    for (const char* norm : {"self_attn_layer_norm", "final_layer_norm"}) {
-      constant(p + "." + norm + ".weight", {d}, 1.f);
-      constant(p + "." + norm + ".bias", {d}, 0.f);
-    }
-    normal(p + ".fc1.weight", {ffn, d}, std_dev);
-    constant(p + ".fc1.bias", {ffn}, 0.f);
-    normal(p + ".fc2.weight", {d, ffn}, std_dev);
-    constant(p + ".fc2.bias", {d}, 0.f);
-  }
-}
-
 void RandomWriter::write(const std::string& path) const {
   nlohmann::ordered_json header = nlohmann::ordered_json::object();
   if (!metadata_.empty()) header["__metadata__"] = metadata_;

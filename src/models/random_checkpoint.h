@@ -22,9 +22,6 @@ class RandomWriter {
   void constant(const std::string& name, const std::vector<int64_t>& shape, float value);
   // Whisper's fixed positional table: sin over the first half of channels, cos over the second.
   void sinusoids(const std::string& name, int64_t length, int64_t channels);
-  // A Whisper-style encoder stack (conv stem, positions, pre-LN layers) under `prefix`.
-  void whisper_encoder(const std::string& prefix, int64_t mel_bins, int64_t d_model, int64_t layers,
-                       int64_t ffn_dim, float std_dev);
   void set_metadata(const std::string& key, const std::string& value) { metadata_[key] = value; }
   int64_t parameters() const { return parameters_; }
   // Generates every planned tensor in order (deterministic for the seed) and writes the file.

@@ -14,17 +14,22 @@
 namespace almkit {
 namespace {
 
-const std::map<std::string, ArchitectureBuilder>& registry() {
-  static const std::map<std::string, ArchitectureBuilder> builders = {
-      {"blip2_qformer_projector", build_blip2_qformer_projector},
-      {"llama", build_llama},
-      {"mistral", build_llama},
-      {"whisper", build_whisper},
-      {"qwen2", build_qwen2},
-      {"qwen2_audio", build_qwen2_audio},
-      {"ultravox", build_ultravox},
+struct Architecture {
+  ArchitectureBuilder build;
+  InitRecipe (*init_recipe)();  // null: init-model cannot write one
+};
+
+const std::map<std::string, Architecture>& registry() {
+  static const std::map<std::string, Architecture> architectures = {
+      {"blip2_qformer_projector", {build_blip2_qformer_projector, nullptr}},
+      {"llama", {build_llama, llama_init_recipe}},
+      {"mistral", {build_llama, nullptr}},
+      {"whisper", {build_whisper, whisper_init_recipe}},
+      {"qwen2", {build_qwen2, qwen2_init_recipe}},
+      {"qwen2_audio", {build_qwen2_audio, qwen2_audio_init_recipe}},
+      {"ultravox", {build_ultravox, ultravox_init_recipe}},
   };
-  return builders;
+  return architectures;
 }
 
 using LanguageModelBuilder =
@@ -76,9 +81,31 @@ ModelParts load_model_parts(const std::string& folder, const WeightOptions& opti
                                              "' is not supported (supported: " + known + ")");
   }
   WeightStore weights(SafetensorsCheckpoint::open_folder(folder), options);
-  ModelParts parts = it->second(config, weights);
+  ModelParts parts = it->second.build(config, weights);
   weights.check_all_used();
   return parts;
+}
+
+ModelParts build_model_parts(const ModelConfig& config, WeightStore& weights) {
+  const auto it = registry().find(config.model_type());
+  if (it == registry().end()) {
+    throw Error(ErrorCode::kUnsupported, config.source() + ": model_type '" + config.model_type() + "' is not supported");
+  }
+  return it->second.build(config, weights);
+}
+
+std::vector<std::string> init_model_types() {
+  std::vector<std::string> names;
+  for (const auto& [name, architecture] : registry()) {
+    if (architecture.init_recipe) names.push_back(name);
+  }
+  return names;
+}
+
+std::optional<InitRecipe> find_init_recipe(const std::string& model_type) {
+  const auto it = registry().find(model_type);
+  if (it == registry().end() || !it->second.init_recipe) return std::nullopt;
+  return it->second.init_recipe();
 }
 
 }  // namespace almkit

@@ -1,7 +1,9 @@
 #include "models/ultravox.h"
 
 #include "almkit/error.h"
+#include "models/audio_frontend.h"
 #include "models/causal_lm.h"
+#include "models/llama.h"
 #include "models/projectors/frame_stacking.h"
 #include "models/registry.h"
 #include "models/whisper_encoder.h"
@@ -123,6 +125,27 @@ ModelParts build_ultravox(const ModelConfig& config, WeightStore& weights) {
   }
   parts.generation = causal_lm_generation_defaults(text_config);
   return parts;
+}
+
+InitRecipe ultravox_init_recipe() {
+  InitRecipe recipe;
+  recipe.sizes = {"small"};
+  recipe.tokenizer_hint = "a Llama-3 tokenizer folder (.cache/tokenizers/llama3)";
+  recipe.needs_tokenizer = true;
+  recipe.added_tokens = {"<|audio|>"};
+  recipe.chat_template = llama3_chat_template("<|audio|>");
+  recipe.config = [](const std::string&, const InitTokens& tokens) {
+    const nlohmann::json text = llama_text_config({tokens.vocab_size, 128, 2, 4, 2, 384, 8192, true}, tokens);
+    return nlohmann::json{
+        {"architectures", {"UltravoxModel"}}, {"model_type", "ultravox"},
+        {"audio_token_index", tokens.id("<|audio|>", -1)}, {"stack_factor", 8}, {"hidden_size", 256},
+        {"projector_act", "swiglu"}, {"projector_ln_mid", true}, {"norm_init", 0.4},
+        {"audio_config", {{"model_type", "whisper"}, {"num_mel_bins", 128}, {"d_model", 128}, {"encoder_layers", 2},
+                          {"encoder_attention_heads", 4}, {"encoder_ffn_dim", 512}, {"max_source_positions", 1500}}},
+        {"text_config", text}};
+  };
+  recipe.preprocessor_config = [](const nlohmann::json&) { return whisper_preprocessor_config(128); };
+  return recipe;
 }
 
 }  // namespace almkit

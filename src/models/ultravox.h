@@ -5,10 +5,14 @@
 #pragma once
 
 #include "models/config.h"
+#include "models/init_recipe.h"
 #include "models/model_parts.h"
 
 namespace almkit {
 
 ModelParts build_ultravox(const ModelConfig& config, WeightStore& weights);
+// A random Ultravox (v0.5 layout: 128-bin Whisper tower, ln_mid projector, Llama-3 LM) whose
+// tokenizer gains an <|audio|> placeholder token.
+InitRecipe ultravox_init_recipe();
 
 }  // namespace almkit

@@ -1,6 +1,7 @@
 #include "models/whisper.h"
 
 #include "almkit/error.h"
+#include "models/audio_frontend.h"
 #include "models/whisper_encoder.h"
 #include "nn/attention.h"
 
@@ -125,6 +126,30 @@ ModelParts build_whisper(const ModelConfig& config, WeightStore& weights) {
   parts.generation.bos_token_id = config.integer("bos_token_id", 50257);
   parts.generation.decoder_start_token_id = config.integer("decoder_start_token_id", 50258);
   return parts;
+}
+
+InitRecipe whisper_init_recipe() {
+  InitRecipe recipe;
+  recipe.sizes = {"small", "base", "large-v3"};  // the published whisper-base / whisper-large-v3 shapes
+  recipe.config = [](const std::string& size, const InitTokens&) {
+    struct Shape {
+      int64_t bins, d_model, layers, heads, ffn;
+    };
+    const Shape a = size == "base" ? Shape{80, 512, 6, 8, 2048}
+                    : size == "large-v3" ? Shape{128, 1280, 32, 20, 5120}
+                                         : Shape{80, 128, 2, 4, 512};
+    return nlohmann::json{
+        {"architectures", {"WhisperForConditionalGeneration"}}, {"model_type", "whisper"},
+        {"vocab_size", a.bins == 128 ? 51866 : 51865}, {"num_mel_bins", a.bins}, {"d_model", a.d_model},
+        {"encoder_layers", a.layers}, {"decoder_layers", a.layers}, {"encoder_attention_heads", a.heads},
+        {"decoder_attention_heads", a.heads}, {"encoder_ffn_dim", a.ffn}, {"decoder_ffn_dim", a.ffn},
+        {"max_source_positions", 1500}, {"max_target_positions", 448}, {"activation_function", "gelu"},
+        {"pad_token_id", 50256}, {"bos_token_id", 50257}, {"eos_token_id", 50257}, {"decoder_start_token_id", 50258}};
+  };
+  recipe.preprocessor_config = [](const nlohmann::json& config) {
+    return whisper_preprocessor_config(config["num_mel_bins"].get<int64_t>());
+  };
+  return recipe;
 }
 
 }  // namespace almkit

@@ -3,10 +3,12 @@
 #pragma once
 
 #include "models/config.h"
+#include "models/init_recipe.h"
 #include "models/model_parts.h"
 
 namespace almkit {
 
 ModelParts build_whisper(const ModelConfig& config, WeightStore& weights);
+InitRecipe whisper_init_recipe();
 
 }  // namespace almkit

@@ -11,9 +11,10 @@ namespace {
 void register_init_model(CLI::App& app) {
   auto options = std::make_shared<InitModelOptions>();
   auto* command = app.add_subcommand("init-model", "write a randomly initialised checkpoint folder");
-  command->add_option("--arch", options->arch, "qwen2_audio, qwen2 or whisper");
-  command->add_option("--size", options->size, "small; qwen2_audio 7b; qwen2 0.5b; whisper base, large-v3");
-  command->add_option("--tokenizer", options->tokenizer_dir, "folder with a Qwen tokenizer.json (required for qwen2_audio)");
+  command->add_option("--arch", options->arch, "qwen2_audio, qwen2, llama, ultravox or whisper");
+  command->add_option("--size", options->size, "small; qwen2_audio 7b; qwen2 0.5b; llama 1b; whisper base, large-v3");
+  command->add_option("--tokenizer", options->tokenizer_dir,
+                      "tokenizer.json folder (Qwen for qwen2_audio, Llama-3 for ultravox; optional for text LMs)");
   command->add_option("--seed", options->seed, "seed of the random weights");
   command->add_option("--dtype", options->dtype, "F32 or BF16 weights");
   command->add_option("-o,--output", options->output_dir, "output folder")->required();
