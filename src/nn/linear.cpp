@@ -1,5 +1,6 @@
 #include "nn/linear.h"
 
+#include "almkit/error.h"
 #include "core/spin_pool.h"
 
 #include <ATen/Parallel.h>
@@ -102,8 +103,16 @@ bool has_avx2() {
 
 }  // namespace
 
+bool cpu_runs(Bf16Kernel kernel) {
+  return kernel != Bf16Kernel::kAvx2 || has_avx2();
+}
+
 void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y,
-                 const float* bias) {
+                 const float* bias, Bf16Kernel kernel) {
+  if (!cpu_runs(kernel)) {
+    throw Error(ErrorCode::kUnsupported, "the avx2 bf16 kernel needs a CPU with AVX2 and FMA");
+  }
+  const bool avx2 = kernel == Bf16Kernel::kAvx2 || (kernel == Bf16Kernel::kBest && has_avx2());
   // Split the output features across the compute threads; each reads its own weight rows.
   const int parts = at::in_parallel_region() || n < 128 ? 1 : at::get_num_threads();
   // Chunks of ~128 KB of weights: the tail (one thread on the last chunk, the other waiting)
@@ -111,7 +120,7 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
   const int64_t bytes_per_part = n * k * 2 / std::max(1, parts);
   const int chunks_per_part = static_cast<int>(std::clamp<int64_t>(bytes_per_part / (128 << 10), 4, 64));
   spin_parallel_for(n, parts, 16, [&](int64_t begin, int64_t end) {
-    if (has_avx2()) {
+    if (avx2) {
       matvec_avx2(x, rows, k, w, begin, end, n, y);
     } else {
       matvec_scalar(x, rows, k, w, begin, end, n, y);

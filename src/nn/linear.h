@@ -12,10 +12,16 @@ namespace almkit::nn {
 // goes to gemv (libtorch would use gemm, which copies the weights first).
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = at::Tensor());
 
+// The kernels of bf16_matvec: kBest is the fastest this CPU runs (AVX2 + FMA where present, else
+// plain C++). Tests name each one, so that every kernel is checked on whatever CPU runs them.
+enum class Bf16Kernel { kBest, kScalar, kAvx2 };
+// Whether this CPU runs `kernel` (kBest and kScalar run everywhere).
+bool cpu_runs(Bf16Kernel kernel);
+
 // The CPU kernel behind linear() for bf16 weights and up to a few rows: y [M, N] float32 from
 // x [M, K] float32 and w [N, K] bfloat16 (both contiguous), plus bias [N] when not null.
-// Exposed for tests and benchmarks.
+// Exposed for tests and benchmarks; a kernel this CPU does not run throws kUnsupported.
 void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y,
-                 const float* bias = nullptr);
+                 const float* bias = nullptr, Bf16Kernel kernel = Bf16Kernel::kBest);
 
 }  // namespace almkit::nn

@@ -23,10 +23,11 @@ std::vector<std::complex<double>> naive_dft(const std::vector<double>& x) {
   return out;
 }
 
-// Every kernel set this CPU can run: the baseline always, AVX2 where present.
+// Every kernel set this CPU can run: the baseline always, AVX2 where present (even when
+// ALMKIT_SIMD=baseline makes the library prefer the baseline).
 std::vector<SimdPath> runnable_paths() {
   std::vector<SimdPath> paths{SimdPath::kBaseline};
-  if (best_simd_path() == SimdPath::kAvx2) paths.push_back(SimdPath::kAvx2);
+  if (cpu_supports(SimdPath::kAvx2)) paths.push_back(SimdPath::kAvx2);
   return paths;
 }
 

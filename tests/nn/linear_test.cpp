@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstdio>
+
 namespace almkit {
 namespace {
 
@@ -21,6 +24,28 @@ TEST_P(Bf16Linear, MatchesFloat32ProductOfTheRoundedWeights) {
   ASSERT_EQ(got.sizes(), expected.sizes());
   // fp32 accumulation over k terms of unit scale: ~1e-6 * sqrt(k) relative to the row norm
   EXPECT_LT(at::max(at::abs(got.to(at::kDouble) - expected)).item<double>(), 2e-4 * std::sqrt(double(k)));
+}
+
+// Each kernel this CPU runs, whichever kBest picks: the scalar one everywhere, AVX2 where present.
+TEST_P(Bf16Linear, EveryKernelThisCpuRunsMatchesTheFloat64Product) {
+  const auto [rows, k, n] = GetParam();
+  at::manual_seed(rows * 1000 + k + 1);
+  const at::Tensor x = at::randn({rows, k});
+  const at::Tensor w = at::randn({n, k}).to(at::kBFloat16);
+  const at::Tensor bias = at::randn({n});
+  const at::Tensor expected = at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
+  for (const nn::Bf16Kernel kernel : {nn::Bf16Kernel::kScalar, nn::Bf16Kernel::kAvx2}) {
+    const char* name = kernel == nn::Bf16Kernel::kScalar ? "scalar" : "avx2";
+    if (!nn::cpu_runs(kernel)) {
+      std::printf("[ note ] this CPU has no AVX2 + FMA: the %s kernel is not run\n", name);
+      continue;
+    }
+    SCOPED_TRACE(name);
+    at::Tensor got = at::empty({rows, n});
+    nn::bf16_matvec(x.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()),
+                    n, got.data_ptr<float>(), bias.data_ptr<float>(), kernel);
+    EXPECT_LT(at::max(at::abs(got.to(at::kDouble) - expected)).item<double>(), 2e-4 * std::sqrt(double(k)));
+  }
 }
 
 // 1 row takes the unrolled dot product, 2-6 rows the multi-row mat-vec (k tails not a multiple
