@@ -175,7 +175,16 @@ TEST(ServeLifecycle, SigtermStopsTheCliGracefullyWithExitZero) {
     auto result = client.Post("/v1/chat/completions", long_chat(60).dump(), "application/json");
     status = result ? result->status : -1;
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // the request is in flight
+  // The request is in flight once the server has accepted it (a fixed pause was not enough on a
+  // loaded machine: the signal could come before the request did).
+  httplib::Client stats("127.0.0.1", port);
+  EXPECT_TRUE(eventually(
+      [&] {
+        auto result = stats.Get("/stats");
+        return result && result->status == 200 &&
+               json::parse(result->body)["scheduler"]["accepted"].get<int>() >= 1;
+      },
+      15.0));
   ASSERT_EQ(kill(pid, SIGTERM), 0);
   int wait_status = 0;
   bool exited = eventually([&] { return waitpid(pid, &wait_status, WNOHANG) == pid; }, 15.0);
