@@ -50,6 +50,7 @@ class CausalLanguageModel : public LanguageModel {
     const at::Tensor mask = nn::causal_mask(input.attention_mask, h.size(1), h.scalar_type(), config_.sliding_window);
     const bool want = hook && hook->want_attention;
     at::Tensor probabilities;
+    if (hook && hook->callback && hook->want_input) hook->callback("decoder", -1, h, probabilities);
     for (size_t i = 0; i < layers_.size(); ++i) {
       h = layers_[i].forward(h, mask, &cache.self_attention[i], cos, sin, want ? &probabilities : nullptr);
       if (hook && hook->callback) hook->callback("decoder", static_cast<int>(i), h, probabilities);
@@ -61,6 +62,7 @@ class CausalLanguageModel : public LanguageModel {
     const at::Tensor out = nn::linear(hidden, lm_head_);
     return config_.logits_scaling == 1.0 ? out : out / config_.logits_scaling;
   }
+  at::Tensor final_norm(const at::Tensor& hidden) const override { return norm_(hidden); }
   nn::KvCache new_cache() const override {
     nn::KvCache cache;
     cache.self_attention.resize(layers_.size());

@@ -23,6 +23,9 @@ struct LayerHook {
                      const at::Tensor& attention)>
       callback;
   bool want_attention = false;
+  // Also called once before the first layer, with layer -1 and the stack's input (embeddings
+  // after the audio merge; the encoder's convolution stem + positions), itself replaceable.
+  bool want_input = false;
 };
 
 // Encoded (or projected) audio: each clip's frames, padded to the longest clip.
@@ -68,6 +71,9 @@ class LanguageModel {
   virtual at::Tensor forward(const DecoderInput& input, nn::KvCache& cache,
                              const LayerHook* hook) const = 0;
   virtual at::Tensor logits(const at::Tensor& hidden) const = 0;
+  // The final norm forward() applies after the last layer (logit lens: logits(final_norm(h)));
+  // the default throws kUnsupported.
+  virtual at::Tensor final_norm(const at::Tensor& hidden) const;
   // Positions of a first pass from its attention mask [B, T] (cumsum - 1, 1 at padding, as
   // transformers' generate() derives them); a model with another scheme overrides this.
   // `audio_mask` [B, T] (1 where the prompt holds an audio frame) is undefined without audio.

@@ -75,6 +75,7 @@ class WhisperDecoder : public LanguageModel {
     const at::Tensor mask = nn::causal_mask(input.attention_mask, h.size(1), h.scalar_type());
     const bool want = hook && hook->want_attention;
     at::Tensor probabilities;
+    if (hook && hook->callback && hook->want_input) hook->callback("decoder", -1, h, probabilities);
     for (size_t i = 0; i < layers_.size(); ++i) {
       const Layer& layer = layers_[i];
       h = h + layer.self_attn.self_attention(layer.self_attn_layer_norm(h), mask, &cache.self_attention[i],
@@ -88,6 +89,7 @@ class WhisperDecoder : public LanguageModel {
   }
 
   at::Tensor logits(const at::Tensor& hidden) const override { return nn::linear(hidden, proj_out_); }
+  at::Tensor final_norm(const at::Tensor& hidden) const override { return layer_norm_(hidden); }
   nn::KvCache new_cache() const override {
     nn::KvCache cache;
     cache.self_attention.resize(layers_.size());

@@ -77,6 +77,7 @@ at::Tensor WhisperEncoderStack::forward(const at::Tensor& features, const at::Te
   h = h.transpose(1, 2) + embed_positions_.narrow(0, 0, h.size(2));
   const at::Tensor mask = key_mask.defined() ? nn::padding_mask(key_mask, h.scalar_type()) : at::Tensor();
   at::Tensor probabilities;
+  if (hook && hook->callback && hook->want_input) hook->callback("encoder", -1, h, probabilities);
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& layer = layers_[i];
     const bool want = hook && hook->want_attention;

@@ -101,7 +101,8 @@ bool MultiHeadAttention::can_decode_step(const at::Tensor& x, const at::Tensor& 
                                          const at::Tensor& cos, at::Tensor* probabilities) const {
   // Decoding one position from a filled float32 cache on the CPU; the first pass (the prompt),
   // requests for attention weights and other dtypes / devices take the ATen path.
-  if (probabilities || !cache || !cache->key.defined() || x.dim() != 3 || x.size(1) != 1 || !float_on_cpu(x)) {
+  if (probabilities || !cache || !cache->key.defined() || x.dim() != 3 || x.size(1) != 1 || !float_on_cpu(x) ||
+      tracks_gradient(x) || tracks_gradient(cache->key)) {
     return false;
   }
   if (!row_blocks(cache->key, shape_.head_dim) || !row_blocks(cache->value, shape_.head_dim)) return false;

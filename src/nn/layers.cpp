@@ -23,7 +23,7 @@ RmsNorm RmsNorm::load(WeightStore& weights, const std::string& prefix, int64_t d
 }
 
 namespace {
-bool float_rows_on_cpu(const at::Tensor& x) { return float_on_cpu(x) && x.is_contiguous(); }
+bool float_rows_on_cpu(const at::Tensor& x) { return float_on_cpu(x) && x.is_contiguous() && !tracks_gradient(x); }
 }  // namespace
 
 at::Tensor RmsNorm::operator()(const at::Tensor& x) const {

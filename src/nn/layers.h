@@ -13,6 +13,9 @@ namespace almkit::nn {
 
 // float32 on a CPU: where the row kernels (nn/row_kernels.h) replace ATen ops.
 inline bool float_on_cpu(const at::Tensor& t) { return t.scalar_type() == at::kFloat && t.device().is_cpu(); }
+// True when autograd records operations on `t` (an input gradient is being taken): the row
+// kernels write raw memory, so such tensors keep the differentiable ATen path.
+inline bool tracks_gradient(const at::Tensor& t) { return t.requires_grad() && at::GradMode::is_enabled(); }
 
 struct Linear {
   at::Tensor weight, bias;  // weight [out, in]; bias may be undefined
