@@ -15,6 +15,7 @@
 #include "models/codecs/codec_reference_check.h"
 #include "models/config.h"
 #include "models/registry.h"
+#include "research/interventions_reference_check.h"
 
 namespace almkit {
 namespace {
@@ -124,6 +125,8 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
                                     const ReferenceCheckOptions& options) {
   set_compute_threads(options.threads);
   auto io = SafetensorsFile::open(io_path);
+  // the research fixture (read-outs, steering, patching, gradients): src/research/
+  if (is_interventions_file(*io)) return run_interventions_reference_check(model_dir, io_path, options);
   if (codecs::is_codec_model_type(ModelConfig::load(model_dir).model_type())) {
     Checker check(*io, options);
     for (const auto& item : codecs::compute_codec_reference_tensors(model_dir, *io)) {
