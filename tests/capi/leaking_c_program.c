@@ -5,8 +5,8 @@
  *
  *   almkit_leaking_c_program AUDIO */
 #include <almkit/almkit.h>
-#include <stdio.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* The handle dies with this frame, its audio still allocated. */
 static int load_and_forget(const char* path) {

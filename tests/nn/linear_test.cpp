@@ -33,7 +33,8 @@ TEST_P(Bf16Linear, EveryKernelThisCpuRunsMatchesTheFloat64Product) {
   const at::Tensor x = at::randn({rows, k});
   const at::Tensor w = at::randn({n, k}).to(at::kBFloat16);
   const at::Tensor bias = at::randn({n});
-  const at::Tensor expected = at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
+  const at::Tensor expected =
+      at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
   for (const nn::Bf16Kernel kernel : {nn::Bf16Kernel::kScalar, nn::Bf16Kernel::kAvx2}) {
     const char* name = kernel == nn::Bf16Kernel::kScalar ? "scalar" : "avx2";
     if (!nn::cpu_runs(kernel)) {
@@ -42,9 +43,11 @@ TEST_P(Bf16Linear, EveryKernelThisCpuRunsMatchesTheFloat64Product) {
     }
     SCOPED_TRACE(name);
     at::Tensor got = at::empty({rows, n});
-    nn::bf16_matvec(x.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()),
-                    n, got.data_ptr<float>(), bias.data_ptr<float>(), kernel);
-    EXPECT_LT(at::max(at::abs(got.to(at::kDouble) - expected)).item<double>(), 2e-4 * std::sqrt(double(k)));
+    nn::bf16_matvec(x.data_ptr<float>(), rows, k,
+                    reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
+                    got.data_ptr<float>(), bias.data_ptr<float>(), kernel);
+    EXPECT_LT(at::max(at::abs(got.to(at::kDouble) - expected)).item<double>(),
+              2e-4 * std::sqrt(double(k)));
   }
 }
 

@@ -253,8 +253,9 @@ TEST(CodecStreaming, CodesFileWriterRemovesAnUnfinishedFile) {
 // to 4 min), so that a few minutes prove what 20 did (issue 16: 10 min under load, now ~20 s).
 TEST(CodecStreamingSlowTest, PeakMemoryDoesNotGrowWithTheFile) {
   const std::string dir = test::temp_dir();
-  const std::string options = " -q --chunk-seconds 2 --context-seconds 0.5 --model " + encodec_dir();
-  constexpr double kShort = 15, kLong = 180;  // seconds
+  const std::string options =
+      " -q --chunk-seconds 2 --context-seconds 0.5 --model " + encodec_dir();
+  constexpr double kShort = 15, kLong = 180;            // seconds
   std::map<double, std::pair<int64_t, int64_t>> peaks;  // seconds -> encode, decode peak kB
   for (const double seconds : {kShort, kLong}) {
     write_synthetic_wav(dir + "/in.wav", seconds);

@@ -397,18 +397,19 @@ void write_long_48k_wav(const std::string& path, double seconds) {
 // copy of the extra 150 s of 48 kHz stereo is 55 MB.
 TEST(EncodecModelChunksSlowTest, PeakMemoryDoesNotGrowWithTheFile) {
   const std::string dir = test::temp_dir(), model = make_48k_shaped_model(dir);
-  constexpr double kShort = 30, kLong = 180;  // seconds
+  constexpr double kShort = 30, kLong = 180;            // seconds
   std::map<double, std::pair<int64_t, int64_t>> peaks;  // seconds -> encode, decode peak kB
   for (const double seconds : {kShort, kLong}) {
     write_long_48k_wav(dir + "/in.wav", seconds);
     int code = 0;
-    const int64_t encode = test::cli_peak_rss_kb(
-        "codec encode -q --no-quality --model " + model + " " + dir + "/in.wav -o " + dir + "/codes.safetensors",
-        dir + "/encode.log", &code);
+    const int64_t encode =
+        test::cli_peak_rss_kb("codec encode -q --no-quality --model " + model + " " + dir +
+                                  "/in.wav -o " + dir + "/codes.safetensors",
+                              dir + "/encode.log", &code);
     ASSERT_EQ(code, 0) << test::read_file(dir + "/encode.log");
-    const int64_t decode = test::cli_peak_rss_kb(
-        "codec decode -q --model " + model + " " + dir + "/codes.safetensors -o " + dir + "/out.wav",
-        dir + "/decode.log", &code);
+    const int64_t decode = test::cli_peak_rss_kb("codec decode -q --model " + model + " " + dir +
+                                                     "/codes.safetensors -o " + dir + "/out.wav",
+                                                 dir + "/decode.log", &code);
     ASSERT_EQ(code, 0) << test::read_file(dir + "/decode.log");
     EXPECT_EQ(AudioFileReader(dir + "/out.wav").frames(), static_cast<int64_t>(seconds * 48000));
     peaks[seconds] = {encode, decode};
