@@ -249,7 +249,7 @@ TEST(CodecStreaming, CodesFileWriterRemovesAnUnfinishedFile) {
 // Streamed, a file's length shows in the peak memory only as noise: 3 minutes peak where 15
 // seconds do, to well under half of one float copy of the extra 165 s (15.8 MB), which holding
 // the input or the output whole would add (libtorch's ~200 MB baseline does not count). Short
-// chunks keep a chunk's own buffers, and so the noise, small (measured: within 2.5 MB from 15 s
+// chunks keep a chunk's own buffers, and so the noise, small (measured: within 6 MB from 15 s
 // to 4 min), so that a few minutes prove what 20 did (issue 16: 10 min under load, now ~20 s).
 TEST(CodecStreamingSlowTest, PeakMemoryDoesNotGrowWithTheFile) {
   const std::string dir = test::temp_dir();
