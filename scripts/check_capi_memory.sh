@@ -34,7 +34,8 @@ repo=$(cd "$(dirname "$0")/.." && pwd)
 tool=auto
 if [[ ${1:-} == --tool ]]; then
   tool=${2:-}
-  shift 2
+  shift
+  (($#)) && shift
 fi
 case $tool in
   auto | valgrind | asan) ;;
@@ -77,7 +78,7 @@ run_valgrind() {
     --errors-for-leak-kinds=definite --track-origins=no --num-callers=40 \
     --suppressions="$repo/scripts/check_capi_memory.supp" "$@" >"$log" 2>&1; } 2>/dev/null || code=$?
   if failure=$(valgrind_own_failure "$log") && [[ -n $failure ]]; then
-    echo "$name: valgrind cannot run this program on this machine (exit $code; its log: $log):"
+    echo "$name: valgrind cannot run this program on this machine (exit $code):"
     valgrind_own_failure "$log" | head -1 | sed "s/^/  /"
     grep -m2 -E "^==[0-9]+== +(at|by) " "$log" | sed -E "s/^==[0-9]+== +/    /" || true
     return 2
