@@ -96,7 +96,7 @@ CausalLmConfig read_causal_lm_config(const ModelConfig& c, const CausalLmConfig&
   if (s.num_key_value_heads <= 0) s.num_key_value_heads = s.num_attention_heads;
   s.max_position_embeddings = c.integer("max_position_embeddings", defaults.max_position_embeddings);
   s.rms_norm_eps = c.number("rms_norm_eps", defaults.rms_norm_eps);
-  s.rope_theta = c.number("rope_theta", defaults.rope_theta);
+  s.rope_theta = read_rope_theta(c, defaults.rope_theta);
   s.tie_word_embeddings = c.boolean("tie_word_embeddings", defaults.tie_word_embeddings);
   s.hidden_act = c.string("hidden_act", defaults.hidden_act);
   nn::check_activation(s.hidden_act, c.source());

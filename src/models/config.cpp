@@ -5,8 +5,9 @@
 
 namespace almkit {
 
-ModelConfig ModelConfig::load(const std::string& folder) {
-  const std::string path = folder + "/config.json";
+ModelConfig ModelConfig::load(const std::string& folder) { return load_file(folder + "/config.json", folder); }
+
+ModelConfig ModelConfig::load_file(const std::string& path, const std::string& folder) {
   nlohmann::json json = read_json_file(path);
   if (!json.is_object()) throw Error(ErrorCode::kInvalidFormat, "'" + path + "' is not a JSON object");
   return ModelConfig(std::move(json), "'" + path + "'", folder);

@@ -10,6 +10,8 @@ namespace almkit {
 class ModelConfig {
  public:
   static ModelConfig load(const std::string& folder);  // reads <folder>/config.json
+  // Another JSON file of the checkpoint in `folder` (generation_config.json, ...).
+  static ModelConfig load_file(const std::string& path, const std::string& folder);
   ModelConfig(nlohmann::json json, std::string source, std::string folder = "");
 
   const nlohmann::json& json() const { return json_; }

@@ -8,34 +8,6 @@
 namespace almkit {
 namespace {
 
-class Qwen2AudioEncoder : public AudioEncoder {
- public:
-  Qwen2AudioEncoder(const ModelConfig& config, WeightStore& weights, const WhisperEncoderShape& shape)
-      : stack_(weights, "audio_tower", shape),
-        layer_norm_(nn::LayerNorm::load(weights, "audio_tower.layer_norm", shape.d_model, 1e-5)),
-        features_(make_whisper_feature_extractor(stack_.feature_options(config))) {}
-
-  EncodedAudio encode(const at::Tensor& features, const at::Tensor& feature_lengths,
-                      const LayerHook* hook) const override {
-    // transformers' _get_feat_extract_output_lengths: the conv stem halves, the pool halves again.
-    const at::Tensor lengths = feature_lengths.to(at::kLong).cpu();
-    const at::Tensor conv_lengths = at::floor_divide(lengths - 1, 2) + 1;
-    const at::Tensor output_lengths = at::floor_divide(conv_lengths - 2, 2) + 1;
-    const int64_t positions = stack_.shape().max_source_positions;
-    const at::Tensor key_mask =
-        at::arange(positions, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) < conv_lengths.unsqueeze(1);
-    at::Tensor hidden = stack_.forward(features, key_mask.to(features.device()), hook);
-    hidden = at::avg_pool1d(hidden.transpose(1, 2), {2}, {2}).transpose(1, 2);
-    return {layer_norm_(hidden), output_lengths};
-  }
-  const FeatureExtractor& features() const override { return *features_; }
-
- private:
-  WhisperEncoderStack stack_;
-  nn::LayerNorm layer_norm_;
-  std::unique_ptr<FeatureExtractor> features_;
-};
-
 class LinearProjector : public Projector {
  public:
   LinearProjector(WeightStore& weights, int64_t in, int64_t out)
@@ -63,7 +35,9 @@ ModelParts build_qwen2_audio(const ModelConfig& config, WeightStore& weights) {
   const WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, defaults);
   ModelParts parts;
   parts.model_type = "qwen2_audio";
-  parts.encoder = std::make_unique<Qwen2AudioEncoder>(config, weights, shape);
+  WhisperTowerOptions tower;
+  tower.pool = true;
+  parts.encoder = build_whisper_tower(config, weights, shape, tower);
   const int64_t text_hidden = text_config.integer("hidden_size", 4096);
   parts.projector = std::make_unique<LinearProjector>(weights, shape.d_model, text_hidden);
   parts.language_model = build_qwen2_language_model(text_config, weights, "language_model.");

@@ -27,7 +27,10 @@ double field(const nlohmann::json& scaling, const char* key, double fallback, bo
 nn::RopeScaling read_rope_scaling(const ModelConfig& c, int64_t max_positions) {
   nn::RopeScaling out;
   out.max_positions = max_positions;
-  const auto it = c.json().find("rope_scaling");
+  // transformers 5 writes `rope_parameters` (rope_type, rope_theta and the scaling fields
+  // together) where 4.x wrote `rope_theta` and `rope_scaling`.
+  auto it = c.json().find("rope_parameters");
+  if (it == c.json().end() || it->is_null()) it = c.json().find("rope_scaling");
   if (it == c.json().end() || it->is_null()) return out;
   const nlohmann::json& s = *it;
   if (!s.is_object()) throw Error(ErrorCode::kInvalidFormat, c.source() + ": rope_scaling must be an object or null");
@@ -60,6 +63,16 @@ nn::RopeScaling read_rope_scaling(const ModelConfig& c, int64_t max_positions) {
     }
   }
   return out;
+}
+
+double read_rope_theta(const ModelConfig& c, double fallback) {
+  const auto parameters = c.json().find("rope_parameters");
+  if (parameters != c.json().end() && parameters->is_object() && parameters->contains("rope_theta")) {
+    const auto& theta = (*parameters)["rope_theta"];
+    if (!theta.is_number()) throw Error(ErrorCode::kInvalidFormat, c.source() + ": rope_parameters.rope_theta must be a number");
+    return theta.get<double>();
+  }
+  return c.number("rope_theta", fallback);
 }
 
 }  // namespace almkit

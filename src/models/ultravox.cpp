@@ -11,60 +11,6 @@
 namespace almkit {
 namespace {
 
-// UltravoxProcessor's features: Whisper log-mel with padding="longest" and pad_to_multiple_of
-// one hop (no padding to 30 s).
-class UltravoxFeatures : public FeatureExtractor {
- public:
-  explicit UltravoxFeatures(const WhisperMelOptions& options) : mel_(unpadded(options)) {}
-  std::string kind() const override { return "whisper-mel"; }
-  int sampling_rate() const override { return mel_.options().sampling_rate; }
-  double max_seconds() const override { return mel_.options().chunk_length; }
-  FeatureBatch extract(const std::vector<AudioBuffer>& clips) const override {
-    std::vector<std::vector<float>> mono;
-    const int64_t hop = mel_.options().hop_length;
-    for (size_t i = 0; i < clips.size(); ++i) {
-      validate_audio(clips[i], "clip " + std::to_string(i));
-      std::vector<float> samples =
-          clips[i].sample_rate == sampling_rate() ? clips[i].mono() : resample(clips[i], sampling_rate()).mono();
-      samples.resize((samples.size() + hop - 1) / hop * hop, 0.f);
-      mono.push_back(std::move(samples));
-    }
-    return mel_.compute_batch(mono);
-  }
-
- private:
-  static WhisperMelOptions unpadded(WhisperMelOptions options) {
-    options.pad_to_chunk = false;
-    return options;
-  }
-  WhisperMel mel_;
-};
-
-class UltravoxEncoder : public AudioEncoder {
- public:
-  UltravoxEncoder(const ModelConfig& config, WeightStore& weights, const WhisperEncoderShape& shape)
-      : stack_(weights, "audio_tower", shape),
-        layer_norm_(nn::LayerNorm::load(weights, "audio_tower.layer_norm", shape.d_model, 1e-5)),
-        features_(stack_.feature_options(config)) {}
-
-  const FeatureExtractor& features() const override { return features_; }
-
-  EncodedAudio encode(const at::Tensor& features, const at::Tensor& feature_lengths,
-                      const LayerHook* hook) const override {
-    // Positions after the stride-2 convolution; keys past each clip's are masked.
-    const at::Tensor lengths = at::floor_divide(feature_lengths.to(at::kLong).cpu() - 1, 2) + 1;
-    const int64_t positions = (features.size(2) - 1) / 2 + 1;
-    const at::Tensor key_mask =
-        at::arange(positions, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) < lengths.unsqueeze(1);
-    return {layer_norm_(stack_.forward(features, key_mask.to(features.device()), hook)), lengths};
-  }
-
- private:
-  WhisperEncoderStack stack_;
-  nn::LayerNorm layer_norm_;
-  UltravoxFeatures features_;
-};
-
 class UltravoxProjector : public Projector {
  public:
   UltravoxProjector(const ModelConfig& config, WeightStore& weights, int64_t audio_width, int64_t text_width)
@@ -109,11 +55,12 @@ ModelParts build_ultravox(const ModelConfig& config, WeightStore& weights) {
   const ModelConfig audio_config = config.nested("audio_config");
   const ModelConfig text_config = config.nested("text_config");
   // audio_config is saved as a diff against WhisperConfig's defaults.
-  WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, WhisperEncoderShape{});
-  shape.accepts_shorter_input = true;
+  const WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, WhisperEncoderShape{});
   ModelParts parts;
   parts.model_type = "ultravox";
-  parts.encoder = std::make_unique<UltravoxEncoder>(config, weights, shape);
+  WhisperTowerOptions tower;
+  tower.full_window = false;  // UltravoxProcessor: padding="longest", no 30 s padding
+  parts.encoder = build_whisper_tower(config, weights, shape, tower);
   parts.language_model = build_language_model(text_config, weights, "language_model.", "llama");
   parts.projector = std::make_unique<UltravoxProjector>(config, weights, shape.d_model,
                                                         text_config.integer("hidden_size", 4096));

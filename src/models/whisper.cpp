@@ -8,28 +8,6 @@
 namespace almkit {
 namespace {
 
-class WhisperEncoder : public AudioEncoder {
- public:
-  WhisperEncoder(const ModelConfig& config, WeightStore& weights, const WhisperEncoderShape& shape)
-      : stack_(weights, "model.encoder", shape),
-        layer_norm_(nn::LayerNorm::load(weights, "model.encoder.layer_norm", shape.d_model, 1e-5)),
-        features_(make_whisper_feature_extractor(stack_.feature_options(config))) {}
-
-  EncodedAudio encode(const at::Tensor& features, const at::Tensor& /*feature_lengths*/,
-                      const LayerHook* hook) const override {
-    // Whisper attends to all 1500 positions whatever the clip length, as transformers does.
-    const at::Tensor hidden = layer_norm_(stack_.forward(features, at::Tensor(), hook));
-    const at::Tensor lengths = at::full({hidden.size(0)}, hidden.size(1), at::TensorOptions().dtype(at::kLong));
-    return {hidden, lengths};
-  }
-  const FeatureExtractor& features() const override { return *features_; }
-
- private:
-  WhisperEncoderStack stack_;
-  nn::LayerNorm layer_norm_;
-  std::unique_ptr<FeatureExtractor> features_;
-};
-
 class WhisperDecoder : public LanguageModel {
  public:
   WhisperDecoder(const ModelConfig& config, WeightStore& weights, int64_t d_model)
@@ -120,7 +98,10 @@ ModelParts build_whisper(const ModelConfig& config, WeightStore& weights) {
   const WhisperEncoderShape shape = WhisperEncoderShape::from_config(config, WhisperEncoderShape{});
   ModelParts parts;
   parts.model_type = "whisper";
-  parts.encoder = std::make_unique<WhisperEncoder>(config, weights, shape);
+  WhisperTowerOptions tower;
+  tower.prefix = "model.encoder";
+  tower.mask_padding = false;  // Whisper attends to all 1500 positions whatever the clip length
+  parts.encoder = build_whisper_tower(config, weights, shape, tower);
   parts.language_model = std::make_unique<WhisperDecoder>(config, weights, shape.d_model);
   parts.generation.eos_token_ids = config.ids("eos_token_id");
   if (parts.generation.eos_token_ids.empty()) parts.generation.eos_token_ids = {50257};

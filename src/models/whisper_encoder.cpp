@@ -9,10 +9,15 @@ WhisperEncoderShape WhisperEncoderShape::from_config(const ModelConfig& config,
                                                      const WhisperEncoderShape& defaults) {
   WhisperEncoderShape shape;
   shape.num_mel_bins = config.integer("num_mel_bins", defaults.num_mel_bins);
-  shape.d_model = config.integer("d_model", defaults.d_model);
-  shape.layers = config.integer("encoder_layers", defaults.layers);
-  shape.heads = config.integer("encoder_attention_heads", defaults.heads);
-  shape.ffn_dim = config.integer("encoder_ffn_dim", defaults.ffn_dim);
+  // transformers' attribute_map lets the newer tower configs use the generic names.
+  const auto field = [&](const char* whisper_name, const char* generic_name, int64_t fallback) {
+    return config.json().contains(whisper_name) ? config.integer(whisper_name, fallback)
+                                                : config.integer(generic_name, fallback);
+  };
+  shape.d_model = field("d_model", "hidden_size", defaults.d_model);
+  shape.layers = field("encoder_layers", "num_hidden_layers", defaults.layers);
+  shape.heads = field("encoder_attention_heads", "num_attention_heads", defaults.heads);
+  shape.ffn_dim = field("encoder_ffn_dim", "intermediate_size", defaults.ffn_dim);
   shape.max_source_positions = config.integer("max_source_positions", defaults.max_source_positions);
   shape.activation = config.string("activation_function", defaults.activation);
   nn::check_activation(shape.activation, config.source());
@@ -87,6 +92,89 @@ at::Tensor WhisperEncoderStack::forward(const at::Tensor& features, const at::Te
     if (hook && hook->callback) hook->callback("encoder", static_cast<int>(i), h, probabilities);
   }
   return h;
+}
+
+namespace {
+
+// WhisperFeatureExtractor with padding="longest" and pad_to_multiple_of one hop: features of the
+// clip's own length (Ultravox's processor), not the padded 30 s window.
+class UnpaddedWhisperFeatures : public FeatureExtractor {
+ public:
+  explicit UnpaddedWhisperFeatures(WhisperMelOptions options) : mel_(unpadded(options)) {}
+  std::string kind() const override { return "whisper-mel"; }
+  int sampling_rate() const override { return mel_.options().sampling_rate; }
+  double max_seconds() const override { return mel_.options().chunk_length; }
+  FeatureBatch extract(const std::vector<AudioBuffer>& clips) const override {
+    std::vector<std::vector<float>> mono;
+    const size_t hop = static_cast<size_t>(mel_.options().hop_length);
+    for (size_t i = 0; i < clips.size(); ++i) {
+      validate_audio(clips[i], "clip " + std::to_string(i));
+      std::vector<float> samples =
+          clips[i].sample_rate == sampling_rate() ? clips[i].mono() : resample(clips[i], sampling_rate()).mono();
+      samples.resize((samples.size() + hop - 1) / hop * hop, 0.f);
+      mono.push_back(std::move(samples));
+    }
+    return mel_.compute_batch(mono);
+  }
+
+ private:
+  static WhisperMelOptions unpadded(WhisperMelOptions options) {
+    options.pad_to_chunk = false;
+    return options;
+  }
+  WhisperMel mel_;
+};
+
+class WhisperTower : public AudioEncoder {
+ public:
+  WhisperTower(const ModelConfig& config, WeightStore& weights, const WhisperEncoderShape& shape,
+               const WhisperTowerOptions& options)
+      : options_(options),
+        stack_(weights, options.prefix, shape),
+        layer_norm_(nn::LayerNorm::load(weights, options.prefix + ".layer_norm", shape.d_model, 1e-5)) {
+    const WhisperMelOptions mel = stack_.feature_options(config);
+    if (options.full_window) {
+      features_ = make_whisper_feature_extractor(mel);
+    } else {
+      features_ = std::make_unique<UnpaddedWhisperFeatures>(mel);
+    }
+  }
+
+  const FeatureExtractor& features() const override { return *features_; }
+
+  EncodedAudio encode(const at::Tensor& features, const at::Tensor& feature_lengths,
+                      const LayerHook* hook) const override {
+    const int64_t positions = (features.size(2) - 1) / 2 + 1;  // after the stride-2 convolution
+    at::Tensor lengths = at::full({features.size(0)}, positions, at::TensorOptions().dtype(at::kLong));
+    at::Tensor key_mask;
+    if (options_.mask_padding) {
+      // transformers' _get_feat_extract_output_lengths: the conv stem halves the frames.
+      lengths = at::floor_divide(feature_lengths.to(at::kLong).cpu() - 1, 2) + 1;
+      key_mask = (at::arange(positions, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) < lengths.unsqueeze(1))
+                     .to(features.device());
+    }
+    at::Tensor hidden = stack_.forward(features, key_mask, hook);
+    if (options_.pool) {
+      hidden = at::avg_pool1d(hidden.transpose(1, 2), {2}, {2}).transpose(1, 2);
+      lengths = at::floor_divide(lengths - 2, 2) + 1;
+    }
+    return {layer_norm_(hidden), lengths};
+  }
+
+ private:
+  WhisperTowerOptions options_;
+  WhisperEncoderStack stack_;
+  nn::LayerNorm layer_norm_;
+  std::unique_ptr<FeatureExtractor> features_;
+};
+
+}  // namespace
+
+std::unique_ptr<AudioEncoder> build_whisper_tower(const ModelConfig& config, WeightStore& weights,
+                                                  const WhisperEncoderShape& shape, const WhisperTowerOptions& options) {
+  WhisperEncoderShape tower = shape;
+  tower.accepts_shorter_input = !options.full_window;
+  return std::make_unique<WhisperTower>(config, weights, tower, options);
 }
 
 }  // namespace almkit

@@ -1,8 +1,10 @@
-// The Whisper encoder stack shared by Whisper and Qwen2-Audio's audio tower: two GELU
-// convolutions (the second with stride 2), stored positions, pre-LN transformer layers.
-// Each architecture adds its own tail (Whisper: layer norm; Qwen2-Audio: avg-pool + layer norm).
+// The Whisper encoder and the audio towers built from it (Qwen2-Audio, Audio Flamingo 3,
+// Voxtral, Ultravox): two GELU convolutions (the second with stride 2), stored positions, pre-LN
+// transformer layers, a final layer norm; the towers differ in whether keys past a clip are
+// masked, whether the output is average-pooled, and whether the features fill the 30 s window.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -23,7 +25,8 @@ struct WhisperEncoderShape {
   // Whisper (and transformers' Qwen2-Audio tower) require the full window of features;
   // Ultravox's encoder also takes shorter ones, with the first positions.
   bool accepts_shorter_input = false;
-  // Whisper encoder config fields (with transformers' defaults for `defaults`).
+  // Whisper encoder config fields (with transformers' defaults for `defaults`); the newer
+  // towers' names (hidden_size, num_hidden_layers, num_attention_heads, intermediate_size) too.
   static WhisperEncoderShape from_config(const ModelConfig& config, const WhisperEncoderShape& defaults);
 };
 
@@ -52,5 +55,20 @@ class WhisperEncoderStack {
 
 // Whisper's attention shape: q/v/out biased, k without bias, head_dim = d_model / heads.
 nn::AttentionShape whisper_attention_shape(int64_t d_model, int64_t heads);
+
+struct WhisperTowerOptions {
+  std::string prefix = "audio_tower";  // Whisper: "model.encoder"
+  // Keys past each clip's frames are masked (Qwen2-Audio, Audio Flamingo 3, Ultravox); Whisper
+  // and Voxtral attend to the whole window and report every position as real.
+  bool mask_padding = true;
+  bool pool = false;         // average-pool pairs of frames before the layer norm (Qwen2-Audio, AF3)
+  bool full_window = true;   // false: features of the clip's own length, padded to a hop (Ultravox)
+};
+
+// The tower as an AudioEncoder owning its front end (the checkpoint's preprocessor_config.json
+// over Whisper's defaults). Output lengths: conv frames (L - 1) / 2 + 1 of L mel frames, then
+// (n - 2) / 2 + 1 after pooling; every position without masking.
+std::unique_ptr<AudioEncoder> build_whisper_tower(const ModelConfig& config, WeightStore& weights,
+                                                  const WhisperEncoderShape& shape, const WhisperTowerOptions& options);
 
 }  // namespace almkit

@@ -21,7 +21,7 @@ namespace almkit {
 namespace {
 
 // Inputs the reference files feed the model; everything else is an output to reproduce.
-const std::set<std::string> kInputs = {"input_features", "feature_attention_mask", "input_ids",
+const std::set<std::string> kInputs = {"input_features", "feature_attention_mask", "input_features_mask", "input_ids",
                                        "attention_mask", "decoder_input_ids", "waveform",
                                        "waveform_padded", "input_values",
                                        // Ultravox's forward arguments (the ids carry the layout)
@@ -84,6 +84,40 @@ class Checker {
       row.ok = rate <= allowed_flip_rate;
     }
     report_.rows.push_back(row);
+  }
+
+  // A 2-D reference [rows, width] holding every clip's projected rows one after the other
+  // (transformers >= 4.5x). Where it holds more rows per clip than the prompt reads (Audio
+  // Flamingo 3's pooler output keeps min((L - 2) / 2 + 1, frames) rows of a clip of L mel
+  // frames, the rest encoder outputs at padded positions), each clip's own rows are compared at
+  // its block's start.
+  void compare_rows(const std::string& name, const EncodedAudio& got, const at::Tensor& mel_frames,
+                    int64_t encoder_frames) {
+    const at::Tensor expected = reference(name);
+    const at::Tensor lengths = got.output_lengths.to(at::kCPU).to(at::kLong);
+    std::vector<int64_t> blocks;
+    int64_t ours = 0, theirs = 0;
+    for (int64_t c = 0; c < lengths.size(0); ++c) ours += lengths[c].item<int64_t>();
+    if (expected.size(0) != ours && mel_frames.defined()) {
+      for (int64_t c = 0; c < lengths.size(0); ++c) {
+        blocks.push_back(std::min((mel_frames[c].item<int64_t>() - 2) / 2 + 1, encoder_frames));
+        theirs += blocks.back();
+      }
+    }
+    const bool padded_blocks = !blocks.empty() && theirs == expected.size(0);
+    std::vector<at::Tensor> rows, keep;
+    for (int64_t c = 0; c < lengths.size(0); ++c) {
+      const int64_t n = lengths[c].item<int64_t>();
+      rows.push_back(got.hidden[c].narrow(0, 0, n));
+      if (padded_blocks) {
+        at::Tensor block = at::zeros({blocks[c]}, at::TensorOptions().dtype(at::kLong));
+        block.narrow(0, 0, std::min(n, blocks[c])).fill_(1);
+        keep.push_back(block);
+        if (blocks[c] > n) rows.push_back(at::zeros({blocks[c] - n, got.hidden.size(2)}, got.hidden.options()));
+      }
+    }
+    const at::Tensor all = at::cat(rows, 0);
+    compare(name, padded_blocks ? all.narrow(0, 0, expected.size(0)) : all, padded_blocks ? at::cat(keep, 0) : at::Tensor());
   }
 
   ReferenceReport finish() {
@@ -158,7 +192,11 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
   if (check.has(features_name)) {
     const at::Tensor features = check.reference(features_name);
     at::Tensor lengths = at::full({features.size(0)}, features.size(2), at::TensorOptions().dtype(at::kLong));
-    if (check.has("feature_attention_mask")) lengths = check.reference("feature_attention_mask").sum(-1);
+    for (const char* mask : {"feature_attention_mask", "input_features_mask"}) {
+      if (check.has(mask) && check.reference(mask).dim() == 2 && check.reference(mask).size(1) == features.size(2)) {
+        lengths = check.reference(mask).sum(-1);
+      }
+    }
     if (check.has("audio_lens")) lengths = check.reference("audio_lens");
     const EncodedAudio encoded = pipeline.encode(features, lengths);
     const at::Tensor valid = encoded.frame_mask();
@@ -167,7 +205,12 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
     }
     projected = pipeline.project(encoded);
     for (const char* name : {"audio_features", "audio_embeds"}) {
-      if (check.has(name)) check.compare(name, projected.hidden, projected.frame_mask());
+      if (!check.has(name)) continue;
+      if (check.reference(name).dim() == 3) {
+        check.compare(name, projected.hidden, projected.frame_mask());
+      } else {
+        check.compare_rows(name, projected, lengths, encoded.hidden.size(1));  // newer releases: every clip's rows one after the other
+      }
     }
     have_audio = true;
   }

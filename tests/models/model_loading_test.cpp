@@ -47,7 +47,11 @@ TEST(ModelLoading, LoadsEveryReferenceArchitecture) {
 TEST(ModelLoading, UnknownModelTypeListsTheSupportedOnes) {
   const std::string dir = copy_checkpoint("qwen2");
   test::write_file(dir + "/config.json", R"({"model_type": "mamba"})");
-  EXPECT_ALMKIT_ERROR(load_model_parts(dir, {}), ErrorCode::kUnsupported, "supported: dac, encodec, mimi, qwen2, qwen2_audio, whisper");
+  EXPECT_ALMKIT_ERROR(load_model_parts(dir, {}), ErrorCode::kUnsupported, "'mamba' is not supported (supported: ");
+  EXPECT_ALMKIT_ERROR(load_model_parts(dir, {}), ErrorCode::kUnsupported, "llama, mistral, qwen2, qwen2_audio, ultravox");
+  // A codec has its own registry: loading one as a language model names the right loader.
+  test::write_file(dir + "/config.json", R"({"model_type": "encodec"})");
+  EXPECT_ALMKIT_ERROR(load_model_parts(dir, {}), ErrorCode::kUnsupported, "is a neural audio codec, not a language model");
 }
 
 TEST(ModelLoading, MalformedOrIncompleteConfig) {

@@ -104,7 +104,12 @@ TEST_P(DecodeStepPaths, RowKernelsAgreeWithTheAtenPath) {
   WeightOptions options;
   options.dtype = GetParam() == DType::kBF16 ? at::kBFloat16 : at::kFloat;
   WeightStore weights(SafetensorsCheckpoint::open_folder(folder), options);
-  nn::AttentionShape shape{hidden, heads, kv_heads, head_dim, true, true, true, false, "o_proj"};
+  nn::AttentionShape shape;
+  shape.hidden = hidden;
+  shape.num_heads = heads;
+  shape.num_kv_heads = kv_heads;
+  shape.head_dim = head_dim;
+  shape.output_bias = false;
   const auto attention = nn::MultiHeadAttention::load(weights, "attn", shape);
   nn::Rope rope(head_dim, 10000.0, at::kCPU);
 

@@ -181,7 +181,13 @@ TEST_F(SmallModel, StepLogprobsAreTheScoresOfTheGeneratedTokens) {
     for (size_t i = 0; i < steps.size(); ++i) {
       EXPECT_EQ(steps[i].token, result.tokens[i]) << i;
       EXPECT_NEAR(steps[i].logprob, scored.token_logprobs[i], 1e-5) << i;
-      EXPECT_EQ(steps[i].rank, scored.token_ranks[i]) << i;
+      // Deep in a random model's flat tail many tokens lie within rounding of each other, so
+      // there ranks agree to 0.1 % (a sampled token once ranked 104859 vs 104860).
+      if (scored.token_ranks[i] <= 1000) {
+        EXPECT_EQ(steps[i].rank, scored.token_ranks[i]) << i;
+      } else {
+        EXPECT_NEAR(steps[i].rank, scored.token_ranks[i], 1e-3 * scored.token_ranks[i]) << i;
+      }
       ASSERT_EQ(steps[i].top.size(), 3u);
       for (size_t j = 0; j < 3; ++j) {
         EXPECT_NEAR(steps[i].top[j].logprob, scored.top_logprobs[i][j].logprob, 1e-5) << i;
