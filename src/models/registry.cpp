@@ -4,11 +4,14 @@
 
 #include "almkit/error.h"
 #include "models/codecs/codec.h"
+#include "models/audioflamingo3.h"
+#include "models/generation_config.h"
 #include "models/llama.h"
 #include "models/projectors/qformer.h"
 #include "models/qwen2.h"
 #include "models/qwen2_audio.h"
 #include "models/ultravox.h"
+#include "models/voxtral.h"
 #include "models/whisper.h"
 
 namespace almkit {
@@ -21,6 +24,7 @@ struct Architecture {
 
 const std::map<std::string, Architecture>& registry() {
   static const std::map<std::string, Architecture> architectures = {
+      {"audioflamingo3", {build_audioflamingo3, nullptr}},
       {"blip2_qformer_projector", {build_blip2_qformer_projector, nullptr}},
       {"llama", {build_llama, llama_init_recipe}},
       {"mistral", {build_llama, nullptr}},
@@ -28,6 +32,7 @@ const std::map<std::string, Architecture>& registry() {
       {"qwen2", {build_qwen2, qwen2_init_recipe}},
       {"qwen2_audio", {build_qwen2_audio, qwen2_audio_init_recipe}},
       {"ultravox", {build_ultravox, ultravox_init_recipe}},
+      {"voxtral", {build_voxtral, nullptr}},
   };
   return architectures;
 }
@@ -83,6 +88,7 @@ ModelParts load_model_parts(const std::string& folder, const WeightOptions& opti
   WeightStore weights(SafetensorsCheckpoint::open_folder(folder), options);
   ModelParts parts = it->second.build(config, weights);
   weights.check_all_used();
+  apply_generation_config(folder, parts.generation);
   return parts;
 }
 

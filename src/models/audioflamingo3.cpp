@@ -1,0 +1,38 @@
+#include "models/audioflamingo3.h"
+
+#include "models/causal_lm.h"
+#include "models/projectors/mlp_projector.h"
+#include "models/registry.h"
+#include "models/whisper_encoder.h"
+
+namespace almkit {
+
+ModelParts build_audioflamingo3(const ModelConfig& config, WeightStore& weights) {
+  // AudioFlamingo3EncoderConfig's defaults: Whisper-large-v3's tower.
+  WhisperEncoderShape defaults;
+  defaults.num_mel_bins = 128;
+  defaults.d_model = 1280;
+  defaults.layers = 32;
+  defaults.heads = 20;
+  defaults.ffn_dim = 5120;
+  const ModelConfig audio_config = config.nested("audio_config");
+  const ModelConfig text_config = config.nested("text_config");
+  const WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, defaults);
+  ModelParts parts;
+  parts.model_type = "audioflamingo3";
+  WhisperTowerOptions tower;
+  tower.pool = true;
+  parts.encoder = build_whisper_tower(config, weights, shape, tower);
+  MlpProjectorShape projector;
+  projector.input = shape.d_model;
+  projector.hidden = projector.output = text_config.integer("hidden_size", 3584);
+  projector.bias = config.boolean("projector_bias", true);
+  projector.activation = config.string("projector_hidden_act", "gelu");
+  parts.projector = std::make_unique<MlpProjector>(weights, projector);
+  parts.language_model = build_language_model(text_config, weights, "language_model.", "qwen2");
+  parts.audio_token_id = config.integer("audio_token_id", 151669);
+  parts.generation = causal_lm_generation_defaults(text_config);
+  return parts;
+}
+
+}  // namespace almkit

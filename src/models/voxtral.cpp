@@ -1,0 +1,44 @@
+#include "models/voxtral.h"
+
+#include "almkit/error.h"
+#include "models/causal_lm.h"
+#include "models/projectors/mlp_projector.h"
+#include "models/registry.h"
+#include "models/whisper_encoder.h"
+
+namespace almkit {
+
+ModelParts build_voxtral(const ModelConfig& config, WeightStore& weights) {
+  // VoxtralEncoderConfig's defaults: Whisper-large-v3's tower.
+  WhisperEncoderShape defaults;
+  defaults.num_mel_bins = 128;
+  defaults.d_model = 1280;
+  defaults.layers = 32;
+  defaults.heads = 20;
+  defaults.ffn_dim = 5120;
+  const ModelConfig audio_config = config.nested("audio_config");
+  const ModelConfig text_config = config.nested("text_config");
+  const WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, defaults);
+  ModelParts parts;
+  parts.model_type = "voxtral";
+  WhisperTowerOptions tower;
+  tower.mask_padding = false;  // the encoder sees the whole window; every position is used
+  parts.encoder = build_whisper_tower(config, weights, shape, tower);
+  MlpProjectorShape projector;
+  projector.stack_factor = 4;  // reshape(-1, audio_config.intermediate_size = 4 x width)
+  if (shape.ffn_dim != projector.stack_factor * shape.d_model) {
+    throw Error(ErrorCode::kUnsupported, audio_config.source() + ": intermediate_size " + std::to_string(shape.ffn_dim) +
+                                             " is not 4 x hidden_size: the projector's stacking is fixed at 4 frames");
+  }
+  projector.input = shape.d_model;
+  projector.hidden = projector.output = text_config.integer("hidden_size", 3072);
+  projector.bias = false;
+  projector.activation = config.string("projector_hidden_act", "gelu");
+  parts.projector = std::make_unique<MlpProjector>(weights, projector);
+  parts.language_model = build_language_model(text_config, weights, "language_model.", "llama");
+  parts.audio_token_id = config.integer("audio_token_id", 24);
+  parts.generation = causal_lm_generation_defaults(text_config);
+  return parts;
+}
+
+}  // namespace almkit

@@ -1,0 +1,14 @@
+// Voxtral (VoxtralForConditionalGeneration): Whisper's encoder over whole 30 s windows (no
+// padding mask, no pooling), a projector that stacks 4 frames (intermediate_size = 4 x width)
+// then linear -> GELU -> linear without biases, and a Llama / Mistral LM whose audio tokens
+// (`audio_token_id`, 375 per window) take the projected rows.
+#pragma once
+
+#include "models/config.h"
+#include "models/model_parts.h"
+
+namespace almkit {
+
+ModelParts build_voxtral(const ModelConfig& config, WeightStore& weights);
+
+}  // namespace almkit
