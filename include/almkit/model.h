@@ -159,6 +159,7 @@ class ALMKIT_API Model {
 
  private:
   struct Impl;
+  friend struct ModelAccess;  // the library's own tools (src/runtime/model_access.h: research)
   explicit Model(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

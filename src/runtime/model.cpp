@@ -20,6 +20,7 @@
 #include "generate/pipeline.h"
 #include "models/registry.h"
 #include "runtime/audio_cache.h"
+#include "runtime/model_access.h"
 
 namespace almkit {
 namespace {
@@ -429,6 +430,25 @@ std::vector<OptionScore> Model::score_ids(const Request& request,
     wide.emplace_back(c.begin(), c.end());
   }
   return m.pipeline->score(input, cache, wide, hook_pointer, top_logprobs);
+}
+
+const Pipeline& ModelAccess::pipeline(const Model& model) { return *model.impl_->pipeline; }
+
+RequestTensors ModelAccess::request_tensors(const Model& model, const Request& request) {
+  const Model::Impl& m = *model.impl_;
+  RequestTensors out;
+  m.pad_prompts({m.prompt_ids(request)}, out.ids, out.attention_mask);
+  const std::vector<std::vector<float>> clips = m.request_clips(request, "the request");
+  out.clips_per_row = {static_cast<int64_t>(clips.size())};
+  if (clips.empty()) return out;
+  std::vector<AudioBuffer> buffers;
+  for (const auto& clip : clips) buffers.push_back(AudioBuffer{m.features().sampling_rate(), 1, clip});
+  const FeatureBatch batch = m.features().extract(buffers);
+  out.features = at::from_blob(const_cast<float*>(batch.features.values.data()), batch.features.shape,
+                               at::TensorOptions().dtype(at::kFloat)).to(m.device, /*non_blocking=*/false, /*copy=*/true);
+  out.feature_lengths = at::tensor(batch.valid_frames, at::TensorOptions().dtype(at::kLong));
+  out.samples = clips;
+  return out;
 }
 
 }  // namespace almkit

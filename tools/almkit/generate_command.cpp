@@ -8,6 +8,7 @@
 #include "almkit/audio.h"
 #include "almkit/error.h"
 #include "almkit/model.h"
+#include "almkit/research.h"
 #include "almkit/tokenizer.h"
 #include "commands.h"
 
@@ -20,6 +21,8 @@ struct GenerateArgs {
   bool raw = false;
   std::string logprobs_out;  // JSON lines, one per generated token
   int top_logprobs = 5;
+  std::string steer, steer_positions = "all";  // a vector from `almkit steer build`
+  double alpha = 1.0;
   GenerateOptions generation;
   ModelOptions model_options;
 };
@@ -55,6 +58,12 @@ void run(const GenerateArgs& args) {
   }
   const double load_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
   GenerateOptions options = args.generation;
+  if (!args.steer.empty()) {
+    const research::SteeringVector vector = research::SteeringVector::load(args.steer);
+    options.hooks = research::steering_hooks(vector, args.alpha, args.steer_positions);
+    std::fprintf(stderr, "[steering: %s, layer %d, alpha %g, positions %s]\n", args.steer.c_str(), vector.layer,
+                 args.alpha, args.steer_positions.c_str());
+  }
   const bool stream_text = model->has_tokenizer();
   options.on_token = [&](size_t, int32_t token, const std::string& piece) {
     if (stream_text) {
@@ -128,6 +137,9 @@ void register_generate(CLI::App& app) {
                       "(JSON lines)");
   command->add_option("--top-logprobs", args->top_logprobs, "alternatives per token (5)")
       ->check(CLI::Range(0, 100));
+  command->add_option("--steer", args->steer, "add a steering vector (almkit steer build) after its layer");
+  command->add_option("--alpha", args->alpha, "scale of --steer (1)");
+  command->add_option("--steer-positions", args->steer_positions, "all (default) or last");
   command->add_option("--dtype", args->model_options.dtype, "float32 or bfloat16");
   command->add_option("--device", args->model_options.device, "cpu, cuda, cuda:1 ...");
   command->add_option("--threads", args->model_options.num_threads, "intra-op threads (0 = libtorch default)");
