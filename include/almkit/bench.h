@@ -21,8 +21,10 @@ struct BenchItem {
   std::string id;
   std::vector<std::string> audio_paths;  // resolved against LoadOptions::audio_root
   std::string question;
-  std::vector<std::string> choices;  // empty for open questions (ASR, captions)
-  std::string answer;                // the text of the correct choice (or the reference)
+  std::vector<std::string> choices;     // empty for open questions (ASR, captions)
+  std::string answer;                   // the text of the correct choice (or the reference)
+  std::vector<std::string> references;  // open items with several reference answers: all of
+                                        // them (answer is the first); empty when there is one
   std::string task, category, sub_category, difficulty;
   std::string metadata_json = "{}";  // every other field of the source record, as JSON
   std::string source;                // "file:line" the item came from, for messages

@@ -28,7 +28,7 @@ namespace almkit::bench {
 
 struct EvalOptions {
   std::string model_dir;
-  std::string bench;  // mmau, mmar, star, muse, perception, jsonl
+  std::string bench;  // mmau, mmar, star, muse, isa, perception, jsonl, asr, ast (registered plugs)
   std::string data_path;
   std::string audio_root;  // empty: relative audio paths are taken from the data file's folder
   std::string out_dir;
@@ -49,6 +49,11 @@ struct EvalOptions {
   std::string device = "cpu";
   std::string dtype = "float32";
   bool quiet = false;  // no live progress line; a log line every 10 %
+  // Open-answer scoring (recorded in run.json; they do not change the answers): --bench asr's
+  // text normaliser for WER / CER ("": whisper-en; none, whisper-basic,
+  // whisper-basic-diacritics) and --bench ast's sacreBLEU tokenizer (13a, zh, intl, none).
+  std::string normalizer;
+  std::string bleu_tokenize = "13a";
   // Called after every finished unit with (done, total) model calls, done counting the units
   // found in the cache; from the worker threads, one call at a time. Returning false stops the
   // run: the units in flight finish, then run_eval throws kCancelled (finished units stay in
@@ -62,17 +67,17 @@ struct EvalOptions {
   std::string backend = "local";
   std::vector<std::string> endpoints;  // base URLs (".../v1" added if absent); "URL#N": N in flight
   std::string served_model;
-  std::string api_key_env;  // name of the variable holding the key, sent as a Bearer token
-  int concurrency = 8;      // requests in flight per endpoint (unless its URL says #N)
-  double timeout_seconds = 300.0;     // per request, whole answer included
-  int max_retries = 4;                // after the first attempt: 429, 5xx, timeouts, broken answers
-  double retry_base_seconds = 0.5;    // backoff before retry r: base * 2^(r-1), half of it jitter
-  int breaker_failures = 5;           // consecutive failures that set an endpoint aside ...
-  double breaker_seconds = 30.0;      // ... for this long
-  std::string loglik_api = "chat";    // chat (vLLM prompt_logprobs) or completions (echo logprobs)
-  std::string tokenizer_dir;          // chat template for --loglik-api completions
-  int audio_sample_rate = 16000;      // rate of the WAV sent
-  std::vector<std::string> stop;      // stop strings sent with every generate request
+  std::string api_key_env;          // name of the variable holding the key, sent as a Bearer token
+  int concurrency = 8;              // requests in flight per endpoint (unless its URL says #N)
+  double timeout_seconds = 300.0;   // per request, whole answer included
+  int max_retries = 4;              // after the first attempt: 429, 5xx, timeouts, broken answers
+  double retry_base_seconds = 0.5;  // backoff before retry r: base * 2^(r-1), half of it jitter
+  int breaker_failures = 5;         // consecutive failures that set an endpoint aside ...
+  double breaker_seconds = 30.0;    // ... for this long
+  std::string loglik_api = "chat";  // chat (vLLM prompt_logprobs) or completions (echo logprobs)
+  std::string tokenizer_dir;        // chat template for --loglik-api completions
+  int audio_sample_rate = 16000;    // rate of the WAV sent
+  std::vector<std::string> stop;    // stop strings sent with every generate request
 
   // MUSE's official protocol (--bench muse only; docs/eval.md): "muse-sysinst" or "muse-cot" asks
   // each (task group, seed) as one chat (system instruction, few-shot turns, the model's own
@@ -96,6 +101,9 @@ struct EvalOutcome {
                              // (never scored; the next run retries them)
 };
 
+// "mmau, mmar, ... or ast": the benchmarks run_eval knows (src/bench/benchmarks/registry.cpp).
+ALMKIT_API std::string registered_benchmarks_text();
+
 // Throws Error before any model call for bad input: unknown benchmark or option, malformed data,
 // duplicate ids, answers outside the choices, missing audio (all listed).
 ALMKIT_API EvalOutcome run_eval(const EvalOptions& options);
@@ -109,5 +117,19 @@ struct MergeOptions {
 // reports; throws kInvalidArgument when the folders hold different runs. A run with missing
 // units is written with complete = false and the missing units listed in summary.json.
 ALMKIT_API EvalOutcome merge_runs(const MergeOptions& options);
+
+struct CompareOptions {
+  std::vector<std::string> run_dirs;  // finished run folders (results.jsonl and run.json)
+  int bootstrap_samples = 10000;      // paired bootstrap resamples of the clips (0: none)
+  uint64_t seed = 0;                  // the bootstrap's SplitMix64 seed (recorded in the JSON)
+  std::string json_out;               // write the comparison JSON here ("" : none)
+  std::string html_out;               // write the leaderboard page here ("" : none)
+};
+// Compares runs item by item (presentation 0, real audio, scored records): per benchmark (runs of
+// the same benchmark and data file) a leaderboard with clustered standard errors and per-task
+// accuracy, and for every pair of runs on common items McNemar's exact test, the paired bootstrap
+// interval of the accuracy difference and its clustered standard error (docs/eval.md). Returns
+// the JSON text; throws kFileNotFound / kInvalidFormat naming the folder.
+ALMKIT_API std::string compare_runs(const CompareOptions& options);
 
 }  // namespace almkit::bench

@@ -61,6 +61,23 @@ void print_outcome(const bench::EvalOutcome& outcome) {
               accuracy["ci95"][1].get<double>() * 100,
               static_cast<long long>(summary["items"].get<int64_t>()),
               summary["mode"].get<std::string>().c_str());
+  if (summary.contains("open_items")) {  // open answers: the benchmark's metrics
+    const auto& open = summary["open_items"];
+    if (open.contains("wer") && open["wer"].is_object()) {
+      std::printf("  open items: %lld, WER %.2f%%, CER %.2f%% (normaliser %s)\n",
+                  static_cast<long long>(open["items"].get<int64_t>()),
+                  open["wer"]["rate"].get<double>() * 100, open["cer"]["rate"].get<double>() * 100,
+                  open.value("normalizer", "almkit transcript").c_str());
+    } else if (open.contains("wer")) {
+      std::printf("  open items: %lld, WER %.2f%%, CER %.2f%%\n",
+                  static_cast<long long>(open["items"].get<int64_t>()),
+                  open["wer"].get<double>() * 100, open["cer"].get<double>() * 100);
+    }
+    if (open.contains("sacrebleu")) {
+      for (const auto& line : open["sacrebleu"])
+        std::printf("  %s\n", line.get<std::string>().c_str());
+    }
+  }
   for (const auto& baseline : summary["baselines"]) {
     std::printf("  baseline %-38s %.1f%%\n", baseline["label"].get<std::string>().c_str(),
                 baseline["accuracy"].get<double>() * 100);
@@ -92,8 +109,9 @@ void add_remote_options(CLI::App& command, bench::EvalOptions& o) {
   command.add_option("--backend", o.backend, "local (--model in this process) or openai (servers)")
       ->check(CLI::IsMember({"local", "openai"}));
   command
-      .add_option("--endpoint", o.endpoints,
-                  "OpenAI-compatible base URL, repeatable (http://host:8000/v1; URL#N: N in flight)")
+      .add_option(
+          "--endpoint", o.endpoints,
+          "OpenAI-compatible base URL, repeatable (http://host:8000/v1; URL#N: N in flight)")
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   command.add_option("--served-model", o.served_model, "the model name the servers serve");
@@ -108,8 +126,9 @@ void add_remote_options(CLI::App& command, bench::EvalOptions& o) {
   command.add_option("--breaker-failures", o.breaker_failures,
                      "consecutive failures that set an endpoint aside (5)");
   command.add_option("--breaker-seconds", o.breaker_seconds, "how long it is set aside (30)");
-  command.add_option("--loglik-api", o.loglik_api,
-                     "loglik through chat (vLLM prompt_logprobs) or completions (echo logprobs)")
+  command
+      .add_option("--loglik-api", o.loglik_api,
+                  "loglik through chat (vLLM prompt_logprobs) or completions (echo logprobs)")
       ->check(CLI::IsMember({"chat", "completions"}));
   command.add_option("--tokenizer", o.tokenizer_dir,
                      "folder with the served model's tokenizer and chat template (completions)");
@@ -125,8 +144,7 @@ void register_eval(CLI::App& app) {
   auto* command = app.add_subcommand(
       "eval", "run a model on a benchmark (resumable; results, summary and reports in --out)");
   command->add_option("--model", o.model_dir, "HF checkpoint folder (the local backend)");
-  command->add_option("--bench", o.bench, "mmau, mmar, muse, star, perception or jsonl")
-      ->required();
+  command->add_option("--bench", o.bench, bench::registered_benchmarks_text())->required();
   command->add_option("--data", o.data_path, "benchmark file (not needed for muse)");
   command->add_option("--audio-root", o.audio_root,
                       "folder relative audio paths start from (default: the data file's folder)");
@@ -152,10 +170,16 @@ void register_eval(CLI::App& app) {
   command->add_option("--dtype", o.dtype, "float32 or bfloat16");
   command->add_option("--device", o.device, "cpu, cuda, cuda:1 ...");
   command->add_flag("--quiet", o.quiet, "no live progress line (a log line every 10%)");
-  command->add_option("--protocol", o.protocol,
-                      "MUSE's official protocol: muse-sysinst or muse-cot (--bench muse only)")
+  command
+      ->add_option("--protocol", o.protocol,
+                   "MUSE's official protocol: muse-sysinst or muse-cot (--bench muse only)")
       ->check(CLI::IsMember({"muse-sysinst", "muse-cot"}));
   command->add_option("--seeds", o.seeds, "--protocol: shuffled sequences per group (3)");
+  command->add_option("--normalizer", o.normalizer,
+                      "asr: text normaliser for WER/CER (whisper-en default, none, whisper-basic, "
+                      "whisper-basic-diacritics)");
+  command->add_option("--bleu-tokenize", o.bleu_tokenize,
+                      "ast: sacreBLEU tokenizer (13a default, zh, intl, none)");
   add_remote_options(*command, o);
   command->callback([args, command] {
     auto& options = args->options;

@@ -1,5 +1,6 @@
-// Turning a model's answer into a choice with each benchmark's own rule (generative mode) or by
-// the best log-likelihood (loglik mode).
+// Answer rules shared by several benchmarks (each benchmark's own rule is in its plug,
+// src/bench/benchmarks/): open items by normalised exact match, option letters, and the best
+// log-likelihood (loglik mode).
 #pragma once
 
 #include <string>
@@ -15,13 +16,12 @@ struct ParsedAnswer {
   bool correct = false;
 };
 
-// MMAU / MMAR: the official string match decides `correct`; the chosen position is the one
-// choice that string-matches (none or several: -1). STAR: parse_multi_choice_response.
-// MUSE: the canonical answer found as the official runner finds it. perception / jsonl: option
-// letters (parse_option_letter). Items without choices: normalised exact match.
-ParsedAnswer parse_generated_answer(const std::string& bench, const BenchItem& item,
-                                    const std::vector<std::string>& shown_choices,
-                                    int answer_position, const std::string& response);
+// Items without choices: the response, correct when its normalised text (normalize_transcript)
+// equals that of the answer or of any other reference.
+ParsedAnswer parse_open_answer(const BenchItem& item, const std::string& response);
+// Option letters (parse_option_letter, docs/formats.md): perception, jsonl.
+ParsedAnswer parse_letter_answer(const std::vector<std::string>& shown_choices, int answer_position,
+                                 const std::string& response);
 
 // The choice with the highest mean log-probability per token (ties: the first).
 ParsedAnswer pick_by_loglik(const std::vector<std::string>& shown_choices, int answer_position,

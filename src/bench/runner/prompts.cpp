@@ -10,19 +10,13 @@
 #include "almkit/error.h"
 
 namespace almkit::bench {
-namespace {
 
-const char* kLetterTemplate =
+const char* const kLetterPromptText =
     "{question}\n{choices_lettered}\nAnswer with the letter of the correct option ({letters}).";
-const char* kLoglikTemplate = "{question}\n{choices_lettered}\nAnswer with the correct option.";
-// The prompt most MMAU evaluations of Qwen2-Audio use; MMAU is scored by string match, so the
-// model must answer with the option's text, not a letter.
-const char* kMmauTemplate =
-    "{question} Please choose the answer from the following options: {choices_list}.";
-const char* kStarTemplate =
-    "{question}\n{choices_lettered}\nAnswer with the option's letter from the given choices "
-    "directly.";
-const char* kMuseTemplate = "{question}\nAnswer with exactly one of: {choices_joined}.";
+const char* const kLoglikPromptText =
+    "{question}\n{choices_lettered}\nAnswer with the correct option.";
+
+namespace {
 
 std::string python_quoted(const std::string& text) {
   // Python's repr of a str: single quotes unless the text contains one and no double quote.
@@ -60,16 +54,6 @@ void replace_all(std::string& text, const std::string& from, const std::string& 
 
 std::string option_letter(int position) {
   return std::string(1, char('A' + position));
-}
-
-PromptTemplate default_prompt_template(const std::string& bench, const std::string& mode) {
-  // ISA-Bench measures how the model follows each instruction variant: it is asked verbatim.
-  if (bench == "isa") return {"isa-generate", "{question}"};
-  if (mode == "loglik") return {bench + "-loglik", kLoglikTemplate};
-  if (bench == "mmau" || bench == "mmar") return {bench + "-generate", kMmauTemplate};
-  if (bench == "star") return {"star-generate", kStarTemplate};
-  if (bench == "muse") return {"muse-generate", kMuseTemplate};
-  return {bench + "-generate", kLetterTemplate};
 }
 
 PromptTemplate load_prompt_template(const std::string& path) {

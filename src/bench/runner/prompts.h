@@ -17,8 +17,10 @@ struct PromptTemplate {
   std::string text;
 };
 
-// The template almkit uses for a benchmark and mode ("generate" or "loglik").
-PromptTemplate default_prompt_template(const std::string& bench, const std::string& mode);
+// The templates most benchmarks share (each benchmark's default is its plug's default_prompt):
+// option letters (generate) and the log-likelihood one (loglik).
+extern const char* const kLetterPromptText;
+extern const char* const kLoglikPromptText;
 // A template file (UTF-8 text with the placeholders above); kFileNotFound / kInvalidFormat.
 PromptTemplate load_prompt_template(const std::string& path);
 

@@ -22,9 +22,8 @@ std::string cell_text(const nlohmann::ordered_json& cell);
 // perception suite's tasks), else tasks.
 const nlohmann::ordered_json& chart_groups(const nlohmann::ordered_json& summary,
                                            std::string& title);
-// The ISA-Bench section (summary.json's official.isa), for each report.
-std::string isa_report_markdown(const nlohmann::ordered_json& isa);
-std::string isa_report_html(const nlohmann::ordered_json& isa);
+// Text made safe inside HTML (&, <, >, quotes).
+std::string html_escape(const std::string& text);
 // The plain-words banner for checkpoints written by `almkit init-model` ("" otherwise).
 std::string random_weights_banner(const nlohmann::ordered_json& run,
                                   const nlohmann::ordered_json& summary);

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <numeric>
 
+#include "bench/benchmarks/benchmark.h"
 #include "bench/runner/report.h"
 
 namespace almkit::bench {
@@ -183,6 +184,10 @@ const char* kStyle =
 
 }  // namespace
 
+std::string html_escape(const std::string& text) {
+  return escape(text);
+}
+
 std::string report_html(const ojson& run, const ojson& summary, const std::vector<ojson>& records) {
   const std::string bench = run["bench"];
   std::string html =
@@ -266,15 +271,7 @@ std::string report_html(const ojson& run, const ojson& summary, const std::vecto
           cells_table("category", summary["by_category"]) +
           cells_table("sub-category", summary["by_sub_category"]) +
           cells_table("difficulty", summary["by_difficulty"]);
-  if (summary["official"].contains("mmau_printout")) {
-    html += "<h2>Official MMAU figures</h2><pre>" +
-            escape(summary["official"]["mmau_printout"].get<std::string>()) + "</pre>";
-  }
-  if (summary["official"].contains("star_performance")) {
-    html += "<h2>Official STAR-Bench figures</h2><pre>" +
-            escape(summary["official"]["star_performance"].dump(2)) + "</pre>";
-  }
-  if (summary["official"].contains("isa")) html += isa_report_html(summary["official"]["isa"]);
+  html += find_benchmark(bench).report_html(summary);
   if (!summary["failures"].empty()) {
     html += "<h2>Failed model calls</h2><ul>";
     for (const auto& failure : summary["failures"]) {

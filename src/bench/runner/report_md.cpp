@@ -1,5 +1,6 @@
 #include <cstdio>
 
+#include "bench/benchmarks/benchmark.h"
 #include "bench/runner/report.h"
 
 namespace almkit::bench {
@@ -60,29 +61,6 @@ std::string table(const std::string& heading, const ojson& cells) {
 
 }  // namespace
 
-// --protocol (MUSE): accuracy per seed, then mean +- sd across seeds, overall and per task.
-static std::string muse_protocol_markdown(const ojson& protocol) {
-  auto mean_sd = [](const ojson& figures) {
-    std::string text = format_percent(figures["mean"].get<double>());
-    if (!figures["sd"].is_null()) text += " ± " + format_percent(figures["sd"].get<double>());
-    return text;
-  };
-  std::string md = "## MUSE protocol (" + protocol.value("protocol", "") + ")\n\n";
-  md += "| | ";
-  for (const auto& seed : protocol["per_seed"]) md += "seed " + seed["seed"].dump() + " | ";
-  md += "mean ± sd |\n|---|";
-  for (size_t i = 0; i < protocol["per_seed"].size(); ++i) md += "---|";
-  md += "---|\n";
-  auto row = [&](const std::string& name, const ojson& figures) {
-    md += "| " + name + " | ";
-    for (const auto& seed : figures["per_seed"]) md += format_percent(seed["accuracy"].get<double>()) + " | ";
-    md += mean_sd(figures) + " |\n";
-  };
-  row("all", protocol);
-  for (const auto& [task, figures] : protocol["by_task"].items()) row(task, figures);
-  return md + "\n";
-}
-
 std::string report_markdown(const ojson& run, const ojson& summary,
                             const std::vector<ojson>& records) {
   std::string md = "# almkit eval: " + run["bench"].get<std::string>() + " on " +
@@ -105,7 +83,6 @@ std::string report_markdown(const ojson& run, const ojson& summary,
           format_percent(sensitivity["identical_with_silence"].get<double>()) + ")\n";
   }
   md += "\n";
-  if (summary.contains("protocol")) md += muse_protocol_markdown(summary["protocol"]);
   if (!summary["warnings"].empty()) {
     md += "## Warnings\n\n";
     for (const auto& warning : summary["warnings"])
@@ -140,15 +117,8 @@ std::string report_markdown(const ojson& run, const ojson& summary,
   md += table("category", summary["by_category"]);
   md += table("sub-category", summary["by_sub_category"]);
   md += table("difficulty", summary["by_difficulty"]);
-  if (summary["official"].contains("mmau_printout")) {
-    md += "## Official MMAU figures (evaluation.py's printout)\n\n```\n" +
-          summary["official"]["mmau_printout"].get<std::string>() + "```\n\n";
-  }
-  if (summary["official"].contains("star_performance")) {
-    md += "## Official STAR-Bench figures (performance.json)\n\n```json\n" +
-          summary["official"]["star_performance"].dump(2) + "\n```\n\n";
-  }
-  if (summary["official"].contains("isa")) md += isa_report_markdown(summary["official"]["isa"]);
+  // The benchmark's own sections: official printouts, protocol figures, its files.
+  md += find_benchmark(run["bench"].get<std::string>()).report_markdown(summary);
   if (!summary["failures"].empty()) {
     md += "## Failed model calls\n\n";
     for (const auto& failure : summary["failures"]) {

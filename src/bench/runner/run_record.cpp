@@ -6,8 +6,8 @@
 
 #include "almkit/error.h"
 #include "almkit/version.h"
+#include "bench/benchmarks/benchmark.h"
 #include "bench/runner/hashing.h"
-#include "bench/runner/isa_plan.h"
 #include "bench/runner/report.h"
 #include "bench/runner/summary.h"
 
@@ -95,9 +95,9 @@ std::string write_run_outputs(const std::string& out_dir, const ojson& run,
   for (const auto& record : records) lines += record.dump() + "\n";
   write_text_file(out_dir + "/results.jsonl", lines);
   ojson summary = build_summary(run, records, missing_units);
-  if (run.value("bench", "") == "isa" && missing_units == 0) {
-    summary["official"]["isa"] = write_isa_outputs(out_dir, run, records);
-  }
+  // Files of the benchmark's own (ISA-Bench's result layout), once the run is complete.
+  if (missing_units == 0)
+    find_benchmark(run.value("bench", "")).write_outputs(out_dir, run, records, summary);
   const std::string summary_text = summary.dump(2) + "\n";
   write_text_file(out_dir + "/summary.json", summary_text);
   write_text_file(out_dir + "/report.md", report_markdown(run, summary, records));

@@ -8,12 +8,11 @@
 
 #include "almkit/error.h"
 #include "almkit/eval.h"
+#include "bench/benchmarks/benchmark.h"
 #include "bench/runner/audio_windows.h"
 #include "bench/runner/backend.h"
 #include "bench/runner/cache.h"
 #include "bench/runner/hashing.h"
-#include "bench/runner/isa_plan.h"
-#include "bench/runner/muse_protocol.h"
 #include "bench/runner/permutations.h"
 #include "bench/runner/progress.h"
 #include "bench/runner/prompts.h"
@@ -27,21 +26,13 @@ namespace {
 using ojson = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-void check_options(const EvalOptions& options) {
+void check_options(const EvalOptions& options, const Benchmark& benchmark) {
   auto bad = [](const std::string& message) { throw Error(ErrorCode::kInvalidArgument, message); };
-  static const char* benches[] = {"mmau", "mmar", "star", "muse", "isa", "perception", "jsonl"};
-  bool known = false;
-  for (const char* name : benches) known = known || options.bench == name;
-  if (!known)
-    bad("unknown --bench '" + options.bench +
-        "' (expected mmau, mmar, star, muse, isa, perception or jsonl)");
   if (options.backend != "local" && options.backend != "openai")
     bad("--backend must be local or openai, not '" + options.backend + "'");
   if (options.backend == "local" && options.model_dir.empty())
     bad("--model is required (or --backend openai --endpoint URL --served-model NAME)");
   if (options.out_dir.empty()) bad("--out is required");
-  if (options.data_path.empty() && options.bench != "muse")
-    bad("--data is required for --bench " + options.bench);
   if (options.mode != "generate" && options.mode != "loglik")
     bad("--mode must be generate or loglik, not '" + options.mode + "'");
   if (options.permutations < 1) bad("--permutations must be >= 1");
@@ -54,6 +45,7 @@ void check_options(const EvalOptions& options) {
     bad("--shard K/N needs 0 <= K < N (got " + std::to_string(options.shard_index) + "/" +
         std::to_string(options.shard_count) + ")");
   }
+  benchmark.check_options(options);
 }
 
 std::string unit_key(const std::string& model_hash, const EvalOptions& options,
@@ -109,9 +101,9 @@ PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& 
         plan.shown_choices.push_back(item.choices[size_t(plan.order[j])]);
         if (plan.order[j] == answer_index) plan.answer_position = static_cast<int>(j);
       }
-      plan.prompt = backend.prompt(
-          render_messages(prompt_template, item, plan.shown_choices, audio_parts), item,
-          audio_hashes);
+      plan.prompt =
+          backend.prompt(render_messages(prompt_template, item, plan.shown_choices, audio_parts),
+                         item, audio_hashes);
       plan.seed = mix_seed(options.seed, item.id, uint64_t(plan.presentation) + 1);
       plan.key = unit_key(model_hash, options, item, audio_hashes, plan);
       result.units.push_back(std::move(plan));
@@ -120,20 +112,13 @@ PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& 
   return result;
 }
 
-std::vector<BenchItem> load_items(const EvalOptions& options) {
+std::vector<BenchItem> load_items(const EvalOptions& options, const Benchmark& benchmark) {
   LoadOptions load;
   load.audio_root = options.audio_root;
   if (load.audio_root.empty() && !options.data_path.empty()) {
     load.audio_root = fs::path(options.data_path).parent_path().string();
   }
-  const std::string loader = options.bench == "perception" ? "mmau" : options.bench;
-  // ISA-Bench: --limit counts data records; each of their instruction variants is an item.
-  auto items = options.bench == "isa" ? isa_eval_items(options.data_path, load, options.limit)
-                                      : load_benchmark(loader, options.data_path, load);
-  if (options.bench != "isa" && options.limit > 0 && items.size() > size_t(options.limit))
-    items.resize(size_t(options.limit));
-  if (items.empty()) throw Error(ErrorCode::kInvalidFormat, options.data_path + ": no items");
-  return items;
+  return benchmark.load_items(options, load);
 }
 
 }  // namespace
@@ -141,44 +126,37 @@ std::vector<BenchItem> load_items(const EvalOptions& options) {
 EvalOutcome run_eval(const EvalOptions& options_in) {
   const auto start = std::chrono::steady_clock::now();
   EvalOptions options = options_in;
-  check_options(options);
+  const Benchmark& benchmark = find_benchmark(options.bench);
+  check_options(options, benchmark);
   // Everything a run could trip over is checked before the model is loaded.
-  const std::vector<BenchItem> items = load_items(options);
+  const std::vector<BenchItem> items = load_items(options, benchmark);
   require_audio_present(items);
   const PromptTemplate prompt_template = options.prompt_template_path.empty()
-                                             ? default_prompt_template(options.bench, options.mode)
+                                             ? benchmark.default_prompt(options.mode)
                                              : load_prompt_template(options.prompt_template_path);
-  const std::string data_hash = options.bench == "muse" && options.data_path.empty()
-                                    ? sha256_hex("almkit built-in MUSE manifest")
-                                    : sha256_file(options.data_path);
+  const std::string data_hash = benchmark.data_hash(options);
   fs::create_directories(options.out_dir);
-  // --protocol: MUSE's sequences, their clips trimmed into the run folder (before the model).
-  std::unique_ptr<MuseRun> muse;
-  if (!options.protocol.empty()) {
-    if (options.shard_count != 1)
-      throw Error(ErrorCode::kInvalidArgument, "--protocol runs are not sharded (drop --shard)");
-    muse = std::make_unique<MuseRun>(prepare_muse_run(options, items));
-  }
+  // --protocol: the benchmark's multi-turn protocol, prepared before the model loads (MUSE trims
+  // its clips into the run folder).
+  if (!options.protocol.empty() && options.shard_count != 1)
+    throw Error(ErrorCode::kInvalidArgument, "--protocol runs are not sharded (drop --shard)");
+  const std::unique_ptr<RunProtocol> protocol = benchmark.make_protocol(options, items);
 
   // The local model is loaded here; a remote backend checks its servers (key, served model).
   const std::unique_ptr<EvalBackend> backend = make_eval_backend(options);
   const std::string model_hash = backend->identity();
   PlanResult plan;
-  if (muse) {
-    plan.units = muse_unit_plans(*muse, options, items, model_hash);
+  if (protocol) {
+    plan.units = protocol->plan_units(options, items, model_hash);
     plan.units_total = static_cast<int64_t>(plan.units.size());
   } else {
     plan = plan_units(options, items, *backend, prompt_template, model_hash);
   }
-  ojson run = make_run_record(options, model_hash, backend->model_note(), data_hash,
-                              prompt_template.name, prompt_template.text,
-                              static_cast<int64_t>(items.size()), plan.units_total);
-  if (muse) {  // a protocol run answers differently from a plain one of the same settings
-    run["protocol"] = options.protocol;
-    run["seeds"] = options.seeds;
-    run["run_id"] = sha256_hex(run["run_id"].get<std::string>() + "|" + options.protocol + "|" +
-                               std::to_string(options.seeds));
-  }
+  ojson run =
+      make_run_record(options, model_hash, backend->model_note(), data_hash, prompt_template.name,
+                      prompt_template.text, static_cast<int64_t>(items.size()), plan.units_total);
+  if (protocol) protocol->describe(run);  // a protocol run answers differently
+  benchmark.describe_run(options, run);
   const std::string run_id = run["run_id"];
   run["backend"] = backend->describe();
   if (options.backend == "openai") run["model_dir"] = "openai:" + options.served_model;
@@ -212,7 +190,7 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
     for (size_t t : todo) ++remaining_units[items[plan.units[t].item_index].id];
     progress.track_items(std::move(remaining_units), static_cast<int64_t>(shard_items.size()));
   }
-  UnitContext context{&options, backend.get(), &items, muse.get()};
+  UnitContext context{&options, backend.get(), &items, &benchmark};
   const int workers_count = std::max(1, backend->units_in_flight());
   std::vector<ojson> failed(plan.units.size());
   std::atomic<size_t> next{0};
@@ -225,7 +203,7 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
     try {
       for (size_t t = next++; t < todo.size(); t = next++) {
         const UnitPlan& unit = plan.units[todo[t]];
-        ojson record = muse ? run_muse_sequence(context, *muse, unit) : run_unit(context, unit);
+        ojson record = protocol ? protocol->run_unit(context, unit) : run_unit(context, unit);
         if (record.contains("error")) {
           logger().warn("eval: {} (presentation {}, {}): {}", items[unit.item_index].id,
                         unit.presentation, unit.silent ? "silence" : "audio",
@@ -271,23 +249,16 @@ EvalOutcome run_eval(const EvalOptions& options_in) {
   outcome.computed = static_cast<int64_t>(todo.size()) - outcome.failed;
 
   std::vector<ojson> records;
-  for (size_t u = 0; u < plan.units.size() && muse; ++u) {
-    // A sequence is one unit; results.jsonl has one line per trial.
-    const ojson sequence = failed[u].is_null() ? ojson::parse(*cache.find(plan.units[u].key))
-                                               : failed[u];
-    for (ojson trial : sequence["trials"]) {
-      trial["unit"] = static_cast<int64_t>(records.size());
-      trial["from_cache"] = bool(was_cached[u]);
-      trial["confirmation"] = sequence["confirmation"];
-      records.push_back(std::move(trial));
-    }
-  }
-  for (size_t u = 0; u < plan.units.size() && !muse; ++u) {
-    if (!failed[u].is_null()) {
+  for (size_t u = 0; u < plan.units.size(); ++u) {
+    if (!failed[u].is_null() && !protocol) {
       records.push_back(failed[u]);
       continue;
     }
-    ojson record = ojson::parse(*cache.find(plan.units[u].key));
+    ojson record = failed[u].is_null() ? ojson::parse(*cache.find(plan.units[u].key)) : failed[u];
+    if (protocol) {
+      protocol->append_records(record, was_cached[u], records);
+      continue;
+    }
     record["unit"] = plan.units[u].unit;  // the same key may sit at another position in another run
     record["from_cache"] = bool(was_cached[u]);
     records.push_back(std::move(record));

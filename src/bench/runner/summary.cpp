@@ -5,8 +5,8 @@
 #include <map>
 
 #include "almkit/bench_scoring.h"
+#include "bench/benchmarks/benchmark.h"
 #include "bench/runner/baselines.h"
-#include "bench/runner/muse_protocol.h"
 
 namespace almkit::bench {
 namespace {
@@ -175,7 +175,8 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
                        " of the items got the very same response whatever the audio");
   }
   int64_t unavailable = 0;  // a remote backend's servers never answered: not scored at all
-  for (const ojson* record : failures) unavailable += record->value("error_kind", "") == "unavailable";
+  for (const ojson* record : failures)
+    unavailable += record->value("error_kind", "") == "unavailable";
   if (failures.size() > size_t(unavailable)) {
     warnings.push_back(std::to_string(failures.size() - size_t(unavailable)) +
                        " model calls failed (counted wrong where they were items; see failures)");
@@ -209,44 +210,7 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
   }
   summary["strict_accuracy"] = accuracy_cell_json("strict accuracy", correct, items + failed_items);
 
-  ojson official;
-  if ((bench == "mmau" || bench == "mmar") && !first_audio.empty()) {
-    std::vector<MmauRecord> mmau;
-    for (const ojson* record : first_audio) {
-      MmauRecord m;
-      m.id = (*record)["id"];
-      m.answer = (*record)["answer"];
-      m.task = record->value("task", "");
-      m.modality = m.task;
-      m.difficulty = record->value("difficulty", "");
-      m.category = record->value("category", "");
-      m.sub_category = record->value("sub_category", "");
-      m.has_sub_category = true;
-      m.choices = (*record)["choices"].get<std::vector<std::string>>();
-      m.has_output = true;
-      m.output = (*record)["response"];
-      mmau.push_back(std::move(m));
-    }
-    MmauScoreOptions options;
-    options.mmar = bench == "mmar";
-    official["mmau_printout"] = score_mmau(mmau, options).official_printout;
-  }
-  if (bench == "star" && !all_audio.empty()) {
-    std::vector<StarRecord> star;
-    for (const ojson* record : all_audio) {
-      StarRecord s;
-      s.id = (*record)["id"];
-      s.category = record->value("category", "");
-      s.sub_category = record->value("sub_category", "");
-      s.answer_letter =
-          "<" + std::string(1, char('A' + (*record)["answer_position"].get<int>())) + ">";
-      s.model_response = (*record)["response"];
-      s.options = (*record)["choices"].get<std::vector<std::string>>();
-      star.push_back(std::move(s));
-    }
-    official["star_performance"] = ojson::parse(score_star(star, false).performance_json);
-  }
-  summary["official"] = official;
+  summary["official"] = ojson::object();  // the benchmark's summarize() fills it
   if (!open_items.empty()) {
     std::vector<std::string> references, hypotheses;
     int64_t exact = 0;
@@ -270,8 +234,9 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
   summary["model_seconds"] = latency;
   summary["new_tokens"] = new_tokens;
   summary["model_calls"] = records.size();
-  // --protocol (MUSE): per-seed accuracy and mean +- sd across seeds.
-  if (run.contains("protocol")) summary["protocol"] = muse_protocol_summary(records);
+  // The benchmark's own figures: official printouts, open-answer metrics, protocol figures.
+  SummaryRecords split{first_audio, all_audio, open_items, &records};
+  find_benchmark(bench).summarize(run, split, summary);
   return summary;
 }
 

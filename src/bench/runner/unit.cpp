@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "almkit/error.h"
+#include "bench/benchmarks/benchmark.h"
 #include "bench/runner/answer_parsing.h"
 #include "bench/runner/backend.h"
 
@@ -19,6 +20,7 @@ ojson unit_record_header(const BenchItem& item, const UnitPlan& plan) {
   record["order"] = plan.order;
   record["choices"] = plan.shown_choices;
   record["answer"] = item.answer;
+  if (!item.references.empty()) record["references"] = item.references;
   record["answer_position"] = plan.answer_position;
   record["task"] = item.task;
   record["category"] = item.category;
@@ -58,7 +60,8 @@ void record_failure(ojson& record, const std::string& error, const std::string& 
 
 std::string refusal_message(const std::exception& error) {
   const auto* almkit_error = dynamic_cast<const Error*>(&error);
-  return std::string(almkit_error ? error_code_name(almkit_error->code()) : "internal") + ": " + error.what();
+  return std::string(almkit_error ? error_code_name(almkit_error->code()) : "internal") + ": " +
+         error.what();
 }
 
 ojson run_unit(const UnitContext& context, const UnitPlan& plan) {
@@ -95,7 +98,9 @@ ojson run_unit(const UnitContext& context, const UnitPlan& plan) {
       const BackendAnswer result = context.backend->generate(input);
       record["audio_seconds"] = result.audio_seconds;
       record["audio_windows"] = result.audio_parts;
-      answer = parse_generated_answer(options.bench, item, plan.shown_choices, plan.answer_position,
+      const Benchmark& benchmark =
+          context.benchmark ? *context.benchmark : find_benchmark(options.bench);
+      answer = benchmark.parse_answer(options, item, plan.shown_choices, plan.answer_position,
                                       result.text);
       record_generation(record, result);
     }

@@ -16,7 +16,6 @@ namespace almkit::bench {
 struct BackendAnswer;
 struct ParsedAnswer;
 
-
 struct UnitPlan {
   int64_t unit = 0;  // global position (item-major), the same in every shard
   size_t item_index = 0;
@@ -30,17 +29,17 @@ struct UnitPlan {
   uint64_t seed = 0;   // sampling seed of this unit (independent of run order and batch)
   std::string key;     // cache key
   int min_new_tokens = 0;  // a protocol's minimum answer length (MUSE COT), 0: none
-  int sequence = -1;   // --protocol runs: the MUSE sequence this unit asks (muse_protocol.h)
+  int sequence = -1;       // --protocol runs: the protocol's own unit (MUSE: the sequence asked)
 };
 
 class EvalBackend;
-struct MuseRun;
+class Benchmark;
 
 struct UnitContext {
   const EvalOptions* options = nullptr;
   const EvalBackend* backend = nullptr;
   const std::vector<BenchItem>* items = nullptr;
-  const MuseRun* muse = nullptr;  // set for --protocol runs
+  const Benchmark* benchmark = nullptr;  // whose answer rule applies (null: options->bench's)
 };
 
 // Runs the backend on the unit and returns its record (results.jsonl's line). Any error of the
@@ -56,10 +55,12 @@ nlohmann::ordered_json unit_record_header(const BenchItem& item, const UnitPlan&
 // a generated answer's fields (response, token counts, stop reason, the backend's details) ...
 void record_generation(nlohmann::ordered_json& record, const BackendAnswer& result);
 // ... the parsed answer's (chosen_choice maps the shown position back through plan.order) ...
-void record_answer(nlohmann::ordered_json& record, const ParsedAnswer& answer, const UnitPlan& plan);
+void record_answer(nlohmann::ordered_json& record, const ParsedAnswer& answer,
+                   const UnitPlan& plan);
 // ... and a call that failed: kind "refused" (the model's failure, counted wrong) or
 // "unavailable" (no answer at all: not scored, retried by the next run).
-void record_failure(nlohmann::ordered_json& record, const std::string& error, const std::string& kind);
+void record_failure(nlohmann::ordered_json& record, const std::string& error,
+                    const std::string& kind);
 // "<error code>: <message>" for a refused call.
 std::string refusal_message(const std::exception& error);
 

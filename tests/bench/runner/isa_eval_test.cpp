@@ -4,7 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "almkit/bench_scoring.h"
-#include "bench/runner/isa_plan.h"
+#include "bench/benchmarks/isa/isa_plan.h"
 #include "bench/runner/runner_fixture.h"
 
 namespace almkit::test {

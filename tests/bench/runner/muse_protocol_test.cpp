@@ -1,7 +1,7 @@
 // MUSE's official protocol: Python's shuffle and librosa's trim reproduced exactly (values from
 // /usr/bin/python3 3.11 and from the trim formula in numpy), the chat of a sequence as the runners
 // build it (a fake backend records every prompt), and an end-to-end run on the small random model.
-#include "bench/runner/muse_protocol.h"
+#include "bench/benchmarks/muse/muse_protocol.h"
 
 #include <gtest/gtest.h>
 
@@ -140,7 +140,7 @@ TEST(MuseProtocol, SysinstChatGrowsAsTheRunnersBuildIt) {
   options.audio_root = "/m";
   ScriptedBackend backend;
   backend.answers = {" Yes, I understand.\n", "B. Minor", "A. Major", "B. Minor", "nonsense"};
-  UnitContext context{&options, &backend, &items, &run};
+  UnitContext context{&options, &backend, &items};
   UnitPlan plan;
   plan.sequence = 0;
   const nlohmann::ordered_json result = run_muse_sequence(context, run, plan);
@@ -290,7 +290,7 @@ TEST(MuseProtocol, MeterKeepsOnlyTheLastFourTrials) {
   options.audio_root = "/m";
   ScriptedBackend backend;
   for (int i = 0; i < 7; ++i) backend.answers.push_back("answer " + std::to_string(i));
-  UnitContext context{&options, &backend, &items, &run};
+  UnitContext context{&options, &backend, &items};
   UnitPlan plan;
   plan.sequence = 0;
   const auto result = run_muse_sequence(context, run, plan);
@@ -351,7 +351,7 @@ TEST(MuseProtocol, LastCallEqualsTheRecordedRunnerChat) {
     options.protocol = run.cot ? "muse-cot" : "muse-sysinst";
     ScriptedBackend backend;
     for (int n = 1; n <= 11; ++n) backend.answers.push_back("A. reply " + std::to_string(n));
-    UnitContext context{&options, &backend, &items, &run};
+    UnitContext context{&options, &backend, &items};
     UnitPlan plan;
     plan.sequence = 0;
     const auto result = run_muse_sequence(context, run, plan);

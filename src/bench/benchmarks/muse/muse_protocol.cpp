@@ -1,6 +1,6 @@
 // MUSE's protocol: Python-compatible shuffles, the runners' silence trim, the sequences of a run
 // and how one is asked (docs/eval.md, "MUSE's official protocol").
-#include "bench/runner/muse_protocol.h"
+#include "bench/benchmarks/muse/muse_protocol.h"
 
 #include <algorithm>
 #include <chrono>
@@ -305,9 +305,9 @@ namespace {
 
 // One model call on the chat so far; `item` carries the trial's fields (or the first trial's for
 // the confirmation). Returns the answer with its text stripped, as the runners store it.
-BackendAnswer ask(const UnitContext& context, const MuseRun& run, const MuseProtocolWording& wording,
-                  const BenchItem& item, const UnitPlan& base, const std::vector<MuseTurn>& turns,
-                  uint64_t seed, UnitPlan& step) {
+BackendAnswer ask(const UnitContext& context, const MuseRun& run,
+                  const MuseProtocolWording& wording, const BenchItem& item, const UnitPlan& base,
+                  const std::vector<MuseTurn>& turns, uint64_t seed, UnitPlan& step) {
   const EvalBackend& backend = *context.backend;
   std::vector<std::string> clips;
   const ojson messages = muse_messages(
@@ -396,9 +396,7 @@ ojson run_muse_sequence(const UnitContext& context, const MuseRun& run, const Un
       record["audio_seconds"] = reply.audio_seconds;
       record["audio_windows"] = reply.audio_parts;
       record_generation(record, reply);
-      record_answer(record,
-                    parse_generated_answer(options.bench, item, trial_plan.shown_choices,
-                                           trial_plan.answer_position, reply.text),
+      record_answer(record, parse_muse_answer(item, trial_plan.shown_choices, reply.text),
                     trial_plan);
       record["latency_s"] =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <string>
 
+#include "bench/benchmarks/isa/isa_plan.h"
 #include "bench/runner/report.h"
 
 namespace almkit::bench {
@@ -28,22 +29,10 @@ bool flat_table(const ojson& metrics, std::vector<std::string>& columns) {
     if (!cell.is_object()) return false;
     for (const auto& [name, value] : cell.items()) {
       if (value.is_object() || value.is_array()) return false;
-      if (std::find(columns.begin(), columns.end(), name) == columns.end())
-        columns.push_back(name);
+      if (std::find(columns.begin(), columns.end(), name) == columns.end()) columns.push_back(name);
     }
   }
   return true;
-}
-
-std::string html_escape(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '<') out += "&lt;";
-    else if (c == '>') out += "&gt;";
-    else if (c == '&') out += "&amp;";
-    else out += c;
-  }
-  return out;
 }
 
 }  // namespace
@@ -53,7 +42,8 @@ std::string isa_report_markdown(const ojson& isa) {
                    isa.value("task", "?") + ")\n\n";
   md += "Responses in ISA-Bench's result layout: `" + isa.value("results_file", "") +
         "`; metric JSON as its scripts write it: `isa_metric.json`.\n\n";
-  if (isa.contains("error")) return md + "**Not scored:** " + isa["error"].get<std::string>() + "\n\n";
+  if (isa.contains("error"))
+    return md + "**Not scored:** " + isa["error"].get<std::string>() + "\n\n";
   std::vector<std::string> columns;
   const ojson& metrics = isa["metrics"];
   if (flat_table(metrics, columns)) {
@@ -85,8 +75,9 @@ std::string isa_report_markdown(const ojson& isa) {
 }
 
 std::string isa_report_html(const ojson& isa) {
-  std::string html = "<h2>ISA-Bench figures (dimension " + html_escape(isa.value("dimension", "?")) +
-                     ", task " + html_escape(isa.value("task", "?")) + ")</h2>";
+  std::string html = "<h2>ISA-Bench figures (dimension " +
+                     html_escape(isa.value("dimension", "?")) + ", task " +
+                     html_escape(isa.value("task", "?")) + ")</h2>";
   if (isa.contains("error"))
     return html + "<p><b>Not scored:</b> " + html_escape(isa["error"].get<std::string>()) + "</p>";
   std::vector<std::string> columns;
@@ -98,8 +89,8 @@ std::string isa_report_html(const ojson& isa) {
     for (const auto& [variant, cell] : metrics.items()) {
       html += "<tr><td>" + html_escape(variant) + "</td>";
       for (const auto& column : columns)
-        html += "<td>" + (cell.contains(column) ? html_escape(value_text(cell[column])) : "") +
-                "</td>";
+        html +=
+            "<td>" + (cell.contains(column) ? html_escape(value_text(cell[column])) : "") + "</td>";
       html += "</tr>";
     }
     html += "</table>";

@@ -49,4 +49,8 @@ nlohmann::ordered_json write_isa_outputs(const std::string& out_dir,
 // N-2-task, N-3-task. Missing variants are left out.
 nlohmann::ordered_json isa_axes(const nlohmann::ordered_json& metrics, IsaDimension dimension);
 
+// ISA-Bench's section of report.md / report.html (summary.json's official.isa).
+std::string isa_report_markdown(const nlohmann::ordered_json& isa);
+std::string isa_report_html(const nlohmann::ordered_json& isa);
+
 }  // namespace almkit::bench

@@ -123,6 +123,12 @@ nlohmann::ordered_json muse_messages(const std::vector<MuseTurn>& turns, AudioPa
 struct UnitPlan;
 struct UnitContext;
 class EvalBackend;
+struct ParsedAnswer;
+
+// MUSE's answer rule: the canonical answer found in the response as the official runners find it
+// (muse_parse_final_answer); correct when it is the item's answer.
+ParsedAnswer parse_muse_answer(const BenchItem& item, const std::vector<std::string>& shown_choices,
+                               const std::string& response);
 
 // What the runner needs for a protocol run: the sequences, and every clip they use trimmed as the
 // runners do (16 kHz mono, trim_silence at 35 dB) into out_dir/muse-audio/ (source -> trimmed

@@ -1,4 +1,4 @@
-#include "bench/runner/isa_plan.h"
+#include "bench/benchmarks/isa/isa_plan.h"
 
 #include <cstdio>
 #include <fstream>
@@ -81,8 +81,8 @@ ojson fill(const ojson& node, const std::string& path, bool nested, const std::s
     if (element.is_object()) {
       const std::string instruction = instruction_of(element);
       if (instruction.empty()) {
-        throw Error(ErrorCode::kInvalidFormat, where + ": instructions.variations/" +
-                                                   element_path + ": 'inst' must be text");
+        throw Error(ErrorCode::kInvalidFormat,
+                    where + ": instructions.variations/" + element_path + ": 'inst' must be text");
       }
       visit(element_path, instruction);
       ojson result = ojson::object();
@@ -168,7 +168,8 @@ std::vector<BenchItem> isa_eval_items(const std::string& data_path, const LoadOp
   for (size_t r = 0; r < isa_items.size(); ++r) {
     if (limit > 0 && r >= size_t(limit)) break;
     const IsaItem& isa = isa_items[r];
-    for (const IsaVariant& variant : isa_variants(variations_of(records[r], isa.source), isa.source)) {
+    for (const IsaVariant& variant :
+         isa_variants(variations_of(records[r], isa.source), isa.source)) {
       BenchItem item;
       item.id = isa.id + "#" + variant.path;
       item.audio_paths = {isa.audio_path};
@@ -212,9 +213,9 @@ ojson isa_axes(const ojson& metrics, IsaDimension dimension) {
     put("D-default", group("default", {}));
     put("D-case", group("case", {"lower_case", "upper_case"}));
     put("D-robust", group("robust", {"grammar_robust", "syntax_robust"}));
-    put("D-semantic_equal", group("semantic_equal", {"semantic_equal_complex",
-                                                     "semantic_equal_neutral",
-                                                     "semantic_equal_simple"}));
+    put("D-semantic_equal",
+        group("semantic_equal",
+              {"semantic_equal_complex", "semantic_equal_neutral", "semantic_equal_simple"}));
     put("D-alter_symbol", group("alter_symbol", {}));
   } else if (dimension == IsaDimension::kF) {
     put("F-constrain", group("constrain", {}));

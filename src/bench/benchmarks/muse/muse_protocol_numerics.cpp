@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "bench/runner/muse_protocol.h"
+#include "bench/benchmarks/muse/muse_protocol.h"
 
 namespace almkit::bench {
 
