@@ -72,6 +72,13 @@ at::Tensor WeightStore::take(const std::string& name, const std::vector<int64_t>
   return tensor;
 }
 
+void WeightStore::ignore_prefix(const std::string& prefix) {
+  if (!checkpoint_) return;
+  for (const auto& name : checkpoint_->names()) {
+    if (name.compare(0, prefix.size(), prefix) == 0) taken_.insert(name);
+  }
+}
+
 void WeightStore::check_all_used() const {
   if (!checkpoint_) return;
   std::vector<std::string> unused;

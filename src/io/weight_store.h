@@ -52,6 +52,9 @@ class WeightStore {
   bool has(const std::string& name) const { return checkpoint_ && checkpoint_->contains(name); }
   // Marks names the architecture knowingly ignores (e.g. buffers HF saves but recomputes).
   void ignore(const std::string& name) { taken_.insert(name); }
+  // The same for every tensor under `prefix` (modules a family does not run, e.g. Qwen2.5-Omni's
+  // talker, or a vision tower next to the audio one).
+  void ignore_prefix(const std::string& prefix);
   // Throws kInvalidFormat listing tensors present in the checkpoint that nothing took.
   void check_all_used() const;
   const WeightOptions& options() const { return options_; }

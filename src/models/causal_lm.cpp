@@ -12,6 +12,7 @@ class CausalLanguageModel : public LanguageModel {
       : config_(config),
         rope_(config.head_dim, config.rope_theta, weights.options().device, config.rope_scaling),
         activation_dtype_(weights.options().activation_dtype()) {
+    if (!config.mrope_section.empty()) rope_.set_mrope_section(config.mrope_section);
     const std::string model = prefix + "model";
     embed_tokens_ = weights.take(model + ".embed_tokens.weight", {config.vocab_size, config.hidden_size});
     nn::DecoderBlockShape block;
@@ -56,6 +57,12 @@ class CausalLanguageModel : public LanguageModel {
       if (hook && hook->callback) hook->callback("decoder", static_cast<int>(i), h, probabilities);
     }
     return norm_(h);
+  }
+
+  at::Tensor prompt_positions(const at::Tensor& attention_mask, const at::Tensor& audio_mask) const override {
+    const at::Tensor positions = LanguageModel::prompt_positions(attention_mask, audio_mask);
+    // M-RoPE without images or video: get_rope_index gives every row the text positions.
+    return config_.mrope_section.empty() ? positions : positions.unsqueeze(0).expand({3, -1, -1}).contiguous();
   }
 
   at::Tensor logits(const at::Tensor& hidden) const override {
@@ -130,6 +137,10 @@ CausalLmConfig read_causal_lm_config(const ModelConfig& c, const CausalLmConfig&
   }
   if (s.head_dim % 2 != 0) throw Error(ErrorCode::kInvalidFormat, c.source() + ": head_dim must be even for rotary positions");
   s.rope_scaling = read_rope_scaling(c, s.max_position_embeddings);
+  const auto scaling = c.json().find("rope_scaling");
+  if (scaling != c.json().end() && scaling->is_object() && scaling->contains("mrope_section")) {
+    s.mrope_section = c.nested("rope_scaling").ids("mrope_section");
+  }
   return s;
 }
 

@@ -6,6 +6,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "models/config.h"
 #include "models/model_parts.h"
@@ -33,6 +34,9 @@ struct CausalLmConfig {
   bool output_bias = false;           // Llama: attention_bias
   bool mlp_bias = false;
   int64_t sliding_window = 0;  // 0: full causal attention
+  // rope_scaling.mrope_section (Qwen2.5-Omni, Qwen2-VL): positions [3, B, T]; an audio-only
+  // prompt puts the same position on all three rows.
+  std::vector<int64_t> mrope_section;
   // Granite: embeddings x embedding_multiplier, scores x attention_multiplier (instead of
   // 1/sqrt(head_dim)), residual branches x residual_multiplier, logits / logits_scaling.
   double embedding_multiplier = 1.0, attention_multiplier = 0.0, residual_multiplier = 1.0;

@@ -9,6 +9,7 @@
 #include "models/llama.h"
 #include "models/projectors/qformer.h"
 #include "models/qwen2.h"
+#include "models/qwen2_5_omni.h"
 #include "models/qwen2_audio.h"
 #include "models/ultravox.h"
 #include "models/voxtral.h"
@@ -31,6 +32,8 @@ const std::map<std::string, Architecture>& registry() {
       {"whisper", {build_whisper, whisper_init_recipe}},
       {"qwen2", {build_qwen2, qwen2_init_recipe}},
       {"qwen2_audio", {build_qwen2_audio, qwen2_audio_init_recipe}},
+      {"qwen2_5_omni", {build_qwen2_5_omni, nullptr}},
+      {"qwen2_5_omni_thinker", {build_qwen2_5_omni, nullptr}},
       {"ultravox", {build_ultravox, ultravox_init_recipe}},
       {"voxtral", {build_voxtral, nullptr}},
   };
@@ -45,6 +48,7 @@ const std::map<std::string, LanguageModelBuilder>& language_models() {
       {"llama", build_llama_language_model},
       {"mistral", build_llama_language_model},
       {"qwen2", build_qwen2_language_model},
+      {"qwen2_5_omni_text", build_qwen2_language_model},
   };
   return builders;
 }

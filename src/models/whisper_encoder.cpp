@@ -47,8 +47,10 @@ WhisperEncoderStack::WhisperEncoderStack(WeightStore& weights, const std::string
   conv1_bias_ = weights.take(prefix + ".conv1.bias", {d});
   conv2_weight_ = weights.take(prefix + ".conv2.weight", {d, d, 3});
   conv2_bias_ = weights.take(prefix + ".conv2.bias", {d});
-  embed_positions_ = weights.take(prefix + ".embed_positions.weight", {shape.max_source_positions, d},
-                                  WeightInit::kSinusoids);
+  if (shape.learned_positions) {
+    embed_positions_ = weights.take(prefix + ".embed_positions.weight", {shape.max_source_positions, d},
+                                    WeightInit::kSinusoids);
+  }
   const nn::AttentionShape attention = whisper_attention_shape(d, shape.heads);
   for (int64_t i = 0; i < shape.layers; ++i) {
     const std::string p = prefix + ".layers." + std::to_string(i);
@@ -76,11 +78,20 @@ at::Tensor WhisperEncoderStack::forward(const at::Tensor& features, const at::Te
                     (shape_.accepts_shorter_input ? "at most " : "") + std::to_string(expected) + "], got " +
                     shape_text(features.sizes()));
   }
+  at::Tensor h = stem(features);
+  h = h + embed_positions_.narrow(0, 0, h.size(1));
+  return run_layers(h, key_mask.defined() ? nn::padding_mask(key_mask, h.scalar_type()) : at::Tensor(), hook);
+}
+
+at::Tensor WhisperEncoderStack::stem(const at::Tensor& features, const at::Tensor& frame_mask) const {
   const at::Tensor x = features.to(conv1_weight_.scalar_type());
   at::Tensor h = nn::activation(shape_.activation, at::conv1d(x, conv1_weight_, conv1_bias_, 1, 1));
+  if (frame_mask.defined()) h = h * frame_mask.unsqueeze(1).to(h.scalar_type());
   h = nn::activation(shape_.activation, at::conv1d(h, conv2_weight_, conv2_bias_, 2, 1));
-  h = h.transpose(1, 2) + embed_positions_.narrow(0, 0, h.size(2));
-  const at::Tensor mask = key_mask.defined() ? nn::padding_mask(key_mask, h.scalar_type()) : at::Tensor();
+  return h.transpose(1, 2);
+}
+
+at::Tensor WhisperEncoderStack::run_layers(at::Tensor h, const at::Tensor& mask, const LayerHook* hook) const {
   at::Tensor probabilities;
   if (hook && hook->callback && hook->want_input) hook->callback("encoder", -1, h, probabilities);
   for (size_t i = 0; i < layers_.size(); ++i) {

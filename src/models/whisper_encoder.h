@@ -25,6 +25,9 @@ struct WhisperEncoderShape {
   // Whisper (and transformers' Qwen2-Audio tower) require the full window of features;
   // Ultravox's encoder also takes shorter ones, with the first positions.
   bool accepts_shorter_input = false;
+  // false: the tower adds its own positions (Qwen2.5-Omni's sinusoids per chunk); forward() then
+  // needs them, stem() and run_layers() do not.
+  bool learned_positions = true;
   // Whisper encoder config fields (with transformers' defaults for `defaults`); the newer
   // towers' names (hidden_size, num_hidden_layers, num_attention_heads, intermediate_size) too.
   static WhisperEncoderShape from_config(const ModelConfig& config, const WhisperEncoderShape& defaults);
@@ -37,6 +40,12 @@ class WhisperEncoderStack {
   // (fewer frames when the shape accepts shorter input: (frames - 1) / 2 + 1 positions).
   // key_mask [B, positions] (1 = attend) or undefined for all.
   at::Tensor forward(const at::Tensor& features, const at::Tensor& key_mask, const LayerHook* hook) const;
+  // The convolutions alone: features [B, bins, T] -> [B, (T - 1) / 2 + 1, d_model]; frame_mask
+  // [B, T] (1 = real), when given, zeroes padded frames between the two (Qwen2.5-Omni's chunks).
+  at::Tensor stem(const at::Tensor& features, const at::Tensor& frame_mask = at::Tensor()) const;
+  // The transformer layers over h [B, S, d_model] with an additive mask [B or 1, 1, S, S] (or
+  // undefined); the hook sees each layer's output as stack "encoder".
+  at::Tensor run_layers(at::Tensor h, const at::Tensor& mask, const LayerHook* hook) const;
   const WhisperEncoderShape& shape() const { return shape_; }
   // The log-mel this stack reads: the checkpoint's preprocessor_config.json over Whisper's
   // defaults, with the stack's bin count.

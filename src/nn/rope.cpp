@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "almkit/error.h"
+
 namespace almkit::nn {
 namespace {
 
@@ -66,6 +68,15 @@ at::Tensor Rope::dynamic_inv_freq(int64_t length) const {
   return (1.0 / frequency_powers(head_dim_, base)).to(inv_freq_.device());
 }
 
+void Rope::set_mrope_section(const std::vector<int64_t>& section) {
+  frequency_axis_.clear();
+  for (size_t axis = 0; axis < section.size(); ++axis) frequency_axis_.insert(frequency_axis_.end(), section[axis], axis % 3);
+  if (static_cast<int64_t>(frequency_axis_.size()) != head_dim_ / 2) {
+    throw Error(ErrorCode::kInvalidFormat, "rope: mrope_section adds up to " + std::to_string(frequency_axis_.size()) +
+                                               ", not head_dim / 2 = " + std::to_string(head_dim_ / 2));
+  }
+}
+
 std::pair<at::Tensor, at::Tensor> Rope::cos_sin(const at::Tensor& positions, at::ScalarType dtype) const {
   at::Tensor inv_freq = inv_freq_;
   if (scaling_.type == "dynamic") {
@@ -75,7 +86,16 @@ std::pair<at::Tensor, at::Tensor> Rope::cos_sin(const at::Tensor& positions, at:
     if (length > scaling_.max_positions) inv_freq = dynamic_inv_freq(length);
   }
   // [B, T, 1] x [1, 1, D/2] as transformers' matmul of inv_freq and positions in float32.
-  const at::Tensor freqs = positions.to(at::kFloat).unsqueeze(-1) * inv_freq.view({1, 1, -1});
+  at::Tensor freqs = positions.to(at::kFloat).unsqueeze(-1) * inv_freq.view({1, 1, -1});
+  if (positions.dim() == 3) {
+    // Multimodal positions [3, B, T] (M-RoPE): frequency f takes its angle from the axis its
+    // section gives it (the same split in both halves of the head).
+    if (static_cast<int64_t>(frequency_axis_.size()) != inv_freq.size(0)) {
+      throw Error(ErrorCode::kInvalidArgument, "rope: 3-row positions need an mrope_section");
+    }
+    const at::Tensor axis = at::tensor(frequency_axis_, at::TensorOptions().dtype(at::kLong)).to(freqs.device());
+    freqs = freqs.gather(0, axis.view({1, 1, 1, -1}).expand({1, freqs.size(1), freqs.size(2), -1})).squeeze(0);
+  }
   const at::Tensor embedded = at::cat({freqs, freqs}, -1).unsqueeze(1);
   if (attention_scaling_ != 1.0) {
     return {(embedded.cos() * attention_scaling_).to(dtype), (embedded.sin() * attention_scaling_).to(dtype)};

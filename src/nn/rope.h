@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <string>
+#include <vector>
 
 namespace almkit::nn {
 
@@ -23,7 +24,11 @@ struct RopeScaling {
 class Rope {
  public:
   Rope(int64_t head_dim, double theta, at::Device device, RopeScaling scaling = {});
-  // positions [B, T] (int64) -> cos, sin [B, 1, T, head_dim] in `dtype`.
+  // Qwen2-VL / Qwen2.5-Omni multimodal rotary positions: the head_dim / 2 frequencies split
+  // into sections (e.g. [16, 24, 24]) taking their angle from position rows 0, 1, 2.
+  void set_mrope_section(const std::vector<int64_t>& section);
+  // positions [B, T] (int64) -> cos, sin [B, 1, T, head_dim] in `dtype`; with an mrope_section,
+  // positions [3, B, T] (temporal, height, width).
   std::pair<at::Tensor, at::Tensor> cos_sin(const at::Tensor& positions, at::ScalarType dtype) const;
   // x [B, heads, T, head_dim]
   static at::Tensor apply(const at::Tensor& x, const at::Tensor& cos, const at::Tensor& sin);
@@ -40,6 +45,7 @@ class Rope {
   RopeScaling scaling_;
   at::Tensor inv_freq_;
   double attention_scaling_ = 1.0;
+  std::vector<int64_t> frequency_axis_;  // M-RoPE: the position row of each frequency
 };
 
 }  // namespace almkit::nn

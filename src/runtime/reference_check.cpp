@@ -22,7 +22,7 @@ namespace {
 
 // Inputs the reference files feed the model; everything else is an output to reproduce.
 const std::set<std::string> kInputs = {"input_features", "feature_attention_mask", "input_features_mask", "input_ids",
-                                       "attention_mask", "decoder_input_ids", "waveform",
+                                       "attention_mask", "mrope_position_ids", "decoder_input_ids", "waveform",
                                        "waveform_padded", "input_values",
                                        // Ultravox's forward arguments (the ids carry the layout)
                                        "audio_values", "audio_lens", "audio_token_len",
@@ -230,6 +230,19 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
     if (check.has("logits")) check.compare("logits", lm.logits(hidden), real);
     if (check.has("decoder_last_hidden_state")) check.compare("decoder_last_hidden_state", hidden, real);
     if (check.has("merged_attention_mask")) check.compare("merged_attention_mask", input.attention_mask);
+    if (check.has("position_ids")) check.compare("position_ids", input.positions);
+    if (check.has("rope_deltas")) {
+      // get_rope_index's continuation offset: the largest position + 1 - the row's real tokens.
+      const at::Tensor largest = input.positions.dim() == 3 ? input.positions.amax({0, 2}) : input.positions.amax({1});
+      check.compare("rope_deltas", (largest + 1 - input.attention_mask.sum(-1)).unsqueeze(1));
+    }
+    if (check.has("mrope_position_ids") && check.has("mrope_logits")) {
+      // Hand-made distinct positions on the three rotary axes (the section split on its own).
+      DecoderInput distinct = input;
+      distinct.positions = check.reference("mrope_position_ids");
+      nn::KvCache fresh = lm.new_cache();
+      check.compare("mrope_logits", lm.logits(lm.forward(distinct, fresh, nullptr)), real);
+    }
   }
 
   for (const std::string prefix : {"greedy", "generate"}) {
