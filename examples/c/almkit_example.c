@@ -82,7 +82,7 @@ static void model(const char* folder, int argc, char** argv) {
   size_t num_ids = 7;
   char prompt[4096];
   size_t prompt_length = 0;
-  almkit_request request = {NULL, ids, 0, NULL, 0};
+  almkit_request request = {sizeof request, NULL, ids, 0, NULL, 0};
   if (almkit_model_tokenizer(model) != NULL) {
     CHECK(almkit_model_chat_prompt(model, "[{\"role\": \"user\", \"content\": \"Say hello.\"}]",
                                    NULL, prompt, sizeof prompt, &prompt_length));
@@ -112,11 +112,13 @@ static void model(const char* folder, int argc, char** argv) {
     const int32_t* options[] = {option_a, option_b};
     const size_t lengths[] = {2, 1};
     almkit_option_score scores[2];
+    scores[0].struct_size = sizeof scores[0];
     CHECK(almkit_score_option_ids(model, &request, options, lengths, 2, scores));
     printf("log P(a) = %.4f, log P(b) = %.4f\n", scores[0].sum_logprob, scores[1].sum_logprob);
   } else {
     const char* options[] = {" yes", " no"};
     almkit_option_score scores[2];
+    scores[0].struct_size = sizeof scores[0];
     CHECK(almkit_score_options(model, &request, options, 2, scores));
     printf("log P(yes) = %.4f, log P(no) = %.4f\n", scores[0].sum_logprob, scores[1].sum_logprob);
   }

@@ -59,18 +59,20 @@ def _find_library():
 
 
 class _AudioParams(Structure):
-    _fields_ = [("target_sample_rate", c_int32), ("mono", c_bool),
+    _fields_ = [("struct_size", c_size_t), ("target_sample_rate", c_int32), ("mono", c_bool),
                 ("offset_seconds", c_double), ("duration_seconds", c_double)]
 
 
 class _WhisperMelParams(Structure):
-    _fields_ = [("feature_size", c_int32), ("sampling_rate", c_int32), ("n_fft", c_int32),
+    _fields_ = [("struct_size", c_size_t),
+                ("feature_size", c_int32), ("sampling_rate", c_int32), ("n_fft", c_int32),
                 ("hop_length", c_int32), ("chunk_length", c_int32), ("pad_to_chunk", c_bool),
                 ("num_threads", c_int32)]
 
 
 class _KaldiFbankParams(Structure):
-    _fields_ = [("blackman_coeff", c_double), ("channel", c_int32), ("dither", c_double),
+    _fields_ = [("struct_size", c_size_t),
+                ("blackman_coeff", c_double), ("channel", c_int32), ("dither", c_double),
                 ("energy_floor", c_double), ("frame_length", c_double),
                 ("frame_shift", c_double), ("high_freq", c_double), ("htk_compat", c_bool),
                 ("low_freq", c_double), ("min_duration", c_double), ("num_mel_bins", c_int32),
@@ -84,24 +86,26 @@ class _KaldiFbankParams(Structure):
 
 
 class _TokenizeParams(Structure):
-    _fields_ = [("add_special_tokens", c_bool)]
+    _fields_ = [("struct_size", c_size_t), ("add_special_tokens", c_bool)]
 
 
 class _DetokenizeParams(Structure):
-    _fields_ = [("skip_special_tokens", c_bool), ("clean_up_spaces", c_bool)]
+    _fields_ = [("struct_size", c_size_t),
+                ("skip_special_tokens", c_bool), ("clean_up_spaces", c_bool)]
 
 
 class _ModelParams(Structure):
-    _fields_ = [("device", c_char_p), ("dtype", c_char_p), ("num_threads", c_int32),
+    _fields_ = [("struct_size", c_size_t),
+                ("device", c_char_p), ("dtype", c_char_p), ("num_threads", c_int32),
                 ("load_tokenizer", c_bool)]
 
 
 class _ChatParams(Structure):
-    _fields_ = [("add_generation_prompt", c_bool)]
+    _fields_ = [("struct_size", c_size_t), ("add_generation_prompt", c_bool)]
 
 
 class _Request(Structure):
-    _fields_ = [("prompt", c_char_p), ("prompt_ids", POINTER(c_int32)),
+    _fields_ = [("struct_size", c_size_t), ("prompt", c_char_p), ("prompt_ids", POINTER(c_int32)),
                 ("num_prompt_ids", c_size_t), ("audio", POINTER(c_void_p)),
                 ("num_audio", c_size_t)]
 
@@ -110,29 +114,32 @@ _TOKEN_CALLBACK = CFUNCTYPE(c_bool, c_int32, POINTER(c_char), c_size_t, c_void_p
 
 
 class _GenerateParams(Structure):
-    _fields_ = [("max_new_tokens", c_int32), ("temperature", c_double), ("top_k", c_int32),
+    _fields_ = [("struct_size", c_size_t),
+                ("max_new_tokens", c_int32), ("temperature", c_double), ("top_k", c_int32),
                 ("top_p", c_double), ("seed", c_uint64), ("stop_token_ids", POINTER(c_int32)),
                 ("num_stop_token_ids", c_size_t), ("on_token", _TOKEN_CALLBACK),
                 ("user_data", c_void_p), ("cancel", POINTER(c_int32))]
 
 
 class _OptionScore(Structure):
-    _fields_ = [("sum_logprob", c_double), ("mean_logprob", c_double), ("num_tokens", c_int64)]
+    _fields_ = [("struct_size", c_size_t),
+                ("sum_logprob", c_double), ("mean_logprob", c_double), ("num_tokens", c_int64)]
 
 
 class _CodecParams(Structure):
-    _fields_ = [("device", c_char_p)]
+    _fields_ = [("struct_size", c_size_t), ("device", c_char_p)]
 
 
 class _CodecEncodeParams(Structure):
-    _fields_ = [("bandwidth", c_double)]
+    _fields_ = [("struct_size", c_size_t), ("bandwidth", c_double)]
 
 
 _PROGRESS = CFUNCTYPE(c_bool, c_int64, c_int64, c_void_p)
 
 
 class _EvalParams(Structure):
-    _fields_ = [("model_dir", c_char_p), ("bench", c_char_p), ("data_path", c_char_p),
+    _fields_ = [("struct_size", c_size_t),
+                ("model_dir", c_char_p), ("bench", c_char_p), ("data_path", c_char_p),
                 ("audio_root", c_char_p), ("out_dir", c_char_p), ("limit", c_int32),
                 ("shard_index", c_int32), ("shard_count", c_int32), ("threads", c_int32),
                 ("batch", c_int32), ("mode", c_char_p), ("permutations", c_int32),
@@ -448,7 +455,7 @@ class Tokenizer:
         return None if value < 0 else value
 
     def encode(self, text, add_special_tokens=False):
-        params = _TokenizeParams(add_special_tokens)
+        params = _TokenizeParams(ctypes.sizeof(_TokenizeParams), add_special_tokens)
         count = c_size_t(0)
         _check(library().almkit_tokenize(self._handle, _text(text), byref(params), None, 0,
                                          byref(count)))
@@ -458,7 +465,8 @@ class Tokenizer:
         return list(ids[:count.value])
 
     def decode(self, ids, skip_special_tokens=True, clean_up_spaces=False):
-        params = _DetokenizeParams(skip_special_tokens, clean_up_spaces)
+        params = _DetokenizeParams(ctypes.sizeof(_DetokenizeParams), skip_special_tokens,
+                                   clean_up_spaces)
         array = (c_int32 * max(len(ids), 1))(*ids)
         return _read_text(lambda buffer, capacity, length: library().almkit_detokenize(
             self._handle, array, len(ids), byref(params), buffer, capacity, length))
@@ -492,7 +500,8 @@ class _RequestHolder:
         clips = list(audio or [])
         self.audio = (c_void_p * max(len(clips), 1))(*[clip._handle.value for clip in clips])
         self.clips = clips
-        self.request = _Request(self.prompt, self.ids, len(ids), self.audio, len(clips))
+        self.request = _Request(ctypes.sizeof(_Request), self.prompt, self.ids, len(ids),
+                                self.audio, len(clips))
 
 
 class Model:
@@ -500,7 +509,8 @@ class Model:
 
     def __init__(self, folder, device="cpu", dtype="float32", num_threads=0,
                  load_tokenizer=True):
-        params = _ModelParams(_text(device), _text(dtype), num_threads, load_tokenizer)
+        params = _ModelParams(ctypes.sizeof(_ModelParams), _text(device), _text(dtype), num_threads,
+                              load_tokenizer)
         out = c_void_p()
         _check(library().almkit_model_load(_text(folder), byref(params), byref(out)))
         self._handle = out
@@ -527,7 +537,7 @@ class Model:
     def chat_prompt(self, messages, add_generation_prompt=True):
         """`messages`: a list of dicts (or its JSON text) as in transformers."""
         text = messages if isinstance(messages, str) else json.dumps(messages)
-        params = _ChatParams(add_generation_prompt)
+        params = _ChatParams(ctypes.sizeof(_ChatParams), add_generation_prompt)
         return _read_text(lambda buffer, capacity, length: library().almkit_model_chat_prompt(
             self._handle, _text(text), byref(params), buffer, capacity, length))
 
@@ -577,6 +587,7 @@ class Model:
         a list of (sum_logprob, mean_logprob, num_tokens)."""
         holder = _RequestHolder(prompt, prompt_ids, audio)
         scores = (_OptionScore * max(len(options), 1))()
+        scores[0].struct_size = ctypes.sizeof(_OptionScore)
         if options and all(isinstance(option, str) for option in options):
             texts = (c_char_p * len(options))(*[_text(option) for option in options])
             _check(library().almkit_score_options(self._handle, byref(holder.request), texts,

@@ -18,7 +18,7 @@
  *                            " {\"type\": \"text\", \"text\": \"What is the sound?\"}]}]",
  *                            NULL, prompt, sizeof prompt, &length);
  *   const almkit_audio* clips[] = {clip};
- *   almkit_request request = {prompt, NULL, 0, clips, 1};
+ *   almkit_request request = {sizeof request, prompt, NULL, 0, clips, 1};
  *   almkit_generate_params gp = almkit_generate_default_params();
  *   almkit_generation* answer = NULL;
  *   if (almkit_generate(model, &request, &gp, &answer) == ALMKIT_OK) {
@@ -40,6 +40,14 @@
  *   a size query (ALMKIT_OK); a buffer smaller than length + 1 gives ALMKIT_ERR_BUFFER_TOO_SMALL.
  * - Thread safety is stated per function. "Any thread" means the call may run concurrently with
  *   any other call on the same handles, except their *_free.
+ *
+ * - Versioned structs: every struct the caller allocates (the params structs, almkit_request,
+ *   almkit_option_score arrays) starts with `size_t struct_size`, sizeof the struct as the
+ *   caller's header declared it. almkit_*_default_params() and almkit_request_init() set it.
+ *   Fields are only ever appended, so a library newer than the caller reads and writes only the
+ *   caller's struct_size bytes (fields past them take their defaults), and an older library
+ *   ignores fields it does not know. A struct_size below sizeof(size_t) is
+ *   ALMKIT_ERR_INVALID_ARGUMENT. docs/c-api.md states the promise in full.
  *
  * Not in this version: batched generation.
  */
@@ -107,6 +115,7 @@ ALMKIT_API almkit_status almkit_set_log_level(almkit_log_level level);
 typedef struct almkit_audio almkit_audio;
 
 typedef struct almkit_audio_params {
+  size_t struct_size;         /* sizeof as the caller compiled it: set by the default_params call */
   int32_t target_sample_rate; /* 0 keeps the file's rate; otherwise resampled (soxr HQ) */
   bool mono;                  /* average the channels (default true) */
   double offset_seconds;      /* start reading here (default 0) */
@@ -158,6 +167,7 @@ typedef enum almkit_feature_layout {
 
 /* Mirrors WhisperFeatureExtractor's preprocessor_config.json fields. */
 typedef struct almkit_whisper_mel_params {
+  size_t struct_size;    /* sizeof as the caller compiled it: set by the default_params call */
   int32_t feature_size;  /* mel bins: 80 (default) or 128 (large-v3, Qwen2-Audio) */
   int32_t sampling_rate; /* 16000: samples must already be at this rate */
   int32_t n_fft;         /* 400 */
@@ -187,6 +197,7 @@ ALMKIT_API almkit_status almkit_whisper_mel_compute(const almkit_whisper_mel_par
 
 /* Mirrors torchaudio.compliance.kaldi.fbank's keyword arguments one for one. */
 typedef struct almkit_kaldi_fbank_params {
+  size_t struct_size; /* sizeof as the caller compiled it: set by the default_params call */
   double blackman_coeff;          /* 0.42 */
   int32_t channel;                /* -1 (unused: input is mono samples) */
   double dither;                  /* 0.0 */
@@ -250,10 +261,12 @@ ALMKIT_API void almkit_features_free(almkit_features* features);
 typedef struct almkit_tokenizer almkit_tokenizer;
 
 typedef struct almkit_tokenize_params {
+  size_t struct_size;      /* sizeof as the caller compiled it: set by the default_params call */
   bool add_special_tokens; /* apply the post processor (BOS/EOS templates); default false */
 } almkit_tokenize_params;
 
 typedef struct almkit_detokenize_params {
+  size_t struct_size;       /* sizeof as the caller compiled it: set by the default_params call */
   bool skip_special_tokens; /* default true */
   bool clean_up_spaces;     /* transformers' clean_up_tokenization when the config asks; false */
 } almkit_detokenize_params;
@@ -294,6 +307,7 @@ ALMKIT_API void almkit_tokenizer_free(almkit_tokenizer* tokenizer);
 typedef struct almkit_model almkit_model;
 
 typedef struct almkit_model_params {
+  size_t struct_size;  /* sizeof as the caller compiled it: set by the default_params call */
   const char* device;  /* "cpu" (default, or NULL), "cuda", "cuda:1": a libtorch device */
   const char* dtype;   /* "float32" (default, or NULL) or "bfloat16" */
   int32_t num_threads; /* intra-op threads, process-wide in libtorch; 0 leaves it as is */
@@ -324,6 +338,7 @@ ALMKIT_API int64_t almkit_model_max_positions(const almkit_model* model);
 ALMKIT_API const almkit_tokenizer* almkit_model_tokenizer(const almkit_model* model);
 
 typedef struct almkit_chat_params {
+  size_t struct_size;         /* sizeof as the caller compiled it: set by the default_params call */
   bool add_generation_prompt; /* default true: end with the assistant turn's opening */
 } almkit_chat_params;
 
@@ -342,12 +357,16 @@ ALMKIT_API almkit_status almkit_model_chat_prompt(const almkit_model* model,
  * token ids (used when `prompt` is NULL or ""), plus the clips its audio placeholders refer to,
  * in order. Clips at another rate are resampled. The request is only read during the call. */
 typedef struct almkit_request {
+  size_t struct_size; /* sizeof(almkit_request): set it (or start from almkit_request_init()) */
   const char* prompt;
   const int32_t* prompt_ids;
   size_t num_prompt_ids;
   const almkit_audio* const* audio;
   size_t num_audio;
 } almkit_request;
+
+/* An empty request (struct_size set, everything else zero / NULL). Thread: any. */
+ALMKIT_API almkit_request almkit_request_init(void);
 
 /* Called once per generated token with the text it adds (`piece`, `piece_length` bytes, NUL
  * terminated; "" inside a multi-byte character or without a tokenizer). Return false to stop.
@@ -356,6 +375,7 @@ typedef bool (*almkit_token_callback)(int32_t token, const char* piece, size_t p
                                       void* user_data);
 
 typedef struct almkit_generate_params {
+  size_t struct_size; /* sizeof as the caller compiled it: set by the default_params call */
   int32_t max_new_tokens;        /* 64 */
   double temperature;            /* 0: greedy (default); > 0: sampling */
   int32_t top_k;                 /* 0: off */
@@ -402,13 +422,16 @@ ALMKIT_API void almkit_generation_free(almkit_generation* generation);
 
 /* Log-likelihood of one continuation after the request's prompt and audio. */
 typedef struct almkit_option_score {
+  size_t struct_size;  /* sizeof(almkit_option_score): set in element 0 of a caller array */
   double sum_logprob;  /* log P(option | prompt, audio), summed over its tokens */
   double mean_logprob; /* the same divided by its token count */
   int64_t num_tokens;
 } almkit_option_score;
 
 /* Scores `num_options` texts (tokenized without special tokens; needs a tokenizer) as
- * continuations of the request; scores[i] (caller array of num_options) receives option i. The
+ * continuations of the request; scores[i] (caller array of num_options) receives option i:
+ * set scores[0].struct_size = sizeof(almkit_option_score) (the array's element size; every
+ * element's struct_size is written back, and nothing past an element's size). The
  * prompt is encoded once. Pick the answer with the highest sum (or mean) log-probability.
  * Thread: any. */
 ALMKIT_API almkit_status almkit_score_options(const almkit_model* model,
@@ -447,10 +470,12 @@ typedef struct almkit_codec almkit_codec;
 typedef struct almkit_codes almkit_codes;
 
 typedef struct almkit_codec_params {
+  size_t struct_size; /* sizeof as the caller compiled it: set by the default_params call */
   const char* device; /* "cpu" (default, or NULL), "cuda", "cuda:1" */
 } almkit_codec_params;
 
 typedef struct almkit_codec_encode_params {
+  size_t struct_size; /* sizeof as the caller compiled it: set by the default_params call */
   double bandwidth; /* kbps, one of the codec's (almkit_codec_bandwidths); 0: the codec's default
                       (EnCodec: its first; DAC, Mimi: every quantizer, as transformers) */
 } almkit_codec_encode_params;
@@ -524,6 +549,7 @@ typedef bool (*almkit_progress_callback)(int64_t done, int64_t total, void* user
 
 /* Mirrors almkit::bench::EvalOptions (`almkit eval`'s options). Strings may be NULL: default. */
 typedef struct almkit_eval_params {
+  size_t struct_size; /* sizeof as the caller compiled it: set by the default_params call */
   const char* model_dir;            /* required: an HF checkpoint folder with tokenizer files */
   const char* bench;                /* "perception" (default), mmau, mmar, star, muse, jsonl */
   const char* data_path;            /* the benchmark's JSON / JSONL (required except muse) */

@@ -12,7 +12,8 @@ using almkit::capi::guarded;
 namespace {
 
 almkit::AudioLoadOptions to_options(const almkit_audio_params* params) {
-  const almkit_audio_params p = params ? *params : almkit_audio_default_params();
+  const almkit_audio_params p =
+      almkit::capi::read_struct("params", params, almkit_audio_default_params());
   almkit::AudioLoadOptions options;
   options.target_sample_rate = p.target_sample_rate;
   options.mono = p.mono;
@@ -22,7 +23,8 @@ almkit::AudioLoadOptions to_options(const almkit_audio_params* params) {
 }
 
 almkit::WhisperMelOptions to_options(const almkit_whisper_mel_params* params) {
-  const almkit_whisper_mel_params p = params ? *params : almkit_whisper_mel_default_params();
+  const almkit_whisper_mel_params p =
+      almkit::capi::read_struct("params", params, almkit_whisper_mel_default_params());
   almkit::WhisperMelOptions o;
   o.feature_size = p.feature_size;
   o.sampling_rate = p.sampling_rate;
@@ -35,7 +37,8 @@ almkit::WhisperMelOptions to_options(const almkit_whisper_mel_params* params) {
 }
 
 almkit::KaldiFbankOptions to_options(const almkit_kaldi_fbank_params* params) {
-  const almkit_kaldi_fbank_params p = params ? *params : almkit_kaldi_fbank_default_params();
+  const almkit_kaldi_fbank_params p =
+      almkit::capi::read_struct("params", params, almkit_kaldi_fbank_default_params());
   almkit::KaldiFbankOptions o;
   o.blackman_coeff = p.blackman_coeff;
   o.channel = p.channel;
@@ -98,7 +101,8 @@ almkit_status new_audio(almkit::AudioBuffer&& buffer, almkit_audio** out) {
 extern "C" {
 
 almkit_audio_params almkit_audio_default_params(void) {
-  almkit_audio_params p;
+  almkit_audio_params p{};
+  p.struct_size = sizeof p;
   p.target_sample_rate = 0;
   p.mono = true;
   p.offset_seconds = 0.0;
@@ -201,7 +205,8 @@ void almkit_audio_free(almkit_audio* audio) {
 
 almkit_whisper_mel_params almkit_whisper_mel_default_params(void) {
   const almkit::WhisperMelOptions o;
-  almkit_whisper_mel_params p;
+  almkit_whisper_mel_params p{};
+  p.struct_size = sizeof p;
   p.feature_size = o.feature_size;
   p.sampling_rate = o.sampling_rate;
   p.n_fft = o.n_fft;
@@ -269,7 +274,8 @@ almkit_status almkit_whisper_mel_compute(const almkit_whisper_mel_params* params
 
 almkit_kaldi_fbank_params almkit_kaldi_fbank_default_params(void) {
   const almkit::KaldiFbankOptions o;
-  almkit_kaldi_fbank_params p;
+  almkit_kaldi_fbank_params p{};
+  p.struct_size = sizeof p;
   p.blackman_coeff = o.blackman_coeff;
   p.channel = o.channel;
   p.dither = o.dither;

@@ -44,13 +44,15 @@ almkit_audio* to_audio(const at::Tensor& audio, int32_t sample_rate) {
 extern "C" {
 
 almkit_codec_params almkit_codec_default_params(void) {
-  almkit_codec_params p;
+  almkit_codec_params p{};
+  p.struct_size = sizeof p;
   p.device = "cpu";
   return p;
 }
 
 almkit_codec_encode_params almkit_codec_encode_default_params(void) {
-  almkit_codec_encode_params p;
+  almkit_codec_encode_params p{};
+  p.struct_size = sizeof p;
   p.bandwidth = 0.0;
   return p;
 }
@@ -62,7 +64,8 @@ almkit_status almkit_codec_load(const char* folder, const almkit_codec_params* p
     ALMKIT_CAPI_REQUIRE(fn, out);
     *out = nullptr;
     ALMKIT_CAPI_REQUIRE(fn, folder);
-    const almkit_codec_params p = params ? *params : almkit_codec_default_params();
+    const almkit_codec_params p =
+        almkit::capi::read_struct("params", params, almkit_codec_default_params());
     auto handle = std::make_unique<almkit_codec>();
     if (p.device != nullptr && *p.device != '\0') {
       try {
@@ -117,7 +120,8 @@ almkit_status almkit_codec_encode(const almkit_codec* codec, const almkit_audio*
     *out = nullptr;
     ALMKIT_CAPI_REQUIRE(fn, codec);
     ALMKIT_CAPI_REQUIRE(fn, audio);
-    const almkit_codec_encode_params p = params ? *params : almkit_codec_encode_default_params();
+    const almkit_codec_encode_params p =
+        almkit::capi::read_struct("params", params, almkit_codec_encode_default_params());
     if (!(p.bandwidth >= 0.0)) {
       return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "bandwidth must be >= 0 (0: the codec's default)");
     }

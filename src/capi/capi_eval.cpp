@@ -13,7 +13,8 @@ extern "C" {
 
 almkit_eval_params almkit_eval_default_params(void) {
   const almkit::bench::EvalOptions d;
-  almkit_eval_params p;
+  almkit_eval_params p{};
+  p.struct_size = sizeof p;
   p.model_dir = nullptr;
   p.bench = "perception";
   p.data_path = nullptr;
@@ -47,9 +48,10 @@ almkit_status almkit_eval_run(const almkit_eval_params* params, almkit_eval_resu
     ALMKIT_CAPI_REQUIRE(fn, out);
     *out = nullptr;
     ALMKIT_CAPI_REQUIRE(fn, params);
-    ALMKIT_CAPI_REQUIRE(fn, params->model_dir);
-    ALMKIT_CAPI_REQUIRE(fn, params->out_dir);
-    const almkit_eval_params& p = *params;
+    const almkit_eval_params p =
+        almkit::capi::read_struct("params", params, almkit_eval_default_params());
+    if (p.model_dir == nullptr) return almkit::capi::null_argument(fn, "params->model_dir");
+    if (p.out_dir == nullptr) return almkit::capi::null_argument(fn, "params->out_dir");
     auto text = [](const char* value, const std::string& fallback) {
       return value != nullptr ? std::string(value) : fallback;
     };

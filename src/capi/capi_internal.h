@@ -2,7 +2,9 @@
 // every C++ exception into an almkit_status plus a thread-local message.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <new>
 #include <string>
@@ -66,6 +68,24 @@ almkit_status guarded(const char* function, Body&& body) noexcept {
   } catch (...) {
     return fail(ALMKIT_ERR_INTERNAL, function, "unknown exception");
   }
+}
+
+// A versioned struct (almkit.h: `size_t struct_size` first) as this library knows it: the
+// caller's struct_size bytes over `defaults`, so fields the caller's header did not have keep
+// their defaults and nothing past the caller's struct is read. NULL gives `defaults`. Throws
+// kInvalidArgument (inside guarded()) for a struct_size below sizeof(size_t).
+template <class T>
+T read_struct(const char* name, const T* given, T defaults) {
+  if (given == nullptr) return defaults;
+  if (given->struct_size < sizeof(size_t)) {
+    throw almkit::Error(
+        almkit::ErrorCode::kInvalidArgument,
+        std::string(name) + "->struct_size is " + std::to_string(given->struct_size) +
+            ": set it to the struct's sizeof (its default_params / init function does)");
+  }
+  std::memcpy(static_cast<void*>(&defaults), given, std::min(given->struct_size, sizeof(T)));
+  defaults.struct_size = sizeof(T);
+  return defaults;
 }
 
 // ALMKIT_ERR_INVALID_ARGUMENT naming the NULL parameter.

@@ -13,8 +13,10 @@ using almkit::capi::write_text;
 namespace {
 
 // Copies the C request into a C++ Request, naming the first bad field.
-almkit_status to_request(const char* fn, const almkit_request* request, almkit::Request& out) {
-  if (request == nullptr) return almkit::capi::null_argument(fn, "request");
+almkit_status to_request(const char* fn, const almkit_request* given, almkit::Request& out) {
+  if (given == nullptr) return almkit::capi::null_argument(fn, "request");
+  const almkit_request copy = almkit::capi::read_struct("request", given, almkit_request_init());
+  const almkit_request* request = &copy;
   if (request->prompt != nullptr) out.prompt = request->prompt;
   if (request->num_prompt_ids > 0) {
     if (request->prompt_ids == nullptr)
@@ -43,12 +45,30 @@ almkit_stop_reason to_stop_reason(const std::string& reason) {
   return ALMKIT_STOP_EOS;
 }
 
+// The element size of a caller's almkit_option_score array (scores[0].struct_size), checked
+// before any model work.
+almkit_status score_stride(const char* fn, const almkit_option_score* scores, size_t& stride) {
+  stride = scores->struct_size;
+  if (stride < sizeof(size_t)) {
+    return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
+                "scores[0].struct_size is " + std::to_string(stride) +
+                    ": set it to sizeof(almkit_option_score)");
+  }
+  return ALMKIT_OK;
+}
+
+// Writes each score into its element of `stride` bytes, never past it (a caller built against
+// an older header gets the fields it knows).
 almkit_status copy_scores(const std::vector<almkit::OptionScore>& result,
-                          almkit_option_score* scores) {
+                          almkit_option_score* scores, size_t stride) {
+  auto* bytes = reinterpret_cast<unsigned char*>(scores);
   for (size_t i = 0; i < result.size(); ++i) {
-    scores[i].sum_logprob = result[i].sum_logprob;
-    scores[i].mean_logprob = result[i].mean_logprob;
-    scores[i].num_tokens = result[i].tokens;
+    almkit_option_score value{};
+    value.struct_size = stride;
+    value.sum_logprob = result[i].sum_logprob;
+    value.mean_logprob = result[i].mean_logprob;
+    value.num_tokens = result[i].tokens;
+    std::memcpy(bytes + i * stride, &value, std::min(stride, sizeof value));
   }
   return ALMKIT_OK;
 }
@@ -57,16 +77,24 @@ almkit_status copy_scores(const std::vector<almkit::OptionScore>& result,
 
 extern "C" {
 
+almkit_request almkit_request_init(void) {
+  almkit_request request{};
+  request.struct_size = sizeof request;
+  return request;
+}
+
 /* ---- Tokenizer ---- */
 
 almkit_tokenize_params almkit_tokenize_default_params(void) {
-  almkit_tokenize_params p;
+  almkit_tokenize_params p{};
+  p.struct_size = sizeof p;
   p.add_special_tokens = false;
   return p;
 }
 
 almkit_detokenize_params almkit_detokenize_default_params(void) {
-  almkit_detokenize_params p;
+  almkit_detokenize_params p{};
+  p.struct_size = sizeof p;
   p.skip_special_tokens = true;
   p.clean_up_spaces = false;
   return p;
@@ -97,7 +125,8 @@ almkit_status almkit_tokenize(const almkit_tokenizer* tokenizer, const char* tex
     ALMKIT_CAPI_REQUIRE(fn, text);
     if (ids == nullptr && capacity > 0)
       return almkit::capi::null_argument(fn, "ids (with capacity > 0)");
-    const almkit_tokenize_params p = params ? *params : almkit_tokenize_default_params();
+    const almkit_tokenize_params p =
+        almkit::capi::read_struct("params", params, almkit_tokenize_default_params());
     const std::vector<int32_t> result = tokenizer->tokenizer->encode(text, p.add_special_tokens);
     *num_ids = result.size();
     if (ids == nullptr) return ALMKIT_OK;  // size query
@@ -121,7 +150,8 @@ almkit_status almkit_detokenize(const almkit_tokenizer* tokenizer, const int32_t
     ALMKIT_CAPI_REQUIRE(fn, tokenizer);
     if (ids == nullptr && num_ids > 0)
       return almkit::capi::null_argument(fn, "ids (with num_ids > 0)");
-    const almkit_detokenize_params p = params ? *params : almkit_detokenize_default_params();
+    const almkit_detokenize_params p =
+        almkit::capi::read_struct("params", params, almkit_detokenize_default_params());
     const std::vector<int32_t> input(ids, ids + num_ids);
     const std::string result =
         p.clean_up_spaces ? tokenizer->tokenizer->decode_for_display(input, p.skip_special_tokens)
@@ -156,7 +186,8 @@ void almkit_tokenizer_free(almkit_tokenizer* tokenizer) {
 /* ---- Model ---- */
 
 almkit_model_params almkit_model_default_params(void) {
-  almkit_model_params p;
+  almkit_model_params p{};
+  p.struct_size = sizeof p;
   p.device = "cpu";
   p.dtype = "float32";
   p.num_threads = 0;
@@ -171,7 +202,8 @@ almkit_status almkit_model_load(const char* folder, const almkit_model_params* p
     ALMKIT_CAPI_REQUIRE(fn, out);
     *out = nullptr;
     ALMKIT_CAPI_REQUIRE(fn, folder);
-    const almkit_model_params p = params ? *params : almkit_model_default_params();
+    const almkit_model_params p =
+        almkit::capi::read_struct("params", params, almkit_model_default_params());
     almkit::ModelOptions options;
     if (p.device != nullptr) options.device = p.device;
     if (p.dtype != nullptr) options.dtype = p.dtype;
@@ -206,7 +238,8 @@ const almkit_tokenizer* almkit_model_tokenizer(const almkit_model* model) {
 }
 
 almkit_chat_params almkit_chat_default_params(void) {
-  almkit_chat_params p;
+  almkit_chat_params p{};
+  p.struct_size = sizeof p;
   p.add_generation_prompt = true;
   return p;
 }
@@ -220,7 +253,8 @@ almkit_status almkit_model_chat_prompt(const almkit_model* model, const char* me
     *length = 0;
     ALMKIT_CAPI_REQUIRE(fn, model);
     ALMKIT_CAPI_REQUIRE(fn, messages_json);
-    const almkit_chat_params p = params ? *params : almkit_chat_default_params();
+    const almkit_chat_params p =
+        almkit::capi::read_struct("params", params, almkit_chat_default_params());
     return write_text(fn, model->model->chat_prompt(messages_json, p.add_generation_prompt), prompt,
                       capacity, length);
   });
@@ -230,7 +264,8 @@ almkit_status almkit_model_chat_prompt(const almkit_model* model, const char* me
 
 almkit_generate_params almkit_generate_default_params(void) {
   const almkit::GenerateOptions o;
-  almkit_generate_params p;
+  almkit_generate_params p{};
+  p.struct_size = sizeof p;
   p.max_new_tokens = o.max_new_tokens;
   p.temperature = o.temperature;
   p.top_k = o.top_k;
@@ -253,7 +288,8 @@ almkit_status almkit_generate(const almkit_model* model, const almkit_request* r
     ALMKIT_CAPI_REQUIRE(fn, model);
     almkit::Request cpp_request;
     if (const almkit_status s = to_request(fn, request, cpp_request); s != ALMKIT_OK) return s;
-    const almkit_generate_params p = params ? *params : almkit_generate_default_params();
+    const almkit_generate_params p =
+        almkit::capi::read_struct("params", params, almkit_generate_default_params());
     if (p.num_stop_token_ids > 0 && p.stop_token_ids == nullptr) {
       return almkit::capi::null_argument(fn,
                                          "params->stop_token_ids (with num_stop_token_ids > 0)");
@@ -327,6 +363,8 @@ almkit_status almkit_score_options(const almkit_model* model, const almkit_reque
     ALMKIT_CAPI_REQUIRE(fn, options);
     ALMKIT_CAPI_REQUIRE(fn, scores);
     if (num_options == 0) return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "num_options is 0");
+    size_t stride = 0;
+    if (const almkit_status s = score_stride(fn, scores, stride); s != ALMKIT_OK) return s;
     almkit::Request cpp_request;
     if (const almkit_status s = to_request(fn, request, cpp_request); s != ALMKIT_OK) return s;
     std::vector<std::string> texts;
@@ -335,7 +373,7 @@ almkit_status almkit_score_options(const almkit_model* model, const almkit_reque
         return almkit::capi::null_argument(fn, ("options[" + std::to_string(i) + "]").c_str());
       texts.emplace_back(options[i]);
     }
-    return copy_scores(model->model->score(cpp_request, texts), scores);
+    return copy_scores(model->model->score(cpp_request, texts), scores, stride);
   });
 }
 
@@ -349,6 +387,8 @@ almkit_status almkit_score_option_ids(const almkit_model* model, const almkit_re
     ALMKIT_CAPI_REQUIRE(fn, option_lengths);
     ALMKIT_CAPI_REQUIRE(fn, scores);
     if (num_options == 0) return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "num_options is 0");
+    size_t stride = 0;
+    if (const almkit_status s = score_stride(fn, scores, stride); s != ALMKIT_OK) return s;
     almkit::Request cpp_request;
     if (const almkit_status s = to_request(fn, request, cpp_request); s != ALMKIT_OK) return s;
     std::vector<std::vector<int32_t>> ids;
@@ -361,7 +401,7 @@ almkit_status almkit_score_option_ids(const almkit_model* model, const almkit_re
         return almkit::capi::null_argument(fn, ("options[" + std::to_string(i) + "]").c_str());
       ids.emplace_back(options[i], options[i] + option_lengths[i]);
     }
-    return copy_scores(model->model->score_ids(cpp_request, ids), scores);
+    return copy_scores(model->model->score_ids(cpp_request, ids), scores, stride);
   });
 }
 

@@ -186,7 +186,7 @@ static void tokenizer_less_model(const char* reference) {
   /* transformers' greedy continuation of the fixture's prompt (qwen2/io.safetensors). */
   const int32_t prompt[] = {5, 17, 42, 99, 128, 7, 250};
   const int32_t expected[] = {221, 141, 136, 128, 162, 158, 126, 141};
-  almkit_request request = {NULL, prompt, 7, NULL, 0};
+  almkit_request request = {sizeof request, NULL, prompt, 7, NULL, 0};
   almkit_generate_params params = almkit_generate_default_params();
   params.max_new_tokens = 8;
   almkit_generation* generation = NULL;
@@ -217,14 +217,14 @@ static void tokenizer_less_model(const char* reference) {
   EXPECT(generation == NULL);
   params.cancel = NULL;
 
-  almkit_request text_request = {"hello", NULL, 0, NULL, 0};
+  almkit_request text_request = {sizeof text_request, "hello", NULL, 0, NULL, 0};
   EXPECT_STATUS(almkit_generate(model, &text_request, &params, &generation),
                 ALMKIT_ERR_INVALID_ARGUMENT, "no tokenizer");
   const int32_t outside[] = {5, 256};
-  almkit_request outside_request = {NULL, outside, 2, NULL, 0};
+  almkit_request outside_request = {sizeof outside_request, NULL, outside, 2, NULL, 0};
   EXPECT_STATUS(almkit_generate(model, &outside_request, &params, &generation),
                 ALMKIT_ERR_INVALID_ARGUMENT, "256");
-  almkit_request null_ids = {NULL, NULL, 3, NULL, 0};
+  almkit_request null_ids = {sizeof null_ids, NULL, NULL, 3, NULL, 0};
   EXPECT_STATUS(almkit_generate(model, &null_ids, &params, &generation),
                 ALMKIT_ERR_INVALID_ARGUMENT, "prompt_ids");
   params.max_new_tokens = 0;
@@ -236,6 +236,7 @@ static void tokenizer_less_model(const char* reference) {
   const int32_t* options[] = {option_a, option_b, option_c};
   const size_t lengths[] = {1, 1, 2};
   almkit_option_score scores[3];
+  scores[0].struct_size = sizeof scores[0];
   EXPECT_OK(almkit_score_option_ids(model, &request, options, lengths, 3, scores));
   EXPECT(fabs(scores[0].sum_logprob - -5.06139225) < 1e-3);
   EXPECT(fabs(scores[1].sum_logprob - -5.86185771) < 1e-3);
@@ -323,7 +324,7 @@ static void small_model(const char* folder, const char* jfk) {
   almkit_audio* clip = NULL;
   EXPECT_OK(almkit_audio_load(jfk, &audio_params, &clip));
   const almkit_audio* clips[] = {clip};
-  almkit_request request = {prompt, NULL, 0, clips, 1};
+  almkit_request request = {sizeof request, prompt, NULL, 0, clips, 1};
   almkit_generate_params params = almkit_generate_default_params();
   params.max_new_tokens = 4;
   almkit_generation* generation = NULL;
@@ -336,10 +337,11 @@ static void small_model(const char* folder, const char* jfk) {
 
   const char* answers[] = {" A man.", " A woman."};
   almkit_option_score scores[2];
+  scores[0].struct_size = sizeof scores[0];
   EXPECT_OK(almkit_score_options(model, &request, answers, 2, scores));
   EXPECT(scores[0].num_tokens >= 2 && scores[0].sum_logprob < 0.0 && scores[1].sum_logprob < 0.0);
   const almkit_audio* null_clips[] = {NULL};
-  almkit_request null_clip = {prompt, NULL, 0, null_clips, 1};
+  almkit_request null_clip = {sizeof null_clip, prompt, NULL, 0, null_clips, 1};
   EXPECT_STATUS(almkit_score_options(model, &null_clip, answers, 2, scores),
                 ALMKIT_ERR_INVALID_ARGUMENT, "request->audio[0] is NULL");
   almkit_audio_free(clip);
@@ -590,6 +592,108 @@ static void eval_run(const char* model, const char* data, const char* out_dir) {
   EXPECT(strcmp(almkit_eval_result_summary_json(NULL), "") == 0);
 }
 
+/* A caller compiled against an older almkit.h, whose structs end earlier: the library reads only
+ * the caller's struct_size bytes (the rest take their defaults) and writes each score only
+ * within its element. The old structs sit in buffers filled with 0xAB, so a read past them would
+ * see a wild temperature, callback and cancel pointer, and a write past them would show. */
+typedef struct old_generate_params { /* the first fields of almkit_generate_params */
+  size_t struct_size;
+  int32_t max_new_tokens;
+} old_generate_params;
+typedef struct old_option_score { /* almkit_option_score without mean_logprob, num_tokens */
+  size_t struct_size;
+  double sum_logprob;
+} old_option_score;
+typedef struct old_request { /* a request of token ids, without the audio fields */
+  size_t struct_size;
+  const char* prompt;
+  const int32_t* prompt_ids;
+  size_t num_prompt_ids;
+} old_request;
+
+static void older_caller_structs(const char* reference) {
+  almkit_model* model = NULL;
+  EXPECT_OK(almkit_model_load(join(reference, "qwen2"), NULL, &model));
+  if (model == NULL) return;
+  const int32_t prompt[] = {5, 17, 42, 99, 128, 7, 250};
+  const int32_t expected[] = {221, 141, 136};
+  union {
+    almkit_generate_params aligned;
+    unsigned char bytes[sizeof(almkit_generate_params) + 64];
+  } params_buffer;
+  memset(params_buffer.bytes, 0xAB, sizeof params_buffer.bytes);
+  const old_generate_params old_params = {sizeof(old_generate_params), 3};
+  memcpy(params_buffer.bytes, &old_params, sizeof old_params);
+  union {
+    almkit_request aligned;
+    unsigned char bytes[sizeof(almkit_request) + 64];
+  } request_buffer;
+  memset(request_buffer.bytes, 0xAB, sizeof request_buffer.bytes);
+  const old_request old = {sizeof(old_request), NULL, prompt, 7};
+  memcpy(request_buffer.bytes, &old, sizeof old);
+  const almkit_request* request = &request_buffer.aligned;
+  almkit_generation* generation = NULL;
+  EXPECT_OK(almkit_generate(model, request, &params_buffer.aligned, &generation));
+  size_t count = 0;
+  const int32_t* tokens = almkit_generation_tokens(generation, &count);
+  EXPECT(count == 3 && tokens != NULL && memcmp(tokens, expected, sizeof expected) == 0);
+  almkit_generation_free(generation);
+
+  /* Two old score elements (16 bytes each) in a buffer: the bytes after them stay untouched. */
+  const int32_t option_a[] = {10}, option_b[] = {200};
+  const int32_t* options[] = {option_a, option_b};
+  const size_t lengths[] = {1, 1};
+  union {
+    almkit_option_score aligned;
+    unsigned char bytes[2 * sizeof(old_option_score) + 64];
+  } score_buffer;
+  memset(score_buffer.bytes, 0xAB, sizeof score_buffer.bytes);
+  score_buffer.aligned.struct_size = sizeof(old_option_score);
+  EXPECT_OK(almkit_score_option_ids(model, request, options, lengths, 2, &score_buffer.aligned));
+  old_option_score got[2];
+  memcpy(got, score_buffer.bytes, sizeof got);
+  EXPECT(got[0].struct_size == sizeof(old_option_score) &&
+         got[1].struct_size == sizeof(old_option_score));
+  EXPECT(fabs(got[0].sum_logprob - -5.06139225) < 1e-3);
+  EXPECT(fabs(got[1].sum_logprob - -5.86185771) < 1e-3);
+  int untouched = 1;
+  for (size_t i = 2 * sizeof(old_option_score); i < sizeof score_buffer.bytes; ++i) {
+    untouched = untouched && score_buffer.bytes[i] == 0xAB;
+  }
+  EXPECT(untouched);
+
+  /* A newer caller's longer struct: the fields this library does not know are ignored. */
+  union {
+    almkit_generate_params aligned;
+    unsigned char bytes[sizeof(almkit_generate_params) + 16];
+  } newer;
+  memset(newer.bytes, 0, sizeof newer.bytes);
+  newer.aligned = almkit_generate_default_params();
+  newer.aligned.struct_size = sizeof newer.bytes;
+  newer.aligned.max_new_tokens = 2;
+  const almkit_request current = {sizeof current, NULL, prompt, 7, NULL, 0};
+  EXPECT_OK(almkit_generate(model, &current, &newer.aligned, &generation));
+  almkit_generation_tokens(generation, &count);
+  EXPECT(count == 2);
+  almkit_generation_free(generation);
+
+  /* struct_size 0 (a struct never initialised) is refused, naming the field. */
+  almkit_generate_params zero = almkit_generate_default_params();
+  zero.struct_size = 0;
+  EXPECT_STATUS(almkit_generate(model, request, &zero, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
+                "struct_size");
+  almkit_request zero_request = almkit_request_init();
+  EXPECT(zero_request.struct_size == sizeof(almkit_request) && zero_request.prompt == NULL);
+  zero_request.struct_size = 0;
+  EXPECT_STATUS(almkit_generate(model, &zero_request, NULL, &generation),
+                ALMKIT_ERR_INVALID_ARGUMENT, "request->struct_size");
+  almkit_option_score unset[1];
+  unset[0].struct_size = 0;
+  EXPECT_STATUS(almkit_score_option_ids(model, request, options, lengths, 1, unset),
+                ALMKIT_ERR_INVALID_ARGUMENT, "scores[0].struct_size");
+  almkit_model_free(model);
+}
+
 int main(int argc, char** argv) {
   if (argc < 3) {
     fprintf(stderr, "usage: %s JFK_WAV REFERENCE_DIR [SMALL_MODEL_DIR [PERCEPTION_JSON EVAL_OUT_DIR]]\n",
@@ -600,6 +704,7 @@ int main(int argc, char** argv) {
   audio(argv[1]);
   features(argv[1]);
   tokenizer_less_model(argv[2]);
+  older_caller_structs(argv[2]);
   codec(argv[2]);
   if (argc > 3) small_model(argv[3], argv[1]);
   if (argc > 5) eval_run(argv[3], argv[4], argv[5]);

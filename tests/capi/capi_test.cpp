@@ -45,7 +45,9 @@ class CApiModel : public ::testing::Test {
     almkit_model_free(model_);
     model_ = nullptr;
   }
-  static almkit_request request() { return {nullptr, kPrompt, 7, nullptr, 0}; }
+  static almkit_request request() {
+    return {sizeof(almkit_request), nullptr, kPrompt, 7, nullptr, 0};
+  }
   static almkit_model* model_;
 };
 almkit_model* CApiModel::model_ = nullptr;
@@ -105,10 +107,11 @@ TEST(CApiErrors, EveryNullPointerIsInvalidArgumentNamingTheParameter) {
   int32_t ids[4] = {1, 2, 3, 4};
   char text[16];
   almkit_option_score scores[2];
+  scores[0].struct_size = sizeof scores[0];
   const int32_t* id_options[] = {ids};
   const size_t lengths[] = {1};
   const char* text_options[] = {"a"};
-  almkit_request request{nullptr, kPrompt, 7, nullptr, 0};
+  almkit_request request{sizeof(request), nullptr, kPrompt, 7, nullptr, 0};
   almkit_codec* codec = nullptr;
   almkit_codes* codes = nullptr;
   const int64_t code_values[2] = {0, 1};
@@ -421,16 +424,16 @@ TEST_F(CApiModel, BadGenerateRequestsAndParams) {
   almkit_generate_params p = almkit_generate_default_params();
   EXPECT_CAPI(almkit_generate(model_, nullptr, &p, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
               "request is NULL");
-  almkit_request empty{nullptr, nullptr, 0, nullptr, 0};
+  almkit_request empty{sizeof(empty), nullptr, nullptr, 0, nullptr, 0};
   EXPECT_CAPI(almkit_generate(model_, &empty, &p, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
               "empty prompt");
-  almkit_request no_clips{nullptr, kPrompt, 7, nullptr, 2};
+  almkit_request no_clips{sizeof(no_clips), nullptr, kPrompt, 7, nullptr, 2};
   EXPECT_CAPI(almkit_generate(model_, &no_clips, &p, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
               "request->audio");
   almkit_audio* clip = nullptr;
   ASSERT_EQ(almkit_audio_load(jfk().c_str(), nullptr, &clip), ALMKIT_OK);
   const almkit_audio* clips[] = {clip};
-  almkit_request with_audio{nullptr, kPrompt, 7, clips, 1};
+  almkit_request with_audio{sizeof(with_audio), nullptr, kPrompt, 7, clips, 1};
   EXPECT_CAPI(almkit_generate(model_, &with_audio, &p, &generation), ALMKIT_ERR_INVALID_ARGUMENT,
               "takes no audio");
   almkit_audio_free(clip);
@@ -454,6 +457,8 @@ TEST_F(CApiModel, BadGenerateRequestsAndParams) {
               ALMKIT_ERR_NOT_FOUND, "no tokenizer");
 
   almkit_option_score scores[2];
+
+  scores[0].struct_size = sizeof scores[0];
   const int32_t option[] = {3};
   const int32_t* options[] = {option, nullptr};
   const size_t lengths[] = {1, 1};
@@ -519,6 +524,7 @@ TEST_F(CApiModel, TokenScoresAreTheEnginesWithRanksAndAlternatives) {
   ASSERT_EQ(almkit_score_tokens(model_, &r, tokens.data(), 3, 0, alone, nullptr, nullptr, nullptr),
             ALMKIT_OK);
   almkit_option_score summed;
+  summed.struct_size = sizeof summed;
   const int32_t* options[] = {tokens.data()};
   const size_t lengths[] = {3};
   ASSERT_EQ(almkit_score_option_ids(model_, &r, options, lengths, 1, &summed), ALMKIT_OK);
