@@ -16,6 +16,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy python3-torch python3-torchaudio python3-jieba sox espeak-ng
   valgrind libasan8  # the C API's memory check (scripts/check_capi_memory.sh)
+  # libFuzzer harnesses and the ASan / UBSan / TSan builds (scripts/fuzz.sh, scripts/sanitize.sh):
+  # clang 14 and its compiler-rt (libclang_rt.fuzzer, asan, ubsan, tsan)
+  clang-14 libclang-rt-14-dev
   pocketsphinx-testdata
   # the Python package (pybind11 module for Debian's python3) and its tests / example
   pybind11-dev python3-pybind11 python3-dev python3-pytest python3-matplotlib

@@ -2,6 +2,7 @@
 // file never exists twice in memory.
 #include <sndfile.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <memory>
@@ -92,7 +93,10 @@ AudioBuffer decode(SNDFILE* raw, const SF_INFO& info, const std::string& name,
   if (info.frames > 0 && info.frames < (sf_count_t(1) << 40)) {
     const double ratio = static_cast<double>(out.sample_rate) / info.samplerate;
     sf_count_t frames = remaining >= 0 ? std::min(remaining, info.frames) : info.frames;
-    out.samples.reserve(static_cast<size_t>(frames * ratio * out_channels) + 4096);
+    // The header's frame count is a claim, not a promise (a 1 kB file may declare 2^39 frames):
+    // reserve at most 2^25 samples up front and let the vector grow past that if the data is real.
+    const double wanted = static_cast<double>(frames) * ratio * out_channels + 4096;
+    out.samples.reserve(static_cast<size_t>(std::min(wanted, double(1 << 25))));
   }
 
   std::vector<float> block(static_cast<size_t>(kBlockFrames) * in_channels);

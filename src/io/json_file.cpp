@@ -12,6 +12,8 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& sourc
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(ErrorCode::kInvalidFormat, source + " is not valid JSON (at byte " +
                                                std::to_string(error.byte) + "): " + error.what());
+  } catch (const nlohmann::json::out_of_range& error) {  // a number beyond double (1e999)
+    throw Error(ErrorCode::kInvalidFormat, source + " is not valid JSON: " + error.what());
   }
 }
 

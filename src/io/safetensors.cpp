@@ -120,7 +120,7 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
   nlohmann::json header;
   try {
     header = nlohmann::json::parse(header_text);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse_error, or out_of_range for 1e999
     fail(std::string("header is not valid JSON: ") + error.what());
   }
   if (!header.is_object()) fail("header is not a JSON object");

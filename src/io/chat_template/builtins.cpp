@@ -153,7 +153,8 @@ Value attribute_path(const Value& value, const std::string& path) {
     const size_t dot = path.find('.', start);
     const std::string part =
         path.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
-    const bool numeric = !part.empty() && std::all_of(part.begin(), part.end(), ::isdigit);
+    // Digits index a list (longer than any list could be: looked up as an attribute, not found).
+    const bool numeric = !part.empty() && part.size() < 18 && std::all_of(part.begin(), part.end(), ::isdigit);
     current = numeric && current.is_list()
                   ? get_item(current, Value(static_cast<int64_t>(std::stoll(part))))
                   : get_attribute(current, part);

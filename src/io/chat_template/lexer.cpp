@@ -230,8 +230,16 @@ class Lexer {
         case 'U': {
           const size_t digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
           if (pos + digits > source_.size()) fail(pos, "truncated escape in string literal");
-          tokenizer::append_utf8(
-              value, static_cast<char32_t>(std::stoul(source_.substr(pos, digits), nullptr, 16)));
+          const std::string hex = source_.substr(pos, digits);
+          if (hex.find_first_not_of("0123456789abcdefABCDEF") != std::string::npos) {
+            fail(pos, "escape \\" + std::string(1, e) + " needs " + std::to_string(digits) +
+                          " hex digits, got '" + hex + "'");
+          }
+          const auto code_point = static_cast<char32_t>(std::stoul(hex, nullptr, 16));
+          if (code_point > 0x10FFFF || (code_point >= 0xD800 && code_point <= 0xDFFF)) {
+            fail(pos, "escape \\" + std::string(1, e) + hex + " is not a Unicode scalar value");
+          }
+          tokenizer::append_utf8(value, code_point);
           pos += digits;
           break;
         }

@@ -1,6 +1,8 @@
 #include "io/chat_template/parser.h"
 
+#include <cstdlib>
 #include <set>
+#include <stdexcept>
 
 #include "almkit/error.h"
 
@@ -45,6 +47,14 @@ class Parser {
                                 ErrorCode code = ErrorCode::kInvalidFormat) {
     throw Error(code, "chat template line " + std::to_string(at.where.line) + ", column " +
                           std::to_string(at.where.column) + ": " + message);
+  }
+  // Python's ints have no bound; almkit's are int64, and a longer literal is refused by name.
+  static int64_t integer_literal(const Token& token) {
+    try {
+      return static_cast<int64_t>(std::stoll(token.text));
+    } catch (const std::out_of_range&) {
+      fail(token, "integer " + token.text + " does not fit in 64 bits", ErrorCode::kUnsupported);
+    }
   }
   static std::string describe(const Token& token) {
     switch (token.kind) {
@@ -402,9 +412,9 @@ class Parser {
         return literal(token, Value(std::move(text)));
       }
       case TokenKind::kInteger:
-        return literal(token, Value(static_cast<int64_t>(std::stoll(token.text))));
+        return literal(token, Value(integer_literal(token)));
       case TokenKind::kFloat:
-        return literal(token, Value(std::stod(token.text)));
+        return literal(token, Value(std::strtod(token.text.c_str(), nullptr)));  // 1e999: inf, as Python
       case TokenKind::kOperator: {
         if (token.text == "(") {
           if (accept_operator(")")) return make_expr(ExprKind::kTuple, token);
@@ -459,7 +469,7 @@ class Parser {
           auto item = make_expr(ExprKind::kItem, at);
           item->children.push_back(std::move(expr));
           item->children.push_back(
-              literal(peek(), Value(static_cast<int64_t>(std::stoll(next().text)))));
+              literal(peek(), Value(integer_literal(next()))));
           expr = std::move(item);
           continue;
         }

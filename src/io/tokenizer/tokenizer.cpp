@@ -94,8 +94,16 @@ class TokenizerLoader {
   }
 };
 
+// The readers of the tokenizer files index into their JSON with nlohmann's checked accessors; a
+// field of the wrong type surfaces as nlohmann's exception, turned into kInvalidFormat here.
+[[noreturn]] static void wrong_json_field(const std::string& source,
+                                          const nlohmann::json::exception& error) {
+  throw Error(ErrorCode::kInvalidFormat,
+              source + " has a field of the wrong type or value: " + error.what());
+}
+
 std::unique_ptr<Tokenizer> Tokenizer::from_json(const std::string& tokenizer_json,
-                                                const std::string& tokenizer_config_json) {
+                                                const std::string& tokenizer_config_json) try {
   auto tokenizer = std::make_unique<tokenizer::HfTokenizer>(
       parse_json_text(tokenizer_json, "tokenizer.json"), "tokenizer.json");
   const nlohmann::json config =
@@ -104,9 +112,11 @@ std::unique_ptr<Tokenizer> Tokenizer::from_json(const std::string& tokenizer_jso
           : parse_json_text(tokenizer_config_json, "tokenizer_config.json");
   TokenizerLoader::configure(*tokenizer, config, tokenizer_config_json, "tokenizer_config.json");
   return tokenizer;
+} catch (const nlohmann::json::exception& error) {
+  wrong_json_field("tokenizer.json / tokenizer_config.json", error);
 }
 
-std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir) {
+std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir) try {
   struct stat status {};
   if (stat(dir.c_str(), &status) != 0 || !S_ISDIR(status.st_mode)) {
     throw Error(ErrorCode::kFileNotFound, "tokenizer folder '" + dir + "' does not exist");
@@ -167,6 +177,8 @@ std::unique_ptr<Tokenizer> Tokenizer::from_folder(const std::string& dir) {
     }
   }
   return tokenizer;
+} catch (const nlohmann::json::exception& error) {
+  wrong_json_field("tokenizer folder '" + dir + "'", error);
 }
 
 std::vector<std::vector<int32_t>> Tokenizer::encode_batch(const std::vector<std::string>& texts,
