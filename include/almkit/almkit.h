@@ -107,6 +107,12 @@ typedef enum almkit_log_level {
 } almkit_log_level;
 /* Process-wide log level (stderr; default from ALMKIT_LOG_LEVEL, else warn). Thread: any. */
 ALMKIT_API almkit_status almkit_set_log_level(almkit_log_level level);
+/* Receives almkit's log lines at or above the level (the message alone, no time or level
+ * prefix; valid during the call) instead of stderr, as whisper.cpp's whisper_log_set. Called on
+ * the thread that logs, one call at a time; it must not call almkit. NULL restores stderr.
+ * Process-wide. Thread: any. */
+typedef void (*almkit_log_callback)(almkit_log_level level, const char* message, void* user_data);
+ALMKIT_API void almkit_log_set(almkit_log_callback callback, void* user_data);
 
 /* ---------------------------------------------------------------------------------------------
  * Audio: decoded samples (float32 in [-1, 1], interleaved frames)

@@ -133,4 +133,19 @@ almkit_status almkit_set_log_level(almkit_log_level level) {
   });
 }
 
+void almkit_log_set(almkit_log_callback callback, void* user_data) {
+  try {
+    if (callback == nullptr) {
+      almkit::set_log_callback(nullptr);
+      return;
+    }
+    almkit::set_log_callback(
+        [callback, user_data](almkit::LogLevel level, const std::string& message) {
+          callback(static_cast<almkit_log_level>(level), message.c_str(), user_data);
+        });
+  } catch (...) {
+    // Nothing to report to: logging stays where it was.
+  }
+}
+
 }  // extern "C"

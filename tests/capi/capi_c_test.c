@@ -551,6 +551,22 @@ static bool on_progress(int64_t done, int64_t total, void* user_data) {
   return log->stop_after == 0 || log->calls < log->stop_after;
 }
 
+/* Log lines the callback received: their count, the lowest level seen and one line's text. */
+typedef struct log_lines {
+  int count;
+  almkit_log_level lowest;
+  char sample[256];
+} log_lines;
+
+static void collect_log(almkit_log_level level, const char* message, void* user_data) {
+  log_lines* lines = (log_lines*)user_data;
+  if (level < lines->lowest) lines->lowest = level;
+  if (strstr(message, "model calls") != NULL) {
+    strncpy(lines->sample, message, sizeof lines->sample - 1);
+  }
+  ++lines->count;
+}
+
 static void eval_run(const char* model, const char* data, const char* out_dir) {
   almkit_eval_result* result = NULL;
   almkit_eval_params params = almkit_eval_default_params();
@@ -579,7 +595,15 @@ static void eval_run(const char* model, const char* data, const char* out_dir) {
 
   log.calls = 0;
   log.stop_after = 0;
+  /* The run's info lines reach the log callback instead of stderr (the message alone). */
+  log_lines lines = {0, ALMKIT_LOG_OFF, ""};
+  EXPECT_OK(almkit_set_log_level(ALMKIT_LOG_INFO));
+  almkit_log_set(collect_log, &lines);
   EXPECT_OK(almkit_eval_run(&params, &result));
+  almkit_log_set(NULL, NULL);
+  EXPECT_OK(almkit_set_log_level(ALMKIT_LOG_ERROR));
+  EXPECT(lines.count > 0 && lines.lowest == ALMKIT_LOG_INFO);
+  EXPECT(strncmp(lines.sample, "eval: 3 model calls", 19) == 0);
   EXPECT(almkit_eval_result_units(result) == 3 && almkit_eval_result_reused(result) == 1 &&
          almkit_eval_result_computed(result) == 2 && almkit_eval_result_failed(result) == 0);
   EXPECT(almkit_eval_result_complete(result));
