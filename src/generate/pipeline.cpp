@@ -56,8 +56,11 @@ DecoderInput Pipeline::prepare(const at::Tensor& ids, const at::Tensor& attentio
   const at::Tensor lengths = audio->output_lengths.to(at::kCPU).to(at::kLong).contiguous();
   const std::vector<int64_t> clip_frames(lengths.data_ptr<int64_t>(), lengths.data_ptr<int64_t>() + lengths.numel());
   if (clips_per_row.empty()) clips_per_row = infer_clips_per_row(ids, parts_.audio_token_id, clip_frames);
+  // Placeholders are embedded as id 0 (their rows are replaced): a placeholder id may lie past
+  // the embedding table (Granite Speech).
+  const at::Tensor text_ids = ids.masked_fill(ids == parts_.audio_token_id, 0);
   const SplicedPrompt spliced =
-      splice_audio(ids, mask, lm.embed(ids), audio->hidden, clip_frames, clips_per_row, parts_.audio_token_id);
+      splice_audio(ids, mask, lm.embed(text_ids), audio->hidden, clip_frames, clips_per_row, parts_.audio_token_id);
   return {spliced.embeddings, lm.prompt_positions(spliced.attention_mask, spliced.audio_mask), spliced.attention_mask,
           spliced.audio_mask};
 }

@@ -41,12 +41,12 @@ class CausalLanguageModel : public LanguageModel {
   }
 
   at::Tensor embed(const at::Tensor& ids) const override {
-    at::Tensor embedded = at::embedding(embed_tokens_, ids).to(activation_dtype_);
-    return config_.embedding_multiplier == 1.0 ? embedded : embedded * config_.embedding_multiplier;
+    return at::embedding(embed_tokens_, ids).to(activation_dtype_);
   }
 
   at::Tensor forward(const DecoderInput& input, nn::KvCache& cache, const LayerHook* hook) const override {
-    at::Tensor h = input.embeddings;
+    // Granite scales every input embedding, spliced audio rows included (as its forward does).
+    at::Tensor h = config_.embedding_multiplier == 1.0 ? input.embeddings : input.embeddings * config_.embedding_multiplier;
     const auto [cos, sin] = rope_.cos_sin(input.positions, h.scalar_type());
     const at::Tensor mask = nn::causal_mask(input.attention_mask, h.size(1), h.scalar_type(), config_.sliding_window);
     const bool want = hook && hook->want_attention;

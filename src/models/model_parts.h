@@ -42,7 +42,8 @@ class AudioEncoder {
   // The features this encoder reads, built from the checkpoint's preprocessor_config.json (with
   // the family's defaults where the folder has none).
   virtual const FeatureExtractor& features() const = 0;
-  // features as features().extract() lays them out, feature_lengths [clips] int64 (valid frames).
+  // features as features().extract() lays them out, feature_lengths [clips] int64 (valid frames;
+  // undefined: every frame is real).
   virtual EncodedAudio encode(const at::Tensor& features, const at::Tensor& feature_lengths,
                               const LayerHook* hook) const = 0;
 };

@@ -41,7 +41,9 @@ class OmniAudioEncoder : public AudioEncoder {
                       const LayerHook* hook) const override {
     // Each clip's real frames in chunks of chunk_frames_ (the last holds the rest), all chunks
     // of all clips padded to one batch, as the thinker's get_audio_features lays them out.
-    const at::Tensor lengths = feature_lengths.to(at::kLong).cpu();
+    const at::Tensor lengths = feature_lengths.defined()
+                                   ? feature_lengths.to(at::kLong).cpu()
+                                   : at::full({features.size(0)}, features.size(2), at::TensorOptions().dtype(at::kLong));
     const int64_t clips = lengths.size(0), bins = features.size(1);
     std::vector<int64_t> chunk_clip, chunk_start, chunk_length;
     for (int64_t c = 0; c < clips; ++c) {

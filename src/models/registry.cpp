@@ -6,6 +6,8 @@
 #include "models/codecs/codec.h"
 #include "models/audioflamingo3.h"
 #include "models/generation_config.h"
+#include "models/granite.h"
+#include "models/granite_speech.h"
 #include "models/llama.h"
 #include "models/projectors/qformer.h"
 #include "models/qwen2.h"
@@ -27,6 +29,8 @@ const std::map<std::string, Architecture>& registry() {
   static const std::map<std::string, Architecture> architectures = {
       {"audioflamingo3", {build_audioflamingo3, nullptr}},
       {"blip2_qformer_projector", {build_blip2_qformer_projector, nullptr}},
+      {"granite", {build_granite, nullptr}},
+      {"granite_speech", {build_granite_speech, nullptr}},
       {"llama", {build_llama, llama_init_recipe}},
       {"mistral", {build_llama, nullptr}},
       {"whisper", {build_whisper, whisper_init_recipe}},
@@ -45,6 +49,7 @@ using LanguageModelBuilder =
 
 const std::map<std::string, LanguageModelBuilder>& language_models() {
   static const std::map<std::string, LanguageModelBuilder> builders = {
+      {"granite", build_granite_language_model},
       {"llama", build_llama_language_model},
       {"mistral", build_llama_language_model},
       {"qwen2", build_qwen2_language_model},

@@ -160,7 +160,10 @@ class WhisperTower : public AudioEncoder {
     at::Tensor key_mask;
     if (options_.mask_padding) {
       // transformers' _get_feat_extract_output_lengths: the conv stem halves the frames.
-      lengths = at::floor_divide(feature_lengths.to(at::kLong).cpu() - 1, 2) + 1;
+      const at::Tensor frames = feature_lengths.defined()
+                                    ? feature_lengths.to(at::kLong).cpu()
+                                    : at::full({features.size(0)}, features.size(2), at::TensorOptions().dtype(at::kLong));
+      lengths = at::floor_divide(frames - 1, 2) + 1;
       key_mask = (at::arange(positions, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) < lengths.unsqueeze(1))
                      .to(features.device());
     }

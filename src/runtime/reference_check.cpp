@@ -23,7 +23,8 @@ namespace {
 // Inputs the reference files feed the model; everything else is an output to reproduce.
 const std::set<std::string> kInputs = {"input_features", "feature_attention_mask", "input_features_mask", "input_ids",
                                        "attention_mask", "mrope_position_ids", "decoder_input_ids", "waveform",
-                                       "waveform_padded", "input_values",
+                                       "waveform_padded", "input_values", "waveform_lengths", "waveform_0", "waveform_1",
+                                       "waveform_2", "waveform_3",
                                        // Ultravox's forward arguments (the ids carry the layout)
                                        "audio_values", "audio_lens", "audio_token_len",
                                        "audio_token_start_idx", "audio_batch_size",
@@ -32,9 +33,12 @@ const std::set<std::string> kInputs = {"input_features", "feature_attention_mask
 
 at::Tensor read(const SafetensorsFile& file, const std::string& name) {
   const TensorView& view = file.tensor(name);
+  if (view.dtype == DType::kBool || view.dtype == DType::kU8) {  // masks: compared as int64 0 / 1
+    return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(at::kByte)).to(at::kLong);
+  }
   const at::ScalarType type = view.dtype == DType::kI64 ? at::kLong : at::kFloat;
   if (view.dtype != DType::kI64 && view.dtype != DType::kF32) {
-    throw Error(ErrorCode::kUnsupported, "reference tensor '" + name + "' must be F32 or I64");
+    throw Error(ErrorCode::kUnsupported, "reference tensor '" + name + "' must be F32, I64 or BOOL");
   }
   return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(type)).clone();
 }
@@ -50,12 +54,12 @@ class Checker {
   // Integer tensors must be identical, except for `allowed_flip_rate` of their entries (codec
   // codes decided by near-ties); the flip rate is reported in the note.
   void compare(const std::string& name, const at::Tensor& got, const at::Tensor& row_mask = at::Tensor(),
-               double allowed_flip_rate = 0.0) {
+               double allowed_flip_rate = 0.0, const std::string& reported_name = "") {
     ReferenceRow row;
-    row.name = name;
+    row.name = reported_name.empty() ? name : reported_name;
     const at::Tensor expected = reference(name);
     row.shape = expected.sizes().vec();
-    computed_[name] = got.detach().to(at::kCPU).contiguous();
+    computed_[row.name] = got.detach().to(at::kCPU).contiguous();
     if (got.sizes() != expected.sizes()) {
       row.note = "shape " + shape_text(got.sizes()) + " vs reference " + shape_text(expected.sizes());
       row.max_abs_diff = INFINITY;
@@ -148,6 +152,27 @@ class Checker {
   std::map<std::string, at::Tensor> computed_;
 };
 
+// The clips of a reference file: `waveform` ([samples] or zero-padded rows [B, samples] with
+// `waveform_lengths`) or `waveform_0`, `waveform_1`, ..., at 16 kHz.
+std::vector<AudioBuffer> reference_waveforms(const Checker& check) {
+  std::vector<at::Tensor> rows;
+  if (check.has("waveform")) {
+    const at::Tensor all = check.reference("waveform");
+    for (int64_t r = 0; r < (all.dim() == 1 ? 1 : all.size(0)); ++r) {
+      at::Tensor row = all.dim() == 1 ? all : all[r];
+      if (check.has("waveform_lengths")) row = row.narrow(0, 0, check.reference("waveform_lengths")[r].item<int64_t>());
+      rows.push_back(row);
+    }
+  }
+  for (int i = 0; check.has("waveform_" + std::to_string(i)); ++i) rows.push_back(check.reference("waveform_" + std::to_string(i)));
+  std::vector<AudioBuffer> clips;
+  for (const at::Tensor& row : rows) {
+    const at::Tensor samples = row.to(at::kFloat).contiguous();
+    clips.push_back({16000, 1, std::vector<float>(samples.data_ptr<float>(), samples.data_ptr<float>() + samples.numel())});
+  }
+  return clips;
+}
+
 }  // namespace
 
 bool ReferenceReport::ok() const {
@@ -186,12 +211,22 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
     if (check.has("query_output") && last_layer.defined()) check.compare("query_output", last_layer);
   }
 
+  // The checkpoint's own front end on the reference waveforms, against the features the
+  // reference fed its model.
+  const std::vector<AudioBuffer> waveforms = reference_waveforms(check);
+  const std::string features_name = check.has("input_features") ? "input_features" : "audio_values";
+  if (!waveforms.empty() && pipeline.parts().encoder && check.has(features_name)) {
+    const FeatureBatch batch = pipeline.parts().encoder->features().extract(waveforms);
+    const at::Tensor ours = at::from_blob(const_cast<float*>(batch.features.values.data()), batch.features.shape,
+                                          at::TensorOptions().dtype(at::kFloat)).clone();
+    check.compare(features_name, ours, at::Tensor(), 0.0, features_name + " (front end)");
+  }
+
   EncodedAudio projected;
   bool have_audio = false;
-  const std::string features_name = check.has("input_features") ? "input_features" : "audio_values";
   if (check.has(features_name)) {
     const at::Tensor features = check.reference(features_name);
-    at::Tensor lengths = at::full({features.size(0)}, features.size(2), at::TensorOptions().dtype(at::kLong));
+    at::Tensor lengths;  // undefined: every frame is real (the encoder knows its layout)
     for (const char* mask : {"feature_attention_mask", "input_features_mask"}) {
       if (check.has(mask) && check.reference(mask).dim() == 2 && check.reference(mask).size(1) == features.size(2)) {
         lengths = check.reference(mask).sum(-1);
@@ -200,7 +235,7 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
     if (check.has("audio_lens")) lengths = check.reference("audio_lens");
     const EncodedAudio encoded = pipeline.encode(features, lengths);
     const at::Tensor valid = encoded.frame_mask();
-    for (const char* name : {"encoder_last_hidden_state", "audio_tower_last_hidden_state"}) {
+    for (const char* name : {"encoder_last_hidden_state", "audio_tower_last_hidden_state", "encoder_output"}) {
       if (check.has(name)) check.compare(name, encoded.hidden, valid);
     }
     projected = pipeline.project(encoded);
@@ -209,7 +244,7 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
       if (check.reference(name).dim() == 3) {
         check.compare(name, projected.hidden, projected.frame_mask());
       } else {
-        check.compare_rows(name, projected, lengths, encoded.hidden.size(1));  // newer releases: every clip's rows one after the other
+        check.compare_rows(name, projected, lengths.defined() ? lengths : at::Tensor(), encoded.hidden.size(1));  // newer releases: every clip's rows one after the other
       }
     }
     have_audio = true;

@@ -29,7 +29,8 @@ TEST_P(ReferenceFixture, EveryReferenceTensorMatchesTransformers) {
 INSTANTIATE_TEST_SUITE_P(Transformers, ReferenceFixture, ::testing::Values("whisper", "qwen2", "qwen2_audio", "llama", "ultravox", "qformer"));
 // The newer families, made by transformers 4.57.6 and 5.0.0 (folders beside 4.47.1's).
 INSTANTIATE_TEST_SUITE_P(NewerTransformers, ReferenceFixture,
-                         ::testing::Values("../hf-transformers-4.57.6/qwen2_5_omni_thinker",
+                         ::testing::Values("../hf-transformers-4.57.6/granite_speech",
+                                           "../hf-transformers-4.57.6/qwen2_5_omni_thinker",
                                            "../hf-transformers-4.57.6/voxtral",
                                            "../hf-transformers-5.0.0/audioflamingo3"));
 
