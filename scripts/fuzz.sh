@@ -66,7 +66,11 @@ for name in "${harnesses[@]}"; do
   [[ -x $binary ]] || { echo "fuzz.sh: $binary is not built" >&2; exit 1; }
   mkdir -p "$build/corpus/$name" "$build/artifacts/$name"
   dict=()
-  [[ -f $repo/fuzz/dicts/$name.dict ]] && dict=(-dict="$repo/fuzz/dicts/$name.dict")
+  if [[ -f $repo/fuzz/dicts/$name.dict ]]; then
+    dict=(-dict="$repo/fuzz/dicts/$name.dict")
+  elif [[ " config tokenizer safetensors_index bench_datasets serve_requests " == *" $name "* ]]; then
+    dict=(-dict="$repo/fuzz/dicts/json.dict")
+  fi
   log="$build/artifacts/$name/last-run.log"
   # Inputs that once crashed a harness (tests/data/fuzz_regressions/<name>/) replay first.
   regressions=("$repo/tests/data/fuzz_regressions/$name"/*)

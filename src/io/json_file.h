@@ -1,8 +1,12 @@
 // JSON files with errors that name the file, the field and what was wrong.
 #pragma once
 
+#include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <type_traits>
+#include <vector>
 
 #include "almkit/error.h"
 
@@ -12,6 +16,36 @@ namespace almkit {
 nlohmann::json read_json_file(const std::string& path);
 nlohmann::json parse_json_text(const std::string& text, const std::string& source);
 
+namespace json_detail {
+
+template <typename T>
+struct is_integer_vector : std::false_type {};
+template <typename U, typename A>
+struct is_integer_vector<std::vector<U, A>>
+    : std::bool_constant<std::is_integral_v<U> && !std::is_same_v<U, bool>> {};
+
+// nlohmann turns a float into an integer with a plain cast, undefined behaviour for 1e300 (found
+// by fuzz/config_fuzzer): an integer field holding a float must be a whole number in range.
+template <typename T>
+void check_integer_range(const nlohmann::json& value, const std::string& source,
+                         const std::string& key) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (!value.is_number_float()) return;
+    const double number = value.get<double>();
+    const double lower = static_cast<double>(std::numeric_limits<T>::min());
+    const double upper = static_cast<double>(std::numeric_limits<T>::max()) + 1.0;
+    if (!(number >= lower && number < upper) || number != std::trunc(number)) {
+      throw Error(ErrorCode::kInvalidFormat, source + ": field '" + key + "' should be an integer, got " +
+                                                 value.dump());
+    }
+  } else if constexpr (is_integer_vector<T>::value) {
+    if (!value.is_array()) return;
+    for (const auto& item : value) check_integer_range<typename T::value_type>(item, source, key);
+  }
+}
+
+}  // namespace json_detail
+
 // `object[key]` as T, or `fallback` when the key is absent or null; a value of the wrong type
 // is an error naming source and key.
 template <typename T>
@@ -19,6 +53,7 @@ T json_value_or(const nlohmann::json& object, const std::string& key, const T& f
                 const std::string& source) {
   auto it = object.find(key);
   if (it == object.end() || it->is_null()) return fallback;
+  json_detail::check_integer_range<T>(*it, source, key);
   try {
     return it->get<T>();
   } catch (const nlohmann::json::exception& error) {

@@ -48,6 +48,19 @@ TEST(FuzzRegressions, JsonNumberBeyondDoubleIsAFormatError) {
                       ErrorCode::kInvalidFormat, "'config.json' is not valid JSON");
 }
 
+TEST(FuzzRegressions, IntegerFieldHoldingAHugeFloatIsAFormatError) {
+  // Was undefined behaviour (UBSan: 1e+300 outside the range of 'long') in nlohmann's cast.
+  const nlohmann::json config =
+      parse_json_text(regression("config/integer_field_1e300"), "'config.json'");
+  EXPECT_ALMKIT_ERROR(json_value_or<int64_t>(config, "vocab_size", 0, "'config.json'"),
+                      ErrorCode::kInvalidFormat,
+                      "field 'vocab_size' should be an integer, got 1e+300");
+  EXPECT_ALMKIT_ERROR(
+      (json_value_or<std::vector<int64_t>>(config, "eos_token_id", {}, "'config.json'")),
+      ErrorCode::kInvalidFormat, "field 'eos_token_id' should be an integer");
+  EXPECT_EQ(json_value_or<int64_t>(nlohmann::json{{"n", 4096.0}}, "n", 0, "x"), 4096);
+}
+
 TEST(FuzzRegressions, TokenizerJsonFieldOfWrongTypeIsAFormatError) {
   // Was nlohmann's type_error 302 ("type must be string, but is boolean") escaping from_json.
   const std::string json = before_nul(regression("tokenizer/field_of_wrong_type"));
