@@ -142,7 +142,7 @@ class _EvalParams(Structure):
                 ("model_dir", c_char_p), ("bench", c_char_p), ("data_path", c_char_p),
                 ("audio_root", c_char_p), ("out_dir", c_char_p), ("limit", c_int32),
                 ("shard_index", c_int32), ("shard_count", c_int32), ("threads", c_int32),
-                ("batch", c_int32), ("mode", c_char_p), ("permutations", c_int32),
+                ("batch", c_int32), ("mode", c_int), ("permutations", c_int32),
                 ("seed", c_uint64), ("max_new_tokens", c_int32), ("temperature", c_double),
                 ("top_k", c_int32), ("top_p", c_double), ("prompt_template_path", c_char_p),
                 ("silent_baseline", c_bool), ("device", c_char_p), ("dtype", c_char_p),
@@ -732,12 +732,15 @@ class Codec:
 
 def run_eval(model_dir, data_path, out_dir, bench="perception", on_progress=None, **options):
     """Runs a benchmark (almkit_eval_run); returns summary.json as a dict ({} for a lone shard).
-    `options` are almkit_eval_params fields (limit, mode, permutations, seed, threads, ...);
+    `options` are almkit_eval_params fields (limit, mode "generate" / "loglik", permutations,
+    seed, threads, ...);
     on_progress(done, total) returning False stops the run (AlmkitError "cancelled")."""
     params = library().almkit_eval_default_params()
     params.model_dir, params.data_path = _text(model_dir), _text(data_path)
     params.out_dir, params.bench = _text(out_dir), _text(bench)
     for name, value in options.items():
+        if name == "mode":  # almkit_eval_mode
+            value = {"generate": 0, "loglik": 1}.get(value, value)
         setattr(params, name, _text(value))
     errors = []
     if on_progress is not None:

@@ -553,6 +553,10 @@ ALMKIT_API void almkit_codes_free(almkit_codes* codes);
  * every call is already cached. */
 typedef bool (*almkit_progress_callback)(int64_t done, int64_t total, void* user_data);
 
+/* How an item is asked: generate free text and parse the chosen option, or score each option's
+ * log-likelihood and take the best (EvalOptions::mode "generate" / "loglik"). */
+typedef enum almkit_eval_mode { ALMKIT_EVAL_GENERATE = 0, ALMKIT_EVAL_LOGLIK = 1 } almkit_eval_mode;
+
 /* Mirrors almkit::bench::EvalOptions (`almkit eval`'s options). Strings may be NULL: default. */
 typedef struct almkit_eval_params {
   size_t struct_size; /* sizeof as the caller compiled it: set by the default_params call */
@@ -566,7 +570,7 @@ typedef struct almkit_eval_params {
   int32_t shard_count;              /* 1 */
   int32_t threads;                  /* compute threads in all; 0: every core */
   int32_t batch;                    /* items in flight at once; 1 */
-  const char* mode;                 /* "generate" (default) or "loglik" */
+  almkit_eval_mode mode;            /* ALMKIT_EVAL_GENERATE (default) or ALMKIT_EVAL_LOGLIK */
   int32_t permutations;             /* presentations of each item's choices; 1 */
   uint64_t seed;                    /* 0 */
   int32_t max_new_tokens;           /* 64 */
@@ -588,7 +592,7 @@ ALMKIT_API almkit_eval_params almkit_eval_default_params(void);
 typedef struct almkit_eval_result almkit_eval_result;
 
 /* Runs the benchmark (blocking) and writes out_dir/run.json, results.jsonl, summary.json,
- * report.md and report.html. Bad input (unknown benchmark or mode, malformed data, missing
+ * report.md and report.html. Bad input (unknown benchmark or mode value, malformed data, missing
  * audio) fails before the model loads: ALMKIT_ERR_INVALID_ARGUMENT / _INVALID_FORMAT /
  * _FILE_NOT_FOUND. Items the model refuses are recorded and counted, not a failure.
  * Thread: any (two runs must not share an out_dir). */

@@ -25,7 +25,7 @@ almkit_eval_params almkit_eval_default_params(void) {
   p.shard_count = d.shard_count;
   p.threads = d.threads;
   p.batch = d.batch;
-  p.mode = "generate";
+  p.mode = ALMKIT_EVAL_GENERATE;
   p.permutations = d.permutations;
   p.seed = d.seed;
   p.max_new_tokens = d.max_new_tokens;
@@ -66,7 +66,18 @@ almkit_status almkit_eval_run(const almkit_eval_params* params, almkit_eval_resu
     options.shard_count = p.shard_count;
     options.threads = p.threads;
     options.batch = p.batch;
-    options.mode = text(p.mode, options.mode);
+    switch (p.mode) {
+      case ALMKIT_EVAL_GENERATE:
+        options.mode = "generate";
+        break;
+      case ALMKIT_EVAL_LOGLIK:
+        options.mode = "loglik";
+        break;
+      default:
+        return almkit::capi::fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
+                                  "params->mode " + std::to_string(static_cast<int>(p.mode)) +
+                                      " is not an almkit_eval_mode (0: generate, 1: loglik)");
+    }
     options.permutations = p.permutations;
     options.seed = p.seed;
     options.max_new_tokens = p.max_new_tokens;

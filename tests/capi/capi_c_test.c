@@ -578,7 +578,9 @@ static void eval_run(const char* model, const char* data, const char* out_dir) {
   params.model_dir = model;
   params.data_path = data;
   params.out_dir = out_dir;
-  params.mode = "loglik";
+  params.mode = (almkit_eval_mode)7;
+  EXPECT_STATUS(almkit_eval_run(&params, &result), ALMKIT_ERR_INVALID_ARGUMENT, "almkit_eval_mode");
+  params.mode = ALMKIT_EVAL_LOGLIK;
   params.limit = 3;
   params.silent_baseline = false;
   params.threads = 1;
