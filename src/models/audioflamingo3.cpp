@@ -1,6 +1,8 @@
 #include "models/audioflamingo3.h"
 
+#include "models/audio_frontend.h"
 #include "models/causal_lm.h"
+#include "models/qwen2.h"
 #include "models/projectors/mlp_projector.h"
 #include "models/registry.h"
 #include "models/whisper_encoder.h"
@@ -33,6 +35,26 @@ ModelParts build_audioflamingo3(const ModelConfig& config, WeightStore& weights)
   parts.audio_token_id = config.integer("audio_token_id", 151669);
   parts.generation = causal_lm_generation_defaults(text_config);
   return parts;
+}
+
+InitRecipe audioflamingo3_init_recipe() {
+  InitRecipe recipe;
+  recipe.sizes = {"small"};
+  recipe.tokenizer_hint = "a Qwen tokenizer folder (.cache/tokenizers/qwen3)";
+  recipe.needs_tokenizer = true;
+  recipe.added_tokens = {"<sound>"};
+  recipe.chat_template = chatml_template("You are a helpful assistant.", "<sound>");
+  recipe.config = [](const std::string&, const InitTokens& tokens) {
+    return nlohmann::json{
+        {"architectures", {"AudioFlamingo3ForConditionalGeneration"}}, {"model_type", "audioflamingo3"},
+        {"audio_token_id", tokens.id("<sound>", -1)}, {"projector_bias", true}, {"projector_hidden_act", "gelu"},
+        {"audio_config", {{"model_type", "audioflamingo3_encoder"}, {"num_mel_bins", 128}, {"hidden_size", 128},
+                          {"num_hidden_layers", 2}, {"num_attention_heads", 4}, {"intermediate_size", 512},
+                          {"max_source_positions", 1500}}},
+        {"text_config", qwen2_text_config({tokens.vocab_size, 128, 2, 4, 2, 384, 8192, false}, tokens)}};
+  };
+  recipe.preprocessor_config = [](const nlohmann::json&) { return whisper_preprocessor_config(128); };
+  return recipe;
 }
 
 }  // namespace almkit

@@ -5,10 +5,13 @@
 #pragma once
 
 #include "models/config.h"
+#include "models/init_recipe.h"
 #include "models/model_parts.h"
 
 namespace almkit {
 
 ModelParts build_audioflamingo3(const ModelConfig& config, WeightStore& weights);
+// A random AF3 (Qwen vocabulary with a <sound> placeholder).
+InitRecipe audioflamingo3_init_recipe();
 
 }  // namespace almkit

@@ -8,6 +8,7 @@
 #include "almkit/error.h"
 #include "io/json_file.h"
 #include "models/causal_lm.h"
+#include "models/llama.h"
 #include "models/projectors/qformer.h"
 #include "models/registry.h"
 #include "nn/layers.h"
@@ -281,6 +282,47 @@ ModelParts build_granite_speech(const ModelConfig& config, WeightStore& weights)
   parts.audio_token_id = config.integer("audio_token_index", 49155);
   parts.generation = causal_lm_generation_defaults(text_config);
   return parts;
+}
+
+InitRecipe granite_speech_init_recipe() {
+  InitRecipe recipe;
+  recipe.sizes = {"small"};
+  recipe.tokenizer_hint = "a Llama-3 tokenizer folder (.cache/tokenizers/llama3)";
+  recipe.needs_tokenizer = true;
+  recipe.added_tokens = {"<|start_of_role|>", "<|end_of_role|>", "<|audio|>"};
+  recipe.chat_template =
+      "{% for message in messages %}<|start_of_role|>{{ message['role'] }}<|end_of_role|>"
+      "{% if message['content'] is string %}{{ message['content'] }}{% else %}{% for content in message['content'] %}"
+      "{% if 'audio' in content or content['type'] == 'audio' %}<|audio|>{% elif 'text' in content %}"
+      "{{ content['text'] }}{% endif %}{% endfor %}{% endif %}<|end_of_text|>\n{% endfor %}"
+      "{% if add_generation_prompt %}<|start_of_role|>assistant<|end_of_role|>{% endif %}";
+  recipe.config = [](const std::string&, const InitTokens& tokens) {
+    nlohmann::json text = llama_text_config({tokens.vocab_size, 128, 2, 4, 2, 384, 8192, true}, tokens);
+    text["model_type"] = "granite";
+    text["rope_scaling"] = nullptr;
+    text["rope_theta"] = 10000.0;
+    text["eos_token_id"] = tokens.id("<|end_of_text|>", 0);
+    text.update({{"embedding_multiplier", 12.0}, {"attention_multiplier", 0.03125}, {"residual_multiplier", 0.22},
+                 {"logits_scaling", 8.0}});
+    return nlohmann::json{
+        {"architectures", {"GraniteSpeechForConditionalGeneration"}}, {"model_type", "granite_speech"},
+        {"audio_token_index", tokens.id("<|audio|>", -1)}, {"window_size", 15}, {"downsample_rate", 5},
+        {"has_lora_adapter", false},
+        {"encoder_config", {{"model_type", "granite_speech_encoder"}, {"input_dim", 160}, {"hidden_dim", 128},
+                            {"num_layers", 2}, {"num_heads", 4}, {"dim_head", 32}, {"output_dim", 32},
+                            {"context_size", 20}, {"max_pos_emb", 32}, {"feedforward_mult", 2},
+                            {"conv_expansion_factor", 2}, {"conv_kernel_size", 5}}},
+        {"projector_config", {{"model_type", "blip_2_qformer"}, {"hidden_size", 64}, {"num_hidden_layers", 1},
+                              {"num_attention_heads", 4}, {"intermediate_size", 128}, {"encoder_hidden_size", 128},
+                              {"cross_attention_frequency", 1}, {"layer_norm_eps", 1e-12}}},
+        {"text_config", text}};
+  };
+  recipe.preprocessor_config = [](const nlohmann::json&) {
+    return nlohmann::json{{"feature_extractor_type", "GraniteSpeechFeatureExtractor"}, {"sampling_rate", 16000},
+                          {"n_fft", 512}, {"win_length", 400}, {"hop_length", 160}, {"n_mels", 80},
+                          {"projector_window_size", 15}, {"projector_downsample_rate", 5}};
+  };
+  return recipe;
 }
 
 }  // namespace almkit

@@ -6,10 +6,13 @@
 #pragma once
 
 #include "models/config.h"
+#include "models/init_recipe.h"
 #include "models/model_parts.h"
 
 namespace almkit {
 
 ModelParts build_granite_speech(const ModelConfig& config, WeightStore& weights);
+// A random Granite Speech on the Llama-3 vocabulary with Granite's role tokens and <|audio|>.
+InitRecipe granite_speech_init_recipe();
 
 }  // namespace almkit

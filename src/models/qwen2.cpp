@@ -62,6 +62,17 @@ nlohmann::json qwen2_text_config(const TextModelSize& s, const InitTokens& token
           {"pad_token_id", pad}, {"hidden_act", "silu"}};
 }
 
+std::string chatml_template(const std::string& system_prompt, const std::string& audio_markup) {
+  return "{% for message in messages %}{% if loop.first and message['role'] != 'system' %}<|im_start|>system\n" +
+         system_prompt +
+         "<|im_end|>\n{% endif %}<|im_start|>{{ message['role'] }}\n{% if message['content'] is string %}"
+         "{{ message['content'] }}{% else %}{% for content in message['content'] %}{% if 'audio' in content or "
+         "'audio_url' in content or content['type'] == 'audio' %}" +
+         audio_markup +
+         "{% elif 'text' in content %}{{ content['text'] }}{% endif %}{% endfor %}{% endif %}<|im_end|>\n"
+         "{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}";
+}
+
 InitRecipe qwen2_init_recipe() {
   InitRecipe recipe;
   recipe.sizes = {"small", "0.5b"};  // 0.5b: Qwen2-0.5B-Instruct's published config

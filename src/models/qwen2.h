@@ -19,6 +19,9 @@ ModelParts build_qwen2(const ModelConfig& config, WeightStore& weights);
 
 // config.json of a Qwen2 text model of `size` (its eos / pad from the tokens), and the recipe.
 nlohmann::json qwen2_text_config(const TextModelSize& size, const InitTokens& tokens);
+// A ChatML template (<|im_start|>role ... <|im_end|>) with `system_prompt` when the conversation
+// has none and `audio_markup` in place of each audio part.
+std::string chatml_template(const std::string& system_prompt, const std::string& audio_markup);
 InitRecipe qwen2_init_recipe();
 
 }  // namespace almkit

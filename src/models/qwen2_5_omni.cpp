@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "almkit/error.h"
+#include "models/audio_frontend.h"
 #include "models/causal_lm.h"
 #include "models/qwen2.h"
 #include "models/whisper_encoder.h"
@@ -135,6 +136,33 @@ ModelParts build_qwen2_5_omni(const ModelConfig& config, WeightStore& weights) {
   parts.audio_token_id = thinker.integer("audio_token_index", 151646);
   parts.generation = causal_lm_generation_defaults(text_config);
   return parts;
+}
+
+InitRecipe qwen2_5_omni_thinker_init_recipe() {
+  InitRecipe recipe;
+  recipe.sizes = {"small"};
+  recipe.tokenizer_hint = "a Qwen tokenizer folder (.cache/tokenizers/qwen3)";
+  recipe.needs_tokenizer = true;
+  recipe.added_tokens = {"<|audio_bos|>", "<|AUDIO|>", "<|audio_eos|>"};
+  recipe.chat_template = chatml_template(
+      "You are Qwen, a virtual human developed by the Qwen Team, Alibaba Group, capable of perceiving auditory "
+      "and visual inputs, as well as generating text and speech.",
+      "<|audio_bos|><|AUDIO|><|audio_eos|>");
+  recipe.config = [](const std::string&, const InitTokens& tokens) {
+    nlohmann::json text = qwen2_text_config({tokens.vocab_size, 128, 2, 4, 2, 384, 8192, false}, tokens);
+    text["model_type"] = "qwen2_5_omni_text";
+    text["rope_scaling"] = {{"type", "default"}, {"rope_type", "default"}, {"mrope_section", {4, 6, 6}}};
+    return nlohmann::json{
+        {"architectures", {"Qwen2_5OmniThinkerForConditionalGeneration"}}, {"model_type", "qwen2_5_omni_thinker"},
+        {"audio_token_index", tokens.id("<|AUDIO|>", -1)}, {"audio_start_token_id", tokens.id("<|audio_bos|>", -1)},
+        {"audio_end_token_id", tokens.id("<|audio_eos|>", -1)},
+        {"audio_config", {{"model_type", "qwen2_5_omni_audio_encoder"}, {"num_mel_bins", 128}, {"d_model", 128},
+                          {"encoder_layers", 2}, {"encoder_attention_heads", 4}, {"encoder_ffn_dim", 512},
+                          {"max_source_positions", 1500}, {"n_window", 100}, {"output_dim", 128}}},
+        {"text_config", text}};
+  };
+  recipe.preprocessor_config = [](const nlohmann::json&) { return whisper_preprocessor_config(128); };
+  return recipe;
 }
 
 }  // namespace almkit

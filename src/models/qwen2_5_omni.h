@@ -7,6 +7,7 @@
 #pragma once
 
 #include "models/config.h"
+#include "models/init_recipe.h"
 #include "models/model_parts.h"
 
 namespace almkit {
@@ -14,5 +15,7 @@ namespace almkit {
 // model_type "qwen2_5_omni_thinker" (weights at the top level) or "qwen2_5_omni" (the hub's
 // full model: thinker_config, weights under "thinker.").
 ModelParts build_qwen2_5_omni(const ModelConfig& config, WeightStore& weights);
+// A random thinker (Qwen vocabulary with the audio tokens, Qwen2.5-Omni's system prompt).
+InitRecipe qwen2_5_omni_thinker_init_recipe();
 
 }  // namespace almkit

@@ -5,6 +5,7 @@
 #include "almkit/error.h"
 #include "models/codecs/codec.h"
 #include "models/audioflamingo3.h"
+#include "models/gemma3n_audio.h"
 #include "models/generation_config.h"
 #include "models/granite.h"
 #include "models/granite_speech.h"
@@ -27,19 +28,21 @@ struct Architecture {
 
 const std::map<std::string, Architecture>& registry() {
   static const std::map<std::string, Architecture> architectures = {
-      {"audioflamingo3", {build_audioflamingo3, nullptr}},
+      {"audioflamingo3", {build_audioflamingo3, audioflamingo3_init_recipe}},
       {"blip2_qformer_projector", {build_blip2_qformer_projector, nullptr}},
+      {"gemma3n", {build_gemma3n_audio, nullptr}},
+      {"gemma3n_audio", {build_gemma3n_audio, nullptr}},
       {"granite", {build_granite, nullptr}},
-      {"granite_speech", {build_granite_speech, nullptr}},
+      {"granite_speech", {build_granite_speech, granite_speech_init_recipe}},
       {"llama", {build_llama, llama_init_recipe}},
       {"mistral", {build_llama, nullptr}},
       {"whisper", {build_whisper, whisper_init_recipe}},
       {"qwen2", {build_qwen2, qwen2_init_recipe}},
       {"qwen2_audio", {build_qwen2_audio, qwen2_audio_init_recipe}},
       {"qwen2_5_omni", {build_qwen2_5_omni, nullptr}},
-      {"qwen2_5_omni_thinker", {build_qwen2_5_omni, nullptr}},
+      {"qwen2_5_omni_thinker", {build_qwen2_5_omni, qwen2_5_omni_thinker_init_recipe}},
       {"ultravox", {build_ultravox, ultravox_init_recipe}},
-      {"voxtral", {build_voxtral, nullptr}},
+      {"voxtral", {build_voxtral, voxtral_init_recipe}},
   };
   return architectures;
 }

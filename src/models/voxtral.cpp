@@ -1,7 +1,9 @@
 #include "models/voxtral.h"
 
 #include "almkit/error.h"
+#include "models/audio_frontend.h"
 #include "models/causal_lm.h"
+#include "models/llama.h"
 #include "models/projectors/mlp_projector.h"
 #include "models/registry.h"
 #include "models/whisper_encoder.h"
@@ -39,6 +41,33 @@ ModelParts build_voxtral(const ModelConfig& config, WeightStore& weights) {
   parts.audio_token_id = config.integer("audio_token_id", 24);
   parts.generation = causal_lm_generation_defaults(text_config);
   return parts;
+}
+
+InitRecipe voxtral_init_recipe() {
+  InitRecipe recipe;
+  recipe.sizes = {"small"};
+  recipe.tokenizer_hint = "a Llama-3 tokenizer folder (.cache/tokenizers/llama3)";
+  recipe.needs_tokenizer = true;
+  recipe.added_tokens = {"[INST]", "[/INST]", "[BEGIN_AUDIO]", "[AUDIO]"};
+  // Mistral's instruct format: [INST] user turn [/INST] answer </s>; audio as [BEGIN_AUDIO] and
+  // its tokens, one placeholder here (expanded to the clip's 375 rows).
+  recipe.chat_template =
+      "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}[INST]"
+      "{% if message['content'] is string %}{{ message['content'] }}{% else %}{% for content in message['content'] %}"
+      "{% if 'audio' in content or content['type'] == 'audio' %}[BEGIN_AUDIO][AUDIO]{% elif 'text' in content %}"
+      "{{ content['text'] }}{% endif %}{% endfor %}{% endif %}[/INST]{% elif message['role'] == 'assistant' %}"
+      "{{ message['content'] }}{{ eos_token }}{% endif %}{% endfor %}";
+  recipe.config = [](const std::string&, const InitTokens& tokens) {
+    return nlohmann::json{
+        {"architectures", {"VoxtralForConditionalGeneration"}}, {"model_type", "voxtral"},
+        {"audio_token_id", tokens.id("[AUDIO]", -1)}, {"projector_hidden_act", "gelu"},
+        {"audio_config", {{"model_type", "voxtral_encoder"}, {"num_mel_bins", 128}, {"hidden_size", 128},
+                          {"num_hidden_layers", 2}, {"num_attention_heads", 4}, {"intermediate_size", 512},
+                          {"max_source_positions", 1500}}},
+        {"text_config", llama_text_config({tokens.vocab_size, 128, 2, 4, 2, 384, 8192, true}, tokens)}};
+  };
+  recipe.preprocessor_config = [](const nlohmann::json&) { return whisper_preprocessor_config(128); };
+  return recipe;
 }
 
 }  // namespace almkit

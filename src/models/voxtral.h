@@ -5,10 +5,14 @@
 #pragma once
 
 #include "models/config.h"
+#include "models/init_recipe.h"
 #include "models/model_parts.h"
 
 namespace almkit {
 
 ModelParts build_voxtral(const ModelConfig& config, WeightStore& weights);
+// A random Voxtral on the Llama-3 vocabulary with Mistral's [INST] / [BEGIN_AUDIO] / [AUDIO]
+// tokens added (the real Tekken vocabulary needs mistral_common).
+InitRecipe voxtral_init_recipe();
 
 }  // namespace almkit

@@ -21,7 +21,11 @@ TEST_P(ReferenceFixture, EveryReferenceTensorMatchesTransformers) {
     EXPECT_TRUE(row.ok) << row.name << ": max|diff| " << row.max_abs_diff << " > " << row.tolerance << " "
                         << row.note;
     if (row.tolerance > 0) {
-      EXPECT_LE(row.max_abs_diff, 1e-5) << row.name;  // what we actually reach
+      // What we actually reach: model tensors <= 1e-5 (measured <= 2.3e-6); almkit's own log-mel
+      // on the fixtures' waveforms <= 5e-5 (measured <= 2.6e-5: transformers' torch.stft path
+      // and its numpy path differ by ~1e-5 too).
+      const bool front_end = row.name.find("(front end)") != std::string::npos;
+      EXPECT_LE(row.max_abs_diff, front_end ? 5e-5 : 1e-5) << row.name;
     }
   }
 }
@@ -29,7 +33,8 @@ TEST_P(ReferenceFixture, EveryReferenceTensorMatchesTransformers) {
 INSTANTIATE_TEST_SUITE_P(Transformers, ReferenceFixture, ::testing::Values("whisper", "qwen2", "qwen2_audio", "llama", "ultravox", "qformer"));
 // The newer families, made by transformers 4.57.6 and 5.0.0 (folders beside 4.47.1's).
 INSTANTIATE_TEST_SUITE_P(NewerTransformers, ReferenceFixture,
-                         ::testing::Values("../hf-transformers-4.57.6/granite_speech",
+                         ::testing::Values("../hf-transformers-4.57.6/gemma3n_audio",
+                                           "../hf-transformers-4.57.6/granite_speech",
                                            "../hf-transformers-4.57.6/qwen2_5_omni_thinker",
                                            "../hf-transformers-4.57.6/voxtral",
                                            "../hf-transformers-5.0.0/audioflamingo3"));
