@@ -228,17 +228,33 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
     const at::Tensor features = check.reference(features_name);
     at::Tensor lengths;  // undefined: every frame is real (the encoder knows its layout)
     for (const char* mask : {"feature_attention_mask", "input_features_mask"}) {
-      if (check.has(mask) && check.reference(mask).dim() == 2 && check.reference(mask).size(1) == features.size(2)) {
-        lengths = check.reference(mask).sum(-1);
+      if (!check.has(mask)) continue;
+      const at::Tensor frames = check.reference(mask);
+      // the mask spans the frame axis: [B, bins, frames] (Whisper) or [B, frames, bins] (Gemma 3n)
+      if (frames.dim() == 2 && features.dim() == 3 &&
+          (frames.size(1) == features.size(2) || frames.size(1) == features.size(1))) {
+        lengths = frames.sum(-1);
       }
     }
     if (check.has("audio_lens")) lengths = check.reference("audio_lens");
     const EncodedAudio encoded = pipeline.encode(features, lengths);
     const at::Tensor valid = encoded.frame_mask();
-    for (const char* name : {"encoder_last_hidden_state", "audio_tower_last_hidden_state", "encoder_output"}) {
+    for (const char* name : {"encoder_last_hidden_state", "audio_tower_last_hidden_state", "encoder_output",
+                             "audio_encodings"}) {
       if (check.has(name)) check.compare(name, encoded.hidden, valid);
     }
+    if (check.has("audio_mask")) check.compare("audio_mask", valid.logical_not().to(at::kLong));  // 1 = padding
     projected = pipeline.project(encoded);
+    // A mask over the projected rows (Granite Speech's input_features_mask): each clip's own
+    // count where a batch ran over its padded length.
+    for (const char* mask : {"input_features_mask", "audio_features_mask"}) {
+      if (!check.has(mask)) continue;
+      const at::Tensor rows = check.reference(mask);
+      if (rows.dim() == 2 && rows.size(0) == projected.hidden.size(0) && rows.size(1) == projected.hidden.size(1) &&
+          (!lengths.defined() || rows.size(1) != features.size(2))) {
+        projected.output_lengths = rows.sum(-1);
+      }
+    }
     for (const char* name : {"audio_features", "audio_embeds"}) {
       if (!check.has(name)) continue;
       if (check.reference(name).dim() == 3) {
