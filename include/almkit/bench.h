@@ -26,6 +26,7 @@ struct BenchItem {
   std::vector<std::string> references;  // open items with several reference answers: all of
                                         // them (answer is the first); empty when there is one
   std::string task, category, sub_category, difficulty;
+  std::string transcript;            // the speech's text where the data has it (--modality text)
   std::string metadata_json = "{}";  // every other field of the source record, as JSON
   std::string source;                // "file:line" the item came from, for messages
 

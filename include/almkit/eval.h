@@ -54,6 +54,20 @@ struct EvalOptions {
   // whisper-basic-diacritics) and --bench ast's sacreBLEU tokenizer (13a, zh, intl, none).
   std::string normalizer;
   std::string bleu_tokenize = "13a";
+
+  // Run options (docs/eval.md "Run options"). --repeats K: every item's first presentation asked
+  // K times with its own recorded sampling seed (needs temperature > 0); summary.json's `repeats`
+  // has each repeat's accuracy, their mean and sd, majority-vote accuracy and consistency.
+  int repeats = 1;
+  std::string system_prompt;  // a system turn before every unit's user turn ("" : none)
+  // "audio" (default) or "text": items with a transcript are asked with it in place of their audio
+  std::string modality = "audio";
+  // Clips longer than max_audio_seconds: "windows" (split into equal windows, each its own clip),
+  // "truncate" (the first max_audio_seconds), "refuse" (the unit is refused, counted wrong).
+  // "" : windows for the local model, whole clips for a server (its own handling). Recorded in
+  // run.json and the cache key when set.
+  std::string long_audio;
+  double max_audio_seconds = 0.0;  // 0: the local model's audio window; 30 s for a server
   // Called after every finished unit with (done, total) model calls, done counting the units
   // found in the cache; from the worker threads, one call at a time. Returning false stops the
   // run: the units in flight finish, then run_eval throws kCancelled (finished units stay in

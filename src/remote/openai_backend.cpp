@@ -14,6 +14,7 @@
 
 #include "almkit/chat_template.h"
 #include "almkit/tokenizer.h"
+#include "bench/runner/audio_windows.h"
 #include "bench/runner/backend.h"
 #include "bench/runner/hashing.h"
 #include "bench/runner/unit.h"
@@ -157,8 +158,15 @@ class OpenAiBackend : public EvalBackend {
   }
 
   int units_in_flight() const override { return pool_->total_concurrency(); }
-  // The server's processor handles long clips: one audio part per clip.
-  int audio_parts(const std::string&) const override { return 1; }
+  // Without --long-audio the server's processor handles long clips: one audio part per clip;
+  // --long-audio windows sends each window as its own clip.
+  int audio_parts(const std::string& path) const override {
+    if (options_.long_audio != "windows") return 1;
+    return bench::window_count(bench::audio_file_seconds(path), long_audio_seconds());
+  }
+  double long_audio_seconds() const {
+    return options_.max_audio_seconds > 0 ? options_.max_audio_seconds : 30.0;
+  }
 
   std::string prompt(const std::string& messages_json, const BenchItem& item,
                      const std::vector<std::string>& audio_hashes) const override {
@@ -174,6 +182,7 @@ class OpenAiBackend : public EvalBackend {
     // The exact request messages, with each clip named by file and SHA-256 instead of its bytes.
     json messages = json::parse(messages_json);
     size_t clip = 0;
+    int window = 0, windows = -1;  // a clip's windows (--long-audio windows) are consecutive parts
     for (auto& message : messages) {
       auto content = message.find("content");
       if (content == message.end() || !content->is_array()) continue;
@@ -183,12 +192,18 @@ class OpenAiBackend : public EvalBackend {
           throw Error(ErrorCode::kInvalidArgument,
                       "item '" + item.id + "': the prompt has more audio parts than clips");
         }
+        if (windows < 0) windows = audio_parts(item.audio_paths[clip]);
         part = {{"type", "input_audio"},
                 {"input_audio",
                  {{"format", "wav"},
                   {"file", std::filesystem::path(item.audio_paths[clip]).filename().string()},
                   {"sha256", audio_hashes[clip]}}}};
-        ++clip;
+        if (windows > 1) part["input_audio"]["window"] = window;
+        if (++window == windows) {
+          ++clip;
+          window = 0;
+          windows = -1;
+        }
       }
     }
     return messages.dump();
@@ -304,15 +319,34 @@ class OpenAiBackend : public EvalBackend {
 
   // The request's text with each input_audio part's base64 WAV.
   std::string with_audio(json request, const UnitInput& unit, BackendAnswer& answer) const {
-    std::vector<std::shared_ptr<const Payload>> payloads;
+    std::vector<std::shared_ptr<const Payload>> payloads, policy_parts;
+    if (!options_.long_audio.empty() && !unit.plan.text_only) {  // every clip's parts, in order
+      for (const auto& path : unit.item.audio_paths) {
+        for (const auto& wav :
+             remote::wav_payload_parts(path, options_.audio_sample_rate, unit.plan.silent,
+                                       options_.long_audio, long_audio_seconds())) {
+          policy_parts.push_back(std::make_shared<const Payload>(
+              Payload{remote::base64_encode(wav),
+                      double(wav.size() - std::min<size_t>(44, wav.size())) / 2.0 /
+                          options_.audio_sample_rate}));
+        }
+      }
+    }
     for (auto& message : request["messages"]) {
       auto content = message.find("content");
       if (content == message.end() || !content->is_array()) continue;
       for (auto& part : *content) {
         if (part.value("type", "") != "input_audio") continue;
         const size_t clip = payloads.size();
-        const std::string& path = unit.item.audio_paths.at(clip);
-        payloads.push_back(payload_cache_.get(path, options_.audio_sample_rate, unit.plan.silent));
+        if (!options_.long_audio.empty()) {
+          if (clip >= policy_parts.size())
+            throw Error(ErrorCode::kInternal, "more audio parts than clip windows");
+          payloads.push_back(policy_parts[clip]);
+        } else {
+          const std::string& path = unit.item.audio_paths.at(clip);
+          payloads.push_back(
+              payload_cache_.get(path, options_.audio_sample_rate, unit.plan.silent));
+        }
         answer.audio_seconds += payloads.back()->seconds;  // header bytes aside, 2 per sample
         part["input_audio"] = {{"data", audio_marker(clip)}, {"format", "wav"}};
       }

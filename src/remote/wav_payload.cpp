@@ -7,6 +7,7 @@
 
 #include "almkit/audio.h"
 #include "almkit/error.h"
+#include "bench/runner/audio_windows.h"
 
 namespace almkit::remote {
 namespace {
@@ -67,6 +68,22 @@ std::string wav_payload(const std::string& path, int sample_rate, bool silent) {
   if (silent) std::fill(clip.samples.begin(), clip.samples.end(), 0.0f);
   const std::vector<uint8_t> wav = encode_wav(clip, WavEncoding::kPcm16);
   return std::string(wav.begin(), wav.end());
+}
+
+std::vector<std::string> wav_payload_parts(const std::string& path, int sample_rate, bool silent,
+                                           const std::string& policy, double max_seconds) {
+  if (policy.empty()) return {wav_payload(path, sample_rate, silent)};
+  AudioLoadOptions load;
+  load.target_sample_rate = sample_rate;
+  load.mono = true;
+  AudioBuffer clip = load_audio(path, load);
+  if (silent) std::fill(clip.samples.begin(), clip.samples.end(), 0.0f);
+  std::vector<std::string> parts;
+  for (const auto& part : bench::apply_long_audio_policy(std::move(clip), path, policy, max_seconds)) {
+    const std::vector<uint8_t> wav = encode_wav(part, WavEncoding::kPcm16);
+    parts.emplace_back(wav.begin(), wav.end());
+  }
+  return parts;
 }
 
 }  // namespace almkit::remote

@@ -78,6 +78,14 @@ void print_outcome(const bench::EvalOutcome& outcome) {
         std::printf("  %s\n", line.get<std::string>().c_str());
     }
   }
+  if (summary.contains("repeats")) {
+    const auto& repeats = summary["repeats"];
+    std::printf("  repeats %d: mean %.1f%% (sd %.1f), majority vote %.1f%%, consistency %.1f%%\n",
+                repeats["k"].get<int>(), repeats["mean"].get<double>() * 100,
+                repeats["sd"].is_null() ? 0.0 : repeats["sd"].get<double>() * 100,
+                repeats["majority_vote"]["accuracy"].get<double>() * 100,
+                repeats["consistency"].get<double>() * 100);
+  }
   for (const auto& baseline : summary["baselines"]) {
     std::printf("  baseline %-38s %.1f%%\n", baseline["label"].get<std::string>().c_str(),
                 baseline["accuracy"].get<double>() * 100);
@@ -178,6 +186,21 @@ void register_eval(CLI::App& app) {
   command->add_option("--normalizer", o.normalizer,
                       "asr: text normaliser for WER/CER (whisper-en default, none, whisper-basic, "
                       "whisper-basic-diacritics)");
+  command->add_option("--repeats", o.repeats,
+                      "ask each item K times with recorded seeds (needs --temperature > 0): "
+                      "mean, sd, majority vote, consistency");
+  command->add_option("--system-prompt", o.system_prompt, "a system turn before every question");
+  command
+      ->add_option("--modality", o.modality,
+                   "audio, or text: items with a transcript are asked with it instead")
+      ->check(CLI::IsMember({"audio", "text"}));
+  command
+      ->add_option("--long-audio", o.long_audio,
+                   "clips past the audio window: windows, truncate or refuse (default: "
+                   "windows locally, whole clips to a server)")
+      ->check(CLI::IsMember({"windows", "truncate", "refuse"}));
+  command->add_option("--max-audio-seconds", o.max_audio_seconds,
+                      "--long-audio's window (default: the model's; 30 for a server)");
   command->add_option("--bleu-tokenize", o.bleu_tokenize,
                       "ast: sacreBLEU tokenizer (13a default, zh, intl, none)");
   add_remote_options(*command, o);

@@ -41,9 +41,10 @@ std::vector<BenchItem> load_open_answer_items(const std::string& path, const Loa
     item.category = record_string(record, "category", false);
     item.sub_category = record_string(record, "sub_category", false);
     item.difficulty = record_string(record, "difficulty", false);
+    item.transcript = record_string(record, "transcript", false);
     item.metadata_json = remaining_metadata(
         record.value, {"id", "audio", "audio_paths", "reference", "references", "answer", "text",
-                       "question", "task", "category", "sub_category", "difficulty"});
+                       "question", "task", "category", "sub_category", "difficulty", "transcript"});
     items.push_back(std::move(item));
   }
   validate_items(items, false);

@@ -73,7 +73,11 @@ std::vector<BenchItem> load_star(const std::string& path, const LoadOptions& opt
     }
     item.question = record_string(record, "question", true);
     item.choices = record_string_list(record, "options", true);
-    item.answer = record_string(record, "answer", true);
+    // Open items may have several reference answers (a list); choices have one.
+    const auto answers = item.choices.empty() ? record_string_list(record, "answer", true)
+                                              : std::vector<std::string>{};
+    item.answer = answers.empty() ? record_string(record, "answer", true) : answers.front();
+    if (answers.size() > 1) item.references = answers;
     item.task = record_string(record, "task", false);
     item.category = record_string(record, "category", false);
     item.sub_category = record_string(record, "sub-category", false);
@@ -103,12 +107,17 @@ std::vector<BenchItem> load_jsonl(const std::string& path, const LoadOptions& op
     }
     item.question = record_string(record, "question", true);
     item.choices = record_string_list(record, "choices", false);
-    item.answer = record_string(record, "answer", true);
+    // Open items may have several reference answers (a list); choices have one.
+    const auto answers = item.choices.empty() ? record_string_list(record, "answer", true)
+                                              : std::vector<std::string>{};
+    item.answer = answers.empty() ? record_string(record, "answer", true) : answers.front();
+    if (answers.size() > 1) item.references = answers;
     item.task = record_string(record, "task", false);
     item.category = record_string(record, "category", false);
     item.sub_category = record_string(record, "sub_category", false);
     if (item.sub_category.empty()) item.sub_category = record_string(record, "sub-category", false);
     item.difficulty = record_string(record, "difficulty", false);
+    item.transcript = record_string(record, "transcript", false);
     auto metadata = record.value.find("metadata");
     if (metadata != record.value.end() && !metadata->is_null()) {
       if (!metadata->is_object()) {

@@ -3,6 +3,7 @@
 #include <sndfile.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 
 #include "almkit/error.h"
@@ -44,6 +45,23 @@ std::vector<AudioBuffer> split_into_windows(const AudioBuffer& clip, double max_
     out.push_back(std::move(part));
   }
   return out;
+}
+
+std::vector<AudioBuffer> apply_long_audio_policy(AudioBuffer clip, const std::string& path,
+                                                 const std::string& policy, double max_seconds) {
+  if (max_seconds <= 0.0 || clip.duration_seconds() <= max_seconds + 1e-9) return {std::move(clip)};
+  if (policy == "refuse") {
+    char text[160];
+    std::snprintf(text, sizeof(text), ": %.2f s is longer than the %.2f s audio window",
+                  clip.duration_seconds(), max_seconds);
+    throw Error(ErrorCode::kInvalidArgument, path + text + " (--long-audio refuse)");
+  }
+  if (policy == "truncate") {
+    const auto frames = static_cast<int64_t>(std::floor(max_seconds * clip.sample_rate));
+    clip.samples.resize(size_t(frames * clip.channels));
+    return {std::move(clip)};
+  }
+  return split_into_windows(clip, max_seconds);
 }
 
 }  // namespace almkit::bench

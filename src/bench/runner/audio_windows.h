@@ -16,5 +16,9 @@ double audio_file_seconds(const std::string& path);
 int window_count(double seconds, double max_seconds);
 // The clip cut into window_count() equal consecutive windows.
 std::vector<AudioBuffer> split_into_windows(const AudioBuffer& clip, double max_seconds);
+// --long-audio for a clip longer than max_seconds: "" or "windows" split_into_windows, "truncate"
+// the first max_seconds, "refuse" throws kInvalidArgument naming `path` (the unit is refused).
+std::vector<AudioBuffer> apply_long_audio_policy(AudioBuffer clip, const std::string& path,
+                                                 const std::string& policy, double max_seconds);
 
 }  // namespace almkit::bench

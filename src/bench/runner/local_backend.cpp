@@ -46,13 +46,12 @@ class LocalBackend : public EvalBackend {
   }
 
   std::string identity() const override { return fingerprint_; }
-  ojson describe() const override {
-    return {{"kind", "local"}, {"model_dir", options_.model_dir}};
-  }
+  ojson describe() const override { return {{"kind", "local"}, {"model_dir", options_.model_dir}}; }
   std::string model_note() const override { return config_note(options_.model_dir); }
   int units_in_flight() const override { return options_.batch; }
   int audio_parts(const std::string& path) const override {
-    return window_count(audio_file_seconds(path), model_->max_audio_seconds());
+    if (options_.long_audio == "truncate" || options_.long_audio == "refuse") return 1;
+    return window_count(audio_file_seconds(path), window_seconds());
   }
   std::string prompt(const std::string& messages_json, const BenchItem&,
                      const std::vector<std::string>&) const override {
@@ -94,16 +93,23 @@ class LocalBackend : public EvalBackend {
     Request request;
     request.prompt = unit.plan.prompt;
     for (const auto& path : unit.item.audio_paths) {
+      if (unit.plan.text_only) break;  // --modality text: the transcript is in the prompt
       AudioBuffer clip = load_audio(path, load);
       answer.audio_seconds += clip.duration_seconds();
       // Silence of the same length: exact zeros (the mel front end floors the log).
       if (unit.plan.silent) std::fill(clip.samples.begin(), clip.samples.end(), 0.0f);
-      for (auto& window : split_into_windows(clip, model_->max_audio_seconds())) {
-        request.audio.push_back(std::move(window));
+      for (auto& part :
+           apply_long_audio_policy(std::move(clip), path, options_.long_audio, window_seconds())) {
+        request.audio.push_back(std::move(part));
       }
     }
     answer.audio_parts = static_cast<int64_t>(request.audio.size());
     return request;
+  }
+
+  double window_seconds() const {
+    return options_.max_audio_seconds > 0 ? options_.max_audio_seconds
+                                          : model_->max_audio_seconds();
   }
 
   const EvalOptions& options_;

@@ -87,7 +87,8 @@ std::string muse_question(const std::string& task) {
 }
 
 std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
-                            const std::vector<std::string>& shown_choices, int audio_parts) {
+                            const std::vector<std::string>& shown_choices, int audio_parts,
+                            const std::string& audio_text) {
   std::string lettered, list = "[", letters_text;
   std::vector<std::string> letters;
   for (size_t i = 0; i < shown_choices.size(); ++i) {
@@ -112,13 +113,19 @@ std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
     replace_all(part, question_marker, question);
     if (!part.empty()) content.push_back({{"type", "text"}, {"text", part}});
   };
+  auto add_audio = [&] {
+    for (int i = 0; i < audio_parts; ++i) content.push_back(audio_part);
+    if (!audio_text.empty())
+      content.push_back(
+          {{"type", "text"}, {"text", "Transcript of the audio: " + audio_text + "\n"}});
+  };
   const size_t audio_at = text.find("{audio}");
   if (audio_at == std::string::npos) {
-    for (int i = 0; i < audio_parts; ++i) content.push_back(audio_part);
+    add_audio();
     add_text(text);
   } else {
     add_text(text.substr(0, audio_at));
-    for (int i = 0; i < audio_parts; ++i) content.push_back(audio_part);
+    add_audio();
     add_text(text.substr(audio_at + 7));
   }
   return nlohmann::json::array({{{"role", "user"}, {"content", content}}}).dump();

@@ -28,9 +28,11 @@ PromptTemplate load_prompt_template(const std::string& path);
 std::string muse_question(const std::string& task);
 
 // The user message of one presentation as chat messages JSON, with `audio_parts` audio
-// placeholders (one per clip, or per window of a long clip).
+// placeholders (one per clip, or per window of a long clip). `audio_text` (--modality text: the
+// transcript) is a text part where the clips would go.
 std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
-                            const std::vector<std::string>& shown_choices, int audio_parts);
+                            const std::vector<std::string>& shown_choices, int audio_parts,
+                            const std::string& audio_text = "");
 
 // "A", "B", ... (then "AA" style is never needed: at most 26 choices).
 std::string option_letter(int position);

@@ -62,6 +62,13 @@ ojson make_run_record(const EvalOptions& options, const std::string& model_hash,
   run["threads"] = options.threads;
   run["batch"] = options.batch;
   run["shard"] = {{"index", options.shard_index}, {"count", options.shard_count}};
+  // Later options: recorded (and hashed into run_id) only when used, so earlier runs keep theirs.
+  if (options.repeats > 1) run["repeats"] = options.repeats;
+  if (!options.system_prompt.empty()) run["system_prompt"] = options.system_prompt;
+  if (options.modality != "audio") run["modality"] = options.modality;
+  if (!options.long_audio.empty())
+    run["long_audio"] = {{"policy", options.long_audio},
+                         {"max_audio_seconds", options.max_audio_seconds}};
   run["items_total"] = items_total;
   run["units_total"] = units_total;
   // What defines the answers; threads, batch and shard do not (results never depend on them).
@@ -69,6 +76,11 @@ ojson make_run_record(const EvalOptions& options, const std::string& model_hash,
   for (const char* key :
        {"model_hash", "bench", "data_hash", "limit", "mode", "permutations", "seed", "generation",
         "prompt_template", "silent_baseline", "device", "dtype"}) {
+    id.update_field(key);
+    id.update_field(run[key].dump());
+  }
+  for (const char* key : {"repeats", "system_prompt", "modality", "long_audio"}) {
+    if (!run.contains(key)) continue;
     id.update_field(key);
     id.update_field(run[key].dump());
   }

@@ -14,6 +14,7 @@
 #include "bench/runner/cache.h"
 #include "bench/runner/hashing.h"
 #include "bench/runner/permutations.h"
+#include "bench/runner/plan.h"
 #include "bench/runner/progress.h"
 #include "bench/runner/prompts.h"
 #include "bench/runner/run_record.h"
@@ -40,76 +41,27 @@ void check_options(const EvalOptions& options, const Benchmark& benchmark) {
   if (options.threads < 0) bad("--threads must be >= 0");
   if (options.limit < 0) bad("--limit must be >= 0");
   if (options.max_new_tokens < 1) bad("--max-new-tokens must be >= 1");
+  if (options.repeats < 1) bad("--repeats must be >= 1");
+  if (options.repeats > 1 && options.temperature <= 0.0)
+    bad("--repeats " + std::to_string(options.repeats) +
+        " needs sampling (--temperature > 0): greedy repeats are identical");
+  if (options.repeats > 1 && options.mode == "loglik")
+    bad("--repeats is for generate mode (log-likelihoods do not vary)");
+  if (options.modality != "audio" && options.modality != "text")
+    bad("--modality must be audio or text, not '" + options.modality + "'");
+  if (!options.long_audio.empty() && options.long_audio != "windows" &&
+      options.long_audio != "truncate" && options.long_audio != "refuse")
+    bad("--long-audio must be windows, truncate or refuse, not '" + options.long_audio + "'");
+  if (options.max_audio_seconds < 0.0) bad("--max-audio-seconds must be >= 0");
+  if (!options.protocol.empty() &&
+      (options.repeats > 1 || !options.system_prompt.empty() || options.modality != "audio"))
+    bad("--protocol runs have their own chat: drop --repeats, --system-prompt and --modality");
   if (options.shard_count < 1 || options.shard_index < 0 ||
       options.shard_index >= options.shard_count) {
     bad("--shard K/N needs 0 <= K < N (got " + std::to_string(options.shard_index) + "/" +
         std::to_string(options.shard_count) + ")");
   }
   benchmark.check_options(options);
-}
-
-std::string unit_key(const std::string& model_hash, const EvalOptions& options,
-                     const BenchItem& item, const std::vector<std::string>& audio_hashes,
-                     const UnitPlan& plan) {
-  Sha256 key;
-  for (const std::string& field :
-       {model_hash, options.bench, options.mode, options.device, options.dtype, item.id,
-        item.question, item.answer, item.task, plan.prompt, std::to_string(plan.presentation),
-        std::string(plan.silent ? "silence" : "audio"), std::to_string(plan.seed),
-        ojson(plan.order).dump(), ojson(item.choices).dump(), ojson(audio_hashes).dump(),
-        ojson({options.max_new_tokens, options.temperature, options.top_k, options.top_p})
-            .dump()}) {
-    key.update_field(field);
-  }
-  return key.hex_digest();
-}
-
-struct PlanResult {
-  std::vector<UnitPlan> units;  // this shard's
-  int64_t units_total = 0;      // whole run
-};
-
-PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& items,
-                      const EvalBackend& backend, const PromptTemplate& prompt_template,
-                      const std::string& model_hash) {
-  PlanResult result;
-  const int stride = options.permutations + 1;  // presentations, then the silent-audio unit
-  for (size_t i = 0; i < items.size(); ++i) {
-    const BenchItem& item = items[i];
-    const bool multiple_choice = !item.choices.empty();
-    const int presentations = multiple_choice ? options.permutations : 1;
-    const bool silent_unit = multiple_choice && options.silent_baseline;
-    result.units_total += presentations + (silent_unit ? 1 : 0);
-    if (static_cast<int>(i % size_t(options.shard_count)) != options.shard_index) continue;
-    int audio_parts = 0;
-    std::vector<std::string> audio_hashes;
-    for (const auto& path : item.audio_paths) {
-      audio_parts += backend.audio_parts(path);
-      audio_hashes.push_back(sha256_file(path));
-    }
-    const auto orders = presentation_orders(static_cast<int>(item.choices.size()), presentations,
-                                            options.seed, item.id);
-    const int answer_index = item.answer_index();
-    for (int p = 0; p < presentations + (silent_unit ? 1 : 0); ++p) {
-      UnitPlan plan;
-      plan.silent = p == presentations;
-      plan.presentation = plan.silent ? 0 : p;
-      plan.unit = static_cast<int64_t>(i) * stride + p;
-      plan.item_index = i;
-      plan.order = orders[size_t(plan.presentation)];
-      for (size_t j = 0; j < plan.order.size(); ++j) {
-        plan.shown_choices.push_back(item.choices[size_t(plan.order[j])]);
-        if (plan.order[j] == answer_index) plan.answer_position = static_cast<int>(j);
-      }
-      plan.prompt =
-          backend.prompt(render_messages(prompt_template, item, plan.shown_choices, audio_parts),
-                         item, audio_hashes);
-      plan.seed = mix_seed(options.seed, item.id, uint64_t(plan.presentation) + 1);
-      plan.key = unit_key(model_hash, options, item, audio_hashes, plan);
-      result.units.push_back(std::move(plan));
-    }
-  }
-  return result;
 }
 
 std::vector<BenchItem> load_items(const EvalOptions& options, const Benchmark& benchmark) {

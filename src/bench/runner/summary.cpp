@@ -7,6 +7,7 @@
 #include "almkit/bench_scoring.h"
 #include "bench/benchmarks/benchmark.h"
 #include "bench/runner/baselines.h"
+#include "bench/runner/repeats.h"
 
 namespace almkit::bench {
 namespace {
@@ -60,6 +61,7 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
       failures.push_back(&record);
       continue;
     }
+    if (record.value("repeat", 0) > 0) continue;  // --repeats: in `repeats` below
     const bool is_silent = record.value("variant", "audio") == "silence";
     if (is_silent) {
       silent.push_back(&record);
@@ -234,6 +236,7 @@ ojson build_summary(const ojson& run, const std::vector<ojson>& records, int64_t
   summary["model_seconds"] = latency;
   summary["new_tokens"] = new_tokens;
   summary["model_calls"] = records.size();
+  if (run.value("repeats", 1) > 1) summary["repeats"] = repeats_summary(records, run["repeats"]);
   // The benchmark's own figures: official printouts, open-answer metrics, protocol figures.
   SummaryRecords split{first_audio, all_audio, open_items, &records};
   find_benchmark(bench).summarize(run, split, summary);

@@ -16,7 +16,8 @@ ojson unit_record_header(const BenchItem& item, const UnitPlan& plan) {
   record["unit"] = plan.unit;
   record["id"] = item.id;
   record["presentation"] = plan.presentation;
-  record["variant"] = plan.silent ? "silence" : "audio";
+  record["variant"] = plan.silent ? "silence" : plan.text_only ? "text" : "audio";
+  if (plan.repeat > 0) record["repeat"] = plan.repeat;
   record["order"] = plan.order;
   record["choices"] = plan.shown_choices;
   record["answer"] = item.answer;

@@ -29,6 +29,8 @@ struct UnitPlan {
   uint64_t seed = 0;   // sampling seed of this unit (independent of run order and batch)
   std::string key;     // cache key
   int min_new_tokens = 0;  // a protocol's minimum answer length (MUSE COT), 0: none
+  int repeat = 0;          // --repeats: 0 for the presentation itself, 1.. for its resamples
+  bool text_only = false;  // --modality text: the item's transcript in place of its audio
   int sequence = -1;       // --protocol runs: the protocol's own unit (MUSE: the sequence asked)
 };
 
