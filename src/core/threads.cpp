@@ -1,11 +1,16 @@
 #include "core/threads.h"
 
+#include "core/cpu_allocator.h"
+
 #include <ATen/Parallel.h>
 #include <dlfcn.h>
 
 namespace almkit {
 
 void set_compute_threads(int n) {
+  // every model load and reference check comes through here: the place to set up how almkit
+  // computes, which includes keeping large activation blocks for reuse (core/cpu_allocator.h)
+  install_caching_cpu_allocator();
   if (n <= 0) return;
   at::set_num_threads(n);
   set_openblas_threads(n);
