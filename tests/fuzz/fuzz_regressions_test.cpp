@@ -5,6 +5,8 @@
 #include <vector>
 
 #include "almkit/audio.h"
+#include "almkit/bench.h"
+#include "almkit/bench_scoring.h"
 #include "almkit/chat_template.h"
 #include "almkit/tokenizer.h"
 #include "io/json_file.h"
@@ -46,6 +48,23 @@ TEST(FuzzRegressions, JsonNumberBeyondDoubleIsAFormatError) {
   // Was nlohmann's out_of_range 406 escaping parse_json_text (config.json, every JSON file).
   EXPECT_ALMKIT_ERROR(parse_json_text(regression("config/number_beyond_double"), "'config.json'"),
                       ErrorCode::kInvalidFormat, "'config.json' is not valid JSON");
+}
+
+TEST(FuzzRegressions, NumbersBeyondDoubleInBenchmarkFilesAndChatContextsAreErrors) {
+  // nlohmann's out_of_range 406 escaped the ISA-Bench result reader, the JSONL record reader and
+  // the chat-template context parser, which caught only parse_error.
+  const std::string dir = test::temp_dir();
+  const std::string isa = regression("bench_datasets/isa_results_number_beyond_double");
+  test::write_file(dir + "/results.json", isa.substr(1));
+  EXPECT_ALMKIT_ERROR(bench::isa_metric_json(dir + "/results.json", bench::IsaDimension::kD, "asr"),
+                      ErrorCode::kInvalidFormat, "malformed JSON");
+  const std::string jsonl = regression("bench_datasets/jsonl_number_beyond_double");
+  test::write_file(dir + "/records.jsonl", jsonl.substr(1));
+  EXPECT_ALMKIT_ERROR(bench::load_jsonl(dir + "/records.jsonl", {}), ErrorCode::kInvalidFormat,
+                      "records.jsonl:1: malformed JSON");
+  const std::string chat = regression("chat_template/context_number_beyond_double");
+  EXPECT_ALMKIT_ERROR(ChatTemplate(before_nul(chat)).render_json(chat.substr(chat.find('\0') + 1)),
+                      ErrorCode::kInvalidArgument, "is not valid JSON");
 }
 
 TEST(FuzzRegressions, IntegerFieldHoldingAHugeFloatIsAFormatError) {

@@ -114,6 +114,8 @@ std::vector<SourceRecord> read_jsonl_records(const std::string& path) {
     } catch (const nlohmann::json::parse_error& error) {
       throw Error(ErrorCode::kInvalidFormat, where + ": malformed JSON (column " +
                                                  std::to_string(error.byte) + "): " + error.what());
+    } catch (const nlohmann::json::out_of_range& error) {  // a number beyond double (1e999)
+      throw Error(ErrorCode::kInvalidFormat, where + ": malformed JSON: " + error.what());
     }
     if (!value.is_object()) throw Error(ErrorCode::kInvalidFormat, where + ": not a JSON object");
     records.push_back({std::move(value), where});

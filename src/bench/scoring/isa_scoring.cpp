@@ -36,6 +36,8 @@ ojson read_ordered(const std::string& path) {
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(ErrorCode::kInvalidFormat, path + ": malformed JSON at byte " +
                                                std::to_string(error.byte) + ": " + error.what());
+  } catch (const nlohmann::json::out_of_range& error) {  // a number beyond double (1e999)
+    throw Error(ErrorCode::kInvalidFormat, path + ": malformed JSON: " + error.what());
   }
 }
 

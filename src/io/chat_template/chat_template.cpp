@@ -22,6 +22,8 @@ nlohmann::ordered_json parse_context(const std::string& text, const std::string&
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(ErrorCode::kInvalidArgument, what + " is not valid JSON (at byte " +
                                                  std::to_string(error.byte) + "): " + error.what());
+  } catch (const nlohmann::json::out_of_range& error) {  // a number beyond double (1e999)
+    throw Error(ErrorCode::kInvalidArgument, what + " is not valid JSON: " + error.what());
   }
 }
 
