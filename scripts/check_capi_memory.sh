@@ -43,9 +43,7 @@ case $tool in
 esac
 build=${1:-${ALMKIT_BUILD_DIR:-$repo/build}}
 (($#)) && shift
-shared=${ALMKIT_SHARED_DIR:-$repo/../shared}
-[[ -d $shared/reference ]] || shared=/work/shared
-reference=${ALMKIT_REFERENCE_DIR:-$shared/reference/hf-transformers-4.47.1}
+reference=${ALMKIT_REFERENCE_DIR:-$repo/tests/data/reference/hf-transformers-4.47.1}
 data=${ALMKIT_DATA_DIR:-$repo/.cache/data}
 
 # One OpenMP thread and passive waiting keep valgrind's serialised threads from spinning.

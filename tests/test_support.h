@@ -11,7 +11,8 @@
 
 namespace almkit::test {
 
-// ../shared/reference/hf-transformers-4.47.1 (the transformers ground truth).
+// tests/data/reference/hf-transformers-4.47.1 (the transformers ground truth); newer releases are
+// its siblings (reference_dir() + "/../hf-transformers-4.57.6/...").
 std::string reference_dir();
 // Speech fetched by scripts/setup.sh (jfk.wav); LibriVox clips come from pocketsphinx-testdata.
 std::string data_dir();
