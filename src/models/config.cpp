@@ -16,7 +16,17 @@ ModelConfig ModelConfig::load_file(const std::string& path, const std::string& f
 ModelConfig::ModelConfig(nlohmann::json json, std::string source, std::string folder)
     : json_(std::move(json)), source_(std::move(source)), folder_(std::move(folder)) {}
 
-std::string ModelConfig::model_type() const { return json_required<std::string>(json_, "model_type", source_); }
+std::string ModelConfig::model_type() const {
+  // A folder holding only a model's audio path (e.g. Gemma 3n's audio tower and embedder) may
+  // name its type in audio_config alone.
+  if (!json_.contains("model_type")) {
+    const auto audio = json_.find("audio_config");
+    if (audio != json_.end() && audio->is_object() && audio->contains("model_type")) {
+      return json_required<std::string>(*audio, "model_type", source_ + " audio_config");
+    }
+  }
+  return json_required<std::string>(json_, "model_type", source_);
+}
 
 ModelConfig ModelConfig::nested(const std::string& key) const {
   auto it = json_.find(key);

@@ -19,6 +19,7 @@ class ModelConfig {
   // The checkpoint folder the config came from ("" when built in memory): where the other files
   // of the checkpoint (preprocessor_config.json, generation_config.json) are.
   const std::string& folder() const { return folder_; }
+  // "model_type", or audio_config's where the top level has none (an audio-path-only folder).
   std::string model_type() const;
   // A nested config (e.g. "text_config"); absent or null gives an empty object.
   ModelConfig nested(const std::string& key) const;
