@@ -122,7 +122,7 @@ almkit::Request prompt(int tokens) {
   return request;
 }
 
-void qwen2(benchmark::State& state, const char* variable, const char* dtype, bool decode) {
+void qwen2(benchmark::State& state, const char* variable, const char* dtype, bool decode, int prefill_tokens = 128) {
   const std::string folder = env(variable);
   if (folder.empty()) {
     state.SkipWithError((std::string(variable) + " not set").c_str());
@@ -132,7 +132,7 @@ void qwen2(benchmark::State& state, const char* variable, const char* dtype, boo
   almkit::Model* model = model_for(folder, dtype, threads, state);
   almkit::GenerateOptions options;
   options.stop_token_ids = {};
-  const int prompt_tokens = decode ? 16 : 128, new_tokens = decode ? 33 : 1;
+  const int prompt_tokens = decode ? 16 : prefill_tokens, new_tokens = decode ? 33 : 1;
   options.max_new_tokens = new_tokens;
   double seconds = 0;
   for (auto _ : state) {
@@ -201,6 +201,10 @@ BENCHMARK_CAPTURE(qwen2, prefill128_f32, "ALMKIT_BENCH_QWEN2_F32", "float32", fa
     ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(qwen2, prefill128_bf16, "ALMKIT_BENCH_QWEN2_BF16", "bfloat16", false)
     ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(qwen2, prefill512_f32, "ALMKIT_BENCH_QWEN2_F32", "float32", false, 512)
+    ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(qwen2, prefill512_bf16, "ALMKIT_BENCH_QWEN2_BF16", "bfloat16", false, 512)
+    ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK_CAPTURE(qwen2, decode32_f32, "ALMKIT_BENCH_QWEN2_F32", "float32", true)
     ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK_CAPTURE(qwen2, decode32_bf16, "ALMKIT_BENCH_QWEN2_BF16", "bfloat16", true)

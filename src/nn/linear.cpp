@@ -1,6 +1,7 @@
 #include "nn/linear.h"
 
 #include "almkit/error.h"
+#include "nn/bf16_gemm.h"
 #include "core/spin_pool.h"
 
 #include <ATen/Parallel.h>
@@ -152,12 +153,21 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   std::vector<int64_t> out_shape = x.sizes().vec();
   out_shape.back() = n;
   const at::Tensor fp32_bias = bias.defined() ? bias.to(at::kFloat) : bias;
-  if (rows > kMatvecRowLimit) {
+  const bool bf16_instructions = cpu_has_avx512_bf16() && k % 2 == 0;
+  if (rows > kMatvecRowLimit && !bf16_instructions) {
     return at::linear(flat, weight.to(at::kFloat), fp32_bias).view(out_shape);
   }
   const at::Tensor w = weight.contiguous();
   at::Tensor y = at::empty({rows, n}, flat.options());
   const at::Tensor b = fp32_bias.defined() ? fp32_bias.contiguous() : fp32_bias;
+  if (rows > kMatvecRowLimit) {
+    // A prompt or an encoder: vdpbf16ps on the stored weights, activations rounded to bf16 as a
+    // bf16 model in transformers or llama.cpp rounds them (1.8x the split input's speed here;
+    // benchmarks/gemm_bench.cpp), accumulated and returned in fp32.
+    bf16_gemm(flat.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
+              y.data_ptr<float>(), b.defined() ? b.data_ptr<float>() : nullptr, Bf16Input::kRoundInput);
+    return y.view(out_shape);
+  }
   bf16_matvec(flat.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
               y.data_ptr<float>(), b.defined() ? b.data_ptr<float>() : nullptr);
   return y.view(out_shape);

@@ -9,7 +9,9 @@
 namespace almkit::nn {
 
 // x [..., K] (any float dtype), weight [N, K], bias [N] or undefined. One row of x on a CPU
-// goes to gemv (libtorch would use gemm, which copies the weights first).
+// goes to gemv (libtorch would use gemm, which copies the weights first). bf16 weights: up to
+// 16 rows take bf16_matvec (x in fp32); more rows take bf16_gemm (nn/bf16_gemm.h) on CPUs with
+// AVX512-BF16, x rounded to bf16 there, and elsewhere an fp32 GEMM of the widened weights.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = at::Tensor());
 
 // The kernels of bf16_matvec: kBest is the fastest this CPU runs (AVX2 + FMA where present, else

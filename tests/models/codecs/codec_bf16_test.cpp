@@ -11,6 +11,7 @@
 
 #include "almkit/safetensors.h"
 #include "models/codecs/codec.h"
+#include "nn/bf16_gemm.h"
 #include "test_support.h"
 
 namespace almkit {
@@ -111,7 +112,10 @@ TEST(CodecBf16, MimiWithBf16ValuedWeightsGivesTheFp32CodesAndAudioExactly) {
   const Bf16Comparison result =
       compare_bf16_loads("mimi", 0.3);  // every codebook: 4 x 6 bits x 12.5 Hz
   EXPECT_TRUE(result.same_codes);
-  EXPECT_EQ(result.max_audio_diff, 0.0);
+  // With AVX512-BF16, the transformer's products of more than 16 frames run on the bf16 weights
+  // with activations rounded to bf16 (nn/bf16_gemm.h), no longer an fp32 GEMM of the widened
+  // weights: the audio moves by ~1e-6 (measured 8.3e-7), the codes stay.
+  EXPECT_LE(result.max_audio_diff, nn::cpu_has_avx512_bf16() ? 1e-5 : 0.0);
 }
 
 // The fixtures' own fp32 weights loaded as bf16 (WeightStore rounds the 2-D weights: EnCodec's

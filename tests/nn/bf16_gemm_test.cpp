@@ -1,0 +1,80 @@
+// nn::bf16_gemm (prompt-sized products of bf16 weights with vdpbf16ps) against float64 products,
+// and nn::linear choosing it for more than a few rows. Skipped on CPUs without AVX512-BF16.
+#include "nn/bf16_gemm.h"
+
+#include "almkit/error.h"
+#include "nn/linear.h"
+
+#include <gtest/gtest.h>
+
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <tuple>
+
+namespace almkit {
+namespace {
+
+class Bf16Gemm : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, int64_t>> {
+ protected:
+  void SetUp() override {
+    if (!nn::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  }
+};
+
+double max_error(const at::Tensor& got, const at::Tensor& expected) {
+  return at::max(at::abs(got.to(at::kDouble) - expected)).item<double>();
+}
+
+// Split input: as close to the product of fp32 x and the bf16 weights as an fp32 GEMM is.
+TEST_P(Bf16Gemm, SplitInputMatchesTheFloat64ProductOfTheRoundedWeights) {
+  const auto [m, k, n] = GetParam();
+  at::manual_seed(m * 7 + k * 3 + n);
+  const at::Tensor x = at::randn({m, k}), w = at::randn({n, k}).to(at::kBFloat16), bias = at::randn({n});
+  const at::Tensor expected = at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
+  at::Tensor got = at::empty({m, n});
+  nn::bf16_gemm(x.data_ptr<float>(), m, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
+                got.data_ptr<float>(), bias.data_ptr<float>());
+  EXPECT_LT(max_error(got, expected), 2e-4 * std::sqrt(double(k)));
+}
+
+// Rounded input: the product of bf16-rounded x and the weights, accumulated in fp32.
+TEST_P(Bf16Gemm, RoundedInputMatchesTheFloat64ProductOfRoundedOperands) {
+  const auto [m, k, n] = GetParam();
+  at::manual_seed(m * 5 + k + n * 11);
+  const at::Tensor x = at::randn({m, k}), w = at::randn({n, k}).to(at::kBFloat16);
+  const at::Tensor expected = at::linear(x.to(at::kBFloat16).to(at::kDouble), w.to(at::kDouble));
+  at::Tensor got = at::empty({m, n});
+  nn::bf16_gemm(x.data_ptr<float>(), m, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
+                got.data_ptr<float>(), nullptr, nn::Bf16Input::kRoundInput);
+  EXPECT_LT(max_error(got, expected), 2e-4 * std::sqrt(double(k)));
+  // and far from the unrounded product: the rounding of x is really there
+  if (k >= 64) EXPECT_GT(max_error(got, at::linear(x.to(at::kDouble), w.to(at::kDouble))), 1e-3);
+}
+
+// Tiles of 32 rows x 12 columns: full tiles, partial ones in both directions, k tails of 16.
+INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Gemm,
+                         ::testing::Values(std::make_tuple(32, 64, 12), std::make_tuple(17, 896, 300),
+                                           std::make_tuple(33, 18, 13), std::make_tuple(100, 130, 50),
+                                           std::make_tuple(64, 4864, 37), std::make_tuple(1, 2, 1)));
+
+TEST(Bf16GemmLinear, PromptsUseItWithActivationsRoundedToBf16) {
+  if (!nn::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  at::manual_seed(3);
+  const at::Tensor x = at::randn({2, 40, 96}), w = at::randn({50, 96}).to(at::kBFloat16), bias = at::randn({50});
+  const at::Tensor expected =
+      at::linear(x.to(at::kBFloat16).to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
+  const at::Tensor got = nn::linear(x, w, bias);
+  ASSERT_EQ(got.sizes(), expected.sizes());
+  EXPECT_LT(max_error(got, expected), 2e-4 * std::sqrt(96.0));
+}
+
+TEST(Bf16GemmLinear, OddInnerSizeIsRejected) {
+  if (!nn::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  std::vector<float> x(3 * 20), y(20 * 4);
+  std::vector<uint16_t> w(4 * 3);
+  EXPECT_THROW(nn::bf16_gemm(x.data(), 20, 3, w.data(), 4, y.data()), Error);
+}
+
+}  // namespace
+}  // namespace almkit
