@@ -11,12 +11,7 @@ namespace almkit {
 
 ModelParts build_audioflamingo3(const ModelConfig& config, WeightStore& weights) {
   // AudioFlamingo3EncoderConfig's defaults: Whisper-large-v3's tower.
-  WhisperEncoderShape defaults;
-  defaults.num_mel_bins = 128;
-  defaults.d_model = 1280;
-  defaults.layers = 32;
-  defaults.heads = 20;
-  defaults.ffn_dim = 5120;
+  const WhisperEncoderShape defaults = WhisperEncoderShape::large_v3();
   const ModelConfig audio_config = config.nested("audio_config");
   const ModelConfig text_config = config.nested("text_config");
   const WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, defaults);

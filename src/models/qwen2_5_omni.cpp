@@ -120,12 +120,7 @@ ModelParts build_qwen2_5_omni(const ModelConfig& config, WeightStore& weights) {
   weights.ignore_prefix(prefix + "visual.");  // the vision tower: audio and text only here
   const ModelConfig audio_config = thinker.nested("audio_config");
   // Qwen2_5OmniAudioEncoderConfig's defaults (Qwen2.5-Omni-7B's tower).
-  WhisperEncoderShape defaults;
-  defaults.num_mel_bins = 128;
-  defaults.d_model = 1280;
-  defaults.layers = 32;
-  defaults.heads = 20;
-  defaults.ffn_dim = 5120;
+  const WhisperEncoderShape defaults = WhisperEncoderShape::large_v3();
   WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, defaults);
   shape.learned_positions = false;
   ModelParts parts;

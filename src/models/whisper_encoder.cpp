@@ -5,6 +5,16 @@
 
 namespace almkit {
 
+WhisperEncoderShape WhisperEncoderShape::large_v3() {
+  WhisperEncoderShape shape;
+  shape.num_mel_bins = 128;
+  shape.d_model = 1280;
+  shape.layers = 32;
+  shape.heads = 20;
+  shape.ffn_dim = 5120;
+  return shape;
+}
+
 WhisperEncoderShape WhisperEncoderShape::from_config(const ModelConfig& config,
                                                      const WhisperEncoderShape& defaults) {
   WhisperEncoderShape shape;

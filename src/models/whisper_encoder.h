@@ -28,6 +28,9 @@ struct WhisperEncoderShape {
   // false: the tower adds its own positions (Qwen2.5-Omni's sinusoids per chunk); forward() then
   // needs them, stem() and run_layers() do not.
   bool learned_positions = true;
+  // Whisper-large-v3's tower: the class defaults of Qwen2-Audio's, Qwen2.5-Omni's, Voxtral's
+  // and Audio Flamingo 3's encoder configs.
+  static WhisperEncoderShape large_v3();
   // Whisper encoder config fields (with transformers' defaults for `defaults`); the newer
   // towers' names (hidden_size, num_hidden_layers, num_attention_heads, intermediate_size) too.
   static WhisperEncoderShape from_config(const ModelConfig& config, const WhisperEncoderShape& defaults);
