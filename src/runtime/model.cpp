@@ -212,6 +212,13 @@ std::unique_ptr<Model> Model::load(const std::string& folder, const ModelOptions
   weights.dtype = parse_dtype_option(options.dtype);
   weights.device = impl->device;
   impl->pipeline = std::make_unique<Pipeline>(load_model_parts(folder, weights));
+  if (!impl->parts().language_model) {
+    // An encoder / projector without its language model (a Q-Former bridge, Gemma 3n's audio
+    // path): reference-check runs it; generation has nothing to run.
+    throw Error(ErrorCode::kUnsupported, "'" + folder + "' (" + impl->parts().model_type +
+                                             ") has no language model almkit can run: only `almkit reference-check` "
+                                             "takes it");
+  }
   if (options.audio_cache_clips < 0) throw Error(ErrorCode::kInvalidArgument, "audio_cache_clips must be >= 0");
   impl->audio_cache = std::make_unique<EncodedAudioCache>(static_cast<size_t>(options.audio_cache_clips));
   const bool has_tokenizer_files = exists(folder + "/tokenizer.json") || exists(folder + "/vocab.json") ||

@@ -170,3 +170,14 @@ INSTANTIATE_TEST_SUITE_P(
 
 }  // namespace
 }  // namespace almkit::test
+
+namespace almkit::test {
+namespace {
+
+TEST(ModelFamilies, CheckpointsWithoutALanguageModelAreRefusedClearly) {
+  // A Q-Former bridge alone: reference-check runs it, Model::load (generate, eval, serve) says why not.
+  EXPECT_ALMKIT_ERROR(Model::load(reference_dir() + "/qformer"), ErrorCode::kUnsupported, "has no language model");
+}
+
+}  // namespace
+}  // namespace almkit::test
