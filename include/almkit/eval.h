@@ -146,4 +146,33 @@ struct CompareOptions {
 // the JSON text; throws kFileNotFound / kInvalidFormat naming the folder.
 ALMKIT_API std::string compare_runs(const CompareOptions& options);
 
+// `almkit judge RUNDIR`: each scored answer of a finished run sent to an OpenAI-compatible judge
+// model (vLLM, SGLang, a hosted API, `almkit serve`) through the eval's remote backend (retries,
+// breaker, concurrency), cached and resumable like model calls (RUNDIR/judge-<protocol>.sqlite).
+struct JudgeOptions {
+  std::string run_dir;
+  // voicebench-open (1-5 score), voicebench-qa (Yes/No against the reference), binary (almkit's
+  // generic correctness judge). docs/eval.md gives each prompt's source.
+  std::string protocol;
+  std::vector<std::string> endpoints;
+  std::string served_model;
+  std::string api_key_env;
+  int concurrency = 8;
+  double timeout_seconds = 300.0;
+  int max_retries = 4;
+  uint64_t seed = 0;        // per-call sampling seeds derive from it (recorded)
+  int samples = -1;         // judge calls per answer (-1: the protocol's, VoiceBench's n = 3)
+  double temperature = -1;  // -1: the protocol's (VoiceBench: 0.5, top-p 0.95)
+  int max_tokens = -1;      // -1: the protocol's (VoiceBench: 1024)
+  bool quiet = false;
+};
+struct JudgeOutcome {
+  int64_t answers = 0;       // answers judged
+  int64_t calls = 0;         // judge calls in all
+  int64_t reused = 0;        // found in the judge cache
+  int64_t failed = 0;        // calls that got no answer (not cached; rerun to retry)
+  std::string summary_json;  // RUNDIR/judge-<protocol>.json
+};
+ALMKIT_API JudgeOutcome judge_run(const JudgeOptions& options);
+
 }  // namespace almkit::bench

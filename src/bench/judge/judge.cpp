@@ -1,0 +1,275 @@
+// judge_run: every scored answer of a finished run sent to a judge model through the eval's
+// OpenAI-compatible backend, each call cached (RUNDIR/judge-<protocol>.sqlite) so that a stopped
+// judging resumes; the judged figures beside the rule-based ones (judge-<protocol>.json / .md).
+#include <atomic>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "almkit/error.h"
+#include "almkit/eval.h"
+#include "bench/benchmarks/benchmark.h"
+#include "bench/judge/judge_protocols.h"
+#include "bench/runner/backend.h"
+#include "bench/runner/cache.h"
+#include "bench/runner/hashing.h"
+#include "bench/runner/permutations.h"
+#include "bench/runner/run_record.h"
+#include "bench/runner/unit.h"
+#include "core/log.h"
+
+namespace almkit::bench {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+namespace fs = std::filesystem;
+
+ojson read_json(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorCode::kFileNotFound, "judge: " + path + ": cannot be read");
+  return ojson::parse(in);
+}
+
+// The answers to judge: presentation 0, real audio (or text), repeat 0, not failed.
+std::vector<ojson> judged_records(const std::string& run_dir) {
+  std::ifstream in(run_dir + "/results.jsonl");
+  if (!in)
+    throw Error(ErrorCode::kFileNotFound,
+                "judge: " + run_dir + "/results.jsonl: cannot be read (a finished run?)");
+  std::vector<ojson> records;
+  for (std::string line; std::getline(in, line);) {
+    if (line.empty()) continue;
+    ojson record = ojson::parse(line);
+    if (record.contains("error") || record.value("variant", "audio") == "silence" ||
+        record.value("presentation", 0) != 0 || record.value("repeat", 0) != 0)
+      continue;
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+// Each answer's question text: the item's transcript (what the user said) or its question, from
+// the run's benchmark file; the record's own fields when the file cannot be read.
+std::map<std::string, std::string> item_prompts(const ojson& run) {
+  std::map<std::string, std::string> prompts;
+  try {
+    EvalOptions options;
+    options.bench = run.value("bench", "");
+    options.data_path = run.value("data_path", "");
+    options.limit = run.value("limit", 0);
+    LoadOptions load;
+    load.audio_root = run.value("audio_root", "");
+    if (load.audio_root.empty() && !options.data_path.empty())
+      load.audio_root = fs::path(options.data_path).parent_path().string();
+    for (const auto& item : find_benchmark(options.bench).load_items(options, load))
+      prompts[item.id] = item.transcript.empty() ? item.question : item.transcript;
+  } catch (const std::exception& error) {
+    logger().warn("judge: the run's benchmark file could not be read ({}); questions left empty",
+                  error.what());
+  }
+  return prompts;
+}
+
+struct JudgeCall {
+  size_t answer = 0;
+  int sample = 0;
+  UnitPlan plan;
+};
+
+}  // namespace
+
+JudgeOutcome judge_run(const JudgeOptions& options) {
+  const JudgeProtocol& protocol = find_judge_protocol(options.protocol);
+  if (options.endpoints.empty() || options.served_model.empty())
+    throw Error(ErrorCode::kInvalidArgument, "judge: --endpoint and --served-model are required");
+  const ojson run = read_json(options.run_dir + "/run.json");
+  const std::vector<ojson> records = judged_records(options.run_dir);
+  const auto prompts = item_prompts(run);
+
+  EvalOptions remote;  // the judge's calls go through the eval's OpenAI backend
+  remote.backend = "openai";
+  remote.bench = "judge";
+  remote.endpoints = options.endpoints;
+  remote.served_model = options.served_model;
+  remote.api_key_env = options.api_key_env;
+  remote.concurrency = options.concurrency;
+  remote.timeout_seconds = options.timeout_seconds;
+  remote.max_retries = options.max_retries;
+  remote.temperature = options.temperature >= 0 ? options.temperature : protocol.temperature;
+  remote.top_p = protocol.top_p;
+  remote.max_new_tokens = options.max_tokens > 0 ? options.max_tokens : protocol.max_tokens;
+  remote.seed = options.seed;
+  const int samples = options.samples > 0 ? options.samples : protocol.samples;
+  const std::unique_ptr<EvalBackend> backend = make_eval_backend(remote);
+  const std::string identity = backend->identity();
+
+  std::vector<JudgeCall> calls;
+  std::vector<BenchItem> items(records.size());
+  for (size_t a = 0; a < records.size(); ++a) {
+    const ojson& record = records[a];
+    BenchItem& item = items[a];
+    item.id = record["id"];
+    const auto found = prompts.find(item.id);
+    const std::string question = found != prompts.end() ? found->second : "";
+    const std::string text = judge_prompt_text(protocol, question, record.value("answer", ""),
+                                               record.value("response", ""));
+    ojson messages = ojson::array();
+    if (!protocol.system.empty())
+      messages.push_back({{"role", "system"}, {"content", protocol.system}});
+    messages.push_back({{"role", "user"}, {"content", text}});
+    for (int k = 0; k < samples; ++k) {
+      JudgeCall call;
+      call.answer = a;
+      call.sample = k;
+      call.plan.prompt = backend->prompt(messages.dump(), item, {});
+      call.plan.seed = mix_seed(options.seed, item.id, uint64_t(k) + 1);
+      Sha256 key;
+      for (const std::string& field :
+           {identity, protocol.name, call.plan.prompt, std::to_string(call.plan.seed),
+            ojson({remote.temperature, remote.top_p, remote.max_new_tokens}).dump()})
+        key.update_field(field);
+      call.plan.key = key.hex_digest();
+      calls.push_back(std::move(call));
+    }
+  }
+
+  ResultCache cache(options.run_dir + "/judge-" + protocol.name + ".sqlite");
+  JudgeOutcome outcome;
+  outcome.answers = static_cast<int64_t>(records.size());
+  outcome.calls = static_cast<int64_t>(calls.size());
+  std::vector<size_t> todo;
+  for (size_t c = 0; c < calls.size(); ++c)
+    if (!cache.find(calls[c].plan.key)) todo.push_back(c);
+  outcome.reused = outcome.calls - static_cast<int64_t>(todo.size());
+  std::atomic<size_t> next{0};
+  std::atomic<int64_t> failed{0};
+  std::vector<std::exception_ptr> errors(size_t(std::max(1, backend->units_in_flight())));
+  auto worker = [&](size_t w) {
+    try {
+      for (size_t t = next++; t < todo.size(); t = next++) {
+        const JudgeCall& call = calls[todo[t]];
+        try {
+          const BackendAnswer answer =
+              backend->generate(UnitInput{remote, items[call.answer], call.plan});
+          cache.store(call.plan.key, ojson({{"reply", answer.text}}).dump());
+        } catch (const BackendFatal&) {
+          throw;
+        } catch (const std::exception& error) {
+          logger().warn("judge: {} (sample {}): {}", items[call.answer].id, call.sample,
+                        error.what());
+          ++failed;
+        }
+      }
+    } catch (...) {
+      errors[w] = std::current_exception();
+      next = todo.size();
+    }
+  };
+  std::vector<std::thread> threads;
+  for (size_t w = 1; w < errors.size(); ++w) threads.emplace_back(worker, w);
+  worker(0);
+  for (auto& thread : threads) thread.join();
+  for (auto& error : errors)
+    if (error) std::rethrow_exception(error);
+  outcome.failed = failed;
+
+  // Per answer: its replies, the judged decision or score, the rule's decision.
+  std::string lines;
+  int64_t judged = 0, judged_right = 0, rule_right = 0, disagree = 0, unparsed = 0;
+  double score_sum = 0.0;
+  int64_t scores = 0;
+  for (size_t a = 0; a < records.size(); ++a) {
+    std::vector<std::string> replies;
+    for (const auto& call : calls) {
+      if (call.answer != a) continue;
+      if (const auto stored = cache.find(call.plan.key))
+        replies.push_back(ojson::parse(*stored)["reply"].get<std::string>());
+    }
+    ojson line = {{"id", records[a]["id"]}, {"replies", replies}};
+    if (replies.size() != size_t(samples)) {
+      line["missing"] = samples - int(replies.size());
+      lines += line.dump() + "\n";
+      continue;
+    }
+    ++judged;
+    const bool rule = records[a].value("correct", false);
+    line["rule_correct"] = rule;
+    rule_right += rule;
+    if (protocol.scored) {
+      ojson values = ojson::array();
+      for (const auto& reply : replies) {
+        const double score = judge_reply_score(reply);
+        values.push_back(score);
+        if (score < 0) {
+          ++unparsed;
+          continue;
+        }
+        score_sum += score;
+        ++scores;
+      }
+      line["scores"] = values;
+    } else {
+      bool parsed_all = true;
+      for (const auto& reply : replies)
+        parsed_all = parsed_all && !judge_reply_decision(reply).empty();
+      unparsed += !parsed_all;
+      const bool yes = judge_majority_yes(replies);
+      line["judged_correct"] = yes;
+      judged_right += yes;
+      disagree += yes != rule;
+    }
+    lines += line.dump() + "\n";
+  }
+  ojson summary;
+  summary["run_dir"] = options.run_dir;
+  summary["protocol"] = protocol.name;
+  summary["source"] = protocol.source;
+  summary["judge"] = {{"served_model", options.served_model},
+                      {"endpoints", backend->describe().value("endpoints", ojson::array())},
+                      {"system", protocol.system},
+                      {"prompt", protocol.prompt},
+                      {"samples", samples},
+                      {"temperature", remote.temperature},
+                      {"top_p", remote.top_p},
+                      {"max_tokens", remote.max_new_tokens},
+                      {"seed", options.seed}};
+  summary["answers"] = outcome.answers;
+  summary["judged"] = judged;
+  summary["failed_calls"] = outcome.failed;
+  summary["rule_accuracy"] = judged ? double(rule_right) / double(judged) : 0.0;
+  if (protocol.scored) {
+    summary["mean_score"] = scores ? score_sum / double(scores) : 0.0;
+    summary["unparsed_replies"] = unparsed;
+  } else {
+    summary["judged_accuracy"] = judged ? double(judged_right) / double(judged) : 0.0;
+    summary["disagreement_rate"] = judged ? double(disagree) / double(judged) : 0.0;
+    summary["answers_with_unparsed_replies"] = unparsed;
+  }
+  outcome.summary_json = summary.dump(2) + "\n";
+  const std::string stem = options.run_dir + "/judge-" + protocol.name;
+  write_text_file(stem + ".jsonl", lines);
+  write_text_file(stem + ".json", outcome.summary_json);
+  char text[512];
+  if (protocol.scored) {
+    std::snprintf(text, sizeof(text),
+                  "| answers judged | rule-based accuracy | judge's mean score (1-5) | unparsed "
+                  "replies |\n|---|---|---|---|\n| %lld | %.1f%% | %.3f | %lld |\n",
+                  static_cast<long long>(judged), summary["rule_accuracy"].get<double>() * 100,
+                  summary["mean_score"].get<double>(), static_cast<long long>(unparsed));
+  } else {
+    std::snprintf(text, sizeof(text),
+                  "| answers judged | rule-based accuracy | judged accuracy | disagreement |\n"
+                  "|---|---|---|---|\n| %lld | %.1f%% | %.1f%% | %.1f%% |\n",
+                  static_cast<long long>(judged), summary["rule_accuracy"].get<double>() * 100,
+                  summary["judged_accuracy"].get<double>() * 100,
+                  summary["disagreement_rate"].get<double>() * 100);
+  }
+  write_text_file(stem + ".md", "# almkit judge: " + protocol.name + " by " + options.served_model +
+                                    "\n\n" + text + "\nPrompt source: " + protocol.source + "\n");
+  return outcome;
+}
+
+}  // namespace almkit::bench
