@@ -11,15 +11,17 @@
 
 namespace almkit::fuzz {
 
-// A folder of this process under $TMPDIR (made once, left for the OS: libFuzzer exits
-// through _exit, and every input overwrites the same few files).
+// A folder of this process under $TMPDIR, removed when the process exits normally (a crashing
+// run leaves it, with the last input, for a look).
 inline const std::string& scratch_dir() {
   static const std::string dir = [] {
     const char* tmp = std::getenv("TMPDIR");
     std::string path = std::string(tmp && *tmp ? tmp : "/tmp") + "/almkit-fuzz-" +
                        std::to_string(static_cast<long>(getpid()));
-    std::string command = "mkdir -p '" + path + "'";
-    if (std::system(command.c_str()) != 0) std::abort();
+    if (std::system(("mkdir -p '" + path + "'").c_str()) != 0) std::abort();
+    // The exit handler must not read `dir`, which is destroyed before it runs.
+    static const std::string* const removal = new std::string("rm -rf '" + path + "'");
+    std::atexit([] { (void)std::system(removal->c_str()); });
     return path;
   }();
   return dir;

@@ -44,6 +44,19 @@ TEST(FuzzRegressions, ChatTemplateNumbersBeyond64BitsAreHandled) {
   EXPECT_EQ(ChatTemplate("{{ 1" + std::string(400, '0') + ".0 > 1 }}").render_json("{}"), "True");
 }
 
+TEST(FuzzRegressions, ChatTemplateRecursionIsRefusedBeforeTheStackOverflows) {
+  // Found by hand after fuzzing: a macro calling itself, or 100,000 nested parentheses, overflowed
+  // the stack (ASan stack-overflow in Evaluator::eval / the parser).
+  const ChatTemplate recursive(regression("chat_template/recursive_macro"));
+  EXPECT_ALMKIT_ERROR(recursive.render_json("{}"), ErrorCode::kUnsupported,
+                      "evaluation nested deeper than 256");
+  EXPECT_ALMKIT_ERROR(ChatTemplate{regression("chat_template/deep_parentheses")},
+                      ErrorCode::kUnsupported, "expressions nested deeper than 200");
+  EXPECT_EQ(ChatTemplate("{{ " + std::string(150, '(') + "1" + std::string(150, ')') + " }}")
+                .render_json("{}"),
+            "1");
+}
+
 TEST(FuzzRegressions, JsonNumberBeyondDoubleIsAFormatError) {
   // Was nlohmann's out_of_range 406 escaping parse_json_text (config.json, every JSON file).
   EXPECT_ALMKIT_ERROR(parse_json_text(regression("config/number_beyond_double"), "'config.json'"),

@@ -204,7 +204,21 @@ class Evaluator {
     return args;
   }
 
+  // A template from a checkpoint may recurse without end ({% macro f() %}{{ f() }}...): refuse
+  // beyond this depth instead of overflowing the stack.
+  static constexpr int kMaxDepth = 256;
+
   Value eval(const Expr& expr) {
+    if (depth_ >= kMaxDepth) {
+      fail(expr.where, "evaluation nested deeper than " + std::to_string(kMaxDepth) +
+                           " (a macro that calls itself without end?)",
+           ErrorCode::kUnsupported);
+    }
+    ++depth_;
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{depth_};
     try {
       return eval_node(expr);
     } catch (const Error& error) {
@@ -370,6 +384,7 @@ class Evaluator {
   }
 
   std::vector<Frame> frames_;
+  int depth_ = 0;
 };
 
 }  // namespace

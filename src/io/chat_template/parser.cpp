@@ -277,7 +277,19 @@ class Parser {
     return expr;
   }
 
+  // Templates come with checkpoints: a stranger's "((((...))))" must not overflow the stack.
+  static constexpr int kMaxNesting = 200;
+
   ExprPtr parse_expression(bool with_conditional = true) {
+    if (nesting_ >= kMaxNesting) {
+      fail(peek(), "expressions nested deeper than " + std::to_string(kMaxNesting),
+           ErrorCode::kUnsupported);
+    }
+    ++nesting_;
+    struct Leave {
+      int& depth;
+      ~Leave() { --depth; }
+    } leave{nesting_};
     ExprPtr expr = parse_or();
     while (with_conditional && at_name("if")) {
       const Token& at = next();
@@ -574,6 +586,7 @@ class Parser {
 
   const std::vector<Token>& tokens_;
   size_t pos_ = 0;
+  int nesting_ = 0;
 };
 
 }  // namespace
