@@ -79,7 +79,8 @@ std::vector<std::string> wav_payload_parts(const std::string& path, int sample_r
   AudioBuffer clip = load_audio(path, load);
   if (silent) std::fill(clip.samples.begin(), clip.samples.end(), 0.0f);
   std::vector<std::string> parts;
-  for (const auto& part : bench::apply_long_audio_policy(std::move(clip), path, policy, max_seconds)) {
+  for (const auto& part :
+       bench::apply_long_audio_policy(std::move(clip), path, policy, max_seconds)) {
     const std::vector<uint8_t> wav = encode_wav(part, WavEncoding::kPcm16);
     parts.emplace_back(wav.begin(), wav.end());
   }
