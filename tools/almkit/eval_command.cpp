@@ -54,13 +54,22 @@ void print_outcome(const bench::EvalOutcome& outcome) {
   }
   if (outcome.summary_json.empty()) return;
   const auto summary = nlohmann::json::parse(outcome.summary_json);
+  // Runs of open items only (asr, ast, isa) have no multiple-choice headline.
+  const bool multiple_choice =
+      summary["items"].get<int64_t>() > 0 || !summary.contains("open_items");
   const auto& accuracy = summary["accuracy"];
-  std::printf("%s: accuracy %.1f%% [%.1f, %.1f] over %lld items (%s mode)\n",
-              summary["benchmark"].get<std::string>().c_str(),
-              accuracy["accuracy"].get<double>() * 100, accuracy["ci95"][0].get<double>() * 100,
-              accuracy["ci95"][1].get<double>() * 100,
-              static_cast<long long>(summary["items"].get<int64_t>()),
-              summary["mode"].get<std::string>().c_str());
+  if (multiple_choice) {
+    std::printf("%s: accuracy %.1f%% [%.1f, %.1f] over %lld items (%s mode)\n",
+                summary["benchmark"].get<std::string>().c_str(),
+                accuracy["accuracy"].get<double>() * 100, accuracy["ci95"][0].get<double>() * 100,
+                accuracy["ci95"][1].get<double>() * 100,
+                static_cast<long long>(summary["items"].get<int64_t>()),
+                summary["mode"].get<std::string>().c_str());
+  } else {
+    std::printf("%s: %lld open items (%s mode)\n", summary["benchmark"].get<std::string>().c_str(),
+                static_cast<long long>(summary["open_items"]["items"].get<int64_t>()),
+                summary["mode"].get<std::string>().c_str());
+  }
   if (summary.contains("open_items")) {  // open answers: the benchmark's metrics
     const auto& open = summary["open_items"];
     if (open.contains("wer") && open["wer"].is_object()) {
@@ -87,6 +96,7 @@ void print_outcome(const bench::EvalOutcome& outcome) {
                 repeats["consistency"].get<double>() * 100);
   }
   for (const auto& baseline : summary["baselines"]) {
+    if (!multiple_choice) break;
     std::printf("  baseline %-38s %.1f%%\n", baseline["label"].get<std::string>().c_str(),
                 baseline["accuracy"].get<double>() * 100);
   }
