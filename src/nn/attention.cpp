@@ -1,6 +1,5 @@
 #include "nn/attention.h"
 
-#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
@@ -57,28 +56,6 @@ at::Tensor MultiHeadAttention::attend(const at::Tensor& q, const at::Tensor& k, 
   const int64_t batch = q.size(0), heads = shape_.num_heads, kv_heads = shape_.num_kv_heads;
   const int64_t queries = q.size(2), keys = k.size(2), head_dim = shape_.head_dim;
   const int64_t groups = heads / kv_heads;
-  // Long prompts and encoders (Whisper-large's 1,500 frames: 20 heads x 1,500^2 fp32 scores,
-  // 180 MB a layer): the queries go through in stripes whose scores (~4 MB) stay in cache through
-  // the scale, the mask, the softmax and the product with V, instead of a full score matrix
-  // written to memory and read back several times. The same operations on fewer rows.
-  const int64_t score_bytes = batch * heads * queries * keys * static_cast<int64_t>(sizeof(float));
-  if (!probabilities && score_bytes > (int64_t{32} << 20) && q.device().is_cpu() && !q.requires_grad() &&
-      !k.requires_grad() && !v.requires_grad()) {
-    const int64_t stripe = std::clamp<int64_t>((int64_t{4} << 20) / (batch * heads * keys * 4), 16, queries);
-    const at::Tensor keys_t = k.transpose(2, 3);
-    std::vector<at::Tensor> stripes;
-    for (int64_t row = 0; row < queries; row += stripe) {
-      const int64_t rows = std::min(stripe, queries - row);
-      const at::Tensor stripe_q = q.narrow(2, row, rows).reshape({batch, kv_heads, groups * rows, head_dim});
-      at::Tensor scores = at::matmul(stripe_q, keys_t).view({batch, heads, rows, keys}) * shape_.softmax_scale();
-      if (mask.defined()) scores = scores + (mask.size(-2) == queries ? mask.narrow(-2, row, rows) : mask);
-      const at::Tensor weights = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
-      stripes.push_back(at::matmul(weights.view({batch, kv_heads, groups * rows, keys}), v)
-                            .view({batch, heads, rows, head_dim}));
-    }
-    const at::Tensor out = at::cat(stripes, 2);
-    return o_proj_(out.transpose(1, 2).reshape({batch, queries, heads * head_dim}));
-  }
   const at::Tensor grouped_q = q.reshape({batch, kv_heads, groups * queries, head_dim});
   at::Tensor scores =
       at::matmul(grouped_q, k.transpose(2, 3)).view({batch, heads, queries, keys}) * shape_.softmax_scale();
