@@ -1,10 +1,29 @@
 #include "research/gradients.h"
 
+#include <ATen/Context.h>
 #include <c10/core/GradMode.h>
 
 #include "almkit/error.h"
 
 namespace almkit::research {
+namespace {
+
+// libtorch 1.13's oneDNN convolution backward returns a different, wrong input gradient on every
+// run for the Whisper stem of some checkpoints (80 mel bins, init-model weights; plain ATen
+// conv1d + gelu reproduce it outside almkit; the native convolution is exact): gradients run with
+// oneDNN off. The switch is process-wide (libtorch has no other), restored on exit.
+class WithoutOneDnn {
+ public:
+  WithoutOneDnn() : was_(at::globalContext().userEnabledMkldnn()) { at::globalContext().setUserEnabledMkldnn(false); }
+  ~WithoutOneDnn() { at::globalContext().setUserEnabledMkldnn(was_); }
+  WithoutOneDnn(const WithoutOneDnn&) = delete;
+  WithoutOneDnn& operator=(const WithoutOneDnn&) = delete;
+
+ private:
+  bool was_;
+};
+
+}  // namespace
 
 TargetScore score_targets(const Pipeline& pipeline, const PromptTensors& prompt, const at::Tensor& targets,
                           const Interventions* interventions) {
@@ -35,6 +54,7 @@ at::Tensor feature_gradient(const Pipeline& pipeline, const PromptTensors& promp
                             TargetScore* score, const Interventions* interventions) {
   if (!prompt.features.defined()) throw Error(ErrorCode::kInvalidArgument, "a feature gradient needs audio");
   at::AutoGradMode grad(true);
+  const WithoutOneDnn without_onednn;
   PromptTensors leaf = prompt;
   leaf.features = prompt.features.detach().clone().requires_grad_(true);
   TargetScore s = score_targets(pipeline, leaf, targets, interventions);
@@ -74,6 +94,7 @@ at::Tensor waveform_gradient(const Pipeline& pipeline, const PromptTensors& prom
                              const at::Tensor& lengths, const at::Tensor& targets, const WhisperMelOptions& options,
                              TargetScore* score, const Interventions* interventions) {
   at::AutoGradMode grad(true);
+  const WithoutOneDnn without_onednn;
   const int64_t rows = waveform.size(0);
   const at::Tensor lengths_cpu = lengths.to(at::kCPU).to(at::kLong);
   std::vector<at::Tensor> leaves, padded_rows;
