@@ -245,7 +245,7 @@ std::string Model::chat_prompt(const std::string& messages_json, bool add_genera
   nlohmann::json messages;
   try {
     messages = nlohmann::json::parse(messages_json);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {  // parse errors, numbers beyond a double
     throw Error(ErrorCode::kInvalidFormat, std::string("chat messages are not valid JSON: ") + error.what());
   }
   // Templates test `'audio' in content` or `'audio_url' in content`; give bare audio parts a key.

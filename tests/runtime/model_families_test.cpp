@@ -181,3 +181,17 @@ TEST(ModelFamilies, CheckpointsWithoutALanguageModelAreRefusedClearly) {
 
 }  // namespace
 }  // namespace almkit::test
+
+namespace almkit::test {
+namespace {
+
+TEST(ModelFamilies, MalformedChatMessagesAreAFormatError) {
+  auto model = Model::load(reference_dir() + "/qwen2", ModelOptions{"cpu", "float32", 0, false});
+  // A number beyond a double is nlohmann's out_of_range, not a parse error: still almkit's error.
+  EXPECT_ALMKIT_ERROR(model->chat_prompt(R"([{"role": "user", "content": 1e999}])", true), ErrorCode::kInvalidFormat,
+                      "not valid JSON");
+  EXPECT_ALMKIT_ERROR(model->chat_prompt("[{", true), ErrorCode::kInvalidFormat, "not valid JSON");
+}
+
+}  // namespace
+}  // namespace almkit::test
