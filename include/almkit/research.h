@@ -102,4 +102,29 @@ ALMKIT_API Saliency saliency(const Model& model, const Request& request, const s
 // target_logprobs), for save_arrays.
 ALMKIT_API std::vector<NamedArray> saliency_arrays(const Saliency& saliency);
 
+// Projected gradient descent on the input (weights frozen): lowers log P(target) (untargeted:
+// the reference answer) or raises it (targeted), on the log-mel features under an L-infinity
+// budget `epsilon`, or on the waveform (Whisper log-mel) under `epsilon` (sample units) and/or an
+// SNR budget |delta| <= |x| / 10^(snr_db / 20).
+struct AttackOptions {
+  bool waveform = false;
+  double epsilon = 0.0;
+  double snr_db = 0.0;
+  int steps = 10;
+  double step_size = 0.0;  // 0: 2.5 x budget / steps
+  bool targeted = false;
+  uint64_t seed = 0;       // random start inside the budget; 0: the clean input
+};
+
+struct AttackResult {
+  double clean_logprob = 0.0;     // sum log P(target) on the clean input
+  double attacked_logprob = 0.0;  // on the perturbed one
+  std::vector<int64_t> feature_shape;          // features attack: [clips, bins, frames]
+  std::vector<float> perturbed_features;
+  std::vector<AudioBuffer> perturbed_audio;    // waveform attack: each clip at the encoder's rate
+};
+
+ALMKIT_API AttackResult attack(const Model& model, const Request& request, const std::vector<int32_t>& target_ids,
+                               const AttackOptions& options);
+
 }  // namespace almkit::research

@@ -8,6 +8,7 @@
 
 #include "almkit/error.h"
 #include "almkit/safetensors.h"
+#include "research/attack.h"
 #include "research/gradients.h"
 #include "research/readouts.h"
 #include "runtime/model_access.h"
@@ -213,6 +214,56 @@ Saliency saliency(const Model& model, const Request& request, const std::vector<
       const at::Tensor row = wave_grad[static_cast<int64_t>(c)].narrow(0, 0, lengths[c]).contiguous();
       out.waveform_gradient.emplace_back(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
     }
+  }
+  return out;
+}
+
+AttackResult attack(const Model& model, const Request& request, const std::vector<int32_t>& target_ids,
+                    const AttackOptions& options) {
+  if (target_ids.empty()) throw Error(ErrorCode::kInvalidArgument, "an attack needs a non-empty target");
+  const Pipeline& pipeline = ModelAccess::pipeline(model);
+  const RequestTensors tensors = ModelAccess::request_tensors(model, request);
+  if (!tensors.features.defined()) throw Error(ErrorCode::kInvalidArgument, "an attack needs a request with audio");
+  const std::vector<int64_t> wide(target_ids.begin(), target_ids.end());
+  const at::Tensor targets = at::tensor(wide, at::TensorOptions().dtype(at::kLong)).view({1, -1}).to(tensors.ids.device());
+  PgdOptions pgd;
+  pgd.waveform = options.waveform;
+  pgd.epsilon = options.epsilon;
+  pgd.snr_db = options.snr_db;
+  pgd.steps = options.steps;
+  pgd.step_size = options.step_size;
+  pgd.targeted = options.targeted;
+  pgd.seed = options.seed;
+  at::Tensor samples, lengths;
+  WhisperMelOptions mel;
+  std::vector<int64_t> clip_lengths;
+  if (options.waveform) {
+    mel.feature_size = static_cast<int>(tensors.features.size(1));
+    mel.pad_to_chunk = tensors.features.size(2) == 3000;
+    int64_t longest = 0;
+    for (const auto& clip : tensors.samples) longest = std::max<int64_t>(longest, static_cast<int64_t>(clip.size()));
+    samples = at::zeros({static_cast<int64_t>(tensors.samples.size()), longest});
+    for (size_t c = 0; c < tensors.samples.size(); ++c) {
+      clip_lengths.push_back(static_cast<int64_t>(tensors.samples[c].size()));
+      samples[static_cast<int64_t>(c)].narrow(0, 0, clip_lengths.back()).copy_(at::from_blob(
+          const_cast<float*>(tensors.samples[c].data()), {clip_lengths.back()}, at::TensorOptions().dtype(at::kFloat)));
+    }
+    lengths = at::tensor(clip_lengths, at::TensorOptions().dtype(at::kLong));
+  }
+  const PgdResult pgd_result = projected_gradient_attack(pipeline, prompt_of(tensors), targets, pgd, samples, lengths, mel);
+  AttackResult out;
+  out.clean_logprob = pgd_result.clean_score.sum().item<double>();
+  out.attacked_logprob = pgd_result.final_score.sum().item<double>();
+  const at::Tensor perturbed = pgd_result.perturbed.detach().to(at::kCPU).contiguous();
+  if (options.waveform) {
+    const int rate = model.audio_sampling_rate();
+    for (size_t c = 0; c < clip_lengths.size(); ++c) {
+      const at::Tensor row = perturbed[static_cast<int64_t>(c)].narrow(0, 0, clip_lengths[c]).contiguous();
+      out.perturbed_audio.push_back(AudioBuffer{rate, 1, std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel())});
+    }
+  } else {
+    out.feature_shape = perturbed.sizes().vec();
+    out.perturbed_features.assign(perturbed.data_ptr<float>(), perturbed.data_ptr<float>() + perturbed.numel());
   }
   return out;
 }

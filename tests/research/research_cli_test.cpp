@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
 #include <numeric>
 
@@ -105,6 +106,30 @@ TEST_F(ResearchCli, SaliencyWritesFeatureAndWaveformGradients) {
   }
   EXPECT_GT(inside, 0.0);
   EXPECT_EQ(beyond, 0.0);
+}
+
+TEST_F(ResearchCli, AttackLowersTheAnswerWithinItsBudget) {
+  const std::string wav = *dir_ + "/attacked.wav";
+  const auto result = run_cli("attack" + model() + audio() + "--prompt 'What is it?' --waveform --snr 30 --steps 3 "
+                              "--max-new-tokens 3 -o " + wav);
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  double clean = 0, attacked = 0, snr = 0;
+  ASSERT_EQ(std::sscanf(result.output.substr(result.output.find("log P(target): ")).c_str(), "log P(target): %lf -> %lf",
+                        &clean, &attacked), 2) << result.output;
+  EXPECT_LE(attacked, clean);
+  ASSERT_EQ(std::sscanf(result.output.substr(result.output.find("perturbation SNR")).c_str(), "perturbation SNR %lf", &snr), 1);
+  EXPECT_GE(snr, 29.9);
+  EXPECT_EQ(load_audio(wav).samples.size(), 16000u);
+  research::AttackOptions features;
+  features.epsilon = 0.05;
+  features.steps = 2;
+  const auto loaded = Model::load(*dir_ + "/model");
+  Request request;
+  request.prompt_ids = {1, 2, static_cast<int32_t>(loaded->audio_token_id()), 3, 4};
+  request.audio = {load_audio(*dir_ + "/tone.wav")};
+  const research::AttackResult on_features = research::attack(*loaded, request, {5, 6, 7}, features);
+  EXPECT_LE(on_features.attacked_logprob, on_features.clean_logprob);
+  EXPECT_EQ(on_features.feature_shape, (std::vector<int64_t>{1, 128, 3000}));
 }
 
 }  // namespace
