@@ -8,10 +8,9 @@
 //   torch_bf16                              at::linear on bf16 x and weights (oneDNN where present)
 // GFLOP/s counts 2 M N K per product. Interleave filters to compare:
 //   build/benchmarks/almkit_bench_gemm --benchmark_repetitions=3
-#include <benchmark/benchmark.h>
-
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <string>
@@ -32,7 +31,8 @@ const Layer& qwen2_layer() {
   static const Layer layer = [] {
     at::manual_seed(0);
     Layer built;
-    const int64_t shapes[][2] = {{896, 896}, {128, 896}, {128, 896}, {896, 896}, {4864, 896}, {4864, 896}, {896, 4864}};
+    const int64_t shapes[][2] = {{896, 896},  {128, 896},  {128, 896}, {896, 896},
+                                 {4864, 896}, {4864, 896}, {896, 4864}};
     for (const auto& shape : shapes) {
       at::Tensor w = at::randn({shape[0], shape[1]}) * 0.02;
       built.bf16.push_back(w.to(at::kBFloat16));
@@ -69,23 +69,35 @@ void layer_products(benchmark::State& state, Path path) {
         case Path::kSplit:
         case Path::kRound: {
           at::Tensor y = at::empty({m, w.size(0)});
-          almkit::nn::bf16_gemm(x.data_ptr<float>(), m, w.size(1), reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()),
+          almkit::nn::bf16_gemm(x.data_ptr<float>(), m, w.size(1),
+                                reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()),
                                 w.size(0), y.data_ptr<float>(), nullptr,
-                                path == Path::kSplit ? almkit::nn::Bf16Input::kSplit : almkit::nn::Bf16Input::kRoundInput);
+                                path == Path::kSplit ? almkit::nn::Bf16Input::kSplit
+                                                     : almkit::nn::Bf16Input::kRoundInput);
           outputs[i] = y;
           break;
         }
-        case Path::kLinearBf16: outputs[i] = almkit::nn::linear(x, w); break;
-        case Path::kWiden: outputs[i] = at::linear(x, w.to(at::kFloat)); break;
-        case Path::kTorchFp32: outputs[i] = at::linear(x, layer.fp32[i]); break;
-        case Path::kTorchBf16: outputs[i] = at::linear(wide ? x4864_bf16 : x896_bf16, w); break;
+        case Path::kLinearBf16:
+          outputs[i] = almkit::nn::linear(x, w);
+          break;
+        case Path::kWiden:
+          outputs[i] = at::linear(x, w.to(at::kFloat));
+          break;
+        case Path::kTorchFp32:
+          outputs[i] = at::linear(x, layer.fp32[i]);
+          break;
+        case Path::kTorchBf16:
+          outputs[i] = at::linear(wide ? x4864_bf16 : x896_bf16, w);
+          break;
       }
     }
     benchmark::DoNotOptimize(outputs);
   }
-  state.counters["GFLOPs"] = benchmark::Counter(flop * state.iterations() / 1e9, benchmark::Counter::kIsRate);
+  state.counters["GFLOPs"] =
+      benchmark::Counter(flop * state.iterations() / 1e9, benchmark::Counter::kIsRate);
   // tokens per second of the 24 layers' products alone (Qwen2-0.5B has 24 such layers)
-  state.counters["tok_s_24_layers"] = benchmark::Counter(m * state.iterations() / 24.0, benchmark::Counter::kIsRate);
+  state.counters["tok_s_24_layers"] =
+      benchmark::Counter(m * state.iterations() / 24.0, benchmark::Counter::kIsRate);
 }
 
 void shapes(benchmark::internal::Benchmark* b) {

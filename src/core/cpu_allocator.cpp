@@ -36,7 +36,8 @@ class CachingCpuAllocator final : public c10::Allocator {
     // Free blocks kept: a quarter of RAM, at most 4 GiB (the Whisper-large-v3 tower's working
     // set is ~0.5 GB; a model's weights are memory-mapped, not allocated here).
     struct sysinfo info {};
-    const size_t ram = sysinfo(&info) == 0 ? size_t{info.totalram} * info.mem_unit : size_t{8} << 30;
+    const size_t ram =
+        sysinfo(&info) == 0 ? size_t{info.totalram} * info.mem_unit : size_t{8} << 30;
     limit_ = std::min<size_t>(ram / 4, size_t{4} << 30);
   }
 
@@ -62,7 +63,7 @@ class CachingCpuAllocator final : public c10::Allocator {
 
   static CachingCpuAllocator& instance() {
     static CachingCpuAllocator* allocator = new CachingCpuAllocator();  // never destroyed: tensors
-    return *allocator;                                                    // may outlive statics
+    return *allocator;                                                  // may outlive statics
   }
 
  private:
@@ -123,8 +124,12 @@ void install_caching_cpu_allocator() {
   (void)installed;
 }
 
-CpuAllocatorStats cpu_allocator_stats() { return CachingCpuAllocator::instance().stats(); }
+CpuAllocatorStats cpu_allocator_stats() {
+  return CachingCpuAllocator::instance().stats();
+}
 
-void release_cached_cpu_memory() { CachingCpuAllocator::instance().release_all(); }
+void release_cached_cpu_memory() {
+  CachingCpuAllocator::instance().release_all();
+}
 
 }  // namespace almkit

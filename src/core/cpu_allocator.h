@@ -17,10 +17,10 @@ namespace almkit {
 void install_caching_cpu_allocator();
 
 struct CpuAllocatorStats {
-  size_t cached_bytes = 0;      // free blocks kept for reuse
-  size_t cache_limit_bytes = 0; // a freed block that would pass this goes back to the system
-  uint64_t reused = 0;          // large allocations answered from the cache
-  uint64_t fresh = 0;           // large allocations that went to the system
+  size_t cached_bytes = 0;       // free blocks kept for reuse
+  size_t cache_limit_bytes = 0;  // a freed block that would pass this goes back to the system
+  uint64_t reused = 0;           // large allocations answered from the cache
+  uint64_t fresh = 0;            // large allocations that went to the system
 };
 CpuAllocatorStats cpu_allocator_stats();
 

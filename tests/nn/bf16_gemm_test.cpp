@@ -2,15 +2,14 @@
 // and nn::linear choosing it for more than a few rows. Skipped on CPUs without AVX512-BF16.
 #include "nn/bf16_gemm.h"
 
-#include "almkit/error.h"
-#include "nn/linear.h"
-
-#include <gtest/gtest.h>
-
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <tuple>
+
+#include "almkit/error.h"
+#include "nn/linear.h"
 
 namespace almkit {
 namespace {
@@ -30,10 +29,13 @@ double max_error(const at::Tensor& got, const at::Tensor& expected) {
 TEST_P(Bf16Gemm, SplitInputMatchesTheFloat64ProductOfTheRoundedWeights) {
   const auto [m, k, n] = GetParam();
   at::manual_seed(m * 7 + k * 3 + n);
-  const at::Tensor x = at::randn({m, k}), w = at::randn({n, k}).to(at::kBFloat16), bias = at::randn({n});
-  const at::Tensor expected = at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
+  const at::Tensor x = at::randn({m, k}), w = at::randn({n, k}).to(at::kBFloat16),
+                   bias = at::randn({n});
+  const at::Tensor expected =
+      at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
   at::Tensor got = at::empty({m, n});
-  nn::bf16_gemm(x.data_ptr<float>(), m, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
+  nn::bf16_gemm(x.data_ptr<float>(), m, k,
+                reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
                 got.data_ptr<float>(), bias.data_ptr<float>());
   EXPECT_LT(max_error(got, expected), 2e-4 * std::sqrt(double(k)));
 }
@@ -45,23 +47,28 @@ TEST_P(Bf16Gemm, RoundedInputMatchesTheFloat64ProductOfRoundedOperands) {
   const at::Tensor x = at::randn({m, k}), w = at::randn({n, k}).to(at::kBFloat16);
   const at::Tensor expected = at::linear(x.to(at::kBFloat16).to(at::kDouble), w.to(at::kDouble));
   at::Tensor got = at::empty({m, n});
-  nn::bf16_gemm(x.data_ptr<float>(), m, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
+  nn::bf16_gemm(x.data_ptr<float>(), m, k,
+                reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
                 got.data_ptr<float>(), nullptr, nn::Bf16Input::kRoundInput);
   EXPECT_LT(max_error(got, expected), 2e-4 * std::sqrt(double(k)));
   // and far from the unrounded product: the rounding of x is really there
-  if (k >= 64) EXPECT_GT(max_error(got, at::linear(x.to(at::kDouble), w.to(at::kDouble))), 1e-3);
+  if (k >= 64) {
+    EXPECT_GT(max_error(got, at::linear(x.to(at::kDouble), w.to(at::kDouble))), 1e-3);
+  }
 }
 
 // Tiles of 32 rows x 12 columns: full tiles, partial ones in both directions, k tails of 16.
-INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Gemm,
-                         ::testing::Values(std::make_tuple(32, 64, 12), std::make_tuple(17, 896, 300),
-                                           std::make_tuple(33, 18, 13), std::make_tuple(100, 130, 50),
-                                           std::make_tuple(64, 4864, 37), std::make_tuple(1, 2, 1)));
+INSTANTIATE_TEST_SUITE_P(
+    Shapes, Bf16Gemm,
+    ::testing::Values(std::make_tuple(32, 64, 12), std::make_tuple(17, 896, 300),
+                      std::make_tuple(33, 18, 13), std::make_tuple(100, 130, 50),
+                      std::make_tuple(64, 4864, 37), std::make_tuple(1, 2, 1)));
 
 TEST(Bf16GemmLinear, PromptsUseItWithActivationsRoundedToBf16) {
   if (!nn::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
   at::manual_seed(3);
-  const at::Tensor x = at::randn({2, 40, 96}), w = at::randn({50, 96}).to(at::kBFloat16), bias = at::randn({50});
+  const at::Tensor x = at::randn({2, 40, 96}), w = at::randn({50, 96}).to(at::kBFloat16),
+                   bias = at::randn({50});
   const at::Tensor expected =
       at::linear(x.to(at::kBFloat16).to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
   const at::Tensor got = nn::linear(x, w, bias);
