@@ -43,12 +43,12 @@ struct InspectOptions {
   // transformers' hidden_states indices: 0 = the stack's input (embeddings after the audio merge;
   // the encoder's stem + positions), i = output of layer i - 1, the last = after the final norm.
   std::vector<int> encoder_layers, decoder_layers;
-  bool all_layers = false;             // every index of both stacks
-  bool attention = false;              // attentions_L{i} [1, heads, S, S] ...
-  std::vector<int> attention_layers;   // ... of these decoder layers (empty: all)
-  std::vector<int> heads;              // ... and heads (empty: all)
-  bool audio_attention_share = true;   // audio_attention_share [1, layers, heads]
-  bool logit_lens = false;             // logit_lens [1, layers + 1, vocab]
+  bool all_layers = false;            // every index of both stacks
+  bool attention = false;             // attentions_L{i} [1, heads, S, S] ...
+  std::vector<int> attention_layers;  // ... of these decoder layers (empty: all)
+  std::vector<int> heads;             // ... and heads (empty: all)
+  bool audio_attention_share = true;  // audio_attention_share [1, layers, heads]
+  bool logit_lens = false;            // logit_lens [1, layers + 1, vocab]
 };
 
 // One forward pass of the request (prompt + its audio). Arrays: hidden_states_L{i},
@@ -71,7 +71,8 @@ struct SteeringVector {
 // Mean of layer `layer`'s output over the positive requests minus the mean over the negative
 // ones; each request pooled over its positions by `pooling`: "last" (the last prompt position)
 // or "mean" (every position).
-ALMKIT_API SteeringVector build_steering_vector(const Model& model, const std::vector<Request>& positive,
+ALMKIT_API SteeringVector build_steering_vector(const Model& model,
+                                                const std::vector<Request>& positive,
                                                 const std::vector<Request>& negative, int layer,
                                                 const std::string& pooling = "last");
 
@@ -83,20 +84,20 @@ ALMKIT_API LayerHooks steering_hooks(const SteeringVector& vector, double alpha,
                                      const std::string& positions = "all");
 
 struct Saliency {
-  std::vector<int64_t> feature_shape;       // [clips, bins, frames]
-  std::vector<float> features;              // the input features
-  std::vector<float> feature_gradient;      // d sum log P(target) / d features
+  std::vector<int64_t> feature_shape;                 // [clips, bins, frames]
+  std::vector<float> features;                        // the input features
+  std::vector<float> feature_gradient;                // d sum log P(target) / d features
   std::vector<std::vector<float>> waveform_gradient;  // per clip, d / d samples (when asked)
   std::vector<int32_t> target_ids;
-  std::vector<double> target_logprobs;      // per target token
+  std::vector<double> target_logprobs;  // per target token
   double target_logprob_sum = 0.0;
 };
 
 // The gradient of the target's teacher-forced log-probability after the request (weights
 // frozen, float32). `waveform` also differentiates through transformers' torch log-mel (Whisper
 // features only).
-ALMKIT_API Saliency saliency(const Model& model, const Request& request, const std::vector<int32_t>& target_ids,
-                             bool waveform = false);
+ALMKIT_API Saliency saliency(const Model& model, const Request& request,
+                             const std::vector<int32_t>& target_ids, bool waveform = false);
 
 // Saliency as named arrays (features, grad_input_features, grad_waveform_{c}, target_ids,
 // target_logprobs), for save_arrays.
@@ -113,18 +114,19 @@ struct AttackOptions {
   int steps = 10;
   double step_size = 0.0;  // 0: 2.5 x budget / steps
   bool targeted = false;
-  uint64_t seed = 0;       // random start inside the budget; 0: the clean input
+  uint64_t seed = 0;  // random start inside the budget; 0: the clean input
 };
 
 struct AttackResult {
-  double clean_logprob = 0.0;     // sum log P(target) on the clean input
-  double attacked_logprob = 0.0;  // on the perturbed one
-  std::vector<int64_t> feature_shape;          // features attack: [clips, bins, frames]
+  double clean_logprob = 0.0;          // sum log P(target) on the clean input
+  double attacked_logprob = 0.0;       // on the perturbed one
+  std::vector<int64_t> feature_shape;  // features attack: [clips, bins, frames]
   std::vector<float> perturbed_features;
-  std::vector<AudioBuffer> perturbed_audio;    // waveform attack: each clip at the encoder's rate
+  std::vector<AudioBuffer> perturbed_audio;  // waveform attack: each clip at the encoder's rate
 };
 
-ALMKIT_API AttackResult attack(const Model& model, const Request& request, const std::vector<int32_t>& target_ids,
+ALMKIT_API AttackResult attack(const Model& model, const Request& request,
+                               const std::vector<int32_t>& target_ids,
                                const AttackOptions& options);
 
 }  // namespace almkit::research

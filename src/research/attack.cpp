@@ -21,26 +21,35 @@ at::Tensor project(at::Tensor delta, const at::Tensor& clean, const PgdOptions& 
 
 }  // namespace
 
-PgdResult projected_gradient_attack(const Pipeline& pipeline, const PromptTensors& prompt, const at::Tensor& targets,
-                                    const PgdOptions& options, const at::Tensor& waveform, const at::Tensor& lengths,
+PgdResult projected_gradient_attack(const Pipeline& pipeline, const PromptTensors& prompt,
+                                    const at::Tensor& targets, const PgdOptions& options,
+                                    const at::Tensor& waveform, const at::Tensor& lengths,
                                     const WhisperMelOptions& mel) {
-  if (options.steps < 1) throw Error(ErrorCode::kInvalidArgument, "an attack needs at least one step");
+  if (options.steps < 1)
+    throw Error(ErrorCode::kInvalidArgument, "an attack needs at least one step");
   if (options.epsilon <= 0 && !(options.waveform && options.snr_db > 0)) {
-    throw Error(ErrorCode::kInvalidArgument, "an attack needs a budget: epsilon (L-inf) or, on the waveform, snr_db");
+    throw Error(ErrorCode::kInvalidArgument,
+                "an attack needs a budget: epsilon (L-inf) or, on the waveform, snr_db");
   }
-  if (options.waveform && !waveform.defined()) throw Error(ErrorCode::kInvalidArgument, "a waveform attack needs the waveform");
+  if (options.waveform && !waveform.defined())
+    throw Error(ErrorCode::kInvalidArgument, "a waveform attack needs the waveform");
   const at::Tensor clean = (options.waveform ? waveform : prompt.features).detach().to(at::kFloat);
   // Samples past each clip's end stay zero.
   at::Tensor inside = at::ones_like(clean);
   if (options.waveform) {
-    inside = (at::arange(clean.size(1)).unsqueeze(0) < lengths.to(at::kCPU).to(at::kLong).unsqueeze(1)).to(at::kFloat);
+    inside =
+        (at::arange(clean.size(1)).unsqueeze(0) < lengths.to(at::kCPU).to(at::kLong).unsqueeze(1))
+            .to(at::kFloat);
   }
   double step = options.step_size;
   if (step <= 0) {
     if (options.epsilon > 0) {
       step = 2.5 * options.epsilon / options.steps;
     } else {
-      step = 2.5 / options.steps;  // SNR: a fraction of the radius per step, taken on the normalised gradient
+      step =
+          2.5 /
+          options
+              .steps;  // SNR: a fraction of the radius per step, taken on the normalised gradient
     }
   }
   at::Tensor delta = at::zeros_like(clean);
@@ -71,14 +80,16 @@ PgdResult projected_gradient_attack(const Pipeline& pipeline, const PromptTensor
       move = gradient.sign();  // L-inf steepest ascent
     } else {
       const at::Tensor norm = gradient.flatten(1).norm(2, 1).clamp_min(1e-20).view({-1, 1});
-      const at::Tensor radius = clean.flatten(1).norm(2, 1).view({-1, 1}) / std::pow(10.0, options.snr_db / 20.0);
+      const at::Tensor radius =
+          clean.flatten(1).norm(2, 1).view({-1, 1}) / std::pow(10.0, options.snr_db / 20.0);
       move = gradient / norm * radius;
     }
     delta = project(delta + sign * step * move * inside, clean, options).detach();
   }
   at::Tensor unused;
   result.final_score = score_and_gradient(delta, &unused);
-  if (!result.clean_score.defined()) result.clean_score = score_and_gradient(at::zeros_like(delta), &unused);
+  if (!result.clean_score.defined())
+    result.clean_score = score_and_gradient(at::zeros_like(delta), &unused);
   result.perturbed = clean + delta;
   return result;
 }

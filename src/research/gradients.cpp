@@ -14,7 +14,9 @@ namespace {
 // oneDNN off. The switch is process-wide (libtorch has no other), restored on exit.
 class WithoutOneDnn {
  public:
-  WithoutOneDnn() : was_(at::globalContext().userEnabledMkldnn()) { at::globalContext().setUserEnabledMkldnn(false); }
+  WithoutOneDnn() : was_(at::globalContext().userEnabledMkldnn()) {
+    at::globalContext().setUserEnabledMkldnn(false);
+  }
   ~WithoutOneDnn() { at::globalContext().setUserEnabledMkldnn(was_); }
   WithoutOneDnn(const WithoutOneDnn&) = delete;
   WithoutOneDnn& operator=(const WithoutOneDnn&) = delete;
@@ -25,34 +27,40 @@ class WithoutOneDnn {
 
 }  // namespace
 
-TargetScore score_targets(const Pipeline& pipeline, const PromptTensors& prompt, const at::Tensor& targets,
-                          const Interventions* interventions) {
+TargetScore score_targets(const Pipeline& pipeline, const PromptTensors& prompt,
+                          const at::Tensor& targets, const Interventions* interventions) {
   const LanguageModel& lm = pipeline.language_model();
   const int64_t rows = prompt.ids.size(0), n = targets.size(1);
   if (targets.dim() != 2 || targets.size(0) != rows || n < 1) {
-    throw Error(ErrorCode::kInvalidArgument, "targets must be [batch, tokens], got " + shape_text(targets.sizes()));
+    throw Error(ErrorCode::kInvalidArgument,
+                "targets must be [batch, tokens], got " + shape_text(targets.sizes()));
   }
   PromptTensors full = prompt;
   full.ids = at::cat({prompt.ids, targets.to(prompt.ids.device())}, 1);
-  const at::Tensor mask = prompt.attention_mask.defined() ? prompt.attention_mask : at::ones_like(prompt.ids);
+  const at::Tensor mask =
+      prompt.attention_mask.defined() ? prompt.attention_mask : at::ones_like(prompt.ids);
   full.attention_mask = at::cat({mask, at::ones({rows, n}, mask.options())}, 1);
   const LayerHook encoder_hook = interventions ? interventions->hook(DecoderInput{}) : LayerHook{};
   nn::KvCache cache = lm.new_cache();
   const DecoderInput input =
       prepare_prompt(pipeline, full, cache, encoder_hook.callback ? &encoder_hook : nullptr);
   const LayerHook decoder_hook = interventions ? interventions->hook(input) : LayerHook{};
-  const at::Tensor hidden = lm.forward(input, cache, decoder_hook.callback ? &decoder_hook : nullptr);
+  const at::Tensor hidden =
+      lm.forward(input, cache, decoder_hook.callback ? &decoder_hook : nullptr);
   const int64_t prompt_length = input.embeddings.size(1) - n;  // S: the merged prompt
   const at::Tensor logits = lm.logits(hidden.narrow(1, prompt_length - 1, n)).to(at::kFloat);
   TargetScore score;
-  score.logprobs = at::log_softmax(logits, -1).gather(2, targets.to(logits.device()).unsqueeze(-1)).squeeze(-1);
+  score.logprobs =
+      at::log_softmax(logits, -1).gather(2, targets.to(logits.device()).unsqueeze(-1)).squeeze(-1);
   score.sum = score.logprobs.sum(1);
   return score;
 }
 
-at::Tensor feature_gradient(const Pipeline& pipeline, const PromptTensors& prompt, const at::Tensor& targets,
-                            TargetScore* score, const Interventions* interventions) {
-  if (!prompt.features.defined()) throw Error(ErrorCode::kInvalidArgument, "a feature gradient needs audio");
+at::Tensor feature_gradient(const Pipeline& pipeline, const PromptTensors& prompt,
+                            const at::Tensor& targets, TargetScore* score,
+                            const Interventions* interventions) {
+  if (!prompt.features.defined())
+    throw Error(ErrorCode::kInvalidArgument, "a feature gradient needs audio");
   at::AutoGradMode grad(true);
   const WithoutOneDnn without_onednn;
   PromptTensors leaf = prompt;
@@ -66,14 +74,17 @@ at::Tensor feature_gradient(const Pipeline& pipeline, const PromptTensors& promp
 at::Tensor whisper_log_mel_torch(const at::Tensor& waveform, const WhisperMelOptions& options) {
   const int64_t padded = static_cast<int64_t>(options.chunk_length) * options.sampling_rate;
   at::Tensor x = waveform.to(at::kFloat);
-  if (options.pad_to_chunk && x.size(1) < padded) x = at::constant_pad_nd(x, {0, padded - x.size(1)}, 0.0);
+  if (options.pad_to_chunk && x.size(1) < padded)
+    x = at::constant_pad_nd(x, {0, padded - x.size(1)}, 0.0);
   if (options.pad_to_chunk && x.size(1) > padded) x = x.narrow(1, 0, padded);
-  const at::Tensor window = at::hann_window(options.n_fft, at::TensorOptions().dtype(at::kFloat).device(x.device()));
+  const at::Tensor window =
+      at::hann_window(options.n_fft, at::TensorOptions().dtype(at::kFloat).device(x.device()));
   // torch.stft(center=True, pad_mode="reflect"): reflect-pad n_fft / 2 on both sides first
   const int64_t half = options.n_fft / 2;
   const at::Tensor padded_x = at::reflection_pad1d(x.unsqueeze(1), {half, half}).squeeze(1);
-  const at::Tensor spectrum = at::stft(padded_x, options.n_fft, options.hop_length, options.n_fft, window,
-                                       /*normalized=*/false, /*onesided=*/true, /*return_complex=*/true);
+  const at::Tensor spectrum =
+      at::stft(padded_x, options.n_fft, options.hop_length, options.n_fft, window,
+               /*normalized=*/false, /*onesided=*/true, /*return_complex=*/true);
   const at::Tensor frames = at::view_as_real(spectrum.narrow(2, 0, spectrum.size(2) - 1));
   const at::Tensor power = frames.pow(2).sum(-1);  // [B, n_fft / 2 + 1, frames]
   const WhisperMel mel(options);
@@ -90,8 +101,9 @@ at::Tensor whisper_log_mel_torch(const at::Tensor& waveform, const WhisperMelOpt
   return (log_spec + 4.0) / 4.0;
 }
 
-at::Tensor waveform_gradient(const Pipeline& pipeline, const PromptTensors& prompt, const at::Tensor& waveform,
-                             const at::Tensor& lengths, const at::Tensor& targets, const WhisperMelOptions& options,
+at::Tensor waveform_gradient(const Pipeline& pipeline, const PromptTensors& prompt,
+                             const at::Tensor& waveform, const at::Tensor& lengths,
+                             const at::Tensor& targets, const WhisperMelOptions& options,
                              TargetScore* score, const Interventions* interventions) {
   at::AutoGradMode grad(true);
   const WithoutOneDnn without_onednn;
@@ -101,7 +113,8 @@ at::Tensor waveform_gradient(const Pipeline& pipeline, const PromptTensors& prom
   const int64_t samples = waveform.size(1);
   for (int64_t r = 0; r < rows; ++r) {
     const int64_t n = lengths_cpu[r].item<int64_t>();
-    leaves.push_back(waveform[r].narrow(0, 0, n).detach().clone().to(at::kFloat).requires_grad_(true));
+    leaves.push_back(
+        waveform[r].narrow(0, 0, n).detach().clone().to(at::kFloat).requires_grad_(true));
     padded_rows.push_back(at::constant_pad_nd(leaves.back(), {0, samples - n}, 0.0));
   }
   PromptTensors full = prompt;

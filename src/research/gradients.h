@@ -18,13 +18,14 @@ struct TargetScore {
 
 // One teacher-forced forward on prompt.ids + targets [B, N] (attention mask extended by ones);
 // differentiable in prompt.features when they require grad.
-TargetScore score_targets(const Pipeline& pipeline, const PromptTensors& prompt, const at::Tensor& targets,
-                          const Interventions* interventions = nullptr);
+TargetScore score_targets(const Pipeline& pipeline, const PromptTensors& prompt,
+                          const at::Tensor& targets, const Interventions* interventions = nullptr);
 
 // d(sum over rows of the targets' log-probability) / d features, [clips, bins, frames], and the
 // score it differentiated.
-at::Tensor feature_gradient(const Pipeline& pipeline, const PromptTensors& prompt, const at::Tensor& targets,
-                            TargetScore* score = nullptr, const Interventions* interventions = nullptr);
+at::Tensor feature_gradient(const Pipeline& pipeline, const PromptTensors& prompt,
+                            const at::Tensor& targets, TargetScore* score = nullptr,
+                            const Interventions* interventions = nullptr);
 
 // transformers' WhisperFeatureExtractor torch path on rows of `waveform` [B, samples] (each row
 // zero-padded to chunk_length seconds), differentiable: [B, feature_size, frames].
@@ -32,8 +33,10 @@ at::Tensor whisper_log_mel_torch(const at::Tensor& waveform, const WhisperMelOpt
 
 // The gradient with respect to the samples [B, samples] (0 at and beyond each row's length);
 // `prompt.features` is replaced by the log-mel of the waveform, feature_lengths are kept.
-at::Tensor waveform_gradient(const Pipeline& pipeline, const PromptTensors& prompt, const at::Tensor& waveform,
-                             const at::Tensor& lengths, const at::Tensor& targets, const WhisperMelOptions& options,
-                             TargetScore* score = nullptr, const Interventions* interventions = nullptr);
+at::Tensor waveform_gradient(const Pipeline& pipeline, const PromptTensors& prompt,
+                             const at::Tensor& waveform, const at::Tensor& lengths,
+                             const at::Tensor& targets, const WhisperMelOptions& options,
+                             TargetScore* score = nullptr,
+                             const Interventions* interventions = nullptr);
 
 }  // namespace almkit::research

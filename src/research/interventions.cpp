@@ -12,21 +12,26 @@ Positions parse_positions(const std::string& name) {
   if (name == "audio") return Positions::kAudio;
   if (name == "text") return Positions::kText;
   if (name == "last") return Positions::kLast;
-  throw Error(ErrorCode::kInvalidArgument, "positions '" + name + "': expected all, audio, text or last");
+  throw Error(ErrorCode::kInvalidArgument,
+              "positions '" + name + "': expected all, audio, text or last");
 }
 
 std::string positions_name(Positions positions) {
   switch (positions) {
-    case Positions::kAll: return "all";
-    case Positions::kAudio: return "audio";
-    case Positions::kText: return "text";
-    case Positions::kLast: return "last";
+    case Positions::kAll:
+      return "all";
+    case Positions::kAudio:
+      return "audio";
+    case Positions::kText:
+      return "text";
+    case Positions::kLast:
+      return "last";
   }
   return "all";
 }
 
-at::Tensor position_weights(Positions positions, const at::Tensor& audio_mask, int64_t rows, int64_t length,
-                            bool prompt_pass, const at::TensorOptions& options) {
+at::Tensor position_weights(Positions positions, const at::Tensor& audio_mask, int64_t rows,
+                            int64_t length, bool prompt_pass, const at::TensorOptions& options) {
   switch (positions) {
     case Positions::kAll:
       return at::ones({rows, length, 1}, options);
@@ -38,7 +43,9 @@ at::Tensor position_weights(Positions positions, const at::Tensor& audio_mask, i
     case Positions::kAudio:
     case Positions::kText: {
       at::Tensor audio = prompt_pass && audio_mask.defined()
-                             ? audio_mask.to(options.device()).to(options.dtype().toScalarType()).view({rows, length, 1})
+                             ? audio_mask.to(options.device())
+                                   .to(options.dtype().toScalarType())
+                                   .view({rows, length, 1})
                              : at::zeros({rows, length, 1}, options);
       return positions == Positions::kAudio ? audio : 1.0 - audio;
     }
@@ -76,21 +83,26 @@ LayerHook Interventions::hook(const DecoderInput& prompt) const {
     const at::Tensor mask = stack == "decoder" ? audio_mask : at::Tensor();
     for (const auto& s : steering) {
       if (s.stack != stack || s.layer != layer) continue;
-      const at::Tensor delta = (s.vector.to(hidden.device(), hidden.scalar_type()) * s.alpha).view({1, 1, -1});
+      const at::Tensor delta =
+          (s.vector.to(hidden.device(), hidden.scalar_type()) * s.alpha).view({1, 1, -1});
       if (s.positions == Positions::kAll) {
         hidden = hidden + delta;  // as a transformers forward hook: padding positions included
       } else {
-        hidden = hidden + delta * position_weights(s.positions, mask, rows, length, prompt_pass, hidden.options());
+        hidden = hidden + delta * position_weights(s.positions, mask, rows, length, prompt_pass,
+                                                   hidden.options());
       }
     }
     for (const auto& p : patches) {
       if (p.stack != stack || p.layer != layer || !prompt_pass) continue;
-      if (p.source.size(0) != rows || p.source.size(1) != length || p.source.size(2) != hidden.size(2)) {
-        throw Error(ErrorCode::kShapeMismatch, "patch source " + shape_text(p.source.sizes()) + " does not match " +
-                                                   stack + " layer " + std::to_string(layer) + "'s output " +
+      if (p.source.size(0) != rows || p.source.size(1) != length ||
+          p.source.size(2) != hidden.size(2)) {
+        throw Error(ErrorCode::kShapeMismatch, "patch source " + shape_text(p.source.sizes()) +
+                                                   " does not match " + stack + " layer " +
+                                                   std::to_string(layer) + "'s output " +
                                                    shape_text(hidden.sizes()));
       }
-      const at::Tensor where = position_weights(p.positions, mask, rows, length, true, hidden.options()).to(at::kBool);
+      const at::Tensor where =
+          position_weights(p.positions, mask, rows, length, true, hidden.options()).to(at::kBool);
       hidden = at::where(where, p.source.to(hidden.device(), hidden.scalar_type()), hidden);
     }
   };
@@ -101,13 +113,14 @@ std::vector<std::string> Interventions::describe() const {
   std::vector<std::string> lines;
   for (const auto& s : steering_) {
     std::ostringstream line;
-    line << "steer " << s.stack << "." << s.layer << " alpha=" << s.alpha << " positions=" << positions_name(s.positions)
+    line << "steer " << s.stack << "." << s.layer << " alpha=" << s.alpha
+         << " positions=" << positions_name(s.positions)
          << " norm=" << s.vector.norm().item<double>();
     lines.push_back(line.str());
   }
   for (const auto& p : patches_) {
-    lines.push_back("patch " + p.stack + "." + std::to_string(p.layer) + " positions=" + positions_name(p.positions) +
-                    " source=" + shape_text(p.source.sizes()));
+    lines.push_back("patch " + p.stack + "." + std::to_string(p.layer) + " positions=" +
+                    positions_name(p.positions) + " source=" + shape_text(p.source.sizes()));
   }
   return lines;
 }
@@ -122,7 +135,8 @@ LayerHook compose(std::vector<LayerHook> hooks) {
     live.push_back(std::move(h));
   }
   if (live.empty()) return out;
-  out.callback = [live](const std::string& stack, int layer, at::Tensor& hidden, const at::Tensor& attention) {
+  out.callback = [live](const std::string& stack, int layer, at::Tensor& hidden,
+                        const at::Tensor& attention) {
     for (const auto& h : live) {
       if (layer < 0 && !h.want_input) continue;
       h.callback(stack, layer, hidden, attention);

@@ -23,8 +23,8 @@ std::string positions_name(Positions positions);
 // [B, T, 1] (float, hidden's dtype) 1 where `positions` select, for a pass of `length` positions;
 // `audio_mask` [B, T] of the prompt pass (undefined: no audio), `prompt_pass` false for the
 // decode steps that follow it.
-at::Tensor position_weights(Positions positions, const at::Tensor& audio_mask, int64_t rows, int64_t length,
-                            bool prompt_pass, const at::TensorOptions& options);
+at::Tensor position_weights(Positions positions, const at::Tensor& audio_mask, int64_t rows,
+                            int64_t length, bool prompt_pass, const at::TensorOptions& options);
 
 struct Steering {
   std::string stack = "decoder";  // "decoder" or "encoder" (the encoder takes Positions::kAll)

@@ -20,9 +20,10 @@ using research::Interventions;
 using research::PromptTensors;
 
 // Inputs of the interventions fixture (beside io.safetensors' own inputs).
-const std::set<std::string> kInputs = {"input_features", "feature_attention_mask", "input_ids", "attention_mask",
-                                       "steer_vector", "steer_layer", "steer_alpha", "patch_source_features",
-                                       "waveform", "waveform_lengths"};
+const std::set<std::string> kInputs = {"input_features",  "feature_attention_mask", "input_ids",
+                                       "attention_mask",  "steer_vector",           "steer_layer",
+                                       "steer_alpha",     "patch_source_features",  "waveform",
+                                       "waveform_lengths"};
 
 at::Tensor read(const SafetensorsFile& file, const std::string& name) {
   const TensorView& view = file.tensor(name);
@@ -30,7 +31,8 @@ at::Tensor read(const SafetensorsFile& file, const std::string& name) {
     throw Error(ErrorCode::kUnsupported, "reference tensor '" + name + "' must be F32 or I64");
   }
   const at::ScalarType type = view.dtype == DType::kI64 ? at::kLong : at::kFloat;
-  return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(type)).clone();
+  return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(type))
+      .clone();
 }
 
 std::string directory_of(const std::string& path) {
@@ -47,8 +49,8 @@ class Comparer {
 
   // `keep` (broadcast over the leading dims of the reference, 1 = compare) skips padding rows;
   // `gradient` scales the tolerance by max |reference| alone (gradients are small).
-  void compare(const std::string& name, const at::Tensor& got, const at::Tensor& keep = at::Tensor(),
-               bool gradient = false) {
+  void compare(const std::string& name, const at::Tensor& got,
+               const at::Tensor& keep = at::Tensor(), bool gradient = false) {
     if (!has(name)) return;
     ReferenceRow row;
     row.name = name;
@@ -56,7 +58,8 @@ class Comparer {
     row.shape = expected.sizes().vec();
     computed_[name] = got.detach().to(at::kCPU).contiguous();
     if (got.sizes() != expected.sizes()) {
-      row.note = "shape " + shape_text(got.sizes()) + " vs reference " + shape_text(expected.sizes());
+      row.note =
+          "shape " + shape_text(got.sizes()) + " vs reference " + shape_text(expected.sizes());
       row.max_abs_diff = INFINITY;
       report_.rows.push_back(row);
       return;
@@ -68,13 +71,17 @@ class Comparer {
       const at::Tensor mask = keep.to(at::kCPU).to(at::kBool);
       diff = diff.index({mask});
       scale = scale.index({mask});
-      row.note = "compared " + std::to_string(mask.sum().item<int64_t>()) + " of " + std::to_string(mask.numel()) +
-                 " rows (the rest is padding)";
+      row.note = "compared " + std::to_string(mask.sum().item<int64_t>()) + " of " +
+                 std::to_string(mask.numel()) + " rows (the rest is padding)";
     }
     row.max_abs_diff = diff.numel() ? diff.max().item<double>() : 0.0;
     const double magnitude = scale.numel() ? scale.max().item<double>() : 0.0;
-    row.tolerance = exact ? 0.0 : options_.relative_tolerance * (gradient ? magnitude : std::max(1.0, magnitude));
-    if (gradient) row.note += std::string(row.note.empty() ? "" : "; ") + "gradient: tolerance 1e-4 x max |reference|";
+    row.tolerance =
+        exact ? 0.0
+              : options_.relative_tolerance * (gradient ? magnitude : std::max(1.0, magnitude));
+    if (gradient)
+      row.note +=
+          std::string(row.note.empty() ? "" : "; ") + "gradient: tolerance 1e-4 x max |reference|";
     row.ok = row.max_abs_diff <= row.tolerance;
     report_.rows.push_back(row);
   }
@@ -111,7 +118,8 @@ class Comparer {
 
 // Rows [clips, T] (1 = real frame) for clips of `lengths` real frames.
 at::Tensor frame_rows(const at::Tensor& lengths, int64_t frames) {
-  return at::arange(frames, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) < lengths.to(at::kCPU).to(at::kLong).unsqueeze(1);
+  return at::arange(frames, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) <
+         lengths.to(at::kCPU).to(at::kLong).unsqueeze(1);
 }
 
 }  // namespace
@@ -120,7 +128,8 @@ bool is_interventions_file(const SafetensorsFile& io) {
   return io.contains("steer_vector") || io.contains("hidden_states_L0");
 }
 
-ReferenceReport run_interventions_reference_check(const std::string& model_dir, const std::string& io_path,
+ReferenceReport run_interventions_reference_check(const std::string& model_dir,
+                                                  const std::string& io_path,
                                                   const ReferenceCheckOptions& options) {
   set_compute_threads(options.threads);
   const auto file = SafetensorsFile::open(io_path);
@@ -130,7 +139,8 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir, 
     if (file->contains(name)) return read(*file, name);
     if (!inputs_file) inputs_file = SafetensorsFile::open(inputs_path);
     if (!inputs_file->contains(name)) {
-      throw Error(ErrorCode::kInvalidFormat, io_path + ": input '" + name + "' is neither here nor in " + inputs_path);
+      throw Error(ErrorCode::kInvalidFormat,
+                  io_path + ": input '" + name + "' is neither here nor in " + inputs_path);
     }
     return read(*inputs_file, name);
   };
@@ -146,12 +156,14 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir, 
 
   PromptTensors prompt;
   prompt.ids = input("input_ids");
-  prompt.attention_mask = has_input("attention_mask") ? input("attention_mask") : at::ones_like(prompt.ids);
+  prompt.attention_mask =
+      has_input("attention_mask") ? input("attention_mask") : at::ones_like(prompt.ids);
   if (has_input("input_features")) {
     prompt.features = input("input_features");
-    prompt.feature_lengths = has_input("feature_attention_mask")
-                                 ? input("feature_attention_mask").sum(-1)
-                                 : at::full({prompt.features.size(0)}, prompt.features.size(2), at::kLong);
+    prompt.feature_lengths =
+        has_input("feature_attention_mask")
+            ? input("feature_attention_mask").sum(-1)
+            : at::full({prompt.features.size(0)}, prompt.features.size(2), at::kLong);
   }
 
   at::NoGradGuard no_grad;  // forward passes; the gradients below turn it back on
@@ -167,22 +179,26 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir, 
   const research::ForwardResult plain = research::run_forward(pipeline, prompt, readouts);
   const at::Tensor real = plain.input.attention_mask;  // [B, S] merged
   for (const auto& [name, tensor] : plain.tensors) {
-    if (name.rfind("hidden_states_L", 0) == 0 || name == "lm_last_layer_output") check.compare(name, tensor, real);
+    if (name.rfind("hidden_states_L", 0) == 0 || name == "lm_last_layer_output")
+      check.compare(name, tensor, real);
   }
   check.compare("audio_position_mask", plain.tensors.at("audio_position_mask"));
-  if (plain.tensors.count("audio_attention_share")) check.compare("audio_attention_share", plain.tensors.at("audio_attention_share"));
+  if (plain.tensors.count("audio_attention_share"))
+    check.compare("audio_attention_share", plain.tensors.at("audio_attention_share"));
   check.compare("logit_lens", plain.tensors.at("logit_lens"));
   for (int64_t i = 0; i < n; ++i) {
     const std::string name = "attentions_L" + std::to_string(i);
     if (!plain.tensors.count(name)) continue;
     const at::Tensor row0 = plain.tensors.at(name).narrow(0, 0, 1);  // batch row 0, as stored
-    const at::Tensor queries = real.narrow(0, 0, 1).unsqueeze(1).expand({1, row0.size(1), row0.size(2)});
+    const at::Tensor queries =
+        real.narrow(0, 0, 1).unsqueeze(1).expand({1, row0.size(1), row0.size(2)});
     check.compare(name, row0, queries);
   }
   if (prompt.features.defined()) {
     // The encoder's positions: conv stem frames (len - 1) / 2 + 1 per clip; the last hidden state
     // has the encoder's own output lengths. Only the longest clip's frames are stored.
-    const at::Tensor conv_lengths = at::floor_divide(prompt.feature_lengths.to(at::kLong) - 1, 2) + 1;
+    const at::Tensor conv_lengths =
+        at::floor_divide(prompt.feature_lengths.to(at::kLong) - 1, 2) + 1;
     for (const auto& [name, tensor] : plain.tensors) {
       if (name.rfind("encoder_", 0) != 0) continue;
       const bool last = name == "encoder_hidden_states_L" + std::to_string(m);
@@ -193,8 +209,10 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir, 
   }
 
   // Plain greedy continuation: the gradient's targets.
-  const int64_t new_tokens = check.has("target_ids") ? check.reference("target_ids").size(1)
-                                                     : check.reference("steered_generate_ids").size(1) - prompt.ids.size(1);
+  const int64_t new_tokens =
+      check.has("target_ids")
+          ? check.reference("target_ids").size(1)
+          : check.reference("steered_generate_ids").size(1) - prompt.ids.size(1);
   const auto generate = [&](const Interventions* interventions) {
     nn::KvCache cache = lm.new_cache();
     const DecoderInput in = research::prepare_prompt(pipeline, prompt, cache);
@@ -202,8 +220,10 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir, 
     SamplingOptions sampling;
     sampling.max_new_tokens = new_tokens;
     sampling.stop_at_eos = false;  // eos_token_id=None
-    const Generation generation = pipeline.generate(in, cache, sampling, hook.callback ? &hook : nullptr);
-    at::Tensor ids = at::full({prompt.ids.size(0), new_tokens}, std::max<int64_t>(pipeline.parts().generation.pad_token_id, 0),
+    const Generation generation =
+        pipeline.generate(in, cache, sampling, hook.callback ? &hook : nullptr);
+    at::Tensor ids = at::full({prompt.ids.size(0), new_tokens},
+                              std::max<int64_t>(pipeline.parts().generation.pad_token_id, 0),
                               at::TensorOptions().dtype(at::kLong));
     for (int64_t r = 0; r < ids.size(0); ++r) {
       for (size_t i = 0; i < generation.tokens[r].size(); ++i) ids[r][i] = generation.tokens[r][i];
@@ -217,7 +237,8 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir, 
   const int steer_layer = static_cast<int>(input("steer_layer").item<int64_t>());
   if (has_input("steer_vector")) {
     Interventions steering;
-    steering.add(research::Steering{"decoder", steer_layer, input("steer_vector"), input("steer_alpha").item<double>(),
+    steering.add(research::Steering{"decoder", steer_layer, input("steer_vector"),
+                                    input("steer_alpha").item<double>(),
                                     research::Positions::kAll});
     const research::ForwardResult steered = research::run_forward(pipeline, prompt, {}, &steering);
     check.compare("steered_logits", steered.logits, real);
@@ -235,7 +256,8 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir, 
     Interventions patch;
     patch.add(research::Patch{"decoder", steer_layer, source_run.decoder_outputs.at(steer_layer),
                               research::Positions::kAudio});
-    check.compare("patched_logits", research::run_forward(pipeline, prompt, {}, &patch).logits, real);
+    check.compare("patched_logits", research::run_forward(pipeline, prompt, {}, &patch).logits,
+                  real);
   }
 
   // Gradients of the reference continuation's log-probability.
@@ -250,8 +272,8 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir, 
   if (has_input("waveform") && check.has("grad_waveform")) {
     WhisperMelOptions mel;
     mel.feature_size = static_cast<int>(prompt.features.size(1));
-    const at::Tensor grad = research::waveform_gradient(pipeline, prompt, input("waveform"), input("waveform_lengths"),
-                                                        targets, mel);
+    const at::Tensor grad = research::waveform_gradient(pipeline, prompt, input("waveform"),
+                                                        input("waveform_lengths"), targets, mel);
     check.compare("grad_waveform", grad, at::Tensor(), /*gradient=*/true);
   }
   return check.finish();

@@ -14,7 +14,8 @@ class SafetensorsFile;
 // True when `io` is an interventions file (it holds steer_vector or hidden_states_L0).
 bool is_interventions_file(const SafetensorsFile& io);
 
-ReferenceReport run_interventions_reference_check(const std::string& model_dir, const std::string& io_path,
+ReferenceReport run_interventions_reference_check(const std::string& model_dir,
+                                                  const std::string& io_path,
                                                   const ReferenceCheckOptions& options);
 
 }  // namespace almkit

@@ -5,12 +5,12 @@
 //   hidden_states_L{i}          [B, S, hidden]  i = 0 (embeddings after the audio merge) .. n
 //                                               (L{n} = final norm of the last layer's output)
 //   lm_last_layer_output        [B, S, hidden]  the last layer's output before the final norm
-//   encoder_hidden_states_L{i}  [clips, T, d]   i = 0 (stem + positions) .. m (the encoder's output)
-//   encoder_last_layer_output   [clips, T, d]
-//   attentions_L{i}             [B, heads, S, S] (chosen heads only when heads are given)
-//   audio_attention_share       [B, n, heads]   attention from the last prompt position to audio
-//   logit_lens                  [B, n + 1, vocab] logits(final_norm(r_i[:, S - 1]))
-//   audio_position_mask         [B, S] int64, logits [B, S, vocab]
+//   encoder_hidden_states_L{i}  [clips, T, d]   i = 0 (stem + positions) .. m (the encoder's
+//   output) encoder_last_layer_output   [clips, T, d] attentions_L{i}             [B, heads, S, S]
+//   (chosen heads only when heads are given) audio_attention_share       [B, n, heads]   attention
+//   from the last prompt position to audio logit_lens                  [B, n + 1, vocab]
+//   logits(final_norm(r_i[:, S - 1])) audio_position_mask         [B, S] int64, logits [B, S,
+//   vocab]
 #pragma once
 
 #include <ATen/ATen.h>
@@ -34,32 +34,33 @@ struct PromptTensors {
 struct ReadoutOptions {
   // hidden_states indices to keep (0 .. layers); empty: none. all_layers() lists every one.
   std::vector<int> encoder_layers, decoder_layers;
-  bool attention = false;             // attentions_L{i} of attention_layers (empty: every layer)
+  bool attention = false;  // attentions_L{i} of attention_layers (empty: every layer)
   std::vector<int> attention_layers;
-  std::vector<int> heads;             // empty: every head
+  std::vector<int> heads;  // empty: every head
   bool audio_attention_share = false;
   bool logit_lens = false;
-  bool layer_outputs = false;         // also the raw outputs of every decoder layer (patch sources)
+  bool layer_outputs = false;  // also the raw outputs of every decoder layer (patch sources)
 };
 
 std::vector<int> all_layers(int64_t layers);  // 0 .. layers
 
 struct ForwardResult {
   EncodedAudio encoded, projected;
-  DecoderInput input;  // the prompt pass (audio merged)
-  at::Tensor logits;   // [B, S, vocab]
+  DecoderInput input;                         // the prompt pass (audio merged)
+  at::Tensor logits;                          // [B, S, vocab]
   std::map<std::string, at::Tensor> tensors;  // the read-outs by the names above
   std::map<int, at::Tensor> decoder_outputs;  // layer -> raw output (ReadoutOptions::layer_outputs)
 };
 
 // Encodes, projects, merges and runs the decoder once with `interventions` applied, collecting
 // what `options` asks for (read-outs see the interventions' effect).
-ForwardResult run_forward(const Pipeline& pipeline, const PromptTensors& prompt, const ReadoutOptions& options,
+ForwardResult run_forward(const Pipeline& pipeline, const PromptTensors& prompt,
+                          const ReadoutOptions& options,
                           const Interventions* interventions = nullptr);
 
 // The decoder's input, merged audio included, for a batch (no forward pass).
-DecoderInput prepare_prompt(const Pipeline& pipeline, const PromptTensors& prompt, nn::KvCache& cache,
-                            const LayerHook* encoder_hook = nullptr, EncodedAudio* encoded = nullptr,
-                            EncodedAudio* projected = nullptr);
+DecoderInput prepare_prompt(const Pipeline& pipeline, const PromptTensors& prompt,
+                            nn::KvCache& cache, const LayerHook* encoder_hook = nullptr,
+                            EncodedAudio* encoded = nullptr, EncodedAudio* projected = nullptr);
 
 }  // namespace almkit::research

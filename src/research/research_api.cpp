@@ -1,12 +1,11 @@
 // include/almkit/research.h on top of the tensor-level tools in src/research.
-#include "almkit/research.h"
-
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
 #include <nlohmann/json.hpp>
 
 #include "almkit/error.h"
+#include "almkit/research.h"
 #include "almkit/safetensors.h"
 #include "research/attack.h"
 #include "research/gradients.h"
@@ -51,7 +50,8 @@ void save_arrays(const std::string& path, const std::vector<NamedArray>& arrays,
   writer.write(path);
 }
 
-std::vector<NamedArray> inspect(const Model& model, const Request& request, const InspectOptions& options) {
+std::vector<NamedArray> inspect(const Model& model, const Request& request,
+                                const InspectOptions& options) {
   c10::InferenceMode inference;
   const Pipeline& pipeline = ModelAccess::pipeline(model);
   const RequestTensors tensors = ModelAccess::request_tensors(model, request);
@@ -93,11 +93,13 @@ std::vector<NamedArray> inspect(const Model& model, const Request& request, cons
 SteeringVector SteeringVector::load(const std::string& path) {
   const auto file = SafetensorsFile::open(path);
   if (!file->contains("steer_vector")) {
-    throw Error(ErrorCode::kInvalidFormat, path + ": no 'steer_vector' tensor (expected a file from almkit steer build)");
+    throw Error(ErrorCode::kInvalidFormat,
+                path + ": no 'steer_vector' tensor (expected a file from almkit steer build)");
   }
   SteeringVector vector;
   vector.values = file->to_float("steer_vector");
-  if (file->contains("steer_layer")) vector.layer = static_cast<int>(file->to_float("steer_layer").at(0));
+  if (file->contains("steer_layer"))
+    vector.layer = static_cast<int>(file->to_float("steer_layer").at(0));
   const auto found = file->metadata().find("provenance");
   if (found != file->metadata().end()) vector.provenance = found->second;
   return vector;
@@ -112,9 +114,11 @@ void SteeringVector::save(const std::string& path) const {
 }
 
 SteeringVector build_steering_vector(const Model& model, const std::vector<Request>& positive,
-                                     const std::vector<Request>& negative, int layer, const std::string& pooling) {
+                                     const std::vector<Request>& negative, int layer,
+                                     const std::string& pooling) {
   if (positive.empty() || negative.empty()) {
-    throw Error(ErrorCode::kInvalidArgument, "a steering vector needs positive and negative prompts");
+    throw Error(ErrorCode::kInvalidArgument,
+                "a steering vector needs positive and negative prompts");
   }
   if (pooling != "last" && pooling != "mean") {
     throw Error(ErrorCode::kInvalidArgument, "pooling '" + pooling + "': expected last or mean");
@@ -126,11 +130,13 @@ SteeringVector build_steering_vector(const Model& model, const std::vector<Reque
     for (const auto& request : requests) {
       ReadoutOptions outputs;
       outputs.layer_outputs = true;
-      const ForwardResult result = run_forward(pipeline, prompt_of(ModelAccess::request_tensors(model, request)), outputs);
+      const ForwardResult result =
+          run_forward(pipeline, prompt_of(ModelAccess::request_tensors(model, request)), outputs);
       const auto found = result.decoder_outputs.find(layer);
       if (found == result.decoder_outputs.end()) {
-        throw Error(ErrorCode::kInvalidArgument, "decoder layer " + std::to_string(layer) + " is outside 0.." +
-                                                     std::to_string(result.decoder_outputs.size() - 1));
+        throw Error(ErrorCode::kInvalidArgument,
+                    "decoder layer " + std::to_string(layer) + " is outside 0.." +
+                        std::to_string(result.decoder_outputs.size() - 1));
       }
       const at::Tensor h = found->second[0].to(at::kFloat);  // [T, hidden]
       const at::Tensor pooled = pooling == "last" ? h[h.size(0) - 1] : h.mean(0);
@@ -141,20 +147,27 @@ SteeringVector build_steering_vector(const Model& model, const std::vector<Reque
   const at::Tensor direction = (mean_of(positive) - mean_of(negative)).contiguous().cpu();
   SteeringVector vector;
   vector.layer = layer;
-  vector.values.assign(direction.data_ptr<float>(), direction.data_ptr<float>() + direction.numel());
-  vector.provenance = nlohmann::json{{"method", "mean difference"}, {"model", model.folder()},
-                                     {"model_type", model.model_type()}, {"layer", layer}, {"pooling", pooling},
-                                     {"positive", positive.size()}, {"negative", negative.size()},
+  vector.values.assign(direction.data_ptr<float>(),
+                       direction.data_ptr<float>() + direction.numel());
+  vector.provenance = nlohmann::json{{"method", "mean difference"},
+                                     {"model", model.folder()},
+                                     {"model_type", model.model_type()},
+                                     {"layer", layer},
+                                     {"pooling", pooling},
+                                     {"positive", positive.size()},
+                                     {"negative", negative.size()},
                                      {"norm", direction.norm().item<double>()}}
                           .dump();
   return vector;
 }
 
-LayerHooks steering_hooks(const SteeringVector& vector, double alpha, const std::string& positions) {
+LayerHooks steering_hooks(const SteeringVector& vector, double alpha,
+                          const std::string& positions) {
   const Positions where = parse_positions(positions);
   if (where == Positions::kAudio || where == Positions::kText) {
-    throw Error(ErrorCode::kInvalidArgument, "steering_hooks takes positions all or last (audio / text need the "
-                                             "prompt layout: research::Interventions)");
+    throw Error(ErrorCode::kInvalidArgument,
+                "steering_hooks takes positions all or last (audio / text need the "
+                "prompt layout: research::Interventions)");
   }
   LayerHooks hooks;
   hooks.callback = [values = vector.values, layer = vector.layer, alpha, where](LayerState& state) {
@@ -162,7 +175,8 @@ LayerHooks steering_hooks(const SteeringVector& vector, double alpha, const std:
     const int64_t hidden = state.shape.back();
     if (hidden != static_cast<int64_t>(values.size())) {
       throw Error(ErrorCode::kShapeMismatch, "steering vector of " + std::to_string(values.size()) +
-                                                 " values for a hidden size of " + std::to_string(hidden));
+                                                 " values for a hidden size of " +
+                                                 std::to_string(hidden));
     }
     const int64_t rows = state.shape[0], length = state.shape[1];
     for (int64_t r = 0; r < rows; ++r) {
@@ -175,13 +189,17 @@ LayerHooks steering_hooks(const SteeringVector& vector, double alpha, const std:
   return hooks;
 }
 
-Saliency saliency(const Model& model, const Request& request, const std::vector<int32_t>& target_ids, bool waveform) {
-  if (target_ids.empty()) throw Error(ErrorCode::kInvalidArgument, "saliency needs a non-empty target");
+Saliency saliency(const Model& model, const Request& request,
+                  const std::vector<int32_t>& target_ids, bool waveform) {
+  if (target_ids.empty())
+    throw Error(ErrorCode::kInvalidArgument, "saliency needs a non-empty target");
   const Pipeline& pipeline = ModelAccess::pipeline(model);
   const RequestTensors tensors = ModelAccess::request_tensors(model, request);
-  if (!tensors.features.defined()) throw Error(ErrorCode::kInvalidArgument, "saliency needs a request with audio");
+  if (!tensors.features.defined())
+    throw Error(ErrorCode::kInvalidArgument, "saliency needs a request with audio");
   const std::vector<int64_t> wide(target_ids.begin(), target_ids.end());
-  const at::Tensor targets = at::tensor(wide, at::TensorOptions().dtype(at::kLong)).view({1, -1}).to(tensors.ids.device());
+  const at::Tensor targets =
+      at::tensor(wide, at::TensorOptions().dtype(at::kLong)).view({1, -1}).to(tensors.ids.device());
   TargetScore score;
   const at::Tensor grad = feature_gradient(pipeline, prompt_of(tensors), targets, &score);
   Saliency out;
@@ -192,40 +210,50 @@ Saliency saliency(const Model& model, const Request& request, const std::vector<
   out.feature_gradient.assign(g.data_ptr<float>(), g.data_ptr<float>() + g.numel());
   out.target_ids = target_ids;
   const at::Tensor logprobs = score.logprobs.to(at::kDouble).cpu().contiguous();
-  out.target_logprobs.assign(logprobs.data_ptr<double>(), logprobs.data_ptr<double>() + logprobs.numel());
+  out.target_logprobs.assign(logprobs.data_ptr<double>(),
+                             logprobs.data_ptr<double>() + logprobs.numel());
   out.target_logprob_sum = score.sum.item<double>();
   if (waveform) {
     WhisperMelOptions mel;
     mel.feature_size = static_cast<int>(features.size(1));
     mel.pad_to_chunk = features.size(2) == 3000;
     int64_t longest = 0;
-    for (const auto& clip : tensors.samples) longest = std::max<int64_t>(longest, static_cast<int64_t>(clip.size()));
+    for (const auto& clip : tensors.samples)
+      longest = std::max<int64_t>(longest, static_cast<int64_t>(clip.size()));
     at::Tensor samples = at::zeros({static_cast<int64_t>(tensors.samples.size()), longest});
     std::vector<int64_t> lengths;
     for (size_t c = 0; c < tensors.samples.size(); ++c) {
       const auto& clip = tensors.samples[c];
       lengths.push_back(static_cast<int64_t>(clip.size()));
-      samples[static_cast<int64_t>(c)].narrow(0, 0, lengths.back()).copy_(
-          at::from_blob(const_cast<float*>(clip.data()), {lengths.back()}, at::TensorOptions().dtype(at::kFloat)));
+      samples[static_cast<int64_t>(c)]
+          .narrow(0, 0, lengths.back())
+          .copy_(at::from_blob(const_cast<float*>(clip.data()), {lengths.back()},
+                               at::TensorOptions().dtype(at::kFloat)));
     }
-    const at::Tensor wave_grad = waveform_gradient(pipeline, prompt_of(tensors), samples,
-                                                   at::tensor(lengths, at::TensorOptions().dtype(at::kLong)), targets, mel);
+    const at::Tensor wave_grad =
+        waveform_gradient(pipeline, prompt_of(tensors), samples,
+                          at::tensor(lengths, at::TensorOptions().dtype(at::kLong)), targets, mel);
     for (size_t c = 0; c < lengths.size(); ++c) {
-      const at::Tensor row = wave_grad[static_cast<int64_t>(c)].narrow(0, 0, lengths[c]).contiguous();
-      out.waveform_gradient.emplace_back(row.data_ptr<float>(), row.data_ptr<float>() + row.numel());
+      const at::Tensor row =
+          wave_grad[static_cast<int64_t>(c)].narrow(0, 0, lengths[c]).contiguous();
+      out.waveform_gradient.emplace_back(row.data_ptr<float>(),
+                                         row.data_ptr<float>() + row.numel());
     }
   }
   return out;
 }
 
-AttackResult attack(const Model& model, const Request& request, const std::vector<int32_t>& target_ids,
-                    const AttackOptions& options) {
-  if (target_ids.empty()) throw Error(ErrorCode::kInvalidArgument, "an attack needs a non-empty target");
+AttackResult attack(const Model& model, const Request& request,
+                    const std::vector<int32_t>& target_ids, const AttackOptions& options) {
+  if (target_ids.empty())
+    throw Error(ErrorCode::kInvalidArgument, "an attack needs a non-empty target");
   const Pipeline& pipeline = ModelAccess::pipeline(model);
   const RequestTensors tensors = ModelAccess::request_tensors(model, request);
-  if (!tensors.features.defined()) throw Error(ErrorCode::kInvalidArgument, "an attack needs a request with audio");
+  if (!tensors.features.defined())
+    throw Error(ErrorCode::kInvalidArgument, "an attack needs a request with audio");
   const std::vector<int64_t> wide(target_ids.begin(), target_ids.end());
-  const at::Tensor targets = at::tensor(wide, at::TensorOptions().dtype(at::kLong)).view({1, -1}).to(tensors.ids.device());
+  const at::Tensor targets =
+      at::tensor(wide, at::TensorOptions().dtype(at::kLong)).view({1, -1}).to(tensors.ids.device());
   PgdOptions pgd;
   pgd.waveform = options.waveform;
   pgd.epsilon = options.epsilon;
@@ -241,16 +269,20 @@ AttackResult attack(const Model& model, const Request& request, const std::vecto
     mel.feature_size = static_cast<int>(tensors.features.size(1));
     mel.pad_to_chunk = tensors.features.size(2) == 3000;
     int64_t longest = 0;
-    for (const auto& clip : tensors.samples) longest = std::max<int64_t>(longest, static_cast<int64_t>(clip.size()));
+    for (const auto& clip : tensors.samples)
+      longest = std::max<int64_t>(longest, static_cast<int64_t>(clip.size()));
     samples = at::zeros({static_cast<int64_t>(tensors.samples.size()), longest});
     for (size_t c = 0; c < tensors.samples.size(); ++c) {
       clip_lengths.push_back(static_cast<int64_t>(tensors.samples[c].size()));
-      samples[static_cast<int64_t>(c)].narrow(0, 0, clip_lengths.back()).copy_(at::from_blob(
-          const_cast<float*>(tensors.samples[c].data()), {clip_lengths.back()}, at::TensorOptions().dtype(at::kFloat)));
+      samples[static_cast<int64_t>(c)]
+          .narrow(0, 0, clip_lengths.back())
+          .copy_(at::from_blob(const_cast<float*>(tensors.samples[c].data()), {clip_lengths.back()},
+                               at::TensorOptions().dtype(at::kFloat)));
     }
     lengths = at::tensor(clip_lengths, at::TensorOptions().dtype(at::kLong));
   }
-  const PgdResult pgd_result = projected_gradient_attack(pipeline, prompt_of(tensors), targets, pgd, samples, lengths, mel);
+  const PgdResult pgd_result =
+      projected_gradient_attack(pipeline, prompt_of(tensors), targets, pgd, samples, lengths, mel);
   AttackResult out;
   out.clean_logprob = pgd_result.clean_score.sum().item<double>();
   out.attacked_logprob = pgd_result.final_score.sum().item<double>();
@@ -258,12 +290,15 @@ AttackResult attack(const Model& model, const Request& request, const std::vecto
   if (options.waveform) {
     const int rate = model.audio_sampling_rate();
     for (size_t c = 0; c < clip_lengths.size(); ++c) {
-      const at::Tensor row = perturbed[static_cast<int64_t>(c)].narrow(0, 0, clip_lengths[c]).contiguous();
-      out.perturbed_audio.push_back(AudioBuffer{rate, 1, std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel())});
+      const at::Tensor row =
+          perturbed[static_cast<int64_t>(c)].narrow(0, 0, clip_lengths[c]).contiguous();
+      out.perturbed_audio.push_back(AudioBuffer{
+          rate, 1, std::vector<float>(row.data_ptr<float>(), row.data_ptr<float>() + row.numel())});
     }
   } else {
     out.feature_shape = perturbed.sizes().vec();
-    out.perturbed_features.assign(perturbed.data_ptr<float>(), perturbed.data_ptr<float>() + perturbed.numel());
+    out.perturbed_features.assign(perturbed.data_ptr<float>(),
+                                  perturbed.data_ptr<float>() + perturbed.numel());
   }
   return out;
 }
@@ -273,10 +308,14 @@ std::vector<NamedArray> saliency_arrays(const Saliency& s) {
   arrays.push_back({"input_features", s.feature_shape, s.features, {}});
   arrays.push_back({"grad_input_features", s.feature_shape, s.feature_gradient, {}});
   for (size_t c = 0; c < s.waveform_gradient.size(); ++c) {
-    arrays.push_back({"grad_waveform_" + std::to_string(c), {static_cast<int64_t>(s.waveform_gradient[c].size())},
-                      s.waveform_gradient[c], {}});
+    arrays.push_back({"grad_waveform_" + std::to_string(c),
+                      {static_cast<int64_t>(s.waveform_gradient[c].size())},
+                      s.waveform_gradient[c],
+                      {}});
   }
-  arrays.push_back({"target_ids", {1, static_cast<int64_t>(s.target_ids.size())}, {},
+  arrays.push_back({"target_ids",
+                    {1, static_cast<int64_t>(s.target_ids.size())},
+                    {},
                     std::vector<int64_t>(s.target_ids.begin(), s.target_ids.end())});
   std::vector<float> logprobs(s.target_logprobs.begin(), s.target_logprobs.end());
   arrays.push_back({"target_logprobs", {1, static_cast<int64_t>(logprobs.size())}, logprobs, {}});

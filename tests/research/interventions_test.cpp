@@ -1,9 +1,10 @@
 // Research interventions (src/research): the transformers fixture reproduced, and on every family
 // the pipeline runs (Qwen2-Audio, Ultravox, Llama, Whisper; init-model checkpoints with random
 // weights) each intervention equals the plain forward with the intervention written out by hand.
-#include <gtest/gtest.h>
+#include "research/interventions.h"
 
 #include <c10/core/InferenceMode.h>
+#include <gtest/gtest.h>
 
 #include <cmath>
 #include <filesystem>
@@ -12,7 +13,6 @@
 #include "almkit/audio.h"
 #include "models/registry.h"
 #include "research/gradients.h"
-#include "research/interventions.h"
 #include "research/readouts.h"
 #include "runtime/reference_check.h"
 #include "test_support.h"
@@ -30,11 +30,13 @@ using research::PromptTensors;
 TEST(InterventionsFixture, EveryTensorMatchesTransformers) {
   const std::string dir = reference_dir() + "/qwen2_audio";
   const ReferenceReport report = run_reference_check(dir, dir + "/interventions.safetensors", {});
-  EXPECT_TRUE(report.unknown.empty()) << report.unknown.size() << " reference tensors not computed, e.g. "
-                                      << (report.unknown.empty() ? "" : report.unknown[0]);
+  EXPECT_TRUE(report.unknown.empty())
+      << report.unknown.size() << " reference tensors not computed, e.g. "
+      << (report.unknown.empty() ? "" : report.unknown[0]);
   EXPECT_GE(report.rows.size(), 22u);
   for (const auto& row : report.rows) {
-    EXPECT_TRUE(row.ok) << row.name << ": max|diff| " << row.max_abs_diff << " > " << row.tolerance << " " << row.note;
+    EXPECT_TRUE(row.ok) << row.name << ": max|diff| " << row.max_abs_diff << " > " << row.tolerance
+                        << " " << row.note;
     const bool gradient = row.name.rfind("grad_", 0) == 0;
     if (row.tolerance > 0 && !gradient) EXPECT_LE(row.max_abs_diff, 1e-5) << row.name;
     if (gradient) EXPECT_LE(row.max_abs_diff, 0.05 * row.tolerance) << row.name;
@@ -42,8 +44,10 @@ TEST(InterventionsFixture, EveryTensorMatchesTransformers) {
 }
 
 TEST(InterventionsFixture, ReferenceCheckCommandDumpsEveryTensor) {
-  const std::string dir = reference_dir() + "/qwen2_audio", dump = temp_dir() + "/interventions.safetensors";
-  const auto result = run_cli("reference-check --model " + dir + " --io " + dir + "/interventions.safetensors --dump " + dump);
+  const std::string dir = reference_dir() + "/qwen2_audio",
+                    dump = temp_dir() + "/interventions.safetensors";
+  const auto result = run_cli("reference-check --model " + dir + " --io " + dir +
+                              "/interventions.safetensors --dump " + dump);
   ASSERT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("steered_generate_ids"), std::string::npos) << result.output;
   EXPECT_TRUE(file_exists(dump));
@@ -58,8 +62,8 @@ class InterventionFamily : public ::testing::TestWithParam<std::string> {
     const std::string dir = "/tmp/almkit-test-research-" + arch + "-" + std::to_string(::getpid());
     std::filesystem::remove_all(dir);
     const std::string tokenizer = arch == "qwen2_audio" ? "qwen3" : "llama3";
-    const auto result = run_cli("init-model --arch " + arch + " --size small --tokenizer " + data_dir() +
-                                "/../tokenizers/" + tokenizer + " -o " + dir);
+    const auto result = run_cli("init-model --arch " + arch + " --size small --tokenizer " +
+                                data_dir() + "/../tokenizers/" + tokenizer + " -o " + dir);
     EXPECT_EQ(result.exit_code, 0) << result.output;
     static std::vector<std::string> to_remove;
     to_remove.push_back(dir);
@@ -69,7 +73,10 @@ class InterventionFamily : public ::testing::TestWithParam<std::string> {
     return made[arch] = dir;
   }
 
-  void SetUp() override { pipeline_ = std::make_unique<Pipeline>(load_model_parts(checkpoint(GetParam()), WeightOptions{})); }
+  void SetUp() override {
+    pipeline_ =
+        std::make_unique<Pipeline>(load_model_parts(checkpoint(GetParam()), WeightOptions{}));
+  }
 
   // A prompt of text ids around one audio placeholder (when the family splices audio), with a
   // 1.2 s tone; two rows, the second left-padded by two positions.
@@ -90,11 +97,14 @@ class InterventionFamily : public ::testing::TestWithParam<std::string> {
       std::vector<AudioBuffer> clips;
       for (double hz : {440.0, 660.0}) {
         AudioBuffer tone{16000, 1, {}};
-        for (int i = 0; i < 1.2 * 16000; ++i) tone.samples.push_back(0.3f * std::sin(2 * M_PI * hz * i / 16000));
+        for (int i = 0; i < 1.2 * 16000; ++i)
+          tone.samples.push_back(0.3f * std::sin(2 * M_PI * hz * i / 16000));
         clips.push_back(tone);
       }
       const FeatureBatch batch = parts.encoder->features().extract(clips);
-      p.features = at::from_blob(const_cast<float*>(batch.features.values.data()), batch.features.shape, at::kFloat).clone();
+      p.features = at::from_blob(const_cast<float*>(batch.features.values.data()),
+                                 batch.features.shape, at::kFloat)
+                       .clone();
       p.feature_lengths = at::tensor(batch.valid_frames, at::kLong);
       p.clips_per_row = {1, 1};
     }
@@ -104,12 +114,15 @@ class InterventionFamily : public ::testing::TestWithParam<std::string> {
     research::ReadoutOptions count;
     count.layer_outputs = true;
     c10::InferenceMode inference;
-    return static_cast<int>(research::run_forward(*pipeline_, prompt(), count).decoder_outputs.size());
+    return static_cast<int>(
+        research::run_forward(*pipeline_, prompt(), count).decoder_outputs.size());
   }
   std::unique_ptr<Pipeline> pipeline_;
 };
 
-double max_diff(const at::Tensor& a, const at::Tensor& b) { return (a - b).abs().max().item<double>(); }
+double max_diff(const at::Tensor& a, const at::Tensor& b) {
+  return (a - b).abs().max().item<double>();
+}
 
 // Steering after the last layer, by hand: logits(final_norm(last output + alpha * v x positions)).
 TEST_P(InterventionFamily, SteeringEqualsTheLastLayerOutputPlusTheVectorByHand) {
@@ -154,7 +167,9 @@ TEST_P(InterventionFamily, SteeringTheInputEqualsShiftedEmbeddings) {
   EXPECT_LE(max_diff(got, by_hand), 1e-4);
   Interventions zero;
   zero.add(research::Steering{"decoder", 0, v, 0.0, Positions::kAll});
-  EXPECT_EQ(max_diff(research::run_forward(*pipeline_, p, {}, &zero).logits, research::run_forward(*pipeline_, p, {}).logits), 0.0);
+  EXPECT_EQ(max_diff(research::run_forward(*pipeline_, p, {}, &zero).logits,
+                     research::run_forward(*pipeline_, p, {}).logits),
+            0.0);
 }
 
 // Patching the last layer's output from another run = where(positions, source, plain) by hand;
@@ -175,18 +190,23 @@ TEST_P(InterventionFamily, PatchingEqualsTheSourceOutputSplicedByHand) {
   const research::ForwardResult plain = research::run_forward(*pipeline_, p, read);
   const research::ForwardResult source = research::run_forward(*pipeline_, other, read);
   const int last = static_cast<int>(plain.decoder_outputs.size()) - 1;
-  const Positions positions = p.features.defined() && plain.input.audio_mask.defined() ? Positions::kAudio : Positions::kText;
+  const Positions positions = p.features.defined() && plain.input.audio_mask.defined()
+                                  ? Positions::kAudio
+                                  : Positions::kText;
   Interventions patch;
   patch.add(research::Patch{"decoder", last, source.decoder_outputs.at(last), positions});
   const at::Tensor got = research::run_forward(*pipeline_, p, {}, &patch).logits;
-  const at::Tensor weights = research::position_weights(positions, plain.input.audio_mask, 2, plain.logits.size(1), true,
-                                                        at::TensorOptions().dtype(at::kFloat));
-  const at::Tensor spliced = at::where(weights.to(at::kBool), source.decoder_outputs.at(last), plain.decoder_outputs.at(last));
+  const at::Tensor weights =
+      research::position_weights(positions, plain.input.audio_mask, 2, plain.logits.size(1), true,
+                                 at::TensorOptions().dtype(at::kFloat));
+  const at::Tensor spliced = at::where(weights.to(at::kBool), source.decoder_outputs.at(last),
+                                       plain.decoder_outputs.at(last));
   EXPECT_LE(max_diff(got, lm.logits(lm.final_norm(spliced))), 1e-4);
   EXPECT_GT(max_diff(got, plain.logits), 1e-3);  // the patch did something
   Interventions identity;
   identity.add(research::Patch{"decoder", 0, plain.decoder_outputs.at(0), Positions::kAll});
-  EXPECT_LE(max_diff(research::run_forward(*pipeline_, p, {}, &identity).logits, plain.logits), 1e-5);
+  EXPECT_LE(max_diff(research::run_forward(*pipeline_, p, {}, &identity).logits, plain.logits),
+            1e-5);
 }
 
 // Read-outs agree with each other: the logit lens's last layer is the logits, audio and text
@@ -200,9 +220,12 @@ TEST_P(InterventionFamily, ReadOutsAgreeWithTheForwardPass) {
   read.decoder_layers = research::all_layers(n);
   const research::ForwardResult result = research::run_forward(*pipeline_, p, read);
   const int64_t s = result.logits.size(1);
-  EXPECT_LE(max_diff(result.tensors.at("logit_lens").select(1, n), result.logits.select(1, s - 1)), 1e-4);
-  EXPECT_LE(max_diff(result.tensors.at("hidden_states_L" + std::to_string(n)),
-                     pipeline_->language_model().final_norm(result.tensors.at("lm_last_layer_output"))), 1e-6);
+  EXPECT_LE(max_diff(result.tensors.at("logit_lens").select(1, n), result.logits.select(1, s - 1)),
+            1e-4);
+  EXPECT_LE(
+      max_diff(result.tensors.at("hidden_states_L" + std::to_string(n)),
+               pipeline_->language_model().final_norm(result.tensors.at("lm_last_layer_output"))),
+      1e-6);
   ASSERT_TRUE(result.tensors.count("attentions_L0"));
   const at::Tensor rows = result.tensors.at("attentions_L0").sum(-1).select(2, s - 1);
   EXPECT_LE(max_diff(rows, at::ones_like(rows)), 1e-5);
@@ -221,7 +244,8 @@ TEST_P(InterventionFamily, SteeredGenerationEqualsAHandWrittenHook) {
   const PromptTensors p = prompt();
   nn::KvCache probe_cache = lm.new_cache();
   const DecoderInput probe = research::prepare_prompt(*pipeline_, p, probe_cache);
-  const at::Tensor v = at::randn({probe.embeddings.size(2)}, at::TensorOptions().dtype(at::kFloat)) * 2.0;
+  const at::Tensor v =
+      at::randn({probe.embeddings.size(2)}, at::TensorOptions().dtype(at::kFloat)) * 2.0;
   const auto generate = [&](const LayerHook* hook_for, const Interventions* interventions) {
     nn::KvCache cache = lm.new_cache();
     const DecoderInput input = research::prepare_prompt(*pipeline_, p, cache);
@@ -232,7 +256,8 @@ TEST_P(InterventionFamily, SteeredGenerationEqualsAHandWrittenHook) {
     return pipeline_->generate(input, cache, sampling, &hook).tokens;
   };
   LayerHook by_hand;
-  by_hand.callback = [&](const std::string& stack, int layer, at::Tensor& hidden, const at::Tensor&) {
+  by_hand.callback = [&](const std::string& stack, int layer, at::Tensor& hidden,
+                         const at::Tensor&) {
     if (stack == "decoder" && layer == 0) hidden = hidden + v;
   };
   Interventions steer;
@@ -247,7 +272,8 @@ TEST_P(InterventionFamily, SteeredGenerationEqualsAHandWrittenHook) {
 TEST_P(InterventionFamily, FeatureGradientMatchesFiniteDifferences) {
   const PromptTensors p = prompt();
   if (!p.features.defined()) GTEST_SKIP() << "text-only family";
-  const at::Tensor targets = at::tensor(std::vector<int64_t>{31, 32, 33, 34, 35, 36}, at::kLong).view({2, 3});
+  const at::Tensor targets =
+      at::tensor(std::vector<int64_t>{31, 32, 33, 34, 35, 36}, at::kLong).view({2, 3});
   research::TargetScore score;
   const at::Tensor grad = research::feature_gradient(*pipeline_, p, targets, &score);
   ASSERT_TRUE(grad.defined());
@@ -263,14 +289,16 @@ TEST_P(InterventionFamily, FeatureGradientMatchesFiniteDifferences) {
   PromptTensors plus = p, minus = p;
   plus.features = p.features + eps * direction;
   minus.features = p.features - eps * direction;
-  const double finite = (research::score_targets(*pipeline_, plus, targets).sum.sum().item<double>() -
-                         research::score_targets(*pipeline_, minus, targets).sum.sum().item<double>()) /
-                        (2 * eps);
+  const double finite =
+      (research::score_targets(*pipeline_, plus, targets).sum.sum().item<double>() -
+       research::score_targets(*pipeline_, minus, targets).sum.sum().item<double>()) /
+      (2 * eps);
   const double analytic = grad.norm().item<double>();
   EXPECT_NEAR(finite, analytic, 0.03 * analytic) << "finite " << finite << " analytic " << analytic;
 }
 
-INSTANTIATE_TEST_SUITE_P(InitModel, InterventionFamily, ::testing::Values("qwen2_audio", "ultravox", "llama", "whisper"));
+INSTANTIATE_TEST_SUITE_P(InitModel, InterventionFamily,
+                         ::testing::Values("qwen2_audio", "ultravox", "llama", "whisper"));
 
 }  // namespace
 }  // namespace almkit::test

@@ -40,23 +40,26 @@ void run(const AttackArgs& args) {
     target = before.tokens;  // untargeted against the model's own answer
   }
   const research::AttackResult result = research::attack(*model, request, target, args.attack);
-  std::fprintf(stderr, "log P(target): %.4f -> %.4f (%d steps)\n", result.clean_logprob, result.attacked_logprob,
-               args.attack.steps);
+  std::fprintf(stderr, "log P(target): %.4f -> %.4f (%d steps)\n", result.clean_logprob,
+               result.attacked_logprob, args.attack.steps);
   std::printf("before: %s\n", before.text.c_str());
   if (args.attack.waveform) {
     write_wav(args.output, result.perturbed_audio.at(0), WavEncoding::kFloat32);
     double signal = 0.0, noise = 0.0;
     const AudioBuffer original = request.audio.at(0);
-    for (size_t i = 0; i < result.perturbed_audio[0].samples.size() && i < original.samples.size(); ++i) {
+    for (size_t i = 0; i < result.perturbed_audio[0].samples.size() && i < original.samples.size();
+         ++i) {
       signal += original.samples[i] * original.samples[i];
       const double d = result.perturbed_audio[0].samples[i] - original.samples[i];
       noise += d * d;
     }
-    std::fprintf(stderr, "perturbation SNR %.1f dB\n", 10.0 * std::log10(signal / std::max(noise, 1e-30)));
+    std::fprintf(stderr, "perturbation SNR %.1f dB\n",
+                 10.0 * std::log10(signal / std::max(noise, 1e-30)));
     request.audio = result.perturbed_audio;
     std::printf("after:  %s\n", model->generate(request, greedy).text.c_str());
   } else {
-    research::save_arrays(args.output, {{"input_features", result.feature_shape, result.perturbed_features, {}}},
+    research::save_arrays(args.output,
+                          {{"input_features", result.feature_shape, result.perturbed_features, {}}},
                           {{"model", args.model}, {"target", args.target}});
   }
   std::fprintf(stderr, "wrote %s\n", args.output.c_str());
@@ -64,24 +67,33 @@ void run(const AttackArgs& args) {
 
 void register_attack(CLI::App& app) {
   auto args = std::make_shared<AttackArgs>();
-  auto* command = app.add_subcommand("attack", "projected gradient attack on a clip (features or waveform)");
+  auto* command =
+      app.add_subcommand("attack", "projected gradient attack on a clip (features or waveform)");
   command->add_option("--model", args->model, "HF checkpoint folder")->required();
   command->add_option("--audio", args->audio, "audio file")->required();
-  command->add_option("--prompt", args->prompt, "the question; wrapped in the chat template unless --raw");
+  command->add_option("--prompt", args->prompt,
+                      "the question; wrapped in the chat template unless --raw");
   command->add_option("--prompt-ids", args->prompt_ids, "prompt as space-separated token ids");
   command->add_flag("--raw", args->raw, "use --prompt as is, without the chat template");
-  command->add_option("--target", args->target, "answer whose log-probability is attacked (default: the model's own)");
+  command->add_option("--target", args->target,
+                      "answer whose log-probability is attacked (default: the model's own)");
   command->add_option("--target-ids", args->target_ids, "the answer as comma-separated token ids");
-  command->add_flag("--targeted", args->attack.targeted, "raise log P(target) instead of lowering it");
-  command->add_flag("--waveform", args->attack.waveform, "perturb the samples (writes a WAV) instead of the features");
-  command->add_option("--epsilon", args->attack.epsilon, "L-infinity budget (feature or sample units)");
+  command->add_flag("--targeted", args->attack.targeted,
+                    "raise log P(target) instead of lowering it");
+  command->add_flag("--waveform", args->attack.waveform,
+                    "perturb the samples (writes a WAV) instead of the features");
+  command->add_option("--epsilon", args->attack.epsilon,
+                      "L-infinity budget (feature or sample units)");
   command->add_option("--snr", args->attack.snr_db, "waveform: SNR budget in dB");
   command->add_option("--steps", args->attack.steps, "PGD steps (10)");
   command->add_option("--step-size", args->attack.step_size, "step (default 2.5 x budget / steps)");
-  command->add_option("--seed", args->attack.seed, "random start inside the budget (0: clean start)");
+  command->add_option("--seed", args->attack.seed,
+                      "random start inside the budget (0: clean start)");
   command->add_option("--max-new-tokens", args->max_new_tokens, "length of the answers shown (16)");
-  command->add_option("-o,--output", args->output, "perturbed .wav (--waveform) or .safetensors")->required();
-  command->add_option("--threads", args->model_options.num_threads, "intra-op threads (0 = libtorch default)");
+  command->add_option("-o,--output", args->output, "perturbed .wav (--waveform) or .safetensors")
+      ->required();
+  command->add_option("--threads", args->model_options.num_threads,
+                      "intra-op threads (0 = libtorch default)");
   command->callback([args] { run(*args); });
 }
 

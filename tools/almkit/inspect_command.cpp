@@ -1,5 +1,6 @@
 // `almkit inspect`: one forward pass of a prompt and its audio, read out as safetensors
-// (hidden states, attention, audio attention share, logit lens; names in include/almkit/research.h).
+// (hidden states, attention, audio attention share, logit lens; names in
+// include/almkit/research.h).
 #include <cstdio>
 
 #include "almkit/model.h"
@@ -11,7 +12,8 @@ namespace almkit::cli {
 namespace {
 
 struct InspectArgs {
-  std::string model, prompt, prompt_ids, output, layers = "all", encoder_layers, heads, attention_layers;
+  std::string model, prompt, prompt_ids, output, layers = "all", encoder_layers, heads,
+                                                 attention_layers;
   std::vector<std::string> audio;
   bool raw = false, attention = false, logit_lens = false;
   ModelOptions model_options;
@@ -19,7 +21,8 @@ struct InspectArgs {
 
 void run(const InspectArgs& args) {
   const auto model = Model::load(args.model, args.model_options);
-  const Request request = research_request(*model, args.audio, args.prompt, args.prompt_ids, args.raw);
+  const Request request =
+      research_request(*model, args.audio, args.prompt, args.prompt_ids, args.raw);
   research::InspectOptions options;
   if (args.layers == "all") {
     options.all_layers = true;
@@ -43,22 +46,28 @@ void run(const InspectArgs& args) {
 
 void register_inspect(CLI::App& app) {
   auto args = std::make_shared<InspectArgs>();
-  auto* command = app.add_subcommand("inspect", "read out hidden states, attention and the logit lens of one prompt");
+  auto* command = app.add_subcommand(
+      "inspect", "read out hidden states, attention and the logit lens of one prompt");
   command->add_option("--model", args->model, "HF checkpoint folder")->required();
   command->add_option("--audio", args->audio, "audio file (repeat for several clips)");
-  command->add_option("--prompt", args->prompt, "the question; wrapped in the chat template unless --raw");
+  command->add_option("--prompt", args->prompt,
+                      "the question; wrapped in the chat template unless --raw");
   command->add_option("--prompt-ids", args->prompt_ids, "prompt as space-separated token ids");
   command->add_flag("--raw", args->raw, "use --prompt as is, without the chat template");
-  command->add_option("--layers", args->layers,
-                      "decoder hidden_states indices, e.g. 0,4,8 (0 = embeddings; default all, both stacks)");
-  command->add_option("--encoder-layers", args->encoder_layers, "encoder hidden_states indices (with --layers)");
+  command->add_option(
+      "--layers", args->layers,
+      "decoder hidden_states indices, e.g. 0,4,8 (0 = embeddings; default all, both stacks)");
+  command->add_option("--encoder-layers", args->encoder_layers,
+                      "encoder hidden_states indices (with --layers)");
   command->add_flag("--attention", args->attention, "also attentions_L{i} [1, heads, S, S]");
-  command->add_option("--attention-layers", args->attention_layers, "decoder layers for --attention (default all)");
+  command->add_option("--attention-layers", args->attention_layers,
+                      "decoder layers for --attention (default all)");
   command->add_option("--heads", args->heads, "heads for --attention (default all)");
   command->add_flag("--logit-lens", args->logit_lens, "also logit_lens [1, layers + 1, vocab]");
   command->add_option("-o,--output", args->output, "output .safetensors")->required();
   command->add_option("--dtype", args->model_options.dtype, "float32 or bfloat16");
-  command->add_option("--threads", args->model_options.num_threads, "intra-op threads (0 = libtorch default)");
+  command->add_option("--threads", args->model_options.num_threads,
+                      "intra-op threads (0 = libtorch default)");
   command->callback([args] { run(*args); });
 }
 

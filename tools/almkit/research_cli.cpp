@@ -9,8 +9,8 @@
 
 namespace almkit::cli {
 
-Request research_request(const Model& model, const std::vector<std::string>& audio, const std::string& prompt,
-                         const std::string& prompt_ids, bool raw) {
+Request research_request(const Model& model, const std::vector<std::string>& audio,
+                         const std::string& prompt, const std::string& prompt_ids, bool raw) {
   Request request;
   for (const auto& path : audio) request.audio.push_back(load_audio(path));
   if (!prompt_ids.empty()) {
@@ -27,7 +27,8 @@ Request research_request(const Model& model, const std::vector<std::string>& aud
     nlohmann::json content = nlohmann::json::array();
     for (const auto& path : audio) content.push_back({{"type", "audio"}, {"audio_url", path}});
     content.push_back({{"type", "text"}, {"text", prompt}});
-    request.prompt = model.chat_prompt(nlohmann::json::array({{{"role", "user"}, {"content", content}}}).dump(), true);
+    request.prompt = model.chat_prompt(
+        nlohmann::json::array({{{"role", "user"}, {"content", content}}}).dump(), true);
   } else {
     request.prompt = prompt;
   }

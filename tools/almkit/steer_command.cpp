@@ -36,11 +36,13 @@ std::vector<Request> read_prompts(const Model& model, const std::string& path, b
     try {
       item = nlohmann::json::parse(line);
     } catch (const nlohmann::json::parse_error& error) {
-      throw Error(ErrorCode::kInvalidFormat, path + ":" + std::to_string(number) + ": " + error.what());
+      throw Error(ErrorCode::kInvalidFormat,
+                  path + ":" + std::to_string(number) + ": " + error.what());
     }
     std::vector<std::string> audio;
     if (item.contains("audio")) {
-      for (const auto& entry : item["audio"].is_array() ? item["audio"] : nlohmann::json::array({item["audio"]})) {
+      for (const auto& entry :
+           item["audio"].is_array() ? item["audio"] : nlohmann::json::array({item["audio"]})) {
         const std::string file = entry.get<std::string>();
         audio.push_back(!file.empty() && file[0] == '/' ? file : folder + file);
       }
@@ -59,30 +61,37 @@ void run(const SteerArgs& args) {
   const auto model = Model::load(args.model, args.model_options);
   const auto positive = read_prompts(*model, args.positive, args.raw);
   const auto negative = read_prompts(*model, args.negative, args.raw);
-  research::SteeringVector vector = research::build_steering_vector(*model, positive, negative, args.layer, args.pooling);
+  research::SteeringVector vector =
+      research::build_steering_vector(*model, positive, negative, args.layer, args.pooling);
   nlohmann::json provenance = nlohmann::json::parse(vector.provenance);
   provenance["positive_file"] = args.positive;
   provenance["negative_file"] = args.negative;
   vector.provenance = provenance.dump();
   vector.save(args.output);
-  std::fprintf(stderr, "steering vector: layer %d, %zu values, norm %.4g (%zu positive, %zu negative prompts) -> %s\n",
-               vector.layer, vector.values.size(), provenance["norm"].get<double>(), positive.size(), negative.size(),
-               args.output.c_str());
+  std::fprintf(stderr,
+               "steering vector: layer %d, %zu values, norm %.4g (%zu positive, %zu negative "
+               "prompts) -> %s\n",
+               vector.layer, vector.values.size(), provenance["norm"].get<double>(),
+               positive.size(), negative.size(), args.output.c_str());
 }
 
 void register_steer(CLI::App& app) {
   auto args = std::make_shared<SteerArgs>();
   auto* steer = app.add_subcommand("steer", "steering vectors (see docs/research.md)");
   steer->require_subcommand(1);
-  auto* build = steer->add_subcommand("build", "mean difference of a layer's output between two prompt sets");
+  auto* build =
+      steer->add_subcommand("build", "mean difference of a layer's output between two prompt sets");
   build->add_option("--model", args->model, "HF checkpoint folder")->required();
-  build->add_option("--positive", args->positive, "JSON lines: {\"prompt\": ..., \"audio\": ...}")->required();
+  build->add_option("--positive", args->positive, "JSON lines: {\"prompt\": ..., \"audio\": ...}")
+      ->required();
   build->add_option("--negative", args->negative, "JSON lines, as --positive")->required();
-  build->add_option("--layer", args->layer, "decoder layer whose output is read (0-based)")->required();
+  build->add_option("--layer", args->layer, "decoder layer whose output is read (0-based)")
+      ->required();
   build->add_option("--pooling", args->pooling, "last (last prompt position, default) or mean");
   build->add_flag("--raw", args->raw, "prompts as is, without the chat template");
   build->add_option("-o,--output", args->output, "output .safetensors")->required();
-  build->add_option("--threads", args->model_options.num_threads, "intra-op threads (0 = libtorch default)");
+  build->add_option("--threads", args->model_options.num_threads,
+                    "intra-op threads (0 = libtorch default)");
   build->callback([args] { run(*args); });
 }
 
