@@ -1,9 +1,7 @@
 #include "generate/pipeline.h"
 
-#include <limits>
-
 #include <algorithm>
-#include <numeric>
+#include <limits>
 
 #include "almkit/error.h"
 #include "generate/audio_binding.h"
