@@ -47,8 +47,9 @@ ALMKIT_AVX512_BF16 void pack_panel(const float* x, int64_t m, int64_t k, int64_t
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(high.data() + i / 2),
                           reinterpret_cast<const __m256i&>(rounded));
       if (terms > 1) {
-        const __m512 widened = _mm512_castsi512_ps(_mm512_slli_epi32(
-            _mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(rounded)), 16));
+        const __m512 widened = _mm512_castsi512_ps(_mm512_maskz_slli_epi32(
+            0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, reinterpret_cast<const __m256i&>(rounded)),
+            16));
         const __m256bh remainder = _mm512_cvtneps_pbh(_mm512_sub_ps(value, widened));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(low.data() + i / 2),
                             reinterpret_cast<const __m256i&>(remainder));
