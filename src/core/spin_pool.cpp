@@ -54,6 +54,11 @@ class SpinPool {
       const uint64_t current = ticket_.load() >> 32;  // no job is published while we hold call_mutex_
       std::thread([this, current] { work(current); }).detach();
     }
+    // Close the last job's counter before touching the job fields: a worker still holding that
+    // job's ticket could otherwise win its exchange in the gap before the new ticket is
+    // published and claim a chunk against the new job's fields (a race ThreadSanitizer found).
+    const uint64_t last = ticket_.load(std::memory_order_relaxed) >> 32;
+    ticket_.store((last << 32) | 0xffffffffu, std::memory_order_seq_cst);
     align_ = std::max<int64_t>(1, align);
     const int64_t wanted = std::min<int64_t>(parts * std::max(1, chunks_per_part), (count + align_ - 1) / align_);
     chunk_ = (count + wanted - 1) / wanted;
@@ -84,7 +89,8 @@ class SpinPool {
   void take_chunks(uint64_t job) {
     uint64_t ticket = ticket_.load(std::memory_order_acquire);
     for (;;) {
-      // chunks_ may already be the next job's; then the exchange below fails on the job number
+      // chunks_ may already be the next job's: run() closed this job's counter (index 0xffffffff)
+      // before writing it, so the exchange below fails
       if ((ticket >> 32) != job || static_cast<int64_t>(ticket & 0xffffffffu) >= chunks_.load(std::memory_order_relaxed))
         return;
       if (!ticket_.compare_exchange_weak(ticket, ticket + 1, std::memory_order_acq_rel)) continue;
