@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Qwen2-0.5B shapes, random weights: almkit (benchmarks/model_bench.cpp: prefill 512 tokens, 32
+# decode steps after a 16-token prompt) against llama.cpp's llama-bench (pp512, tg32) on the same
+# checkpoints converted to GGUF, fp32 and bf16 (and llama.cpp q8_0, the int8 target), 1 and 2
+# threads, alternating program by program for ROUNDS rounds (default 3): the machine is shared, so
+# compare within a round and report the range over rounds. Prints the CPU flags and the load
+# average before each program. Needs benchmarks/peers/build_peer.sh llama GIT_DIR first; writes
+# the GGUF files to .cache/peers/models once.
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+peers="${ALMKIT_PEERS_DIR:-$repo/.cache/peers}"
+models="${ALMKIT_BENCH_MODELS:-$repo/.cache/bench-models}"
+almkit="$repo/build/tools/almkit/almkit"
+bench="${ALMKIT_BENCH_BIN:-$repo/build/benchmarks/almkit_bench_model}"
+llama_bench="$peers/llama/build/bin/llama-bench"
+[[ -x $llama_bench ]] || { echo "compare_llama.sh: no $llama_bench; run benchmarks/peers/build_peer.sh llama GIT_DIR" >&2; exit 2; }
+[[ -s $models/qwen2-0.5b-f32/model.safetensors ]] || "$almkit" init-model --arch qwen2 --size 0.5b --dtype F32 -o "$models/qwen2-0.5b-f32"
+[[ -s $models/qwen2-0.5b-bf16/model.safetensors ]] || "$almkit" init-model --arch qwen2 --size 0.5b --dtype BF16 -o "$models/qwen2-0.5b-bf16"
+mkdir -p "$peers/models"
+for type in f32 bf16 q8_0; do
+  gguf="$peers/models/qwen2-0.5b-$type.gguf"
+  source_dir="$models/qwen2-0.5b-$([[ $type == bf16 ]] && echo bf16 || echo f32)"
+  [[ -s $gguf ]] || /usr/bin/python3 "$repo/benchmarks/peers/qwen2_to_gguf.py" "$source_dir" "$gguf" --type "$type" \
+    --gguf-py "$peers/llama/src/gguf-py"
+done
+export ALMKIT_BENCH_QWEN2_F32=$models/qwen2-0.5b-f32 ALMKIT_BENCH_QWEN2_BF16=$models/qwen2-0.5b-bf16 OMP_WAIT_POLICY=PASSIVE
+echo "cpu flags: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+echo "llama.cpp snapshot: $(cat "$peers/llama/src/.commit")"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+for round in $(seq "${ROUNDS:-3}"); do
+  echo "round $round: almkit, load $(load)"
+  "$bench" --benchmark_filter='prefill512|decode32' 2>/dev/null |
+    awk '/prefill|decode/ {for (i = 1; i <= NF; ++i) if ($i ~ /^tokens_per_s=/) print "almkit", $1, $i}'
+  for type in f32 bf16 q8_0; do
+    echo "round $round: llama.cpp $type, load $(load)"
+    # -r 2: two repetitions a test (its mean is printed); pp512 = prefill 512, tg32 = 32 decode steps
+    "$llama_bench" -m "$peers/models/qwen2-0.5b-$type.gguf" -p 512 -n 32 -t 1,2 -r 2 -o csv 2>/dev/null |
+      awk -F, -v type="$type" 'NR == 1 {for (i = 1; i <= NF; ++i) col[$i] = i; next}
+        {gsub(/"/, ""); p = $col["n_prompt"]; g = $col["n_gen"];
+         printf "llama.cpp %s %s/threads:%s tokens_per_s=%.1f\n", type, (p > 0 ? "pp" p : "tg" g), $col["n_threads"], $col["avg_ts"]}'
+  done
+done
+echo "load at the end $(load)"

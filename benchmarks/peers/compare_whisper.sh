@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Whisper-base shapes, random weights, 30 s of audio, fp32: almkit's encoder benchmark
+# (benchmarks/model_bench.cpp whisper_encoder/base_f32: log-mel of a fresh clip + encoder + one
+# decoder step, 3 iterations, audio cache off) against whisper.cpp's whisper-bench (the encoder
+# alone on a 30 s mel, after a warm-up run), 1 and 2 threads, alternating for ROUNDS rounds
+# (default 3). almkit's figure includes more work than the peer's (mel and a decoder step, a few
+# ms of ~1 s). Needs benchmarks/peers/build_peer.sh whisper GIT_DIR; writes the ggml file to
+# .cache/peers/models once (benchmarks/peers/whisper_to_ggml.py).
+set -euo pipefail
+repo=$(cd "$(dirname "$0")/../.." && pwd)
+peers="${ALMKIT_PEERS_DIR:-$repo/.cache/peers}"
+models="${ALMKIT_BENCH_MODELS:-$repo/.cache/bench-models}"
+almkit="$repo/build/tools/almkit/almkit"
+bench="${ALMKIT_BENCH_BIN:-$repo/build/benchmarks/almkit_bench_model}"
+whisper_bench="$peers/whisper/build/bin/whisper-bench"
+[[ -x $whisper_bench ]] || { echo "compare_whisper.sh: no $whisper_bench; run benchmarks/peers/build_peer.sh whisper GIT_DIR" >&2; exit 2; }
+[[ -s $models/whisper-base-f32/model.safetensors ]] || "$almkit" init-model --arch whisper --size base --dtype F32 -o "$models/whisper-base-f32"
+ggml="$peers/models/whisper-base-f32.bin"
+mkdir -p "$peers/models"
+[[ -s $ggml ]] || /usr/bin/python3 "$repo/benchmarks/peers/whisper_to_ggml.py" "$models/whisper-base-f32" "$ggml" --type f32
+export ALMKIT_BENCH_WHISPER_BASE=$models/whisper-base-f32 OMP_WAIT_POLICY=PASSIVE
+echo "cpu flags: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+echo "whisper.cpp snapshot: $(cat "$peers/whisper/src/.commit")"
+load() { cut -d' ' -f1-3 /proc/loadavg; }
+for round in $(seq "${ROUNDS:-3}"); do
+  echo "round $round: almkit, load $(load)"
+  "$bench" --benchmark_filter='whisper_encoder/base_f32' 2>/dev/null |
+    awk '/whisper_encoder/ {print "almkit", $1, "seconds=" $2 / 1000}'
+  for threads in 1 2; do
+    echo "round $round: whisper.cpp, load $(load)"
+    "$whisper_bench" -m "$ggml" -t "$threads" -w 0 2>&1 |
+      awk -v t="$threads" '/encode time/ {for (i = 1; i <= NF; ++i) if ($i == "ms") {print "whisper.cpp encoder/threads:" t, "seconds=" $(i - 1) / 1000; exit}}'
+  done
+done
+echo "load at the end $(load)"
