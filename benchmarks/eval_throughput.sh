@@ -1,6 +1,13 @@
 #!/usr/bin/env bash
 # End-to-end throughput of `almkit eval` on the perception suite: items/s (wall clock, model
 # load included) and CPU seconds per item.
+# 0. loglik mode next to a plain-torch peer doing the same multiple-choice scoring in the same
+#    run (benchmarks/qwen2_audio_torch_peer.py: transformers' eager Qwen2-Audio forward, re-run
+#    on the units of almkit's results.jsonl, its summed log-probabilities checked against
+#    almkit's): model calls/s of the scoring loop (model load excluded: almkit's last progress
+#    line, the peer's own loop timer) and the process wall time, --threads 1/2, alternating for
+#    ROUNDS rounds (2). One model call = one item here (no silent-audio baseline).
+#    ALMKIT_PEER_ONLY=1 stops after this part.
 # 1. The default small random model: --threads 1/2 x --batch 1/2, loglik mode and generate mode
 #    (16 new tokens, greedy), ALMKIT_LIMIT items (24).
 # 2. A Qwen2-Audio-7B-shaped random bf16 checkpoint (`almkit init-model --size 7b`, ~16 GB in
@@ -37,6 +44,33 @@ run() {
     "$items" "$(echo "$end - $start" | bc)" "$(echo "$items / ($end - $start)" | bc -l)" \
     "$(echo "($user + $sys) / $items" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
 }
+
+# peer_round THREADS: almkit eval (loglik, batch 1), then the torch peer on its results.jsonl
+peer_round() {
+  local threads=$1 out="$work/peer-$1" start end rate
+  rm -rf "$out"
+  start=$(date +%s.%N)
+  "$almkit" eval --model "$model" --bench perception --data "$suite" --out "$out" --limit "$limit" \
+    --mode loglik --threads "$threads" --batch 1 --no-silent-baseline --quiet >"$work/log" 2>&1 ||
+    { echo "eval failed:"; tail -5 "$work/log"; return 1; }
+  end=$(date +%s.%N)
+  rate=$(grep -o 'model calls [0-9.]*/s' "$work/log" | tail -1 | grep -o '[0-9.]*/s')
+  printf "almkit     threads=%s calls=%s calls/s=%s wall_s=%.1f load=%s\n" "$threads" "$limit" "${rate%/s}" \
+    "$(echo "$end - $start" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
+  start=$(date +%s.%N)
+  PYTHONPATH="$(dirname "$almkit")/../../python${PYTHONPATH:+:$PYTHONPATH}" /usr/bin/python3 \
+    "$repo/benchmarks/qwen2_audio_torch_peer.py" --model "$model" --results "$out/results.jsonl" \
+    --threads "$threads" >"$work/peer" || { echo "torch peer failed"; return 1; }
+  end=$(date +%s.%N)
+  printf "torch peer threads=%s %s wall_s=%.1f load=%s\n" "$threads" "$(cut -d' ' -f2- "$work/peer")" \
+    "$(echo "$end - $start" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
+}
+
+echo "cpu flags: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
+for round in $(seq "${ROUNDS:-2}"); do
+  for threads in 1 2; do peer_round "$threads"; done
+done
+[[ "${ALMKIT_PEER_ONLY:-0}" == 1 ]] && exit 0
 
 printf "%-11s %-9s %-8s %-6s %6s %9s %8s %12s  %s\n" model mode threads batch items seconds \
   items/s "cpu s/item" "load average"
