@@ -60,7 +60,8 @@ class Peer:
         power = stft[..., :-1].abs() ** 2
         log_spec = torch.clamp(self.filters @ power, min=1e-10).log10()
         log_spec = torch.maximum(log_spec, log_spec.max() - 8.0)
-        return ((log_spec + 4.0) / 4.0).unsqueeze(0), min(n, len(samples)) // 160
+        # frames counted as the processor's attention mask does: every 160th sample of it
+        return ((log_spec + 4.0) / 4.0).unsqueeze(0), (min(n, len(samples)) + 159) // 160
 
     # Qwen2AudioEncoder + Qwen2AudioMultiModalProjector; returns (positions, text hidden size)
     def encode(self, mel, frames):
