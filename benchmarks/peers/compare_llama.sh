@@ -5,7 +5,8 @@
 # threads, alternating program by program for ROUNDS rounds (default 3): the machine is shared, so
 # compare within a round and report the range over rounds. Prints the CPU flags and the load
 # average before each program. Needs benchmarks/peers/build_peer.sh llama GIT_DIR first; writes
-# the GGUF files to .cache/peers/models once.
+# the GGUF files to .cache/peers/models once. LLAMA_BENCH_ARGS adds llama-bench options (e.g.
+# "--poll 0": its threads then sleep instead of spinning while they wait, as almkit's do).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 peers="${ALMKIT_PEERS_DIR:-$repo/.cache/peers}"
@@ -34,7 +35,7 @@ for round in $(seq "${ROUNDS:-3}"); do
   for type in f32 bf16 q8_0; do
     echo "round $round: llama.cpp $type, load $(load)"
     # -r 2: two repetitions a test (its mean is printed); pp512 = prefill 512, tg32 = 32 decode steps
-    "$llama_bench" -m "$peers/models/qwen2-0.5b-$type.gguf" -p 512 -n 32 -t 1,2 -r 2 -o csv 2>/dev/null |
+    "$llama_bench" -m "$peers/models/qwen2-0.5b-$type.gguf" -p 512 -n 32 -t 1,2 -r 2 ${LLAMA_BENCH_ARGS:-} -o csv 2>/dev/null |
       awk -F, -v type="$type" 'NR == 1 {for (i = 1; i <= NF; ++i) col[$i] = i; next}
         {gsub(/"/, ""); p = $col["n_prompt"]; g = $col["n_gen"];
          printf "llama.cpp %s %s/threads:%s tokens_per_s=%.1f\n", type, (p > 0 ? "pp" p : "tg" g), $col["n_threads"], $col["avg_ts"]}'
