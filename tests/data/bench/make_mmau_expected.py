@@ -38,29 +38,34 @@ def prediction(i, item):
             f"({chr(65 + choices.index(a))}) {a}"][k]
 
 
-items = json.load(open(sys.argv[1], encoding="utf-8"))
-task = {"sound": [0, 0], "music": [0, 0], "speech": [0, 0]}
-diff = {"easy": [0, 0], "hard": [0, 0], "medium": [0, 0]}
-sub = {}
-corr = total = 0
-for i, item in enumerate(items):
-    p = prediction(i, item)
-    if p is None:
-        continue
-    ok = correct(item["answer"], p, item["choices"])
-    s = item.get("sub-category")
-    if s is not None:
-        sub.setdefault(s, [0, 0])
-    for bucket in [task[item["task"]], diff[item["difficulty"]]] + ([sub[s]] if s is not None else []):
-        bucket[0] += ok
-        bucket[1] += 1
-    corr += ok
-    total += 1
-lines = []
-for title, d in [("Task-wise Accuracy:", task), ("Difficulty-wise Accuracy:", diff),
-                 ("Sub-category-wise Accuracy:", sub)]:
-    lines += ["*" * 30, title]
-    lines += [f"{k} : {(c / n) * 100 if n else 0:.2f}% over {n} samples" for k, (c, n) in d.items()]
-lines += ["*" * 30, f"Total Accuracy: {(corr / total) * 100:.2f}% over {total} samples", "*" * 30,
-          "No prediction count: 0"]
-open("mmau_synthetic_expected.txt", "w", encoding="utf-8").write("\n".join(lines) + "\n")
+def main():
+    items = json.load(open(sys.argv[1], encoding="utf-8"))
+    task = {"sound": [0, 0], "music": [0, 0], "speech": [0, 0]}
+    diff = {"easy": [0, 0], "hard": [0, 0], "medium": [0, 0]}
+    sub = {}
+    corr = total = 0
+    for i, item in enumerate(items):
+        p = prediction(i, item)
+        if p is None:
+            continue
+        ok = correct(item["answer"], p, item["choices"])
+        s = item.get("sub-category")
+        if s is not None:
+            sub.setdefault(s, [0, 0])
+        for bucket in [task[item["task"]], diff[item["difficulty"]]] + ([sub[s]] if s is not None else []):
+            bucket[0] += ok
+            bucket[1] += 1
+        corr += ok
+        total += 1
+    lines = []
+    for title, d in [("Task-wise Accuracy:", task), ("Difficulty-wise Accuracy:", diff),
+                     ("Sub-category-wise Accuracy:", sub)]:
+        lines += ["*" * 30, title]
+        lines += [f"{k} : {(c / n) * 100 if n else 0:.2f}% over {n} samples" for k, (c, n) in d.items()]
+    lines += ["*" * 30, f"Total Accuracy: {(corr / total) * 100:.2f}% over {total} samples", "*" * 30,
+              "No prediction count: 0"]
+    open("mmau_synthetic_expected.txt", "w", encoding="utf-8").write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
