@@ -29,6 +29,11 @@ struct BenchItem {
   std::string transcript;            // the speech's text where the data has it (--modality text)
   std::string metadata_json = "{}";  // every other field of the source record, as JSON
   std::string source;                // "file:line" the item came from, for messages
+  // Multi-turn items (JSONL `messages`): the earlier turns as chat messages JSON, each of their
+  // clips an {"type": "audio"} part; those clips come first in audio_paths (`history_clips` of
+  // them). The question is asked as the last user turn, with the item's own clips.
+  std::string history_json;
+  int history_clips = 0;
 
   // Index of `answer` in `choices`, or -1.
   ALMKIT_API int answer_index() const;

@@ -15,7 +15,9 @@ void register_judge(CLI::App& app) {
   auto* command = app.add_subcommand(
       "judge", "judge a run's answers with an OpenAI-compatible model (cached, resumable)");
   command->add_option("run_dir", o->run_dir, "finished run folder")->required();
-  command->add_option("--protocol", o->protocol, "voicebench-open, voicebench-qa or binary")
+  command->add_option("--protocol", o->protocol,
+                      "voicebench-open, voicebench-qa, air-bench-chat, air-bench-chat-swapped, "
+                      "sakura, big-bench-audio or binary")
       ->required();
   command->add_option("--endpoint", o->endpoints, "judge server base URL (repeatable)")
       ->required()

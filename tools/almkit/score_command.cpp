@@ -5,6 +5,7 @@
 
 #include "almkit/bench_scoring.h"
 #include "almkit/error.h"
+#include "bench/benchmarks/benchmark.h"
 #include "bench/datasets/record_file.h"
 #include "commands.h"
 #include "score_open_answers.h"
@@ -19,6 +20,7 @@ struct ScoreArgs {
   std::string bench, input, json_out, items_out, dim, task, prediction_key;
   std::string normalizer = "none", tokenize = "13a";
   bool star_macro = false;
+  uint64_t seed = 0;
 };
 
 ojson cell_json(const AccuracyCell& cell) {
@@ -198,7 +200,18 @@ void run_score(const ScoreArgs& args) {
     OpenAnswerScoreArgs open{args.input, args.json_out, args.items_out, args.normalizer, args.tokenize};
     return args.bench == "asr" ? score_asr(open) : score_ast(open);
   }
-  throw Error(ErrorCode::kInvalidArgument, "unknown --bench '" + args.bench + "'");
+  // The plugs' own scorers (src/bench/benchmarks/): VoiceBench, AIR-Bench, MMSU, SAKURA.
+  ojson summary;
+  std::vector<ojson> items;
+  if (!bench::find_benchmark(args.bench).score_file(args.input, args.seed, summary, items))
+    throw Error(ErrorCode::kInvalidArgument, "--bench " + args.bench + " has no scorer for outputs");
+  std::printf("%s\n", summary.dump(2).c_str());
+  if (!args.json_out.empty()) write_text(args.json_out, summary.dump(2) + "\n");
+  if (!args.items_out.empty()) {
+    std::string lines;
+    for (const auto& item : items) lines += item.dump() + "\n";
+    write_text(args.items_out, lines);
+  }
 }
 
 }  // namespace
@@ -207,9 +220,9 @@ void register_score(CLI::App& app) {
   auto args = std::make_shared<ScoreArgs>();
   auto* command = app.add_subcommand(
       "score", "rescore existing model outputs with a benchmark's official rule");
-  command->add_option("--bench", args->bench, "mmau, mmar, muse, star, isa, asr or ast")
-      ->required()
-      ->check(CLI::IsMember({"mmau", "mmar", "muse", "star", "isa", "asr", "ast"}));
+  command->add_option("--bench", args->bench,
+                      "mmau, mmar, muse, star, isa, asr, ast, voicebench, air-bench, mmsu or sakura")
+      ->required();
   command->add_option("--input", args->input, "outputs in the benchmark's own format")->required();
   command->add_option("--json,--summary", args->json_out,
                       "write the figures as JSON (ISA: the metric JSON its scripts write)");
@@ -229,6 +242,8 @@ void register_score(CLI::App& app) {
       ->check(CLI::IsMember({"13a", "zh", "intl", "none"}));
   command->add_flag("--star-perception", args->star_macro,
                     "STAR: PerceptionDataset's rule (category/total = mean over sub-categories)");
+  command->add_option("--seed", args->seed,
+                      "VoiceBench: seed of the official rule's random letters (default 0)");
   command->callback([args] { run_score(*args); });
 }
 

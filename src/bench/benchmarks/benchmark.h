@@ -7,6 +7,7 @@
 // `std::unique_ptr<Benchmark> make_<name>_benchmark()`, then one line in registry.cpp.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -97,6 +98,15 @@ class Benchmark {
     return "";
   }
   virtual std::string report_html(const nlohmann::ordered_json& /*summary*/) const { return ""; }
+
+  // `almkit score --bench NAME --input F`: outputs in the benchmark's own result layout rescored
+  // by its official rule into summary (and one line per answer in items); false when the plug has
+  // no such scorer. `seed` is for official rules that draw random numbers.
+  virtual bool score_file(const std::string& /*input_path*/, uint64_t /*seed*/,
+                          nlohmann::ordered_json& /*summary*/,
+                          std::vector<nlohmann::ordered_json>& /*items*/) const {
+    return false;
+  }
 };
 
 // The registered benchmark of that name; kInvalidArgument listing the names.

@@ -14,7 +14,13 @@
   X(perception)              \
   X(jsonl)                   \
   X(asr)                     \
-  X(ast)
+  X(ast)                     \
+  X(voicebench)              \
+  X(air_bench)               \
+  X(air_bench_chat)          \
+  X(sakura)                  \
+  X(mmsu)                    \
+  X(big_bench_audio)
 
 namespace almkit::bench {
 

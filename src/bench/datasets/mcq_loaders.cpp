@@ -91,6 +91,49 @@ std::vector<BenchItem> load_star(const std::string& path, const LoadOptions& opt
   return items;
 }
 
+// `messages`: the turns before the question (role system / user / assistant; content a string
+// or a list of {"type": "text", "text"} and {"type": "audio", "audio": path} parts).
+void read_history(const SourceRecord& record, const LoadOptions& options, BenchItem& item) {
+  const auto messages = record.value.find("messages");
+  if (messages == record.value.end() || messages->is_null()) return;
+  auto bad = [&](const std::string& what) {
+    return Error(ErrorCode::kInvalidFormat, record.where + ": field 'messages': " + what);
+  };
+  if (!messages->is_array() || messages->empty()) throw bad("should be a non-empty list of turns");
+  nlohmann::json history = nlohmann::json::array();
+  for (size_t t = 0; t < messages->size(); ++t) {
+    const auto& turn = (*messages)[t];
+    const std::string where = "turn " + std::to_string(t);
+    if (!turn.is_object() || !turn.contains("role") || !turn["role"].is_string())
+      throw bad(where + " has no string 'role'");
+    const std::string role = turn["role"];
+    if (role != "system" && role != "user" && role != "assistant")
+      throw bad(where + " has role '" + role + "' (expected system, user or assistant)");
+    const auto content = turn.find("content");
+    if (content == turn.end() || !(content->is_string() || content->is_array()))
+      throw bad(where + " has no 'content' (a string or a list of parts)");
+    nlohmann::json kept = {{"role", role}, {"content", *content}};
+    if (content->is_array()) {
+      kept["content"] = nlohmann::json::array();
+      for (const auto& part : *content) {
+        const std::string type = part.is_object() ? part.value("type", "") : "";
+        if (type == "text" && part.contains("text") && part["text"].is_string()) {
+          kept["content"].push_back({{"type", "text"}, {"text", part["text"]}});
+        } else if (type == "audio" && part.contains("audio") && part["audio"].is_string()) {
+          item.audio_paths.push_back(resolve_audio(options.audio_root, part["audio"]));
+          ++item.history_clips;
+          kept["content"].push_back({{"type", "audio"}});
+        } else {
+          throw bad(where + ": a part should be {\"type\": \"text\", \"text\": ...} or "
+                            "{\"type\": \"audio\", \"audio\": path}");
+        }
+      }
+    }
+    history.push_back(std::move(kept));
+  }
+  item.history_json = history.dump();
+}
+
 std::vector<BenchItem> load_jsonl(const std::string& path, const LoadOptions& options) {
   std::vector<BenchItem> items;
   for (const auto& record : read_jsonl_records(path)) {
@@ -99,7 +142,8 @@ std::vector<BenchItem> load_jsonl(const std::string& path, const LoadOptions& op
     item.id = record_string(record, "id", true);
     auto audio = record_string_list(record, "audio", false);
     if (audio.empty()) audio = record_string_list(record, "audio_paths", false);
-    if (audio.empty()) {
+    read_history(record, options, item);
+    if (audio.empty() && item.history_clips == 0) {
       throw Error(ErrorCode::kInvalidFormat, record.where + ": required field 'audio' is missing");
     }
     for (const auto& path_text : audio) {

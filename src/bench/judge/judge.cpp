@@ -2,6 +2,7 @@
 // OpenAI-compatible backend, each call cached (RUNDIR/judge-<protocol>.sqlite) so that a stopped
 // judging resumes; the judged figures beside the rule-based ones (judge-<protocol>.json / .md).
 #include <atomic>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -13,10 +14,12 @@
 #include "almkit/eval.h"
 #include "bench/benchmarks/benchmark.h"
 #include "bench/judge/judge_protocols.h"
+#include "bench/python_text.h"
 #include "bench/runner/backend.h"
 #include "bench/runner/cache.h"
 #include "bench/runner/hashing.h"
 #include "bench/runner/permutations.h"
+#include "bench/runner/report.h"
 #include "bench/runner/run_record.h"
 #include "bench/runner/unit.h"
 #include "core/log.h"
@@ -51,10 +54,14 @@ std::vector<ojson> judged_records(const std::string& run_dir) {
   return records;
 }
 
-// Each answer's question text: the item's transcript (what the user said) or its question, from
-// the run's benchmark file; the record's own fields when the file cannot be read.
-std::map<std::string, std::string> item_prompts(const ojson& run) {
-  std::map<std::string, std::string> prompts;
+// What the judge reads of each item beside the answer: the item's transcript (what the user said)
+// or its question, and AIR-Bench's audio description (`meta_info`), from the run's benchmark
+// file; empty when the file cannot be read.
+struct JudgedItem {
+  std::string prompt, audio_description;
+};
+std::map<std::string, JudgedItem> judged_items(const ojson& run) {
+  std::map<std::string, JudgedItem> items;
   try {
     EvalOptions options;
     options.bench = run.value("bench", "");
@@ -64,18 +71,25 @@ std::map<std::string, std::string> item_prompts(const ojson& run) {
     load.audio_root = run.value("audio_root", "");
     if (load.audio_root.empty() && !options.data_path.empty())
       load.audio_root = fs::path(options.data_path).parent_path().string();
-    for (const auto& item : find_benchmark(options.bench).load_items(options, load))
-      prompts[item.id] = item.transcript.empty() ? item.question : item.transcript;
+    for (const auto& item : find_benchmark(options.bench).load_items(options, load)) {
+      const ojson metadata = ojson::parse(item.metadata_json, nullptr, false);
+      const auto meta_info = metadata.is_object() ? metadata.find("meta_info") : metadata.end();
+      items[item.id] = {item.transcript.empty() ? item.question : item.transcript,
+                        meta_info != metadata.end() && meta_info->is_string()
+                            ? meta_info->get<std::string>()
+                            : ""};
+    }
   } catch (const std::exception& error) {
     logger().warn("judge: the run's benchmark file could not be read ({}); questions left empty",
                   error.what());
   }
-  return prompts;
+  return items;
 }
 
 struct JudgeCall {
   size_t answer = 0;
   int sample = 0;
+  bool hot = false;  // AIR-Bench's random half at the higher temperature
   UnitPlan plan;
 };
 
@@ -87,7 +101,7 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
     throw Error(ErrorCode::kInvalidArgument, "judge: --endpoint and --served-model are required");
   const ojson run = read_json(options.run_dir + "/run.json");
   const std::vector<ojson> records = judged_records(options.run_dir);
-  const auto prompts = item_prompts(run);
+  const auto judged_inputs = judged_items(run);
 
   EvalOptions remote;  // the judge's calls go through the eval's OpenAI backend
   remote.backend = "openai";
@@ -103,7 +117,12 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
   remote.max_new_tokens = options.max_tokens > 0 ? options.max_tokens : protocol.max_tokens;
   remote.seed = options.seed;
   const int samples = options.samples > 0 ? options.samples : protocol.samples;
+  EvalOptions remote_hot = remote;
+  remote_hot.temperature = protocol.hot_temperature;
   const std::unique_ptr<EvalBackend> backend = make_eval_backend(remote);
+  // The backend sends its own sampling settings: a second one for the hotter calls.
+  const std::unique_ptr<EvalBackend> backend_hot =
+      protocol.hot_share > 0 ? make_eval_backend(remote_hot) : nullptr;
   const std::string identity = backend->identity();
 
   std::vector<JudgeCall> calls;
@@ -112,10 +131,15 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
     const ojson& record = records[a];
     BenchItem& item = items[a];
     item.id = record["id"];
-    const auto found = prompts.find(item.id);
-    const std::string question = found != prompts.end() ? found->second : "";
-    const std::string text = judge_prompt_text(protocol, question, record.value("answer", ""),
-                                               record.value("response", ""));
+    const auto found = judged_inputs.find(item.id);
+    const JudgedItem inputs = found != judged_inputs.end() ? found->second : JudgedItem{};
+    const std::string text =
+        judge_prompt_text(protocol, inputs.prompt, record.value("answer", ""),
+                          record.value("response", ""), inputs.audio_description);
+    // score_chat.py's `random.random() < 0.5`, drawn per answer from the judge seed.
+    const bool hot =
+        protocol.hot_share > 0 &&
+        double(mix_seed(options.seed, item.id, 0) >> 11) * 0x1.0p-53 < protocol.hot_share;
     ojson messages = ojson::array();
     if (!protocol.system.empty())
       messages.push_back({{"role", "system"}, {"content", protocol.system}});
@@ -124,12 +148,15 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
       JudgeCall call;
       call.answer = a;
       call.sample = k;
+      call.hot = hot;
       call.plan.prompt = backend->prompt(messages.dump(), item, {});
       call.plan.seed = mix_seed(options.seed, item.id, uint64_t(k) + 1);
       Sha256 key;
       for (const std::string& field :
            {identity, protocol.name, call.plan.prompt, std::to_string(call.plan.seed),
-            ojson({remote.temperature, remote.top_p, remote.max_new_tokens}).dump()})
+            ojson({hot ? remote_hot.temperature : remote.temperature, remote.top_p,
+                   remote.max_new_tokens})
+                .dump()})
         key.update_field(field);
       call.plan.key = key.hex_digest();
       calls.push_back(std::move(call));
@@ -152,8 +179,9 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
       for (size_t t = next++; t < todo.size(); t = next++) {
         const JudgeCall& call = calls[todo[t]];
         try {
-          const BackendAnswer answer =
-              backend->generate(UnitInput{remote, items[call.answer], call.plan});
+          const BackendAnswer answer = (call.hot ? backend_hot : backend)
+                                           ->generate(UnitInput{call.hot ? remote_hot : remote,
+                                                                items[call.answer], call.plan});
           cache.store(call.plan.key, ojson({{"reply", answer.text}}).dump());
         } catch (const BackendFatal&) {
           throw;
@@ -179,16 +207,21 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
   // Per answer: its replies, the judged decision or score, the rule's decision.
   std::string lines;
   int64_t judged = 0, judged_right = 0, rule_right = 0, disagree = 0, unparsed = 0;
-  double score_sum = 0.0;
-  int64_t scores = 0;
+  double score_sum = 0.0, reference_sum = 0.0;
+  int64_t scores = 0, wins = 0;
+  const bool swapped = protocol.fields.size() > 2 && protocol.fields[2].second == "response";
   for (size_t a = 0; a < records.size(); ++a) {
     std::vector<std::string> replies;
+    bool hot = false;
     for (const auto& call : calls) {
       if (call.answer != a) continue;
+      hot = call.hot;
       if (const auto stored = cache.find(call.plan.key))
         replies.push_back(ojson::parse(*stored)["reply"].get<std::string>());
     }
     ojson line = {{"id", records[a]["id"]}, {"replies", replies}};
+    if (protocol.hot_share > 0)
+      line["temperature"] = hot ? remote_hot.temperature : remote.temperature;
     if (replies.size() != size_t(samples)) {
       line["missing"] = samples - int(replies.size());
       lines += line.dump() + "\n";
@@ -198,7 +231,7 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
     const bool rule = records[a].value("correct", false);
     line["rule_correct"] = rule;
     rule_right += rule;
-    if (protocol.scored) {
+    if (protocol.rule == JudgeRule::kScore) {
       ojson values = ojson::array();
       for (const auto& reply : replies) {
         const double score = judge_reply_score(reply);
@@ -211,12 +244,46 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
         ++scores;
       }
       line["scores"] = values;
+    } else if (protocol.rule == JudgeRule::kPairScores) {
+      // cal_score.py's input fields beside ours: `almkit score --bench air-bench` reads this file.
+      line["task_name"] = records[a].value("task", "");
+      line["gpt-score"] = replies.front();
+      int first = 0, second = 0;
+      if (!judge_reply_pair(replies.front(), first, second)) {
+        ++unparsed;
+      } else {
+        const int model = swapped ? first : second, reference = swapped ? second : first;
+        line["model_score"] = model;
+        line["reference_score"] = reference;
+        score_sum += model;
+        reference_sum += reference;
+        ++scores;
+        wins += model > reference;
+      }
     } else {
+      std::vector<std::string> decisions;
       bool parsed_all = true;
-      for (const auto& reply : replies)
-        parsed_all = parsed_all && !judge_reply_decision(reply).empty();
+      for (const auto& reply : replies) {
+        if (protocol.rule == JudgeRule::kCorrectWord) {
+          std::string word = python_strip(reply);
+          for (char& c : word) c = char(std::toupper(static_cast<unsigned char>(c)));
+          decisions.push_back(word == "CORRECT" ? "yes" : word == "INCORRECT" ? "no" : "");
+          parsed_all = parsed_all && !decisions.back().empty();
+        } else if (protocol.rule == JudgeRule::kCorrectIncorrect) {
+          std::string explanation;
+          const std::string judgement = judge_reply_sakura(reply, &explanation);
+          line["Explanation"] = explanation;
+          line["Judgement"] = judgement;
+          const std::string decision = python_strip(python_lower(judgement));
+          decisions.push_back(decision == "correct" ? "yes" : decision == "incorrect" ? "no" : "");
+          parsed_all = parsed_all && !decisions.back().empty();
+        } else {
+          decisions.push_back(reply);
+          parsed_all = parsed_all && !judge_reply_decision(reply).empty();
+        }
+      }
       unparsed += !parsed_all;
-      const bool yes = judge_majority_yes(replies);
+      const bool yes = judge_majority_yes(decisions);
       line["judged_correct"] = yes;
       judged_right += yes;
       disagree += yes != rule;
@@ -236,30 +303,40 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
                       {"top_p", remote.top_p},
                       {"max_tokens", remote.max_new_tokens},
                       {"seed", options.seed}};
+  if (protocol.hot_share > 0)
+    summary["judge"]["hot_temperature"] = {{"share", protocol.hot_share},
+                                           {"temperature", remote_hot.temperature}};
   summary["answers"] = outcome.answers;
   summary["judged"] = judged;
   summary["failed_calls"] = outcome.failed;
   summary["rule_accuracy"] = judged ? double(rule_right) / double(judged) : 0.0;
-  if (protocol.scored) {
+  std::string table;
+  char text[512];
+  if (protocol.rule == JudgeRule::kScore) {
     summary["mean_score"] = scores ? score_sum / double(scores) : 0.0;
     summary["unparsed_replies"] = unparsed;
-  } else {
-    summary["judged_accuracy"] = judged ? double(judged_right) / double(judged) : 0.0;
-    summary["disagreement_rate"] = judged ? double(disagree) / double(judged) : 0.0;
-    summary["answers_with_unparsed_replies"] = unparsed;
-  }
-  outcome.summary_json = summary.dump(2) + "\n";
-  const std::string stem = options.run_dir + "/judge-" + protocol.name;
-  write_text_file(stem + ".jsonl", lines);
-  write_text_file(stem + ".json", outcome.summary_json);
-  char text[512];
-  if (protocol.scored) {
     std::snprintf(text, sizeof(text),
                   "| answers judged | rule-based accuracy | judge's mean score (1-5) | unparsed "
                   "replies |\n|---|---|---|---|\n| %lld | %.1f%% | %.3f | %lld |\n",
                   static_cast<long long>(judged), summary["rule_accuracy"].get<double>() * 100,
                   summary["mean_score"].get<double>(), static_cast<long long>(unparsed));
+  } else if (protocol.rule == JudgeRule::kPairScores) {
+    summary["model_mean_score"] = scores ? score_sum / double(scores) : 0.0;
+    summary["reference_mean_score"] = scores ? reference_sum / double(scores) : 0.0;
+    summary["win_rate"] = scores ? double(wins) / double(scores) : 0.0;
+    summary["unparsed_replies"] = unparsed;
+    std::snprintf(
+        text, sizeof(text),
+        "| answers judged | model's mean score (1-10) | reference's mean score | model "
+        "wins | unparsed replies |\n|---|---|---|---|---|\n| %lld | %.3f | %.3f | %.1f%% | "
+        "%lld |\n",
+        static_cast<long long>(judged), summary["model_mean_score"].get<double>(),
+        summary["reference_mean_score"].get<double>(), summary["win_rate"].get<double>() * 100,
+        static_cast<long long>(unparsed));
   } else {
+    summary["judged_accuracy"] = judged ? double(judged_right) / double(judged) : 0.0;
+    summary["disagreement_rate"] = judged ? double(disagree) / double(judged) : 0.0;
+    summary["answers_with_unparsed_replies"] = unparsed;
     std::snprintf(text, sizeof(text),
                   "| answers judged | rule-based accuracy | judged accuracy | disagreement |\n"
                   "|---|---|---|---|\n| %lld | %.1f%% | %.1f%% | %.1f%% |\n",
@@ -267,8 +344,15 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
                   summary["judged_accuracy"].get<double>() * 100,
                   summary["disagreement_rate"].get<double>() * 100);
   }
+  summary["table"] = text;
+  outcome.summary_json = summary.dump(2) + "\n";
+  const std::string stem = options.run_dir + "/judge-" + protocol.name;
+  write_text_file(stem + ".jsonl", lines);
+  write_text_file(stem + ".json", outcome.summary_json);
   write_text_file(stem + ".md", "# almkit judge: " + protocol.name + " by " + options.served_model +
                                     "\n\n" + text + "\nPrompt source: " + protocol.source + "\n");
+  // The run's summary.json and reports gain the judged figures beside the rule-based ones.
+  rewrite_run_reports(options.run_dir);
   return outcome;
 }
 

@@ -2,6 +2,7 @@
 // paper's exact prompt.
 #include "bench/runner/prompts.h"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -103,6 +104,12 @@ std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
       item.question.empty() && !item.task.empty() ? muse_question(item.task) : item.question;
   const std::string question_marker = "\x01question\x01";
   replace_all(text, "{question}", question_marker);
+  // AIR-Bench's f-string prints A to D, a missing choice as None.
+  std::string lettered_abcd;
+  for (size_t i = 0; i < std::max<size_t>(4, shown_choices.size()); ++i)
+    lettered_abcd += (i ? "\n" : "") + option_letter(int(i)) + ". " +
+                     (i < shown_choices.size() ? shown_choices[i] : std::string("None"));
+  replace_all(text, "{choices_lettered_abcd}", lettered_abcd);
   replace_all(text, "{choices_lettered}", lettered);
   replace_all(text, "{choices_list}", list);
   replace_all(text, "{choices_joined}", joined_with_or(shown_choices));
@@ -129,6 +136,30 @@ std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
     add_text(text.substr(audio_at + 7));
   }
   return nlohmann::json::array({{{"role", "user"}, {"content", content}}}).dump();
+}
+
+std::string with_history(const std::string& messages_json, const BenchItem& item,
+                         const std::vector<int>& clip_parts) {
+  if (item.history_json.empty()) return messages_json;
+  nlohmann::json messages = nlohmann::json::array();
+  size_t clip = 0;
+  for (auto turn : nlohmann::json::parse(item.history_json)) {
+    if (turn["content"].is_array()) {
+      nlohmann::json content = nlohmann::json::array();
+      for (const auto& part : turn["content"]) {
+        if (part["type"] != "audio") {
+          content.push_back(part);
+          continue;
+        }
+        for (int k = 0; k < clip_parts.at(clip); ++k) content.push_back(part);
+        ++clip;
+      }
+      turn["content"] = std::move(content);
+    }
+    messages.push_back(std::move(turn));
+  }
+  for (auto& message : nlohmann::json::parse(messages_json)) messages.push_back(std::move(message));
+  return messages.dump();
 }
 
 }  // namespace almkit::bench

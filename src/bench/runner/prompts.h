@@ -34,6 +34,11 @@ std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
                             const std::vector<std::string>& shown_choices, int audio_parts,
                             const std::string& audio_text = "");
 
+// A multi-turn item's earlier turns (BenchItem::history_json) before the rendered messages, each
+// history clip expanded to its `clip_parts` audio parts (windows; 0 drops it: --modality text).
+std::string with_history(const std::string& messages_json, const BenchItem& item,
+                         const std::vector<int>& clip_parts);
+
 // "A", "B", ... (then "AA" style is never needed: at most 26 choices).
 std::string option_letter(int position);
 

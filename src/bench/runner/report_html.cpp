@@ -272,6 +272,7 @@ std::string report_html(const ojson& run, const ojson& summary, const std::vecto
           cells_table("sub-category", summary["by_sub_category"]) +
           cells_table("difficulty", summary["by_difficulty"]);
   html += find_benchmark(bench).report_html(summary);
+  html += judged_html(summary);
   if (!summary["failures"].empty()) {
     html += "<h2>Failed model calls</h2><ul>";
     for (const auto& failure : summary["failures"]) {

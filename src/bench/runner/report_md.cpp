@@ -119,6 +119,7 @@ std::string report_markdown(const ojson& run, const ojson& summary,
   md += table("difficulty", summary["by_difficulty"]);
   // The benchmark's own sections: official printouts, protocol figures, its files.
   md += find_benchmark(run["bench"].get<std::string>()).report_markdown(summary);
+  md += judged_markdown(summary);
   if (!summary["failures"].empty()) {
     md += "## Failed model calls\n\n";
     for (const auto& failure : summary["failures"]) {
