@@ -10,6 +10,8 @@ that cache (the prompt shared across choices, as almkit's Model::score does). On
 is almkit's (`import almkit`: the text -> ids step, which transformers would do with its own
 tokenizer); audio is read with almkit.load_audio. Prints units/s and the largest difference of a
 choice's summed log-probability from almkit's, so the work is checked to be the same.
+--trim-encoder measures what running the tower on the clip's own frames would save (the masked
+padding cannot change the kept rows); transformers does not do that.
 
   qwen2_audio_torch_peer.py --model DIR --results RUN/results.jsonl --threads 2
 """
@@ -64,11 +66,16 @@ class Peer:
         return ((log_spec + 4.0) / 4.0).unsqueeze(0), (min(n, len(samples)) + 159) // 160
 
     # Qwen2AudioEncoder + Qwen2AudioMultiModalProjector; returns (positions, text hidden size)
-    def encode(self, mel, frames):
+    def encode(self, mel, frames, trim=False):
         w, a, p = self.w, self.audio, "audio_tower."
+        if trim:
+            # The padded keys are masked, so the kept positions depend only on the mel frames up to
+            # 2 * (frames after the stride-2 conv): running the tower on those alone gives the same
+            # kept rows (up to summation order) for a fraction of a short clip's work.
+            mel = mel[:, :, : min(mel.shape[2], 2 * ((frames - 1) // 2 + 1) + 2)]
         x = F.gelu(F.conv1d(mel.to(self.dtype), w[p + "conv1.weight"], w[p + "conv1.bias"], padding=1))
         x = F.gelu(F.conv1d(x, w[p + "conv2.weight"], w[p + "conv2.bias"], stride=2, padding=1))
-        x = x.permute(0, 2, 1) + w[p + "embed_positions.weight"]
+        x = x.permute(0, 2, 1) + w[p + "embed_positions.weight"][: (mel.shape[2] - 1) // 2 + 1]
         t, d, heads = x.shape[1], a["d_model"], a["encoder_attention_heads"]
         feat_len = (frames - 1) // 2 + 1
         mask = torch.zeros(t, t, dtype=self.dtype)
@@ -126,9 +133,9 @@ class Peer:
     def log_probs(self, hidden):
         return torch.log_softmax(F.linear(hidden, self.w["language_model.lm_head.weight"]).float(), -1)
 
-    def score(self, prompt_ids, clip, choices):
+    def score(self, prompt_ids, clip, choices, trim=False):
         mel, frames = self.features(clip)
-        audio = self.encode(mel, frames)
+        audio = self.encode(mel, frames, trim)
         at = prompt_ids.index(self.audio_token)
         ids = torch.tensor(prompt_ids[:at] + [self.audio_token] * audio.shape[0] + prompt_ids[at + 1:])
         x = self.w["language_model.model.embed_tokens.weight"][ids].unsqueeze(0)
@@ -154,6 +161,8 @@ def main():
     parser.add_argument("--results", required=True, help="an `almkit eval --mode loglik` run's results.jsonl")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--dtype", default="float32", choices=["float32", "bfloat16"])
+    parser.add_argument("--trim-encoder", action="store_true",
+                        help="run the audio tower on the clip's own frames (+2) instead of all 3,000 (not what transformers does)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     import almkit  # the tokenizer and the audio reader only
@@ -172,11 +181,11 @@ def main():
             clip = almkit.load_audio(unit["audio"][0], 16000, True)
             prompt_ids = tokenizer.encode(unit["prompt"], add_special_tokens=False)
             choices = [tokenizer.encode(c, add_special_tokens=False) for c in unit["choices"]]
-            sums = peer.score(prompt_ids, np.asarray(clip, dtype=np.float32), choices)
+            sums = peer.score(prompt_ids, np.asarray(clip, dtype=np.float32), choices, args.trim_encoder)
             for mine, theirs in zip(sums, unit["scores"]):
                 worst = max(worst, abs(mine - theirs["sum_logprob"]) / max(1.0, abs(theirs["sum_logprob"])))
         seconds = time.perf_counter() - start
-    print(f"torch_peer units={len(units)} seconds={seconds:.2f} units_per_s={len(units) / seconds:.2f} "
+    print(f"torch_peer{'_trimmed' if args.trim_encoder else ''} units={len(units)} seconds={seconds:.2f} units_per_s={len(units) / seconds:.2f} "
           f"load_s={load_seconds:.2f} max_rel_diff_sum_logprob_vs_almkit={worst:.2e}")
 
 
