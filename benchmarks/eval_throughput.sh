@@ -67,7 +67,7 @@ peer_round() {
 }
 
 echo "cpu flags: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-for round in $(seq "${ROUNDS:-2}"); do
+for _ in $(seq "${ROUNDS:-2}"); do
   for threads in 1 2; do peer_round "$threads"; done
 done
 [[ "${ALMKIT_PEER_ONLY:-0}" == 1 ]] && exit 0

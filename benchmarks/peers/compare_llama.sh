@@ -27,6 +27,7 @@ done
 export ALMKIT_BENCH_QWEN2_F32=$models/qwen2-0.5b-f32 ALMKIT_BENCH_QWEN2_BF16=$models/qwen2-0.5b-bf16 OMP_WAIT_POLICY=PASSIVE
 echo "cpu flags: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 echo "llama.cpp snapshot: $(cat "$peers/llama/src/.commit")"
+read -r -a extra <<<"${LLAMA_BENCH_ARGS:-}"
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 for round in $(seq "${ROUNDS:-3}"); do
   echo "round $round: almkit, load $(load)"
@@ -35,7 +36,7 @@ for round in $(seq "${ROUNDS:-3}"); do
   for type in f32 bf16 q8_0; do
     echo "round $round: llama.cpp $type, load $(load)"
     # -r 2: two repetitions a test (its mean is printed); pp512 = prefill 512, tg32 = 32 decode steps
-    "$llama_bench" -m "$peers/models/qwen2-0.5b-$type.gguf" -p 512 -n 32 -t 1,2 -r 2 ${LLAMA_BENCH_ARGS:-} -o csv 2>/dev/null |
+    "$llama_bench" -m "$peers/models/qwen2-0.5b-$type.gguf" -p 512 -n 32 -t 1,2 -r 2 "${extra[@]}" -o csv 2>/dev/null |
       awk -F, -v type="$type" 'NR == 1 {for (i = 1; i <= NF; ++i) col[$i] = i; next}
         {gsub(/"/, ""); p = $col["n_prompt"]; g = $col["n_gen"];
          printf "llama.cpp %s %s/threads:%s tokens_per_s=%.1f\n", type, (p > 0 ? "pp" p : "tg" g), $col["n_threads"], $col["avg_ts"]}'
