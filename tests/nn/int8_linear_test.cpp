@@ -1,0 +1,122 @@
+// int8 weights (nn/int8_linear.h): the quantisation's error bound, every kernel this CPU runs
+// against a float64 product of the same dequantised numbers, and the whole error against the
+// float product of the original numbers within the bound the two quantisations imply.
+#include "nn/int8_linear.h"
+
+#include <ATen/ATen.h>
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "almkit/error.h"
+
+namespace almkit {
+namespace {
+
+// [rows, columns] of the per-block steps of q (each entry's scale).
+at::Tensor entry_scales(const nn::Int8Rows& q) {
+  const at::Tensor scales = at::from_blob(const_cast<float*>(q.scales.data()), {q.rows, q.blocks}).to(at::kDouble);
+  return scales.repeat_interleave(nn::kInt8Block, 1).narrow(1, 0, q.columns);
+}
+
+at::Tensor dequantized(const nn::Int8Rows& q) {
+  std::vector<float> values = nn::dequantize_int8(q);
+  return at::from_blob(values.data(), {q.rows, q.columns}).to(at::kDouble);
+}
+
+TEST(Int8Quantize, EachBlockTakesItsLargestMagnitudeAndErrsAtMostHalfAStep) {
+  at::manual_seed(3);
+  // 70 columns: two full blocks and a short one; block scales from 1e-3 to 1e2, one zero block
+  at::Tensor w = at::randn({5, 70}) * at::pow(10.0, at::randint(-3, 3, {5, 1})).to(at::kFloat);
+  w.index_put_({2, at::indexing::Slice(32, 64)}, 0.f);
+  w.index_put_({4, 7}, 500.f);  // an outlier widens only its own block's step
+  const nn::Int8Rows q = nn::quantize_int8(w);
+  ASSERT_EQ(q.blocks, 3);
+  ASSERT_EQ(q.values.size(), size_t(5 * 96));
+  EXPECT_FLOAT_EQ(q.scales[4 * 3 + 0], 500.f / 127.f);
+  EXPECT_LT(q.scales[4 * 3 + 1], 500.f / 127.f / 10.f);
+  EXPECT_EQ(q.scales[2 * 3 + 1], 0.f);
+  for (int64_t r = 0; r < 5; ++r) {
+    for (int64_t i = 70; i < 96; ++i) EXPECT_EQ(q.values[r * 96 + i], 0) << "padding of row " << r;
+    for (int64_t b = 0; b < 3; ++b) {
+      const at::Tensor block = w[r].narrow(0, b * 32, std::min<int64_t>(32, 70 - b * 32));
+      EXPECT_FLOAT_EQ(q.scales[r * 3 + b], block.abs().max().item<float>() / 127.f);
+    }
+  }
+  for (const int8_t v : q.values) EXPECT_GE(v, -127);
+  const at::Tensor error = (dequantized(q) - w.to(at::kDouble)).abs();
+  const at::Tensor half_step = entry_scales(q) / 2;
+  EXPECT_TRUE(at::all(error <= half_step * (1 + 1e-6) + 1e-12).item<bool>())
+      << "largest error / half step: " << at::max(error / (half_step + 1e-30)).item<double>();
+}
+
+class Int8Linear : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, int64_t>> {};
+
+// Each kernel computes exactly the integer block sums; only the float scaling and accumulation
+// round: relative 1e-5 of the sum of |terms| covers it.
+TEST_P(Int8Linear, EveryKernelThisCpuRunsMatchesTheFloat64ProductOfTheDequantisedNumbers) {
+  const auto [rows, k, n] = GetParam();
+  at::manual_seed(rows * 1000 + k);
+  const at::Tensor x = at::randn({rows, k}), w = at::randn({n, k}), bias = at::randn({n});
+  const nn::Int8Rows qx = nn::quantize_int8(x), qw = nn::quantize_int8(w);
+  const at::Tensor xd = dequantized(qx), wd = dequantized(qw);
+  const at::Tensor expected = at::linear(xd, wd, bias.to(at::kDouble));
+  const at::Tensor magnitude = at::linear(xd.abs(), wd.abs());
+  for (const nn::Int8Kernel kernel : {nn::Int8Kernel::kScalar, nn::Int8Kernel::kAvx2, nn::Int8Kernel::kAvx512Vnni}) {
+    if (!nn::cpu_runs(kernel)) {
+      std::printf("[ note ] this CPU does not run the %s int8 kernel\n", nn::kernel_name(kernel));
+      continue;
+    }
+    SCOPED_TRACE(nn::kernel_name(kernel));
+    at::Tensor got = at::empty({rows, n});
+    nn::int8_matmul(qx, qw, got.data_ptr<float>(), bias.data_ptr<float>(), kernel);
+    const at::Tensor excess = (got.to(at::kDouble) - expected).abs() - (magnitude * 1e-5 + 1e-5);
+    EXPECT_LE(at::max(excess).item<double>(), 0.0);
+  }
+}
+
+// Against the float product of the unquantised x and w: |x w - x' w'| <= |x| d_w + d_x |w| + d_x d_w
+// with d the half steps of each entry (plus float rounding).
+TEST_P(Int8Linear, StaysWithinTheBoundOfBothQuantisationsOfTheFloatProduct) {
+  const auto [rows, k, n] = GetParam();
+  at::manual_seed(rows * 1000 + k + 7);
+  const at::Tensor x = at::randn({2, rows, k}), w = at::randn({n, k}), bias = at::randn({n});
+  const nn::Int8Rows qw = nn::quantize_int8(w);
+  const at::Tensor got = nn::int8_linear(x, qw, bias);
+  ASSERT_EQ(got.sizes(), (std::vector<int64_t>{2, rows, n}));
+  const at::Tensor flat = x.reshape({-1, k});
+  const nn::Int8Rows qx = nn::quantize_int8(flat.data_ptr<float>(), 2 * rows, k);
+  const at::Tensor dx = entry_scales(qx) / 2, dw = entry_scales(qw) / 2;
+  const at::Tensor xd = flat.to(at::kDouble).abs(), wd = w.to(at::kDouble).abs();
+  const at::Tensor bound = at::linear(xd, dw) + at::linear(dx, wd) + at::linear(dx, dw);
+  const at::Tensor exact = at::linear(flat.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
+  const at::Tensor error = (got.reshape({-1, n}).to(at::kDouble) - exact).abs();
+  EXPECT_TRUE(at::all(error <= bound * (1 + 1e-4) + 1e-4).item<bool>());
+  // ...and the bound is not vacuous: the typical error is a small part of the typical output
+  EXPECT_LT(error.mean().item<double>(), 0.02 * exact.abs().mean().item<double>());
+}
+
+// 1 row (decoding), 2-5 rows (groups of 4 and their tails), 17 / 40 rows (prompt-sized); k not a
+// multiple of 32 (padded last block), n not a multiple of the 16-row split.
+INSTANTIATE_TEST_SUITE_P(Shapes, Int8Linear,
+                         ::testing::Values(std::make_tuple(1, 64, 48), std::make_tuple(1, 70, 33),
+                                           std::make_tuple(1, 896, 130), std::make_tuple(3, 96, 40),
+                                           std::make_tuple(5, 48, 17), std::make_tuple(17, 128, 65),
+                                           std::make_tuple(40, 200, 130)));
+
+TEST(Int8Linear, RefusesAWrongWidthAndAnInputThatTracksGradients) {
+  const nn::Int8Rows qw = nn::quantize_int8(at::randn({8, 64}));
+  EXPECT_THROW(nn::int8_linear(at::randn({2, 63}), qw), Error);
+  const at::Tensor x = at::randn({2, 64}).requires_grad_(true);
+  try {
+    nn::int8_linear(x, qw);
+    FAIL() << "an input gradient through int8 weights was not refused";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::kUnsupported);
+    EXPECT_NE(std::string(e.what()).find("float32"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace almkit
