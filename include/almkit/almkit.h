@@ -315,7 +315,7 @@ typedef struct almkit_model almkit_model;
 typedef struct almkit_model_params {
   size_t struct_size;  /* sizeof as the caller compiled it: set by the default_params call */
   const char* device;  /* "cpu" (default, or NULL), "cuda", "cuda:1": a libtorch device */
-  const char* dtype;   /* "float32" (default, or NULL) or "bfloat16" */
+  const char* dtype;   /* "float32" (default, or NULL), "bfloat16" or "int8" */
   int32_t num_threads; /* intra-op threads, process-wide in libtorch; 0 leaves it as is */
   bool load_tokenizer; /* default true; false: token-id API only */
 } almkit_model_params;
@@ -464,6 +464,68 @@ ALMKIT_API almkit_status almkit_score_tokens(const almkit_model* model,
                                              size_t num_ids, int top_k, double* token_logprobs,
                                              int64_t* ranks, int32_t* top_ids,
                                              double* top_logprobs);
+
+/* ---------------------------------------------------------------------------------------------
+ * Research (docs/research.md): a steering vector added to every later generate / score call of a
+ * model, and read-outs of one forward pass (hidden states, attention, logit lens) as named
+ * float arrays with transformers' names.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct almkit_steering_params {
+  size_t struct_size;    /* sizeof as the caller compiled it: set by the default_params call */
+  int32_t layer;         /* decoder layer whose output the vector is added to (0) */
+  double alpha;          /* scale (1) */
+  const char* positions; /* "all" (default, or NULL): every position of every pass; "last" */
+} almkit_steering_params;
+
+ALMKIT_API almkit_steering_params almkit_steering_default_params(void);
+
+/* From now on almkit_generate and almkit_score_* on `model` add alpha * vector (num_values =
+ * the decoder's hidden size) to layer `layer`'s output, replacing an earlier vector. A vector of
+ * the wrong size fails the later calls with ALMKIT_ERR_SHAPE_MISMATCH. ALMKIT_ERR_INVALID_ARGUMENT
+ * for NULL / empty vectors or unknown positions. Thread: no other call may use `model` meanwhile. */
+ALMKIT_API almkit_status almkit_model_set_steering(almkit_model* model, const float* vector,
+                                                   size_t num_values,
+                                                   const almkit_steering_params* params);
+/* The same with a file from `almkit steer build`: its vector at its layer (params->layer is not
+ * used; alpha and positions are). ALMKIT_ERR_FILE_NOT_FOUND, ALMKIT_ERR_INVALID_FORMAT. */
+ALMKIT_API almkit_status almkit_model_load_steering(almkit_model* model, const char* path,
+                                                    const almkit_steering_params* params);
+/* Removes the steering vector. Accepts NULL. Thread: no other call may use `model` meanwhile. */
+ALMKIT_API void almkit_model_clear_steering(almkit_model* model);
+
+typedef struct almkit_inspect_params {
+  size_t struct_size;             /* sizeof as the caller compiled it: set by default_params */
+  const int32_t* decoder_layers;  /* hidden_states indices (0 = embeddings ... n = final norm) */
+  size_t num_decoder_layers;
+  const int32_t* encoder_layers;  /* the encoder's, likewise */
+  size_t num_encoder_layers;
+  bool all_layers;                /* every index of both stacks (default false) */
+  bool attention;                 /* attentions_L{i} [1, heads, S, S] of every decoder layer */
+  bool logit_lens;                /* logit_lens [1, layers + 1, vocab] */
+} almkit_inspect_params;
+
+ALMKIT_API almkit_inspect_params almkit_inspect_default_params(void);
+
+/* Read-outs of one forward pass (library-owned). */
+typedef struct almkit_readout almkit_readout;
+
+/* One forward pass of the request (steering vector of the model not applied). Arrays:
+ * hidden_states_L{i}, encoder_hidden_states_L{i}, attentions_L{i}, audio_attention_share
+ * [1, layers, heads] (with audio), logit_lens, audio_position_mask, logits [1, vocab] (last
+ * position), input_ids; integer arrays as exact floats. Thread: any. */
+ALMKIT_API almkit_status almkit_inspect(const almkit_model* model, const almkit_request* request,
+                                        const almkit_inspect_params* params, almkit_readout** out);
+/* Number of arrays, and the name of array i (NULL past the end). Thread: any. */
+ALMKIT_API size_t almkit_readout_count(const almkit_readout* readout);
+ALMKIT_API const char* almkit_readout_name(const almkit_readout* readout, size_t index);
+/* Array `name`: *values (row-major float32, *num_values of them) and *shape (*rank dims), owned
+ * by the readout. ALMKIT_ERR_NOT_FOUND for a name it does not hold. Thread: any. */
+ALMKIT_API almkit_status almkit_readout_array(const almkit_readout* readout, const char* name,
+                                              const float** values, size_t* num_values,
+                                              const int64_t** shape, size_t* rank);
+/* Accepts NULL. Thread: no other call may use `readout` meanwhile. */
+ALMKIT_API void almkit_readout_free(almkit_readout* readout);
 
 /* ---------------------------------------------------------------------------------------------
  * Codec: audio <-> discrete codes with a neural audio codec (EnCodec, DAC, Mimi)

@@ -36,6 +36,7 @@ struct almkit_tokenizer {
 struct almkit_model {
   std::unique_ptr<almkit::Model> model;
   almkit_tokenizer tokenizer;  // borrowed view of model->tokenizer() (tokenizer == null: none)
+  almkit::LayerHooks steering;  // almkit_model_set_steering: passed to every generate / score
 };
 
 struct almkit_generation {
@@ -92,6 +93,9 @@ T read_struct(const char* name, const T* given, T defaults) {
 inline almkit_status null_argument(const char* function, const char* name) noexcept {
   return fail(ALMKIT_ERR_INVALID_ARGUMENT, function, std::string(name) + " is NULL");
 }
+
+// Copies the C request into a C++ Request, naming the first bad field.
+almkit_status to_request(const char* fn, const almkit_request* given, almkit::Request& out);
 
 // Writes `text` into a caller buffer by the header's caller-buffer rule.
 almkit_status write_text(const char* function, const std::string& text, char* buffer,

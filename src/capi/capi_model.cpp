@@ -10,10 +10,7 @@ using almkit::capi::fail;
 using almkit::capi::guarded;
 using almkit::capi::write_text;
 
-namespace {
-
-// Copies the C request into a C++ Request, naming the first bad field.
-almkit_status to_request(const char* fn, const almkit_request* given, almkit::Request& out) {
+almkit_status almkit::capi::to_request(const char* fn, const almkit_request* given, almkit::Request& out) {
   if (given == nullptr) return almkit::capi::null_argument(fn, "request");
   const almkit_request copy = almkit::capi::read_struct("request", given, almkit_request_init());
   const almkit_request* request = &copy;
@@ -34,6 +31,10 @@ almkit_status to_request(const char* fn, const almkit_request* given, almkit::Re
   }
   return ALMKIT_OK;
 }
+
+namespace {
+
+using almkit::capi::to_request;
 
 bool cancel_requested(const int32_t* flag) {
   return flag != nullptr && __atomic_load_n(flag, __ATOMIC_ACQUIRE) != 0;
@@ -320,6 +321,7 @@ almkit_status almkit_generate(const almkit_model* model, const almkit_request* r
         return !cancel_requested(p.cancel);
       };
     }
+    options.hooks = model->steering;
     const almkit::GenerateResult result = model->model->generate(cpp_request, options);
     auto generation = std::make_unique<almkit_generation>();
     generation->text = result.text;
@@ -373,7 +375,7 @@ almkit_status almkit_score_options(const almkit_model* model, const almkit_reque
         return almkit::capi::null_argument(fn, ("options[" + std::to_string(i) + "]").c_str());
       texts.emplace_back(options[i]);
     }
-    return copy_scores(model->model->score(cpp_request, texts), scores, stride);
+    return copy_scores(model->model->score(cpp_request, texts, model->steering), scores, stride);
   });
 }
 
@@ -401,7 +403,7 @@ almkit_status almkit_score_option_ids(const almkit_model* model, const almkit_re
         return almkit::capi::null_argument(fn, ("options[" + std::to_string(i) + "]").c_str());
       ids.emplace_back(options[i], options[i] + option_lengths[i]);
     }
-    return copy_scores(model->model->score_ids(cpp_request, ids), scores, stride);
+    return copy_scores(model->model->score_ids(cpp_request, ids, model->steering), scores, stride);
   });
 }
 
@@ -425,7 +427,7 @@ almkit_status almkit_score_tokens(const almkit_model* model, const almkit_reques
     almkit::Request cpp_request;
     if (const almkit_status s = to_request(fn, request, cpp_request); s != ALMKIT_OK) return s;
     const almkit::OptionScore score =
-        model->model->score_ids(cpp_request, {std::vector<int32_t>(ids, ids + num_ids)}, {}, top_k)
+        model->model->score_ids(cpp_request, {std::vector<int32_t>(ids, ids + num_ids)}, model->steering, top_k)
             .at(0);
     std::copy(score.token_logprobs.begin(), score.token_logprobs.end(), token_logprobs);
     if (top_k > 0) {

@@ -357,6 +357,87 @@ static void small_model(const char* folder, const char* jfk) {
                 ALMKIT_ERR_FILE_NOT_FOUND, "");
 }
 
+/* Research: read-outs of one pass agree with each other; a steering vector held by the model
+ * changes scores, alpha 0 and clearing it give the plain scores back; bad vectors are refused. */
+static void research(const char* folder) {
+  almkit_model* model = NULL;
+  EXPECT_OK(almkit_model_load(folder, NULL, &model));
+  if (model == NULL) return;
+  const int32_t prompt[] = {9707, 1879, 11, 13};
+  almkit_request request = {sizeof request, NULL, prompt, 4, NULL, 0};
+  almkit_inspect_params what = almkit_inspect_default_params();
+  const int32_t layers[] = {0, 2};
+  what.decoder_layers = layers;
+  what.num_decoder_layers = 2;
+  what.logit_lens = true;
+  almkit_readout* readout = NULL;
+  EXPECT_OK(almkit_inspect(model, &request, &what, &readout));
+  if (readout == NULL) {
+    almkit_model_free(model);
+    return;
+  }
+  EXPECT(almkit_readout_count(readout) >= 5);
+  EXPECT(almkit_readout_name(readout, almkit_readout_count(readout)) == NULL);
+  const float *hidden = NULL, *lens = NULL, *logits = NULL, *ids = NULL;
+  const int64_t *shape = NULL, *lens_shape = NULL, *ids_shape = NULL;
+  size_t count = 0, lens_count = 0, logits_count = 0, rank = 0, ids_count = 0;
+  EXPECT_OK(almkit_readout_array(readout, "hidden_states_L0", &hidden, &count, &shape, &rank));
+  EXPECT(rank == 3 && shape[0] == 1 && shape[1] == 4 && shape[2] == 128 && count == 4 * 128);
+  EXPECT_OK(almkit_readout_array(readout, "logit_lens", &lens, &lens_count, &lens_shape, &rank));
+  EXPECT(rank == 3 && lens_shape[1] == 3);
+  EXPECT_OK(almkit_readout_array(readout, "logits", &logits, &logits_count, &shape, &rank));
+  EXPECT(rank == 2 && logits_count == (size_t)lens_shape[2]);
+  if (lens != NULL && logits != NULL && logits_count == (size_t)lens_shape[2]) {
+    double worst = 0.0; /* the lens after the last layer is the logits */
+    size_t i;
+    for (i = 0; i < logits_count; ++i) {
+      const double d = fabs(lens[2 * logits_count + i] - logits[i]);
+      if (d > worst) worst = d;
+    }
+    EXPECT(worst < 1e-4);
+  }
+  EXPECT_OK(almkit_readout_array(readout, "input_ids", &ids, &ids_count, &ids_shape, &rank));
+  EXPECT(ids_count == 4 && ids[0] == 9707.0f && ids[3] == 13.0f);
+  EXPECT_STATUS(almkit_readout_array(readout, "hidden_states_L7", &hidden, &count, &shape, &rank),
+                ALMKIT_ERR_NOT_FOUND, "hidden_states_L7");
+  almkit_readout_free(readout);
+
+  const int32_t answer[] = {1879, 11};
+  const int32_t* options[] = {answer};
+  const size_t lengths[] = {2};
+  almkit_option_score plain[1], steered[1];
+  plain[0].struct_size = steered[0].struct_size = sizeof plain[0];
+  EXPECT_OK(almkit_score_option_ids(model, &request, options, lengths, 1, plain));
+  float vector[128];
+  size_t i;
+  for (i = 0; i < 128; ++i) vector[i] = (float)((i % 7) - 3) * 0.5f;
+  almkit_steering_params steering = almkit_steering_default_params();
+  steering.layer = 1;
+  steering.alpha = 0.0;
+  EXPECT_OK(almkit_model_set_steering(model, vector, 128, &steering));
+  EXPECT_OK(almkit_score_option_ids(model, &request, options, lengths, 1, steered));
+  EXPECT(steered[0].sum_logprob == plain[0].sum_logprob);
+  steering.alpha = 8.0;
+  EXPECT_OK(almkit_model_set_steering(model, vector, 128, &steering));
+  EXPECT_OK(almkit_score_option_ids(model, &request, options, lengths, 1, steered));
+  EXPECT(fabs(steered[0].sum_logprob - plain[0].sum_logprob) > 1e-3);
+  almkit_model_clear_steering(model);
+  EXPECT_OK(almkit_score_option_ids(model, &request, options, lengths, 1, steered));
+  EXPECT(steered[0].sum_logprob == plain[0].sum_logprob);
+
+  EXPECT_OK(almkit_model_set_steering(model, vector, 3, &steering));
+  EXPECT_STATUS(almkit_score_option_ids(model, &request, options, lengths, 1, steered),
+                ALMKIT_ERR_SHAPE_MISMATCH, "steering vector of 3 values");
+  almkit_model_clear_steering(model);
+  steering.positions = "middle";
+  EXPECT_STATUS(almkit_model_set_steering(model, vector, 128, &steering), ALMKIT_ERR_INVALID_ARGUMENT,
+                "middle");
+  EXPECT_STATUS(almkit_model_load_steering(model, "/nonexistent/vector.safetensors", NULL),
+                ALMKIT_ERR_FILE_NOT_FOUND, "/nonexistent/vector.safetensors");
+  almkit_model_clear_steering(NULL);
+  almkit_model_free(model);
+}
+
 
 /* One tensor of a safetensors file (tests only: finds "NAME" in the JSON header and reads its
  * data_offsets). Returns a malloc'd copy of its bytes, or NULL. */
@@ -733,6 +814,7 @@ int main(int argc, char** argv) {
   older_caller_structs(argv[2]);
   codec(argv[2]);
   if (argc > 3) small_model(argv[3], argv[1]);
+  if (argc > 3) research(argv[3]);
   if (argc > 5) eval_run(argv[3], argv[4], argv[5]);
   printf("%d checks, %d failures\n", checks, failures);
   return failures == 0 ? 0 : 1;
