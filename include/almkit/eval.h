@@ -68,6 +68,12 @@ struct EvalOptions {
   // run.json and the cache key when set.
   std::string long_audio;
   double max_audio_seconds = 0.0;  // 0: the local model's audio window; 30 s for a server
+  // A steering vector file (`almkit steer build`) added to its layer's output, times steer_alpha,
+  // at steer_positions ("all" or "last") in every model call of the local backend. Recorded in
+  // run.json and, by the file's SHA-256, in the cache key: steered and plain runs never share answers.
+  std::string steer_path;
+  double steer_alpha = 1.0;
+  std::string steer_positions = "all";
   // Called after every finished unit with (done, total) model calls, done counting the units
   // found in the cache; from the worker threads, one call at a time. Returning false stops the
   // run: the units in flight finish, then run_eval throws kCancelled (finished units stay in

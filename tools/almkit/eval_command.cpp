@@ -185,7 +185,7 @@ void register_eval(CLI::App& app) {
                       "template file ({question}, {choices_lettered}, ... see docs/eval.md)");
   command->add_flag("--no-silent-baseline", args->no_silent_baseline,
                     "skip the silent-audio baseline (halves the model calls)");
-  command->add_option("--dtype", o.dtype, "float32 or bfloat16");
+  command->add_option("--dtype", o.dtype, "float32, bfloat16 or int8 (int8 Linear weights)");
   command->add_option("--device", o.device, "cpu, cuda, cuda:1 ...");
   command->add_flag("--quiet", o.quiet, "no live progress line (a log line every 10%)");
   command
@@ -213,6 +213,10 @@ void register_eval(CLI::App& app) {
                       "--long-audio's window (default: the model's; 30 for a server)");
   command->add_option("--bleu-tokenize", o.bleu_tokenize,
                       "ast: sacreBLEU tokenizer (13a default, zh, intl, none)");
+  command->add_option("--steer", o.steer_path,
+                      "steering vector (almkit steer build) added after its layer in every model call");
+  command->add_option("--alpha", o.steer_alpha, "scale of --steer (1)");
+  command->add_option("--steer-positions", o.steer_positions, "all (default) or last");
   add_remote_options(*command, o);
   command->callback([args, command] {
     auto& options = args->options;

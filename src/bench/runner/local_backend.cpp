@@ -4,6 +4,7 @@
 #include <fstream>
 #include <thread>
 
+#include "almkit/research.h"
 #include "bench/runner/audio_windows.h"
 #include "bench/runner/backend.h"
 #include "bench/runner/hashing.h"
@@ -39,6 +40,10 @@ class LocalBackend : public EvalBackend {
                             : int(std::max(1u, std::thread::hardware_concurrency()));
     model_options.num_threads = std::max(1, threads / options.batch);
     model_ = Model::load(options.model_dir, model_options);
+    if (!options.steer_path.empty()) {
+      hooks_ = research::steering_hooks(research::SteeringVector::load(options.steer_path), options.steer_alpha,
+                                        options.steer_positions);
+    }
     if (!model_->has_tokenizer()) {
       throw Error(ErrorCode::kUnsupported,
                   options.model_dir + ": eval needs a checkpoint with tokenizer files");
@@ -68,6 +73,7 @@ class LocalBackend : public EvalBackend {
     generation.top_p = unit.options.top_p;
     generation.seed = unit.plan.seed;
     generation.min_new_tokens = std::min(unit.plan.min_new_tokens, generation.max_new_tokens);
+    generation.hooks = hooks_;
     const GenerateResult result = model_->generate(request, generation);
     answer.text = result.text;
     answer.prompt_tokens = result.prompt_tokens;
@@ -79,7 +85,7 @@ class LocalBackend : public EvalBackend {
   BackendAnswer score(const UnitInput& unit) const override {
     BackendAnswer answer;
     const Request request = make_request(unit, answer);
-    answer.scores = model_->score(request, unit.plan.shown_choices);
+    answer.scores = model_->score(request, unit.plan.shown_choices, hooks_);
     answer.stop_reason = "scored";
     return answer;
   }
@@ -115,6 +121,7 @@ class LocalBackend : public EvalBackend {
   const EvalOptions& options_;
   std::string fingerprint_;
   std::unique_ptr<Model> model_;
+  LayerHooks hooks_;  // --steer (empty: none)
 };
 
 }  // namespace

@@ -28,6 +28,10 @@ std::string unit_key(const std::string& model_hash, const EvalOptions& options,
     key.update_field("long_audio " + options.long_audio + " " +
                      std::to_string(options.max_audio_seconds));
   }
+  if (!options.steer_path.empty()) {
+    key.update_field("steer " + sha256_file(options.steer_path) + " " + ojson(options.steer_alpha).dump() + " " +
+                     options.steer_positions);
+  }
   return key.hex_digest();
 }
 
@@ -65,10 +69,12 @@ PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& 
     const bool silent_unit = multiple_choice && options.silent_baseline && !text_only;
     result.units_total += presentations + (silent_unit ? 1 : 0) + (repeats - 1);
     if (static_cast<int>(i % size_t(options.shard_count)) != options.shard_index) continue;
-    int audio_parts = 0;
+    int audio_parts = 0;  // of the question's own clips (a multi-turn item's history has its own)
+    std::vector<int> clip_parts;
     std::vector<std::string> audio_hashes;
     for (const auto& path : item.audio_paths) {
-      if (!text_only) audio_parts += backend.audio_parts(path);
+      clip_parts.push_back(text_only ? 0 : backend.audio_parts(path));
+      if (clip_parts.size() > size_t(item.history_clips)) audio_parts += clip_parts.back();
       audio_hashes.push_back(sha256_file(path));
     }
     const auto orders = presentation_orders(static_cast<int>(item.choices.size()), presentations,
@@ -90,9 +96,10 @@ PlanResult plan_units(const EvalOptions& options, const std::vector<BenchItem>& 
         plan.shown_choices.push_back(item.choices[size_t(plan.order[j])]);
         if (plan.order[j] == answer_index) plan.answer_position = static_cast<int>(j);
       }
-      const std::string messages =
+      const std::string messages = with_history(
           render_messages(prompt_template, item, plan.shown_choices, audio_parts,
-                          text_only ? item.transcript : std::string());
+                          text_only ? item.transcript : std::string()),
+          item, clip_parts);
       plan.prompt = backend.prompt(with_system_prompt(messages, options.system_prompt), item,
                                    text_only ? std::vector<std::string>{} : audio_hashes);
       plan.seed = unit_seed(options, item, plan.presentation, repeat);

@@ -5,6 +5,7 @@
 #include <fstream>
 
 #include "almkit/error.h"
+#include "almkit/research.h"
 #include "almkit/version.h"
 #include "bench/benchmarks/benchmark.h"
 #include "bench/runner/hashing.h"
@@ -69,6 +70,13 @@ ojson make_run_record(const EvalOptions& options, const std::string& model_hash,
   if (!options.long_audio.empty())
     run["long_audio"] = {{"policy", options.long_audio},
                          {"max_audio_seconds", options.max_audio_seconds}};
+  if (!options.steer_path.empty()) {
+    const research::SteeringVector vector = research::SteeringVector::load(options.steer_path);
+    run["steer"] = {{"sha256", sha256_file(options.steer_path)}, {"layer", vector.layer},
+                    {"alpha", options.steer_alpha},           {"positions", options.steer_positions},
+                    {"provenance", vector.provenance}};
+    run["steer_path"] = options.steer_path;  // not in run_id: the file's hash is
+  }
   run["items_total"] = items_total;
   run["units_total"] = units_total;
   // What defines the answers; threads, batch and shard do not (results never depend on them).
@@ -79,7 +87,7 @@ ojson make_run_record(const EvalOptions& options, const std::string& model_hash,
     id.update_field(key);
     id.update_field(run[key].dump());
   }
-  for (const char* key : {"repeats", "system_prompt", "modality", "long_audio"}) {
+  for (const char* key : {"repeats", "system_prompt", "modality", "long_audio", "steer"}) {
     if (!run.contains(key)) continue;
     id.update_field(key);
     id.update_field(run[key].dump());
@@ -110,6 +118,7 @@ std::string write_run_outputs(const std::string& out_dir, const ojson& run,
   // Files of the benchmark's own (ISA-Bench's result layout), once the run is complete.
   if (missing_units == 0)
     find_benchmark(run.value("bench", "")).write_outputs(out_dir, run, records, summary);
+  attach_judged_figures(out_dir, summary);
   const std::string summary_text = summary.dump(2) + "\n";
   write_text_file(out_dir + "/summary.json", summary_text);
   write_text_file(out_dir + "/report.md", report_markdown(run, summary, records));

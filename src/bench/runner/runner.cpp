@@ -53,6 +53,10 @@ void check_options(const EvalOptions& options, const Benchmark& benchmark) {
       options.long_audio != "truncate" && options.long_audio != "refuse")
     bad("--long-audio must be windows, truncate or refuse, not '" + options.long_audio + "'");
   if (options.max_audio_seconds < 0.0) bad("--max-audio-seconds must be >= 0");
+  if (!options.steer_path.empty() && (options.backend != "local" || !options.protocol.empty()))
+    bad("--steer runs in the local backend's model calls: drop --backend openai / --protocol");
+  if (options.steer_positions != "all" && options.steer_positions != "last")
+    bad("--steer-positions must be all or last, not '" + options.steer_positions + "'");
   if (!options.protocol.empty() &&
       (options.repeats > 1 || !options.system_prompt.empty() || options.modality != "audio"))
     bad("--protocol runs have their own chat: drop --repeats, --system-prompt and --modality");
