@@ -7,14 +7,10 @@
 # average before each program. Needs benchmarks/peers/build_peer.sh llama GIT_DIR first; writes
 # the GGUF files to .cache/peers/models once. LLAMA_BENCH_ARGS adds llama-bench options (e.g.
 # "--poll 0": its threads then sleep instead of spinning while they wait, as almkit's do).
-set -euo pipefail
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-peers="${ALMKIT_PEERS_DIR:-$repo/.cache/peers}"
-models="${ALMKIT_BENCH_MODELS:-$repo/.cache/bench-models}"
-almkit="$repo/build/tools/almkit/almkit"
-bench="${ALMKIT_BENCH_BIN:-$repo/build/benchmarks/almkit_bench_model}"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "$0")/common.sh"
 llama_bench="$peers/llama/build/bin/llama-bench"
-[[ -x $llama_bench ]] || { echo "compare_llama.sh: no $llama_bench; run benchmarks/peers/build_peer.sh llama GIT_DIR" >&2; exit 2; }
+require_peer llama "$llama_bench"
 [[ -s $models/qwen2-0.5b-f32/model.safetensors ]] || "$almkit" init-model --arch qwen2 --size 0.5b --dtype F32 -o "$models/qwen2-0.5b-f32"
 [[ -s $models/qwen2-0.5b-bf16/model.safetensors ]] || "$almkit" init-model --arch qwen2 --size 0.5b --dtype BF16 -o "$models/qwen2-0.5b-bf16"
 mkdir -p "$peers/models"
@@ -24,11 +20,9 @@ for type in f32 bf16 q8_0; do
   [[ -s $gguf ]] || /usr/bin/python3 "$repo/benchmarks/peers/qwen2_to_gguf.py" "$source_dir" "$gguf" --type "$type" \
     --gguf-py "$peers/llama/src/gguf-py"
 done
-export ALMKIT_BENCH_QWEN2_F32=$models/qwen2-0.5b-f32 ALMKIT_BENCH_QWEN2_BF16=$models/qwen2-0.5b-bf16 OMP_WAIT_POLICY=PASSIVE
-echo "cpu flags: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-echo "llama.cpp snapshot: $(cat "$peers/llama/src/.commit")"
+export ALMKIT_BENCH_QWEN2_F32=$models/qwen2-0.5b-f32 ALMKIT_BENCH_QWEN2_BF16=$models/qwen2-0.5b-bf16
+describe_run llama
 read -r -a extra <<<"${LLAMA_BENCH_ARGS:-}"
-load() { cut -d' ' -f1-3 /proc/loadavg; }
 for round in $(seq "${ROUNDS:-3}"); do
   echo "round $round: almkit, load $(load)"
   "$bench" --benchmark_filter='prefill512|decode32' 2>/dev/null |

@@ -6,22 +6,16 @@
 # (default 3). almkit's figure includes more work than the peer's (mel and a decoder step, a few
 # ms of ~1 s). Needs benchmarks/peers/build_peer.sh whisper GIT_DIR; writes the ggml file to
 # .cache/peers/models once (benchmarks/peers/whisper_to_ggml.py).
-set -euo pipefail
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-peers="${ALMKIT_PEERS_DIR:-$repo/.cache/peers}"
-models="${ALMKIT_BENCH_MODELS:-$repo/.cache/bench-models}"
-almkit="$repo/build/tools/almkit/almkit"
-bench="${ALMKIT_BENCH_BIN:-$repo/build/benchmarks/almkit_bench_model}"
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "$0")/common.sh"
 whisper_bench="$peers/whisper/build/bin/whisper-bench"
-[[ -x $whisper_bench ]] || { echo "compare_whisper.sh: no $whisper_bench; run benchmarks/peers/build_peer.sh whisper GIT_DIR" >&2; exit 2; }
+require_peer whisper "$whisper_bench"
 [[ -s $models/whisper-base-f32/model.safetensors ]] || "$almkit" init-model --arch whisper --size base --dtype F32 -o "$models/whisper-base-f32"
 ggml="$peers/models/whisper-base-f32.bin"
 mkdir -p "$peers/models"
 [[ -s $ggml ]] || /usr/bin/python3 "$repo/benchmarks/peers/whisper_to_ggml.py" "$models/whisper-base-f32" "$ggml" --type f32
-export ALMKIT_BENCH_WHISPER_BASE=$models/whisper-base-f32 OMP_WAIT_POLICY=PASSIVE
-echo "cpu flags: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-echo "whisper.cpp snapshot: $(cat "$peers/whisper/src/.commit")"
-load() { cut -d' ' -f1-3 /proc/loadavg; }
+export ALMKIT_BENCH_WHISPER_BASE=$models/whisper-base-f32
+describe_run whisper
 for round in $(seq "${ROUNDS:-3}"); do
   echo "round $round: almkit, load $(load)"
   "$bench" --benchmark_filter='whisper_encoder/base_f32' 2>/dev/null |
