@@ -4,6 +4,8 @@
 #include <limits>
 #include <vector>
 
+#include "almkit/error.h"
+#include "nn/attention_core.h"
 #include "nn/row_kernels.h"
 
 namespace almkit::nn {
@@ -48,27 +50,26 @@ at::Tensor MultiHeadAttention::split_heads(const at::Tensor& x, int64_t heads) c
 }
 
 at::Tensor MultiHeadAttention::attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                                      const at::Tensor& mask, at::Tensor* probabilities) const {
-  // Grouped-query attention without copying the keys once per query head: the `groups` query
-  // heads that share a KV head are stacked along the query axis ([B, kv, groups*T, D]) and meet
-  // their KV head in one product. Repeating K and V instead copied the whole cache `groups`
-  // times per layer and step (7x for Qwen2-0.5B), which dominated decoding after long audio.
-  const int64_t batch = q.size(0), heads = shape_.num_heads, kv_heads = shape_.num_kv_heads;
-  const int64_t queries = q.size(2), keys = k.size(2), head_dim = shape_.head_dim;
-  const int64_t groups = heads / kv_heads;
-  const at::Tensor grouped_q = q.reshape({batch, kv_heads, groups * queries, head_dim});
-  at::Tensor scores =
-      at::matmul(grouped_q, k.transpose(2, 3)).view({batch, heads, queries, keys}) * shape_.softmax_scale();
-  if (mask.defined()) scores = scores + mask;
-  const at::Tensor weights = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
-  if (probabilities) *probabilities = weights;
-  const at::Tensor out = at::matmul(weights.view({batch, kv_heads, groups * queries, keys}), v)
-                             .view({batch, heads, queries, head_dim});
-  return o_proj_(out.transpose(1, 2).reshape({batch, queries, heads * head_dim}));
+                                      const at::Tensor& mask, at::Tensor* probabilities,
+                                      const HeadHook* head_hook) const {
+  return output_projection(attention_core(q, k, v, mask, shape_.softmax_scale(), probabilities), head_hook);
+}
+
+at::Tensor MultiHeadAttention::output_projection(const at::Tensor& heads_flat, const HeadHook* head_hook) const {
+  if (!head_hook || !*head_hook) return o_proj_(heads_flat);
+  at::Tensor per_head = heads_flat.reshape({heads_flat.size(0), heads_flat.size(1), shape_.num_heads, shape_.head_dim});
+  const auto expected = per_head.sizes().vec();
+  (*head_hook)(per_head);
+  if (per_head.sizes().vec() != expected) {
+    throw Error(ErrorCode::kShapeMismatch,
+                "a head hook changed the heads' output " + shape_text(expected) + " to " + shape_text(per_head.sizes()));
+  }
+  return o_proj_(per_head.reshape(heads_flat.sizes()));
 }
 
 at::Tensor MultiHeadAttention::decode_step(const at::Tensor& x, const at::Tensor& mask, KeyValue& cache,
-                                           const at::Tensor& cos, const at::Tensor& sin) const {
+                                           const at::Tensor& cos, const at::Tensor& sin,
+                                           const HeadHook* head_hook) const {
   const int64_t batch = x.size(0), heads = shape_.num_heads, kv_heads = shape_.num_kv_heads, d = shape_.head_dim;
   at::Tensor q = q_proj_(x), k = k_proj_(x);  // [B, 1, heads * D], float32, contiguous
   const at::Tensor v = v_proj_(x);
@@ -94,7 +95,7 @@ at::Tensor MultiHeadAttention::decode_step(const at::Tensor& x, const at::Tensor
                            values.data_ptr<float>() + b * values.stride(0), mask_row, scores.data(),
                            out.data_ptr<float>() + b * heads * d);
   }
-  return o_proj_(out);
+  return output_projection(out, head_hook);
 }
 
 bool MultiHeadAttention::can_decode_step(const at::Tensor& x, const at::Tensor& mask, const KeyValue* cache,
@@ -121,8 +122,9 @@ bool MultiHeadAttention::can_decode_step(const at::Tensor& x, const at::Tensor& 
 
 at::Tensor MultiHeadAttention::self_attention(const at::Tensor& x, const at::Tensor& mask,
                                               KeyValue* cache, const at::Tensor& cos,
-                                              const at::Tensor& sin, at::Tensor* probabilities) const {
-  if (can_decode_step(x, mask, cache, cos, probabilities)) return decode_step(x, mask, *cache, cos, sin);
+                                              const at::Tensor& sin, at::Tensor* probabilities,
+                                              const HeadHook* head_hook) const {
+  if (can_decode_step(x, mask, cache, cos, probabilities)) return decode_step(x, mask, *cache, cos, sin, head_hook);
   at::Tensor q = split_heads(q_proj_(x), shape_.num_heads);
   at::Tensor k = split_heads(k_proj_(x), shape_.num_kv_heads);
   at::Tensor v = split_heads(v_proj_(x), shape_.num_kv_heads);
@@ -135,7 +137,7 @@ at::Tensor MultiHeadAttention::self_attention(const at::Tensor& x, const at::Ten
     k = cache->key;
     v = cache->value;
   }
-  return attend(q, k, v, mask, probabilities);
+  return attend(q, k, v, mask, probabilities, head_hook);
 }
 
 at::Tensor MultiHeadAttention::cross_attention(const at::Tensor& x, const at::Tensor& context,

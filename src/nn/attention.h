@@ -4,6 +4,7 @@
 
 #include <ATen/ATen.h>
 
+#include <functional>
 #include <string>
 
 #include "nn/kv_cache.h"
@@ -27,6 +28,10 @@ struct AttentionShape {
   double softmax_scale() const;
 };
 
+// Sees, and may replace in place, every head's output before the output projection:
+// [B, T, heads, head_dim] (head ablation, per-head read-outs). Runs on every attention path.
+using HeadHook = std::function<void(at::Tensor& per_head)>;
+
 class MultiHeadAttention {
  public:
   static MultiHeadAttention load(WeightStore& weights, const std::string& prefix,
@@ -34,10 +39,11 @@ class MultiHeadAttention {
 
   // x [B, T, hidden]. `mask` is additive, broadcastable to [B, 1, T, S] (undefined: none).
   // Self-attention appends to `cache` when given; `rope` with cos/sin rotates q and k.
-  // `probabilities`, when non-null, receives the attention weights [B, heads, T, S].
+  // `probabilities`, when non-null, receives the attention weights [B, heads, T, S];
+  // `head_hook`, when non-null and set, sees the heads' outputs before o_proj.
   at::Tensor self_attention(const at::Tensor& x, const at::Tensor& mask, KeyValue* cache,
                             const at::Tensor& cos, const at::Tensor& sin,
-                            at::Tensor* probabilities = nullptr) const;
+                            at::Tensor* probabilities = nullptr, const HeadHook* head_hook = nullptr) const;
   // Attends from x to `context` [B, S, context width]; keys/values cached in `cache` once
   // computed. `mask` is additive, broadcastable to [B, 1, T, S] (undefined: every key).
   at::Tensor cross_attention(const at::Tensor& x, const at::Tensor& context, KeyValue* cache,
@@ -49,9 +55,11 @@ class MultiHeadAttention {
   bool can_decode_step(const at::Tensor& x, const at::Tensor& mask, const KeyValue* cache,
                        const at::Tensor& cos, at::Tensor* probabilities) const;
   at::Tensor decode_step(const at::Tensor& x, const at::Tensor& mask, KeyValue& cache, const at::Tensor& cos,
-                         const at::Tensor& sin) const;
+                         const at::Tensor& sin, const HeadHook* head_hook) const;
   at::Tensor attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                    const at::Tensor& mask, at::Tensor* probabilities) const;
+                    const at::Tensor& mask, at::Tensor* probabilities, const HeadHook* head_hook = nullptr) const;
+  // [B, T, heads * head_dim] -> o_proj, the head hook seeing it as [B, T, heads, head_dim] first.
+  at::Tensor output_projection(const at::Tensor& heads_flat, const HeadHook* head_hook) const;
   AttentionShape shape_;
   Linear q_proj_, k_proj_, v_proj_, o_proj_;
 };
