@@ -6,7 +6,9 @@
 #   benchmarks/peers/build_peer.sh llama   /path/to/llama.cpp.git    # -> llama-bench
 #   benchmarks/peers/build_peer.sh whisper /path/to/whisper.cpp.git  # -> whisper-bench, whisper-cli
 # The git dir is what the `fetch` tool (or `git clone --mirror`) gives. GGML_NATIVE (the default)
-# compiles for this CPU, as the issue's own llama.cpp figures did. Two jobs; no curl, no GPU.
+# compiles for this CPU, as the issue's own llama.cpp figures did; ALMKIT_PEER_CPU=avx2 builds an
+# AVX2-only peer into build-avx2/ instead (no AVX-512 kernels: the issue's AVX2-only tables on an
+# AVX-512 machine, with almkit run under ALMKIT_SIMD=avx2). Two jobs; no curl, no GPU.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 name=${1:?usage: build_peer.sh llama|whisper GIT_DIR}
@@ -31,7 +33,15 @@ if [[ ! -f $root/src/.commit || $(cat "$root/src/.commit") != "$commit" ]]; then
   git --git-dir="$git_dir" archive HEAD -- . "${excludes[@]}" | tar -x -C "$root/src"
   echo "$commit" >"$root/src/.commit"
 fi
-cmake -S "$root/src" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
-  -DGGML_NATIVE=ON -DGGML_CUDA=OFF -DGGML_VULKAN=OFF -DGGML_METAL=OFF "${options[@]}" >/dev/null
-ninja -C "$root/build" -j "${ALMKIT_JOBS:-2}" "${targets[@]}"
-echo "$name.cpp $commit built in $root/build/bin"
+build=$root/build
+isa=(-DGGML_NATIVE=ON)
+if [[ ${ALMKIT_PEER_CPU:-native} == avx2 ]]; then
+  build=$root/build-avx2
+  isa=(-DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_AVX512=OFF
+    -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF -DGGML_AMX_TILE=OFF
+    -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF)
+fi
+cmake -S "$root/src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+  "${isa[@]}" -DGGML_CUDA=OFF -DGGML_VULKAN=OFF -DGGML_METAL=OFF "${options[@]}" >/dev/null
+ninja -C "$build" -j "${ALMKIT_JOBS:-2}" "${targets[@]}"
+echo "$name.cpp $commit built in $build/bin"

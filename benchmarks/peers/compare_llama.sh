@@ -9,7 +9,7 @@
 # "--poll 0": its threads then sleep instead of spinning while they wait, as almkit's do).
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
-llama_bench="$peers/llama/build/bin/llama-bench"
+llama_bench="$peers/llama/$peer_build/bin/llama-bench"
 require_peer llama "$llama_bench"
 [[ -s $models/qwen2-0.5b-f32/model.safetensors ]] || "$almkit" init-model --arch qwen2 --size 0.5b --dtype F32 -o "$models/qwen2-0.5b-f32"
 [[ -s $models/qwen2-0.5b-bf16/model.safetensors ]] || "$almkit" init-model --arch qwen2 --size 0.5b --dtype BF16 -o "$models/qwen2-0.5b-bf16"

@@ -8,7 +8,7 @@
 # .cache/peers/models once (benchmarks/peers/whisper_to_ggml.py).
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
-whisper_bench="$peers/whisper/build/bin/whisper-bench"
+whisper_bench="$peers/whisper/$peer_build/bin/whisper-bench"
 require_peer whisper "$whisper_bench"
 [[ -s $models/whisper-base-f32/model.safetensors ]] || "$almkit" init-model --arch whisper --size base --dtype F32 -o "$models/whisper-base-f32"
 ggml="$peers/models/whisper-base-f32.bin"
