@@ -162,8 +162,10 @@ void qwen2(benchmark::State& state, const char* variable, const char* dtype, boo
                                                                 : std::atof(env("ALMKIT_BENCH_READ_GBPS").c_str());
     const double nominal_gbps = threads > 1 ? 48.0 : 27.0;
     // bytes per token = the weights in the compute dtype (every weight is read once per step)
-    const double weight_gb = state.counters["file_MB"] * 1048576.0 / 1e9 *  // GB, as the bandwidth
-                             (std::string(dtype) == "bfloat16" && folder.find("f32") != std::string::npos ? 0.5 : 1.0);
+    // (int8 from an f32 file: 32 one-byte values and a 4-byte scale per 32 weights, 36/128)
+    const bool from_f32 = folder.find("f32") != std::string::npos;
+    const double ratio = !from_f32 ? 1.0 : std::string(dtype) == "bfloat16" ? 0.5 : std::string(dtype) == "int8" ? 36.0 / 128 : 1.0;
+    const double weight_gb = state.counters["file_MB"] * 1048576.0 / 1e9 * ratio;  // GB, as the bandwidth
     state.counters["read_GBps"] = gbps;
     state.counters["bound_tokens_per_s"] = gbps / weight_gb;
     state.counters["fraction_of_bound"] = (tokens / seconds) / (gbps / weight_gb);
@@ -209,6 +211,15 @@ BENCHMARK_CAPTURE(qwen2, decode32_f32, "ALMKIT_BENCH_QWEN2_F32", "float32", true
     ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
 BENCHMARK_CAPTURE(qwen2, decode32_bf16, "ALMKIT_BENCH_QWEN2_BF16", "bfloat16", true)
     ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+// int8 Linear weights quantised at load from the f32 folder (nn/int8_linear.h)
+BENCHMARK_CAPTURE(qwen2, prefill128_int8, "ALMKIT_BENCH_QWEN2_F32", "int8", false)
+    ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(3);
+BENCHMARK_CAPTURE(qwen2, prefill512_int8, "ALMKIT_BENCH_QWEN2_F32", "int8", false, 512)
+    ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(qwen2, decode32_int8, "ALMKIT_BENCH_QWEN2_F32", "int8", true)
+    ->Arg(1)->Arg(2)->UseManualTime()->Unit(benchmark::kMillisecond)->Iterations(2);
+BENCHMARK_CAPTURE(whisper_encoder, base_int8, "ALMKIT_BENCH_WHISPER_BASE", "int8")
+    ->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(whisper_encoder, base_f32, "ALMKIT_BENCH_WHISPER_BASE", "float32")
     ->Arg(1)->Arg(2)->UseRealTime()->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK_CAPTURE(whisper_encoder, large_v3_f32, "ALMKIT_BENCH_WHISPER_LARGE", "float32")

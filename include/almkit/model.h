@@ -30,7 +30,7 @@ class Tokenizer;
 
 struct ModelOptions {
   std::string device = "cpu";     // any libtorch device string: "cpu", "cuda", "cuda:1"
-  std::string dtype = "float32";  // compute dtype: "float32" or "bfloat16"
+  std::string dtype = "float32";  // "float32", "bfloat16" or "int8" (int8 Linear weights, float32 compute)
   int num_threads = 0;            // intra-op threads; 0 leaves libtorch's setting
   bool load_tokenizer = true;     // false: token-id API only (e.g. folders without tokenizer)
   // Encoded clips kept for reuse when the same clip comes again (benchmark presentations);

@@ -19,6 +19,9 @@ namespace almkit {
 struct WeightOptions {
   at::ScalarType dtype = at::kFloat;  // dtype of the weight matrices
   at::Device device = at::kCPU;
+  // `--dtype int8`: every nn::Linear weight quantised once at load (nn/int8_linear.h), with dtype
+  // float32 for everything else (embeddings, norms, convolutions, activations).
+  bool int8_linear = false;
   // Activations (and norms, biases, convolutions) stay float32 when bf16 weights run on a CPU:
   // almkit's bf16 kernels read bf16 weights and compute in fp32 (see nn/linear.h).
   at::ScalarType activation_dtype() const {

@@ -7,9 +7,17 @@ namespace almkit::nn {
 
 Linear Linear::load(WeightStore& weights, const std::string& prefix, int64_t in, int64_t out,
                     bool with_bias) {
+  at::Tensor weight = weights.take(prefix + ".weight", {out, in});
+  at::Tensor bias = with_bias ? weights.take(prefix + ".bias", {out}, WeightInit::kZeros) : at::Tensor();
+  return from_weight(weights, std::move(weight), std::move(bias));
+}
+
+Linear Linear::from_weight(const WeightStore& weights, at::Tensor weight, at::Tensor bias) {
   Linear linear;
-  linear.weight = weights.take(prefix + ".weight", {out, in});
-  if (with_bias) linear.bias = weights.take(prefix + ".bias", {out}, WeightInit::kZeros);
+  const bool quantize = weights.options().int8_linear && weight.device().is_cpu() && weight.numel() > 0;
+  if (quantize) linear.int8 = std::make_shared<const Int8Rows>(quantize_int8(weight));
+  linear.weight = std::move(weight);
+  linear.bias = std::move(bias);
   return linear;
 }
 

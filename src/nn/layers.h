@@ -4,9 +4,11 @@
 
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <string>
 
 #include "io/weight_store.h"
+#include "nn/int8_linear.h"
 #include "nn/linear.h"
 
 namespace almkit::nn {
@@ -19,9 +21,14 @@ inline bool tracks_gradient(const at::Tensor& t) { return t.requires_grad() && a
 
 struct Linear {
   at::Tensor weight, bias;  // weight [out, in]; bias may be undefined
+  // Set when the store asks for int8 weights: the products use it; `weight` stays as loaded (a
+  // view of the file for float32 checkpoints) for shapes and anything reading the float values.
+  std::shared_ptr<const Int8Rows> int8;
   static Linear load(WeightStore& weights, const std::string& prefix, int64_t in, int64_t out,
                      bool with_bias);
-  at::Tensor operator()(const at::Tensor& x) const { return linear(x, weight, bias); }
+  // A weight taken by other means (e.g. a tied LM head), quantised as load() would.
+  static Linear from_weight(const WeightStore& weights, at::Tensor weight, at::Tensor bias = at::Tensor());
+  at::Tensor operator()(const at::Tensor& x) const { return int8 ? int8_linear(x, *int8, bias) : linear(x, weight, bias); }
 };
 
 struct LayerNorm {

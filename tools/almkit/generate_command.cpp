@@ -140,7 +140,7 @@ void register_generate(CLI::App& app) {
   command->add_option("--steer", args->steer, "add a steering vector (almkit steer build) after its layer");
   command->add_option("--alpha", args->alpha, "scale of --steer (1)");
   command->add_option("--steer-positions", args->steer_positions, "all (default) or last");
-  command->add_option("--dtype", args->model_options.dtype, "float32 or bfloat16");
+  command->add_option("--dtype", args->model_options.dtype, "float32, bfloat16 or int8 (int8 Linear weights)");
   command->add_option("--device", args->model_options.device, "cpu, cuda, cuda:1 ...");
   command->add_option("--threads", args->model_options.num_threads, "intra-op threads (0 = libtorch default)");
   command->callback([args] { run(*args); });

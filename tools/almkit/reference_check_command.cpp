@@ -43,6 +43,8 @@ void register_reference_check(CLI::App& app) {
                       "tolerance = rtol x max(1, max|reference|) (default 1e-4)");
   command->add_option("--dump", args->options.dump_path, "write every computed tensor to this safetensors file");
   command->add_option("--threads", args->options.threads, "threads (default: libtorch's)");
+  command->add_flag("--int8", args->options.int8_weights,
+                    "quantise the Linear weights to int8 (an accuracy report against the float32 reference)");
   command->callback([args] { run(*args); });
 }
 

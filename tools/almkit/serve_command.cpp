@@ -77,7 +77,7 @@ void register_serve(CLI::App& app) {
   command->add_option("--shutdown-grace", o.shutdown_grace_seconds,
                       "seconds in-flight work may finish on SIGTERM (10)");
   command->add_option("--threads", o.threads, "intra-op threads (0 = libtorch default)");
-  command->add_option("--dtype", o.dtype, "float32 or bfloat16");
+  command->add_option("--dtype", o.dtype, "float32, bfloat16 or int8 (int8 Linear weights)");
   command->callback([args] { run(*args); });
 }
 
