@@ -6,6 +6,7 @@
 #include <set>
 
 #include "almkit/error.h"
+#include "io/chat_template/limits.h"
 #include "io/tokenizer/unicode.h"
 
 namespace almkit::jinja {
@@ -59,6 +60,7 @@ std::vector<std::string> split(const std::string& text, const Value& separator, 
     size_t last = 0, pos;
     while ((max_split < 0 || static_cast<int64_t>(parts.size()) < max_split) &&
            (pos = text.find(sep, last)) != std::string::npos) {
+      check_list_size(parts.size() + 1, "split()");
       parts.push_back(text.substr(last, pos - last));
       last = pos + sep.size();
     }
@@ -91,6 +93,7 @@ std::string replace(const std::string& text, const std::string& from, const std:
   size_t last = 0, pos;
   int64_t done = 0;
   while ((count < 0 || done < count) && (pos = text.find(from, last)) != std::string::npos) {
+    check_string_size(out.size() + (pos - last) + to.size(), "replace()");
     out.append(text, last, pos - last);
     out += to;
     last = pos + from.size();
@@ -226,7 +229,10 @@ Value string_method(const Value& self, const std::string& name) {
     return bound(self, name, [](const Value& s, A args) {
       std::string out;
       const List items = iterate(argument(args, 0, "iterable", "str.join()"));
-      for (size_t i = 0; i < items.size(); ++i) out += (i ? s.as_string() : "") + items[i].str();
+      for (size_t i = 0; i < items.size(); ++i) {
+        out += (i ? s.as_string() : "") + items[i].str();
+        check_string_size(out.size(), "str.join()");
+      }
       return Value(std::move(out));
     });
   }
@@ -308,6 +314,7 @@ List iterate(const Value& value) {
       return keys;
     }
     case Value::Type::kString: {
+      check_list_size(value.as_string().size(), "iterating over a string");
       List characters;
       for (auto& character : utf8_characters(value.as_string()))
         characters.emplace_back(std::move(character));

@@ -1,10 +1,15 @@
 #include "io/chat_template/evaluator.h"
 
+#include <algorithm>
+#include <chrono>
 #include <cmath>
+#include <cstdint>
+#include <cstdio>
 #include <unordered_map>
 
 #include "almkit/error.h"
 #include "io/chat_template/builtins.h"
+#include "io/chat_template/limits.h"
 
 namespace almkit::jinja {
 namespace {
@@ -13,7 +18,11 @@ enum class Flow { kNormal, kBreak, kContinue };
 
 class Evaluator {
  public:
-  explicit Evaluator(const Dict& context) {
+  Evaluator(const Dict& context, const RenderLimits& limits)
+      : limits_(limits),
+        deadline_(std::chrono::steady_clock::now() +
+                  std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                      std::chrono::duration<double>(limits.max_seconds))) {
     frames_.emplace_back();
     const Dict globals = make_globals();
     for (const auto& [name, value] : globals.entries()) frames_[0][name] = value;
@@ -59,12 +68,13 @@ class Evaluator {
   }
 
   Flow exec(const Stmt& stmt, std::string& out) {
+    step(stmt.where);
     switch (stmt.kind) {
       case StmtKind::kText:
-        out += stmt.text;
+        append(out, stmt.text, stmt.where);
         return Flow::kNormal;
       case StmtKind::kOutput:
-        out += eval(*stmt.expr).str();
+        append(out, eval(*stmt.expr).str(), stmt.where);
         return Flow::kNormal;
       case StmtKind::kIf:
         for (size_t i = 0; i < stmt.conditions.size(); ++i) {
@@ -128,6 +138,7 @@ class Evaluator {
     }
     const auto length = static_cast<int64_t>(items.size());
     for (int64_t i = 0; i < length; ++i) {
+      step(stmt.where);  // an empty body still costs a step per iteration
       Dict loop;
       loop.set("index", Value(i + 1));
       loop.set("index0", Value(i));
@@ -190,6 +201,29 @@ class Evaluator {
         stmt.targets[0]);
   }
 
+  void append(std::string& out, const std::string& text, const Location& at) {
+    if (out.size() + text.size() > kMaxStringBytes) {
+      fail(at, "the rendered text would pass " + std::to_string(kMaxStringBytes) +
+                   " bytes, the chat-template limit", ErrorCode::kUnsupported);
+    }
+    out += text;
+  }
+
+  // Every statement, expression and loop iteration is a step: a render past max_steps, or past
+  // max_seconds of wall time (one step can copy a long string), is refused where it is.
+  void step(const Location& at) {
+    if (++steps_ > limits_.max_steps) {
+      fail(at, "rendering took more than " + std::to_string(limits_.max_steps) +
+                   " steps, the chat-template limit (a loop without end?)", ErrorCode::kUnsupported);
+    }
+    if (steps_ % 64 == 0 && std::chrono::steady_clock::now() > deadline_) {
+      char seconds[32];
+      std::snprintf(seconds, sizeof(seconds), "%g", limits_.max_seconds);
+      fail(at, std::string("rendering took more than ") + seconds + " s, the chat-template limit",
+           ErrorCode::kUnsupported);
+    }
+  }
+
   [[noreturn]] static void rethrow(const Error& error, const Location& at) {
     const std::string message = error.what();
     if (message.rfind("chat template line", 0) == 0) throw error;
@@ -214,6 +248,7 @@ class Evaluator {
                            " (a macro that calls itself without end?)",
            ErrorCode::kUnsupported);
     }
+    step(expr.where);
     ++depth_;
     struct Leave {
       int& depth;
@@ -323,16 +358,30 @@ class Evaluator {
       const int c = detail::compare(a, b);
       return Value(op == "<" ? c < 0 : op == ">" ? c > 0 : op == "<=" ? c <= 0 : c >= 0);
     }
-    if (op == "~") return Value(a.str() + b.str());
+    if (op == "~") {
+      std::string left = a.str(), right = b.str();
+      check_string_size(left.size() + right.size(), "'~'");
+      return Value(left + right);
+    }
     if (op == "+") {
-      if (a.is_string() && b.is_string()) return Value(a.as_string() + b.as_string());
+      if (a.is_string() && b.is_string()) {
+        check_string_size(a.as_string().size() + b.as_string().size(), "'+'");
+        return Value(a.as_string() + b.as_string());
+      }
       if (a.is_list() && b.is_list()) {
+        check_list_size(a.list().size() + b.list().size(), "'+'");
         List items = a.list();
         items.insert(items.end(), b.list().begin(), b.list().end());
         return Value(std::move(items));
       }
     }
     if (op == "*" && (a.is_string() || a.is_list()) && b.is_int()) {
+      // sizes checked before building: 'ab' * 10**9 is refused at once
+      const size_t times = static_cast<size_t>(std::max<int64_t>(0, b.as_int()));
+      const size_t unit = a.is_string() ? a.as_string().size() : a.list().size();
+      const size_t total = unit == 0 || times <= SIZE_MAX / unit ? unit * times : SIZE_MAX;
+      if (a.is_string()) check_string_size(total, "'*'");
+      else check_list_size(total, "'*'");
       if (a.is_string()) {
         std::string out;
         for (int64_t i = 0; i < b.as_int(); ++i) out += a.as_string();
@@ -352,9 +401,24 @@ class Evaluator {
                   y = b.is_bool() ? b.as_bool() : b.as_int();
     const double p = a.is_bool() ? a.as_bool() : a.as_double(),
                  q = b.is_bool() ? b.as_bool() : b.as_double();
-    if (op == "+") return integers ? Value(x + y) : Value(p + q);
-    if (op == "-") return integers ? Value(x - y) : Value(p - q);
-    if (op == "*") return integers ? Value(x * y) : Value(p * q);
+    // Python's integers have no limit; beyond 64 bits is refused rather than wrapped (or UB).
+    auto overflow = [&]() -> Value {
+      fail(expr.where, "integer overflow in " + std::to_string(x) + " " + op + " " + std::to_string(y),
+           ErrorCode::kUnsupported);
+    };
+    int64_t result = 0;
+    if (op == "+") {
+      if (!integers) return Value(p + q);
+      return __builtin_add_overflow(x, y, &result) ? overflow() : Value(result);
+    }
+    if (op == "-") {
+      if (!integers) return Value(p - q);
+      return __builtin_sub_overflow(x, y, &result) ? overflow() : Value(result);
+    }
+    if (op == "*") {
+      if (!integers) return Value(p * q);
+      return __builtin_mul_overflow(x, y, &result) ? overflow() : Value(result);
+    }
     if (op == "/") {
       if (q == 0) fail(expr.where, "division by zero");
       return Value(p / q);
@@ -374,9 +438,14 @@ class Evaluator {
     }
     if (op == "**") {
       if (integers && y >= 0) {
-        int64_t result = 1;
-        for (int64_t i = 0; i < y; ++i) result *= x;
-        return Value(result);
+        // by squaring: 2 ** 10**18 is 60 steps to an overflow error, not 10**18 multiplications
+        int64_t power = 1, base = x, exponent = y;
+        while (exponent > 0) {
+          if ((exponent & 1) && __builtin_mul_overflow(power, base, &power)) overflow();
+          exponent >>= 1;
+          if (exponent > 0 && __builtin_mul_overflow(base, base, &base)) overflow();
+        }
+        return Value(power);
       }
       return Value(std::pow(p, q));
     }
@@ -385,12 +454,15 @@ class Evaluator {
 
   std::vector<Frame> frames_;
   int depth_ = 0;
+  int64_t steps_ = 0;
+  const RenderLimits limits_;
+  const std::chrono::steady_clock::time_point deadline_;
 };
 
 }  // namespace
 
-std::string render(const Body& body, const Dict& context) {
-  Evaluator evaluator(context);
+std::string render(const Body& body, const Dict& context, const RenderLimits& limits) {
+  Evaluator evaluator(context, limits);
   std::string out;
   evaluator.exec(body, out);
   return out;

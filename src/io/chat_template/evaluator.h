@@ -5,10 +5,12 @@
 #include <string>
 
 #include "io/chat_template/ast.h"
+#include "io/chat_template/limits.h"
 
 namespace almkit::jinja {
 
 // Renders `body` with `context` (on top of the built-in globals). Errors name line and column.
-std::string render(const Body& body, const Dict& context);
+// Refused with kUnsupported past `limits` (limits.h).
+std::string render(const Body& body, const Dict& context, const RenderLimits& limits = {});
 
 }  // namespace almkit::jinja

@@ -5,6 +5,7 @@
 
 #include "almkit/error.h"
 #include "io/chat_template/builtins.h"
+#include "io/chat_template/limits.h"
 #include "io/tokenizer/unicode.h"
 
 namespace almkit::jinja {
@@ -139,7 +140,7 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
     const Value indent = optional_argument(args, 0, "indent", Value::none());
     const bool sort_keys = optional_argument(args, 99, "sort_keys", Value(false)).truthy();
     return Value(
-        input.to_json(indent.is_number() ? static_cast<int>(indent.as_int()) : -1, sort_keys));
+        input.to_json(indent.is_number() ? static_cast<int>(std::min<int64_t>(indent.as_int(), 1 << 20)) : -1, sort_keys));
   }
   if (name == "trim")
     return Value(strip(require_string(input, "trim"),
@@ -198,6 +199,7 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
       out += (i ? separator : "") +
              (attribute.is_string() ? attribute_path(items[i], attribute.as_string()) : items[i])
                  .str();
+      check_string_size(out.size(), "join");
     }
     return Value(std::move(out));
   }
@@ -287,6 +289,7 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
   }
   if (name == "indent") {
     const Value width = optional_argument(args, 0, "width", Value(int64_t{4}));
+    if (!width.is_string()) check_string_size(static_cast<size_t>(std::max<int64_t>(0, width.as_int())), "indent width");
     const std::string pad = width.is_string()
                                 ? width.as_string()
                                 : std::string(static_cast<size_t>(width.as_int()), ' ');
@@ -303,6 +306,7 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
       const std::string line = text.substr(start, end - start);
       if ((first_line ? first : true) && (blank || !line.empty())) out += pad;
       out += line;
+      check_string_size(out.size(), "indent");
       if (!last) out += '\n';
       first_line = false;
       if (last) break;
@@ -328,6 +332,9 @@ Dict make_globals() {
                                bad("range() expects 1 to 3 arguments");
                              }
                              if (step == 0) bad("range() step must not be zero");
+                             // counted before anything is built: range(10**8) is refused at once
+                             const double count = std::ceil((double(stop) - double(start)) / double(step));
+                             if (count > 0) check_list_size(static_cast<size_t>(count), "range()");
                              List out;
                              for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
                                out.emplace_back(i);

@@ -140,6 +140,7 @@ class Parser {
   }
 
   StmtPtr parse_statement() {
+    const Nested nested = enter("statements");
     const Token& keyword = next();
     const std::string& name = keyword.text;
     if (name == "if") return parse_if(keyword);
@@ -277,19 +278,25 @@ class Parser {
     return expr;
   }
 
-  // Templates come with checkpoints: a stranger's "((((...))))" must not overflow the stack.
+  // Templates come with checkpoints: a stranger's "((((...))))", "not not not ...", "- - - ..."
+  // or {% if %} inside {% if %} thousands deep must not overflow the stack. Every recursive rule
+  // holds one of these while it runs.
   static constexpr int kMaxNesting = 200;
-
-  ExprPtr parse_expression(bool with_conditional = true) {
+  struct Nested {
+    int& depth;
+    ~Nested() { --depth; }
+  };
+  Nested enter(const char* what) {
     if (nesting_ >= kMaxNesting) {
-      fail(peek(), "expressions nested deeper than " + std::to_string(kMaxNesting),
+      fail(peek(), std::string(what) + " nested deeper than " + std::to_string(kMaxNesting),
            ErrorCode::kUnsupported);
     }
     ++nesting_;
-    struct Leave {
-      int& depth;
-      ~Leave() { --depth; }
-    } leave{nesting_};
+    return Nested{nesting_};
+  }
+
+  ExprPtr parse_expression(bool with_conditional = true) {
+    const Nested nested = enter("expressions");
     ExprPtr expr = parse_or();
     while (with_conditional && at_name("if")) {
       const Token& at = next();
@@ -322,6 +329,7 @@ class Parser {
 
   ExprPtr parse_not() {
     if (at_name("not")) {
+      const Nested nested = enter("'not' operators");
       const Token& at = next();
       auto expr = make_expr(ExprKind::kUnary, at);
       expr->name = "not";
@@ -396,6 +404,7 @@ class Parser {
   ExprPtr parse_unary(bool with_filter) {
     ExprPtr expr;
     if (at_operator("-") || at_operator("+")) {
+      const Nested nested = enter("unary operators");
       const Token& at = next();
       expr = make_expr(ExprKind::kUnary, at);
       expr->name = at.text;

@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "io/chat_template/limits.h"
+
 namespace almkit::jinja {
 
 const Value* CallArgs::get(size_t index, const std::string& name) const {
@@ -228,6 +230,7 @@ void json_string(std::string& out, const std::string& text) {
 }
 
 void to_json_into(const Value& value, std::string& out, int indent, bool sort_keys, int depth) {
+  check_string_size(out.size() + size_t(std::max(indent, 0)) * size_t(depth + 1), "tojson");
   const std::string newline =
       indent >= 0 ? "\n" + std::string(static_cast<size_t>(indent * (depth + 1)), ' ') : "";
   const std::string closing =
@@ -264,6 +267,7 @@ void to_json_into(const Value& value, std::string& out, int indent, bool sort_ke
         if (i) out += item_separator;
         out += newline;
         to_json_into(items[i], out, indent, sort_keys, depth + 1);
+        check_string_size(out.size(), "tojson");
       }
       out += closing + ']';
       return;
@@ -285,6 +289,7 @@ void to_json_into(const Value& value, std::string& out, int indent, bool sort_ke
         json_string(out, entries[i].first);
         out += ": ";
         to_json_into(entries[i].second, out, indent, sort_keys, depth + 1);
+        check_string_size(out.size(), "tojson");
       }
       out += closing + '}';
       return;
@@ -323,7 +328,10 @@ std::string Value::str() const {
       return "<function " + function_->second + ">";
     case Type::kList: {
       std::string out = "[";
-      for (size_t i = 0; i < list_->size(); ++i) out += (i ? ", " : "") + (*list_)[i].repr();
+      for (size_t i = 0; i < list_->size(); ++i) {
+        out += (i ? ", " : "") + (*list_)[i].repr();
+        check_string_size(out.size(), "printing a list");
+      }
       return out + "]";
     }
     case Type::kDict: {
@@ -332,6 +340,7 @@ std::string Value::str() const {
       for (size_t i = 0; i < entries.size(); ++i) {
         out += (i ? ", " : "") + python_string_repr(entries[i].first) + ": " +
                entries[i].second.repr();
+        check_string_size(out.size(), "printing a dict");
       }
       return out + (is_namespace_ ? "}>" : "}");
     }
