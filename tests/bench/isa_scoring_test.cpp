@@ -56,55 +56,13 @@ INSTANTIATE_TEST_SUITE_P(
                                  "output/n/only/example_n_only_metric.json", IsaDimension::kN,
                                  ""}));
 
-// A hand-made F-dimension emotion file where every checker has something to do; expected values
-// counted by hand from f/compute_if_acc.py's rules.
+// A hand-made F-dimension emotion file where every checker has something to accept and to
+// refuse (tests/data/bench/isa/); the expected metric JSON is written by make_isa_expected.py,
+// which follows f/compute_if_acc.py of ISA-Bench (and printed the same as that script).
 TEST(IsaFormat, CheckersAndIfAccuracyOnHandMadeResponses) {
-  const std::string path = test::write_temp("f_ser.json", R"([{
-    "path": "a.wav", "text": "Neutral", "task": "emotion_recognition",
-    "variation_responses": {
-      "constrain": "Neutral",
-      "upper_case": "NEUTRAL",
-      "lower_case": "The speaker is Sad",
-      "prefix": [{"prefix": "<E>", "response": "  <E> happy"}],
-      "suffix": [{"suffix": "</E>", "response": "neutral </E>"}],
-      "wrap": [{"lrt": "[|]", "response": "[neutral]"}],
-      "json": [{"key": "emotion", "response": "{\"emotion\": \" neutral \"}"}]
-    }}])");
-  EXPECT_EQ(isa_metric_json(path, IsaDimension::kF, "ser"),
-            R"({
-  "constrain": {
-    "ifr": 100.0,
-    "acc": 100.0
-  },
-  "upper_case": {
-    "ifr": 100.0,
-    "acc": 100.0
-  },
-  "lower_case": {
-    "ifr": 0.0,
-    "acc": 0.0
-  },
-  "prefix": {
-    "ifr": 100.0,
-    "acc": 0.0
-  },
-  "suffix": {
-    "ifr": 100.0,
-    "acc": 100.0
-  },
-  "wrap": {
-    "ifr": 100.0,
-    "acc": 100.0
-  },
-  "json": {
-    "ifr": 100.0,
-    "acc": 100.0
-  },
-  "all": {
-    "ifr": 85.71,
-    "acc": 71.43
-  }
-})");
+  const std::string dir = test::test_data_dir() + "/bench/isa/";
+  EXPECT_EQ(isa_metric_json(dir + "f_ser_handmade.json", IsaDimension::kF, "ser"),
+            trim(test::read_file(dir + "f_ser_handmade_metric.json")));
 }
 
 TEST(IsaFormat, BadInputsAreClearErrors) {

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <map>
+#include <nlohmann/json.hpp>
 
 #include "almkit/bench.h"
 #include "almkit/bench_scoring.h"
@@ -9,43 +11,23 @@
 namespace almkit::bench {
 namespace {
 
-TEST(MuseParse, LastCanonicalAnswerWinsCaseInsensitively) {
-  EXPECT_EQ(muse_parse_final_answer("instrument_identification",
-                                    "Maybe B. Guitar, but the final answer is:\na. piano"),
-            "A. Piano");
-  EXPECT_EQ(muse_parse_final_answer("instrument_identification", "B.Guitar"), "B. Guitar");
-  EXPECT_EQ(muse_parse_final_answer("instrument_identification", "Guitar"), "");
-  EXPECT_EQ(muse_parse_final_answer("meter_identification", "C. Groups of 5? No: A. Groups of 3"),
-            "A. Groups of 3");
+// tests/data/bench/muse/: responses and outputs, with expected.json written by
+// make_muse_expected.py, which runs the official runners' own patterns and parse functions
+// (MUSE_music_benchmark's Gemini/*_runner.py, commit named in the script).
+// ordered: an item's expected line keeps the key order almkit writes (id, parsed, correct)
+nlohmann::ordered_json muse_data(const std::string& name) {
+  return nlohmann::ordered_json::parse(test::read_file(test::test_data_dir() + "/bench/muse/" + name));
 }
 
-TEST(MuseParse, YesNoNeedsTheWholeSentenceWithItsPeriod) {
-  EXPECT_EQ(muse_parse_final_answer("oddballs",
-                                    "No, these are not the same exact melody. On reflection, "
-                                    "yes, these are the same exact melody."),
-            "Yes, these are the same exact melody.");
-  EXPECT_EQ(muse_parse_final_answer("oddballs", "yes, these are the same exact melody"), "");
-  EXPECT_EQ(muse_parse_final_answer("transposition", "NO,  these are not the same melody."),
-            "No, these are not the same melody.");
-}
-
-TEST(MuseParse, OptionalLetterForProgressionAndSyncopation) {
-  EXPECT_EQ(muse_parse_final_answer("chord_progression_matching",
-                                    "yes, these are the same chord progression."),
-            "A. Yes, these are the same chord progression.");
-  EXPECT_EQ(muse_parse_final_answer("syncopation", "B. The rhythm in Excerpt2 is more syncopated."),
-            "B. The rhythm in Excerpt 2 is more syncopated.");
-}
-
-TEST(MuseParse, KeyModulationAnswerMustBeOnItsOwnLine) {
-  EXPECT_EQ(muse_parse_final_answer("key_modulation",
-                                    "I'd say A. Yes, a key modulation occurs. Probably."),
-            "");
-  EXPECT_EQ(muse_parse_final_answer("key_modulation",
-                                    "Reasoning...\n  A. Yes, a key modulation occurs.  \n"),
-            "A. Yes, a key modulation occurs.");
-  EXPECT_EQ(muse_parse_final_answer("key_modulation", "No, a key modulation does not occur."),
-            "B. No, the key stays the same.");
+TEST(MuseParse, EveryCaseParsesAsTheOfficialRunnersDo) {
+  const auto cases = muse_data("parse_cases.json");
+  const auto expected = muse_data("expected.json")["parse"];
+  ASSERT_EQ(cases.size(), expected.size());
+  for (size_t i = 0; i < cases.size(); ++i) {
+    EXPECT_EQ(muse_parse_final_answer(cases[i]["task"], cases[i]["response"]), expected[i].get<std::string>())
+        << cases[i]["task"].get<std::string>() << ": '" << cases[i]["response"].get<std::string>()
+        << "' (" << cases[i]["note"].get<std::string>() << ")";
+  }
   EXPECT_ALMKIT_ERROR(muse_parse_final_answer("tempo", "x"), ErrorCode::kInvalidArgument,
                       "unknown MUSE task 'tempo'");
 }
@@ -74,21 +56,18 @@ TEST(MuseManifest, HasTwoHundredTrialsFromTheOfficialRunners) {
 }
 
 TEST(MuseScore, CommandScoresJsonlOutputs) {
-  const std::string path = test::write_temp(
-      "muse.jsonl",
-      R"({"id": "1", "task": "chord_quality", "choices": ["A. Major", "B. Minor"], "answer": "A. Major", "model_output": "Step 1...\nA. Major"}
-{"id": "2", "task": "chord_quality", "choices": ["A. Major", "B. Minor"], "answer": "B. Minor", "model_output": "A. major"}
-{"id": "3", "task": "chord_quality", "choices": ["A. Major", "B. Minor"], "answer": "B. Minor", "model_output": "minor"}
-)");
+  const std::string path = test::test_data_dir() + "/bench/muse/outputs.jsonl";
+  const auto expected = muse_data("expected.json");
   const std::string items = test::bench_temp_dir() + "/items.jsonl";
   const auto result = test::run_cli("score --bench muse --input " + path + " --items " + items);
   EXPECT_EQ(result.exit_code, 0) << result.output;
   EXPECT_NE(result.output.find("chord_quality"), std::string::npos);
-  EXPECT_NE(result.output.find(" 33.33%"), std::string::npos) << result.output;
-  EXPECT_EQ(test::read_file(items),
-            "{\"id\":\"1\",\"parsed\":\"A. Major\",\"correct\":true}\n"
-            "{\"id\":\"2\",\"parsed\":\"A. Major\",\"correct\":false}\n"
-            "{\"id\":\"3\",\"parsed\":\"\",\"correct\":false}\n");
+  char accuracy[32];
+  std::snprintf(accuracy, sizeof(accuracy), " %.2f%%", expected["accuracy_pct"]["chord_quality"].get<double>());
+  EXPECT_NE(result.output.find(accuracy), std::string::npos) << accuracy << " in " << result.output;
+  std::string lines;
+  for (const auto& item : expected["items"]) lines += item.dump() + "\n";
+  EXPECT_EQ(test::read_file(items), lines);
 }
 
 }  // namespace

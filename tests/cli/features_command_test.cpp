@@ -21,6 +21,20 @@ TEST(FeaturesCommand, WritesWhisperMelOfRealSpeech) {
   EXPECT_EQ(mask[1099], 1.f);  // jfk.wav is 11.0 s: 1100 real frames
   EXPECT_EQ(mask[1100], 0.f);
   EXPECT_EQ(file->metadata().at("kind"), "whisper-mel");
+  // The values, at frames in the speech, at its end and in the padding, against transformers'
+  // numpy path written out in tests/data/features/make_jfk_whisper_mel.py (which reproduces the
+  // transformers fixture within 8.2e-8); almkit's own bound against that path is 1e-5.
+  const auto reference = nlohmann::json::parse(
+      test::read_file(test::test_data_dir() + "/features/jfk_whisper_mel128.json"));
+  const auto features = file->to_float("features");
+  ASSERT_EQ(features.size(), 128u * 3000u);
+  for (size_t f = 0; f < reference["frames"].size(); ++f) {
+    const int frame = reference["frames"][f];
+    for (int bin = 0; bin < 128; ++bin) {
+      ASSERT_NEAR(features[bin * 3000 + frame], reference["features"][f][bin].get<double>(), 1e-5)
+          << "bin " << bin << ", frame " << frame;
+    }
+  }
 }
 
 TEST(FeaturesCommand, WritesKaldiFbank) {

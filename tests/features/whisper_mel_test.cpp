@@ -1,6 +1,7 @@
 // Parity with transformers 4.47.1's WhisperFeatureExtractor (../shared/reference fixtures).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "almkit/features.h"
@@ -113,12 +114,21 @@ TEST(WhisperMel, TwoThreadsGiveTheSameAnswerAsOne) {
   EXPECT_EQ(one.features.values, two.features.values);
 }
 
+// transformers truncates the waveform to 30 s before the STFT (padding="max_length",
+// truncation=True), so a 31 s clip's features are those of its first 30 s, bit for bit; a
+// chirp makes every frame different, so a shifted or re-padded window would show.
 TEST(WhisperMel, LongerThanThirtySecondsIsTruncatedInThePaddedForm) {
-  std::vector<float> clip(16000 * 31, 0.1f);
-  for (size_t i = 0; i < clip.size(); ++i) clip[i] = 0.2f * std::sin(0.01f * i);
+  std::vector<float> clip(16000 * 31);
+  for (size_t i = 0; i < clip.size(); ++i) clip[i] = 0.2f * std::sin(0.01f * i + 1e-7f * i * i);
   const FeatureBatch batch = WhisperMel().compute(clip);
-  EXPECT_EQ(batch.features.shape[2], 3000);
+  ASSERT_EQ(batch.features.shape, (std::vector<int64_t>{1, 80, 3000}));
   EXPECT_EQ(batch.valid_frames[0], 3000);
+  const std::vector<float> first_30s(clip.begin(), clip.begin() + 16000 * 30);
+  EXPECT_EQ(batch.features.values, WhisperMel().compute(first_30s).features.values);
+  // the last 16000 samples matter only when they are kept: the unpadded form has 100 more frames
+  WhisperMelOptions unpadded;
+  unpadded.pad_to_chunk = false;
+  EXPECT_EQ(WhisperMel(unpadded).compute(clip).valid_frames[0], 3100);
 }
 
 TEST(WhisperMel, RejectsBadInput) {
@@ -168,6 +178,19 @@ TEST(FeatureExtractor, ResamplesAndDownmixesClipsAtOtherRates) {
   }
   const FeatureBatch batch = make_whisper_feature_extractor({})->extract({stereo});
   EXPECT_EQ(batch.valid_frames, std::vector<int64_t>{100});
+  // The mix of (0.5 sin, 0) is 0.25 sin: the same tone written at 16 kHz mono gives the same
+  // features but where the resampler's edges show (the first and last 2 frames) and in the
+  // padding's floor. Measured: 2.3e-3 inside; a missed downmix (0.5 sin) moves them by 0.15.
+  std::vector<float> mono(16000);
+  for (int i = 0; i < 16000; ++i) mono[i] = 0.25f * std::sin(2 * M_PI * 440.0 * i / 16000);
+  const FeatureBatch expected = WhisperMel().compute(mono);
+  double worst = 0;
+  for (int m = 0; m < 80; ++m) {
+    for (int t = 2; t < 98; ++t) {
+      worst = std::max<double>(worst, std::fabs(batch.features.values[m * 3000 + t] - expected.features.values[m * 3000 + t]));
+    }
+  }
+  EXPECT_LT(worst, 1e-2);
 }
 
 TEST(FeatureExtractor, RejectsUnknownTypesAndMalformedConfigs) {

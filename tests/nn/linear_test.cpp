@@ -67,9 +67,31 @@ TEST(Bf16Linear, KeepsLeadingDimensions) {
   EXPECT_EQ(nn::linear(x, w).sizes(), (at::IntArrayRef{2, 3, 8}));
 }
 
-TEST(Linear, Float32WeightsUseLibtorch) {
-  const at::Tensor x = at::randn({4, 16}), w = at::randn({8, 16});
-  EXPECT_TRUE(at::equal(nn::linear(x, w), at::linear(x, w)));
+// float32 weights, against y = x W^T + b written out: exact on small integers (every product and
+// sum is exact in float32), and the two paths (one row: gemv, several rows: gemm) against a
+// float64 sum of products computed here, without libtorch.
+TEST(Linear, Float32WeightsComputeXTimesWTransposedPlusBias) {
+  const at::Tensor x = at::tensor({1.f, 2.f, 3.f, -1.f, 0.f, 4.f}).view({2, 3});
+  const at::Tensor w = at::tensor({1.f, 0.f, 2.f, -3.f, 1.f, 1.f}).view({2, 3});
+  const at::Tensor bias = at::tensor({0.5f, -2.f});
+  // row 0: [1+0+6, -3+2+3] + b = [7.5, 0]; row 1: [-1+0+8, 3+0+4] + b = [7.5, 5]
+  EXPECT_TRUE(at::equal(nn::linear(x, w, bias), at::tensor({7.5f, 0.f, 7.5f, 5.f}).view({2, 2})));
+  EXPECT_TRUE(at::equal(nn::linear(x[0], w), at::tensor({7.f, 2.f})));  // one row: gemv, no bias
+  for (const int64_t rows : {1, 5}) {
+    at::manual_seed(rows);
+    const at::Tensor a = at::randn({rows, 64}), m = at::randn({24, 64}), b = at::randn({24});
+    const at::Tensor got = nn::linear(a, m, b);
+    ASSERT_EQ(got.sizes(), (at::IntArrayRef{rows, 24}));
+    const float *pa = a.data_ptr<float>(), *pm = m.data_ptr<float>(), *pb = b.data_ptr<float>();
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t j = 0; j < 24; ++j) {
+        double sum = pb[j];
+        for (int64_t i = 0; i < 64; ++i) sum += double(pa[r * 64 + i]) * pm[j * 64 + i];
+        // fp32 accumulation of 64 unit-scale terms: well inside 1e-4
+        EXPECT_NEAR(got[r][j].item<float>(), sum, 1e-4) << rows << " rows, [" << r << "," << j << "]";
+      }
+    }
+  }
 }
 
 }  // namespace

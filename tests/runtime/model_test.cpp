@@ -7,28 +7,19 @@
 #include <cmath>
 #include <map>
 
+#include "almkit/safetensors.h"
 #include "almkit/tokenizer.h"
-#include "models/init_model.h"
 #include "test_support.h"
+#include "test_world.h"
 
 namespace almkit {
 namespace {
 
 class SmallModel : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = new std::string("/tmp/almkit-test-small-model-" + std::to_string(::getpid()));
-    InitModelOptions options;
-    options.tokenizer_dir = test::data_dir() + "/../tokenizers/qwen3";
-    options.output_dir = *dir_;
-    init_model(options);
-    model_ = Model::load(*dir_).release();
-  }
-  static void TearDownTestSuite() {
-    delete model_;
-    std::system(("rm -rf " + *dir_).c_str());
-    delete dir_;
-  }
+  // the checkpoint of the shared test world (test_world.h), written once per ctest run
+  static void SetUpTestSuite() { model_ = Model::load(test::test_world().model).release(); }
+  static void TearDownTestSuite() { delete model_; }
   static Request ask(const std::string& question, std::vector<AudioBuffer> audio) {
     std::string parts;
     for (size_t i = 0; i < audio.size(); ++i) parts += R"({"type": "audio"}, )";
@@ -43,10 +34,8 @@ class SmallModel : public ::testing::Test {
     for (int i = 0; i < seconds * 16000; ++i) audio.samples.push_back(0.3f * std::sin(2 * M_PI * hz * i / 16000));
     return audio;
   }
-  static std::string* dir_;
   static Model* model_;
 };
-std::string* SmallModel::dir_ = nullptr;
 Model* SmallModel::model_ = nullptr;
 
 TEST_F(SmallModel, ChatPromptCarriesTheAudioPlaceholderOfTheTemplate) {
@@ -79,7 +68,29 @@ TEST_F(SmallModel, GreedyGenerationIsDeterministicAndStreamsItsText) {
   EXPECT_EQ(streamed.substr(0, first.text.size()), first.text);
   // 1 s of audio is 25 frames after the encoder's two halvings (100 mel frames/s)
   EXPECT_GT(first.prompt_tokens, 50);
-  EXPECT_TRUE(first.stop_reason == "length" || first.stop_reason == "stop");
+}
+
+// Both ways a generation ends, each forced: the token limit ("length", exactly that many tokens)
+// and a stop id ("stop", the tokens up to and including its first occurrence, the same prefix).
+TEST_F(SmallModel, StopReasonIsLengthAtTheLimitAndStopAtAStopId) {
+  const Request request = ask("Describe the sound.", {tone(1.0)});
+  GenerateOptions options;
+  options.max_new_tokens = 6;
+  const GenerateResult free_run = model_->generate(request, options);
+  // init-model's weights are seeded: this greedy path never reaches an eos id in 6 tokens
+  ASSERT_EQ(free_run.stop_reason, "length");
+  ASSERT_EQ(free_run.tokens.size(), 6u);
+  const int32_t stop_id = free_run.tokens[3];
+  size_t first_at = 0;
+  while (free_run.tokens[first_at] != stop_id) ++first_at;
+  options.stop_token_ids = {stop_id};
+  const GenerateResult stopped = model_->generate(request, options);
+  EXPECT_EQ(stopped.stop_reason, "stop");
+  EXPECT_EQ(stopped.tokens,
+            std::vector<int32_t>(free_run.tokens.begin(), free_run.tokens.begin() + first_at + 1));
+  // min_new_tokens suppresses the stop id until the limit: the run goes to the end again
+  options.min_new_tokens = 6;
+  EXPECT_EQ(model_->generate(request, options).stop_reason, "length");
 }
 
 TEST_F(SmallModel, ACallbackCanCancel) {
@@ -266,8 +277,8 @@ TEST_F(SmallModel, LayerHooksSeeEveryLayerAndASteeringVectorChangesTheAnswer) {
 TEST_F(SmallModel, EncodedClipsFromTheCacheScoreAsFreshOnes) {
   ModelOptions uncached_options;
   uncached_options.audio_cache_clips = 0;
-  const auto uncached = Model::load(*dir_, uncached_options);
-  const auto cached = Model::load(*dir_);
+  const auto uncached = Model::load(test::test_world().model, uncached_options);
+  const auto cached = Model::load(test::test_world().model);
   const Request one = ask("Which is higher?", {tone(2.0, 330)});
   const Request two = ask("Which is higher?", {tone(2.0, 330), tone(3.5, 550)});
   const std::vector<std::string> options = {"the first", "the second"};
@@ -282,7 +293,7 @@ TEST_F(SmallModel, EncodedClipsFromTheCacheScoreAsFreshOnes) {
   }
   ModelOptions bad;
   bad.audio_cache_clips = -1;
-  EXPECT_ALMKIT_ERROR(Model::load(*dir_, bad), ErrorCode::kInvalidArgument, "audio_cache_clips");
+  EXPECT_ALMKIT_ERROR(Model::load(test::test_world().model, bad), ErrorCode::kInvalidArgument, "audio_cache_clips");
 }
 
 // min_new_tokens keeps stop ids out of reach for that many tokens (transformers' processor).
@@ -334,17 +345,24 @@ TEST(ModelLoad, BFloat16ComputeStaysCloseToFloat32) {
   EXPECT_EQ(bf16_model->generate(request, options).tokens.size(), 4u);
 }
 
-TEST(ModelLoad, WhisperTranscribesFromTheDecoderStartToken) {
+// The whisper fixture's input_features are exactly whisper_features' mel80 of its 3 s waveform
+// (max difference 0.0, checked with numpy), so the waveform through Model::generate must give
+// transformers' greedy ids (io.safetensors `greedy_ids`: decoder start 3, then 8 tokens).
+TEST(ModelLoad, WhisperTranscribesFromTheDecoderStartTokenAsTransformers) {
   const auto whisper = Model::load(test::reference_dir() + "/whisper");
-  AudioBuffer clip{16000, 1, std::vector<float>(48000, 0.f)};
-  for (size_t i = 0; i < clip.samples.size(); ++i) clip.samples[i] = 0.2f * std::sin(0.1f * i);
+  const auto features = SafetensorsFile::open(test::reference_dir() + "/whisper_features/io.safetensors");
+  const auto io = SafetensorsFile::open(test::reference_dir() + "/whisper/io.safetensors");
   Request request;
-  request.audio = {clip};
+  request.audio = {AudioBuffer{16000, 1, features->to_float("waveform")}};
   GenerateOptions options;
-  options.max_new_tokens = 5;
+  options.max_new_tokens = 8;
   const GenerateResult result = whisper->generate(request, options);
   EXPECT_EQ(result.prompt_tokens, 1);  // <decoder_start_token_id> only
-  EXPECT_FALSE(result.tokens.empty());
+  const auto greedy = io->to_float("greedy_ids");  // [3, 142, 142, 64, 64, 64, 64, 81, 81]
+  ASSERT_EQ(greedy.size(), 9u);
+  EXPECT_EQ(greedy[0], 3.f);
+  EXPECT_EQ(result.tokens, std::vector<int32_t>(greedy.begin() + 1, greedy.end()));
+  EXPECT_EQ(result.stop_reason, "length");  // eos (2) is not among them
 }
 
 }  // namespace

@@ -305,8 +305,9 @@ TEST(MuseProtocol, MeterKeepsOnlyTheLastFourTrials) {
 }
 
 // The last call of five recorded runner sequences (tests/data/bench/muse_protocol_recorded.json:
-// the official runners executed with their model call replaced by a recorder) equals ours, message
-// for message and clip for clip: wording, examples, confirmation, trial order, history (window).
+// the official runners executed with their model call replaced by a recorder; written by
+// make_muse_protocol_recorded.py beside it) equals ours, message for message and clip for clip:
+// wording, examples, confirmation, trial order, history (window).
 TEST(MuseProtocol, LastCallEqualsTheRecordedRunnerChat) {
   const auto recorded =
       test::read_json(test::test_data_dir() + "/bench/muse_protocol_recorded.json");
@@ -376,7 +377,11 @@ TEST(MuseProtocol, RefusesTasksWithoutWordingAndOtherBenches) {
 // instrument_identification / GroupA (the manifest's first ten trials) and its four examples, as
 // short tones under a fake MUSE checkout.
 std::string fake_instrument_checkout() {
-  const std::string root = test::runner_world().dir + "/muse-root";
+  // this process's own folder: the shared test world is read-only, and temp_dir() is emptied
+  // by the test's own later call
+  static const std::string root = "/tmp/almkit-test-muse-root-" + std::to_string(::getpid());
+  static const bool cleanup = (std::atexit([] { std::filesystem::remove_all(root); }), true);
+  (void)cleanup;
   for (const std::string name :
        {"Abmajor_Piano_120", "Bmaj_Scale_InvArch_Piano", "Ebmin_Scale_Arch_Piano", "DMaj_Arp_Desc",
         "Eminor_Guitar_120", "Abmin_Arp_Asc_Bass", "Dbmin_Scale_InvArch_Bass", "Emin_Arp_Desc_Bass",

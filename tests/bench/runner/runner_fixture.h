@@ -1,6 +1,5 @@
-// What the runner tests share: the small random Qwen2-Audio checkpoint (`almkit init-model`,
-// the real Qwen vocabulary from .cache/tokenizers/qwen3) and a perception suite of one item per
-// task, made once per test binary; options for short runs; reading a run folder back.
+// What the runner tests share: the small random Qwen2-Audio checkpoint and a perception suite of
+// one item per task (test_world.h); options for short runs; reading a run folder back.
 #pragma once
 
 #include <unistd.h>
@@ -15,40 +14,14 @@
 #include "almkit/audio.h"
 #include "almkit/eval.h"
 #include "almkit/synth.h"
-#include "models/init_model.h"
 #include "test_support.h"
+#include "test_world.h"
 
 namespace almkit::test {
 
-struct RunnerWorld {
-  std::string dir, model, data;
-  size_t items = 0;
-};
-
-inline const RunnerWorld& runner_world() {
-  static const RunnerWorld world = [] {
-    RunnerWorld w;
-    w.dir = "/tmp/almkit-test-runner-" + std::to_string(::getpid());
-    std::filesystem::remove_all(w.dir);
-    std::filesystem::create_directories(w.dir);
-    InitModelOptions model;
-    model.tokenizer_dir = data_dir() + "/../tokenizers/qwen3";
-    model.output_dir = w.model = w.dir + "/model";
-    init_model(model);
-    PerceptionSuiteOptions suite;
-    suite.n = static_cast<int>(perception_task_names().size());
-    suite.seed = 3;
-    suite.output_dir = w.dir + "/perception";
-    w.items = generate_perception_suite(suite).size();
-    w.data = suite.output_dir + "/perception.json";
-    // 160 MB per test process (ctest runs each test in its own): removed when the process ends.
-    static std::string to_remove;
-    to_remove = w.dir;
-    std::atexit([] { std::filesystem::remove_all(to_remove); });
-    return w;
-  }();
-  return world;
-}
+// The shared checkpoint and suite (test_world.h): made once per ctest run.
+using RunnerWorld = TestWorld;
+inline const RunnerWorld& runner_world() { return test_world(); }
 
 // A short run of the perception suite: greedy, 4 new tokens, quiet.
 inline bench::EvalOptions runner_options(const std::string& out_dir, int limit = 6) {
