@@ -1,13 +1,34 @@
 #include "models/audioflamingo3.h"
 
+#include <sys/stat.h>
+
+#include "almkit/error.h"
+#include "io/json_file.h"
 #include "models/audio_frontend.h"
 #include "models/causal_lm.h"
 #include "models/qwen2.h"
 #include "models/projectors/mlp_projector.h"
 #include "models/registry.h"
 #include "models/whisper_encoder.h"
+#include "models/whisper_long_audio.h"
 
 namespace almkit {
+namespace {
+
+// AudioFlamingo3Processor's max_audio_len from the folder's processor_config.json (default 600).
+int64_t audioflamingo3_max_audio_seconds(const ModelConfig& config) {
+  const std::string path = config.folder().empty() ? "" : config.folder() + "/processor_config.json";
+  struct stat status {};
+  if (path.empty() || stat(path.c_str(), &status) != 0) return 600;
+  const int64_t seconds = json_value_or<int64_t>(read_json_file(path), "max_audio_len", 600, "'" + path + "'");
+  if (seconds < 30) {
+    throw Error(ErrorCode::kInvalidFormat, "'" + path + "': max_audio_len " + std::to_string(seconds) +
+                                               " is shorter than one 30 s window");
+  }
+  return seconds;
+}
+
+}  // namespace
 
 ModelParts build_audioflamingo3(const ModelConfig& config, WeightStore& weights) {
   // AudioFlamingo3EncoderConfig's defaults: Whisper-large-v3's tower.
@@ -19,7 +40,14 @@ ModelParts build_audioflamingo3(const ModelConfig& config, WeightStore& weights)
   parts.model_type = "audioflamingo3";
   WhisperTowerOptions tower;
   tower.pool = true;
-  parts.encoder = build_whisper_tower(config, weights, shape, tower);
+  // AudioFlamingo3Processor: the samples cut into 30 s windows, each through the padded 30 s mel;
+  // each window's rows ((Lw - 1) // 2 + 1 - 2) // 2 + 1 for its Lw frames, in order. Up to
+  // max_audio_len (600 s, processor_config.json): upstream truncates past it, almkit refuses.
+  LongAudioRule long_audio;
+  long_audio.split = LongAudioSplit::kWindowsThenMel;
+  long_audio.max_windows = audioflamingo3_max_audio_seconds(config) / 30;
+  parts.encoder = with_long_audio(build_whisper_tower(config, weights, shape, tower), config, shape,
+                                  tower.full_window, long_audio);
   MlpProjectorShape projector;
   projector.input = shape.d_model;
   projector.hidden = projector.output = text_config.integer("hidden_size", 3584);

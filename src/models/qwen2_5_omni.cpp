@@ -156,7 +156,15 @@ InitRecipe qwen2_5_omni_thinker_init_recipe() {
                           {"max_source_positions", 1500}, {"n_window", 100}, {"output_dim", 128}}},
         {"text_config", text}};
   };
-  recipe.preprocessor_config = [](const nlohmann::json&) { return whisper_preprocessor_config(128); };
+  recipe.preprocessor_config = [](const nlohmann::json&) {
+    // The hub folders' WhisperFeatureExtractor: 300 s (Qwen2_5OmniProcessor pads every clip to
+    // n_samples and truncates past it; the encoder's n_window chunks take any length up to it).
+    nlohmann::json features = whisper_preprocessor_config(128);
+    features["chunk_length"] = 300;
+    features["n_samples"] = 4800000;
+    features["nb_max_frames"] = 30000;
+    return features;
+  };
   return recipe;
 }
 

@@ -1,5 +1,7 @@
 #include "models/ultravox.h"
 
+#include <algorithm>
+
 #include "almkit/error.h"
 #include "models/audio_frontend.h"
 #include "models/causal_lm.h"
@@ -7,6 +9,7 @@
 #include "models/projectors/frame_stacking.h"
 #include "models/registry.h"
 #include "models/whisper_encoder.h"
+#include "models/whisper_long_audio.h"
 
 namespace almkit {
 namespace {
@@ -58,10 +61,21 @@ ModelParts build_ultravox(const ModelConfig& config, WeightStore& weights) {
   const WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, WhisperEncoderShape{});
   ModelParts parts;
   parts.model_type = "ultravox";
+  parts.language_model = build_language_model(text_config, weights, "language_model.", "llama");
   WhisperTowerOptions tower;
   tower.full_window = false;  // UltravoxProcessor: padding="longest", no 30 s padding
-  parts.encoder = build_whisper_tower(config, weights, shape, tower);
-  parts.language_model = build_language_model(text_config, weights, "language_model.", "llama");
+  // Longer clips (UltravoxProcessor._chunk_and_pad_audio): the mel of the whole clip cut into
+  // chunks of 3000 frames (audio_context_size), each encoded and stacked on its own: ceil(Lc / 16)
+  // rows for Lc frames. Upstream sets no maximum; almkit takes the chunks the LM's positions hold.
+  const int64_t stack_factor = config.integer("stack_factor", 8);
+  LongAudioRule long_audio;
+  long_audio.split = LongAudioSplit::kMelThenWindows;
+  long_audio.row_multiple = std::max<int64_t>(1, stack_factor);
+  const int64_t rows_per_window = (shape.max_source_positions + long_audio.row_multiple - 1) /
+                                  long_audio.row_multiple;
+  long_audio.max_windows = std::max<int64_t>(1, parts.language_model->max_positions() / rows_per_window);
+  parts.encoder = with_long_audio(build_whisper_tower(config, weights, shape, tower), config, shape,
+                                  tower.full_window, long_audio);
   parts.projector = std::make_unique<UltravoxProjector>(config, weights, shape.d_model,
                                                         text_config.integer("hidden_size", 4096));
   parts.audio_token_id = config.integer("audio_token_index", -1);

@@ -1,5 +1,7 @@
 #include "models/voxtral.h"
 
+#include <algorithm>
+
 #include "almkit/error.h"
 #include "models/audio_frontend.h"
 #include "models/causal_lm.h"
@@ -7,6 +9,7 @@
 #include "models/projectors/mlp_projector.h"
 #include "models/registry.h"
 #include "models/whisper_encoder.h"
+#include "models/whisper_long_audio.h"
 
 namespace almkit {
 
@@ -18,21 +21,29 @@ ModelParts build_voxtral(const ModelConfig& config, WeightStore& weights) {
   const WhisperEncoderShape shape = WhisperEncoderShape::from_config(audio_config, defaults);
   ModelParts parts;
   parts.model_type = "voxtral";
-  WhisperTowerOptions tower;
-  tower.mask_padding = false;  // the encoder sees the whole window; every position is used
-  parts.encoder = build_whisper_tower(config, weights, shape, tower);
+  parts.language_model = build_language_model(text_config, weights, "language_model.", "llama");
   MlpProjectorShape projector;
   projector.stack_factor = 4;  // reshape(-1, audio_config.intermediate_size = 4 x width)
   if (shape.ffn_dim != projector.stack_factor * shape.d_model) {
     throw Error(ErrorCode::kUnsupported, audio_config.source() + ": intermediate_size " + std::to_string(shape.ffn_dim) +
                                              " is not 4 x hidden_size: the projector's stacking is fixed at 4 frames");
   }
+  WhisperTowerOptions tower;
+  tower.mask_padding = false;  // the encoder sees the whole window; every position is used
+  // VoxtralProcessor: the clip zero-padded to whole 30 s windows (pad_to_multiple_of 480000, no
+  // truncation), one mel of it all, cut into windows of 3000 frames, each encoded on its own:
+  // 375 rows a window. Upstream sets no maximum; almkit takes the windows the LM's positions hold.
+  LongAudioRule long_audio;
+  long_audio.split = LongAudioSplit::kMelThenWindows;
+  const int64_t rows_per_window = shape.max_source_positions / projector.stack_factor;
+  long_audio.max_windows = std::max<int64_t>(1, parts.language_model->max_positions() / rows_per_window);
+  parts.encoder = with_long_audio(build_whisper_tower(config, weights, shape, tower), config, shape,
+                                  tower.full_window, long_audio);
   projector.input = shape.d_model;
   projector.hidden = projector.output = text_config.integer("hidden_size", 3072);
   projector.bias = false;
   projector.activation = config.string("projector_hidden_act", "gelu");
   parts.projector = std::make_unique<MlpProjector>(weights, projector);
-  parts.language_model = build_language_model(text_config, weights, "language_model.", "llama");
   parts.audio_token_id = config.integer("audio_token_id", 24);
   parts.generation = causal_lm_generation_defaults(text_config);
   return parts;
