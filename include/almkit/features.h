@@ -122,7 +122,8 @@ class ALMKIT_API FeatureExtractor {
   virtual ~FeatureExtractor() = default;
   virtual std::string kind() const = 0;  // "whisper-mel" or "kaldi-fbank"
   virtual int sampling_rate() const = 0;
-  // The longest clip one encoder window takes, in seconds (Whisper: chunk_length, 30).
+  // The longest clip the model's processor takes, in seconds (Whisper: chunk_length, 30; families
+  // that cut long audio into windows, such as Voxtral or Audio Flamingo 3: their maximum).
   virtual double max_seconds() const = 0;
   // Resamples / downmixes as needed, then computes features of each clip as one batch.
   virtual FeatureBatch extract(const std::vector<AudioBuffer>& clips) const = 0;

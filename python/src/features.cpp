@@ -141,7 +141,7 @@ void register_features(py::module_& m) {
       .def_property_readonly("kind", &FeatureExtractor::kind)
       .def_property_readonly("sampling_rate", &FeatureExtractor::sampling_rate)
       .def_property_readonly("max_seconds", &FeatureExtractor::max_seconds,
-                             "the longest clip one encoder window takes")
+                             "the longest clip the model's processor takes")
       .def(
           "extract",
           [](const FeatureExtractor& extractor, const std::vector<FloatArray>& clips,

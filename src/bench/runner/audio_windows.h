@@ -1,6 +1,7 @@
-// Long clips: the model's audio encoder sees at most max_audio_seconds (30 s for Whisper-style
-// encoders). almkit's rule (docs/eval.md): a longer clip is split into the fewest equal windows
-// that fit, each given to the model as its own clip, in order.
+// Long clips: the model takes at most max_audio_seconds (30 s for Whisper-style encoders; a
+// family whose processor cuts long audio itself says its own maximum, docs/models.md). almkit's
+// rule (docs/eval.md): a longer clip is split into the fewest equal windows that fit, each given
+// to the model as its own clip, in order.
 #pragma once
 
 #include <string>
