@@ -8,7 +8,7 @@ set(_almkit_not_fast
   "^ResearchCli\\." "^ServeLifecycle\\." "^EvalRunOptions\\." "^EvalThroughServe\\."
   "^EvalShards\\." "^Judge\\." "^RequestAudioBinding\\." "^IsaEval\\." "^ServeErrors\\."
   "^EvalResume\\." "^ChatCommand\\." "^InterventionsFixture\\." "^EncodecModelChunks\\."
-  "^TokenizeCommand\\." "^EvalBadInput\\."
+  "^TokenizeCommand\\." "^EvalBadInput\\." "^InitModel/LongAudio\\." "^LongAudioGraniteSpeech\\."
   "^PerceptionSuite\\.SynthCommandWritesTheSuiteAndSummarises$"
   "^OpenAnswerCli\\.NormalizeScoreAsrAndAst$"
   "^MuseProtocol\\.(ThroughServeEqualsTheInProcessRun|EndToEndPerSeedFiguresAndResume)$"
