@@ -34,9 +34,9 @@ class CausalLanguageModel : public LanguageModel {
     }
     norm_ = nn::RmsNorm::load(weights, model + ".norm", config.hidden_size, config.rms_norm_eps);
     if (config.tie_word_embeddings && !weights.has(prefix + "lm_head.weight")) {
-      lm_head_ = embed_tokens_;
+      lm_head_ = nn::Linear::from_weight(weights, embed_tokens_);  // int8: a quantised copy
     } else {
-      lm_head_ = weights.take(prefix + "lm_head.weight", {config.vocab_size, config.hidden_size});
+      lm_head_ = nn::Linear::from_weight(weights, weights.take(prefix + "lm_head.weight", {config.vocab_size, config.hidden_size}));
     }
   }
 
@@ -53,7 +53,8 @@ class CausalLanguageModel : public LanguageModel {
     at::Tensor probabilities;
     if (hook && hook->callback && hook->want_input) hook->callback("decoder", -1, h, probabilities);
     for (size_t i = 0; i < layers_.size(); ++i) {
-      h = layers_[i].forward(h, mask, &cache.self_attention[i], cos, sin, want ? &probabilities : nullptr);
+      const nn::HeadHook heads = layer_head_hook(hook, "decoder", static_cast<int>(i));
+      h = layers_[i].forward(h, mask, &cache.self_attention[i], cos, sin, want ? &probabilities : nullptr, &heads);
       if (hook && hook->callback) hook->callback("decoder", static_cast<int>(i), h, probabilities);
     }
     return norm_(h);
@@ -66,7 +67,7 @@ class CausalLanguageModel : public LanguageModel {
   }
 
   at::Tensor logits(const at::Tensor& hidden) const override {
-    const at::Tensor out = nn::linear(hidden, lm_head_);
+    const at::Tensor out = lm_head_(hidden);
     return config_.logits_scaling == 1.0 ? out : out / config_.logits_scaling;
   }
   at::Tensor final_norm(const at::Tensor& hidden) const override { return norm_(hidden); }
@@ -85,7 +86,8 @@ class CausalLanguageModel : public LanguageModel {
   CausalLmConfig config_;
   nn::Rope rope_;
   at::ScalarType activation_dtype_;
-  at::Tensor embed_tokens_, lm_head_;
+  at::Tensor embed_tokens_;
+  nn::Linear lm_head_;
   std::vector<nn::DecoderBlock> layers_;
   nn::RmsNorm norm_;
 };

@@ -26,7 +26,22 @@ struct LayerHook {
   // Also called once before the first layer, with layer -1 and the stack's input (embeddings
   // after the audio merge; the encoder's convolution stem + positions), itself replaceable.
   bool want_input = false;
+  // Called inside each self-attention layer with every head's output before the output
+  // projection, [B, T, heads, head_dim], replaceable in place (head ablation, per-head read-outs).
+  std::function<void(const std::string& stack, int layer, at::Tensor& per_head)> heads;
 };
+
+// `hook` when it has anything to call, else null (what the stacks' forward passes take).
+inline const LayerHook* active_hook(const LayerHook& hook) {
+  return hook.callback || hook.heads ? &hook : nullptr;
+}
+
+// `hook`'s head callback bound to one layer, in the form nn::MultiHeadAttention takes (empty
+// when there is none).
+inline std::function<void(at::Tensor&)> layer_head_hook(const LayerHook* hook, const char* stack, int layer) {
+  if (!hook || !hook->heads) return {};
+  return [hook, stack, layer](at::Tensor& per_head) { hook->heads(stack, layer, per_head); };
+}
 
 // Encoded (or projected) audio: each clip's frames, padded to the longest clip.
 struct EncodedAudio {

@@ -56,8 +56,9 @@ class WhisperDecoder : public LanguageModel {
     if (hook && hook->callback && hook->want_input) hook->callback("decoder", -1, h, probabilities);
     for (size_t i = 0; i < layers_.size(); ++i) {
       const Layer& layer = layers_[i];
+      const nn::HeadHook heads = layer_head_hook(hook, "decoder", static_cast<int>(i));
       h = h + layer.self_attn.self_attention(layer.self_attn_layer_norm(h), mask, &cache.self_attention[i],
-                                             at::Tensor(), at::Tensor(), want ? &probabilities : nullptr);
+                                             at::Tensor(), at::Tensor(), want ? &probabilities : nullptr, &heads);
       h = h + layer.encoder_attn.cross_attention(layer.encoder_attn_layer_norm(h), cache.encoder_states,
                                                  &cache.cross_attention[i]);
       h = h + layer.fc2(nn::activation(activation_, layer.fc1(layer.final_layer_norm(h))));

@@ -107,8 +107,9 @@ at::Tensor WhisperEncoderStack::run_layers(at::Tensor h, const at::Tensor& mask,
   for (size_t i = 0; i < layers_.size(); ++i) {
     const Layer& layer = layers_[i];
     const bool want = hook && hook->want_attention;
+    const nn::HeadHook heads = layer_head_hook(hook, "encoder", static_cast<int>(i));
     h = h + layer.self_attn.self_attention(layer.self_attn_layer_norm(h), mask, nullptr, at::Tensor(),
-                                           at::Tensor(), want ? &probabilities : nullptr);
+                                           at::Tensor(), want ? &probabilities : nullptr, &heads);
     h = h + layer.fc2(nn::activation(shape_.activation, layer.fc1(layer.final_layer_norm(h))));
     if (hook && hook->callback) hook->callback("encoder", static_cast<int>(i), h, probabilities);
   }

@@ -27,9 +27,9 @@ at::Tensor DecoderBlock::norm(const at::Tensor& x, bool post_attention) const {
 }
 
 at::Tensor DecoderBlock::forward(const at::Tensor& h, const at::Tensor& mask, KeyValue* cache, const at::Tensor& cos,
-                                 const at::Tensor& sin, at::Tensor* probabilities) const {
+                                 const at::Tensor& sin, at::Tensor* probabilities, const HeadHook* head_hook) const {
   const double residual = shape_.residual_multiplier;
-  at::Tensor attended = self_attn_.self_attention(norm(h, false), mask, cache, cos, sin, probabilities);
+  at::Tensor attended = self_attn_.self_attention(norm(h, false), mask, cache, cos, sin, probabilities, head_hook);
   at::Tensor out = residual == 1.0 ? h + attended : h + attended * residual;
   const at::Tensor x = norm(out, true);
   const at::Tensor mlp = down_proj_(gated_activation(shape_.activation, gate_proj_(x), up_proj_(x)));

@@ -30,9 +30,9 @@ class DecoderBlock {
   static DecoderBlock load(WeightStore& weights, const std::string& prefix, const DecoderBlockShape& shape);
   // h [B, T, hidden]; `mask` additive [B, 1, T, S]; cos/sin from Rope (undefined: no rotation).
   // Appends this pass's keys and values to `cache`; `probabilities` receives the attention
-  // weights when non-null.
+  // weights when non-null; `head_hook` sees the heads' outputs before o_proj.
   at::Tensor forward(const at::Tensor& h, const at::Tensor& mask, KeyValue* cache, const at::Tensor& cos,
-                     const at::Tensor& sin, at::Tensor* probabilities) const;
+                     const at::Tensor& sin, at::Tensor* probabilities, const HeadHook* head_hook = nullptr) const;
 
  private:
   at::Tensor norm(const at::Tensor& x, bool post_attention) const;

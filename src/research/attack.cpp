@@ -70,10 +70,21 @@ PgdResult projected_gradient_attack(const Pipeline& pipeline, const PromptTensor
     return score.sum;
   };
   PgdResult result;
-  at::Tensor gradient;
+  at::Tensor gradient, best_delta;
+  // The best iterate is kept (not the last): a step can overshoot, and a clean start then never
+  // ends worse than the clean input.
+  double best = 0.0;
+  const auto keep_if_best = [&](const at::Tensor& d, const at::Tensor& score) {
+    const double total = score.sum().item<double>();
+    if (best_delta.defined() && (options.targeted ? total <= best : total >= best)) return;
+    best = total;
+    best_delta = d;
+    result.final_score = score;
+  };
   for (int s = 0; s < options.steps; ++s) {
     const at::Tensor score = score_and_gradient(delta, &gradient);
     if (s == 0) result.clean_score = options.seed == 0 ? score : at::Tensor();
+    keep_if_best(delta, score);
     const double sign = options.targeted ? 1.0 : -1.0;
     at::Tensor move;
     if (options.epsilon > 0) {
@@ -87,10 +98,10 @@ PgdResult projected_gradient_attack(const Pipeline& pipeline, const PromptTensor
     delta = project(delta + sign * step * move * inside, clean, options).detach();
   }
   at::Tensor unused;
-  result.final_score = score_and_gradient(delta, &unused);
+  keep_if_best(delta, score_and_gradient(delta, &unused));
   if (!result.clean_score.defined())
     result.clean_score = score_and_gradient(at::zeros_like(delta), &unused);
-  result.perturbed = clean + delta;
+  result.perturbed = clean + best_delta;
   return result;
 }
 

@@ -43,10 +43,10 @@ TargetScore score_targets(const Pipeline& pipeline, const PromptTensors& prompt,
   const LayerHook encoder_hook = interventions ? interventions->hook(DecoderInput{}) : LayerHook{};
   nn::KvCache cache = lm.new_cache();
   const DecoderInput input =
-      prepare_prompt(pipeline, full, cache, encoder_hook.callback ? &encoder_hook : nullptr);
+      prepare_prompt(pipeline, full, cache, active_hook(encoder_hook));
   const LayerHook decoder_hook = interventions ? interventions->hook(input) : LayerHook{};
   const at::Tensor hidden =
-      lm.forward(input, cache, decoder_hook.callback ? &decoder_hook : nullptr);
+      lm.forward(input, cache, active_hook(decoder_hook));
   const int64_t prompt_length = input.embeddings.size(1) - n;  // S: the merged prompt
   const at::Tensor logits = lm.logits(hidden.narrow(1, prompt_length - 1, n)).to(at::kFloat);
   TargetScore score;

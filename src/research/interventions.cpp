@@ -1,5 +1,6 @@
 #include "research/interventions.h"
 
+#include <algorithm>
 #include <memory>
 #include <sstream>
 
@@ -67,9 +68,53 @@ void Interventions::add(Patch patch) {
   patches_.push_back(std::move(patch));
 }
 
+void Interventions::add(HeadAblation ablation) {
+  if (ablation.heads.empty()) throw Error(ErrorCode::kInvalidArgument, "a head ablation names no heads");
+  for (int head : ablation.heads) {
+    if (head < 0) throw Error(ErrorCode::kInvalidArgument, "head " + std::to_string(head) + " is negative");
+  }
+  if (ablation.mean.defined() && ablation.mean.dim() != 2) {
+    throw Error(ErrorCode::kInvalidArgument, "a mean ablation needs a mean [heads, head_dim], got " +
+                                                 shape_text(ablation.mean.sizes()));
+  }
+  ablations_.push_back(std::move(ablation));
+}
+
 LayerHook Interventions::hook(const DecoderInput& prompt) const {
   LayerHook hook;
   if (empty()) return hook;
+  if (!ablations_.empty()) {
+    hook.heads = [ablations = ablations_](const std::string& stack, int layer, at::Tensor& per_head) {
+      for (const auto& a : ablations) {
+        if (a.stack != stack || a.layer != layer) continue;
+        const int64_t heads = per_head.size(2);
+        std::vector<float> weights(heads, 1.0f);  // 1: untouched
+        std::vector<int64_t> chosen(heads, 0);
+        for (int h : a.heads) {
+          if (h >= heads) {
+            throw Error(ErrorCode::kInvalidArgument, stack + " layer " + std::to_string(layer) + " has " +
+                                                         std::to_string(heads) + " heads; no head " + std::to_string(h));
+          }
+          weights[h] = static_cast<float>(a.scale);
+          chosen[h] = 1;
+        }
+        if (!a.mean.defined()) {
+          const at::Tensor weight = at::tensor(weights).to(per_head.device(), per_head.scalar_type());
+          per_head = per_head * weight.view({1, 1, heads, 1});
+          continue;
+        }
+        if (a.mean.size(0) != heads || a.mean.size(1) != per_head.size(3)) {
+          throw Error(ErrorCode::kShapeMismatch, "mean ablation " + shape_text(a.mean.sizes()) + " does not match " +
+                                                     stack + " layer " + std::to_string(layer) + "'s heads " +
+                                                     shape_text({heads, per_head.size(3)}));
+        }
+        const at::Tensor replace = at::tensor(chosen).to(at::kBool).to(per_head.device()).view({1, 1, heads, 1});
+        per_head = at::where(replace, a.mean.to(per_head.device(), per_head.scalar_type()).view({1, 1, heads, -1}),
+                             per_head);
+      }
+    };
+  }
+  if (steering_.empty() && patches_.empty()) return hook;
   const at::Tensor audio_mask = prompt.audio_mask;
   const int64_t prompt_length = prompt.embeddings.defined() ? prompt.embeddings.size(1) : -1;
   bool wants_input = false;
@@ -118,6 +163,13 @@ std::vector<std::string> Interventions::describe() const {
          << " norm=" << s.vector.norm().item<double>();
     lines.push_back(line.str());
   }
+  for (const auto& a : ablations_) {
+    std::ostringstream line;
+    line << "ablate_heads " << a.stack << "." << a.layer << " heads=";
+    for (size_t i = 0; i < a.heads.size(); ++i) line << (i ? "," : "") << a.heads[i];
+    line << " scale=" << a.scale << (a.mean.defined() ? " mean" : "");
+    lines.push_back(line.str());
+  }
   for (const auto& p : patches_) {
     lines.push_back("patch " + p.stack + "." + std::to_string(p.layer) + " positions=" +
                     positions_name(p.positions) + " source=" + shape_text(p.source.sizes()));
@@ -128,11 +180,18 @@ std::vector<std::string> Interventions::describe() const {
 LayerHook compose(std::vector<LayerHook> hooks) {
   LayerHook out;
   std::vector<LayerHook> live;
+  std::vector<std::function<void(const std::string&, int, at::Tensor&)>> head_callbacks;
   for (auto& h : hooks) {
+    if (h.heads) head_callbacks.push_back(h.heads);
     if (!h.callback) continue;
     out.want_attention |= h.want_attention;
     out.want_input |= h.want_input;
     live.push_back(std::move(h));
+  }
+  if (!head_callbacks.empty()) {
+    out.heads = [head_callbacks](const std::string& stack, int layer, at::Tensor& per_head) {
+      for (const auto& callback : head_callbacks) callback(stack, layer, per_head);
+    };
   }
   if (live.empty()) return out;
   out.callback = [live](const std::string& stack, int layer, at::Tensor& hidden,

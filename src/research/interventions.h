@@ -41,11 +41,24 @@ struct Patch {
   Positions positions = Positions::kAudio;
 };
 
+// Scales chosen heads' outputs in one self-attention layer before its output projection (scale 0:
+// zero ablation, as zeroing those heads' columns of o_proj); with `mean` [heads, head_dim] (e.g.
+// the mean of the `head_outputs_L{i}` read-out over a data set) they are replaced by it instead
+// (mean ablation; scale unused). Every position of every pass.
+struct HeadAblation {
+  std::string stack = "decoder";
+  int layer = 0;
+  std::vector<int> heads;
+  double scale = 0.0;
+  at::Tensor mean;
+};
+
 class Interventions {
  public:
   void add(Steering steering);
   void add(Patch patch);
-  bool empty() const { return steering_.empty() && patches_.empty(); }
+  void add(HeadAblation ablation);
+  bool empty() const { return steering_.empty() && patches_.empty() && ablations_.empty(); }
   // A hook for the prompt pass over `prompt` (its audio mask and length) and the passes after it.
   // Undefined prompt.embeddings (encoder only): every pass counts as a prompt pass.
   LayerHook hook(const DecoderInput& prompt) const;
@@ -55,9 +68,11 @@ class Interventions {
  private:
   std::vector<Steering> steering_;
   std::vector<Patch> patches_;
+  std::vector<HeadAblation> ablations_;
 };
 
-// Calls each hook in order (interventions before read-outs, so read-outs see their effect).
+// Calls each hook in order (interventions before read-outs, so read-outs see their effect);
+// head callbacks likewise.
 LayerHook compose(std::vector<LayerHook> hooks);
 
 }  // namespace almkit::research

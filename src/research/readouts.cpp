@@ -34,7 +34,7 @@ bool contains(const std::vector<int>& list, int value) {
 
 // Collects what the hook sees; layer indices are transformers' hidden_states indices.
 struct Capture {
-  std::map<int, at::Tensor> encoder, decoder, attention;
+  std::map<int, at::Tensor> encoder, decoder, attention, heads;
   int encoder_layers = 0, decoder_layers = 0;
 };
 
@@ -64,6 +64,12 @@ ForwardResult run_forward(const Pipeline& pipeline, const PromptTensors& prompt,
       capture->decoder_layers = std::max(capture->decoder_layers, layer + 1);
     }
   };
+  if (!options.head_output_layers.empty()) {
+    reader.heads = [capture, layers = options.head_output_layers](const std::string& stack, int layer,
+                                                                   at::Tensor& per_head) {
+      if (stack == "decoder" && contains(layers, layer)) capture->heads[layer] = per_head;
+    };
+  }
   ForwardResult result;
   // The encoder pass: interventions on the encoder see every position.
   const LayerHook encoder_interventions =
@@ -71,13 +77,13 @@ ForwardResult run_forward(const Pipeline& pipeline, const PromptTensors& prompt,
   const LayerHook encoder_hook = compose({encoder_interventions, reader});
   nn::KvCache cache = lm.new_cache();
   result.input =
-      prepare_prompt(pipeline, prompt, cache, encoder_hook.callback ? &encoder_hook : nullptr,
+      prepare_prompt(pipeline, prompt, cache, active_hook(encoder_hook),
                      &result.encoded, &result.projected);
   const LayerHook decoder_interventions =
       interventions ? interventions->hook(result.input) : LayerHook{};
   const LayerHook decoder_hook = compose({decoder_interventions, reader});
   const at::Tensor hidden =
-      lm.forward(result.input, cache, decoder_hook.callback ? &decoder_hook : nullptr);
+      lm.forward(result.input, cache, active_hook(decoder_hook));
   result.logits = lm.logits(hidden);
   auto& out = result.tensors;
   out["logits"] = result.logits;
@@ -101,6 +107,14 @@ ForwardResult run_forward(const Pipeline& pipeline, const PromptTensors& prompt,
     if (options.layer_outputs) {
       for (int i = 0; i < n; ++i) result.decoder_outputs[i] = capture->decoder[i + 1];
     }
+  }
+  for (int i : options.head_output_layers) {
+    const auto found = capture->heads.find(i);
+    if (found == capture->heads.end()) {
+      throw Error(ErrorCode::kInvalidArgument, "decoder layer " + std::to_string(i) + " is outside 0.." +
+                                                   std::to_string(n - 1) + " (head outputs)");
+    }
+    out["head_outputs_L" + std::to_string(i)] = found->second;
   }
   if (options.logit_lens) {
     std::vector<at::Tensor> lens;

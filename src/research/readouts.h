@@ -10,7 +10,7 @@
 //   (chosen heads only when heads are given) audio_attention_share       [B, n, heads]   attention
 //   from the last prompt position to audio logit_lens                  [B, n + 1, vocab]
 //   logits(final_norm(r_i[:, S - 1])) audio_position_mask         [B, S] int64, logits [B, S,
-//   vocab]
+//   vocab] head_outputs_L{i}  [B, S, heads, head_dim]  layer i's heads before o_proj
 #pragma once
 
 #include <ATen/ATen.h>
@@ -40,6 +40,9 @@ struct ReadoutOptions {
   bool audio_attention_share = false;
   bool logit_lens = false;
   bool layer_outputs = false;  // also the raw outputs of every decoder layer (patch sources)
+  // head_outputs_L{i} [B, S, heads, head_dim]: decoder layer i's heads before o_proj (after any
+  // head ablation), e.g. the means a mean ablation replaces heads with.
+  std::vector<int> head_output_layers;
 };
 
 std::vector<int> all_layers(int64_t layers);  // 0 .. layers

@@ -11,6 +11,7 @@
 #include <map>
 
 #include "almkit/audio.h"
+#include "almkit/safetensors.h"
 #include "models/registry.h"
 #include "research/gradients.h"
 #include "research/readouts.h"
@@ -38,8 +39,12 @@ TEST(InterventionsFixture, EveryTensorMatchesTransformers) {
     EXPECT_TRUE(row.ok) << row.name << ": max|diff| " << row.max_abs_diff << " > " << row.tolerance
                         << " " << row.note;
     const bool gradient = row.name.rfind("grad_", 0) == 0;
-    if (row.tolerance > 0 && !gradient) EXPECT_LE(row.max_abs_diff, 1e-5) << row.name;
-    if (gradient) EXPECT_LE(row.max_abs_diff, 0.05 * row.tolerance) << row.name;
+    if (row.tolerance > 0 && !gradient) {
+      EXPECT_LE(row.max_abs_diff, 1e-5) << row.name;
+    }
+    if (gradient) {
+      EXPECT_LE(row.max_abs_diff, 0.05 * row.tolerance) << row.name;
+    }
   }
 }
 
@@ -233,7 +238,9 @@ TEST_P(InterventionFamily, ReadOutsAgreeWithTheForwardPass) {
   EXPECT_EQ(share.sizes(), (at::IntArrayRef{2, n, result.tensors.at("attentions_L0").size(1)}));
   EXPECT_GE(share.min().item<double>(), 0.0);
   EXPECT_LE(share.max().item<double>(), 1.0 + 1e-6);
-  if (result.input.audio_mask.defined()) EXPECT_GT(share.sum().item<double>(), 0.0);
+  if (result.input.audio_mask.defined()) {
+    EXPECT_GT(share.sum().item<double>(), 0.0);
+  }
 }
 
 // Steering applies at every generation step: greedy generation with a hook that adds the vector
@@ -295,6 +302,146 @@ TEST_P(InterventionFamily, FeatureGradientMatchesFiniteDifferences) {
       (2 * eps);
   const double analytic = grad.norm().item<double>();
   EXPECT_NEAR(finite, analytic, 0.03 * analytic) << "finite " << finite << " analytic " << analytic;
+}
+
+// A copy of `dir` whose weight `name` [out, heads * head_dim] has the columns of `heads` multiplied
+// by `scale`: what ablating those heads before the output projection must equal.
+std::string with_scaled_columns(const std::string& dir, const std::string& name, const std::vector<int>& heads,
+                                int64_t head_dim, float scale) {
+  const std::string copy = dir + "-scaled";
+  std::filesystem::remove_all(copy);
+  std::filesystem::copy(dir, copy, std::filesystem::copy_options::recursive);
+  const std::string weights_path = copy + "/model.safetensors";
+  SafetensorsWriter writer;
+  {
+    const auto file = SafetensorsFile::open(dir + "/model.safetensors");
+    for (const std::string& n : file->names()) {
+      const TensorView& t = file->tensor(n);
+      if (n != name) {
+        writer.add(n, t.dtype, t.shape, t.data, t.nbytes);
+        continue;
+      }
+      std::vector<float> values = file->to_float(n);
+      const int64_t columns = t.shape.at(1);
+      for (int64_t row = 0; row < t.shape.at(0); ++row)
+        for (int h : heads)
+          for (int64_t c = h * head_dim; c < (h + 1) * head_dim; ++c) values[row * columns + c] *= scale;
+      writer.add_f32(n, t.shape, values);
+    }
+  }
+  writer.write(weights_path);
+  return copy;
+}
+
+// The first weight of the checkpoint whose name ends with one of `suffixes`.
+std::string weight_named(const std::string& dir, const std::vector<std::string>& suffixes) {
+  const auto file = SafetensorsFile::open(dir + "/model.safetensors");
+  for (const std::string& n : file->names())
+    for (const std::string& suffix : suffixes)
+      if (n.size() >= suffix.size() && n.compare(n.size() - suffix.size(), suffix.size(), suffix) == 0) return n;
+  return "";
+}
+
+// Head ablation = the same heads' columns of o_proj scaled in the weights (the hand computation):
+// zeroing heads 0 and 2 of decoder layer 1 and halving head 1 of layer 0, on the prompt pass
+// (ATen attention) and on every greedy step (the one-query decode kernel); the head_outputs
+// read-out shows the zeros.
+TEST_P(InterventionFamily, HeadAblationEqualsScaledOutputProjectionColumns) {
+  c10::InferenceMode inference;
+  const std::string dir = checkpoint(GetParam());
+  const PromptTensors p = prompt();
+  research::ReadoutOptions read;
+  read.head_output_layers = {1};
+  const research::ForwardResult plain = research::run_forward(*pipeline_, p, read);
+  const at::Tensor heads_plain = plain.tensors.at("head_outputs_L1");  // [B, S, heads, head_dim]
+  ASSERT_EQ(heads_plain.dim(), 4);
+  const int64_t head_dim = heads_plain.size(3);
+  Interventions ablate;
+  ablate.add(research::HeadAblation{"decoder", 1, {0, 2}, 0.0, at::Tensor()});
+  ablate.add(research::HeadAblation{"decoder", 0, {1}, 0.5, at::Tensor()});
+  const research::ForwardResult got = research::run_forward(*pipeline_, p, read, &ablate);
+  const at::Tensor heads_got = got.tensors.at("head_outputs_L1");
+  EXPECT_EQ(heads_got.select(2, 0).abs().max().item<double>(), 0.0);
+  EXPECT_EQ(heads_got.select(2, 2).abs().max().item<double>(), 0.0);
+  EXPECT_GT(max_diff(got.logits, plain.logits), 1e-3);  // the ablation did something
+
+  const bool whisper = pipeline_->language_model().attends_to_audio();
+  const auto o_proj = [&](int layer) {
+    const std::string l = "layers." + std::to_string(layer) + ".self_attn.";
+    return weight_named(dir, whisper ? std::vector<std::string>{"decoder." + l + "out_proj.weight"}
+                                     : std::vector<std::string>{"model." + l + "o_proj.weight"});
+  };
+  ASSERT_FALSE(o_proj(1).empty());
+  const std::string zeroed = with_scaled_columns(dir, o_proj(1), {0, 2}, head_dim, 0.0f);
+  const std::string edited = with_scaled_columns(zeroed, o_proj(0), {1}, head_dim, 0.5f);
+  const Pipeline by_hand(load_model_parts(edited, WeightOptions{}));
+  const at::Tensor expected = research::run_forward(by_hand, p, {}).logits;
+  EXPECT_LE(max_diff(got.logits, expected), 1e-4);
+
+  const auto generate = [&](const Pipeline& pipeline, const Interventions* interventions) {
+    const LanguageModel& lm = pipeline.language_model();
+    nn::KvCache cache = lm.new_cache();
+    const DecoderInput input = research::prepare_prompt(pipeline, p, cache);
+    const LayerHook hook = interventions ? interventions->hook(input) : LayerHook{};
+    SamplingOptions sampling;
+    sampling.max_new_tokens = 6;
+    sampling.stop_at_eos = false;
+    return pipeline.generate(input, cache, sampling, active_hook(hook)).tokens;
+  };
+  EXPECT_EQ(generate(*pipeline_, &ablate), generate(by_hand, nullptr));
+  std::filesystem::remove_all(zeroed);
+  std::filesystem::remove_all(edited);
+}
+
+// The encoder's heads too: ablating head 1 of encoder layer 0 = its out_proj columns zeroed.
+TEST_P(InterventionFamily, EncoderHeadAblationEqualsZeroedOutputProjectionColumns) {
+  c10::InferenceMode inference;
+  const PromptTensors p = prompt();
+  if (!p.features.defined()) GTEST_SKIP() << "text-only family";
+  const std::string dir = checkpoint(GetParam());
+  const std::string weight = weight_named(dir, {"encoder.layers.0.self_attn.out_proj.weight",
+                                                "audio_tower.layers.0.self_attn.out_proj.weight"});
+  ASSERT_FALSE(weight.empty());
+  int64_t head_dim = 0;
+  LayerHook probe;
+  probe.heads = [&](const std::string& stack, int layer, at::Tensor& per_head) {
+    if (stack == "encoder" && layer == 0) head_dim = per_head.size(3);
+  };
+  const at::Tensor plain = pipeline_->encode(p.features, p.feature_lengths, &probe).hidden;
+  ASSERT_GT(head_dim, 0);
+  Interventions ablate;
+  ablate.add(research::HeadAblation{"encoder", 0, {1}, 0.0, at::Tensor()});
+  const LayerHook hook = ablate.hook(DecoderInput{});
+  const at::Tensor got = pipeline_->encode(p.features, p.feature_lengths, &hook).hidden;
+  const std::string edited = with_scaled_columns(dir, weight, {1}, head_dim, 0.0f);
+  const Pipeline by_hand(load_model_parts(edited, WeightOptions{}));
+  const at::Tensor expected = by_hand.encode(p.features, p.feature_lengths, nullptr).hidden;
+  EXPECT_LE(max_diff(got, expected), 1e-4);
+  EXPECT_GT(max_diff(got, plain), 1e-4);
+  std::filesystem::remove_all(edited);
+}
+
+// Mean ablation replaces the chosen heads by the given means; bad heads are refused by name.
+TEST_P(InterventionFamily, MeanAblationReplacesHeadsAndBadHeadsAreRefused) {
+  c10::InferenceMode inference;
+  const PromptTensors p = prompt();
+  research::ReadoutOptions read;
+  read.head_output_layers = {0};
+  const at::Tensor heads_plain = research::run_forward(*pipeline_, p, read).tensors.at("head_outputs_L0");
+  const at::Tensor mean = heads_plain.mean(at::IntArrayRef{0, 1});  // [heads, head_dim]
+  Interventions ablate;
+  ablate.add(research::HeadAblation{"decoder", 0, {1}, 0.0, mean});
+  const at::Tensor got = research::run_forward(*pipeline_, p, read, &ablate).tensors.at("head_outputs_L0");
+  EXPECT_LE(max_diff(got.select(2, 1), mean[1].view({1, 1, -1}).expand_as(got.select(2, 1))), 0.0);
+  EXPECT_EQ(max_diff(got.select(2, 0), heads_plain.select(2, 0)), 0.0);
+  Interventions bad;
+  bad.add(research::HeadAblation{"decoder", 0, {999}, 0.0, at::Tensor()});
+  try {
+    research::run_forward(*pipeline_, p, {}, &bad);
+    ADD_FAILURE() << "head 999 was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no head 999"), std::string::npos) << e.what();
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(InitModel, InterventionFamily,
