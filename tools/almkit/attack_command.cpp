@@ -1,7 +1,7 @@
 // `almkit attack`: projected gradient descent on one clip (features under an L-inf budget, or the
 // waveform under L-inf / SNR budgets) against a reference answer; writes the perturbed WAV
 // (waveform) or features (safetensors) and reports the answer's log-probability and the greedy
-// answer before and after.
+// answer before and after. With --data: the same over a multiple-choice set (attack_dataset.h).
 #include <cmath>
 #include <cstdio>
 
@@ -10,6 +10,7 @@
 #include "almkit/model.h"
 #include "almkit/research.h"
 #include "almkit/tokenizer.h"
+#include "attack_dataset.h"
 #include "commands.h"
 #include "research_cli.h"
 
@@ -23,10 +24,19 @@ struct AttackArgs {
   int max_new_tokens = 16;
   research::AttackOptions attack;
   ModelOptions model_options;
+  DatasetAttackArgs dataset;  // --data
 };
 
-void run(const AttackArgs& args) {
+void run(AttackArgs& args) {
   const auto model = Model::load(args.model, args.model_options);
+  if (!args.dataset.data.empty()) {
+    if (!args.audio.empty()) throw Error(ErrorCode::kInvalidArgument, "attack: give --audio or --data, not both");
+    args.dataset.attack = args.attack;
+    args.dataset.output_dir = args.output;
+    run_dataset_attack(*model, args.model, args.dataset);
+    return;
+  }
+  if (args.audio.empty()) throw Error(ErrorCode::kInvalidArgument, "attack: --audio (one clip) or --data (a set) is required");
   Request request = research_request(*model, args.audio, args.prompt, args.prompt_ids, args.raw);
   GenerateOptions greedy;
   greedy.max_new_tokens = args.max_new_tokens;
@@ -70,7 +80,12 @@ void register_attack(CLI::App& app) {
   auto* command =
       app.add_subcommand("attack", "projected gradient attack on a clip (features or waveform)");
   command->add_option("--model", args->model, "HF checkpoint folder")->required();
-  command->add_option("--audio", args->audio, "audio file")->required();
+  command->add_option("--audio", args->audio, "audio file");
+  command->add_option("--data", args->dataset.data,
+                      "multiple-choice set: attack every item (--waveform), accuracy before / after into -o DIR");
+  command->add_option("--bench", args->dataset.bench, "--data's format: jsonl (default), mmau, mmar, star");
+  command->add_option("--audio-root", args->dataset.audio_root, "folder --data's relative audio paths start from");
+  command->add_option("--limit", args->dataset.limit, "--data: first N items only");
   command->add_option("--prompt", args->prompt,
                       "the question; wrapped in the chat template unless --raw");
   command->add_option("--prompt-ids", args->prompt_ids, "prompt as space-separated token ids");
@@ -90,7 +105,8 @@ void register_attack(CLI::App& app) {
   command->add_option("--seed", args->attack.seed,
                       "random start inside the budget (0: clean start)");
   command->add_option("--max-new-tokens", args->max_new_tokens, "length of the answers shown (16)");
-  command->add_option("-o,--output", args->output, "perturbed .wav (--waveform) or .safetensors")
+  command->add_option("-o,--output", args->output,
+                      "perturbed .wav (--waveform) or .safetensors; with --data a folder")
       ->required();
   command->add_option("--threads", args->model_options.num_threads,
                       "intra-op threads (0 = libtorch default)");
