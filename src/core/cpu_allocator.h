@@ -12,8 +12,8 @@
 namespace almkit {
 
 // Installs the caching allocator as libtorch's CPU allocator (once per process; later calls do
-// nothing). Tensors allocated before keep their own deleters. Every model load calls it (through
-// set_compute_threads); ALMKIT_CPU_ALLOCATOR=system in the environment opts out.
+// nothing). Tensors allocated before keep their own deleters. Every model load and reference check calls
+// it, as does set_compute_threads; ALMKIT_CPU_ALLOCATOR=system in the environment opts out.
 void install_caching_cpu_allocator();
 
 struct CpuAllocatorStats {

@@ -13,6 +13,7 @@
 
 #include "almkit/chat_template.h"
 #include "almkit/error.h"
+#include "core/cpu_allocator.h"
 #include "core/threads.h"
 #include "almkit/features.h"
 #include "almkit/tokenizer.h"
@@ -30,10 +31,19 @@ bool exists(const std::string& path) {
   return stat(path.c_str(), &status) == 0;
 }
 
-at::ScalarType parse_dtype_option(const std::string& name) {
-  if (name == "float32" || name == "fp32") return at::kFloat;
-  if (name == "bfloat16" || name == "bf16") return at::kBFloat16;
-  throw Error(ErrorCode::kInvalidArgument, "unknown dtype '" + name + "' (expected float32 or bfloat16)");
+// "int8": float32 everywhere except the Linear weights, quantised at load (nn/int8_linear.h).
+WeightOptions parse_dtype_option(const std::string& name) {
+  WeightOptions weights;
+  if (name == "float32" || name == "fp32") return weights;
+  if (name == "bfloat16" || name == "bf16") {
+    weights.dtype = at::kBFloat16;
+    return weights;
+  }
+  if (name == "int8") {
+    weights.int8_linear = true;
+    return weights;
+  }
+  throw Error(ErrorCode::kInvalidArgument, "unknown dtype '" + name + "' (expected float32, bfloat16 or int8)");
 }
 
 at::Device parse_device(const std::string& name) {
@@ -120,7 +130,7 @@ struct Model::Impl {
       const AudioBuffer at_rate = clip.sample_rate == rate ? clip : resample(clip, rate);
       if (at_rate.duration_seconds() > extractor.max_seconds() + 1e-9) {
         throw Error(ErrorCode::kInvalidArgument,
-                    clip_name + " is " + std::to_string(at_rate.duration_seconds()) + " s; the encoder window is " +
+                    clip_name + " is " + std::to_string(at_rate.duration_seconds()) + " s; this model takes at most " +
                         std::to_string(extractor.max_seconds()) + " s (split the clip)");
       }
       clips.push_back(at_rate.mono());
@@ -207,9 +217,9 @@ std::unique_ptr<Model> Model::load(const std::string& folder, const ModelOptions
   impl->options = options;
   impl->device = parse_device(options.device);
   if (options.num_threads < 0) throw Error(ErrorCode::kInvalidArgument, "num_threads must be >= 0");
-  set_compute_threads(options.num_threads);
-  WeightOptions weights;
-  weights.dtype = parse_dtype_option(options.dtype);
+  install_caching_cpu_allocator();
+  const ComputeThreadsScope threads(options.num_threads);  // loading computes too (conversions)
+  WeightOptions weights = parse_dtype_option(options.dtype);
   weights.device = impl->device;
   impl->pipeline = std::make_unique<Pipeline>(load_model_parts(folder, weights));
   if (!impl->parts().language_model) {
@@ -274,6 +284,7 @@ std::vector<GenerateResult> Model::generate_batch(const std::vector<Request>& re
   if (options.max_new_tokens <= 0) throw Error(ErrorCode::kInvalidArgument, "max_new_tokens must be >= 1");
   if (options.min_new_tokens < 0) throw Error(ErrorCode::kInvalidArgument, "min_new_tokens must be >= 0");
   const Impl& m = *impl_;
+  const ComputeThreadsScope threads(m.options.num_threads);
   c10::InferenceMode inference;  // no autograd bookkeeping: ~1,800 small ops per decoded token
   const LayerHook hook = bridge_hooks(options.hooks);
   const LayerHook* hook_pointer = hook.callback ? &hook : nullptr;
@@ -415,6 +426,7 @@ std::vector<OptionScore> Model::score_ids(const Request& request,
                 "top_logprobs must be >= 0, got " + std::to_string(top_logprobs));
   }
   const Impl& m = *impl_;
+  const ComputeThreadsScope threads(m.options.num_threads);
   c10::InferenceMode inference;  // no autograd bookkeeping: ~1,800 small ops per decoded token
   const LayerHook hook = bridge_hooks(hooks);
   const LayerHook* hook_pointer = hook.callback ? &hook : nullptr;
@@ -440,6 +452,8 @@ std::vector<OptionScore> Model::score_ids(const Request& request,
 }
 
 const Pipeline& ModelAccess::pipeline(const Model& model) { return *model.impl_->pipeline; }
+
+int ModelAccess::num_threads(const Model& model) { return model.impl_->options.num_threads; }
 
 RequestTensors ModelAccess::request_tensors(const Model& model, const Request& request) {
   const Model::Impl& m = *model.impl_;

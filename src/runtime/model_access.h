@@ -20,6 +20,8 @@ struct RequestTensors {
 
 struct ModelAccess {
   static const Pipeline& pipeline(const Model& model);
+  // ModelOptions::num_threads, for a ComputeThreadsScope around work on the pipeline
+  static int num_threads(const Model& model);
   static RequestTensors request_tensors(const Model& model, const Request& request);
 };
 

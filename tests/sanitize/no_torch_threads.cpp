@@ -4,6 +4,8 @@
 
 namespace almkit {
 
+ComputeThreadsScope::ComputeThreadsScope(int threads) : threads_(threads) {}
+ComputeThreadsScope::~ComputeThreadsScope() { static_cast<void>(threads_ + previous_); }
 void set_compute_threads(int) {}
 void set_openblas_threads(int) {}
 int compute_threads() { return 1; }
