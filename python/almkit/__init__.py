@@ -22,9 +22,14 @@ from ._errors import (CancelledError, Error, FileNotFoundError, InternalError, I
 from ._almkit import (ChatTemplate, Codec, Codes, EvalOptions, EvalOutcome, FeatureExtractor,
                       GeneratedToken, GenerateResult, Generation, GenerationStream, KaldiFbank,
                       KaldiFbankOptions, LayerState, Model, OptionScore, StepLogprobs, Tokenizer,
-                      WhisperMel, WhisperMelOptions, build_info, load_feature_extractor,
-                      set_log_level)
+                      WhisperMel, WhisperMelOptions, build_info, flush_log,
+                      load_feature_extractor, set_log_handler, set_log_level)
 from . import score
+
+import atexit as _atexit
+
+# The log handler's delivery thread ends before the interpreter does (it takes the GIL).
+_atexit.register(set_log_handler, None)
 
 __version__ = _almkit.version()
 
@@ -36,7 +41,8 @@ __all__ = [
     "OptionScore", "LayerState", "Codec", "Codes", "eval", "merge_runs", "EvalOptions",
     "EvalOutcome", "score", "Error", "InvalidArgumentError", "FileNotFoundError", "IoError",
     "InvalidFormatError", "ShapeMismatchError", "UnsupportedError", "NotFoundError",
-    "CancelledError", "InternalError", "build_info", "set_log_level", "__version__",
+    "CancelledError", "InternalError", "build_info", "set_log_level", "set_log_handler",
+    "flush_log", "__version__",
 ]
 
 

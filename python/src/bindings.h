@@ -28,6 +28,7 @@ void register_model(py::module_& m);
 void register_codec(py::module_& m);
 void register_eval(py::module_& m);
 void register_scoring(py::module_& m);
+void register_log(py::module_& m);
 
 // A Python callable that may be copied and dropped on threads without the GIL (the model copies
 // its options into worker threads): the reference is only touched with the GIL held.

@@ -165,9 +165,12 @@ class GenerationStream {
     options.on_token = [this, want_logprobs](size_t row, int32_t token, const std::string& piece) {
       GeneratedToken event{row, token, piece, std::nullopt};
       if (want_logprobs) event.step = pending_step_;
-      std::lock_guard<std::mutex> lock(mutex_);
+      std::unique_lock<std::mutex> lock(mutex_);
       queue_.push_back(std::move(event));
       ready_.notify_all();
+      // At most kAhead tokens beyond what Python has read: leaving the loop early then cancels
+      // the generation instead of finding it already finished (and memory stays bounded).
+      ready_.wait(lock, [&] { return queue_.size() <= kAhead || cancel_ || !throttled_; });
       return !cancel_;
     };
     if (!want_logprobs) options.on_logprobs = nullptr;
@@ -197,6 +200,7 @@ class GenerationStream {
       if (!queue_.empty()) {
         event = std::move(queue_.front());
         queue_.pop_front();
+        ready_.notify_all();  // the worker may wait for room
       }
     }
     if (event) return py::cast(std::move(*event));
@@ -210,7 +214,11 @@ class GenerationStream {
 
   // Stops the generation (if running) and waits for its thread.
   void close() {
-    cancel_ = true;
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      cancel_ = true;
+    }
+    ready_.notify_all();
     if (!worker_.joinable()) return;
     if (PyGILState_Check()) {
       py::gil_scoped_release release;  // a hook of the worker may be waiting for the GIL
@@ -222,6 +230,11 @@ class GenerationStream {
 
   // The finished result (waits for the end; raises the generation's error).
   GenerateResult result() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      throttled_ = false;  // nobody may read the rest: let the generation run to its end
+    }
+    ready_.notify_all();
     join();
     if (error_) std::rethrow_exception(error_);
     return result_;
@@ -240,7 +253,9 @@ class GenerationStream {
   std::condition_variable ready_;
   std::deque<GeneratedToken> queue_;
   StepLogprobs pending_step_;  // set by on_logprobs just before on_token, on the worker thread
+  static constexpr size_t kAhead = 2;
   std::atomic<bool> cancel_{false};
+  bool throttled_ = true;  // the worker waits while kAhead tokens are unread
   bool done_ = false, raised_ = false;
   std::exception_ptr error_;
   GenerateResult result_;

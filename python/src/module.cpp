@@ -1,5 +1,4 @@
 // The binding module almkit._almkit; python/almkit/__init__.py is the public face.
-#include "almkit/log.h"
 #include "almkit/version.h"
 #include "bindings.h"
 
@@ -105,10 +104,7 @@ PYBIND11_MODULE(_almkit, m) {
   register_codec(m);
   register_eval(m);
   register_scoring(m);
+  register_log(m);
   m.def("version", &almkit::version, "almkit's version, e.g. '0.1.0'.");
   m.def("build_info", &almkit::build_info, "Compiler, build type, libtorch version and BLAS.");
-  m.def(
-      "set_log_level",
-      [](const std::string& level) { almkit::set_log_level(almkit::parse_log_level(level)); },
-      py::arg("level"), "Process-wide log level: trace, debug, info, warn, error or off.");
 }

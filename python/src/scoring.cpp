@@ -109,6 +109,29 @@ py::dict error_rate(const ErrorRate& rate) {
   return out;
 }
 
+// Records given as the benchmark's result file (str / os.PathLike) or as an iterable of dicts.
+template <typename Record, typename ReadFile, typename FromDict>
+std::vector<Record> records_from(const py::object& records, ReadFile read_file, FromDict from_dict) {
+  if (py::isinstance<py::str>(records) || py::hasattr(records, "__fspath__")) {
+    return read_file(py::str(py::module_::import("os").attr("fspath")(records)).cast<std::string>());
+  }
+  std::vector<Record> list;
+  for (const py::handle item : records) list.push_back(from_dict(item.cast<py::dict>()));
+  return list;
+}
+
+StarRecord star_record(const py::dict& d) {
+  StarRecord r;
+  r.id = get_or<std::string>(d, "id", "");
+  r.category = get_or<std::string>(d, "category", "");
+  r.sub_category = d.contains("sub-category") ? get_or<std::string>(d, "sub-category", "")
+                                              : get_or<std::string>(d, "sub_category", "");
+  r.answer_letter = get_or<std::string>(d, "answer_letter", "");
+  r.model_response = get_or<std::string>(d, "model_response", "");
+  r.options = get_or<std::vector<std::string>>(d, "options", {});
+  return r;
+}
+
 py::dict bleu_dict(const BleuScore& score) {
   py::dict out;
   out["score"] = score.score;
@@ -132,14 +155,9 @@ void register_scoring(py::module_& m) {
         MmauScoreOptions options;
         options.mmar = mmar;
         options.prediction_key = prediction_key;
-        std::vector<MmauRecord> list;
-        if (py::isinstance<py::str>(records) || py::hasattr(records, "__fspath__")) {
-          list = read_mmau_predictions(py::str(py::module_::import("os").attr("fspath")(records)),
-                                       options);
-        } else {
-          for (const py::handle item : records)
-            list.push_back(mmau_record(item.cast<py::dict>(), options));
-        }
+        const std::vector<MmauRecord> list = records_from<MmauRecord>(
+            records, [&](const std::string& path) { return read_mmau_predictions(path, options); },
+            [&](const py::dict& d) { return mmau_record(d, options); });
         MmauReport report;
         {
           py::gil_scoped_release release;
@@ -152,24 +170,8 @@ void register_scoring(py::module_& m) {
   s.def(
       "star",
       [](const py::object& records, bool perception_macro) {
-        std::vector<StarRecord> list;
-        if (py::isinstance<py::str>(records) || py::hasattr(records, "__fspath__")) {
-          list = read_star_results(py::str(py::module_::import("os").attr("fspath")(records)));
-        } else {
-          for (const py::handle item : records) {
-            const py::dict d = item.cast<py::dict>();
-            StarRecord r;
-            r.id = get_or<std::string>(d, "id", "");
-            r.category = get_or<std::string>(d, "category", "");
-            r.sub_category = d.contains("sub-category")
-                                 ? get_or<std::string>(d, "sub-category", "")
-                                 : get_or<std::string>(d, "sub_category", "");
-            r.answer_letter = get_or<std::string>(d, "answer_letter", "");
-            r.model_response = get_or<std::string>(d, "model_response", "");
-            r.options = get_or<std::vector<std::string>>(d, "options", {});
-            list.push_back(std::move(r));
-          }
-        }
+        const std::vector<StarRecord> list =
+            records_from<StarRecord>(records, read_star_results, star_record);
         const StarReport report = score_star(list, perception_macro);
         py::dict out;
         out["total"] = star_cell(report.total);
@@ -205,22 +207,29 @@ void register_scoring(py::module_& m) {
   s.def("radar_polygon_area", &radar_polygon_area, py::arg("values"), py::arg("max_value"));
   s.def("isa_ifr_area", &isa_ifr_area_score, py::arg("overall_ifr"));
   s.def("sacrebleu_tokenize", &sacrebleu_tokenize, py::arg("line"), py::arg("tokenize") = "13a");
-  s.def(
-      "bleu",
-      [](const std::vector<std::string>& hypotheses,
-         const std::vector<std::vector<std::string>>& references, const std::string& tokenize) {
-        return bleu_dict(corpus_bleu(hypotheses, references, tokenize));
-      },
-      py::arg("hypotheses"), py::arg("reference_sets"), py::arg("tokenize") = "13a",
-      "sacrebleu.corpus_bleu: reference_sets[j][i] is the j-th reference of hypothesis i.");
-  s.def(
-      "bleu_by_segment",
-      [](const std::vector<std::string>& hypotheses,
-         const std::vector<std::vector<std::string>>& references, const std::string& tokenize) {
-        return bleu_dict(corpus_bleu_by_segment(hypotheses, references, tokenize));
-      },
-      py::arg("hypotheses"), py::arg("references"), py::arg("tokenize") = "13a",
-      "sacrebleu.corpus_bleu with references[i] the references (any number) of hypothesis i.");
+  // The two BLEU layouts of the references: one binding shape.
+  using Bleu = BleuScore (*)(const std::vector<std::string>&,
+                             const std::vector<std::vector<std::string>>&, const std::string&);
+  const struct {
+    const char* name;
+    Bleu score;
+    const char* references;
+    const char* doc;
+  } bleus[] = {
+      {"bleu", &corpus_bleu, "reference_sets",
+       "sacrebleu.corpus_bleu: reference_sets[j][i] is the j-th reference of hypothesis i."},
+      {"bleu_by_segment", &corpus_bleu_by_segment, "references",
+       "sacrebleu.corpus_bleu with references[i] the references (any number) of hypothesis i."}};
+  for (const auto& bleu : bleus) {
+    s.def(
+        bleu.name,
+        [score = bleu.score](const std::vector<std::string>& hypotheses,
+                             const std::vector<std::vector<std::string>>& references,
+                             const std::string& tokenize) {
+          return bleu_dict(score(hypotheses, references, tokenize));
+        },
+        py::arg("hypotheses"), py::arg(bleu.references), py::arg("tokenize") = "13a", bleu.doc);
+  }
   s.def(
       "chrf",
       [](const std::vector<std::string>& hypotheses,
@@ -250,19 +259,21 @@ void register_scoring(py::module_& m) {
   s.def("option_letter", &parse_option_letter, py::arg("response"), py::arg("num_choices"),
         py::arg("choices") = std::vector<std::string>{}, "Index of the chosen option, or -1.");
   s.def("normalize_transcript", &normalize_transcript, py::arg("text"));
-  s.def(
-      "wer",
-      [](const std::vector<std::string>& r, const std::vector<std::string>& h) {
-        return error_rate(word_error_rate(r, h));
-      },
-      py::arg("references"), py::arg("hypotheses"),
-      "Corpus word error rate (jiwer) on normalised text.");
-  s.def(
-      "cer",
-      [](const std::vector<std::string>& r, const std::vector<std::string>& h) {
-        return error_rate(character_error_rate(r, h));
-      },
-      py::arg("references"), py::arg("hypotheses"), "Corpus character error rate (code points).");
+  using Rate = ErrorRate (*)(const std::vector<std::string>&, const std::vector<std::string>&);
+  const struct {
+    const char* name;
+    Rate rate;
+    const char* doc;
+  } rates[] = {{"wer", &word_error_rate, "Corpus word error rate (jiwer) on normalised text."},
+               {"cer", &character_error_rate, "Corpus character error rate (code points)."}};
+  for (const auto& rate : rates) {
+    s.def(
+        rate.name,
+        [compute = rate.rate](const std::vector<std::string>& r, const std::vector<std::string>& h) {
+          return error_rate(compute(r, h));
+        },
+        py::arg("references"), py::arg("hypotheses"), rate.doc);
+  }
   s.def(
       "wilson_interval",
       [](int64_t successes, int64_t total, double z) {
