@@ -8,10 +8,12 @@
 
 #include "almkit/error.h"
 #include "almkit/safetensors.h"
+#include "core/cpu_allocator.h"
 #include "core/threads.h"
 #include "models/registry.h"
 #include "research/gradients.h"
 #include "research/readouts.h"
+#include "runtime/reference_comparer.h"
 
 namespace almkit {
 namespace {
@@ -25,96 +27,10 @@ const std::set<std::string> kInputs = {"input_features",  "feature_attention_mas
                                        "steer_alpha",     "patch_source_features",  "waveform",
                                        "waveform_lengths"};
 
-at::Tensor read(const SafetensorsFile& file, const std::string& name) {
-  const TensorView& view = file.tensor(name);
-  if (view.dtype != DType::kI64 && view.dtype != DType::kF32) {
-    throw Error(ErrorCode::kUnsupported, "reference tensor '" + name + "' must be F32 or I64");
-  }
-  const at::ScalarType type = view.dtype == DType::kI64 ? at::kLong : at::kFloat;
-  return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(type))
-      .clone();
-}
-
 std::string directory_of(const std::string& path) {
   const auto slash = path.find_last_of('/');
   return slash == std::string::npos ? "." : path.substr(0, slash);
 }
-
-class Comparer {
- public:
-  Comparer(const SafetensorsFile& reference, const ReferenceCheckOptions& options)
-      : reference_(reference), options_(options) {}
-  bool has(const std::string& name) const { return reference_.contains(name); }
-  at::Tensor reference(const std::string& name) const { return read(reference_, name); }
-
-  // `keep` (broadcast over the leading dims of the reference, 1 = compare) skips padding rows;
-  // `gradient` scales the tolerance by max |reference| alone (gradients are small).
-  void compare(const std::string& name, const at::Tensor& got,
-               const at::Tensor& keep = at::Tensor(), bool gradient = false) {
-    if (!has(name)) return;
-    ReferenceRow row;
-    row.name = name;
-    const at::Tensor expected = reference(name);
-    row.shape = expected.sizes().vec();
-    computed_[name] = got.detach().to(at::kCPU).contiguous();
-    if (got.sizes() != expected.sizes()) {
-      row.note =
-          "shape " + shape_text(got.sizes()) + " vs reference " + shape_text(expected.sizes());
-      row.max_abs_diff = INFINITY;
-      report_.rows.push_back(row);
-      return;
-    }
-    const bool exact = expected.scalar_type() == at::kLong;
-    at::Tensor diff = (got.detach().to(at::kCPU).to(at::kDouble) - expected.to(at::kDouble)).abs();
-    at::Tensor scale = expected.to(at::kDouble).abs();
-    if (keep.defined()) {
-      const at::Tensor mask = keep.to(at::kCPU).to(at::kBool);
-      diff = diff.index({mask});
-      scale = scale.index({mask});
-      row.note = "compared " + std::to_string(mask.sum().item<int64_t>()) + " of " +
-                 std::to_string(mask.numel()) + " rows (the rest is padding)";
-    }
-    row.max_abs_diff = diff.numel() ? diff.max().item<double>() : 0.0;
-    const double magnitude = scale.numel() ? scale.max().item<double>() : 0.0;
-    row.tolerance =
-        exact ? 0.0
-              : options_.relative_tolerance * (gradient ? magnitude : std::max(1.0, magnitude));
-    if (gradient)
-      row.note +=
-          std::string(row.note.empty() ? "" : "; ") + "gradient: tolerance 1e-4 x max |reference|";
-    row.ok = row.max_abs_diff <= row.tolerance;
-    report_.rows.push_back(row);
-  }
-
-  ReferenceReport finish() {
-    std::set<std::string> seen;
-    for (const auto& row : report_.rows) seen.insert(row.name);
-    for (const auto& name : reference_.names()) {
-      if (!kInputs.count(name) && !seen.count(name)) report_.unknown.push_back(name);
-    }
-    if (!options_.dump_path.empty()) {
-      SafetensorsWriter writer;
-      for (const auto& [name, tensor] : computed_) {
-        if (tensor.scalar_type() == at::kLong) {
-          writer.add(name, DType::kI64, tensor.sizes().vec(), tensor.data_ptr(), tensor.nbytes());
-        } else {
-          const at::Tensor f = tensor.to(at::kFloat).contiguous();
-          kept_.push_back(f);
-          writer.add(name, DType::kF32, f.sizes().vec(), f.data_ptr(), f.nbytes());
-        }
-      }
-      writer.write(options_.dump_path);
-    }
-    return report_;
-  }
-
- private:
-  const SafetensorsFile& reference_;
-  ReferenceCheckOptions options_;
-  ReferenceReport report_;
-  std::map<std::string, at::Tensor> computed_;
-  std::vector<at::Tensor> kept_;
-};
 
 // Rows [clips, T] (1 = real frame) for clips of `lengths` real frames.
 at::Tensor frame_rows(const at::Tensor& lengths, int64_t frames) {
@@ -131,18 +47,19 @@ bool is_interventions_file(const SafetensorsFile& io) {
 ReferenceReport run_interventions_reference_check(const std::string& model_dir,
                                                   const std::string& io_path,
                                                   const ReferenceCheckOptions& options) {
-  set_compute_threads(options.threads);
+  install_caching_cpu_allocator();
+  const ComputeThreadsScope threads(options.threads);
   const auto file = SafetensorsFile::open(io_path);
   const std::string inputs_path = directory_of(io_path) + "/io.safetensors";
   std::shared_ptr<SafetensorsFile> inputs_file;
   const auto input = [&](const std::string& name) {
-    if (file->contains(name)) return read(*file, name);
+    if (file->contains(name)) return read_reference(*file, name);
     if (!inputs_file) inputs_file = SafetensorsFile::open(inputs_path);
     if (!inputs_file->contains(name)) {
       throw Error(ErrorCode::kInvalidFormat,
                   io_path + ": input '" + name + "' is neither here nor in " + inputs_path);
     }
-    return read(*inputs_file, name);
+    return read_reference(*inputs_file, name);
   };
   const auto has_input = [&](const std::string& name) {
     if (file->contains(name)) return true;
@@ -152,7 +69,7 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir,
 
   Pipeline pipeline(load_model_parts(model_dir, WeightOptions{}));
   const LanguageModel& lm = pipeline.language_model();
-  Comparer check(*file, options);
+  ReferenceComparer check(*file, options, kInputs);
 
   PromptTensors prompt;
   prompt.ids = input("input_ids");
@@ -221,7 +138,7 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir,
     sampling.max_new_tokens = new_tokens;
     sampling.stop_at_eos = false;  // eos_token_id=None
     const Generation generation =
-        pipeline.generate(in, cache, sampling, hook.callback ? &hook : nullptr);
+        pipeline.generate(in, cache, sampling, active_hook(hook));
     at::Tensor ids = at::full({prompt.ids.size(0), new_tokens},
                               std::max<int64_t>(pipeline.parts().generation.pad_token_id, 0),
                               at::TensorOptions().dtype(at::kLong));
@@ -267,14 +184,14 @@ ReferenceReport run_interventions_reference_check(const std::string& model_dir,
     const at::Tensor grad = research::feature_gradient(pipeline, prompt, targets, &score);
     check.compare("target_logprobs", score.logprobs);
     check.compare("target_logprob_sum", score.sum);
-    check.compare("grad_input_features", grad, at::Tensor(), /*gradient=*/true);
+    check.compare_gradient("grad_input_features", grad);
   }
   if (has_input("waveform") && check.has("grad_waveform")) {
     WhisperMelOptions mel;
     mel.feature_size = static_cast<int>(prompt.features.size(1));
     const at::Tensor grad = research::waveform_gradient(pipeline, prompt, input("waveform"),
                                                         input("waveform_lengths"), targets, mel);
-    check.compare("grad_waveform", grad, at::Tensor(), /*gradient=*/true);
+    check.compare_gradient("grad_waveform", grad);
   }
   return check.finish();
 }

@@ -8,6 +8,7 @@
 #include <set>
 
 #include "almkit/error.h"
+#include "core/cpu_allocator.h"
 #include "core/threads.h"
 #include "almkit/safetensors.h"
 #include "generate/pipeline.h"
@@ -16,6 +17,7 @@
 #include "models/config.h"
 #include "models/registry.h"
 #include "research/interventions_reference_check.h"
+#include "runtime/reference_comparer.h"
 
 namespace almkit {
 namespace {
@@ -31,64 +33,10 @@ const std::set<std::string> kInputs = {"input_features", "feature_attention_mask
                                        // a projector-only checkpoint's input
                                        "encoder_hidden_states"};
 
-at::Tensor read(const SafetensorsFile& file, const std::string& name) {
-  const TensorView& view = file.tensor(name);
-  if (view.dtype == DType::kBool || view.dtype == DType::kU8) {  // masks: compared as int64 0 / 1
-    return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(at::kByte)).to(at::kLong);
-  }
-  const at::ScalarType type = view.dtype == DType::kI64 ? at::kLong : at::kFloat;
-  if (view.dtype != DType::kI64 && view.dtype != DType::kF32) {
-    throw Error(ErrorCode::kUnsupported, "reference tensor '" + name + "' must be F32, I64 or BOOL");
-  }
-  return at::from_blob(const_cast<void*>(view.data), view.shape, at::TensorOptions().dtype(type)).clone();
-}
-
-class Checker {
+// The shared comparer plus the row layout of projected audio features.
+class Checker : public ReferenceComparer {
  public:
-  Checker(const SafetensorsFile& io, const ReferenceCheckOptions& options) : io_(io), options_(options) {}
-
-  bool has(const std::string& name) const { return io_.contains(name); }
-  at::Tensor reference(const std::string& name) const { return read(io_, name); }
-
-  // Compares `got` with the reference; `row_mask` [B, T] (1 = compare) skips padded rows.
-  // Integer tensors must be identical, except for `allowed_flip_rate` of their entries (codec
-  // codes decided by near-ties); the flip rate is reported in the note.
-  void compare(const std::string& name, const at::Tensor& got, const at::Tensor& row_mask = at::Tensor(),
-               double allowed_flip_rate = 0.0, const std::string& reported_name = "") {
-    ReferenceRow row;
-    row.name = reported_name.empty() ? name : reported_name;
-    const at::Tensor expected = reference(name);
-    row.shape = expected.sizes().vec();
-    computed_[row.name] = got.detach().to(at::kCPU).contiguous();
-    if (got.sizes() != expected.sizes()) {
-      row.note = "shape " + shape_text(got.sizes()) + " vs reference " + shape_text(expected.sizes());
-      row.max_abs_diff = INFINITY;
-      report_.rows.push_back(row);
-      return;
-    }
-    const bool exact = expected.scalar_type() == at::kLong;
-    at::Tensor diff = (got.to(at::kCPU).to(at::kDouble) - expected.to(at::kDouble)).abs();
-    at::Tensor scale = expected.to(at::kDouble).abs();
-    if (row_mask.defined()) {
-      const at::Tensor keep = row_mask.to(at::kCPU).to(at::kBool);
-      diff = diff.index({keep});
-      scale = scale.index({keep});
-      row.note = "compared " + std::to_string(keep.sum().item<int64_t>()) + " of " +
-                 std::to_string(keep.numel()) + " rows (the rest is padding)";
-    }
-    row.max_abs_diff = diff.numel() ? diff.max().item<double>() : 0.0;
-    const double magnitude = scale.numel() ? scale.max().item<double>() : 0.0;
-    row.tolerance = exact ? 0.0 : options_.relative_tolerance * std::max(1.0, magnitude);
-    row.ok = row.max_abs_diff <= row.tolerance;
-    if (exact && allowed_flip_rate > 0.0 && diff.numel() > 0) {
-      const int64_t flipped = diff.ne(0).sum().item<int64_t>();
-      const double rate = static_cast<double>(flipped) / static_cast<double>(diff.numel());
-      row.note = "flip rate " + std::to_string(flipped) + "/" + std::to_string(diff.numel()) + " (allowed " +
-                 std::to_string(allowed_flip_rate * 100).substr(0, 4) + "%)";
-      row.ok = rate <= allowed_flip_rate;
-    }
-    report_.rows.push_back(row);
-  }
+  Checker(const SafetensorsFile& io, const ReferenceCheckOptions& options) : ReferenceComparer(io, options, kInputs) {}
 
   // A 2-D reference [rows, width] holding every clip's projected rows one after the other
   // (transformers >= 4.5x). Where it holds more rows per clip than the prompt reads (Audio
@@ -123,33 +71,6 @@ class Checker {
     const at::Tensor all = at::cat(rows, 0);
     compare(name, padded_blocks ? all.narrow(0, 0, expected.size(0)) : all, padded_blocks ? at::cat(keep, 0) : at::Tensor());
   }
-
-  ReferenceReport finish() {
-    std::set<std::string> seen;
-    for (const auto& row : report_.rows) seen.insert(row.name);
-    for (const auto& name : io_.names()) {
-      if (!kInputs.count(name) && !seen.count(name)) report_.unknown.push_back(name);
-    }
-    if (!options_.dump_path.empty()) {
-      SafetensorsWriter writer;
-      for (const auto& [name, tensor] : computed_) {
-        if (tensor.scalar_type() == at::kLong) {
-          writer.add(name, DType::kI64, tensor.sizes().vec(), tensor.data_ptr(), tensor.nbytes());
-        } else {
-          const at::Tensor f = tensor.to(at::kFloat).contiguous();
-          writer.add(name, DType::kF32, f.sizes().vec(), f.data_ptr(), f.nbytes());
-        }
-      }
-      writer.write(options_.dump_path);
-    }
-    return report_;
-  }
-
- private:
-  const SafetensorsFile& io_;
-  ReferenceCheckOptions options_;
-  ReferenceReport report_;
-  std::map<std::string, at::Tensor> computed_;
 };
 
 // The clips of a reference file: `waveform` ([samples] or zero-padded rows [B, samples] with
@@ -182,7 +103,8 @@ bool ReferenceReport::ok() const {
 
 ReferenceReport run_reference_check(const std::string& model_dir, const std::string& io_path,
                                     const ReferenceCheckOptions& options) {
-  set_compute_threads(options.threads);
+  install_caching_cpu_allocator();
+  const ComputeThreadsScope threads(options.threads);
   auto io = SafetensorsFile::open(io_path);
   // the research fixture (read-outs, steering, patching, gradients): src/research/
   if (is_interventions_file(*io)) return run_interventions_reference_check(model_dir, io_path, options);
@@ -193,7 +115,9 @@ ReferenceReport run_reference_check(const std::string& model_dir, const std::str
     }
     return check.finish();
   }
-  Pipeline pipeline(load_model_parts(model_dir, WeightOptions{}));
+  WeightOptions weights;
+  weights.int8_linear = options.int8_weights;
+  Pipeline pipeline(load_model_parts(model_dir, weights));
   Checker check(*io, options);
 
   // A projector-only checkpoint (a Q-Former bridge): encoder states in, projected rows out; the
