@@ -39,6 +39,17 @@ struct NamedArray {
 ALMKIT_API void save_arrays(const std::string& path, const std::vector<NamedArray>& arrays,
                             const std::map<std::string, std::string>& metadata = {});
 
+// A head of a decoder self-attention layer whose output (before the output projection) is
+// multiplied by `scale` in every pass: 0 zeroes it (head ablation).
+struct HeadScale {
+  int layer = 0;
+  int head = 0;
+  double scale = 0.0;
+};
+
+// Comma-separated LAYER:HEAD or LAYER:HEAD*SCALE items: "3:0,3:5,7:1*0.5".
+ALMKIT_API std::vector<HeadScale> parse_head_scales(const std::string& text);
+
 struct InspectOptions {
   // transformers' hidden_states indices: 0 = the stack's input (embeddings after the audio merge;
   // the encoder's stem + positions), i = output of layer i - 1, the last = after the final norm.
@@ -49,12 +60,14 @@ struct InspectOptions {
   std::vector<int> heads;             // ... and heads (empty: all)
   bool audio_attention_share = true;  // audio_attention_share [1, layers, heads]
   bool logit_lens = false;            // logit_lens [1, layers + 1, vocab]
+  std::vector<int> head_output_layers;  // head_outputs_L{i} [1, S, heads, head_dim] (before o_proj)
+  std::vector<HeadScale> ablate_heads;  // applied before every read-out (logits included)
 };
 
 // One forward pass of the request (prompt + its audio). Arrays: hidden_states_L{i},
 // lm_last_layer_output, encoder_hidden_states_L{i}, encoder_last_layer_output, attentions_L{i},
-// audio_attention_share, logit_lens, audio_position_mask, logits (last position, [1, vocab]),
-// input_ids.
+// audio_attention_share, logit_lens, head_outputs_L{i}, audio_position_mask, logits (last
+// position, [1, vocab]), input_ids.
 ALMKIT_API std::vector<NamedArray> inspect(const Model& model, const Request& request,
                                            const InspectOptions& options);
 
@@ -106,7 +119,7 @@ ALMKIT_API std::vector<NamedArray> saliency_arrays(const Saliency& saliency);
 // Projected gradient descent on the input (weights frozen): lowers log P(target) (untargeted:
 // the reference answer) or raises it (targeted), on the log-mel features under an L-infinity
 // budget `epsilon`, or on the waveform (Whisper log-mel) under `epsilon` (sample units) and/or an
-// SNR budget |delta| <= |x| / 10^(snr_db / 20).
+// SNR budget |delta| <= |x| / 10^(snr_db / 20). The best iterate is returned, not the last.
 struct AttackOptions {
   bool waveform = false;
   double epsilon = 0.0;

@@ -2,11 +2,15 @@
 #include <ATen/ATen.h>
 #include <c10/core/InferenceMode.h>
 
+#include <algorithm>
+#include <sstream>
+
 #include <nlohmann/json.hpp>
 
 #include "almkit/error.h"
 #include "almkit/research.h"
 #include "almkit/safetensors.h"
+#include "core/threads.h"
 #include "research/attack.h"
 #include "research/gradients.h"
 #include "research/readouts.h"
@@ -30,11 +34,47 @@ NamedArray to_array(const std::string& name, const at::Tensor& tensor) {
   return array;
 }
 
+// One HeadAblation per (layer, scale).
+std::vector<HeadAblation> head_ablations(const std::vector<HeadScale>& scales) {
+  std::vector<HeadAblation> out;
+  for (const HeadScale& h : scales) {
+    auto same = std::find_if(out.begin(), out.end(),
+                             [&](const HeadAblation& a) { return a.layer == h.layer && a.scale == h.scale; });
+    if (same == out.end()) {
+      out.push_back(HeadAblation{"decoder", h.layer, {h.head}, h.scale, at::Tensor()});
+    } else {
+      same->heads.push_back(h.head);
+    }
+  }
+  return out;
+}
+
 PromptTensors prompt_of(const RequestTensors& r) {
   return {r.features, r.feature_lengths, r.ids, r.attention_mask, r.clips_per_row};
 }
 
 }  // namespace
+
+std::vector<HeadScale> parse_head_scales(const std::string& text) {
+  std::vector<HeadScale> out;
+  std::stringstream items(text);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    if (item.empty()) continue;
+    HeadScale h;
+    char colon = 0, star = 0;
+    std::istringstream in(item);
+    const bool ok = (in >> h.layer >> colon >> h.head) && colon == ':' && h.layer >= 0 && h.head >= 0 &&
+                    (!(in >> star) || (star == '*' && (in >> h.scale))) && (in >> std::ws).eof();
+    if (!ok) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  "head '" + item + "': expected LAYER:HEAD or LAYER:HEAD*SCALE (e.g. 3:0,7:1*0.5)");
+    }
+    out.push_back(h);
+  }
+  if (out.empty()) throw Error(ErrorCode::kInvalidArgument, "heads '" + text + "': none named");
+  return out;
+}
 
 void save_arrays(const std::string& path, const std::vector<NamedArray>& arrays,
                  const std::map<std::string, std::string>& metadata) {
@@ -53,6 +93,7 @@ void save_arrays(const std::string& path, const std::vector<NamedArray>& arrays,
 std::vector<NamedArray> inspect(const Model& model, const Request& request,
                                 const InspectOptions& options) {
   c10::InferenceMode inference;
+  const ComputeThreadsScope threads(ModelAccess::num_threads(model));
   const Pipeline& pipeline = ModelAccess::pipeline(model);
   const RequestTensors tensors = ModelAccess::request_tensors(model, request);
   ReadoutOptions readouts;
@@ -79,7 +120,10 @@ std::vector<NamedArray> inspect(const Model& model, const Request& request,
       readouts.encoder_layers = all_layers(encoder_layers);
     }
   }
-  const ForwardResult result = run_forward(pipeline, prompt_of(tensors), readouts);
+  readouts.head_output_layers = options.head_output_layers;
+  Interventions ablations;
+  for (HeadAblation& a : head_ablations(options.ablate_heads)) ablations.add(std::move(a));
+  const ForwardResult result = run_forward(pipeline, prompt_of(tensors), readouts, &ablations);
   std::vector<NamedArray> arrays;
   for (const auto& [name, tensor] : result.tensors) {
     if (name == "logits") continue;
@@ -124,6 +168,7 @@ SteeringVector build_steering_vector(const Model& model, const std::vector<Reque
     throw Error(ErrorCode::kInvalidArgument, "pooling '" + pooling + "': expected last or mean");
   }
   c10::InferenceMode inference;
+  const ComputeThreadsScope threads(ModelAccess::num_threads(model));
   const Pipeline& pipeline = ModelAccess::pipeline(model);
   const auto mean_of = [&](const std::vector<Request>& requests) {
     at::Tensor sum;
@@ -193,6 +238,7 @@ Saliency saliency(const Model& model, const Request& request,
                   const std::vector<int32_t>& target_ids, bool waveform) {
   if (target_ids.empty())
     throw Error(ErrorCode::kInvalidArgument, "saliency needs a non-empty target");
+  const ComputeThreadsScope threads(ModelAccess::num_threads(model));
   const Pipeline& pipeline = ModelAccess::pipeline(model);
   const RequestTensors tensors = ModelAccess::request_tensors(model, request);
   if (!tensors.features.defined())
@@ -247,6 +293,7 @@ AttackResult attack(const Model& model, const Request& request,
                     const std::vector<int32_t>& target_ids, const AttackOptions& options) {
   if (target_ids.empty())
     throw Error(ErrorCode::kInvalidArgument, "an attack needs a non-empty target");
+  const ComputeThreadsScope threads(ModelAccess::num_threads(model));
   const Pipeline& pipeline = ModelAccess::pipeline(model);
   const RequestTensors tensors = ModelAccess::request_tensors(model, request);
   if (!tensors.features.defined())

@@ -13,7 +13,7 @@ namespace {
 
 struct InspectArgs {
   std::string model, prompt, prompt_ids, output, layers = "all", encoder_layers, heads,
-                                                 attention_layers;
+                                                 attention_layers, ablate_heads, head_outputs;
   std::vector<std::string> audio;
   bool raw = false, attention = false, logit_lens = false;
   ModelOptions model_options;
@@ -34,6 +34,8 @@ void run(const InspectArgs& args) {
   options.attention_layers = parse_int_list(args.attention_layers, "--attention-layers");
   options.heads = parse_int_list(args.heads, "--heads");
   options.logit_lens = args.logit_lens;
+  options.head_output_layers = parse_int_list(args.head_outputs, "--head-outputs");
+  if (!args.ablate_heads.empty()) options.ablate_heads = research::parse_head_scales(args.ablate_heads);
   const auto arrays = research::inspect(*model, request, options);
   research::save_arrays(args.output, arrays, {{"model", args.model}, {"prompt", request.prompt}});
   for (const auto& array : arrays) {
@@ -64,8 +66,12 @@ void register_inspect(CLI::App& app) {
                       "decoder layers for --attention (default all)");
   command->add_option("--heads", args->heads, "heads for --attention (default all)");
   command->add_flag("--logit-lens", args->logit_lens, "also logit_lens [1, layers + 1, vocab]");
+  command->add_option("--ablate-heads", args->ablate_heads,
+                      "scale decoder heads before o_proj in this pass: LAYER:HEAD[*SCALE],... (default scale 0)");
+  command->add_option("--head-outputs", args->head_outputs,
+                      "decoder layers whose heads' outputs to save: head_outputs_L{i} [1, S, heads, head_dim]");
   command->add_option("-o,--output", args->output, "output .safetensors")->required();
-  command->add_option("--dtype", args->model_options.dtype, "float32 or bfloat16");
+  command->add_option("--dtype", args->model_options.dtype, "float32, bfloat16 or int8 (int8 Linear weights)");
   command->add_option("--threads", args->model_options.num_threads,
                       "intra-op threads (0 = libtorch default)");
   command->callback([args] { run(*args); });
