@@ -5,7 +5,9 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "almkit/error.h"
@@ -121,6 +123,10 @@ ALMKIT_AVX512_BF16 void tile_kernel(const uint32_t* panel, int64_t pairs,
 }
 
 bool detect_avx512_bf16() {
+  // ALMKIT_SIMD=avx2 or baseline: run as a CPU without these instructions (to test or compare
+  // the paths such CPUs take), as the front end's and attention's kernels do
+  const char* forced = std::getenv("ALMKIT_SIMD");
+  if (forced && (std::string(forced) == "avx2" || std::string(forced) == "baseline")) return false;
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&

@@ -13,7 +13,8 @@ namespace almkit::nn {
 // bf16 as a bf16 model in transformers does (half the work, ~3 significant digits).
 enum class Bf16Input { kSplit, kRoundInput };
 
-// Whether this CPU runs bf16_gemm (AVX-512 F/BW/VL and AVX512-BF16).
+// Whether this CPU runs bf16_gemm (AVX-512 F/BW/VL and AVX512-BF16); false when the environment
+// sets ALMKIT_SIMD=avx2 or baseline.
 bool cpu_has_avx512_bf16();
 
 // y [m, n] float32 = x [m, k] float32 times w [n, k] bfloat16 transposed, plus bias [n] when not

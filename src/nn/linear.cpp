@@ -97,6 +97,12 @@ __attribute__((target("avx2,fma"))) void matvec_avx2(const float* x, int64_t row
   }
 }
 
+__attribute__((target("avx2,fma"))) void widen_avx2(const uint16_t* w, int64_t count, float* out) {
+  int64_t i = 0;
+  for (; i + 8 <= count; i += 8) _mm256_storeu_ps(out + i, load_bf16(w + i));
+  for (; i < count; ++i) out[i] = bf16_to_float(w[i]);
+}
+
 bool has_avx2() {
   static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return supported;
@@ -134,6 +140,34 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
   }, chunks_per_part);
 }
 
+at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias) {
+  const int64_t m = x.size(0), k = x.size(1), n = w.size(0);
+  // ~2 MB of fp32 weights a panel and at least 256 rows: OpenBLAS re-packs x once a panel, which
+  // cost 15 % of CPU time with 96-row panels of a k = 4864 matrix (512 rows of x)
+  const int64_t panel = std::min(n, std::max<int64_t>(256, (2 << 20) / (4 * std::max<int64_t>(k, 1)) / 16 * 16));
+  at::Tensor y = at::empty({m, n}, x.options());
+  at::Tensor widened = at::empty({panel, k}, x.options());  // kept by the caching allocator
+  const uint16_t* source = reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>());
+  for (int64_t j0 = 0; j0 < n; j0 += panel) {
+    const int64_t count = std::min(panel, n - j0);
+    if (has_avx2()) {
+      widen_avx2(source + j0 * k, count * k, widened.data_ptr<float>());
+    } else {
+      float* out = widened.data_ptr<float>();
+      for (int64_t i = 0; i < count * k; ++i) out[i] = bf16_to_float(source[j0 * k + i]);
+    }
+    // columns j0 .. j0 + count of y, written in place (BLAS takes y's row stride as ldc)
+    at::Tensor columns = y.narrow(1, j0, count);
+    const at::Tensor panel_t = widened.narrow(0, 0, count).t();
+    if (bias.defined()) {
+      at::addmm_out(columns, bias.narrow(0, j0, count), x, panel_t);
+    } else {
+      at::mm_out(columns, x, panel_t);
+    }
+  }
+  return y;
+}
+
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   if (weight.scalar_type() != at::kBFloat16 || !weight.device().is_cpu()) {
     const at::Tensor input = x.to(weight.scalar_type());
@@ -155,7 +189,7 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   const at::Tensor fp32_bias = bias.defined() ? bias.to(at::kFloat) : bias;
   const bool bf16_instructions = cpu_has_avx512_bf16() && k % 2 == 0;
   if (rows > kMatvecRowLimit && !bf16_instructions) {
-    return at::linear(flat, weight.to(at::kFloat), fp32_bias).view(out_shape);
+    return bf16_linear_widened_panels(flat, weight.contiguous(), fp32_bias).view(out_shape);
   }
   const at::Tensor w = weight.contiguous();
   at::Tensor y = at::empty({rows, n}, flat.options());

@@ -11,8 +11,14 @@ namespace almkit::nn {
 // x [..., K] (any float dtype), weight [N, K], bias [N] or undefined. One row of x on a CPU
 // goes to gemv (libtorch would use gemm, which copies the weights first). bf16 weights: up to
 // 16 rows take bf16_matvec (x in fp32); more rows take bf16_gemm (nn/bf16_gemm.h) on CPUs with
-// AVX512-BF16, x rounded to bf16 there, and elsewhere an fp32 GEMM of the widened weights.
+// AVX512-BF16, x rounded to bf16 there, and elsewhere bf16_linear_widened_panels.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = at::Tensor());
+
+// y = x w^T + bias for a prompt's rows on a CPU without AVX512-BF16: w (bf16 [N, K]) is widened
+// to fp32 a panel of >= 256 rows (~2 MB or more) at a time and each panel multiplied by BLAS into its columns of y, so
+// the product runs at fp32 GEMM speed without writing (and reading back) a whole fp32 copy of
+// the weights on every call. x [M, K] float32; bias fp32 [N] or undefined. Exposed for tests.
+at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias);
 
 // The kernels of bf16_matvec: kBest is the fastest this CPU runs (AVX2 + FMA where present, else
 // plain C++). Tests name each one, so that every kernel is checked on whatever CPU runs them.
