@@ -128,6 +128,20 @@ TEST_P(LongAudio, EachWindowEqualsTheEncoderOnThatWindowAlone) {
   const std::string arch = GetParam().arch;
   const int64_t window_frames = arch == "qwen2_5_omni_thinker" ? 200 : 3000;  // Omni: n_window x 2
   const at::Tensor features = as_tensor(batch);
+  if (arch != "audioflamingo3") {
+    // One mel over the whole clip: Voxtral's zero-padded to whole windows (3 x 30 s), Omni's
+    // padded form of its 300 s chunk_length, Ultravox's as it is (65 s is a whole number of hops).
+    WhisperMelOptions whole;
+    whole.feature_size = 128;
+    whole.chunk_length = 300;
+    whole.pad_to_chunk = arch == "qwen2_5_omni_thinker";
+    std::vector<float> samples = clip.samples;
+    if (arch == "voxtral") samples.resize(3 * 480000, 0.f);
+    const FeatureBatch expected_features = WhisperMel(whole).compute(samples);
+    EXPECT_EQ(batch.valid_frames[0], arch == "voxtral" ? 9000 : 6500);
+    ASSERT_EQ(batch.features.shape, expected_features.features.shape);
+    EXPECT_TRUE(at::equal(features, as_tensor(expected_features)));
+  }
   int64_t offset = 0;
   for (size_t w = 0; w < expected.size(); ++w) {
     const auto start = static_cast<int64_t>(w) * window_frames;
