@@ -10,7 +10,7 @@ set(_almkit_not_fast
   "^ResearchCli\\." "^ServeLifecycle\\." "^EvalRunOptions\\." "^EvalThroughServe\\."
   "^EvalShards\\." "^Judge\\." "^RequestAudioBinding\\." "^IsaEval\\." "^ServeErrors\\."
   "^EvalResume\\." "^ChatCommand\\." "^InterventionsFixture\\." "^EncodecModelChunks\\."
-  "^TokenizeCommand\\." "^EvalBadInput\\." "^InitModel/LongAudio\\." "^LongAudioGraniteSpeech\\."
+  "^TokenizeCommand\\." "^EvalBadInput\\." "^InitModel/LongAudio\\." "^LongAudio(GraniteSpeech|Flamingo3)\\."
   "^PerceptionSuite\\.SynthCommandWritesTheSuiteAndSummarises$"
   "^OpenAnswerCli\\.NormalizeScoreAsrAndAst$"
   "^MuseProtocol\\.(ThroughServeEqualsTheInProcessRun|EndToEndPerSeedFiguresAndResume)$"

@@ -116,6 +116,15 @@ TEST(LongAudioGraniteSpeech, TakesTheWholeClipWithoutWindows) {
   EXPECT_EQ(expanded_rows(*model, clip_65s()), 651);
 }
 
+TEST(LongAudioFlamingo3, AWindowOfOneMelFrameAddsNoRows) {
+  // 30 s + 100 samples: the second window's one frame gives ((1 - 1) // 2 + 1 - 2) // 2 + 1 = 0
+  // rows, as the processor's count of the whole (long_audio_counts.py 30.00625: [750, 0]).
+  auto model = Model::load(init_checkpoint("audioflamingo3", "qwen3"));
+  AudioBuffer clip = clip_65s();
+  clip.samples.resize(480000 + 100);
+  EXPECT_EQ(expanded_rows(*model, clip), 750);
+}
+
 TEST_P(LongAudio, EachWindowEqualsTheEncoderOnThatWindowAlone) {
   const ModelParts parts = load_model_parts(checkpoint(), WeightOptions{});
   const AudioBuffer clip = clip_65s();
