@@ -1,25 +1,19 @@
-// almkit.h: neural audio codecs (EnCodec): load, encode a clip into library-owned codes, decode
-// those codes or caller codes (validated here, before the model sees them) back into a clip.
-#include <ATen/ATen.h>
-
+// almkit.h: neural audio codecs (EnCodec, DAC, Mimi) over the public C++ API (almkit/codec.h):
+// load, encode a clip into library-owned codes, decode those codes or caller codes (validated
+// here, naming the bad code, before the model sees them) back into a clip.
 #include <algorithm>
 
+#include "almkit/codec.h"
 #include "capi/capi_internal.h"
-#include "models/codecs/codec.h"
 
 struct almkit_codec {
-  std::unique_ptr<almkit::codecs::Codec> codec;
-  at::Device device = at::kCPU;
-  std::string type;
+  std::unique_ptr<almkit::AudioCodec> codec;
   std::vector<double> bandwidths;
 };
 
 struct almkit_codes {
-  almkit::codecs::EncodedAudioCodes encoded;  // codes on the CPU, [chunks, 1, quantizers, frames]
-  std::vector<int64_t> data;
+  almkit::AudioCodes codes;
   std::vector<int32_t> data_int32;
-  int32_t sample_rate = 0;
-  double bandwidth = 0;
 };
 
 using almkit::capi::fail;
@@ -27,15 +21,11 @@ using almkit::capi::guarded;
 
 namespace {
 
-// [1, channels, samples] -> an almkit_audio at `sample_rate` (clamped to [-1, 1] as the header
-// promises for every clip).
-almkit_audio* to_audio(const at::Tensor& audio, int32_t sample_rate) {
-  const at::Tensor interleaved = audio[0].to(at::kCPU, at::kFloat).t().contiguous().clamp(-1.f, 1.f);
+// A decoded clip as an almkit_audio, clamped to [-1, 1] as the header promises for every clip.
+almkit_audio* to_audio(almkit::AudioBuffer audio) {
+  for (float& sample : audio.samples) sample = std::clamp(sample, -1.f, 1.f);
   auto handle = std::make_unique<almkit_audio>();
-  handle->buffer.sample_rate = sample_rate;
-  handle->buffer.channels = static_cast<int>(audio.size(1));
-  handle->buffer.samples.assign(interleaved.data_ptr<float>(),
-                                interleaved.data_ptr<float>() + interleaved.numel());
+  handle->buffer = std::move(audio);
   return handle.release();
 }
 
@@ -66,19 +56,10 @@ almkit_status almkit_codec_load(const char* folder, const almkit_codec_params* p
     ALMKIT_CAPI_REQUIRE(fn, folder);
     const almkit_codec_params p =
         almkit::capi::read_struct("params", params, almkit_codec_default_params());
+    almkit::AudioCodecOptions options;
+    if (p.device != nullptr && *p.device != '\0') options.device = p.device;
     auto handle = std::make_unique<almkit_codec>();
-    if (p.device != nullptr && *p.device != '\0') {
-      try {
-        handle->device = at::Device(std::string(p.device));
-      } catch (const std::exception&) {
-        return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
-                    std::string("device '") + p.device + "' is not a libtorch device");
-      }
-    }
-    almkit::WeightOptions options;
-    options.device = handle->device;
-    handle->codec = almkit::codecs::load_codec(folder, options);
-    handle->type = handle->codec->model_type();
+    handle->codec = almkit::AudioCodec::load(folder, options);
     handle->bandwidths = handle->codec->bandwidths();
     *out = handle.release();
     return ALMKIT_OK;
@@ -90,10 +71,10 @@ void almkit_codec_free(almkit_codec* codec) {
 }
 
 const char* almkit_codec_type(const almkit_codec* codec) {
-  return codec ? codec->type.c_str() : "";
+  return codec ? codec->codec->model_type().c_str() : "";
 }
 int32_t almkit_codec_sample_rate(const almkit_codec* codec) {
-  return codec ? static_cast<int32_t>(codec->codec->sampling_rate()) : 0;
+  return codec ? static_cast<int32_t>(codec->codec->sample_rate()) : 0;
 }
 int32_t almkit_codec_channels(const almkit_codec* codec) {
   return codec ? static_cast<int32_t>(codec->codec->channels()) : 0;
@@ -122,20 +103,9 @@ almkit_status almkit_codec_encode(const almkit_codec* codec, const almkit_audio*
     ALMKIT_CAPI_REQUIRE(fn, audio);
     const almkit_codec_encode_params p =
         almkit::capi::read_struct("params", params, almkit_codec_encode_default_params());
-    if (!(p.bandwidth >= 0.0)) {
-      return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn, "bandwidth must be >= 0 (0: the codec's default)");
-    }
-    const double bandwidth = p.bandwidth > 0 ? p.bandwidth : codec->codec->default_bandwidth();
-    const at::Tensor input =
-        almkit::codecs::codec_input(*codec->codec, audio->buffer, "audio").to(codec->device);
     auto handle = std::make_unique<almkit_codes>();
-    handle->encoded = codec->codec->encode(input, bandwidth);
-    handle->encoded.codes = handle->encoded.codes.to(at::kCPU, at::kLong).contiguous();
-    const at::Tensor& codes = handle->encoded.codes;
-    handle->data.assign(codes.data_ptr<int64_t>(), codes.data_ptr<int64_t>() + codes.numel());
-    handle->data_int32.assign(handle->data.begin(), handle->data.end());  // codes < codebook size
-    handle->sample_rate = static_cast<int32_t>(codec->codec->sampling_rate());
-    handle->bandwidth = bandwidth;
+    handle->codes = codec->codec->encode(audio->buffer, p.bandwidth);
+    handle->data_int32.assign(handle->codes.codes.begin(), handle->codes.codes.end());  // < codebook size
     *out = handle.release();
     return ALMKIT_OK;
   });
@@ -149,18 +119,7 @@ almkit_status almkit_codec_decode(const almkit_codec* codec, const almkit_codes*
     *out = nullptr;
     ALMKIT_CAPI_REQUIRE(fn, codec);
     ALMKIT_CAPI_REQUIRE(fn, codes);
-    if (codes->sample_rate != codec->codec->sampling_rate()) {
-      return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
-                  "the codes come from a " + std::to_string(codes->sample_rate) +
-                      " Hz codec; this one runs at " +
-                      std::to_string(codec->codec->sampling_rate()) + " Hz");
-    }
-    almkit::codecs::EncodedAudioCodes encoded = codes->encoded;
-    encoded.codes = encoded.codes.to(codec->device);
-    for (auto& scale : encoded.scales) {
-      if (scale.defined()) scale = scale.to(codec->device);
-    }
-    *out = to_audio(codec->codec->decode(encoded), static_cast<int32_t>(codec->codec->sampling_rate()));
+    *out = to_audio(codec->codec->decode(codes->codes));
     return ALMKIT_OK;
   });
 }
@@ -177,8 +136,8 @@ almkit_status almkit_codec_decode_codes(const almkit_codec* codec, const int64_t
     const int64_t max_q = codec->codec->max_quantizers();
     if (num_quantizers < 1 || num_quantizers > max_q) {
       return fail(ALMKIT_ERR_SHAPE_MISMATCH, fn,
-                  "num_quantizers is " + std::to_string(num_quantizers) + "; the " + codec->type +
-                      " codec takes 1.." + std::to_string(max_q));
+                  "num_quantizers is " + std::to_string(num_quantizers) + "; the " +
+                      codec->codec->model_type() + " codec takes 1.." + std::to_string(max_q));
     }
     if (num_frames < 1) {
       return fail(ALMKIT_ERR_INVALID_ARGUMENT, fn,
@@ -199,36 +158,37 @@ almkit_status almkit_codec_decode_codes(const almkit_codec* codec, const int64_t
                         std::to_string(size - 1) + ")");
       }
     }
-    almkit::codecs::EncodedAudioCodes encoded;
-    encoded.codes = at::from_blob(const_cast<int64_t*>(codes), {1, 1, num_quantizers, num_frames},
-                                  at::kLong)
-                        .to(codec->device, at::kLong, false, /*copy=*/true);
-    encoded.audio_length = audio_length;
-    *out = to_audio(codec->codec->decode(encoded), static_cast<int32_t>(codec->codec->sampling_rate()));
+    almkit::AudioCodes caller;
+    caller.codes.assign(codes, codes + count);
+    caller.quantizers = num_quantizers;
+    caller.frames = num_frames;
+    caller.audio_length = audio_length;
+    caller.sample_rate = codec->codec->sample_rate();
+    *out = to_audio(codec->codec->decode(caller));
     return ALMKIT_OK;
   });
 }
 
 int64_t almkit_codes_num_chunks(const almkit_codes* codes) {
-  return codes ? codes->encoded.codes.size(0) : 0;
+  return codes ? codes->codes.chunks : 0;
 }
 int32_t almkit_codes_num_quantizers(const almkit_codes* codes) {
-  return codes ? static_cast<int32_t>(codes->encoded.codes.size(2)) : 0;
+  return codes ? static_cast<int32_t>(codes->codes.quantizers) : 0;
 }
 int64_t almkit_codes_num_frames(const almkit_codes* codes) {
-  return codes ? codes->encoded.codes.size(3) : 0;
+  return codes ? codes->codes.frames : 0;
 }
 int32_t almkit_codes_sample_rate(const almkit_codes* codes) {
-  return codes ? codes->sample_rate : 0;
+  return codes ? codes->codes.sample_rate : 0;
 }
 int64_t almkit_codes_audio_length(const almkit_codes* codes) {
-  return codes ? codes->encoded.audio_length : 0;
+  return codes ? codes->codes.audio_length : 0;
 }
 double almkit_codes_bandwidth(const almkit_codes* codes) {
-  return codes ? codes->bandwidth : 0.0;
+  return codes ? codes->codes.bandwidth : 0.0;
 }
 const int64_t* almkit_codes_data(const almkit_codes* codes) {
-  return codes ? codes->data.data() : nullptr;
+  return codes ? codes->codes.codes.data() : nullptr;
 }
 const int32_t* almkit_codes_data_int32(const almkit_codes* codes) {
   return codes ? codes->data_int32.data() : nullptr;

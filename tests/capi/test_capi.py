@@ -322,7 +322,7 @@ class SmallModelWithTokenizer(unittest.TestCase):
         long_clip = almkit.audio_from_samples(np.zeros(16000 * 31, dtype=np.float32), 16000)
         with self.assertRaises(almkit.AlmkitError) as caught:
             self.model.generate(prompt, audio=[long_clip], max_new_tokens=2)
-        self.assertIn("encoder window", str(caught.exception))
+        self.assertIn("takes at most 30", str(caught.exception))
 
 
 class CodecEncodeDecode(unittest.TestCase):

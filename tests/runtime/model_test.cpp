@@ -219,7 +219,7 @@ TEST_F(SmallModel, StepLogprobsAreTheScoresOfTheGeneratedTokens) {
 }
 
 TEST_F(SmallModel, BadRequestsAreClearErrors) {
-  EXPECT_ALMKIT_ERROR(model_->generate(ask("Long?", {tone(31.0)}), {}), ErrorCode::kInvalidArgument, "encoder window");
+  EXPECT_ALMKIT_ERROR(model_->generate(ask("Long?", {tone(31.0)}), {}), ErrorCode::kInvalidArgument, "takes at most 30");
   Request mismatched = ask("One placeholder, two clips", {tone(1.0)});
   mismatched.audio.push_back(tone(1.0));
   EXPECT_ALMKIT_ERROR(model_->generate(mismatched, {}), ErrorCode::kInvalidArgument, "placeholder");
