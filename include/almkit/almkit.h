@@ -316,7 +316,8 @@ typedef struct almkit_model_params {
   size_t struct_size;  /* sizeof as the caller compiled it: set by the default_params call */
   const char* device;  /* "cpu" (default, or NULL), "cuda", "cuda:1": a libtorch device */
   const char* dtype;   /* "float32" (default, or NULL), "bfloat16" or "int8" */
-  int32_t num_threads; /* intra-op threads, process-wide in libtorch; 0 leaves it as is */
+  int32_t num_threads; /* this model's intra-op threads, applied on the calling thread during
+                        * each of its calls; 0 leaves the calling thread's setting */
   bool load_tokenizer; /* default true; false: token-id API only */
 } almkit_model_params;
 
@@ -324,8 +325,8 @@ ALMKIT_API almkit_model_params almkit_model_default_params(void);
 
 /* Loads config.json, *.safetensors and the tokenizer files (when present) of `folder`.
  * ALMKIT_ERR_FILE_NOT_FOUND, ALMKIT_ERR_INVALID_FORMAT (corrupt config or weights, naming the
- * file / tensor), ALMKIT_ERR_UNSUPPORTED (unknown model_type). Thread: any; note that a
- * non-zero num_threads changes libtorch's process-wide thread count. */
+ * file / tensor), ALMKIT_ERR_UNSUPPORTED (unknown model_type). Thread: any; loading changes no
+ * process-wide thread count (docs/c-api.md, "Threads per model"). */
 ALMKIT_API almkit_status almkit_model_load(const char* folder, const almkit_model_params* params,
                                            almkit_model** out);
 /* Thread: no other call may use `model` (or its tokenizer) meanwhile. Accepts NULL. */

@@ -31,7 +31,9 @@ class Tokenizer;
 struct ModelOptions {
   std::string device = "cpu";     // any libtorch device string: "cpu", "cuda", "cuda:1"
   std::string dtype = "float32";  // "float32", "bfloat16" or "int8" (int8 Linear weights, float32 compute)
-  int num_threads = 0;            // intra-op threads; 0 leaves libtorch's setting
+  // This model's intra-op threads, applied on the calling thread during each of its calls and
+  // restored after (loading changes no process-wide count); 0 leaves the calling thread's.
+  int num_threads = 0;
   bool load_tokenizer = true;     // false: token-id API only (e.g. folders without tokenizer)
   // Encoded clips kept for reuse when the same clip comes again (benchmark presentations);
   // 0 turns the cache off. Requests with layer hooks always run the encoder.
