@@ -99,7 +99,7 @@ TEST(BenchmarkPackEval, AirBenchFoundationRunPrintsScoreFoundationPysFigures) {
 }
 
 // A SAKURA run of the example track (tones as clips), answered by a scripted model.
-std::string make_sakura_run(const std::string& dir) {
+std::string make_sakura_run(const std::string& dir, int limit = 0) {
   std::filesystem::create_directories(dir + "/Animal/audio");
   for (const char* clip : {"cow3.wav", "frog11.wav"})
     test::write_tone(dir + "/Animal/audio/" + clip, 0.5);
@@ -117,6 +117,7 @@ std::string make_sakura_run(const std::string& dir) {
   });
   auto options = scripted_options(model, "sakura", dir + "/Animal/metadata.json", dir + "/run");
   options.silent_baseline = false;
+  options.limit = limit;
   bench::run_eval(options);
   return dir + "/run";
 }
@@ -383,23 +384,23 @@ TEST(BenchmarkPackEval, BigBenchAudioRunJudgedByTheReleasePostsEvaluator) {
 
 TEST(BenchmarkPackEval, AlmkitServeJudgesASakuraRun) {
   const std::string dir = test::temp_dir();
-  const std::string run = make_sakura_run(dir);
+  const std::string run = make_sakura_run(dir, 2);  // one clip: its single- and multi-hop items
   const auto server = test::start_small_server();
   bench::JudgeOptions options;
   options.run_dir = run;
   options.protocol = "sakura";
   options.endpoints = {"http://127.0.0.1:" + std::to_string(server->port())};
   options.served_model = "almkit-small";
-  options.max_tokens = 6;
+  options.max_tokens = 3;
   const auto outcome = bench::judge_run(options);
-  EXPECT_EQ(outcome.calls, 4);
+  EXPECT_EQ(outcome.calls, 2);
   EXPECT_EQ(outcome.failed, 0);
   const json figures = json::parse(outcome.summary_json);
-  EXPECT_EQ(figures["judged"], 4);
+  EXPECT_EQ(figures["judged"], 2);
   // A random-weights judge writes no "Explanation: ...\nJudgement: ..." reply: all unparsed.
-  EXPECT_EQ(figures["answers_with_unparsed_replies"], 4);
+  EXPECT_EQ(figures["answers_with_unparsed_replies"], 2);
   EXPECT_EQ(figures["judged_accuracy"], 0.0);
-  EXPECT_EQ(bench::judge_run(options).reused, 4);
+  EXPECT_EQ(bench::judge_run(options).reused, 2);
 }
 
 }  // namespace
