@@ -383,13 +383,14 @@ class Evaluator {
       if (a.is_string()) check_string_size(total, "'*'");
       else check_list_size(total, "'*'");
       if (a.is_string()) {
-        std::string out;
-        for (int64_t i = 0; i < b.as_int(); ++i) out += a.as_string();
+        std::string out = times > 0 ? a.as_string() : std::string();
+        out.reserve(total);
+        while (out.size() < total) out.append(out, 0, std::min(out.size(), total - out.size()));
         return Value(std::move(out));
       }
       List items;
-      for (int64_t i = 0; i < b.as_int(); ++i)
-        items.insert(items.end(), a.list().begin(), a.list().end());
+      items.reserve(total);
+      for (size_t i = 0; i < times; ++i) items.insert(items.end(), a.list().begin(), a.list().end());
       return Value(std::move(items));
     }
     if (!(a.is_number() || a.is_bool()) || !(b.is_number() || b.is_bool())) {
