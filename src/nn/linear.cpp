@@ -142,9 +142,10 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
 
 at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias) {
   const int64_t m = x.size(0), k = x.size(1), n = w.size(0);
-  // ~2 MB of fp32 weights a panel and at least 256 rows: OpenBLAS re-packs x once a panel, which
-  // cost 15 % of CPU time with 96-row panels of a k = 4864 matrix (512 rows of x)
-  const int64_t panel = std::min(n, std::max<int64_t>(256, (2 << 20) / (4 * std::max<int64_t>(k, 1)) / 16 * 16));
+  // ~8 MB of fp32 weights a panel (in L3) and at least 256 rows: each panel is one BLAS call,
+  // which re-packs x and wakes OpenBLAS's threads; 96-row panels of a k = 4864 matrix cost 15 %
+  // of CPU time on 1 thread, and ~2 MB panels ran 2x slower than fp32 on 2 threads under load
+  const int64_t panel = std::min(n, std::max<int64_t>(256, (8 << 20) / (4 * std::max<int64_t>(k, 1)) / 16 * 16));
   at::Tensor y = at::empty({m, n}, x.options());
   at::Tensor widened = at::empty({panel, k}, x.options());  // kept by the caching allocator
   const uint16_t* source = reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>());

@@ -15,7 +15,7 @@ namespace almkit::nn {
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = at::Tensor());
 
 // y = x w^T + bias for a prompt's rows on a CPU without AVX512-BF16: w (bf16 [N, K]) is widened
-// to fp32 a panel of >= 256 rows (~2 MB or more) at a time and each panel multiplied by BLAS into its columns of y, so
+// to fp32 a panel of >= 256 rows (~8 MB or more) at a time and each panel multiplied by BLAS into its columns of y, so
 // the product runs at fp32 GEMM speed without writing (and reading back) a whole fp32 copy of
 // the weights on every call. x [M, K] float32; bias fp32 [N] or undefined. Exposed for tests.
 at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias);

@@ -23,8 +23,8 @@ std::string forced_simd() {
 
 TEST(Bf16PromptPath, WidenedPanelsEqualTheFp32ProductOfTheWidenedWeights) {
   at::manual_seed(11);
-  // panels of 256 weight rows (k = 4864) and 576 (k = 896): 600 and 1200 rows end in a partial one
-  for (const auto& [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{40, 4864, 600}, {33, 896, 1200}}) {
+  // panels of 416 weight rows (k = 4864) and 2336 (k = 896): 1000 and 2500 rows end in a partial one
+  for (const auto& [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{40, 4864, 1000}, {33, 896, 2500}}) {
     const at::Tensor x = at::randn({m, k});
     const at::Tensor w = (at::randn({n, k}) * 0.05).to(at::kBFloat16);
     const at::Tensor bias = at::randn({n});
