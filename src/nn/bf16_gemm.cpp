@@ -5,12 +5,11 @@
 #include <immintrin.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <cstring>
-#include <string>
 #include <vector>
 
 #include "almkit/error.h"
+#include "core/simd_cap.h"
 #include "core/spin_pool.h"
 
 namespace almkit::nn {
@@ -125,8 +124,7 @@ ALMKIT_AVX512_BF16 void tile_kernel(const uint32_t* panel, int64_t pairs,
 bool detect_avx512_bf16() {
   // ALMKIT_SIMD=avx2 or baseline: run as a CPU without these instructions (to test or compare
   // the paths such CPUs take), as the front end's and attention's kernels do
-  const char* forced = std::getenv("ALMKIT_SIMD");
-  if (forced && (std::string(forced) == "avx2" || std::string(forced) == "baseline")) return false;
+  if (simd_cap() != SimdCap::kNone) return false;
   __builtin_cpu_init();
   return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
          __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&

@@ -8,13 +8,13 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
 #include <limits>
 #include <string>
 #include <vector>
 
 #include "almkit/error.h"
+#include "core/simd_cap.h"
 #include "core/spin_pool.h"
 
 namespace almkit::nn {
@@ -264,10 +264,8 @@ bool cpu_runs(FlashKernel kernel) {
 
 FlashKernel best_flash_kernel() {
   static const FlashKernel best = [] {
-    const char* forced = std::getenv("ALMKIT_SIMD");
-    const std::string cap = forced ? forced : "";
-    if (cap == "baseline") return FlashKernel::kScalar;
-    if (cap != "avx2" && cpu_runs(FlashKernel::kAvx512)) return FlashKernel::kAvx512;
+    if (simd_cap() == SimdCap::kBaseline) return FlashKernel::kScalar;
+    if (simd_cap() != SimdCap::kAvx2 && cpu_runs(FlashKernel::kAvx512)) return FlashKernel::kAvx512;
     return cpu_runs(FlashKernel::kAvx2) ? FlashKernel::kAvx2 : FlashKernel::kScalar;
   }();
   return best;

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "almkit/error.h"
+#include "core/simd_cap.h"
 #include "core/spin_pool.h"
 
 namespace almkit::nn {
@@ -73,10 +74,8 @@ namespace {
 // paths can be measured on a CPU that has more.
 Int8Kernel best_kernel() {
   static const Int8Kernel best = [] {
-    const char* cap = std::getenv("ALMKIT_SIMD");
-    const std::string limit = cap ? cap : "";
-    if (limit == "baseline") return Int8Kernel::kScalar;
-    if (limit != "avx2" && cpu_runs(Int8Kernel::kAvx512Vnni)) return Int8Kernel::kAvx512Vnni;
+    if (simd_cap() == SimdCap::kBaseline) return Int8Kernel::kScalar;
+    if (simd_cap() != SimdCap::kAvx2 && cpu_runs(Int8Kernel::kAvx512Vnni)) return Int8Kernel::kAvx512Vnni;
     return cpu_runs(Int8Kernel::kAvx2) ? Int8Kernel::kAvx2 : Int8Kernel::kScalar;
   }();
   return best;
