@@ -6,7 +6,7 @@ on a benchmark?
 Builds a vector with `almkit steer build` (mean difference of layer 1's last-position output
 between "answer confidently" and "answer hesitantly" prompts: contrastive activation addition),
 writes a small procedural perception benchmark (`almkit synth`), then runs `almkit eval --steer
-VEC --alpha A` for each alpha (default 0,4,16) and prints accuracy and how many answers moved
+VEC --alpha A` for each alpha (default 0,8) and prints accuracy and how many answers moved
 against the unsteered run. Each steered run is cached apart from the plain one (the vector's hash
 and alpha are in the cache key and run.json). On a real model, replace the prompt sets with your
 behaviour's contrast (e.g. "no" to sounds that are absent, against hallucination).
@@ -39,7 +39,7 @@ def evaluate(model, data, out, *steer):
         return json.load(f)["accuracy"]["accuracy"], chosen(out)
 
 
-def main(model, out_dir=None, alphas="0,4,16"):
+def main(model, out_dir=None, alphas="0,8"):
     with work_dir(out_dir, "steering-sweep-") as out_dir:
         return sweep(model, out_dir, alphas)
 
@@ -51,7 +51,7 @@ def sweep(model, out_dir, alphas):
     vector = os.path.join(out_dir, "vector.safetensors")
     run("steer", "build", "--model", model, "--positive", os.path.join(out_dir, "positive.jsonl"),
         "--negative", os.path.join(out_dir, "negative.jsonl"), "--layer", "1", "-o", vector)
-    run("synth", "--n", "6", "--seed", "3", "--quiet", "-o", os.path.join(out_dir, "suite"))
+    run("synth", "--n", "4", "--seed", "3", "--quiet", "-o", os.path.join(out_dir, "suite"))
     data = os.path.join(out_dir, "suite", "perception.json")
     base_accuracy, base = evaluate(model, data, os.path.join(out_dir, "plain"))
     print(f"plain      accuracy {base_accuracy:.3f}")

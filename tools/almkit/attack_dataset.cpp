@@ -55,21 +55,24 @@ std::vector<json> read_records(const std::string& path) {
 }
 
 json summarize(const std::vector<json>& records, const json& settings) {
-  int64_t before = 0, after = 0;
+  int64_t before = 0, after = 0, perturbed = 0;
   double snr_sum = 0.0, linf_max = 0.0, snr_min = INFINITY;
   for (const auto& r : records) {
     before += r["correct_before"].get<bool>();
     after += r["correct_after"].get<bool>();
+    linf_max = std::max(linf_max, r["linf"].get<double>());
+    if (r["snr_db"].is_null()) continue;
+    ++perturbed;
     snr_sum += r["snr_db"].get<double>();
     snr_min = std::min(snr_min, r["snr_db"].get<double>());
-    linf_max = std::max(linf_max, r["linf"].get<double>());
   }
   const double n = std::max<double>(1.0, static_cast<double>(records.size()));
   return {{"items", records.size()},
           {"accuracy_before", before / n},
           {"accuracy_after", after / n},
-          {"mean_snr_db", records.empty() ? 0.0 : snr_sum / n},
-          {"min_snr_db", records.empty() ? 0.0 : snr_min},
+          {"perturbed_items", perturbed},  // the others kept the clean clip (no step helped)
+          {"mean_snr_db", perturbed ? json(snr_sum / perturbed) : json()},
+          {"min_snr_db", perturbed ? json(snr_min) : json()},
           {"max_linf", linf_max},
           {"settings", settings}};
 }
@@ -164,20 +167,23 @@ void run_dataset_attack(const Model& model, const std::string& model_dir, const 
                    {"correct_after", after_choice == answer},
                    {"target_logprob_before", attacked.clean_logprob},
                    {"target_logprob_after", attacked.attacked_logprob},
-                   {"snr_db", 10.0 * std::log10(std::max(signal, 1e-30) / std::max(noise, 1e-30))},
+                   // null when the best iterate was the clean clip itself (no step lowered log P)
+                   {"snr_db", noise > 0 ? json(10.0 * std::log10(std::max(signal, 1e-30) / noise)) : json()},
                    {"linf", linf},
                    {"wav", wavs}};
     results << record.dump() << "\n" << std::flush;  // one finished item per line: resumable
-    std::fprintf(stderr, "[%zu/%zu] %s: %s -> %s, SNR %.1f dB\n", index, items.size(), item.id.c_str(),
+    std::fprintf(stderr, "[%zu/%zu] %s: %s -> %s, L-inf %.4g\n", index, items.size(), item.id.c_str(),
                  record["chosen_before"].get<std::string>().c_str(),
-                 record["chosen_after"].get<std::string>().c_str(), record["snr_db"].get<double>());
+                 record["chosen_after"].get<std::string>().c_str(), linf);
     records.push_back(std::move(record));
   }
   const json summary = summarize(records, settings);
   std::ofstream(args.output_dir + "/summary.json") << summary.dump(2) << "\n";
-  std::printf("accuracy %.1f%% -> %.1f%% over %zu items (mean SNR %.1f dB, max L-inf %.4g)\n",
+  std::printf("accuracy %.1f%% -> %.1f%% over %zu items (%lld perturbed, min SNR %s dB, max L-inf %.4g)\n",
               summary["accuracy_before"].get<double>() * 100, summary["accuracy_after"].get<double>() * 100,
-              records.size(), summary["mean_snr_db"].get<double>(), summary["max_linf"].get<double>());
+              records.size(), static_cast<long long>(summary["perturbed_items"].get<int64_t>()),
+              summary["min_snr_db"].is_null() ? "-" : std::to_string(summary["min_snr_db"].get<double>()).c_str(),
+              summary["max_linf"].get<double>());
 }
 
 }  // namespace almkit::cli
