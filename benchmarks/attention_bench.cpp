@@ -37,20 +37,27 @@ void attention(benchmark::State& state, AttentionCore core) {
   almkit::set_compute_threads(threads);
   at::manual_seed(0);
   const int64_t t = shape.length, d = shape.head_dim;
-  const at::Tensor q = at::randn({1, t, shape.heads * d}).view({1, t, shape.heads, d}).transpose(1, 2);
-  const at::Tensor k = at::randn({1, t, shape.kv_heads * d}).view({1, t, shape.kv_heads, d}).transpose(1, 2);
-  const at::Tensor v = at::randn({1, t, shape.kv_heads * d}).view({1, t, shape.kv_heads, d}).transpose(1, 2);
-  const at::Tensor mask =
-      shape.causal ? almkit::nn::causal_mask(at::ones({1, t}, at::kLong), t, at::kFloat) : at::Tensor();
+  const at::Tensor q =
+      at::randn({1, t, shape.heads * d}).view({1, t, shape.heads, d}).transpose(1, 2);
+  const at::Tensor k =
+      at::randn({1, t, shape.kv_heads * d}).view({1, t, shape.kv_heads, d}).transpose(1, 2);
+  const at::Tensor v =
+      at::randn({1, t, shape.kv_heads * d}).view({1, t, shape.kv_heads, d}).transpose(1, 2);
+  const at::Tensor mask = shape.causal
+                              ? almkit::nn::causal_mask(at::ones({1, t}, at::kLong), t, at::kFloat)
+                              : at::Tensor();
   for (auto _ : state) {
     benchmark::DoNotOptimize(almkit::nn::attention_core(q, k, v, mask, 0.125, nullptr, core));
   }
   // q.k and p.v, 2 flops a multiply-add each (the causal half counted whole, as both paths do it)
   const double flop = 4.0 * shape.heads * t * t * d;
-  state.counters["GFLOP/s"] = benchmark::Counter(flop * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
-  state.SetLabel(std::string(shape.name) + (core == AttentionCore::kFused
-                                                ? std::string(" ") + almkit::nn::flash_kernel_name(almkit::nn::FlashKernel::kBest)
-                                                : std::string()));
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flop * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
+  state.SetLabel(
+      std::string(shape.name) +
+      (core == AttentionCore::kFused
+           ? std::string(" ") + almkit::nn::flash_kernel_name(almkit::nn::FlashKernel::kBest)
+           : std::string()));
 }
 
 void shapes_and_threads(benchmark::internal::Benchmark* b) {

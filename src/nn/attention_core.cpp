@@ -11,13 +11,13 @@ namespace {
 
 // The fused loop of nn/flash_attention.h on q / k / v as attention_core takes them, or an
 // undefined tensor where it cannot run (dtype, device, gradients, head_dim, a per-head mask).
-at::Tensor fused_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
-                           double scale) {
+at::Tensor fused_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const at::Tensor& mask, double scale) {
   const int64_t batch = q.size(0), heads = q.size(1), queries = q.size(2), head_dim = q.size(3);
   const int64_t kv_heads = k.size(1), keys = k.size(2);
   const auto usable = [&](const at::Tensor& t) {
-    return float_on_cpu(t) && !tracks_gradient(t) && t.dim() == 4 && t.stride(3) == 1 && t.size(0) == batch &&
-           t.size(3) == head_dim;
+    return float_on_cpu(t) && !tracks_gradient(t) && t.dim() == 4 && t.stride(3) == 1 &&
+           t.size(0) == batch && t.size(3) == head_dim;
   };
   if (!usable(q) || !usable(k) || !usable(v) || v.size(1) != kv_heads || v.size(2) != keys ||
       !flash_attention_supports(head_dim) || heads % kv_heads != 0) {
@@ -29,7 +29,8 @@ at::Tensor fused_attention(const at::Tensor& q, const at::Tensor& k, const at::T
     rows = mask.to(at::kFloat);
     while (rows.dim() < 4) rows = rows.unsqueeze(0);
     if (rows.size(1) != 1 || (rows.size(0) != 1 && rows.size(0) != batch) ||
-        (rows.size(2) != 1 && rows.size(2) != queries) || (rows.size(3) != 1 && rows.size(3) != keys)) {
+        (rows.size(2) != 1 && rows.size(2) != queries) ||
+        (rows.size(3) != 1 && rows.size(3) != keys)) {
       return at::Tensor();
     }
     rows = rows.expand({batch, 1, queries, keys});
@@ -44,11 +45,14 @@ at::Tensor fused_attention(const at::Tensor& q, const at::Tensor& k, const at::T
   problem.head_dim = head_dim;
   problem.scale = static_cast<float>(scale);
   problem.q = q.data_ptr<float>();
-  problem.q_batch_stride = q.stride(0), problem.q_head_stride = q.stride(1), problem.q_row_stride = q.stride(2);
+  problem.q_batch_stride = q.stride(0), problem.q_head_stride = q.stride(1),
+  problem.q_row_stride = q.stride(2);
   problem.k = k.data_ptr<float>();
-  problem.k_batch_stride = k.stride(0), problem.k_head_stride = k.stride(1), problem.k_row_stride = k.stride(2);
+  problem.k_batch_stride = k.stride(0), problem.k_head_stride = k.stride(1),
+  problem.k_row_stride = k.stride(2);
   problem.v = v.data_ptr<float>();
-  problem.v_batch_stride = v.stride(0), problem.v_head_stride = v.stride(1), problem.v_row_stride = v.stride(2);
+  problem.v_batch_stride = v.stride(0), problem.v_head_stride = v.stride(1),
+  problem.v_row_stride = v.stride(2);
   if (rows.defined()) {
     problem.mask = rows.data_ptr<float>();
     problem.mask_batch_stride = rows.stride(0);
@@ -58,15 +62,18 @@ at::Tensor fused_attention(const at::Tensor& q, const at::Tensor& k, const at::T
   problem.out = out.data_ptr<float>();
   // through libtorch's allocator, so the caching one keeps the packed keys between calls
   at::Tensor workspace = at::empty({flash_attention_workspace(problem)}, q.options());
-  flash_attention(problem, workspace.data_ptr<float>(), at::in_parallel_region() ? 1 : at::get_num_threads());
+  flash_attention(problem, workspace.data_ptr<float>(),
+                  at::in_parallel_region() ? 1 : at::get_num_threads());
   return out;
 }
 
 }  // namespace
 
-at::Tensor attention_core(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
-                          double scale, at::Tensor* probabilities, AttentionCore core) {
-  const bool fused_wanted = core == AttentionCore::kFused || (core == AttentionCore::kAuto && q.size(2) >= kFusedMinQueries);
+at::Tensor attention_core(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                          const at::Tensor& mask, double scale, at::Tensor* probabilities,
+                          AttentionCore core) {
+  const bool fused_wanted = core == AttentionCore::kFused ||
+                            (core == AttentionCore::kAuto && q.size(2) >= kFusedMinQueries);
   if (fused_wanted && !probabilities) {
     at::Tensor out = fused_attention(q, k, v, mask, scale);
     if (out.defined()) return out;
@@ -79,7 +86,8 @@ at::Tensor attention_core(const at::Tensor& q, const at::Tensor& k, const at::Te
   const int64_t queries = q.size(2), keys = k.size(2), head_dim = q.size(3);
   const int64_t groups = heads / kv_heads;
   const at::Tensor grouped_q = q.reshape({batch, kv_heads, groups * queries, head_dim});
-  at::Tensor scores = at::matmul(grouped_q, k.transpose(2, 3)).view({batch, heads, queries, keys}) * scale;
+  at::Tensor scores =
+      at::matmul(grouped_q, k.transpose(2, 3)).view({batch, heads, queries, keys}) * scale;
   if (mask.defined()) scores = scores + mask;
   const at::Tensor weights = at::softmax(scores, -1, at::kFloat).to(q.scalar_type());
   if (probabilities) *probabilities = weights;

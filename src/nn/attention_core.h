@@ -16,8 +16,8 @@ constexpr int64_t kFusedMinQueries = 32;
 // q [B, heads, T, D], k / v [B, kv_heads, S, D] (heads a multiple of kv_heads), `mask` additive,
 // broadcastable to [B, 1, T, S] (undefined: none). Returns [B, T, heads * D], the output
 // projection's input; `probabilities`, when non-null, receives the weights [B, heads, T, S].
-at::Tensor attention_core(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask,
-                          double scale, at::Tensor* probabilities = nullptr,
+at::Tensor attention_core(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                          const at::Tensor& mask, double scale, at::Tensor* probabilities = nullptr,
                           AttentionCore core = AttentionCore::kAuto);
 
 }  // namespace almkit::nn

@@ -31,7 +31,7 @@ constexpr uint8_t kPlainBlock = 2;   // mask all zero (or none): scores as they 
 
 struct BlockLayout {
   int64_t query_blocks = 0, key_blocks = 0;
-  float* packed_keys = nullptr;  // [batch, kv_heads, key_blocks, head_dim, kBlockKeys]
+  float* packed_keys = nullptr;    // [batch, kv_heads, key_blocks, head_dim, kBlockKeys]
   uint8_t* block_flags = nullptr;  // [batch, query_blocks, key_blocks]
   uint8_t* hidden_rows = nullptr;  // [batch, queries]: 1 where the query sees no key
 };
@@ -41,8 +41,8 @@ BlockLayout layout_of(const FlashAttentionProblem& pr, float* workspace) {
   layout.query_blocks = (pr.queries + kBlockQueries - 1) / kBlockQueries;
   layout.key_blocks = (pr.keys + kBlockKeys - 1) / kBlockKeys;
   layout.packed_keys = workspace;
-  layout.block_flags = reinterpret_cast<uint8_t*>(workspace + pr.batch * pr.kv_heads * layout.key_blocks *
-                                                                  pr.head_dim * kBlockKeys);
+  layout.block_flags = reinterpret_cast<uint8_t*>(
+      workspace + pr.batch * pr.kv_heads * layout.key_blocks * pr.head_dim * kBlockKeys);
   layout.hidden_rows = layout.block_flags + pr.batch * layout.query_blocks * layout.key_blocks;
   return layout;
 }
@@ -76,13 +76,15 @@ void pack_key_block(const FlashAttentionProblem& pr, const BlockLayout& layout, 
     for (int64_t i = 0; i < d; ++i) dst[i * kBlockKeys + j] = src[j * pr.k_row_stride + i];
   }
   if (keys < kBlockKeys) {
-    for (int64_t i = 0; i < d; ++i) std::fill(dst + i * kBlockKeys + keys, dst + (i + 1) * kBlockKeys, 0.f);
+    for (int64_t i = 0; i < d; ++i)
+      std::fill(dst + i * kBlockKeys + keys, dst + (i + 1) * kBlockKeys, 0.f);
   }
 }
 
 // Flags of every key block for query block `item` = (sequence, query block), and which of its
 // queries see no key at all; read once per call, shared by every head.
-void classify_query_block(const FlashAttentionProblem& pr, const BlockLayout& layout, int64_t item) {
+void classify_query_block(const FlashAttentionProblem& pr, const BlockLayout& layout,
+                          int64_t item) {
   const int64_t qb = item % layout.query_blocks, b = item / layout.query_blocks;
   const int64_t q0 = qb * kBlockQueries, rows = std::min(kBlockQueries, pr.queries - q0);
   uint8_t* flags = layout.block_flags + item * layout.key_blocks;
@@ -112,7 +114,9 @@ void classify_query_block(const FlashAttentionProblem& pr, const BlockLayout& la
     hidden[r] = row_max <= kHiddenKey;
   }
   for (int64_t kb = 0; kb < layout.key_blocks; ++kb) {
-    flags[kb] = block_max[kb] <= kHiddenKey ? kSkipBlock : block_nonzero[kb] ? kMaskedBlock : kPlainBlock;
+    flags[kb] = block_max[kb] <= kHiddenKey ? kSkipBlock
+                : block_nonzero[kb]         ? kMaskedBlock
+                                            : kPlainBlock;
   }
 }
 
@@ -184,7 +188,8 @@ struct Isa {
     y = fmadd(y, x, set1(kExpP4));
     y = fmadd(y, x, set1(kExpP5));
     y = fmadd(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, set1(1.f)));
-    const __m256i bits = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
+    const __m256i bits =
+        _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
     return _mm256_and_ps(_mm256_mul_ps(y, _mm256_castsi256_ps(bits)), keep);
   }
 };
@@ -224,7 +229,8 @@ struct Isa {
   static V exp(V x) {
     const __mmask16 keep = _mm512_cmp_ps_mask(x, set1(kExpLowest), _CMP_GE_OQ);
     x = max(x, set1(kExpLowest));
-    const V n = _mm512_maskz_roundscale_ps(kAll, fmadd(x, set1(kLog2e), set1(0.5f)), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+    const V n = _mm512_maskz_roundscale_ps(kAll, fmadd(x, set1(kLog2e), set1(0.5f)),
+                                           _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
     x = _mm512_fnmadd_ps(n, set1(kLn2High), x);
     x = _mm512_fnmadd_ps(n, set1(kLn2Low), x);
     V y = fmadd(set1(kExpP0), x, set1(kExpP1));
@@ -233,7 +239,8 @@ struct Isa {
     y = fmadd(y, x, set1(kExpP4));
     y = fmadd(y, x, set1(kExpP5));
     y = fmadd(y, _mm512_mul_ps(x, x), _mm512_add_ps(x, set1(1.f)));
-    const __m512i bits = _mm512_maskz_slli_epi32(kAll, _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAll, n), _mm512_set1_epi32(127)), 23);
+    const __m512i bits = _mm512_maskz_slli_epi32(
+        kAll, _mm512_add_epi32(_mm512_maskz_cvtps_epi32(kAll, n), _mm512_set1_epi32(127)), 23);
     return _mm512_maskz_mul_ps(keep, y, _mm512_castsi512_ps(bits));
   }
 };
@@ -256,9 +263,12 @@ bool cpu_has(const char* feature) {
 
 bool cpu_runs(FlashKernel kernel) {
   switch (kernel) {
-    case FlashKernel::kAvx2: return cpu_has("avx2");
-    case FlashKernel::kAvx512: return cpu_has("avx512") && cpu_has("avx2");
-    default: return true;
+    case FlashKernel::kAvx2:
+      return cpu_has("avx2");
+    case FlashKernel::kAvx512:
+      return cpu_has("avx512") && cpu_has("avx2");
+    default:
+      return true;
   }
 }
 
@@ -273,10 +283,14 @@ FlashKernel best_flash_kernel() {
 
 const char* flash_kernel_name(FlashKernel kernel) {
   switch (kernel) {
-    case FlashKernel::kBest: return flash_kernel_name(best_flash_kernel());
-    case FlashKernel::kScalar: return "scalar";
-    case FlashKernel::kAvx2: return "avx2";
-    case FlashKernel::kAvx512: return "avx512";
+    case FlashKernel::kBest:
+      return flash_kernel_name(best_flash_kernel());
+    case FlashKernel::kScalar:
+      return "scalar";
+    case FlashKernel::kAvx2:
+      return "avx2";
+    case FlashKernel::kAvx512:
+      return "avx512";
   }
   return "?";
 }
@@ -292,41 +306,55 @@ int64_t flash_attention_workspace(const FlashAttentionProblem& pr) {
   return pr.batch * pr.kv_heads * key_blocks * pr.head_dim * kBlockKeys + (flag_bytes + 3) / 4;
 }
 
-void flash_attention(const FlashAttentionProblem& pr, float* workspace, int threads, FlashKernel kernel) {
+void flash_attention(const FlashAttentionProblem& pr, float* workspace, int threads,
+                     FlashKernel kernel) {
   if (kernel == FlashKernel::kBest) kernel = best_flash_kernel();
   if (!cpu_runs(kernel)) {
     throw Error(ErrorCode::kUnsupported,
-                std::string("flash_attention: this CPU does not run the ") + flash_kernel_name(kernel) + " kernel");
+                std::string("flash_attention: this CPU does not run the ") +
+                    flash_kernel_name(kernel) + " kernel");
   }
   if (!flash_attention_supports(pr.head_dim)) {
     throw Error(ErrorCode::kInvalidArgument,
-                "flash_attention: head_dim must be a multiple of 16 up to 256, got " + std::to_string(pr.head_dim));
+                "flash_attention: head_dim must be a multiple of 16 up to 256, got " +
+                    std::to_string(pr.head_dim));
   }
   if (pr.kv_heads <= 0 || pr.heads % pr.kv_heads != 0) {
     throw Error(ErrorCode::kInvalidArgument, "flash_attention: " + std::to_string(pr.heads) +
-                                                 " query heads cannot share " + std::to_string(pr.kv_heads) +
-                                                 " kv heads");
+                                                 " query heads cannot share " +
+                                                 std::to_string(pr.kv_heads) + " kv heads");
   }
   if (pr.batch <= 0 || pr.queries <= 0 || pr.keys <= 0) return;
   const BlockLayout layout = layout_of(pr, workspace);
   const int parts = std::max(1, threads);
-  spin_parallel_for(pr.batch * pr.kv_heads * layout.key_blocks, parts, 1, [&](int64_t begin, int64_t end) {
-    for (int64_t item = begin; item < end; ++item) pack_key_block(pr, layout, item);
-  });
+  spin_parallel_for(pr.batch * pr.kv_heads * layout.key_blocks, parts, 1,
+                    [&](int64_t begin, int64_t end) {
+                      for (int64_t item = begin; item < end; ++item)
+                        pack_key_block(pr, layout, item);
+                    });
   spin_parallel_for(pr.batch * layout.query_blocks, parts, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) classify_query_block(pr, layout, item);
   });
   // Causal blocks differ in cost (the last query block sees every key): many small chunks, so
   // the thread that drew the cheap ones takes more.
-  spin_parallel_for(pr.batch * pr.heads * layout.query_blocks, parts, 1, [&](int64_t begin, int64_t end) {
-    switch (kernel) {
+  spin_parallel_for(
+      pr.batch * pr.heads * layout.query_blocks, parts, 1,
+      [&](int64_t begin, int64_t end) {
+        switch (kernel) {
 #if defined(__x86_64__) && defined(__GNUC__)
-      case FlashKernel::kAvx512: avx512::attend_blocks(pr, layout, begin, end); break;
-      case FlashKernel::kAvx2: avx2::attend_blocks(pr, layout, begin, end); break;
+          case FlashKernel::kAvx512:
+            avx512::attend_blocks(pr, layout, begin, end);
+            break;
+          case FlashKernel::kAvx2:
+            avx2::attend_blocks(pr, layout, begin, end);
+            break;
 #endif
-      default: scalar::attend_blocks(pr, layout, begin, end); break;
-    }
-  }, 16);
+          default:
+            scalar::attend_blocks(pr, layout, begin, end);
+            break;
+        }
+      },
+      16);
 }
 
 }  // namespace almkit::nn

@@ -2,9 +2,8 @@
 // which ctest's ForcedAvx2 entry sets to run these on this CPU) take fp32 panels widened one
 // at a time, which must equal an fp32 product of the widened weights; the dispatch must follow
 // the override, for the bf16 products and for the attention kernels.
-#include <gtest/gtest.h>
-
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <string>
@@ -23,18 +22,22 @@ std::string forced_simd() {
 
 TEST(Bf16PromptPath, WidenedPanelsEqualTheFp32ProductOfTheWidenedWeights) {
   at::manual_seed(11);
-  // panels of 416 weight rows (k = 4864) and 2336 (k = 896): 1000 and 2500 rows end in a partial one
-  for (const auto& [m, k, n] : {std::tuple<int64_t, int64_t, int64_t>{40, 4864, 1000}, {33, 896, 2500}}) {
+  // panels of 416 weight rows (k = 4864) and 2336 (k = 896): 1000 and 2500 rows end in a partial
+  // one
+  for (const auto& [m, k, n] :
+       {std::tuple<int64_t, int64_t, int64_t>{40, 4864, 1000}, {33, 896, 2500}}) {
     const at::Tensor x = at::randn({m, k});
     const at::Tensor w = (at::randn({n, k}) * 0.05).to(at::kBFloat16);
     const at::Tensor bias = at::randn({n});
-    const at::Tensor expected = at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
+    const at::Tensor expected =
+        at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
     for (const at::Tensor& b : {bias, at::Tensor()}) {
       const at::Tensor got = bf16_linear_widened_panels(x, w, b);
       const at::Tensor want = b.defined() ? expected : expected - bias.to(at::kDouble);
       ASSERT_EQ(got.sizes(), (at::IntArrayRef{m, n}));
       // fp32 accumulation over k = 4864 terms of size ~0.05: a few 1e-6 of the sum
-      EXPECT_LT((got.to(at::kDouble) - want).abs().max().item<double>(), 2e-4) << m << "x" << k << "x" << n;
+      EXPECT_LT((got.to(at::kDouble) - want).abs().max().item<double>(), 2e-4)
+          << m << "x" << k << "x" << n;
     }
   }
 }
@@ -45,7 +48,8 @@ TEST(Bf16PromptPath, LinearTakesTheConvertedPathWithoutBf16Instructions) {
   const at::Tensor w = (at::randn({256, 896}) * 0.05).to(at::kBFloat16);
   const at::Tensor bias = at::randn({256});
   const at::Tensor y = linear(x, w, bias);
-  const at::Tensor panels = bf16_linear_widened_panels(x.reshape({80, 896}), w, bias).view({2, 40, 256});
+  const at::Tensor panels =
+      bf16_linear_widened_panels(x.reshape({80, 896}), w, bias).view({2, 40, 256});
   if (forced_simd() == "avx2" || forced_simd() == "baseline") EXPECT_FALSE(cpu_has_avx512_bf16());
   if (!cpu_has_avx512_bf16()) {
     EXPECT_TRUE(at::equal(y, panels)) << "linear() must take the widened panels on this CPU";

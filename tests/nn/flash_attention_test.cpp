@@ -3,9 +3,10 @@
 // leaves queries with no key, a sliding window, an encoder's key padding, -inf), head_dims that
 // leave partial vector tiles, and grouped kv heads; then attention_core's choice against the
 // composite ATen path on the layouts the attention module hands it.
-#include <gtest/gtest.h>
+#include "nn/flash_attention.h"
 
 #include <ATen/ATen.h>
+#include <gtest/gtest.h>
 
 #include <limits>
 #include <vector>
@@ -13,7 +14,6 @@
 #include "almkit/error.h"
 #include "nn/attention.h"
 #include "nn/attention_core.h"
-#include "nn/flash_attention.h"
 
 namespace almkit::nn {
 namespace {
@@ -23,25 +23,32 @@ struct Case {
   double scale;
 };
 
-// [B, T, heads * D] in float64 from float q [B, H, T, D], k / v [B, KV, S, D], mask [B|1, 1, T|1, S].
-at::Tensor reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask, double scale) {
+// [B, T, heads * D] in float64 from float q [B, H, T, D], k / v [B, KV, S, D], mask [B|1, 1, T|1,
+// S].
+at::Tensor reference(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                     const at::Tensor& mask, double scale) {
   const int64_t groups = q.size(1) / k.size(1);
-  const at::Tensor kd = k.to(at::kDouble).repeat_interleave(groups, 1), vd = v.to(at::kDouble).repeat_interleave(groups, 1);
+  const at::Tensor kd = k.to(at::kDouble).repeat_interleave(groups, 1),
+                   vd = v.to(at::kDouble).repeat_interleave(groups, 1);
   at::Tensor scores = at::matmul(q.to(at::kDouble), kd.transpose(2, 3)) * scale;
-  if (mask.defined()) scores = scores + mask.to(at::kDouble).clamp_min(std::numeric_limits<float>::lowest());
+  if (mask.defined())
+    scores = scores + mask.to(at::kDouble).clamp_min(std::numeric_limits<float>::lowest());
   const at::Tensor out = at::matmul(at::softmax(scores, -1), vd);
   return out.transpose(1, 2).reshape({q.size(0), q.size(2), -1});
 }
 
-at::Tensor run_kernel(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const at::Tensor& mask, double scale,
-                      FlashKernel kernel, int threads) {
+at::Tensor run_kernel(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                      const at::Tensor& mask, double scale, FlashKernel kernel, int threads) {
   FlashAttentionProblem p;
   p.batch = q.size(0), p.heads = q.size(1), p.kv_heads = k.size(1);
   p.queries = q.size(2), p.keys = k.size(2), p.head_dim = q.size(3);
   p.scale = static_cast<float>(scale);
-  p.q = q.data_ptr<float>(), p.q_batch_stride = q.stride(0), p.q_head_stride = q.stride(1), p.q_row_stride = q.stride(2);
-  p.k = k.data_ptr<float>(), p.k_batch_stride = k.stride(0), p.k_head_stride = k.stride(1), p.k_row_stride = k.stride(2);
-  p.v = v.data_ptr<float>(), p.v_batch_stride = v.stride(0), p.v_head_stride = v.stride(1), p.v_row_stride = v.stride(2);
+  p.q = q.data_ptr<float>(), p.q_batch_stride = q.stride(0), p.q_head_stride = q.stride(1),
+  p.q_row_stride = q.stride(2);
+  p.k = k.data_ptr<float>(), p.k_batch_stride = k.stride(0), p.k_head_stride = k.stride(1),
+  p.k_row_stride = k.stride(2);
+  p.v = v.data_ptr<float>(), p.v_batch_stride = v.stride(0), p.v_head_stride = v.stride(1),
+  p.v_row_stride = v.stride(2);
   at::Tensor rows;
   if (mask.defined()) {
     rows = mask.to(at::kFloat).expand({p.batch, 1, p.queries, p.keys});
@@ -74,7 +81,8 @@ void expect_matches(const Case& c, const at::Tensor& mask, const char* what) {
     for (int threads : {1, 2}) {
       const at::Tensor got = run_kernel(q, k, v, mask, c.scale, kernel, threads);
       const double diff = (got.to(at::kDouble) - expected).abs().max().item<double>();
-      EXPECT_LT(diff, 2e-5) << what << ", kernel " << flash_kernel_name(kernel) << ", " << threads << " threads";
+      EXPECT_LT(diff, 2e-5) << what << ", kernel " << flash_kernel_name(kernel) << ", " << threads
+                            << " threads";
     }
   }
 }
@@ -87,8 +95,8 @@ TEST(FlashAttention, CausalPromptAfterAPastWithGroupedHeads) {
   // 70 new queries after 60 cached keys, 4 query heads on 2 kv heads, sequence 1 left-padded
   const at::Tensor attention_mask = at::ones({2, 130}, at::kLong);
   attention_mask[1].slice(0, 0, 5).fill_(0);
-  expect_matches({2, 4, 2, 70, 130, 32, 1.0 / std::sqrt(32.0)}, causal_mask(attention_mask, 70, at::kFloat),
-                 "causal, past 60");
+  expect_matches({2, 4, 2, 70, 130, 32, 1.0 / std::sqrt(32.0)},
+                 causal_mask(attention_mask, 70, at::kFloat), "causal, past 60");
 }
 
 TEST(FlashAttention, LeftPaddedQueriesThatSeeNoKeyGetTheReferenceMean) {
@@ -96,13 +104,14 @@ TEST(FlashAttention, LeftPaddedQueriesThatSeeNoKeyGetTheReferenceMean) {
   // softmax over equal (lowest) scores, the mean of every value row
   const at::Tensor attention_mask = at::ones({2, 100}, at::kLong);
   attention_mask[1].slice(0, 0, 10).fill_(0);
-  expect_matches({2, 2, 1, 100, 100, 48, 0.2}, causal_mask(attention_mask, 100, at::kFloat), "fully hidden rows");
+  expect_matches({2, 2, 1, 100, 100, 48, 0.2}, causal_mask(attention_mask, 100, at::kFloat),
+                 "fully hidden rows");
 }
 
 TEST(FlashAttention, SlidingWindowAndGraniteScale) {
   const at::Tensor attention_mask = at::ones({1, 300}, at::kLong);
-  expect_matches({1, 6, 2, 300, 300, 64, 0.015625}, causal_mask(attention_mask, 300, at::kFloat, 40),
-                 "sliding window 40");
+  expect_matches({1, 6, 2, 300, 300, 64, 0.015625},
+                 causal_mask(attention_mask, 300, at::kFloat, 40), "sliding window 40");
 }
 
 TEST(FlashAttention, EncoderKeyPaddingWithPartialVectorTiles) {
@@ -134,13 +143,15 @@ TEST(AttentionCore, FusedEqualsCompositeOnTheModuleLayouts) {
   // buffer with room for more positions, a bf16-free causal mask with left padding
   at::manual_seed(3);
   const int64_t batch = 2, heads = 14, kv_heads = 2, length = 90, d = 64;
-  const at::Tensor q = at::randn({batch, length, heads * d}).view({batch, length, heads, d}).transpose(1, 2);
+  const at::Tensor q =
+      at::randn({batch, length, heads * d}).view({batch, length, heads, d}).transpose(1, 2);
   const at::Tensor k = at::randn({batch, kv_heads, 128, d}).slice(2, 0, length);
   const at::Tensor v = at::randn({batch, kv_heads, 128, d}).slice(2, 0, length);
   const at::Tensor attention_mask = at::ones({batch, length}, at::kLong);
   attention_mask[0].slice(0, 0, 7).fill_(0);
   const at::Tensor mask = causal_mask(attention_mask, length, at::kFloat);
-  const at::Tensor composite = attention_core(q, k, v, mask, 0.125, nullptr, AttentionCore::kComposite);
+  const at::Tensor composite =
+      attention_core(q, k, v, mask, 0.125, nullptr, AttentionCore::kComposite);
   const at::Tensor fused = attention_core(q, k, v, mask, 0.125, nullptr, AttentionCore::kAuto);
   EXPECT_LT((fused - composite).abs().max().item<double>(), 1e-5);
   // attention weights asked for: the composite path, which returns them
