@@ -1,5 +1,7 @@
 #include "models/whisper_encoder.h"
 
+#include <algorithm>
+
 #include "almkit/error.h"
 #include "models/audio_frontend.h"
 
@@ -77,7 +79,7 @@ WhisperMelOptions WhisperEncoderStack::feature_options(const ModelConfig& config
 }
 
 at::Tensor WhisperEncoderStack::forward(const at::Tensor& features, const at::Tensor& key_mask,
-                                        const LayerHook* hook) const {
+                                        const LayerHook* hook, int64_t real_positions) const {
   const int64_t expected = 2 * shape_.max_source_positions;
   const bool frames_ok = shape_.accepts_shorter_input ? features.dim() == 3 && features.size(2) > 0 &&
                                                             features.size(2) <= expected
@@ -88,9 +90,16 @@ at::Tensor WhisperEncoderStack::forward(const at::Tensor& features, const at::Te
                     (shape_.accepts_shorter_input ? "at most " : "") + std::to_string(expected) + "], got " +
                     shape_text(features.sizes()));
   }
-  at::Tensor h = stem(features);
+  // Position j of the stride-2 stem reads conv1 frames 2j-1..2j+1, which read mel frames
+  // 2j-2..2j+2: the first `real_positions` need the frames up to 2 * real_positions.
+  const int64_t frames = real_positions > 0 ? std::min(features.size(2), 2 * real_positions + 1) : features.size(2);
+  at::Tensor h = stem(frames < features.size(2) ? features.narrow(2, 0, frames) : features);
   h = h + embed_positions_.narrow(0, 0, h.size(1));
-  return run_layers(h, key_mask.defined() ? nn::padding_mask(key_mask, h.scalar_type()) : at::Tensor(), hook);
+  const int64_t positions = (features.size(2) - 1) / 2 + 1;
+  const at::Tensor mask = key_mask.defined() ? nn::padding_mask(key_mask.narrow(1, 0, h.size(1)), h.scalar_type())
+                                             : at::Tensor();
+  h = run_layers(h, mask, hook);
+  return h.size(1) < positions ? at::constant_pad_nd(h, {0, 0, 0, positions - h.size(1)}) : h;
 }
 
 at::Tensor WhisperEncoderStack::stem(const at::Tensor& features, const at::Tensor& frame_mask) const {
@@ -178,7 +187,8 @@ class WhisperTower : public AudioEncoder {
       key_mask = (at::arange(positions, at::TensorOptions().dtype(at::kLong)).unsqueeze(0) < lengths.unsqueeze(1))
                      .to(features.device());
     }
-    at::Tensor hidden = stack_.forward(features, key_mask, hook);
+    const int64_t real_positions = trim_padding(hook) ? lengths.max().item<int64_t>() : 0;
+    at::Tensor hidden = stack_.forward(features, key_mask, hook, real_positions);
     if (options_.pool) {
       hidden = at::avg_pool1d(hidden.transpose(1, 2), {2}, {2}).transpose(1, 2);
       lengths = at::floor_divide(lengths - 2, 2) + 1;
@@ -187,6 +197,14 @@ class WhisperTower : public AudioEncoder {
   }
 
  private:
+  // Positions past every clip are masked keys whose outputs nothing reads (lengths say which
+  // rows are real), so a batch of short clips in a 30 s window need not run them: the stack runs
+  // on the frames the longest clip reaches and the result is padded back with zeros. Off when a
+  // hook reads or edits the encoder, which then sees every position as transformers computes it.
+  bool trim_padding(const LayerHook* hook) const {
+    return options_.mask_padding && options_.full_window && !(hook && (hook->callback || hook->heads));
+  }
+
   WhisperTowerOptions options_;
   WhisperEncoderStack stack_;
   nn::LayerNorm layer_norm_;

@@ -41,8 +41,11 @@ class WhisperEncoderStack {
   WhisperEncoderStack(WeightStore& weights, const std::string& prefix, const WhisperEncoderShape& shape);
   // features [B, bins, 2 * max_source_positions] -> hidden [B, max_source_positions, d_model]
   // (fewer frames when the shape accepts shorter input: (frames - 1) / 2 + 1 positions).
-  // key_mask [B, positions] (1 = attend) or undefined for all.
-  at::Tensor forward(const at::Tensor& features, const at::Tensor& key_mask, const LayerHook* hook) const;
+  // key_mask [B, positions] (1 = attend) or undefined for all. real_positions > 0: only the first
+  // real_positions are computed exactly (the rest are masked keys nobody reads, returned as zeros),
+  // from the frames they reach.
+  at::Tensor forward(const at::Tensor& features, const at::Tensor& key_mask, const LayerHook* hook,
+                     int64_t real_positions = 0) const;
   // The convolutions alone: features [B, bins, T] -> [B, (T - 1) / 2 + 1, d_model]; frame_mask
   // [B, T] (1 = real), when given, zeroes padded frames between the two (Qwen2.5-Omni's chunks).
   at::Tensor stem(const at::Tensor& features, const at::Tensor& frame_mask = at::Tensor()) const;
