@@ -308,7 +308,9 @@ TEST_P(InterventionFamily, FeatureGradientMatchesFiniteDifferences) {
 // by `scale`: what ablating those heads before the output projection must equal.
 std::string with_scaled_columns(const std::string& dir, const std::string& name, const std::vector<int>& heads,
                                 int64_t head_dim, float scale) {
-  const std::string copy = dir + "-scaled";
+  // a new folder each time: the loader may keep a file it saw at a path
+  static int copies = 0;
+  const std::string copy = dir + "-scaled" + std::to_string(++copies);
   std::filesystem::remove_all(copy);
   std::filesystem::copy(dir, copy, std::filesystem::copy_options::recursive);
   const std::string weights_path = copy + "/model.safetensors";
@@ -407,15 +409,17 @@ TEST_P(InterventionFamily, EncoderHeadAblationEqualsZeroedOutputProjectionColumn
   probe.heads = [&](const std::string& stack, int layer, at::Tensor& per_head) {
     if (stack == "encoder" && layer == 0) head_dim = per_head.size(3);
   };
-  const at::Tensor plain = pipeline_->encode(p.features, p.feature_lengths, &probe).hidden;
+  // the clips' real frames (padded frames never reach the language model)
+  const auto real = [](const EncodedAudio& e) { return e.hidden.masked_select(e.frame_mask().unsqueeze(-1)); };
+  const at::Tensor plain = real(pipeline_->encode(p.features, p.feature_lengths, &probe));
   ASSERT_GT(head_dim, 0);
   Interventions ablate;
   ablate.add(research::HeadAblation{"encoder", 0, {1}, 0.0, at::Tensor()});
   const LayerHook hook = ablate.hook(DecoderInput{});
-  const at::Tensor got = pipeline_->encode(p.features, p.feature_lengths, &hook).hidden;
+  const at::Tensor got = real(pipeline_->encode(p.features, p.feature_lengths, &hook));
   const std::string edited = with_scaled_columns(dir, weight, {1}, head_dim, 0.0f);
   const Pipeline by_hand(load_model_parts(edited, WeightOptions{}));
-  const at::Tensor expected = by_hand.encode(p.features, p.feature_lengths, nullptr).hidden;
+  const at::Tensor expected = real(by_hand.encode(p.features, p.feature_lengths, nullptr));
   EXPECT_LE(max_diff(got, expected), 1e-4);
   EXPECT_GT(max_diff(got, plain), 1e-4);
   std::filesystem::remove_all(edited);
