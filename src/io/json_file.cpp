@@ -6,9 +6,13 @@
 
 namespace almkit {
 
-nlohmann::json parse_json_text(const std::string& text, const std::string& source) {
+namespace {
+
+// The parser's errors as kInvalidFormat naming `source`; J is nlohmann::json or its ordered twin.
+template <typename J>
+J parse_as(const std::string& text, const std::string& source) {
   try {
-    return nlohmann::json::parse(text);
+    return J::parse(text);
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(ErrorCode::kInvalidFormat, source + " is not valid JSON (at byte " +
                                                std::to_string(error.byte) + "): " + error.what());
@@ -17,7 +21,7 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& sourc
   }
 }
 
-nlohmann::json read_json_file(const std::string& path) {
+std::string read_json_text(const std::string& path) {
   struct stat status {};
   if (stat(path.c_str(), &status) != 0) {
     throw Error(ErrorCode::kFileNotFound, "'" + path + "' does not exist");
@@ -29,7 +33,21 @@ nlohmann::json read_json_file(const std::string& path) {
   if (!in) throw Error(ErrorCode::kIo, "cannot read '" + path + "'");
   std::stringstream buffer;
   buffer << in.rdbuf();
-  return parse_json_text(buffer.str(), "'" + path + "'");
+  return buffer.str();
+}
+
+}  // namespace
+
+nlohmann::json parse_json_text(const std::string& text, const std::string& source) {
+  return parse_as<nlohmann::json>(text, source);
+}
+
+nlohmann::json read_json_file(const std::string& path) {
+  return parse_as<nlohmann::json>(read_json_text(path), "'" + path + "'");
+}
+
+nlohmann::ordered_json read_ordered_json_file(const std::string& path) {
+  return parse_as<nlohmann::ordered_json>(read_json_text(path), "'" + path + "'");
 }
 
 }  // namespace almkit

@@ -14,6 +14,8 @@ namespace almkit {
 
 // Throws kFileNotFound, or kInvalidFormat with the parser's byte offset and message.
 nlohmann::json read_json_file(const std::string& path);
+// The same, keeping the file's key order (files almkit rewrites in their own layout).
+nlohmann::ordered_json read_ordered_json_file(const std::string& path);
 nlohmann::json parse_json_text(const std::string& text, const std::string& source);
 
 namespace json_detail {

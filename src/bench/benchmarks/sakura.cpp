@@ -17,22 +17,13 @@
 #include "bench/python_text.h"
 #include "bench/runner/report.h"
 #include "bench/runner/run_record.h"
+#include "io/json_file.h"
 
 namespace almkit::bench {
 namespace {
 
 using ojson = nlohmann::ordered_json;
 namespace fs = std::filesystem;
-
-ojson read_ordered_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::kFileNotFound, path + ": cannot be read");
-  try {
-    return ojson::parse(in);
-  } catch (const nlohmann::json::exception& error) {
-    throw Error(ErrorCode::kInvalidFormat, path + ": not valid JSON: " + error.what());
-  }
-}
 
 // "(a) dog (b) crow ..." at the end of an instruction: ["(a) dog", "(b) crow", ...].
 std::vector<std::string> instruction_options(const std::string& instruction) {
@@ -61,7 +52,7 @@ std::string track_of(const std::string& key, const std::string& data_path) {
 }
 
 std::vector<BenchItem> load_sakura(const std::string& path, const LoadOptions& load) {
-  const ojson metadata = read_ordered_json(path);
+  const ojson metadata = read_ordered_json_file(path);
   if (!metadata.is_object())
     throw Error(ErrorCode::kInvalidFormat,
                 path + ": expected SAKURA's metadata.json (an object keyed by audio path)");
@@ -194,7 +185,7 @@ class SakuraBenchmark : public Benchmark {
   // A <model>_judgements.json of llm_judge.py: calculate_acc.py's counts.
   bool score_file(const std::string& input_path, uint64_t, ojson& summary,
                   std::vector<ojson>& items) const override {
-    const ojson data = read_ordered_json(input_path);
+    const ojson data = read_ordered_json_file(input_path);
     if (!data.is_object() || !data.contains("results") || !data["results"].is_object())
       throw Error(ErrorCode::kInvalidFormat,
                   input_path + ": expected llm_judge.py's judgements (an object with `results`)");

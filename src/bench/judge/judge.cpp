@@ -23,6 +23,7 @@
 #include "bench/runner/run_record.h"
 #include "bench/runner/unit.h"
 #include "core/log.h"
+#include "io/json_file.h"
 
 namespace almkit::bench {
 namespace {
@@ -30,11 +31,6 @@ namespace {
 using ojson = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
-ojson read_json(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw Error(ErrorCode::kFileNotFound, "judge: " + path + ": cannot be read");
-  return ojson::parse(in);
-}
 
 // The answers to judge: presentation 0, real audio (or text), repeat 0, not failed.
 std::vector<ojson> judged_records(const std::string& run_dir) {
@@ -99,7 +95,7 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
   const JudgeProtocol& protocol = find_judge_protocol(options.protocol);
   if (options.endpoints.empty() || options.served_model.empty())
     throw Error(ErrorCode::kInvalidArgument, "judge: --endpoint and --served-model are required");
-  const ojson run = read_json(options.run_dir + "/run.json");
+  const ojson run = read_ordered_json_file(options.run_dir + "/run.json");
   const std::vector<ojson> records = judged_records(options.run_dir);
   const auto judged_inputs = judged_items(run);
 
