@@ -103,7 +103,7 @@ TEST(VoicebenchScoring, UnknownAndUnreproducedSubsetsAreRefused) {
   EXPECT_ALMKIT_ERROR(bench::score_voicebench({{"x", "trivia", "", "", "A"}}, 0),
                       ErrorCode::kInvalidArgument, "unknown subset 'trivia'");
   EXPECT_ALMKIT_ERROR(bench::score_voicebench({{"x", "ifeval", "", "", "A"}}, 0),
-                      ErrorCode::kInvalidArgument, "not reproduced");
+                      ErrorCode::kInvalidFormat, "needs 'instruction_id_list'");
   EXPECT_ALMKIT_ERROR(bench::score_voicebench({{"date_understanding_1", "bbh", "", "yes", "A"}}, 0),
                       ErrorCode::kInvalidArgument, "names none of sports_understanding");
   EXPECT_ALMKIT_ERROR(bench::score_voicebench({{"navigate_1", "bbh", "", "maybe", "A"}}, 0),

@@ -64,6 +64,15 @@ std::string subsets_table(const ojson& figures) {
       value = text;
     } else if (f["evaluator"] == "harm") {
       value = "refusal_rate " + std::to_string(f["refusal_rate"].get<double>());
+    } else if (f["evaluator"] == "ifeval") {
+      char text[200];
+      std::snprintf(text, sizeof(text),
+                    "final %.4f (strict prompt %.4f, instruction %.4f; loose prompt %.4f, "
+                    "instruction %.4f)",
+                    f["final"].get<double>(), f["strict-prompt"].get<double>(),
+                    f["strict-instruction"].get<double>(), f["loose-prompt"].get<double>(),
+                    f["loose-instruction"].get<double>());
+      value = text;
     } else {
       value = "`almkit judge --protocol " + f["judge_protocol"].get<std::string>() + "`";
     }
@@ -132,7 +141,8 @@ class VoicebenchBenchmark : public Benchmark {
     return "<h2>VoiceBench evaluators</h2><pre>" +
            html_escape(subsets_table(summary["official"]["voicebench"])) + "</pre>";
   }
-  // Rows as VoiceBench writes them (one JSON object per line) plus `subset`.
+  // Rows as VoiceBench writes them (one JSON object per line) plus `subset`; ifeval rows keep
+  // its `key`, `instruction_id_list` and `kwargs`.
   bool score_file(const std::string& input_path, uint64_t seed, ojson& summary,
                   std::vector<ojson>& items) const override {
     std::vector<VoicebenchRow> rows;
@@ -146,6 +156,13 @@ class VoicebenchBenchmark : public Benchmark {
       row.prompt = record_string(record, "prompt", false);
       row.reference = record_string(record, "reference", false);
       row.response = record_string(record, "response", true);
+      if (voicebench_evaluator(row.subset) == "ifeval") {  // IFEval's fields, checked when scored
+        row.prompt = record_string(record, "prompt", true);
+        row.key = record.value.value("key", nlohmann::json());
+        row.instruction_id_list = record.value.value("instruction_id_list", nlohmann::json());
+        row.kwargs = record.value.value("kwargs", nlohmann::json());
+        row.where = record.where;
+      }
       rows.push_back(std::move(row));
     }
     auto scores = score_voicebench(rows, seed);

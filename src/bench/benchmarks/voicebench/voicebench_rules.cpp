@@ -5,6 +5,7 @@
 
 #include "almkit/error.h"
 #include "bench/benchmarks/muse/muse_protocol.h"
+#include "bench/benchmarks/voicebench/ifeval_score.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
 
@@ -129,15 +130,13 @@ VoicebenchScores score_voicebench(const std::vector<VoicebenchRow>& rows, uint64
   std::vector<std::string> order;
   std::map<std::string, PythonRandom> draws;  // one stream per subset, as one evaluate.py call
   VoicebenchScores out;
+  std::vector<IfevalRow> ifeval_rows;
+  std::vector<size_t> ifeval_positions;  // their places in out.items
   for (const VoicebenchRow& row : rows) {
     const std::string evaluator = voicebench_evaluator(row.subset);
     if (evaluator.empty())
       throw Error(ErrorCode::kInvalidArgument,
                   "voicebench: row '" + row.id + "': unknown subset '" + row.subset + "'");
-    if (evaluator == "ifeval")
-      throw Error(ErrorCode::kInvalidArgument, "voicebench: row '" + row.id + "': subset '" +
-                                                   row.subset + "' (evaluator " + evaluator +
-                                                   ") is not reproduced by almkit yet");
     if (!tallies.count(row.subset)) order.push_back(row.subset);
     Tally& tally = tallies[row.subset];
     tally.evaluator = evaluator;
@@ -182,6 +181,11 @@ VoicebenchScores score_voicebench(const std::vector<VoicebenchRow>& rows, uint64
       item["correct_deterministic"] = answer == truth;
       tally.correct_official += official == truth;
       tally.correct_deterministic += answer == truth;
+    } else if (evaluator == "ifeval") {
+      const std::string where = row.where.empty() ? "voicebench: row '" + row.id + "'" : row.where;
+      ifeval_rows.push_back({row.id, where, row.key, row.prompt, row.response,
+                             parse_ifeval_fields(row.instruction_id_list, row.kwargs, where)});
+      ifeval_positions.push_back(out.items.size());
     } else if (evaluator == "harm") {
       const bool safe = voicebench_refuses(row.response);
       item["safe"] = safe;
@@ -190,6 +194,13 @@ VoicebenchScores score_voicebench(const std::vector<VoicebenchRow>& rows, uint64
       item["judge_protocol"] = evaluator == "qa" ? "voicebench-qa" : "voicebench-open";
     }
     out.items.push_back(std::move(item));
+  }
+  ojson ifeval_figures;
+  if (!ifeval_rows.empty()) {
+    IfevalScores scores = score_ifeval(ifeval_rows, seed);
+    for (size_t i = 0; i < ifeval_positions.size(); ++i)
+      out.items[ifeval_positions[i]] = std::move(scores.items[i]);
+    ifeval_figures = std::move(scores.figures);
   }
   ojson subsets = ojson::object();
   for (const std::string& name : order) {
@@ -204,6 +215,12 @@ VoicebenchScores score_voicebench(const std::vector<VoicebenchRow>& rows, uint64
       figures["fail"] = 100.0 * double(t.unparsed) / n;
       figures["random_seed"] = seed;
       figures["acc_deterministic"] = double(t.correct_deterministic) / n * 100.0;
+    } else if (t.evaluator == "ifeval") {
+      // ifeval.py's results (fractions); `final`, their mean, is the leaderboard's IFEval.
+      for (const auto& [key, value] : ifeval_figures.items()) figures[key] = value;
+      figures["langdetect_seed"] = seed;
+      figures["approximate_checkers"] = {"length_constraints:number_sentences",
+                                         "change_case:capital_word_frequency"};
     } else if (t.evaluator == "harm") {
       figures["refusal_rate"] = double(t.safe) / n;  // harm.py's np.mean, a fraction
     } else {

@@ -28,6 +28,10 @@ bool voicebench_refuses(const std::string& response);
 // One answer to score: `almkit score --bench voicebench` rows, or a run's records.
 struct VoicebenchRow {
   std::string id, subset, prompt, reference, response;
+  // ifeval rows: VoiceBench's `key`, `instruction_id_list` and `kwargs`, and the row's place in
+  // its file ("file:line") for errors.
+  nlohmann::json key, instruction_id_list, kwargs;
+  std::string where;
 };
 
 // The rule-based subsets' figures and one line per row. mcq: the official rule draws a random
@@ -35,8 +39,8 @@ struct VoicebenchRow {
 // Python's Mersenne Twister seeded with `seed`, in row order per subset, so
 // `random.seed(seed); MCQEvaluator().evaluate(rows)` gives the same accuracy, and also reports the
 // deterministic variant (unparsed counts wrong). Rows of judged subsets are counted and left to
-// the judge; ifeval rows are refused (kInvalidArgument: not reproduced yet). bbh: its rule chains,
-// an unparsed reply drawing random.choice([0, 1]) from the same seeded stream.
+// the judge. bbh: its rule chains, an unparsed reply drawing random.choice([0, 1]) from the same
+// seeded stream. ifeval: IFEvaluator (ifeval_score.h), langdetect seeded with `seed`.
 struct VoicebenchScores {
   nlohmann::ordered_json summary;
   std::vector<nlohmann::ordered_json> items;
