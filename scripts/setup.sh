@@ -10,6 +10,7 @@ packages=(
   libtorch-dev libopenblas0-pthread libeigen3-dev
   libsndfile1-dev libsoxr-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   libsqlite3-dev libpcre2-dev libutf8proc-dev
+  python3-langdetect  # its n-gram profiles: VoiceBench ifeval's language checks read them
   libcpp-httplib-dev libcurl4-openssl-dev
   nettle-dev
   # tests and benchmarks
