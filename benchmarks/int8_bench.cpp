@@ -23,7 +23,7 @@ enum class Weights { kInt8, kBf16, kFp32 };
 
 struct Stack {
   std::vector<at::Tensor> fp32, bf16;
-  std::vector<std::unique_ptr<almkit::nn::Int8Rows>> int8;
+  std::vector<std::unique_ptr<almkit::nn::Int8Weight>> int8;
 };
 
 // [out, in] of one layer's products, in call order.
@@ -42,7 +42,7 @@ Stack make_stack(int layers, bool head) {
   Stack stack;
   for (const auto& [out, in] : shapes) {
     const at::Tensor w = at::randn({out, in}) * 0.02;
-    stack.int8.push_back(std::make_unique<almkit::nn::Int8Rows>(almkit::nn::quantize_int8(w)));
+    stack.int8.push_back(std::make_unique<almkit::nn::Int8Weight>(almkit::nn::quantize_int8_weight(w)));
     stack.bf16.push_back(w.to(at::kBFloat16));
     stack.fp32.push_back(w);
   }

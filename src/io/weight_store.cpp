@@ -1,5 +1,8 @@
 #include "io/weight_store.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include "almkit/error.h"
 
 namespace almkit {
@@ -70,6 +73,17 @@ at::Tensor WeightStore::take(const std::string& name, const std::vector<int64_t>
     tensor = tensor.to(options_.device);
   }
   return tensor;
+}
+
+void WeightStore::release(const std::string& name) const {
+  if (!checkpoint_ || !checkpoint_->contains(name)) return;
+  // Whole pages inside the tensor only: its neighbours may still be in use. The mapping is
+  // read-only and private, so dropping pages loses nothing.
+  const TensorView& view = checkpoint_->tensor(name);
+  const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+  const auto begin = (reinterpret_cast<uintptr_t>(view.data) + page - 1) / page * page;
+  const auto end = (reinterpret_cast<uintptr_t>(view.data) + view.nbytes) / page * page;
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 
 void WeightStore::ignore_prefix(const std::string& prefix) {

@@ -53,6 +53,9 @@ class WeightStore {
                   WeightInit init = WeightInit::kNormal);
   // Optional tensors (e.g. an untied head): a recording store has none of them.
   bool has(const std::string& name) const { return checkpoint_ && checkpoint_->contains(name); }
+  // The caller keeps no view of tensor `name` (e.g. it was quantised to int8): the pages of the
+  // mapped file it occupies leave this process's resident set (read again if touched).
+  void release(const std::string& name) const;
   // Marks names the architecture knowingly ignores (e.g. buffers HF saves but recomputes).
   void ignore(const std::string& name) { taken_.insert(name); }
   // The same for every tensor under `prefix` (modules a family does not run, e.g. Qwen2.5-Omni's

@@ -34,13 +34,19 @@ class CausalLanguageModel : public LanguageModel {
     }
     norm_ = nn::RmsNorm::load(weights, model + ".norm", config.hidden_size, config.rms_norm_eps);
     if (config.tie_word_embeddings && !weights.has(prefix + "lm_head.weight")) {
-      lm_head_ = nn::Linear::from_weight(weights, embed_tokens_);  // int8: a quantised copy
+      lm_head_ = nn::Linear::from_weight(weights, embed_tokens_);
+      if (lm_head_.int8) {  // int8: embed() reads the quantised head back; no float copy is kept
+        embed_tokens_ = at::Tensor();
+        weights.release(model + ".embed_tokens.weight");
+      }
     } else {
       lm_head_ = nn::Linear::from_weight(weights, weights.take(prefix + "lm_head.weight", {config.vocab_size, config.hidden_size}));
+      if (lm_head_.int8) weights.release(prefix + "lm_head.weight");
     }
   }
 
   at::Tensor embed(const at::Tensor& ids) const override {
+    if (!embed_tokens_.defined()) return nn::dequantize_rows(*lm_head_.int8, ids).to(activation_dtype_);
     return at::embedding(embed_tokens_, ids).to(activation_dtype_);
   }
 

@@ -452,7 +452,7 @@ class Gemma3nAudioEncoder : public AudioEncoder {
     }
     const int64_t batch = features.size(0), frames = features.size(1);
     at::Tensor x =
-        features.to(input_proj_.weight.device(), convs_[0].weight.scalar_type()).unsqueeze(1);
+        features.to(input_proj_.device(), convs_[0].weight.scalar_type()).unsqueeze(1);
     for (const SubsampleConv& conv : convs_) x = conv(x);
     x = x.permute({0, 2, 3, 1});  // [B, T', F', C]
     at::Tensor h = input_proj_(x.reshape({batch, x.size(1), -1}));

@@ -239,7 +239,7 @@ class ConformerEncoder : public AudioEncoder {
       throw Error(ErrorCode::kShapeMismatch, "granite speech encoder expects features [clips, frames, " +
                                                  std::to_string(s_.input_dim) + "], got " + shape_text(features.sizes()));
     }
-    at::Tensor h = input_linear_(features.to(input_linear_.weight.scalar_type()));
+    at::Tensor h = input_linear_(features.to(input_linear_.input_dtype()));
     for (size_t i = 0; i < blocks_.size(); ++i) {
       h = blocks_[i].forward(h, distances_);
       if (static_cast<int64_t>(i + 1) == s_.layers / 2) h = h + out_mid_(at::softmax(out_(h), -1));  // CTC feedback

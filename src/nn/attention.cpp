@@ -115,7 +115,7 @@ bool MultiHeadAttention::can_decode_step(const at::Tensor& x, const at::Tensor& 
   }
   // the projections must come out float32: bf16 weights (almkit's kernel) or float32 weights
   const auto weight_ok = [](const Linear& l) {
-    return l.weight.device().is_cpu() && (l.weight.scalar_type() == at::kBFloat16 || l.weight.scalar_type() == at::kFloat);
+    return l.int8 || (l.weight.device().is_cpu() && (l.weight.scalar_type() == at::kBFloat16 || l.weight.scalar_type() == at::kFloat));
   };
   return weight_ok(q_proj_) && weight_ok(k_proj_) && weight_ok(v_proj_);
 }

@@ -9,14 +9,20 @@ Linear Linear::load(WeightStore& weights, const std::string& prefix, int64_t in,
                     bool with_bias) {
   at::Tensor weight = weights.take(prefix + ".weight", {out, in});
   at::Tensor bias = with_bias ? weights.take(prefix + ".bias", {out}, WeightInit::kZeros) : at::Tensor();
-  return from_weight(weights, std::move(weight), std::move(bias));
+  Linear linear = from_weight(weights, std::move(weight), std::move(bias));
+  // int8: the file's pages read while quantising go back to the kernel (the float copy is gone)
+  if (linear.int8) weights.release(prefix + ".weight");
+  return linear;
 }
 
 Linear Linear::from_weight(const WeightStore& weights, at::Tensor weight, at::Tensor bias) {
   Linear linear;
   const bool quantize = weights.options().int8_linear && weight.device().is_cpu() && weight.numel() > 0;
-  if (quantize) linear.int8 = std::make_shared<const Int8Rows>(quantize_int8(weight));
-  linear.weight = std::move(weight);
+  if (quantize) {
+    linear.int8 = std::make_shared<const Int8Weight>(quantize_int8_weight(weight));
+  } else {
+    linear.weight = std::move(weight);
+  }
   linear.bias = std::move(bias);
   return linear;
 }

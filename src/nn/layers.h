@@ -21,14 +21,18 @@ inline bool tracks_gradient(const at::Tensor& t) { return t.requires_grad() && a
 
 struct Linear {
   at::Tensor weight, bias;  // weight [out, in]; bias may be undefined
-  // Set when the store asks for int8 weights: the products use it; `weight` stays as loaded (a
-  // view of the file for float32 checkpoints) for shapes and anything reading the float values.
-  std::shared_ptr<const Int8Rows> int8;
+  // Set when the store asks for int8 weights (`--dtype int8`): the products use it and `weight`
+  // is left undefined, so the float copy is not kept (dequantize(*int8) reads it back).
+  std::shared_ptr<const Int8Weight> int8;
   static Linear load(WeightStore& weights, const std::string& prefix, int64_t in, int64_t out,
                      bool with_bias);
-  // A weight taken by other means (e.g. a tied LM head), quantised as load() would.
+  // A weight taken by other means (e.g. a tied LM head), quantised as load() would (the caller
+  // still holds `weight` if it passed a tensor it keeps).
   static Linear from_weight(const WeightStore& weights, at::Tensor weight, at::Tensor bias = at::Tensor());
   at::Tensor operator()(const at::Tensor& x) const { return int8 ? int8_linear(x, *int8, bias) : linear(x, weight, bias); }
+  // What the inputs should be cast to, and where they live (int8: float32 on the CPU).
+  at::ScalarType input_dtype() const { return int8 ? at::kFloat : weight.scalar_type(); }
+  at::Device device() const { return int8 ? at::Device(at::kCPU) : weight.device(); }
 };
 
 struct LayerNorm {

@@ -1,9 +1,11 @@
-// int8 weights (nn/int8_linear.h): the quantisation's error bound, every kernel this CPU runs
-// against a float64 product of the same dequantised numbers, and the whole error against the
-// float product of the original numbers within the bound the two quantisations imply.
+// int8 weights (nn/int8_linear.h): the quantisation's error bound (activations with fp32 scales,
+// packed weights with fp16 scales), every kernel this CPU runs against a float64 product of the
+// same dequantised numbers, and the whole error against the float product of the original
+// numbers within the bound the two quantisations imply.
 #include "nn/int8_linear.h"
 
 #include <ATen/ATen.h>
+#include <c10/util/Half.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -20,6 +22,14 @@ at::Tensor entry_scales(const nn::Int8Rows& q) {
   return scales.repeat_interleave(nn::kInt8Block, 1).narrow(1, 0, q.columns);
 }
 
+at::Tensor entry_scales(const nn::Int8Weight& w) {
+  at::Tensor scales = at::empty({w.rows(), w.blocks()}, at::kDouble);
+  for (int64_t r = 0; r < w.rows(); ++r) {
+    for (int64_t b = 0; b < w.blocks(); ++b) scales[r][b] = w.scale(r, b);
+  }
+  return scales.repeat_interleave(nn::kInt8Block, 1).narrow(1, 0, w.columns());
+}
+
 at::Tensor dequantized(const nn::Int8Rows& q) {
   std::vector<float> values = nn::dequantize_int8(q);
   return at::from_blob(values.data(), {q.rows, q.columns}).to(at::kDouble);
@@ -31,7 +41,7 @@ TEST(Int8Quantize, EachBlockTakesItsLargestMagnitudeAndErrsAtMostHalfAStep) {
   at::Tensor w = at::randn({5, 70}) * at::pow(10.0, at::randint(-3, 3, {5, 1})).to(at::kFloat);
   w.index_put_({2, at::indexing::Slice(32, 64)}, 0.f);
   w.index_put_({4, 7}, 500.f);  // an outlier widens only its own block's step
-  const nn::Int8Rows q = nn::quantize_int8(w);
+  const nn::Int8Rows q = nn::quantize_int8(w.data_ptr<float>(), 5, 70);
   ASSERT_EQ(q.blocks, 3);
   ASSERT_EQ(q.values.size(), size_t(5 * 96));
   EXPECT_FLOAT_EQ(q.scales[4 * 3 + 0], 500.f / 127.f);
@@ -45,10 +55,68 @@ TEST(Int8Quantize, EachBlockTakesItsLargestMagnitudeAndErrsAtMostHalfAStep) {
     }
   }
   for (const int8_t v : q.values) EXPECT_GE(v, -127);
+  for (int64_t r = 0; r < 5; ++r) {
+    for (int64_t b = 0; b < 3; ++b) {
+      int32_t sum = 0;
+      for (int64_t i = 0; i < 32; ++i) sum += q.values[r * 96 + b * 32 + i];
+      EXPECT_EQ(q.offsets[r * 3 + b], -128 * sum);
+    }
+  }
   const at::Tensor error = (dequantized(q) - w.to(at::kDouble)).abs();
   const at::Tensor half_step = entry_scales(q) / 2;
   EXPECT_TRUE(at::all(error <= half_step * (1 + 1e-6) + 1e-12).item<bool>())
       << "largest error / half step: " << at::max(error / (half_step + 1e-30)).item<double>();
+}
+
+
+TEST(Int8Half, RoundsScalesToNearestEvenAsC10Does) {
+  EXPECT_EQ(nn::scale_to_half(1.f), 0x3c00);
+  EXPECT_EQ(nn::scale_to_half(65504.f), 0x7bff);
+  EXPECT_EQ(nn::scale_to_half(std::ldexp(1.f, -24)), 1);  // smallest subnormal
+  EXPECT_EQ(nn::scale_to_half(0.f), 0);
+  for (uint16_t h = 0; h < 0x7c00; ++h) ASSERT_EQ(nn::scale_to_half(nn::half_to_float(h)), h) << h;
+  at::manual_seed(5);
+  const at::Tensor values = at::exp(at::randn({20000}) * 6);  // 1e-10 .. 1e10, clipped below
+  for (int64_t i = 0; i < values.numel(); ++i) {
+    const float v = std::min(values[i].item<float>(), 65000.f);
+    ASSERT_EQ(nn::scale_to_half(v), c10::Half(v).x) << v;
+  }
+  EXPECT_THROW(nn::scale_to_half(70000.f), Error);
+}
+
+TEST(Int8Weight, PacksEachBlockWithinHalfItsFp16StepAndPadsWithZeros) {
+  at::manual_seed(4);
+  // 21 rows (a panel and a short one), 70 columns (two blocks and a short one); row scales from
+  // 1e-3 to 1e2, a zero block and an outlier
+  at::Tensor w = at::randn({21, 70}) * at::pow(10.0, at::randint(-3, 3, {21, 1})).to(at::kFloat);
+  w.index_put_({2, at::indexing::Slice(32, 64)}, 0.f);
+  w.index_put_({17, 7}, 500.f);
+  const nn::Int8Weight q = nn::quantize_int8_weight(w);
+  ASSERT_EQ(q.panels(), 2);
+  ASSERT_EQ(q.blocks(), 3);
+  EXPECT_EQ(q.scale(2, 1), 0.f);
+  for (int64_t r = 0; r < 21; ++r) {
+    for (int64_t b = 0; b < 3; ++b) {
+      const at::Tensor block = w[r].narrow(0, b * 32, std::min<int64_t>(32, 70 - b * 32));
+      const double exact = block.abs().max().item<double>() / 127;
+      EXPECT_NEAR(q.scale(r, b), exact, exact * std::ldexp(1.0, -11)) << r << " " << b;  // fp16: 11 bits
+    }
+    for (int64_t c = 70; c < 96; ++c) EXPECT_EQ(q.value(r, c), 0);
+  }
+  for (int64_t r = 21; r < 32; ++r) {
+    for (int64_t c = 0; c < 96; ++c) ASSERT_EQ(q.value(r, c), 0) << "padding row " << r;
+  }
+  const at::Tensor back = nn::dequantize(q).to(at::kDouble);
+  const at::Tensor error = (back - w.to(at::kDouble)).abs();
+  const at::Tensor half_step = entry_scales(q) / 2;
+  EXPECT_TRUE(at::all(error <= half_step * (1 + 1e-6) + 1e-12).item<bool>())
+      << "largest error / half step: " << at::max(error / (half_step + 1e-30)).item<double>();
+  // rows read back one by one are the same numbers (the tied-embedding path)
+  const at::Tensor ids = at::tensor({20, 0, 17}, at::kLong).view({1, 3});
+  const at::Tensor rows = nn::dequantize_rows(q, ids);
+  ASSERT_EQ(rows.sizes(), (std::vector<int64_t>{1, 3, 70}));
+  EXPECT_TRUE(at::equal(rows[0], back.index_select(0, ids.view({-1})).to(at::kFloat)));
+  EXPECT_THROW(nn::dequantize_rows(q, at::tensor({21}, at::kLong)), Error);
 }
 
 class Int8Linear : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, int64_t>> {};
@@ -59,8 +127,9 @@ TEST_P(Int8Linear, EveryKernelThisCpuRunsMatchesTheFloat64ProductOfTheDequantise
   const auto [rows, k, n] = GetParam();
   at::manual_seed(rows * 1000 + k);
   const at::Tensor x = at::randn({rows, k}), w = at::randn({n, k}), bias = at::randn({n});
-  const nn::Int8Rows qx = nn::quantize_int8(x), qw = nn::quantize_int8(w);
-  const at::Tensor xd = dequantized(qx), wd = dequantized(qw);
+  const nn::Int8Rows qx = nn::quantize_int8(x.data_ptr<float>(), rows, k);
+  const nn::Int8Weight qw = nn::quantize_int8_weight(w);
+  const at::Tensor xd = dequantized(qx), wd = nn::dequantize(qw).to(at::kDouble);
   const at::Tensor expected = at::linear(xd, wd, bias.to(at::kDouble));
   const at::Tensor magnitude = at::linear(xd.abs(), wd.abs());
   for (const nn::Int8Kernel kernel : {nn::Int8Kernel::kScalar, nn::Int8Kernel::kAvx2, nn::Int8Kernel::kAvx512Vnni}) {
@@ -82,7 +151,7 @@ TEST_P(Int8Linear, StaysWithinTheBoundOfBothQuantisationsOfTheFloatProduct) {
   const auto [rows, k, n] = GetParam();
   at::manual_seed(rows * 1000 + k + 7);
   const at::Tensor x = at::randn({2, rows, k}), w = at::randn({n, k}), bias = at::randn({n});
-  const nn::Int8Rows qw = nn::quantize_int8(w);
+  const nn::Int8Weight qw = nn::quantize_int8_weight(w);
   const at::Tensor got = nn::int8_linear(x, qw, bias);
   ASSERT_EQ(got.sizes(), (std::vector<int64_t>{2, rows, n}));
   const at::Tensor flat = x.reshape({-1, k});
@@ -97,16 +166,17 @@ TEST_P(Int8Linear, StaysWithinTheBoundOfBothQuantisationsOfTheFloatProduct) {
   EXPECT_LT(error.mean().item<double>(), 0.02 * exact.abs().mean().item<double>());
 }
 
-// 1 row (decoding), 2-5 rows (groups of 4 and their tails), 17 / 40 rows (prompt-sized); k not a
-// multiple of 32 (padded last block), n not a multiple of the 16-row split.
+// 1 row (decoding), 2-5 rows (tiles of 4 / 2 and their tails), 17 / 40 / 70 rows (prompt-sized;
+// 70 crosses the 64-row chunk); k not a multiple of 32 (padded last block), n not a multiple of
+// the 16-row panel, odd and even panel counts (pairs and a single).
 INSTANTIATE_TEST_SUITE_P(Shapes, Int8Linear,
                          ::testing::Values(std::make_tuple(1, 64, 48), std::make_tuple(1, 70, 33),
                                            std::make_tuple(1, 896, 130), std::make_tuple(3, 96, 40),
                                            std::make_tuple(5, 48, 17), std::make_tuple(17, 128, 65),
-                                           std::make_tuple(40, 200, 130)));
+                                           std::make_tuple(40, 200, 130), std::make_tuple(70, 64, 100)));
 
 TEST(Int8Linear, RefusesAWrongWidthAndAnInputThatTracksGradients) {
-  const nn::Int8Rows qw = nn::quantize_int8(at::randn({8, 64}));
+  const nn::Int8Weight qw = nn::quantize_int8_weight(at::randn({8, 64}));
   EXPECT_THROW(nn::int8_linear(at::randn({2, 63}), qw), Error);
   const at::Tensor x = at::randn({2, 64}).requires_grad_(true);
   try {

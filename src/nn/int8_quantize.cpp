@@ -1,0 +1,186 @@
+// Quantisation to int8 blocks of 32: activations (Int8Rows, every call) and weights (Int8Weight,
+// once at load, packed in the kernels' panel layout), and the way back to float.
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+#include "almkit/error.h"
+#include "nn/int8_linear.h"
+
+namespace almkit::nn {
+namespace {
+
+int8_t round_to_int8(float x) { return static_cast<int8_t>(std::clamp(std::nearbyint(x), -127.f, 127.f)); }
+
+void quantize_row(const float* data, int64_t columns, int8_t* values, float* scales, int32_t* offsets) {
+  for (int64_t start = 0, b = 0; start < columns; start += kInt8Block, ++b) {
+    const int64_t count = std::min(kInt8Block, columns - start);
+    float largest = 0.f;
+    for (int64_t i = 0; i < count; ++i) largest = std::max(largest, std::fabs(data[start + i]));
+    const float scale = largest / 127.f;
+    const float inverse = scale > 0.f ? 1.f / scale : 0.f;
+    int32_t sum = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      values[start + i] = round_to_int8(data[start + i] * inverse);
+      sum += values[start + i];
+    }
+    std::fill(values + start + count, values + start + kInt8Block, int8_t{0});
+    scales[b] = scale;
+    offsets[b] = -128 * sum;
+  }
+}
+
+// Index of row r (within its panel), column c in a panel's block: group c / 4, 4 bytes a row.
+int64_t packed_index(int64_t row_in_panel, int64_t column_in_block) {
+  return (column_in_block / 4) * (kInt8Panel * 4) + row_in_panel * 4 + column_in_block % 4;
+}
+
+}  // namespace
+
+void quantize_int8(const float* data, int64_t rows, int64_t columns, Int8Rows& out) {
+  out.rows = rows;
+  out.columns = columns;
+  out.blocks = (columns + kInt8Block - 1) / kInt8Block;
+  out.values.resize(static_cast<size_t>(rows * out.blocks * kInt8Block));
+  out.scales.resize(static_cast<size_t>(rows * out.blocks));
+  out.offsets.resize(static_cast<size_t>(rows * out.blocks));
+  const int64_t stride = out.blocks * kInt8Block;
+  for (int64_t r = 0; r < rows; ++r) {
+    quantize_row(data + r * columns, columns, out.values.data() + r * stride, out.scales.data() + r * out.blocks,
+                 out.offsets.data() + r * out.blocks);
+  }
+}
+
+Int8Rows quantize_int8(const float* data, int64_t rows, int64_t columns) {
+  Int8Rows out;
+  quantize_int8(data, rows, columns, out);
+  return out;
+}
+
+std::vector<float> dequantize_int8(const Int8Rows& q) {
+  std::vector<float> out(static_cast<size_t>(q.rows * q.columns));
+  const int64_t stride = q.blocks * kInt8Block;
+  for (int64_t r = 0; r < q.rows; ++r) {
+    for (int64_t i = 0; i < q.columns; ++i) {
+      out[r * q.columns + i] = q.values[r * stride + i] * q.scales[r * q.blocks + i / kInt8Block];
+    }
+  }
+  return out;
+}
+
+uint16_t scale_to_half(float value) {
+  if (!(value >= 0.f) || value >= 65520.f) {
+    throw Error(ErrorCode::kInternal, "int8 scale " + std::to_string(value) + " outside fp16's range");
+  }
+  if (value < 6.103515625e-05f) return static_cast<uint16_t>(std::nearbyint(value * 16777216.f));  // subnormal: 2^-24 steps
+  uint32_t bits = 0;
+  std::memcpy(&bits, &value, 4);
+  const uint32_t mantissa = bits & 0x7fffffu, rest = mantissa & 0x1fffu;
+  uint32_t half = (((bits >> 23) - 112) << 10) | (mantissa >> 13);
+  if (rest > 0x1000u || (rest == 0x1000u && (half & 1u))) ++half;  // a carry moves into the exponent, as it should
+  return static_cast<uint16_t>(half);
+}
+
+float half_to_float(uint16_t half) {
+  const uint32_t exponent = (half >> 10) & 0x1fu, mantissa = half & 0x3ffu;
+  float magnitude;
+  if (exponent == 0) {
+    magnitude = std::ldexp(static_cast<float>(mantissa), -24);
+  } else {
+    const uint32_t bits = exponent == 31 ? 0x7f800000u | (mantissa << 13) : ((exponent + 112) << 23) | (mantissa << 13);
+    std::memcpy(&magnitude, &bits, 4);
+  }
+  return (half & 0x8000u) ? -magnitude : magnitude;
+}
+
+void Int8Weight::Free::operator()(uint8_t* p) const { std::free(p); }
+
+Int8Weight::Int8Weight(const float* data, int64_t rows, int64_t columns)
+    : rows_(rows), columns_(columns), blocks_((columns + kInt8Block - 1) / kInt8Block),
+      panels_((rows + kInt8Panel - 1) / kInt8Panel) {
+  const size_t size = bytes();
+  bytes_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, std::max<size_t>(64, (size + 63) / 64 * 64))));
+  if (!bytes_) throw Error(ErrorCode::kInternal, "cannot allocate " + std::to_string(size) + " bytes of int8 weights");
+  // The unit: the largest block scale below 2^15 units (fp16 reaches 65504).
+  float largest = 0.f;
+  for (int64_t i = 0; i < rows * columns; ++i) largest = std::max(largest, std::fabs(data[i]));
+  if (!std::isfinite(largest)) throw Error(ErrorCode::kInvalidArgument, "int8 quantisation of a weight holding inf or NaN");
+  int exponent = 0;
+  std::frexp(largest / 127.f, &exponent);
+  unit_ = largest > 0.f ? std::ldexp(1.f, exponent - 15) : 1.f;
+  const float per_unit = 1.f / unit_;
+  at::parallel_for(0, panels_, 1, [&](int64_t begin, int64_t end) {
+    for (int64_t p = begin; p < end; ++p) {
+      for (int64_t b = 0; b < blocks_; ++b) {
+        uint8_t* values = bytes_.get() + (p * blocks_ + b) * kValueBytes;
+        auto* scales = const_cast<uint16_t*>(this->scales(p, b));
+        std::memset(values, 128, kValueBytes);  // zero, for rows and columns past the weight's
+        for (int64_t i = 0; i < kInt8Panel; ++i) {
+          const int64_t r = p * kInt8Panel + i, start = b * kInt8Block;
+          scales[i] = 0;
+          if (r >= rows_) continue;
+          const int64_t count = std::min(kInt8Block, columns_ - start);
+          const float* x = data + r * columns_ + start;
+          float magnitude = 0.f;
+          for (int64_t c = 0; c < count; ++c) magnitude = std::max(magnitude, std::fabs(x[c]));
+          scales[i] = scale_to_half(magnitude / 127.f * per_unit);
+          const float scale = half_to_float(scales[i]) * unit_;
+          const float inverse = scale > 0.f ? 1.f / scale : 0.f;
+          for (int64_t c = 0; c < count; ++c) {
+            values[packed_index(i, c)] = static_cast<uint8_t>(round_to_int8(x[c] * inverse) + 128);
+          }
+        }
+      }
+    }
+  });
+}
+
+int8_t Int8Weight::value(int64_t r, int64_t c) const {
+  const int64_t b = c / kInt8Block;
+  return static_cast<int8_t>(values(r / kInt8Panel, b)[packed_index(r % kInt8Panel, c % kInt8Block)] - 128);
+}
+
+float Int8Weight::scale(int64_t r, int64_t block) const {
+  return half_to_float(scales(r / kInt8Panel, block)[r % kInt8Panel]) * unit_;
+}
+
+Int8Weight quantize_int8_weight(const at::Tensor& weight) {
+  if (weight.dim() != 2 || !weight.device().is_cpu() || !at::isFloatingType(weight.scalar_type())) {
+    throw Error(ErrorCode::kInvalidArgument, "int8 quantisation takes a 2-D float CPU weight, got " +
+                                                 std::to_string(weight.dim()) + " dimensions of " +
+                                                 std::string(c10::toString(weight.scalar_type())) + " on " +
+                                                 weight.device().str());
+  }
+  const at::Tensor w = weight.to(at::kFloat).contiguous();
+  return Int8Weight(w.data_ptr<float>(), w.size(0), w.size(1));
+}
+
+at::Tensor dequantize_rows(const Int8Weight& w, const at::Tensor& ids) {
+  const at::Tensor flat = ids.to(at::kLong).contiguous().reshape({-1});
+  at::Tensor out = at::empty({flat.numel(), w.columns()});
+  const int64_t* id = flat.data_ptr<int64_t>();
+  float* y = out.data_ptr<float>();
+  for (int64_t i = 0; i < flat.numel(); ++i) {
+    if (id[i] < 0 || id[i] >= w.rows()) {
+      throw Error(ErrorCode::kInvalidArgument, "token id " + std::to_string(id[i]) + " outside the " +
+                                                   std::to_string(w.rows()) + "-row int8 embedding");
+    }
+    for (int64_t b = 0; b < w.blocks(); ++b) {
+      const float scale = w.scale(id[i], b);
+      const int64_t end = std::min(w.columns(), (b + 1) * kInt8Block);
+      for (int64_t c = b * kInt8Block; c < end; ++c) y[i * w.columns() + c] = w.value(id[i], c) * scale;
+    }
+  }
+  std::vector<int64_t> shape = ids.sizes().vec();
+  shape.push_back(w.columns());
+  return out.view(shape);
+}
+
+at::Tensor dequantize(const Int8Weight& w) { return dequantize_rows(w, at::arange(w.rows(), at::kLong)); }
+
+}  // namespace almkit::nn
