@@ -15,20 +15,28 @@
 namespace almkit::nn {
 namespace {
 
-// The register tile: 32 rows of x (two vectors of 16 lanes) by 12 weight rows (broadcast pairs),
-// 24 accumulators of the 32 vector registers. Each step over a pair of k reads 2 (or 4, split)
-// vectors of x and 12 four-byte weight pairs for 24 (or 48) vdpbf16ps.
-constexpr int64_t kTileRows = 32;
-constexpr int64_t kTileCols = 12;
+// A blocked product in the usual (GotoBLAS) shape, sized for this family of CPUs (32 KB L1d,
+// 1 MB L2 per core):
+// - the register tile is 12 rows of x (each a broadcast bf16 pair) by 32 output columns (two
+//   vectors of 16 lanes, each lane one weight row's pair): 24 accumulators, and the output is
+//   written a row vector at a time (masked at the edges), so blocks of k can add into it;
+// - x is rounded (and split) once per call into panels of 12 rows, [pair][term][row];
+// - k goes in blocks of kPairsPerBlock pairs (the 12-row panel's block, 12 KB, stays in L1 over
+//   a row of tiles) and each thread packs its weight block (kBlockCols columns of that k block,
+//   256 KB, in L2) into [32-column strip][pair][column] once, to be read by every panel.
+// The weights are read as stored (bf16, [n, k]) and copied only into that per-call block.
+constexpr int64_t kTileRows = 12;
+constexpr int64_t kTileCols = 32;
+constexpr int64_t kPairsPerBlock = 256;
+constexpr int64_t kBlockCols = 256;
 
 #define ALMKIT_AVX512_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16")))
 
-// Packs rows [row0, row0 + 32) of x into one panel: for each pair of k, `terms` groups of 32
-// 32-bit words (a row's two bf16 of that pair), first the rounded x, then the remainders. Rows
-// past m are zeros.
-ALMKIT_AVX512_BF16 void pack_panel(const float* x, int64_t m, int64_t k, int64_t row0, int terms,
-                                   uint32_t* panel, std::vector<uint32_t>& high,
-                                   std::vector<uint32_t>& low) {
+// Rounds rows [row0, row0 + 12) of x to bf16 pairs (and, for two terms, the rounding of the
+// remainder) into one panel: word [pair * terms * 12 + term * 12 + row]. Rows past m are zeros.
+ALMKIT_AVX512_BF16 void pack_rows(const float* x, int64_t m, int64_t k, int64_t row0, int terms,
+                                  uint32_t* panel, std::vector<uint32_t>& high,
+                                  std::vector<uint32_t>& low) {
   const int64_t pairs = k / 2, stride = kTileRows * terms;
   high.resize(pairs + 16);
   low.resize(pairs + 16);
@@ -48,27 +56,26 @@ ALMKIT_AVX512_BF16 void pack_panel(const float* x, int64_t m, int64_t k, int64_t
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(high.data() + i / 2),
                           reinterpret_cast<const __m256i&>(rounded));
       if (terms > 1) {
-        const __m512 widened = _mm512_castsi512_ps(_mm512_maskz_slli_epi32(
-            0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, reinterpret_cast<const __m256i&>(rounded)),
-            16));
+        const __m512 widened = _mm512_castsi512_ps(_mm512_slli_epi32(
+            _mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(rounded)), 16));
         const __m256bh remainder = _mm512_cvtneps_pbh(_mm512_sub_ps(value, widened));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(low.data() + i / 2),
                             reinterpret_cast<const __m256i&>(remainder));
       }
     }
-    for (; i < k; ++i) {  // tail of fewer than 16: same rounding, one value at a time
-      const __m512 value = _mm512_set1_ps(source[i]);
+    if (i < k) {  // tail of fewer than 16 (an even count): the same rounding on a masked load
+      const __mmask16 mask = static_cast<__mmask16>((1u << (k - i)) - 1);
+      const __m512 value = _mm512_maskz_loadu_ps(mask, source + i);
       const __m256bh rounded = _mm512_cvtneps_pbh(value);
-      const uint16_t bits =
-          static_cast<uint16_t>(_mm256_extract_epi16(reinterpret_cast<const __m256i&>(rounded), 0));
-      reinterpret_cast<uint16_t*>(high.data())[i] = bits;
+      alignas(32) uint32_t words[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(words), reinterpret_cast<const __m256i&>(rounded));
+      std::memcpy(high.data() + i / 2, words, (k - i) * 2);
       if (terms > 1) {
-        float widened;
-        const uint32_t wide_bits = uint32_t{bits} << 16;
-        std::memcpy(&widened, &wide_bits, 4);
-        const __m256bh remainder = _mm512_cvtneps_pbh(_mm512_set1_ps(source[i] - widened));
-        reinterpret_cast<uint16_t*>(low.data())[i] = static_cast<uint16_t>(
-            _mm256_extract_epi16(reinterpret_cast<const __m256i&>(remainder), 0));
+        const __m512 widened = _mm512_castsi512_ps(_mm512_slli_epi32(
+            _mm512_cvtepu16_epi32(reinterpret_cast<const __m256i&>(rounded)), 16));
+        const __m256bh remainder = _mm512_cvtneps_pbh(_mm512_sub_ps(value, widened));
+        _mm256_store_si256(reinterpret_cast<__m256i*>(words), reinterpret_cast<const __m256i&>(remainder));
+        std::memcpy(low.data() + i / 2, words, (k - i) * 2);
       }
     }
     for (int64_t p = 0; p < pairs; ++p) panel[p * stride + r] = high[p];
@@ -78,46 +85,68 @@ ALMKIT_AVX512_BF16 void pack_panel(const float* x, int64_t m, int64_t k, int64_t
   }
 }
 
-// One 32 x 12 tile over the whole of k, written to y transposed back to rows (rows < rows_valid,
-// columns < cols_valid), bias added.
-template <int kTerms>
-ALMKIT_AVX512_BF16 void tile_kernel(const uint32_t* panel, int64_t pairs,
-                                    const uint16_t* const* weight_rows, float* y, int64_t n,
-                                    int64_t rows_valid, int64_t cols_valid, const float* bias) {
-  __m512 acc[kTileCols][2];
-  for (int j = 0; j < kTileCols; ++j) acc[j][0] = acc[j][1] = _mm512_setzero_ps();
-  const uint16_t* w[kTileCols];
-  for (int j = 0; j < kTileCols; ++j) w[j] = weight_rows[j];
-  for (int64_t p = 0; p < pairs; ++p) {
-    const uint32_t* a = panel + p * kTileRows * kTerms;
-    const __m512bh a0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(a));
-    const __m512bh a1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(a + 16));
-    __m512bh a2, a3;
-    if (kTerms > 1) {
-      a2 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(a + 32));
-      a3 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(a + 48));
+// Copies weight rows [col0, col0 + cols) x pairs [pair0, pair0 + pairs) into strips of 32
+// columns, [strip][pair][column]; columns past `cols` are zeros.
+void pack_weights(const uint16_t* w, int64_t k, int64_t col0, int64_t cols, int64_t pair0,
+                  int64_t pairs, uint32_t* block) {
+  const int64_t strips = (cols + kTileCols - 1) / kTileCols;
+  for (int64_t s = 0; s < strips; ++s) {
+    uint32_t* strip = block + s * pairs * kTileCols;
+    for (int64_t c = 0; c < kTileCols; ++c) {
+      const int64_t col = s * kTileCols + c;
+      if (col >= cols) {
+        for (int64_t p = 0; p < pairs; ++p) strip[p * kTileCols + c] = 0;
+        continue;
+      }
+      const uint16_t* row = w + (col0 + col) * k + 2 * pair0;
+      for (int64_t p = 0; p < pairs; ++p) std::memcpy(strip + p * kTileCols + c, row + 2 * p, 4);
     }
+  }
+}
+
+// One 12 x 32 tile over `pairs` pairs of k: y (rows < rows_valid, columns < cols_valid, row
+// stride n) = the product (first block) or y + the product (later ones), plus bias on the last.
+template <int kTerms>
+ALMKIT_AVX512_BF16 void tile_kernel(const uint32_t* a, const uint32_t* b, int64_t pairs, float* y,
+                                    int64_t n, int64_t rows_valid, int64_t cols_valid,
+                                    bool accumulate, const float* bias) {
+  __m512 acc[kTileRows][2];
+  for (int r = 0; r < kTileRows; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int64_t p = 0; p < pairs; ++p) {
+    const __m512bh b0 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + p * kTileCols));
+    const __m512bh b1 = reinterpret_cast<__m512bh>(_mm512_loadu_si512(b + p * kTileCols + 16));
+    const uint32_t* ap = a + p * kTileRows * kTerms;
 #pragma GCC unroll 12
-    for (int j = 0; j < kTileCols; ++j) {
-      uint32_t pair;
-      std::memcpy(&pair, w[j] + 2 * p, 4);
-      const __m512bh b = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(pair)));
-      acc[j][0] = _mm512_dpbf16_ps(acc[j][0], a0, b);
-      acc[j][1] = _mm512_dpbf16_ps(acc[j][1], a1, b);
+    for (int r = 0; r < kTileRows; ++r) {
+      const __m512bh x = reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(ap[r])));
+      acc[r][0] = _mm512_dpbf16_ps(acc[r][0], x, b0);
+      acc[r][1] = _mm512_dpbf16_ps(acc[r][1], x, b1);
       if (kTerms > 1) {
-        acc[j][0] = _mm512_dpbf16_ps(acc[j][0], a2, b);
-        acc[j][1] = _mm512_dpbf16_ps(acc[j][1], a3, b);
+        const __m512bh x_low =
+            reinterpret_cast<__m512bh>(_mm512_set1_epi32(static_cast<int>(ap[kTileRows + r])));
+        acc[r][0] = _mm512_dpbf16_ps(acc[r][0], x_low, b0);
+        acc[r][1] = _mm512_dpbf16_ps(acc[r][1], x_low, b1);
       }
     }
   }
-  alignas(64) float tile[kTileCols][kTileRows];
-  for (int j = 0; j < kTileCols; ++j) {
-    _mm512_store_ps(tile[j], acc[j][0]);
-    _mm512_store_ps(tile[j] + 16, acc[j][1]);
+  const __mmask16 mask0 = cols_valid >= 16 ? __mmask16(0xFFFF) : __mmask16((1u << cols_valid) - 1);
+  const __mmask16 mask1 = cols_valid >= 32   ? __mmask16(0xFFFF)
+                          : cols_valid > 16 ? __mmask16((1u << (cols_valid - 16)) - 1)
+                                            : __mmask16(0);
+  __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+  if (bias) {
+    bias0 = _mm512_maskz_loadu_ps(mask0, bias);
+    bias1 = _mm512_maskz_loadu_ps(mask1, bias + 16);
   }
   for (int64_t r = 0; r < rows_valid; ++r) {
     float* out = y + r * n;
-    for (int64_t j = 0; j < cols_valid; ++j) out[j] = tile[j][r] + (bias ? bias[j] : 0.f);
+    __m512 v0 = _mm512_add_ps(acc[r][0], bias0), v1 = _mm512_add_ps(acc[r][1], bias1);
+    if (accumulate) {
+      v0 = _mm512_add_ps(v0, _mm512_maskz_loadu_ps(mask0, out));
+      v1 = _mm512_add_ps(v1, _mm512_maskz_loadu_ps(mask1, out + 16));
+    }
+    _mm512_mask_storeu_ps(out, mask0, v0);
+    _mm512_mask_storeu_ps(out + 16, mask1, v1);
   }
 }
 
@@ -155,38 +184,41 @@ void bf16_gemm(const float* x, int64_t m, int64_t k, const uint16_t* w, int64_t 
   spin_parallel_for(panels, threads, 1, [&](int64_t begin, int64_t end) {
     std::vector<uint32_t> high, low;
     for (int64_t q = begin; q < end; ++q)
-      pack_panel(x, m, k, q * kTileRows, terms, packed_data + q * panel_words, high, low);
+      pack_rows(x, m, k, q * kTileRows, terms, packed_data + q * panel_words, high, low);
   });
-  // Each chunk of weight rows (~256 KB) stays in L2 while every panel passes over it.
-  const int64_t chunk_rows =
-      std::max<int64_t>(kTileCols, (256 << 10) / (2 * k) / kTileCols * kTileCols);
-  const int chunks_per_part =
-      static_cast<int>(std::clamp<int64_t>(n / std::max(1, threads) / chunk_rows, 1, 64));
+  // Chunks of columns (whole strips) go to whichever thread is free; each packs its weight
+  // blocks into its own buffer.
+  const int64_t block_words = kBlockCols * std::min(pairs, kPairsPerBlock);
   spin_parallel_for(
       n, threads, kTileCols,
       [&](int64_t begin, int64_t end) {
-        const uint16_t* rows[kTileCols];
-        for (int64_t q = 0; q < panels; ++q) {
-          const int64_t row0 = q * kTileRows, rows_valid = std::min(kTileRows, m - row0);
-          for (int64_t col0 = begin; col0 < end; col0 += kTileCols) {
-            const int64_t cols_valid = std::min(kTileCols, end - col0);
-            // a partial tile repeats its last weight row in the unused columns (computed, not
-            // written)
-            for (int64_t j = 0; j < kTileCols; ++j)
-              rows[j] = w + (col0 + std::min(j, cols_valid - 1)) * k;
-            float* out = y + row0 * n + col0;
-            const float* b = bias ? bias + col0 : nullptr;
-            if (terms > 1) {
-              tile_kernel<2>(packed_data + q * panel_words, pairs, rows, out, n, rows_valid,
-                             cols_valid, b);
-            } else {
-              tile_kernel<1>(packed_data + q * panel_words, pairs, rows, out, n, rows_valid,
-                             cols_valid, b);
+        thread_local std::vector<uint32_t> block;
+        block.resize(block_words);
+        for (int64_t col0 = begin; col0 < end; col0 += kBlockCols) {
+          const int64_t cols = std::min(kBlockCols, end - col0);
+          for (int64_t pair0 = 0; pair0 < pairs; pair0 += kPairsPerBlock) {
+            const int64_t block_pairs = std::min(kPairsPerBlock, pairs - pair0);
+            const bool first = pair0 == 0, last = pair0 + block_pairs == pairs;
+            pack_weights(w, k, col0, cols, pair0, block_pairs, block.data());
+            for (int64_t q = 0; q < panels; ++q) {
+              const int64_t row0 = q * kTileRows, rows_valid = std::min(kTileRows, m - row0);
+              const uint32_t* a = packed_data + q * panel_words + pair0 * kTileRows * terms;
+              for (int64_t c = 0; c < cols; c += kTileCols) {
+                const uint32_t* b = block.data() + (c / kTileCols) * block_pairs * kTileCols;
+                float* out = y + row0 * n + col0 + c;
+                const float* b_bias = bias && last ? bias + col0 + c : nullptr;
+                const int64_t cols_valid = std::min(kTileCols, cols - c);
+                if (terms > 1) {
+                  tile_kernel<2>(a, b, block_pairs, out, n, rows_valid, cols_valid, !first, b_bias);
+                } else {
+                  tile_kernel<1>(a, b, block_pairs, out, n, rows_valid, cols_valid, !first, b_bias);
+                }
+              }
             }
           }
         }
       },
-      chunks_per_part);
+      4);
 }
 
 }  // namespace almkit::nn

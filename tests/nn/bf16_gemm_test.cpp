@@ -57,12 +57,15 @@ TEST_P(Bf16Gemm, RoundedInputMatchesTheFloat64ProductOfRoundedOperands) {
   }
 }
 
-// Tiles of 32 rows x 12 columns: full tiles, partial ones in both directions, k tails of 16.
+// Tiles of 12 rows x 32 columns in blocks of 256 columns x 512 of k: full tiles, partial ones in
+// both directions, several k blocks with a short last one (896, 1030, 4864), several column
+// blocks with a ragged last strip (300, 530), k tails of fewer than 16.
 INSTANTIATE_TEST_SUITE_P(
     Shapes, Bf16Gemm,
-    ::testing::Values(std::make_tuple(32, 64, 12), std::make_tuple(17, 896, 300),
+    ::testing::Values(std::make_tuple(12, 64, 32), std::make_tuple(17, 896, 300),
                       std::make_tuple(33, 18, 13), std::make_tuple(100, 130, 50),
-                      std::make_tuple(64, 4864, 37), std::make_tuple(1, 2, 1)));
+                      std::make_tuple(64, 4864, 37), std::make_tuple(1, 2, 1),
+                      std::make_tuple(150, 1030, 530)));
 
 TEST(Bf16GemmLinear, PromptsUseItWithActivationsRoundedToBf16) {
   if (!nn::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
