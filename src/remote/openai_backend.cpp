@@ -397,6 +397,31 @@ class OpenAiBackend : public EvalBackend {
     }
   }
 
+  // POST /embeddings {"model", "input": [texts]}: data[].embedding in data[].index order.
+  std::vector<std::vector<double>> embed(const std::vector<std::string>& texts) const override {
+    const json request = {{"model", options_.served_model}, {"input", texts}};
+    const CallResult call = post("/embeddings", request.dump(), [&](const json& body) {
+      if (!body.is_object() || !body.contains("data") || !body["data"].is_array() ||
+          body["data"].size() != texts.size())
+        throw ProtocolError("the answer has no data[] of one embedding per input");
+      for (const auto& row : body["data"])
+        if (!row.is_object() || !row.contains("embedding") || !row["embedding"].is_array() ||
+            row["embedding"].empty() || !row["embedding"][0].is_number())
+          throw ProtocolError("data[] holds a row without an embedding of numbers");
+    });
+    std::vector<std::vector<double>> vectors(texts.size());
+    for (size_t i = 0; i < texts.size(); ++i) {
+      const json& row = call.body["data"][i];
+      const size_t at = row.value("index", int64_t(i)) >= 0 ? size_t(row.value("index", int64_t(i)))
+                                                             : texts.size();
+      if (at >= texts.size() || !vectors[at].empty())
+        throw Error(ErrorCode::kInvalidFormat, remote::redact_url(call.endpoint) +
+                                                   "/embeddings: data[].index out of order");
+      vectors[at] = row["embedding"].get<std::vector<double>>();
+    }
+    return vectors;
+  }
+
   remote::ContinuationScore score_by_completions(const UnitInput& unit, const std::string& choice,
                                                  std::string& endpoint, int& attempts) const {
     const std::string& prompt_text = unit.plan.prompt;

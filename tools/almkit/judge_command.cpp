@@ -17,7 +17,7 @@ void register_judge(CLI::App& app) {
   command->add_option("run_dir", o->run_dir, "finished run folder")->required();
   command->add_option("--protocol", o->protocol,
                       "voicebench-open, voicebench-qa, air-bench-chat, air-bench-chat-swapped, "
-                      "sakura, big-bench-audio or binary")
+                      "sakura, big-bench-audio, mmau, mmau-pro-open or binary")
       ->required();
   command->add_option("--endpoint", o->endpoints, "judge server base URL (repeatable)")
       ->required()

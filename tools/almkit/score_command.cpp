@@ -6,6 +6,7 @@
 #include "almkit/bench_scoring.h"
 #include "almkit/error.h"
 #include "bench/benchmarks/benchmark.h"
+#include "bench/benchmarks/mmau_pro_scoring.h"
 #include "bench/datasets/record_file.h"
 #include "commands.h"
 #include "score_open_answers.h"
@@ -19,6 +20,8 @@ using ojson = nlohmann::ordered_json;
 struct ScoreArgs {
   std::string bench, input, json_out, items_out, dim, task, prediction_key;
   std::string normalizer = "none", tokenize = "13a";
+  std::vector<std::string> embed_endpoints;  // MMAU-Pro's NV-Embed-v2 server(s)
+  std::string embed_model, embed_cache, api_key_env;
   bool star_macro = false;
   uint64_t seed = 0;
 };
@@ -200,11 +203,24 @@ void run_score(const ScoreArgs& args) {
     OpenAnswerScoreArgs open{args.input, args.json_out, args.items_out, args.normalizer, args.tokenize};
     return args.bench == "asr" ? score_asr(open) : score_ast(open);
   }
-  // The plugs' own scorers (src/bench/benchmarks/): VoiceBench, AIR-Bench, MMSU, SAKURA.
+  // The plugs' own scorers (src/bench/benchmarks/): VoiceBench, AIR-Bench, MMSU, SAKURA; MMAU-Pro
+  // with its embedding server.
   ojson summary;
   std::vector<ojson> items;
-  if (!bench::find_benchmark(args.bench).score_file(args.input, args.seed, summary, items))
+  if (args.bench == "mmau-pro") {
+    std::unique_ptr<bench::TextEmbedder> embedder;
+    if (!args.embed_endpoints.empty() || !args.embed_model.empty()) {
+      bench::EmbedderOptions embed;
+      embed.endpoints = args.embed_endpoints;
+      embed.served_model = args.embed_model;
+      embed.api_key_env = args.api_key_env;
+      embed.cache_path = args.embed_cache.empty() ? args.input + ".embeddings.sqlite" : args.embed_cache;
+      embedder = bench::make_endpoint_embedder(embed);
+    }
+    bench::score_mmau_pro_file(args.input, args.prediction_key, embedder.get(), summary, items);
+  } else if (!bench::find_benchmark(args.bench).score_file(args.input, args.seed, summary, items)) {
     throw Error(ErrorCode::kInvalidArgument, "--bench " + args.bench + " has no scorer for outputs");
+  }
   std::printf("%s\n", summary.dump(2).c_str());
   if (!args.json_out.empty()) write_text(args.json_out, summary.dump(2) + "\n");
   if (!args.items_out.empty()) {
@@ -221,7 +237,8 @@ void register_score(CLI::App& app) {
   auto* command = app.add_subcommand(
       "score", "rescore existing model outputs with a benchmark's official rule");
   command->add_option("--bench", args->bench,
-                      "mmau, mmar, muse, star, isa, asr, ast, voicebench, air-bench, mmsu or sakura")
+                      "mmau, mmar, muse, star, isa, asr, ast, voicebench, air-bench, mmsu, sakura or "
+                      "mmau-pro")
       ->required();
   command->add_option("--input", args->input, "outputs in the benchmark's own format")->required();
   command->add_option("--json,--summary", args->json_out,
@@ -230,7 +247,7 @@ void register_score(CLI::App& app) {
                       "write one JSONL line per item (id, parsed, correct; ASR: its WER/CER "
                       "counts; AST: sentence chrF and chrF++)");
   command->add_option("--prediction-key", args->prediction_key,
-                      "MMAU/MMAR: the field holding the model output");
+                      "MMAU/MMAR/MMAU-Pro: the field holding the model output");
   command->add_option("--dim", args->dim, "ISA-Bench dimension d, f or n (default: from the path)");
   command->add_option("--task", args->task,
                       "ISA-Bench task asr, ser, gr, s2tt or aac (default: from the path)");
@@ -242,6 +259,15 @@ void register_score(CLI::App& app) {
       ->check(CLI::IsMember({"13a", "zh", "intl", "none"}));
   command->add_flag("--star-perception", args->star_macro,
                     "STAR: PerceptionDataset's rule (category/total = mean over sub-categories)");
+  command->add_option("--embed-endpoint", args->embed_endpoints,
+                      "MMAU-Pro: OpenAI-compatible /embeddings server of NV-Embed-v2 (repeatable)")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  command->add_option("--embed-model", args->embed_model, "MMAU-Pro: the embedding model's name");
+  command->add_option("--embed-cache", args->embed_cache,
+                      "MMAU-Pro: SQLite file of the vectors (default INPUT.embeddings.sqlite)");
+  command->add_option("--api-key-env", args->api_key_env,
+                      "MMAU-Pro: variable holding the embedding server's API key");
   command->add_option("--seed", args->seed,
                       "VoiceBench: seed of the official rule's random letters (default 0)");
   command->callback([args] { run_score(*args); });

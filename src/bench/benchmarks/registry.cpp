@@ -20,7 +20,8 @@
   X(air_bench_chat)          \
   X(sakura)                  \
   X(mmsu)                    \
-  X(big_bench_audio)
+  X(big_bench_audio)         \
+  X(mmau_pro)
 
 namespace almkit::bench {
 

@@ -14,6 +14,7 @@
 #include "almkit/eval.h"
 #include "bench/benchmarks/benchmark.h"
 #include "bench/judge/judge_protocols.h"
+#include "bench/judge/option_judges.h"
 #include "bench/python_text.h"
 #include "bench/runner/backend.h"
 #include "bench/runner/cache.h"
@@ -32,8 +33,11 @@ using ojson = nlohmann::ordered_json;
 namespace fs = std::filesystem;
 
 
-// The answers to judge: presentation 0, real audio (or text), repeat 0, not failed.
-std::vector<ojson> judged_records(const std::string& run_dir) {
+// The answers to judge: presentation 0, real audio (or text), repeat 0, not failed; for the
+// option judge the multiple-choice ones, for MMAU-Pro's open judge the open ones (of MMAU-Pro's
+// category "open" in an mmau-pro run, as its script selects).
+std::vector<ojson> judged_records(const std::string& run_dir, const JudgeProtocol& protocol,
+                                  const std::string& bench) {
   std::ifstream in(run_dir + "/results.jsonl");
   if (!in)
     throw Error(ErrorCode::kFileNotFound,
@@ -44,6 +48,11 @@ std::vector<ojson> judged_records(const std::string& run_dir) {
     ojson record = ojson::parse(line);
     if (record.contains("error") || record.value("variant", "audio") == "silence" ||
         record.value("presentation", 0) != 0 || record.value("repeat", 0) != 0)
+      continue;
+    const bool has_choices = record.contains("choices") && !record["choices"].empty();
+    if (protocol.rule == JudgeRule::kOptionLetter && !has_choices) continue;
+    if (protocol.rule == JudgeRule::kCriteriaScores &&
+        (has_choices || (bench == "mmau-pro" && record.value("category", "") != "open")))
       continue;
     records.push_back(std::move(record));
   }
@@ -96,7 +105,8 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
   if (options.endpoints.empty() || options.served_model.empty())
     throw Error(ErrorCode::kInvalidArgument, "judge: --endpoint and --served-model are required");
   const ojson run = read_ordered_json_file(options.run_dir + "/run.json");
-  const std::vector<ojson> records = judged_records(options.run_dir);
+  const std::vector<ojson> records =
+      judged_records(options.run_dir, protocol, run.value("bench", ""));
   const auto judged_inputs = judged_items(run);
 
   EvalOptions remote;  // the judge's calls go through the eval's OpenAI backend
@@ -123,15 +133,23 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
 
   std::vector<JudgeCall> calls;
   std::vector<BenchItem> items(records.size());
+  // The option judge's prefetch: answers can_infer reads are not sent to the judge.
+  std::vector<std::string> prefetched(records.size());
   for (size_t a = 0; a < records.size(); ++a) {
     const ojson& record = records[a];
     BenchItem& item = items[a];
     item.id = record["id"];
     const auto found = judged_inputs.find(item.id);
     const JudgedItem inputs = found != judged_inputs.end() ? found->second : JudgedItem{};
-    const std::string text =
-        judge_prompt_text(protocol, inputs.prompt, record.value("answer", ""),
-                          record.value("response", ""), inputs.audio_description);
+    std::vector<std::string> choices;
+    if (record.contains("choices")) choices = record["choices"].get<std::vector<std::string>>();
+    if (protocol.rule == JudgeRule::kOptionLetter) {
+      prefetched[a] = vlmevalkit_can_infer(record.value("response", ""), choices);
+      if (!prefetched[a].empty()) continue;
+    }
+    const std::string text = judge_prompt_text(
+        protocol, inputs.prompt, record.value("answer", ""), record.value("response", ""),
+        inputs.audio_description, vlmevalkit_option_text(choices));
     // score_chat.py's `random.random() < 0.5`, drawn per answer from the judge seed.
     const bool hot =
         protocol.hot_share > 0 &&
@@ -204,7 +222,8 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
   std::string lines;
   int64_t judged = 0, judged_right = 0, rule_right = 0, disagree = 0, unparsed = 0;
   double score_sum = 0.0, reference_sum = 0.0;
-  int64_t scores = 0, wins = 0;
+  int64_t scores = 0, wins = 0, prefetched_count = 0;
+  std::map<std::string, double> criteria_sums;
   const bool swapped = protocol.fields.size() > 2 && protocol.fields[2].second == "response";
   for (size_t a = 0; a < records.size(); ++a) {
     std::vector<std::string> replies;
@@ -218,6 +237,10 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
     ojson line = {{"id", records[a]["id"]}, {"replies", replies}};
     if (protocol.hot_share > 0)
       line["temperature"] = hot ? remote_hot.temperature : remote.temperature;
+    if (protocol.rule == JudgeRule::kOptionLetter && !prefetched[a].empty()) {
+      line["prefetched"] = true;
+      replies.assign(size_t(samples), "");
+    }
     if (replies.size() != size_t(samples)) {
       line["missing"] = samples - int(replies.size());
       lines += line.dump() + "\n";
@@ -240,6 +263,25 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
         ++scores;
       }
       line["scores"] = values;
+    } else if (protocol.rule == JudgeRule::kCriteriaScores) {
+      const auto criteria = mmau_pro_judge_scores(replies.front());
+      line["scores"] = criteria;
+      for (const auto& [criterion, value] : criteria) criteria_sums[criterion] += value;
+      score_sum += criteria.at("overall");
+      ++scores;
+    } else if (protocol.rule == JudgeRule::kOptionLetter) {
+      const auto choices = records[a]["choices"].get<std::vector<std::string>>();
+      const std::string option = line.contains("prefetched")
+                                     ? prefetched[a]
+                                     : vlmevalkit_can_infer(replies.front(), choices);
+      line["option"] = option;
+      unparsed += option.empty();
+      const size_t at = option.size() == 1 ? size_t(option[0] - 'A') : choices.size();
+      const bool yes = at < choices.size() && choices[at] == records[a].value("answer", "");
+      line["judged_correct"] = yes;
+      judged_right += yes;
+      disagree += yes != rule;
+      prefetched_count += line.contains("prefetched");
     } else if (protocol.rule == JudgeRule::kPairScores) {
       // cal_score.py's input fields beside ours: `almkit score --bench air-bench` reads this file.
       line["task_name"] = records[a].value("task", "");
@@ -316,6 +358,16 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
                   "replies |\n|---|---|---|---|\n| %lld | %.1f%% | %.3f | %lld |\n",
                   static_cast<long long>(judged), summary["rule_accuracy"].get<double>() * 100,
                   summary["mean_score"].get<double>(), static_cast<long long>(unparsed));
+  } else if (protocol.rule == JudgeRule::kCriteriaScores) {
+    // calculate_openended_metrics' averages; the category's performance is avg_overall / 5.
+    for (const auto& [criterion, sum] : criteria_sums)
+      summary["mean_" + criterion] = scores ? sum / double(scores) : 0.0;
+    summary["performance"] = scores ? score_sum / double(scores) / 5.0 : 0.0;
+    std::snprintf(text, sizeof(text),
+                  "| open answers judged | mean overall (1-5) | mean correctness | performance "
+                  "(overall / 5) |\n|---|---|---|---|\n| %lld | %.3f | %.3f | %.4f |\n",
+                  static_cast<long long>(judged), summary.value("mean_overall", 0.0),
+                  summary.value("mean_correctness", 0.0), summary["performance"].get<double>());
   } else if (protocol.rule == JudgeRule::kPairScores) {
     summary["model_mean_score"] = scores ? score_sum / double(scores) : 0.0;
     summary["reference_mean_score"] = scores ? reference_sum / double(scores) : 0.0;
@@ -333,6 +385,7 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
     summary["judged_accuracy"] = judged ? double(judged_right) / double(judged) : 0.0;
     summary["disagreement_rate"] = judged ? double(disagree) / double(judged) : 0.0;
     summary["answers_with_unparsed_replies"] = unparsed;
+    if (protocol.rule == JudgeRule::kOptionLetter) summary["prefetched_answers"] = prefetched_count;
     std::snprintf(text, sizeof(text),
                   "| answers judged | rule-based accuracy | judged accuracy | disagreement |\n"
                   "|---|---|---|---|\n| %lld | %.1f%% | %.1f%% | %.1f%% |\n",

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "almkit/error.h"
+#include "bench/judge/option_judges.h"
 #include "bench/python_text.h"
 
 namespace almkit::bench {
@@ -211,6 +212,7 @@ std::vector<JudgeProtocol> make_protocols() {
   bba.rule = JudgeRule::kCorrectWord;
   bba.max_tokens = 8;
   all.push_back(bba);
+  add_option_judge_protocols(all);
   return all;
 }
 
@@ -243,13 +245,15 @@ const JudgeProtocol& find_judge_protocol(const std::string& name) {
 
 std::string judge_prompt_text(const JudgeProtocol& protocol, const std::string& prompt,
                               const std::string& reference, const std::string& response,
-                              const std::string& audio_description) {
+                              const std::string& audio_description,
+                              const std::string& options) {
   std::string text = protocol.prompt;
   for (const auto& [placeholder, field] : protocol.fields) {
     replace_all(text, placeholder,
                 field == "prompt"      ? prompt
                 : field == "reference" ? reference
                 : field == "response"  ? response
+                : field == "options"   ? options
                                        : audio_description);
   }
   return text;

@@ -15,6 +15,9 @@ enum class JudgeRule {
   kPairScores,        // AIR-Bench chat: "<reference's score> <model's score>" (cal_score.py)
   kCorrectIncorrect,  // SAKURA: llm_judge.py's "Judgement: correct|incorrect"
   kCorrectWord,       // Big Bench Audio: the reply is CORRECT or INCORRECT
+  kOptionLetter,      // mmau: the option the reply names (VLMEvalKit's can_infer), answers
+                      // can_infer reads without a judge are not sent (its prefetch)
+  kCriteriaScores,    // mmau-pro-open: MMAU-Pro's five 1-5 scores, overall / 5 per answer
 };
 
 struct JudgeProtocol {
@@ -22,8 +25,8 @@ struct JudgeProtocol {
   std::string system;        // the system turn ("" : none)
   std::string prompt;        // with the placeholders of `fields`
   // Each placeholder of `prompt` and the answer's field it takes (prompt: the question or the
-  // transcript; reference; response; audio_description: AIR-Bench's meta_info), replaced in this
-  // order as the reference code does.
+  // transcript; reference; response; audio_description: AIR-Bench's meta_info; options: the
+  // item's options as VLMEvalKit lists them), replaced in this order as the reference code does.
   std::vector<std::pair<std::string, std::string>> fields;
   JudgeRule rule = JudgeRule::kYesNoMajority;
   int samples = 1;
@@ -40,7 +43,8 @@ const JudgeProtocol& find_judge_protocol(const std::string& name);
 // The judge's user text for one answer (plain replacement, as the reference code does).
 std::string judge_prompt_text(const JudgeProtocol& protocol, const std::string& prompt,
                               const std::string& reference, const std::string& response,
-                              const std::string& audio_description = "");
+                              const std::string& audio_description = "",
+                              const std::string& options = "");
 
 // One reply: a score (VoiceBench's OpenEvaluator: float(reply), else the number in "[[n]]"; -1
 // when neither) ...

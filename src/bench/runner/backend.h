@@ -75,6 +75,11 @@ class EvalBackend {
   virtual BackendAnswer score(const UnitInput& unit) const = 0;
   // A line for the log once the run is over (per-endpoint counts); "" for none.
   virtual std::string usage_report() const { return ""; }
+  // One vector per text from an embedding model (MMAU-Pro's closed-ended matcher: the OpenAI
+  // /embeddings call); kUnsupported for backends without one.
+  virtual std::vector<std::vector<double>> embed(const std::vector<std::string>& /*texts*/) const {
+    throw Error(ErrorCode::kUnsupported, "this backend has no embeddings");
+  }
 };
 
 // The backend options.backend names ("local": loads options.model_dir).

@@ -110,6 +110,8 @@ std::string render_messages(const PromptTemplate& prompt, const BenchItem& item,
     lettered_abcd += (i ? "\n" : "") + option_letter(int(i)) + ". " +
                      (i < shown_choices.size() ? shown_choices[i] : std::string("None"));
   replace_all(text, "{choices_lettered_abcd}", lettered_abcd);
+  // MMAU-Pro (NeMo-Skills): a blank line and the lettered options, only for two or more.
+  replace_all(text, "{choices_block}", shown_choices.size() > 1 ? "\n\n" + lettered : "");
   replace_all(text, "{choices_lettered}", lettered);
   replace_all(text, "{choices_list}", list);
   replace_all(text, "{choices_joined}", joined_with_or(shown_choices));

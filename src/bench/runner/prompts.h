@@ -11,7 +11,8 @@ namespace almkit::bench {
 
 // Placeholders (docs/eval.md): {question} {choices_lettered} ("A. x\nB. y") {choices_list}
 // (['x', 'y'], as Python prints a list) {choices_joined} ("x, y or z") {letters} ("A, B, C or
-// D") {audio} (where the clips go; absent: before the text).
+// D") {choices_block} ("\n\n" + choices_lettered for two or more choices, else "") {audio}
+// (where the clips go; absent: before the text).
 struct PromptTemplate {
   std::string name;  // "mmau-generate", "file:/path", ...
   std::string text;

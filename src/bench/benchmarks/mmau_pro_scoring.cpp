@@ -1,0 +1,230 @@
+#include "bench/benchmarks/mmau_pro_scoring.h"
+
+#include <cmath>
+#include <map>
+
+#include "almkit/error.h"
+#include "almkit/eval.h"
+#include "bench/datasets/record_file.h"
+#include "bench/runner/backend.h"
+#include "bench/runner/cache.h"
+#include "bench/runner/hashing.h"
+
+namespace almkit::bench {
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// The eval's OpenAI backend asked for vectors; every text's vector kept in SQLite by the server's
+// identity and the text, so a rerun sends nothing it asked before.
+class EndpointEmbedder : public TextEmbedder {
+ public:
+  explicit EndpointEmbedder(const EmbedderOptions& options) {
+    if (options.endpoints.empty() || options.served_model.empty())
+      throw Error(ErrorCode::kInvalidArgument,
+                  "mmau-pro: --embed-endpoint and --embed-model go together");
+    EvalOptions remote;
+    remote.backend = "openai";
+    remote.bench = "embed";
+    remote.endpoints = options.endpoints;
+    remote.served_model = options.served_model;
+    remote.api_key_env = options.api_key_env;
+    remote.concurrency = options.concurrency;
+    remote.timeout_seconds = options.timeout_seconds;
+    remote.max_retries = options.max_retries;
+    backend_ = make_eval_backend(remote);
+    identity_ = backend_->identity();
+    cache_ = std::make_unique<ResultCache>(options.cache_path);
+  }
+
+  std::vector<std::vector<double>> embed(const std::vector<std::string>& texts) override {
+    std::vector<std::vector<double>> vectors(texts.size());
+    std::vector<std::string> keys(texts.size()), missing;
+    std::vector<size_t> missing_at;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      Sha256 key;
+      key.update_field(identity_);
+      key.update_field("embedding");
+      key.update_field(texts[i]);
+      keys[i] = key.hex_digest();
+      if (const auto stored = cache_->find(keys[i])) {
+        vectors[i] = ojson::parse(*stored)["embedding"].get<std::vector<double>>();
+      } else {
+        missing.push_back(texts[i]);
+        missing_at.push_back(i);
+      }
+    }
+    if (missing.empty()) return vectors;
+    const auto fresh = backend_->embed(missing);
+    for (size_t m = 0; m < missing.size(); ++m) {
+      vectors[missing_at[m]] = fresh[m];
+      cache_->store(keys[missing_at[m]], ojson({{"embedding", fresh[m]}}).dump());
+    }
+    return vectors;
+  }
+
+ private:
+  std::unique_ptr<EvalBackend> backend_;
+  std::string identity_;
+  std::unique_ptr<ResultCache> cache_;
+};
+
+// F.normalize(p=2, dim=1): x / max(||x||, 1e-12).
+std::vector<double> normalized(std::vector<double> v) {
+  double norm = 0.0;
+  for (double x : v) norm += x * x;
+  norm = std::max(std::sqrt(norm), 1e-12);
+  for (double& x : v) x /= norm;
+  return v;
+}
+
+std::string row_id(const SourceRecord& record) {
+  const auto it = record.value.find("id");
+  if (it == record.value.end() || it->is_null())
+    throw Error(ErrorCode::kInvalidFormat, record.where + ": required field 'id' is missing");
+  return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
+// What the official script selects: category "open", "instruction following", the rest closed.
+std::string kind_of(const std::string& category) {
+  return category == "open" || category == "instruction following" ? category : "closed";
+}
+
+}  // namespace
+
+std::unique_ptr<TextEmbedder> make_endpoint_embedder(const EmbedderOptions& options) {
+  return std::make_unique<EndpointEmbedder>(options);
+}
+
+MmauProMatch mmau_pro_match(const std::string& response, const std::vector<std::string>& choices,
+                            TextEmbedder* embedder) {
+  MmauProMatch match;
+  for (size_t i = 0; i < choices.size(); ++i) {
+    if (choices[i] == response) {
+      match.choice = int(i);
+      match.decided_by = "identical";
+      match.confidence = 100.0;
+      return match;
+    }
+  }
+  if (embedder == nullptr) return match;
+  std::vector<std::string> texts = {response};
+  texts.insert(texts.end(), choices.begin(), choices.end());
+  const auto vectors = embedder->embed(texts);
+  const auto prediction = normalized(vectors[0]);
+  for (size_t i = 0; i < choices.size(); ++i) {
+    const auto choice = normalized(vectors[i + 1]);
+    if (choice.size() != prediction.size())
+      throw Error(ErrorCode::kInvalidFormat, "mmau-pro: the embedder returned vectors of " +
+                                                 std::to_string(prediction.size()) + " and " +
+                                                 std::to_string(choice.size()) + " dimensions");
+    double dot = 0.0;
+    for (size_t d = 0; d < choice.size(); ++d) dot += prediction[d] * choice[d];
+    // torch.argmax: the first of equal maxima.
+    if (match.choice < 0 || dot * 100.0 > match.confidence) {
+      match.choice = int(i);
+      match.confidence = dot * 100.0;
+    }
+  }
+  match.decided_by = "embedding";
+  return match;
+}
+
+void score_mmau_pro_file(const std::string& path, const std::string& prediction_key,
+                         TextEmbedder* embedder, ojson& summary, std::vector<ojson>& items) {
+  score_mmau_pro_records(read_any_records(path), prediction_key, embedder, summary, items);
+  if (summary["rows"] == 0) throw Error(ErrorCode::kInvalidFormat, path + ": no MMAU-Pro rows");
+}
+
+void score_mmau_pro_records(const std::vector<SourceRecord>& records,
+                            const std::string& prediction_key, TextEmbedder* embedder,
+                            ojson& summary, std::vector<ojson>& items) {
+  struct Cell {
+    int64_t count = 0, correct = 0, undecided = 0;
+  };
+  std::map<std::string, Cell> closed;
+  std::map<std::string, int64_t> others;
+  int64_t rows = 0, without_choices = 0;
+  for (const auto& record : records) {
+    const ojson& value = record.value;
+    // almkit's results.jsonl: the answer each item got (no silence, first presentation).
+    if (value.contains("error") || value.value("variant", "audio") == "silence" ||
+        value.value("presentation", 0) != 0 || value.value("repeat", 0) != 0)
+      continue;
+    ++rows;
+    const std::string key = !prediction_key.empty()       ? prediction_key
+                            : value.contains("model_output") ? "model_output"
+                                                             : "response";
+    if (!value.contains(key))
+      throw Error(ErrorCode::kInvalidFormat,
+                  record.where + ": no model output field '" + key +
+                      "' (MMAU-Pro's column is model_output; --prediction-key names another)");
+    const std::string response = record_string(record, key, false);  // fillna("")
+    const std::string id = row_id(record);
+    const std::string category = record_string(record, "category", true);
+    ojson line = {{"id", id}, {"category", category}};
+    const std::string kind = kind_of(category);
+    if (kind != "closed") {
+      ++others[kind];
+      line["scored_by"] = kind == "open" ? "almkit judge --protocol mmau-pro-open"
+                                         : "not scored (MMAU-Pro's instruction-following "
+                                           "checkers are not in almkit)";
+      items.push_back(std::move(line));
+      continue;
+    }
+    const auto choices = record_string_list(record, "choices", false);
+    if (choices.size() <= 1) {  // the official filter: choices.notna() and len > 1
+      ++without_choices;
+      line["scored_by"] = "left out (fewer than two choices, as the official script does)";
+      items.push_back(std::move(line));
+      continue;
+    }
+    const std::string answer = record_string(record, "answer", true);
+    const MmauProMatch match = mmau_pro_match(response, choices, embedder);
+    Cell& cell = closed[category];
+    ++cell.count;
+    line["decided_by"] = match.decided_by.empty() ? ojson(nullptr) : ojson(match.decided_by);
+    if (match.choice < 0) {
+      ++cell.undecided;
+      line["matched"] = nullptr;
+      line["correct"] = nullptr;
+    } else {
+      const bool correct = choices[size_t(match.choice)] == answer;
+      cell.correct += correct;
+      line["matched"] = choices[size_t(match.choice)];
+      line["confidence"] = match.confidence;
+      line["correct"] = correct;
+    }
+    items.push_back(std::move(line));
+  }
+  Cell all;
+  ojson categories = ojson::object();
+  for (const auto& [category, cell] : closed) {
+    all.count += cell.count;
+    all.correct += cell.correct;
+    all.undecided += cell.undecided;
+    const ojson accuracy =
+        cell.undecided ? ojson(nullptr) : ojson(double(cell.correct) / double(cell.count));
+    categories[category] = {{"type", "closed"},
+                            {"count", cell.count},
+                            {"correct", cell.correct},
+                            {"undecided", cell.undecided},
+                            {"accuracy", accuracy}};
+  }
+  for (const auto& [kind, count] : others)
+    categories[kind] = {{"type", kind == "open" ? "openended" : "aif"}, {"count", count}};
+  summary["benchmark"] = "mmau-pro";
+  summary["source"] = "sonalkum/MMAUPro evaluate_mmau_pro_comprehensive.py (bf12804f38fe)";
+  summary["rows"] = rows;
+  summary["closed_left_out_without_choices"] = without_choices;
+  summary["closed"] = {{"count", all.count},
+                       {"correct", all.correct},
+                       {"undecided", all.undecided},
+                       {"accuracy", all.undecided || all.count == 0
+                                        ? ojson(nullptr)
+                                        : ojson(double(all.correct) / double(all.count))}};
+  summary["category_results"] = categories;
+  summary["embedder"] = embedder ? "endpoint" : "none (only identical responses decided)";
+}
+
+}  // namespace almkit::bench

@@ -1,0 +1,131 @@
+// MMAU-Pro through `almkit eval` and the MMAU-family judges through `almkit judge`: a multi-audio
+// item reaches the server as several input_audio parts, the prompt is NeMo-Skills' formatting,
+// the run's official section leaves non-identical answers undecided; the option judge reads what
+// can_infer can without a call and maps the rest from scripted replies; MMAU-Pro's open judge
+// scores the open item.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <mutex>
+
+#include "almkit/eval.h"
+#include "remote/mock_openai_server.h"
+#include "runner_fixture.h"
+
+namespace almkit {
+namespace {
+
+using json = nlohmann::json;
+
+std::string user_text(const json& request) {
+  std::string text;
+  for (const auto& message : request["messages"])
+    if (message["content"].is_string())
+      text += message["content"].get<std::string>();
+    else
+      for (const auto& part : message["content"])
+        if (part.value("type", "") == "text") text += part["text"].get<std::string>();
+  return text;
+}
+
+int audio_parts(const json& request) {
+  int parts = 0;
+  for (const auto& message : request["messages"])
+    if (message["content"].is_array())
+      for (const auto& part : message["content"]) parts += part.value("type", "") == "input_audio";
+  return parts;
+}
+
+TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
+  const std::string dir = test::temp_dir();
+  std::string rows;
+  std::map<std::string, std::string> outputs;  // question -> the row's model_output
+  for (const auto& row : test::read_results(test::test_data_dir() + "/benchmarks/mmau-pro",
+                                            "mmau_pro_outputs.jsonl")) {
+    const std::string id = row["id"];
+    if (id != "mp-001" && id != "mp-002" && id != "mp-004" && id != "mp-009") continue;
+    for (const auto& clip : row["audio_path"]) {
+      std::filesystem::create_directories(dir + "/data");
+      test::write_tone(dir + "/" + clip.get<std::string>(), 0.5);
+    }
+    outputs[row["question"]] = row["model_output"];
+    rows += row.dump() + "\n";
+  }
+  test::write_file(dir + "/test.jsonl", rows);
+  std::mutex mutex;
+  std::map<std::string, json> requests;  // by question
+  test::MockOpenAiServer model([&](const json& request, int) {
+    const std::string text = user_text(request);
+    const std::lock_guard<std::mutex> lock(mutex);
+    for (const auto& [question, output] : outputs)
+      if (text.rfind(question, 0) == 0) {
+        requests[question] = request;
+        return test::MockReply{test::Fault::kNone, output};
+      }
+    return test::MockReply{test::Fault::kNone, "?"};
+  });
+  bench::EvalOptions options;
+  options.bench = "mmau-pro";
+  options.data_path = dir + "/test.jsonl";
+  options.out_dir = dir + "/run";
+  options.backend = "openai";
+  options.endpoints = {model.url()};
+  options.served_model = "mock-audio-llm";
+  options.silent_baseline = false;
+  options.quiet = true;
+  bench::run_eval(options);
+
+  const json& louder = requests.at("Which clip is louder?");
+  EXPECT_EQ(audio_parts(louder), 2);
+  EXPECT_EQ(user_text(louder), "Which clip is louder?\n\nA. the first clip\nB. the second clip");
+  EXPECT_EQ(user_text(requests.at("Describe the scene in the audio.")),
+            "Describe the scene in the audio.");
+  const json summary = test::read_json(dir + "/run/summary.json");
+  const json& official = summary["official"]["mmau_pro"];
+  EXPECT_EQ(official["closed"]["count"], 3);
+  EXPECT_EQ(official["closed"]["correct"], 1);  // "Piano" is the option's text
+  EXPECT_EQ(official["closed"]["undecided"], 2);
+  EXPECT_EQ(official["category_results"]["open"]["count"], 1);
+
+  // The option judge: "Piano" is read by can_infer (no call); the two free answers are judged.
+  std::vector<std::string> judged;
+  test::MockOpenAiServer judge(
+      [&](const json& request, int) {
+        const std::string text = user_text(request);
+        const std::lock_guard<std::mutex> lock(mutex);
+        judged.push_back(text);
+        if (text.find("Your output: ") != std::string::npos)
+          return test::MockReply{test::Fault::kNone,
+                                 text.find("dog barking") != std::string::npos ? "A" : "B"};
+        return test::MockReply{test::Fault::kNone,
+                               "CORRECTNESS: 4 - good\nRELEVANCE: 5\nCOMPLETENESS: 3\nCLARITY: "
+                               "5\nOVERALL: 4.25 - fine"};
+      },
+      "", "judge-model");
+  bench::JudgeOptions judging;
+  judging.run_dir = dir + "/run";
+  judging.protocol = "mmau";
+  judging.endpoints = {judge.url()};
+  judging.served_model = "judge-model";
+  const auto outcome = bench::judge_run(judging);
+  EXPECT_EQ(outcome.answers, 3);
+  EXPECT_EQ(outcome.calls, 2);
+  ASSERT_EQ(judged.size(), 2u);
+  EXPECT_NE(judged[0].find("Options: There are several options: \nA. "), std::string::npos);
+  const json verdict = json::parse(outcome.summary_json);
+  EXPECT_EQ(verdict["judged_accuracy"], 1.0);
+  EXPECT_DOUBLE_EQ(verdict["disagreement_rate"].get<double>(), 2.0 / 3.0);
+  EXPECT_EQ(verdict["prefetched_answers"], 1);
+  EXPECT_EQ(bench::judge_run(judging).reused, 2);
+
+  judging.protocol = "mmau-pro-open";
+  const json open = json::parse(bench::judge_run(judging).summary_json);
+  EXPECT_EQ(open["judged"], 1);
+  EXPECT_DOUBLE_EQ(open["mean_overall"].get<double>(), 4.25);
+  EXPECT_DOUBLE_EQ(open["performance"].get<double>(), 0.85);
+  EXPECT_EQ(judged.size(), 3u);
+  EXPECT_NE(judged[2].find("You are an expert evaluator for general open-ended"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace almkit

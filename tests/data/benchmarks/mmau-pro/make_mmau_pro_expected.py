@@ -1,0 +1,167 @@
+#!/usr/bin/env python3
+"""Expected MMAU-Pro scoring and MMAU-style judge behaviour, from the official code:
+
+- sonalkum/MMAUPro evaluate_mmau_pro_comprehensive.py (bf12804f38fef4eefdd321bba0e73f461bedc933):
+  evaluate_closedended_with_nvembed run on mmau_pro_outputs.jsonl with a stand-in for NV-Embed-v2
+  (fake_embedding below; the gtest serves the same vectors from a fake /v1/embeddings server),
+  the script's selection of closed rows (category not open / instruction following, choices
+  with more than one entry), accuracy per category; create_evaluation_prompt for the open row and
+  extract_scores_from_evaluation on made-up judge replies.
+- open-compass/VLMEvalKit (e8e78f05f3080fe28154f2130321f17951c3be94): multiple_choice.py
+  build_prompt with smp/vlm.py build_option_str, and matching_util.py can_infer on made-up
+  answers.
+
+The functions are taken from the sources with `ast` and run as they are; sklearn's accuracy_score
+(not installed here) is replaced by the fraction of equal labels, which is what it computes.
+
+usage: make_mmau_pro_expected.py MMAUPRO_CHECKOUT VLMEVALKIT_CHECKOUT > mmau_pro_expected.json
+(each a work tree or a bare git directory; run with a Python that has numpy and torch)
+"""
+import ast
+import copy
+import json
+import os
+import re
+import string
+import subprocess
+import sys
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+JUDGE_REPLIES = [
+    "CORRECTNESS: 4 - good\nRELEVANCE: 5 - on topic\nCOMPLETENESS: 3 - misses the roof\n"
+    "CLARITY: 5 - clear\nOVERALL: 4.25 - fine",
+    "correctness: 2 - wrong\nrelevance:3\ncompleteness: 1\nclarity: 4\noverall: 3 - average",
+    "CORRECTNESS: 5\nRELEVANCE: 4\nOVERALL: 4.5",
+    "The answer is acceptable.",
+    "CORRECTNESS:   3 - ok\nRELEVANCE: 3\nCOMPLETENESS: 3\nCLARITY: 3\nOVERALL: 3.0",
+    "CORRECTNESS: 10 - out of range\nRELEVANCE: 1\nCOMPLETENESS: 1\nCLARITY: 1\nOVERALL: 2.",
+]
+
+CHOICES = ["a barking dog", "a meowing cat", "a crowing rooster", "a mooing cow"]
+CAN_INFER_ANSWERS = [
+    ("A", CHOICES), ("(B)", CHOICES), ("The answer is C.", CHOICES),
+    ("I think it is A or B.", CHOICES), ("Z", CHOICES), ("a meowing cat", CHOICES),
+    ("It sounds like a meowing cat to me", CHOICES), ("A dog, B cat, C rooster, D cow", CHOICES),
+    ("Cannot determine the answer", CHOICES), ("The correct answer is **D**", CHOICES),
+    ("answer is d", CHOICES), ("D. a mooing cow", CHOICES), ("", CHOICES), ("Spider", CHOICES),
+    ("A MEOWING CAT", CHOICES), ("B. Actually I am not sure, maybe something else entirely", CHOICES),
+    ("a", ["a", "b"]), ("E", ["x", "y", "z", "w", "v"]), ("Answer: E", CHOICES),
+]
+
+
+def source(checkout, path):
+    if os.path.exists(os.path.join(checkout, path)):
+        return open(os.path.join(checkout, path), encoding="utf-8").read()
+    return subprocess.run(["git", "--git-dir", checkout, "show", "HEAD:" + path], check=True,
+                          capture_output=True, text=True).stdout
+
+
+def definitions(text, names, env):
+    """Executes the named top-level functions and assignments of a source file in env."""
+    tree = ast.parse(text)
+    nodes = []
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef) and node.name in names:
+            nodes.append(node)
+        elif isinstance(node, ast.Assign) and any(
+                isinstance(t, ast.Name) and t.id in names for t in node.targets):
+            nodes.append(node)
+    exec(compile(ast.Module(body=nodes, type_ignores=[]), "<official>", "exec"), env)
+    return env
+
+
+def fake_embedding(text):
+    """NV-Embed-v2's stand-in: a bag of words (ASCII-lower-cased, split on spaces, '.,!?' stripped
+    from both ends) hashed into 97 bins by the sum of (position + 1) x byte, plus a constant 0.5."""
+    vector = [0.0] * 97 + [0.5]
+    for word in text.split(" "):
+        raw = bytes(b + 32 if 65 <= b <= 90 else b for b in word.encode("utf-8"))
+        raw = raw.strip(b".,!?")
+        if raw:
+            vector[sum((i + 1) * b for i, b in enumerate(raw)) % 97] += 1.0
+    return vector
+
+
+class FakeNvEmbed:
+    def encode(self, texts, instruction="", max_length=4096):
+        assert instruction == "" and max_length == 4096
+        return torch.tensor([fake_embedding(t) for t in texts], dtype=torch.float32)
+
+
+def main():
+    mmau_pro = source(sys.argv[1], "evaluate_mmau_pro_comprehensive.py")
+    env = definitions(mmau_pro, {"create_evaluation_prompt", "extract_scores_from_evaluation",
+                                 "evaluate_closedended_with_nvembed"},
+                      {"re": re, "np": np, "torch": torch, "F": F,
+                       "tqdm": lambda iterable, **kwargs: iterable, "print": lambda *a, **k: None})
+    rows = [json.loads(l) for l in open(os.path.join(HERE, "mmau_pro_outputs.jsonl"))]
+    # main(): closed rows are the other categories; choices notna and len > 1; fillna("").
+    closed = [r for r in rows if r["category"] not in ("open", "instruction following")
+              and r["choices"] is not None and len(r["choices"]) > 1]
+    predictions, confidences = env["evaluate_closedended_with_nvembed"](
+        FakeNvEmbed(), [r["question"] for r in closed], [list(r["choices"]) for r in closed],
+        [r["answer"] for r in closed], [r["model_output"] or "" for r in closed],
+        [r["category"] for r in closed])
+    items = []
+    for r, matched, confidence in zip(closed, predictions, confidences):
+        output = r["model_output"] or ""
+        scores = sorted((np.dot(fake_embedding(output), fake_embedding(c)) /
+                         np.linalg.norm(fake_embedding(output)) / np.linalg.norm(fake_embedding(c))
+                         for c in r["choices"]), reverse=True)
+        assert scores[0] - scores[1] > 1e-3, ("near tie: float32 vs float64 may differ", r["id"])
+        if output in r["choices"]:  # almkit's "identical" decision must be the official one
+            assert matched == output
+        items.append({"id": r["id"], "matched": matched, "confidence": round(confidence, 4),
+                      "correct": matched == r["answer"],
+                      "identical": output in r["choices"]})
+    categories = {}
+    for item, r in zip(items, closed):
+        cell = categories.setdefault(r["category"], {"count": 0, "correct": 0})
+        cell["count"] += 1
+        cell["correct"] += item["correct"]
+    for cell in categories.values():
+        cell["accuracy"] = cell["correct"] / cell["count"]  # accuracy_score
+    open_row = next(r for r in rows if r["category"] == "open")
+    judge = {
+        "prompt": env["create_evaluation_prompt"](open_row["question"], open_row["answer"],
+                                                  open_row["model_output"], "open"),
+        "replies": [{"reply": reply,
+                     "scores": {k: float(v) for k, v in
+                                env["extract_scores_from_evaluation"](reply).items()}}
+                    for reply in JUDGE_REPLIES],
+    }
+
+    vlmevalkit = sys.argv[2]
+    logger = type("Logger", (), {"info": lambda *a: None, "warning": lambda *a: None})()
+    kit = definitions(source(vlmevalkit, "vlmeval/utils/matching_util.py"),
+                      {"_VERBOSE_ANSWER_RE", "can_infer_option", "can_infer_text", "can_infer"},
+                      {"os": os, "cp": copy, "re": re, "string": string, "logger": logger})
+    kit_prompt = definitions(source(vlmevalkit, "vlmeval/dataset/utils/multiple_choice.py"),
+                             {"build_prompt"}, {})
+    vlm = definitions(source(vlmevalkit, "vlmeval/smp/vlm.py"), {"build_option_str"},
+                      {"pd": type("pd", (), {"isna": staticmethod(lambda x: x is None)})})
+    lettered = lambda choices: {string.ascii_uppercase[i]: c for i, c in enumerate(choices)}
+    mmau_row = next(r for r in rows if r["id"] == "mp-002")
+    option_judge = {
+        "option_text": vlm["build_option_str"](lettered(mmau_row["choices"])),
+        "prompt": kit_prompt["build_prompt"](mmau_row["question"],
+                                             vlm["build_option_str"](lettered(mmau_row["choices"])),
+                                             mmau_row["model_output"]),
+        "can_infer": [{"answer": a, "choices": c, "option": kit["can_infer"](a, lettered(c)) or ""}
+                      for a, c in CAN_INFER_ANSWERS],
+    }
+    json.dump({"source": {"mmau_pro": "sonalkum/MMAUPro bf12804f38fef4eefdd321bba0e73f461bedc933",
+                          "vlmevalkit": "open-compass/VLMEvalKit e8e78f05f3080fe28154f2130321f17951c3be94"},
+               "closed_items": items, "closed_categories": categories,
+               "open_judge": judge, "option_judge": option_judge},
+              sys.stdout, indent=1, ensure_ascii=False)
+    sys.stdout.write("\n")
+
+
+if __name__ == "__main__":
+    main()
