@@ -85,21 +85,64 @@ ALMKIT_AVX512_BF16 void pack_rows(const float* x, int64_t m, int64_t k, int64_t 
   }
 }
 
+// 16 rows of 16 words (rows[i] .. rows[i] + 15) written as 16 rows of 16, out[j * stride + i] =
+// rows[i][j]: unpacks of 32 and 64 bits, then two shuffles of 128-bit lanes.
+ALMKIT_AVX512_BF16 void transpose_16x16(const uint16_t* const* rows, uint32_t* out, int64_t stride) {
+  __m512i r[16], t[16];
+  for (int i = 0; i < 16; ++i) r[i] = _mm512_loadu_si512(rows[i]);
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
+  }
+  // r[4g + c], lane L: rows 4g .. 4g + 3 of word 4L + c
+  for (int g = 0; g < 16; g += 4) {
+    r[g] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
+    r[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
+    r[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
+    r[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
+  }
+  for (int c = 0; c < 4; ++c) {
+    const __m512i even_a = _mm512_shuffle_i32x4(r[c], r[4 + c], 0x88);
+    const __m512i even_b = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0x88);
+    const __m512i odd_a = _mm512_shuffle_i32x4(r[c], r[4 + c], 0xDD);
+    const __m512i odd_b = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0xDD);
+    _mm512_storeu_si512(out + (0 + c) * stride, _mm512_shuffle_i32x4(even_a, even_b, 0x88));
+    _mm512_storeu_si512(out + (8 + c) * stride, _mm512_shuffle_i32x4(even_a, even_b, 0xDD));
+    _mm512_storeu_si512(out + (4 + c) * stride, _mm512_shuffle_i32x4(odd_a, odd_b, 0x88));
+    _mm512_storeu_si512(out + (12 + c) * stride, _mm512_shuffle_i32x4(odd_a, odd_b, 0xDD));
+  }
+}
+
 // Copies weight rows [col0, col0 + cols) x pairs [pair0, pair0 + pairs) into strips of 32
-// columns, [strip][pair][column]; columns past `cols` are zeros.
-void pack_weights(const uint16_t* w, int64_t k, int64_t col0, int64_t cols, int64_t pair0,
-                  int64_t pairs, uint32_t* block) {
-  const int64_t strips = (cols + kTileCols - 1) / kTileCols;
+// columns, [strip][pair][column]; columns past `cols` are zeros. Whole groups of 16 columns x
+// 16 pairs go through transpose_16x16, the ragged rest one word at a time.
+ALMKIT_AVX512_BF16 void pack_weights(const uint16_t* w, int64_t k, int64_t col0, int64_t cols,
+                                     int64_t pair0, int64_t pairs, uint32_t* block) {
+  const int64_t strips = (cols + kTileCols - 1) / kTileCols, whole_pairs = pairs / 16 * 16;
+  // a column's pairs (bf16 at any 2-byte alignment, so words are read with memcpy / loadu)
+  const auto row_words = [&](int64_t col) { return w + (col0 + col) * k + 2 * pair0; };
   for (int64_t s = 0; s < strips; ++s) {
     uint32_t* strip = block + s * pairs * kTileCols;
-    for (int64_t c = 0; c < kTileCols; ++c) {
-      const int64_t col = s * kTileCols + c;
-      if (col >= cols) {
-        for (int64_t p = 0; p < pairs; ++p) strip[p * kTileCols + c] = 0;
-        continue;
+    for (int64_t c0 = 0; c0 < kTileCols; c0 += 16) {
+      const int64_t first = s * kTileCols + c0;
+      int64_t done = 0;  // pairs already written for these 16 columns
+      if (first + 16 <= cols) {
+        const uint16_t* rows[16];
+        for (int64_t p0 = 0; p0 < whole_pairs; p0 += 16) {
+          for (int i = 0; i < 16; ++i) rows[i] = row_words(first + i) + 2 * p0;
+          transpose_16x16(rows, strip + p0 * kTileCols + c0, kTileCols);
+        }
+        done = whole_pairs;
       }
-      const uint16_t* row = w + (col0 + col) * k + 2 * pair0;
-      for (int64_t p = 0; p < pairs; ++p) std::memcpy(strip + p * kTileCols + c, row + 2 * p, 4);
+      for (int64_t c = c0; c < c0 + 16; ++c) {
+        const int64_t col = s * kTileCols + c;
+        const uint16_t* row = col < cols ? row_words(col) : nullptr;
+        for (int64_t p = done; p < pairs; ++p) {
+          uint32_t word = 0;
+          if (row) std::memcpy(&word, row + 2 * p, 4);
+          strip[p * kTileCols + c] = word;
+        }
+      }
     }
   }
 }
