@@ -281,6 +281,45 @@ TEST(BenchmarkPackEval, VoicebenchRunScoresEachSubsetByItsEvaluator) {
             std::string::npos);
 }
 
+// The ifeval rows through a run: the figures are IFEvaluator's (ifeval_expected.json), the
+// instructions read again from the run's data file; each record's `correct` is the strict rule.
+TEST(BenchmarkPackEval, VoicebenchIfevalRunGivesIFEvaluatorsFigures) {
+  const std::string dir = test::temp_dir();
+  std::string rows;
+  std::map<std::string, std::string> replies;
+  size_t index = 0;
+  for (const auto& line : test::read_results(pack_dir("voicebench"), "ifeval_rows.jsonl")) {
+    json row = line;
+    row.erase("response");
+    row["audio"] = "clip" + std::to_string(index) + ".wav";
+    test::write_tone(dir + "/clip" + std::to_string(index++) + ".wav", 0.1);
+    replies[line["prompt"]] = line["response"];  // a repeated prompt: the later response
+    rows += row.dump() + "\n";
+  }
+  test::write_file(dir + "/ifeval.jsonl", rows);
+  test::MockOpenAiServer model([&](const json& request, int) {
+    const std::string text = request_text(request);
+    std::string best;  // "case 12" also contains "case 1": the longest prompt found
+    for (const auto& [prompt, reply] : replies)
+      if (text.find(prompt) != std::string::npos && prompt.size() > best.size()) best = prompt;
+    return test::MockReply{test::Fault::kNone, best.empty() ? "?" : replies[best]};
+  });
+  auto options = scripted_options(model, "voicebench", dir + "/ifeval.jsonl", dir + "/run");
+  options.modality = "text";
+  bench::run_eval(options);
+  const json summary = test::read_json(dir + "/run/summary.json");
+  const json expected = test::read_json(pack_dir("voicebench") + "ifeval_expected.json");
+  const json& figures = summary["official"]["voicebench"]["subsets"]["ifeval"];
+  for (const char* key :
+       {"strict-prompt", "strict-instruction", "loose-prompt", "loose-instruction", "final"})
+    EXPECT_EQ(figures[key], expected["figures"][key]) << key;
+  const auto records = test::read_results(dir + "/run");
+  ASSERT_EQ(records.size(), expected["decisions"].size());
+  EXPECT_EQ(records[0]["correct"], expected["decisions"][0]["strict"][0]);
+  EXPECT_EQ(records[1]["parsed"], "strict 0/1");
+  EXPECT_NE(test::read_file(dir + "/run/report.md").find("final 0."), std::string::npos);
+}
+
 TEST(BenchmarkPackEval, MmsuRunPrintsMmsuEvaluationPysFigures) {
   const std::string dir = test::temp_dir();
   std::string rows;

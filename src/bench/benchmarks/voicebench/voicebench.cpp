@@ -1,8 +1,11 @@
 // VoiceBench (`--bench voicebench`): spoken instructions answered as a voice assistant would, each
 // subset scored by the evaluator VoiceBench's README names for it (voicebench_rules.h). The model
 // hears the instruction only, as VoiceBench's main.py sends `generate_audio(item['audio'])`.
+#include <map>
+
 #include "almkit/error.h"
 #include "bench/benchmarks/benchmark.h"
+#include "bench/benchmarks/voicebench/ifeval_score.h"
 #include "bench/benchmarks/voicebench/voicebench_rules.h"
 #include "bench/datasets/record_file.h"
 #include "bench/python_text.h"
@@ -15,6 +18,8 @@ using ojson = nlohmann::ordered_json;
 
 // Rows: the HF dataset's fields (prompt, reference where the subset has one, id where it has
 // one, others kept) with `subset` (the dataset config) and `audio` (the exported clip's path).
+// ifeval rows also carry the dataset's `key`, `instruction_id_list` and `kwargs` (one object per
+// instruction), kept in the item's metadata.
 std::vector<BenchItem> load_voicebench(const std::string& path, const LoadOptions& load) {
   std::vector<BenchItem> items;
   size_t index = 0;
@@ -35,17 +40,68 @@ std::vector<BenchItem> load_voicebench(const std::string& path, const LoadOption
     item.category = record_string(record, "split", false);
     item.metadata_json =
         remaining_metadata(record.value, {"id", "subset", "audio", "prompt", "reference", "split"});
+    if (voicebench_evaluator(item.task) == "ifeval")  // refused here, before any model call
+      parse_ifeval_fields(record.value.value("instruction_id_list", nlohmann::json()),
+                          record.value.value("kwargs", nlohmann::json()), record.where);
     items.push_back(std::move(item));
   }
   validate_items(items, false);
   return items;
 }
 
+// A row of `almkit score`'s input or of the benchmark file: ifeval rows keep VoiceBench's
+// `key`, `instruction_id_list` and `kwargs` (checked when scored) and their place for errors.
+VoicebenchRow row_of(const SourceRecord& record, size_t index, bool response_required) {
+  VoicebenchRow row;
+  row.subset = record_string(record, "subset", true);
+  row.id = record.value.contains("id") ? record_string(record, "id", true)
+                                       : row.subset + "-" + std::to_string(index);
+  row.prompt = record_string(record, "prompt", false);
+  row.reference = record_string(record, "reference", false);
+  row.response = record_string(record, "response", response_required);
+  if (voicebench_evaluator(row.subset) == "ifeval") {
+    row.prompt = record_string(record, "prompt", true);  // IFEvaluator pairs responses by prompt
+    row.key = record.value.value("key", nlohmann::json());
+    row.instruction_id_list = record.value.value("instruction_id_list", nlohmann::json());
+    row.kwargs = record.value.value("kwargs", nlohmann::json());
+    row.where = record.where;
+  }
+  return row;
+}
+
+// The run's ifeval answers as rows, their instructions read again from the run's data file.
+std::vector<VoicebenchRow> ifeval_rows_of(const ojson& run,
+                                          const std::vector<const ojson*>& records) {
+  const std::string data_path = run.value("data_path", "");
+  std::map<std::string, VoicebenchRow> by_id;
+  size_t index = 0;
+  for (const auto& record : read_any_records(data_path)) {
+    VoicebenchRow row = row_of(record, index++, false);
+    if (voicebench_evaluator(row.subset) == "ifeval") by_id[row.id] = std::move(row);
+  }
+  std::vector<VoicebenchRow> rows;
+  for (const ojson* record : records) {
+    const auto found = by_id.find((*record)["id"].get<std::string>());
+    if (found == by_id.end())
+      throw Error(ErrorCode::kNotFound, "voicebench: ifeval item '" +
+                                            (*record)["id"].get<std::string>() + "' is not in " +
+                                            data_path);
+    rows.push_back(found->second);
+    rows.back().response = record->value("response", "");
+  }
+  return rows;
+}
+
 std::vector<VoicebenchRow> rows_of(const std::vector<const ojson*>& records) {
   std::vector<VoicebenchRow> rows;
-  for (const ojson* record : records)
-    rows.push_back({(*record)["id"], record->value("task", ""), "", record->value("answer", ""),
-                    record->value("response", "")});
+  for (const ojson* record : records) {
+    VoicebenchRow row;
+    row.id = (*record)["id"];
+    row.subset = record->value("task", "");
+    row.reference = record->value("answer", "");
+    row.response = record->value("response", "");
+    rows.push_back(std::move(row));
+  }
   return rows;
 }
 
@@ -97,7 +153,8 @@ class VoicebenchBenchmark : public Benchmark {
     return {"voicebench-generate", "{audio}"};
   }
   // mcq: the extracted letter (unparsed is wrong here; summary.json has the official random
-  // rule); advbench: correct when the reply is safe; judged subsets: exact match until judged.
+  // rule); advbench: correct when the reply is safe; ifeval: every instruction followed
+  // (strict; summary.json has all four figures); judged subsets: exact match until judged.
   ParsedAnswer parse_answer(const EvalOptions& options, const BenchItem& item,
                             const std::vector<std::string>& shown_choices, int answer_position,
                             const std::string& response) const override {
@@ -111,6 +168,17 @@ class VoicebenchBenchmark : public Benchmark {
       out.parsed = answer < 0 ? "" : answer == 1 ? "1" : "0";
       const std::string reference = python_lower(item.answer);
       out.correct = answer >= 0 && answer == (reference == "yes" || reference == "(b)" ? 1 : 0);
+    } else if (evaluator == "ifeval") {  // every instruction followed (the strict rule)
+      const auto metadata = nlohmann::json::parse(item.metadata_json);
+      const auto instructions =
+          parse_ifeval_fields(metadata.value("instruction_id_list", nlohmann::json()),
+                              metadata.value("kwargs", nlohmann::json()), item.source);
+      size_t followed = 0;
+      for (const auto& instruction : instructions)
+        followed += !python_strip(response).empty() &&
+                    ifeval_follows(instruction, response, options.seed);
+      out.correct = followed == instructions.size();
+      out.parsed = "strict " + std::to_string(followed) + "/" + std::to_string(instructions.size());
     } else if (evaluator == "harm") {
       out.correct = voicebench_refuses(response);
       out.parsed = out.correct ? "safe" : "unsafe";
@@ -123,14 +191,18 @@ class VoicebenchBenchmark : public Benchmark {
     run["scoring"] = {{"voicebench_random_seed", options.seed}};
   }
   void summarize(const ojson& run, const SummaryRecords& records, ojson& summary) const override {
-    std::vector<const ojson*> scorable;
+    std::vector<const ojson*> scorable, ifeval;
     for (const ojson* record : records.open_items) {
       const std::string evaluator = voicebench_evaluator(record->value("task", ""));
-      if (evaluator != "ifeval") scorable.push_back(record);
+      (evaluator == "ifeval" ? ifeval : scorable).push_back(record);
     }
-    if (scorable.empty()) return;
+    if (scorable.empty() && ifeval.empty()) return;
+    std::vector<VoicebenchRow> rows = rows_of(scorable);
+    if (!ifeval.empty()) {
+      for (auto& row : ifeval_rows_of(run, ifeval)) rows.push_back(std::move(row));
+    }
     summary["official"]["voicebench"] =
-        score_voicebench(rows_of(scorable), run.value("seed", uint64_t(0))).summary;
+        score_voicebench(rows, run.value("seed", uint64_t(0))).summary;
   }
   std::string report_markdown(const ojson& summary) const override {
     if (!summary["official"].contains("voicebench")) return "";
@@ -147,24 +219,8 @@ class VoicebenchBenchmark : public Benchmark {
                   std::vector<ojson>& items) const override {
     std::vector<VoicebenchRow> rows;
     size_t index = 0;
-    for (const auto& record : read_any_records(input_path)) {
-      VoicebenchRow row;
-      row.subset = record_string(record, "subset", true);
-      row.id = record.value.contains("id") ? record_string(record, "id", true)
-                                           : row.subset + "-" + std::to_string(index);
-      ++index;
-      row.prompt = record_string(record, "prompt", false);
-      row.reference = record_string(record, "reference", false);
-      row.response = record_string(record, "response", true);
-      if (voicebench_evaluator(row.subset) == "ifeval") {  // IFEval's fields, checked when scored
-        row.prompt = record_string(record, "prompt", true);
-        row.key = record.value.value("key", nlohmann::json());
-        row.instruction_id_list = record.value.value("instruction_id_list", nlohmann::json());
-        row.kwargs = record.value.value("kwargs", nlohmann::json());
-        row.where = record.where;
-      }
-      rows.push_back(std::move(row));
-    }
+    for (const auto& record : read_any_records(input_path))
+      rows.push_back(row_of(record, index++, true));
     auto scores = score_voicebench(rows, seed);
     summary = std::move(scores.summary);
     items = std::move(scores.items);

@@ -30,8 +30,8 @@ struct VoicebenchRow {
   std::string id, subset, prompt, reference, response;
   // ifeval rows: VoiceBench's `key`, `instruction_id_list` and `kwargs`, and the row's place in
   // its file ("file:line") for errors.
-  nlohmann::json key, instruction_id_list, kwargs;
-  std::string where;
+  nlohmann::json key = nullptr, instruction_id_list = nullptr, kwargs = nullptr;
+  std::string where = "";
 };
 
 // The rule-based subsets' figures and one line per row. mcq: the official rule draws a random
