@@ -6,6 +6,7 @@
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
 
+#include <array>
 #include <cstdint>
 #include <random>
 #include <vector>
@@ -39,15 +40,23 @@ std::vector<Matrix> qwen2_0_5b_weights() {
   return matrices;
 }
 
+// range(1): the kernel (0: the best this CPU runs, 1: AVX2, 2: AVX512-BF16), so the AVX2 one
+// is measured beside vdpbf16ps in the same run.
 void BM_DecodeStepMatvecs(benchmark::State& state) {
   static const std::vector<Matrix> weights = qwen2_0_5b_weights();
   const int threads = static_cast<int>(state.range(0));
+  const auto kernel = std::array{almkit::nn::Bf16Kernel::kBest, almkit::nn::Bf16Kernel::kAvx2,
+                                 almkit::nn::Bf16Kernel::kAvx512Bf16}[state.range(1)];
+  if (!almkit::nn::cpu_runs(kernel)) {
+    state.SkipWithError("this CPU does not run the kernel");
+    return;
+  }
   at::set_num_threads(threads);
   std::vector<float> x(4864, 0.01f), y(151936);
   int64_t bytes = 0;
   for (const auto& m : weights) bytes += m.rows * m.cols * 2;
   for (auto _ : state) {
-    for (const auto& m : weights) almkit::nn::bf16_matvec(x.data(), 1, m.cols, m.data.data(), m.rows, y.data());
+    for (const auto& m : weights) almkit::nn::bf16_matvec(x.data(), 1, m.cols, m.data.data(), m.rows, y.data(), nullptr, kernel);
     benchmark::ClobberMemory();
   }
   state.counters["weights_MB"] = bytes / 1e6;
@@ -55,7 +64,7 @@ void BM_DecodeStepMatvecs(benchmark::State& state) {
                                               benchmark::Counter::kIsRate);
   state.counters["steps_per_s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
 }
-BENCHMARK(BM_DecodeStepMatvecs)->Arg(1)->Arg(2)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_DecodeStepMatvecs)->ArgsProduct({{1, 2}, {1, 2}})->UseRealTime()->MinTime(2.0);
 
 // The peer: the same step with float32 weights through libtorch's at::mv (OpenBLAS sgemv), twice
 // the bytes. Its GB/s says how fast this machine streams weights with a tuned BLAS kernel.

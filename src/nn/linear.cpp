@@ -2,6 +2,8 @@
 
 #include "almkit/error.h"
 #include "nn/bf16_gemm.h"
+#include "nn/bf16_matvec_avx512.h"
+#include "core/simd_cap.h"
 #include "core/spin_pool.h"
 
 #include <ATen/Parallel.h>
@@ -9,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace almkit::nn {
 namespace {
@@ -104,22 +107,38 @@ __attribute__((target("avx2,fma"))) void widen_avx2(const uint16_t* w, int64_t c
 }
 
 bool has_avx2() {
-  static const bool supported = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  static const bool supported =
+      simd_cap() != SimdCap::kBaseline && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
   return supported;
 }
 
 }  // namespace
 
 bool cpu_runs(Bf16Kernel kernel) {
+  if (kernel == Bf16Kernel::kAvx512Bf16) return cpu_has_avx512_bf16();
   return kernel != Bf16Kernel::kAvx2 || has_avx2();
 }
 
 void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y,
                  const float* bias, Bf16Kernel kernel) {
   if (!cpu_runs(kernel)) {
-    throw Error(ErrorCode::kUnsupported, "the avx2 bf16 kernel needs a CPU with AVX2 and FMA");
+    throw Error(ErrorCode::kUnsupported, kernel == Bf16Kernel::kAvx2
+                                             ? "the avx2 bf16 kernel needs a CPU with AVX2 and FMA"
+                                             : "the avx512-bf16 mat-vec kernel needs a CPU with AVX512-BF16");
   }
-  const bool avx2 = kernel == Bf16Kernel::kAvx2 || (kernel == Bf16Kernel::kBest && has_avx2());
+  if (kernel == Bf16Kernel::kBest) {
+    kernel = cpu_has_avx512_bf16() ? Bf16Kernel::kAvx512Bf16 : has_avx2() ? Bf16Kernel::kAvx2 : Bf16Kernel::kScalar;
+  }
+  // x as bf16 pairs once per call, shared read-only by every thread's chunks
+  // (the workers see it through these pointers: a thread_local named in the lambda is their own)
+  thread_local std::vector<uint16_t> split;
+  const uint16_t *high = nullptr, *low = nullptr;
+  if (kernel == Bf16Kernel::kAvx512Bf16) {
+    split.resize(2 * rows * k);
+    high = split.data();
+    low = high + rows * k;
+    split_to_bf16_pairs(x, rows * k, split.data(), split.data() + rows * k);
+  }
   // Split the output features across the compute threads; each reads its own weight rows.
   const int parts = at::in_parallel_region() || n < 128 ? 1 : at::get_num_threads();
   // Chunks of ~128 KB of weights: the tail (one thread on the last chunk, the other waiting)
@@ -127,7 +146,9 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
   const int64_t bytes_per_part = n * k * 2 / std::max(1, parts);
   const int chunks_per_part = static_cast<int>(std::clamp<int64_t>(bytes_per_part / (128 << 10), 4, 64));
   spin_parallel_for(n, parts, 16, [&](int64_t begin, int64_t end) {
-    if (avx2) {
+    if (kernel == Bf16Kernel::kAvx512Bf16) {
+      bf16_matvec_avx512(high, low, rows, k, w, begin, end, n, y);
+    } else if (kernel == Bf16Kernel::kAvx2) {
       matvec_avx2(x, rows, k, w, begin, end, n, y);
     } else {
       matvec_scalar(x, rows, k, w, begin, end, n, y);

@@ -20,9 +20,11 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
 // the weights on every call. x [M, K] float32; bias fp32 [N] or undefined. Exposed for tests.
 at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias);
 
-// The kernels of bf16_matvec: kBest is the fastest this CPU runs (AVX2 + FMA where present, else
-// plain C++). Tests name each one, so that every kernel is checked on whatever CPU runs them.
-enum class Bf16Kernel { kBest, kScalar, kAvx2 };
+// The kernels of bf16_matvec: kBest is the fastest this CPU runs (AVX512-BF16's vdpbf16ps, x
+// kept as two bf16 terms (nn/bf16_matvec_avx512.h); else AVX2 + FMA widening the weights; else
+// plain C++; ALMKIT_SIMD=avx2 / baseline caps the choice). Tests name each one, so that every
+// kernel is checked on whatever CPU runs them.
+enum class Bf16Kernel { kBest, kScalar, kAvx2, kAvx512Bf16 };
 // Whether this CPU runs `kernel` (kBest and kScalar run everywhere).
 bool cpu_runs(Bf16Kernel kernel);
 

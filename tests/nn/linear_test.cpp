@@ -12,6 +12,10 @@
 namespace almkit {
 namespace {
 
+const char* kernel_name(nn::Bf16Kernel kernel) {
+  return kernel == nn::Bf16Kernel::kScalar ? "scalar" : kernel == nn::Bf16Kernel::kAvx2 ? "avx2" : "avx512-bf16";
+}
+
 class Bf16Linear : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, int64_t>> {};
 
 TEST_P(Bf16Linear, MatchesFloat32ProductOfTheRoundedWeights) {
@@ -39,10 +43,10 @@ TEST_P(Bf16Linear, EveryKernelThisCpuRunsMatchesTheFloat64Product) {
   const at::Tensor bias = at::randn({n});
   const at::Tensor expected =
       at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
-  for (const nn::Bf16Kernel kernel : {nn::Bf16Kernel::kScalar, nn::Bf16Kernel::kAvx2}) {
-    const char* name = kernel == nn::Bf16Kernel::kScalar ? "scalar" : "avx2";
+  for (const nn::Bf16Kernel kernel : {nn::Bf16Kernel::kScalar, nn::Bf16Kernel::kAvx2, nn::Bf16Kernel::kAvx512Bf16}) {
+    const char* name = kernel_name(kernel);
     if (!nn::cpu_runs(kernel)) {
-      std::printf("[ note ] this CPU has no AVX2 + FMA: the %s kernel is not run\n", name);
+      std::printf("[ note ] this CPU does not run the %s kernel (or ALMKIT_SIMD caps it)\n", name);
       continue;
     }
     SCOPED_TRACE(name);
@@ -60,6 +64,32 @@ TEST_P(Bf16Linear, EveryKernelThisCpuRunsMatchesTheFloat64Product) {
 INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Linear,
                          ::testing::Values(std::make_tuple(1, 896, 300), std::make_tuple(1, 45, 7), std::make_tuple(3, 37, 129),
                                            std::make_tuple(6, 64, 64), std::make_tuple(40, 96, 50)));
+
+// The vdpbf16ps kernel reads each weight row in aligned 64-byte lines with masked ragged ends:
+// rows starting at every 2-byte offset within a line (k odd, so consecutive rows shift too),
+// rows shorter than one line, and x kept to ~16 bits (as two bf16 terms). Rounding x to one bf16
+// term instead would miss this bound by ~100x (2^-9 relative per term, not 2^-17).
+TEST(Bf16Linear, Avx512Bf16KernelReadsWeightRowsAtAnyAlignment) {
+  if (!nn::cpu_runs(nn::Bf16Kernel::kAvx512Bf16)) GTEST_SKIP() << "no AVX512-BF16 (or ALMKIT_SIMD caps it)";
+  for (const int64_t k : {int64_t{5}, int64_t{31}, int64_t{45}, int64_t{97}, int64_t{901}}) {
+    for (const int64_t rows : {int64_t{1}, int64_t{3}}) {
+      at::manual_seed(k * 10 + rows);
+      const int64_t n = 9;
+      const at::Tensor x = at::randn({rows, k});
+      const at::Tensor storage = at::randn({n * k + 32}).to(at::kBFloat16);
+      for (int64_t shift = 0; shift < 32; shift += k > 100 ? 7 : 1) {
+        const at::Tensor w = storage.narrow(0, shift, n * k).view({n, k});
+        const at::Tensor expected = at::linear(x.to(at::kDouble), w.to(at::kDouble));
+        at::Tensor got = at::empty({rows, n});
+        nn::bf16_matvec(x.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()),
+                        n, got.data_ptr<float>(), nullptr, nn::Bf16Kernel::kAvx512Bf16);
+        const double error = at::max(at::abs(got.to(at::kDouble) - expected)).item<double>();
+        // |x_i w_i| ~ 1: x's two terms leave ~2^-17 (7.6e-6) per product, a random walk over k
+        EXPECT_LT(error, 2e-5 * std::sqrt(double(k))) << "k " << k << ", rows " << rows << ", shift " << shift;
+      }
+    }
+  }
+}
 
 TEST(Bf16Linear, KeepsLeadingDimensions) {
   const at::Tensor x = at::randn({2, 3, 16});
