@@ -2,7 +2,8 @@
 // in the same run, 1 and 2 threads, through the calls the models make:
 //   decode_step/*   the 169 mat-vecs of one decode step (24 layers of q/k/v/o, gate/up/down,
 //                   then the 151936-row head), one row each; steps_per_s = the products' tok/s
-//   prefill_layer/* one decoder layer's seven products on a 128-row prompt; tokens_per_s counts
+//   prefill_layer/* one decoder layer's seven products on a prompt of 128 or 512 rows (the
+//                   second argument); tokens_per_s counts
 //                   24 such layers (the products alone, no attention or norms)
 // int8: nn::int8_linear (activations quantised per call); bf16: nn::linear on bf16 weights;
 // fp32: nn::linear on fp32 weights (gemv for one row, OpenBLAS GEMM for a prompt).
@@ -71,7 +72,7 @@ void decode_step(benchmark::State& state, Weights weights) {
 void prefill_layer(benchmark::State& state, Weights weights) {
   static const Stack stack = make_stack(1, false);
   at::set_num_threads(static_cast<int>(state.range(0)));
-  const int64_t rows = 128;
+  const int64_t rows = state.range(1);
   const at::Tensor x896 = at::randn({rows, 896}), x4864 = at::randn({rows, 4864});
   for (auto _ : state) run_products(stack, weights, x896, x4864);
   state.counters["tokens_per_s"] =
@@ -83,9 +84,9 @@ void prefill_layer(benchmark::State& state, Weights weights) {
 BENCHMARK_CAPTURE(decode_step, int8, Weights::kInt8)->Arg(1)->Arg(2)->UseRealTime()->MinTime(2.0);
 BENCHMARK_CAPTURE(decode_step, bf16, Weights::kBf16)->Arg(1)->Arg(2)->UseRealTime()->MinTime(2.0);
 BENCHMARK_CAPTURE(decode_step, fp32, Weights::kFp32)->Arg(1)->Arg(2)->UseRealTime()->MinTime(2.0);
-BENCHMARK_CAPTURE(prefill_layer, int8, Weights::kInt8)->Arg(1)->Arg(2)->UseRealTime()->MinTime(1.0);
-BENCHMARK_CAPTURE(prefill_layer, bf16, Weights::kBf16)->Arg(1)->Arg(2)->UseRealTime()->MinTime(1.0);
-BENCHMARK_CAPTURE(prefill_layer, fp32, Weights::kFp32)->Arg(1)->Arg(2)->UseRealTime()->MinTime(1.0);
+BENCHMARK_CAPTURE(prefill_layer, int8, Weights::kInt8)->ArgsProduct({{1, 2}, {128, 512}})->UseRealTime()->MinTime(1.0);
+BENCHMARK_CAPTURE(prefill_layer, bf16, Weights::kBf16)->ArgsProduct({{1, 2}, {128, 512}})->UseRealTime()->MinTime(1.0);
+BENCHMARK_CAPTURE(prefill_layer, fp32, Weights::kFp32)->ArgsProduct({{1, 2}, {128, 512}})->UseRealTime()->MinTime(1.0);
 
 int main(int argc, char** argv) {
   std::fprintf(stderr, "int8 kernel: %s\n", almkit::nn::kernel_name(almkit::nn::Int8Kernel::kBest));

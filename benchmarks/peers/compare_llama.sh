@@ -7,6 +7,8 @@
 # average before each program. Needs benchmarks/peers/build_peer.sh llama GIT_DIR first; writes
 # the GGUF files to .cache/peers/models once. LLAMA_BENCH_ARGS adds llama-bench options (e.g.
 # "--poll 0": its threads then sleep instead of spinning while they wait, as almkit's do).
+# TYPES narrows the llama.cpp files (default "f32 bf16 q8_0") and ALMKIT_FILTER almkit's
+# benchmarks (default 'prefill512|decode32'), e.g. TYPES=q8_0 ALMKIT_FILTER='512_(int8|bf16)|32_int8'.
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "$0")/common.sh"
 llama_bench="$peers/llama/$peer_build/bin/llama-bench"
@@ -25,9 +27,9 @@ describe_run llama
 read -r -a extra <<<"${LLAMA_BENCH_ARGS:-}"
 for round in $(seq "${ROUNDS:-3}"); do
   echo "round $round: almkit, load $(load)"
-  "$bench" --benchmark_filter='prefill512|decode32' 2>/dev/null |
+  "$bench" --benchmark_filter="${ALMKIT_FILTER:-prefill512|decode32}" 2>/dev/null |
     awk '/prefill|decode/ {for (i = 1; i <= NF; ++i) if ($i ~ /^tokens_per_s=/) print "almkit", $1, $i}'
-  for type in f32 bf16 q8_0; do
+  for type in ${TYPES:-f32 bf16 q8_0}; do
     echo "round $round: llama.cpp $type, load $(load)"
     # -r 2: two repetitions a test (its mean is printed); pp512 = prefill 512, tg32 = 32 decode steps
     "$llama_bench" -m "$peers/models/qwen2-0.5b-$type.gguf" -p 512 -n 32 -t 1,2 -r 2 "${extra[@]}" -o csv 2>/dev/null |

@@ -17,6 +17,26 @@
 namespace almkit::nn {
 namespace {
 
+void quantize_row_scalar(const float* data, int64_t columns, int8_t* values, float* scales, int32_t* offsets) {
+  for (int64_t start = 0, b = 0; start < columns; start += kInt8Block, ++b) {
+    const int64_t count = std::min(kInt8Block, columns - start);
+    float largest = 0.f;
+    for (int64_t i = 0; i < count; ++i) largest = std::max(largest, std::fabs(data[start + i]));
+    const float scale = largest / 127.f;
+    const float inverse = scale > 0.f ? 1.f / scale : 0.f;
+    int32_t sum = 0;
+    for (int64_t i = 0; i < count; ++i) {
+      values[start + i] = static_cast<int8_t>(std::clamp(std::nearbyint(data[start + i] * inverse), -127.f, 127.f));
+      sum += values[start + i];
+    }
+    std::fill(values + start + count, values + start + kInt8Block, int8_t{0});
+    scales[b] = scale;
+    offsets[b] = -128 * sum;
+  }
+}
+
+
+
 // Plain C++ on the packed layout: the reference the vector kernels are tested against.
 void matmul_scalar(const Int8Rows& x, const Int8Weight& w, int64_t p_begin, int64_t p_end, float* y,
                    const float* bias) {
@@ -86,6 +106,45 @@ Int8Kernel best_kernel() {
 }
 
 }  // namespace
+
+void quantize_int8(const float* data, int64_t rows, int64_t columns, Int8Rows& out, Int8Kernel kernel) {
+  if (!cpu_runs(kernel)) {
+    throw Error(ErrorCode::kUnsupported, std::string("this CPU does not run the ") + kernel_name(kernel) +
+                                             " int8 kernel");
+  }
+  if (kernel == Int8Kernel::kBest) kernel = best_kernel();
+  out.rows = rows;
+  out.columns = columns;
+  out.blocks = (columns + kInt8Block - 1) / kInt8Block;
+  out.values.resize(static_cast<size_t>(rows * out.blocks * kInt8Block));
+  out.scales.resize(static_cast<size_t>(rows * out.blocks));
+  out.offsets.resize(static_cast<size_t>(rows * out.blocks));
+  const int64_t stride = out.blocks * kInt8Block;
+  // a prompt's rows over the compute threads (one row, decoding, stays inline)
+  at::parallel_for(0, rows, 32, [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const float* x = data + r * columns;
+      int8_t* values = out.values.data() + r * stride;
+      float* scales = out.scales.data() + r * out.blocks;
+      int32_t* offsets = out.offsets.data() + r * out.blocks;
+      switch (kernel) {
+        case Int8Kernel::kAvx512Vnni: int8_vnni::quantize_row(x, columns, values, scales, offsets); break;
+        case Int8Kernel::kAvx2: int8_avx2::quantize_row(x, columns, values, scales, offsets); break;
+        default: quantize_row_scalar(x, columns, values, scales, offsets); break;
+      }
+    }
+  });
+}
+
+void quantize_int8(const float* data, int64_t rows, int64_t columns, Int8Rows& out) {
+  quantize_int8(data, rows, columns, out, Int8Kernel::kBest);
+}
+
+Int8Rows quantize_int8(const float* data, int64_t rows, int64_t columns) {
+  Int8Rows out;
+  quantize_int8(data, rows, columns, out);
+  return out;
+}
 
 bool cpu_runs(Int8Kernel kernel) {
   static const bool avx2 =

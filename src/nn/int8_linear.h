@@ -31,10 +31,14 @@ struct Int8Rows {
   std::vector<int32_t> offsets;
 };
 
+enum class Int8Kernel;
+
 // Symmetric quantisation of data [rows, columns] (row-major): each block of 32 gets scale
 // max|block| / 127 and values round(x / scale) in [-127, 127], so |x - value * scale| <= scale / 2.
 Int8Rows quantize_int8(const float* data, int64_t rows, int64_t columns);
-// The same into `out`, reusing its buffers (activations, every call).
+// The same into `out`, reusing its buffers (activations, every call); every kernel gives the same
+// bytes (tests name each one).
+void quantize_int8(const float* data, int64_t rows, int64_t columns, Int8Rows& out, Int8Kernel kernel);
 void quantize_int8(const float* data, int64_t rows, int64_t columns, Int8Rows& out);
 // value * scale for every entry, [rows, columns] row-major (tests, accuracy reports).
 std::vector<float> dequantize_int8(const Int8Rows& q);

@@ -1,5 +1,6 @@
-// Quantisation to int8 blocks of 32: activations (Int8Rows, every call) and weights (Int8Weight,
-// once at load, packed in the kernels' panel layout), and the way back to float.
+// Quantisation of weights to int8 blocks of 32 (Int8Weight, once at load, packed in the kernels'
+// panel layout) and the way back to float. Activations (Int8Rows, every call) are quantised in
+// int8_linear.cpp, beside the vector kernels that do it.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -17,50 +18,12 @@ namespace {
 
 int8_t round_to_int8(float x) { return static_cast<int8_t>(std::clamp(std::nearbyint(x), -127.f, 127.f)); }
 
-void quantize_row(const float* data, int64_t columns, int8_t* values, float* scales, int32_t* offsets) {
-  for (int64_t start = 0, b = 0; start < columns; start += kInt8Block, ++b) {
-    const int64_t count = std::min(kInt8Block, columns - start);
-    float largest = 0.f;
-    for (int64_t i = 0; i < count; ++i) largest = std::max(largest, std::fabs(data[start + i]));
-    const float scale = largest / 127.f;
-    const float inverse = scale > 0.f ? 1.f / scale : 0.f;
-    int32_t sum = 0;
-    for (int64_t i = 0; i < count; ++i) {
-      values[start + i] = round_to_int8(data[start + i] * inverse);
-      sum += values[start + i];
-    }
-    std::fill(values + start + count, values + start + kInt8Block, int8_t{0});
-    scales[b] = scale;
-    offsets[b] = -128 * sum;
-  }
-}
-
 // Index of row r (within its panel), column c in a panel's block: group c / 4, 4 bytes a row.
 int64_t packed_index(int64_t row_in_panel, int64_t column_in_block) {
   return (column_in_block / 4) * (kInt8Panel * 4) + row_in_panel * 4 + column_in_block % 4;
 }
 
 }  // namespace
-
-void quantize_int8(const float* data, int64_t rows, int64_t columns, Int8Rows& out) {
-  out.rows = rows;
-  out.columns = columns;
-  out.blocks = (columns + kInt8Block - 1) / kInt8Block;
-  out.values.resize(static_cast<size_t>(rows * out.blocks * kInt8Block));
-  out.scales.resize(static_cast<size_t>(rows * out.blocks));
-  out.offsets.resize(static_cast<size_t>(rows * out.blocks));
-  const int64_t stride = out.blocks * kInt8Block;
-  for (int64_t r = 0; r < rows; ++r) {
-    quantize_row(data + r * columns, columns, out.values.data() + r * stride, out.scales.data() + r * out.blocks,
-                 out.offsets.data() + r * out.blocks);
-  }
-}
-
-Int8Rows quantize_int8(const float* data, int64_t rows, int64_t columns) {
-  Int8Rows out;
-  quantize_int8(data, rows, columns, out);
-  return out;
-}
 
 std::vector<float> dequantize_int8(const Int8Rows& q) {
   std::vector<float> out(static_cast<size_t>(q.rows * q.columns));

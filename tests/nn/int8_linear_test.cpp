@@ -69,6 +69,25 @@ TEST(Int8Quantize, EachBlockTakesItsLargestMagnitudeAndErrsAtMostHalfAStep) {
 }
 
 
+// The vector quantisers give the scalar one's bytes (same float operations, same rounding), on
+// full and short blocks, a zero block and values at the rounding ties.
+TEST(Int8Quantize, EveryKernelThisCpuRunsGivesTheSameBytes) {
+  at::manual_seed(6);
+  at::Tensor x = at::randn({9, 300}) * 3;
+  x.index_put_({1, at::indexing::Slice(0, 32)}, 0.f);
+  x.index_put_({2, at::indexing::Slice(0, 32)}, at::arange(-16, 16).to(at::kFloat) + 0.5f);  // x.5 ties
+  nn::Int8Rows expected, got;
+  nn::quantize_int8(x.data_ptr<float>(), 9, 300, expected, nn::Int8Kernel::kScalar);
+  for (const nn::Int8Kernel kernel : {nn::Int8Kernel::kAvx2, nn::Int8Kernel::kAvx512Vnni}) {
+    if (!nn::cpu_runs(kernel)) continue;
+    SCOPED_TRACE(nn::kernel_name(kernel));
+    nn::quantize_int8(x.data_ptr<float>(), 9, 300, got, kernel);
+    EXPECT_EQ(got.values, expected.values);
+    EXPECT_EQ(got.scales, expected.scales);
+    EXPECT_EQ(got.offsets, expected.offsets);
+  }
+}
+
 TEST(Int8Half, RoundsScalesToNearestEvenAsC10Does) {
   EXPECT_EQ(nn::scale_to_half(1.f), 0x3c00);
   EXPECT_EQ(nn::scale_to_half(65504.f), 0x7bff);
