@@ -5,6 +5,9 @@
 # fetched is committed.
 #   benchmarks/peers/build_peer.sh llama   /path/to/llama.cpp.git    # -> llama-bench
 #   benchmarks/peers/build_peer.sh whisper /path/to/whisper.cpp.git  # -> whisper-bench, whisper-cli
+#   benchmarks/peers/build_peer.sh mtmd    /path/to/llama.cpp.git    # -> almkit-mtmd-bench
+# mtmd needs a snapshot with libmtmd's audio encoders (tools/mtmd/mtmd-audio.cpp, mid-2025 on);
+# it is built through benchmarks/peers/mtmd_bench/CMakeLists.txt (libmtmd + the timing driver).
 # The git dir is what the `fetch` tool (or `git clone --mirror`) gives. GGML_NATIVE (the default)
 # compiles for this CPU, as the issue's own llama.cpp figures did; ALMKIT_PEER_CPU=avx2 builds an
 # AVX2-only peer into build-avx2/ instead (no AVX-512 kernels: the AVX2-only tables on an
@@ -16,7 +19,8 @@ git_dir=${2:?usage: build_peer.sh llama|whisper GIT_DIR}
 case $name in
   llama) targets=(llama-bench llama-cli) options=(-DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF) ;;
   whisper) targets=(whisper-bench whisper-cli) options=(-DWHISPER_BUILD_TESTS=OFF -DWHISPER_CURL=OFF -DWHISPER_SDL2=OFF) ;;
-  *) echo "build_peer.sh: unknown peer '$name' (llama or whisper)" >&2; exit 2 ;;
+  mtmd) targets=(almkit-mtmd-bench) options=(-DLLAMA_OPENSSL=OFF -DMTMD_VIDEO=OFF) ;;
+  *) echo "build_peer.sh: unknown peer '$name' (llama, whisper or mtmd)" >&2; exit 2 ;;
 esac
 [[ -d $git_dir ]] || { echo "build_peer.sh: no git dir at '$git_dir'" >&2; exit 2; }
 root="${ALMKIT_PEERS_DIR:-$repo/.cache/peers}/$name"
@@ -41,7 +45,13 @@ if [[ ${ALMKIT_PEER_CPU:-native} == avx2 ]]; then
     -DGGML_AVX512_VBMI=OFF -DGGML_AVX512_VNNI=OFF -DGGML_AVX512_BF16=OFF -DGGML_AMX_TILE=OFF
     -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF)
 fi
-cmake -S "$root/src" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
+source_dir=$root/src
+if [[ $name == mtmd ]]; then
+  git --git-dir="$git_dir" cat-file -e HEAD:tools/mtmd/mtmd-audio.cpp 2>/dev/null ||
+    { echo "build_peer.sh: $git_dir has no tools/mtmd/mtmd-audio.cpp (libmtmd audio came mid-2025)" >&2; exit 2; }
+  source_dir=$repo/benchmarks/peers/mtmd_bench options+=(-DLLAMA_SRC="$root/src")
+fi
+cmake -S "$source_dir" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DBUILD_SHARED_LIBS=OFF \
   "${isa[@]}" -DGGML_CUDA=OFF -DGGML_VULKAN=OFF -DGGML_METAL=OFF "${options[@]}" >/dev/null
-ninja -C "$build" -j "${ALMKIT_JOBS:-2}" "${targets[@]}"
-echo "$name.cpp $commit built in $build/bin"
+nice -n 10 ninja -C "$build" -j "${ALMKIT_JOBS:-2}" "${targets[@]}"
+echo "$name $commit built in $build/bin"

@@ -21,10 +21,10 @@ require_peer() {
   [[ -x $2 ]] || { echo "$(basename "$0"): no $2; run benchmarks/peers/build_peer.sh $1 GIT_DIR" >&2; exit 2; }
 }
 
-# describe_run NAME: the CPU flags and the peer's snapshot commit, before the first table row
+# describe_run NAME [LABEL]: the CPU flags and the peer's snapshot commit, before the first table row
 describe_run() {
   echo "cpu flags: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
-  echo "$1.cpp snapshot: $(cat "$peers/$1/src/.commit"), $peer_build; ALMKIT_SIMD=${ALMKIT_SIMD:-unset}"
+  echo "${2:-$1.cpp} snapshot: $(cat "$peers/$1/src/.commit"), $peer_build; ALMKIT_SIMD=${ALMKIT_SIMD:-unset}"
 }
 
 load() { cut -d' ' -f1-3 /proc/loadavg; }

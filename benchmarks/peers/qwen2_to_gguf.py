@@ -38,6 +38,32 @@ TOP_NAMES = {"model.embed_tokens.weight": "token_embd.weight", "model.norm.weigh
              "lm_head.weight": "output.weight"}
 
 
+def import_gguf(gguf_py):
+    """llama.cpp's gguf-py package from a snapshot's gguf-py folder"""
+    # gguf-py imports sentencepiece for its vocabulary helpers, which these scripts do not use
+    sys.modules.setdefault("sentencepiece", types.SimpleNamespace(SentencePieceProcessor=None))
+    sys.path.insert(0, gguf_py)
+    import gguf
+    return gguf
+
+
+def add_spm_vocab(gguf, writer, vocab_size, control_tokens=()):
+    """A SentencePiece-style list of vocab_size tokens: <unk>, <s>, </s>, `control_tokens`, the
+    256 byte tokens, then placeholders."""
+    words = ["<unk>", "<s>", "</s>"] + list(control_tokens) + [f"<0x{b:02X}>" for b in range(256)]
+    types_ = ([gguf.TokenType.UNKNOWN] + [gguf.TokenType.CONTROL] * (2 + len(control_tokens))
+              + [gguf.TokenType.BYTE] * 256)
+    words += [f"\u2581t{i}" for i in range(len(words), vocab_size)]
+    types_ += [gguf.TokenType.NORMAL] * (vocab_size - len(types_))
+    writer.add_tokenizer_model("llama")
+    writer.add_token_list(words)
+    writer.add_token_scores([0.0] * vocab_size)
+    writer.add_token_types(types_)
+    writer.add_bos_token_id(1)
+    writer.add_eos_token_id(2)
+    writer.add_unk_token_id(0)
+
+
 def gguf_name(name):
     if name in TOP_NAMES:
         return TOP_NAMES[name]
@@ -54,10 +80,7 @@ def main():
     parser.add_argument("--type", choices=["f32", "bf16", "q8_0"], required=True)
     parser.add_argument("--gguf-py", required=True, help="llama.cpp's gguf-py folder")
     args = parser.parse_args()
-    # gguf-py imports sentencepiece for its vocabulary helpers, which this script does not use
-    sys.modules.setdefault("sentencepiece", types.SimpleNamespace(SentencePieceProcessor=None))
-    sys.path.insert(0, args.gguf_py)
-    import gguf
+    gguf = import_gguf(args.gguf_py)
 
     config_path = os.path.join(args.checkpoint, "config.json")
     config = json.load(open(config_path))
@@ -79,18 +102,7 @@ def main():
                  "q8_0": gguf.LlamaFileType.MOSTLY_Q8_0}[args.type]
     writer.add_file_type(file_type)
 
-    vocab_size = config["vocab_size"]
-    words = ["<unk>", "<s>", "</s>"] + [f"<0x{b:02X}>" for b in range(256)]
-    types_ = [gguf.TokenType.UNKNOWN, gguf.TokenType.CONTROL, gguf.TokenType.CONTROL] + [gguf.TokenType.BYTE] * 256
-    words += [f"\u2581t{i}" for i in range(len(words), vocab_size)]
-    types_ += [gguf.TokenType.NORMAL] * (vocab_size - len(types_))
-    writer.add_tokenizer_model("llama")
-    writer.add_token_list(words)
-    writer.add_token_scores([0.0] * vocab_size)
-    writer.add_token_types(types_)
-    writer.add_bos_token_id(1)
-    writer.add_eos_token_id(2)
-    writer.add_unk_token_id(0)
+    add_spm_vocab(gguf, writer, config["vocab_size"])
 
     for name, (dtype, array) in tensors.items():
         out_name = gguf_name(name)
