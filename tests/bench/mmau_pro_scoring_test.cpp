@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "bench/benchmarks/mmau_pro_aif.h"
 #include "bench/benchmarks/mmau_pro_scoring.h"
 #include "bench/judge/judge_protocols.h"
 #include "bench/judge/option_judges.h"
@@ -123,6 +124,9 @@ TEST(MmauProScoring, EmbeddingMatchReplaysTheOfficialNvEmbedDecisions) {
   EXPECT_EQ(summary["closed_left_out_without_choices"], 2);  // mp-007 (null), mp-008 (one choice)
   EXPECT_EQ(summary["category_results"]["open"]["count"], 1);
   EXPECT_EQ(summary["category_results"]["instruction following"]["count"], 1);
+  EXPECT_EQ(summary["category_results"]["instruction following"]["followed"],
+            want["aif_row"]["followed"].get<bool>() ? 1 : 0);
+  EXPECT_EQ(summary["category_results"]["instruction following"]["undecided"], 0);
   EXPECT_EQ(by_id.at("mp-009")["scored_by"], "almkit judge --protocol mmau-pro-open");
 
   // Rescored: every vector comes from the cache.
@@ -176,6 +180,29 @@ TEST(MmauProScoring, BadRowsNameTheFileAndLine) {
   options.endpoints = {"http://127.0.0.1:9/v1"};
   EXPECT_ALMKIT_ERROR(bench::make_endpoint_embedder(options), ErrorCode::kInvalidArgument,
                       "--embed-model");
+}
+
+TEST(MmauProScoring, InstructionFollowingCheckersReplayEvaluateAifSample) {
+  const json want = expected();
+  ASSERT_GE(want["aif_cases"].size(), 40u);
+  for (const auto& c : want["aif_cases"]) {
+    const auto check = bench::mmau_pro_aif_check(c["response"], c["task_identifier"],
+                                                 nlohmann::json::parse(c["kwargs"].dump()),
+                                                 c["question"]);
+    EXPECT_EQ(check.verdict, c["followed"].get<bool>() ? bench::AifVerdict::kFollowed
+                                                       : bench::AifVerdict::kNotFollowed)
+        << c["task_identifier"] << ": " << c["response"];
+  }
+  // nltk's Punkt sentence splitter is not reproduced: undecided, with the reason.
+  const auto sentences = bench::mmau_pro_aif_check("One. Two.", "Number Sentences (at least)",
+                                                   nlohmann::json{{"N", 2}}, "");
+  EXPECT_EQ(sentences.verdict, bench::AifVerdict::kUndecided);
+  EXPECT_NE(sentences.note.find("Punkt"), std::string::npos);
+  // A kwarg of the wrong type (the official script raises): undecided.
+  EXPECT_EQ(bench::mmau_pro_aif_check("a b", "Number Words (at least)",
+                                      nlohmann::json{{"N", nullptr}}, "")
+                .verdict,
+            bench::AifVerdict::kUndecided);
 }
 
 TEST(JudgeProtocols, MmauOptionJudgeIsVlmevalkitsPromptAndCanInfer) {

@@ -5,9 +5,13 @@
 // for two or more choices a blank line and "A. ..." lines. Scoring is mmau_pro_scoring.h's: the
 // run's own rule decides only responses identical to an option (the official embedding match
 // needs NV-Embed-v2: `almkit score --bench mmau-pro --input RUN/results.jsonl --embed-endpoint`);
-// open items go to `almkit judge --protocol mmau-pro-open`.
+// open items go to `almkit judge --protocol mmau-pro-open`; instruction-following items are
+// checked by mmau_pro_aif.h (the run's own rule too).
+#include <map>
+
 #include "almkit/error.h"
 #include "bench/benchmarks/benchmark.h"
+#include "bench/benchmarks/mmau_pro_aif.h"
 #include "bench/benchmarks/mmau_pro_scoring.h"
 #include "bench/datasets/record_file.h"
 #include "bench/runner/report.h"
@@ -68,6 +72,15 @@ class MmauProBenchmark : public Benchmark {
   ParsedAnswer parse_answer(const EvalOptions& options, const BenchItem& item,
                             const std::vector<std::string>& shown_choices, int answer_position,
                             const std::string& response) const override {
+    if (item.category == "instruction following") {  // its checker: followed or not
+      const auto metadata = nlohmann::json::parse(item.metadata_json);
+      ParsedAnswer out;
+      out.correct = mmau_pro_aif_check(response, metadata.value("task_identifier", ""),
+                                       metadata.value("kwargs", nlohmann::json()), item.question)
+                        .verdict == AifVerdict::kFollowed;
+      out.parsed = out.correct ? "followed" : "";
+      return out;
+    }
     if (shown_choices.size() <= 1)
       return Benchmark::parse_answer(options, item, shown_choices, answer_position, response);
     ParsedAnswer out;
@@ -79,12 +92,26 @@ class MmauProBenchmark : public Benchmark {
     out.correct = out.chosen_position >= 0 && out.parsed == item.answer;
     return out;
   }
-  void summarize(const ojson&, const SummaryRecords& records, ojson& summary) const override {
+  void summarize(const ojson& run, const SummaryRecords& records, ojson& summary) const override {
+    // The instruction-following checkers read the row's question, task_identifier and kwargs.
+    std::map<std::string, BenchItem> by_id;
+    try {
+      for (auto& item : load_mmau_pro(run.value("data_path", ""), LoadOptions{}))
+        by_id[item.id] = std::move(item);
+    } catch (const std::exception&) {
+    }
     std::vector<SourceRecord> rows;
     for (const auto* list : {&records.first_audio, &records.open_items})
       for (const ojson* record : *list) {
         SourceRecord row;
         row.value = nlohmann::json::parse(record->dump());
+        const auto found = by_id.find(record->value("id", ""));
+        if (found != by_id.end() && found->second.category == "instruction following") {
+          const auto metadata = nlohmann::json::parse(found->second.metadata_json);
+          row.value["question"] = found->second.question;
+          for (const char* key : {"task_identifier", "kwargs"})
+            if (metadata.contains(key)) row.value[key] = metadata[key];
+        }
         row.where = "results.jsonl: " + record->value("id", "");
         rows.push_back(std::move(row));
       }

@@ -5,6 +5,7 @@
 
 #include "almkit/error.h"
 #include "almkit/eval.h"
+#include "bench/benchmarks/mmau_pro_aif.h"
 #include "bench/datasets/record_file.h"
 #include "bench/runner/backend.h"
 #include "bench/runner/cache.h"
@@ -14,6 +15,7 @@ namespace almkit::bench {
 namespace {
 
 using ojson = nlohmann::ordered_json;
+using json = nlohmann::json;
 
 // The eval's OpenAI backend asked for vectors; every text's vector kept in SQLite by the server's
 // identity and the text, so a rerun sends nothing it asked before.
@@ -144,6 +146,7 @@ void score_mmau_pro_records(const std::vector<SourceRecord>& records,
   };
   std::map<std::string, Cell> closed;
   std::map<std::string, int64_t> others;
+  Cell aif;  // correct: followed
   int64_t rows = 0, without_choices = 0;
   for (const auto& record : records) {
     const ojson& value = record.value;
@@ -164,11 +167,31 @@ void score_mmau_pro_records(const std::vector<SourceRecord>& records,
     const std::string category = record_string(record, "category", true);
     ojson line = {{"id", id}, {"category", category}};
     const std::string kind = kind_of(category);
-    if (kind != "closed") {
+    if (kind == "open") {
       ++others[kind];
-      line["scored_by"] = kind == "open" ? "almkit judge --protocol mmau-pro-open"
-                                         : "not scored (MMAU-Pro's instruction-following "
-                                           "checkers are not in almkit)";
+      line["scored_by"] = "almkit judge --protocol mmau-pro-open";
+      items.push_back(std::move(line));
+      continue;
+    }
+    if (kind == "instruction following") {
+      // evaluate_aif_sample(str(model_output), {task_identifier, kwargs, question}).
+      ++aif.count;
+      const auto kwargs = value.find("kwargs");
+      const AifCheck check =
+          value.contains("task_identifier")
+              ? mmau_pro_aif_check(response, record_string(record, "task_identifier", false),
+                                   kwargs == value.end() ? json(nullptr) : json(*kwargs),
+                                   record_string(record, "question", false))
+              : AifCheck{AifVerdict::kUndecided, "the row has no task_identifier"};
+      line["task_identifier"] = record_string(record, "task_identifier", false);
+      if (check.verdict == AifVerdict::kUndecided) {
+        ++aif.undecided;
+        line["followed"] = nullptr;
+        line["note"] = check.note;
+      } else {
+        line["followed"] = check.verdict == AifVerdict::kFollowed;
+        aif.correct += check.verdict == AifVerdict::kFollowed;
+      }
       items.push_back(std::move(line));
       continue;
     }
@@ -211,8 +234,15 @@ void score_mmau_pro_records(const std::vector<SourceRecord>& records,
                             {"undecided", cell.undecided},
                             {"accuracy", accuracy}};
   }
-  for (const auto& [kind, count] : others)
-    categories[kind] = {{"type", kind == "open" ? "openended" : "aif"}, {"count", count}};
+  for (const auto& [kind, count] : others) categories[kind] = {{"type", "openended"}, {"count", count}};
+  if (aif.count)
+    categories["instruction following"] = {
+        {"type", "aif"},
+        {"count", aif.count},
+        {"followed", aif.correct},
+        {"undecided", aif.undecided},
+        {"success_rate",
+         aif.undecided ? ojson(nullptr) : ojson(double(aif.correct) / double(aif.count))}};
   summary["benchmark"] = "mmau-pro";
   summary["source"] = "sonalkum/MMAUPro evaluate_mmau_pro_comprehensive.py (bf12804f38fe)";
   summary["rows"] = rows;

@@ -1,8 +1,8 @@
 // MMAU-Pro's official scoring (sonalkum/MMAUPro evaluate_mmau_pro_comprehensive.py, bf12804):
 // a closed-ended answer is the option whose NV-Embed-v2 embedding is nearest (cosine) to the
 // embedding of the whole response, correct when that option's text equals the answer; open
-// answers are judged (`almkit judge --protocol mmau-pro-open`); instruction-following items use
-// format checkers almkit does not have yet. The embedder is any OpenAI-compatible /embeddings
+// answers are judged (`almkit judge --protocol mmau-pro-open`); instruction-following items are
+// checked by its format rules (mmau_pro_aif.h). The embedder is any OpenAI-compatible /embeddings
 // server (vLLM serving nvidia/NV-Embed-v2), each text's vector cached.
 #pragma once
 
@@ -47,8 +47,9 @@ MmauProMatch mmau_pro_match(const std::string& response, const std::vector<std::
 // `almkit score --bench mmau-pro`: rows of MMAU-Pro's test set (the parquet exported to JSON or
 // JSONL: id, category, question, choices, answer, ...) with the model's output in
 // `prediction_key` ("" : model_output, else almkit's results.jsonl `response`). Summary: per
-// category the official closed-ended accuracy (undecided items counted apart, accuracy null until
-// none is left), open / instruction-following counts; one item line each.
+// category the official closed-ended accuracy and the instruction-following success rate
+// (undecided items counted apart, the figure null until none is left), open counts; one item
+// line each.
 void score_mmau_pro_file(const std::string& path, const std::string& prediction_key,
                          TextEmbedder* embedder, nlohmann::ordered_json& summary,
                          std::vector<nlohmann::ordered_json>& items);

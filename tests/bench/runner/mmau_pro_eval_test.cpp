@@ -1,6 +1,7 @@
 // MMAU-Pro through `almkit eval` and the MMAU-family judges through `almkit judge`: a multi-audio
 // item reaches the server as several input_audio parts, the prompt is NeMo-Skills' formatting,
-// the run's official section leaves non-identical answers undecided; the option judge reads what
+// the run's official section leaves non-identical answers undecided and checks the
+// instruction-following row; the option judge reads what
 // can_infer can without a call and maps the rest from scripted replies; MMAU-Pro's open judge
 // scores the open item.
 #include <gtest/gtest.h>
@@ -43,7 +44,8 @@ TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
   for (const auto& row : test::read_results(test::test_data_dir() + "/benchmarks/mmau-pro",
                                             "mmau_pro_outputs.jsonl")) {
     const std::string id = row["id"];
-    if (id != "mp-001" && id != "mp-002" && id != "mp-004" && id != "mp-009") continue;
+    if (id != "mp-001" && id != "mp-002" && id != "mp-004" && id != "mp-009" && id != "mp-010")
+      continue;
     for (const auto& clip : row["audio_path"]) {
       std::filesystem::create_directories(dir + "/data");
       test::write_tone(dir + "/" + clip.get<std::string>(), 0.5);
@@ -86,6 +88,10 @@ TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
   EXPECT_EQ(official["closed"]["correct"], 1);  // "Piano" is the option's text
   EXPECT_EQ(official["closed"]["undecided"], 2);
   EXPECT_EQ(official["category_results"]["open"]["count"], 1);
+  // The instruction-following row ("PARIS" in all capitals) by its checker, in the run too.
+  EXPECT_EQ(official["category_results"]["instruction following"]["followed"], 1);
+  for (const auto& record : test::read_results(dir + "/run"))
+    if (record["id"] == "mp-010") EXPECT_EQ(record["correct"], true);
 
   // The option judge: "Piano" is read by can_infer (no call); the two free answers are judged.
   std::vector<std::string> judged;

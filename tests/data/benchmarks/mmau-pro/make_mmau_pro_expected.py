@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
 """Expected MMAU-Pro scoring and MMAU-style judge behaviour, from the official code:
 
-- sonalkum/MMAUPro evaluate_mmau_pro_comprehensive.py (bf12804f38fef4eefdd321bba0e73f461bedc933):
+- sonalkum/MMAUPro evaluate_mmau_pro_comprehensive.py (960e93a415e2267e987ae242516e21030a7d45dc):
   evaluate_closedended_with_nvembed run on mmau_pro_outputs.jsonl with a stand-in for NV-Embed-v2
   (fake_embedding below; the gtest serves the same vectors from a fake /v1/embeddings server),
   the script's selection of closed rows (category not open / instruction following, choices
   with more than one entry), accuracy per category; create_evaluation_prompt for the open row and
-  extract_scores_from_evaluation on made-up judge replies.
+  extract_scores_from_evaluation on made-up judge replies; evaluate_aif_sample (the
+  instruction-following checkers) on made-up responses and the row of the example file.
 - open-compass/VLMEvalKit (e8e78f05f3080fe28154f2130321f17951c3be94): multiple_choice.py
   build_prompt with smp/vlm.py build_option_str, and matching_util.py can_infer on made-up
   answers.
@@ -40,6 +41,57 @@ JUDGE_REPLIES = [
     "The answer is acceptable.",
     "CORRECTNESS:   3 - ok\nRELEVANCE: 3\nCOMPLETENESS: 3\nCLARITY: 3\nOVERALL: 3.0",
     "CORRECTNESS: 10 - out of range\nRELEVANCE: 1\nCOMPLETENESS: 1\nCLARITY: 1\nOVERALL: 2.",
+]
+
+# (response, task_identifier, kwargs, question) for evaluate_aif_sample; sentence counts are left
+# out (nltk's Punkt, which almkit reports as undecided).
+AIF_CASES = [
+    ("Rain, thunder and WIND.", "Include Keywords", {"keywords": "rain, wind"}, ""),
+    ("Rain and thunder.", "Include Keywords", {"keywords": "rain, wind"}, ""),
+    ("Anything", "Include Keywords", {}, ""),
+    ("The cat sat. The cat ran; cats!", "Keyword Frequency", {"keyword": "cat", "N": 2}, ""),
+    ("The cat sat. The cat ran; cats!", "Keyword Frequency", {"keyword": "cat", "N": 3}, ""),
+    ("A.B a.b ab", "Keyword Frequency", {"keyword": "a.b", "N": 2}, ""),
+    ("No bad words here", "Forbidden Words", {"forbidden_words": "evil, ugly"}, ""),
+    ("An Ugly duckling", "Forbidden Words", {"forbidden_words": "evil, ugly"}, ""),
+    ("one *** two ***   *** three", "Number Paragraphs", {"N": 3}, ""),
+    ("one *** two", "Number Paragraphs", {"N": 3}, ""),
+    ("one two  three\nfour", "Number Words (at least)", {"N": 4}, ""),
+    ("one two three four five", "Number Words (at most)", {"N": 4}, ""),
+    ("one two three", "Number Words (range)", {"N1": 2, "N2": 3}, ""),
+    ("one", "Number Words (range)", {"N1": 2}, ""),
+    ("Thanks. P.S. see you", "Postscript", {"postscript_marker": "P.S."}, ""),
+    ("Thanks, see you", "Postscript", {"postscript_marker": "P.P.S"}, ""),
+    ("Go to [address] on [date] or []", "Number Placeholder", {"N": 2}, ""),
+    ("* one\n*two\n  * three\n*   four", "Number Bullets", {"N": 3}, ""),
+    ("* one\n* two", "Number Bullets", {"N": 3}, ""),
+    ("<<A Title>> body", "Title", {}, ""),
+    ("<<>> body", "Title", {}, ""),
+    ("*one* and *two* and **", "Minimum Number Highlighted Section", {"N": 2}, ""),
+    ("SECTION 1 intro SECTION 2 body", "Multiple Sections", {"N": 3, "section_splitter": "SECTION"}, ""),
+    ("Part 1. a\nPart 2. b", "Multiple Sections", {"N": 2, "section_splitter": "Part"}, ""),
+    ("  what is the capital of france? Paris.", "Repeat Prompt", {},
+     "What is the capital of France?"),
+    ("Paris.", "Repeat Prompt", {}, "What is the capital of France?"),
+    ("First answer ****** Second answer", "Two Responses", {}, ""),
+    ("Same ****** same ", "Two Responses", {}, ""),
+    ("HELLO, WORLD 42!", "All Uppercase", {}, ""),
+    ("HELLO, World", "All Uppercase", {}, ""),
+    ("hello, world 42", "All Lowercase", {}, ""),
+    ("1234", "All Lowercase", {}, ""),
+    ("THE BIG dog IS HERE", "All-capital Words (at least)", {"N": 3}, ""),
+    ("THE BIG dog IS HERE", "All-capital Words (at most)", {"N": 3}, ""),
+    ("THE BIG dog", "All-capital Words (range)", {"N1": 1, "N2": 2}, ""),
+    ("Well, hello there!", "Start Checker", {"start_phrase": "well hello"}, ""),
+    ("Hello there", "Start Checker", {"start_phrase": "well"}, ""),
+    ("That is all, folks!", "End Checker", {"end_phrase": "all folks"}, ""),
+    ('  "quoted answer"  ', "Quotation", {}, ""),
+    ('"', "Quotation", {}, ""),
+    ("no quotes", "Quotation", {}, ""),
+    ("no commas here", "No Commas", {}, ""),
+    ("one, two", "No Commas", {}, ""),
+    ("whatever", "Unknown Identifier", {}, ""),
+    ("whatever", "No Commas", None, ""),
 ]
 
 CHOICES = ["a barking dog", "a meowing cat", "a crowing rooster", "a mooing cow"]
@@ -155,10 +207,24 @@ def main():
         "can_infer": [{"answer": a, "choices": c, "option": kit["can_infer"](a, lettered(c)) or ""}
                       for a, c in CAN_INFER_ANSWERS],
     }
-    json.dump({"source": {"mmau_pro": "sonalkum/MMAUPro bf12804f38fef4eefdd321bba0e73f461bedc933",
+    aif_env = definitions(mmau_pro, {
+        "count_words", "count_paragraphs", "count_bullet_points", "count_highlighted_sections",
+        "count_placeholders", "count_capital_words", "count_keyword_frequency", "has_title",
+        "has_postscript", "starts_with_phrase", "ends_with_phrase", "is_wrapped_in_quotes",
+        "has_no_commas", "check_sections", "evaluate_aif_sample"}, {"re": re})
+    aif = [{"response": response, "task_identifier": task, "kwargs": kwargs, "question": question,
+            "followed": aif_env["evaluate_aif_sample"](response, {
+                "task_identifier": task, "kwargs": kwargs, "prompt_transcription": question})}
+           for response, task, kwargs, question in AIF_CASES]
+    aif_row = next(r for r in rows if r["category"] == "instruction following")
+    aif_row_followed = aif_env["evaluate_aif_sample"](str(aif_row["model_output"]), {
+        "task_identifier": aif_row["task_identifier"], "kwargs": aif_row["kwargs"],
+        "prompt_transcription": aif_row["question"]})
+    json.dump({"source": {"mmau_pro": "sonalkum/MMAUPro 960e93a415e2267e987ae242516e21030a7d45dc",
                           "vlmevalkit": "open-compass/VLMEvalKit e8e78f05f3080fe28154f2130321f17951c3be94"},
                "closed_items": items, "closed_categories": categories,
-               "open_judge": judge, "option_judge": option_judge},
+               "open_judge": judge, "option_judge": option_judge, "aif_cases": aif,
+               "aif_row": {"id": aif_row["id"], "followed": aif_row_followed}},
               sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
 

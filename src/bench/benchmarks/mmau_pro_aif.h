@@ -1,0 +1,25 @@
+// MMAU-Pro's instruction-following checkers (evaluate_aif_sample of sonalkum/MMAUPro
+// evaluate_mmau_pro_comprehensive.py, 960e93a): one format rule per task_identifier, with its
+// kwargs, read with Python's text semantics.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+namespace almkit::bench {
+
+enum class AifVerdict { kFollowed, kNotFollowed, kUndecided };
+
+struct AifCheck {
+  AifVerdict verdict = AifVerdict::kUndecided;
+  std::string note;  // why undecided
+};
+
+// The checker of `task_identifier` on `response`; `prompt_transcription` is the row's question
+// (Repeat Prompt). Undecided: the sentence counts (nltk's Punkt tokenizer, not reproduced), and a
+// kwarg the rule needs that is null or of the wrong type (the official script raises there). An
+// unknown identifier is not followed, as the script's `success = False` leaves it.
+AifCheck mmau_pro_aif_check(const std::string& response, const std::string& task_identifier,
+                            const nlohmann::json& kwargs, const std::string& prompt_transcription);
+
+}  // namespace almkit::bench
