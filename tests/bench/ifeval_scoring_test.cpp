@@ -1,11 +1,12 @@
 // VoiceBench's ifeval subset replayed against VoiceBench's own IFEvaluator (src/evaluator/ifeval.py
 // and the IFEval code it vendors) on made-up responses: every strict and loose decision of 144
-// rows covering all 25 checkers, the five figures to the last bit, langdetect's detect() and
-// NLTKWordTokenizer on their own. Expected values: tests/data/benchmarks/voicebench/
+// rows covering all 25 checkers, the five figures to the last bit, langdetect's detect(),
+// NLTKWordTokenizer and PunktSentenceTokenizer on their own. Expected values: tests/data/benchmarks/voicebench/
 // make_ifeval_expected.py, which runs the official code (sentence splitting excepted: the punkt
 // English model is not available, see ifeval_nltk.h). Needs Debian's python3-langdetect profiles.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
@@ -13,6 +14,7 @@
 #include "bench/benchmarks/voicebench/ifeval_checkers.h"
 #include "bench/benchmarks/voicebench/ifeval_langdetect.h"
 #include "bench/benchmarks/voicebench/ifeval_nltk.h"
+#include "bench/benchmarks/voicebench/ifeval_punkt.h"
 #include "bench/benchmarks/voicebench/ifeval_text.h"
 #include "test_support.h"
 
@@ -20,6 +22,10 @@ namespace almkit {
 namespace {
 
 using ojson = nlohmann::ordered_json;
+
+// The expected decisions were made without punkt's English parameters (not available here):
+// a machine that has nltk_data's punkt_tab/english must not switch the tests to them.
+const bool kWithoutEnglishPunkt = setenv("ALMKIT_PUNKT_DIR", "none", 1) == 0;
 
 std::string data_dir() { return test::test_data_dir() + "/benchmarks/voicebench/"; }
 
@@ -93,6 +99,20 @@ TEST(IfevalScoring, TreebankTokenizerEqualsNltk) {
     EXPECT_EQ(ojson(bench::nltk_treebank_tokenize(row["text"])), row["tokens"]) << row["text"];
 }
 
+TEST(IfevalScoring, PunktPortEqualsNltkWithAndWithoutParameters) {
+  const bench::PunktParameters made_up = bench::load_punkt_tab(data_dir() + "punkt_params");
+  EXPECT_EQ(made_up.abbrev_types.size(), 8u);
+  EXPECT_EQ(made_up.ortho_context.at("in"), 2 | 16 | 32);
+  const bench::PunktParameters none;
+  for (const auto& row : expected()["punkt"]) {
+    EXPECT_EQ(ojson(bench::punkt_sentences(row["text"], made_up)), row["sentences"]) << row["text"];
+    EXPECT_EQ(ojson(bench::punkt_sentences(row["text"], none)), row["untrained"]) << row["text"];
+  }
+  ASSERT_TRUE(kWithoutEnglishPunkt);
+  EXPECT_EQ(bench::punkt_english_parameters(), nullptr);
+  EXPECT_TRUE(bench::ifeval_is_approximate("length_constraints:number_sentences"));
+}
+
 TEST(IfevalScoring, PythonTextSemantics) {
   EXPECT_TRUE(bench::python_isupper("ABC 123!"));
   EXPECT_FALSE(bench::python_isupper("123"));            // no cased character
@@ -103,7 +123,7 @@ TEST(IfevalScoring, PythonTextSemantics) {
   EXPECT_FALSE(bench::python_json_loads_ok("[1] x"));
   EXPECT_FALSE(bench::python_json_loads_ok("{\"a\": 1,}"));
   EXPECT_FALSE(bench::python_json_loads_ok("1."));
-  EXPECT_EQ(bench::ifeval_count_words("don't stop-now 3.5"), 6u);  // runs of \\w
+  EXPECT_EQ(bench::ifeval_count_words("don't stop-now 3.5"), 6u);  // runs of \w
   EXPECT_EQ(bench::ifeval_split_into_sentences("Mr. Smith went to Washington D.C. He liked it."),
             (std::vector<std::string>{"Mr. Smith went to Washington D.C.", "He liked it."}));
 }

@@ -261,7 +261,9 @@ const std::vector<std::string>& ifeval_instruction_ids() {
 }
 
 bool ifeval_is_approximate(const std::string& id) {
-  return id == "length_constraints:number_sentences" || id == "change_case:capital_word_frequency";
+  return (id == "length_constraints:number_sentences" ||
+          id == "change_case:capital_word_frequency") &&
+         !ifeval_has_punkt_english();
 }
 
 IfevalInstruction parse_ifeval_instruction(const std::string& id, const json& kwargs) {
@@ -363,7 +365,7 @@ bool ifeval_follows(const IfevalInstruction& in, const std::string& value, uint6
   }
   if (id == "language:response_language") return language_is(value, in.text, seed);
   if (id == "length_constraints:number_sentences")
-    return compare(double(ifeval_count_sentences_approximate(value)), in);
+    return compare(double(ifeval_count_sentences(value)), in);
   if (id == "length_constraints:number_paragraphs") return paragraphs_by_divider(in, value);
   if (id == "length_constraints:number_words") return compare(double(ifeval_count_words(value)), in);
   if (id == "length_constraints:nth_paragraph_first_word") return paragraph_first_word(in, value);
@@ -404,7 +406,7 @@ bool ifeval_follows(const IfevalInstruction& in, const std::string& value, uint6
     return ends_with(python_lower(strip_chars(python_strip(value), "\"")), python_lower(in.text));
   if (id == "change_case:capital_word_frequency") {
     size_t capitals = 0;
-    for (const auto& token : ifeval_word_tokenize_approximate(value)) capitals += python_isupper(token);
+    for (const auto& token : ifeval_word_tokenize(value)) capitals += python_isupper(token);
     return compare(double(capitals), in);
   }
   if (id == "change_case:english_capital")

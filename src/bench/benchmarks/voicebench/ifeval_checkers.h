@@ -37,7 +37,8 @@ bool ifeval_follows(const IfevalInstruction& instruction, const std::string& res
                     uint64_t langdetect_seed);
 
 // True for the checkers whose decision here is an approximation (see ifeval_nltk.h):
-// length_constraints:number_sentences and change_case:capital_word_frequency.
+// length_constraints:number_sentences and change_case:capital_word_frequency when punkt's English
+// parameters are absent.
 bool ifeval_is_approximate(const std::string& id);
 
 }  // namespace almkit::bench

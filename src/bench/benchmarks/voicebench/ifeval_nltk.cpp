@@ -1,5 +1,6 @@
 #include "bench/benchmarks/voicebench/ifeval_nltk.h"
 
+#include "bench/benchmarks/voicebench/ifeval_punkt.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
 
@@ -102,9 +103,14 @@ std::vector<std::string> ifeval_split_into_sentences(const std::string& input) {
   return sentences;
 }
 
-size_t ifeval_count_sentences_approximate(const std::string& text) {
-  return ifeval_split_into_sentences(text).size();
+bool ifeval_has_punkt_english() { return punkt_english_parameters() != nullptr; }
+
+static std::vector<std::string> sentences_of(const std::string& text) {
+  const PunktParameters* punkt = punkt_english_parameters();
+  return punkt ? punkt_sentences(text, *punkt) : ifeval_split_into_sentences(text);
 }
+
+size_t ifeval_count_sentences(const std::string& text) { return sentences_of(text).size(); }
 
 std::vector<std::string> nltk_treebank_tokenize(const std::string& sentence) {
   // NLTKWordTokenizer's rule lists, in its order of application.
@@ -158,9 +164,9 @@ std::vector<std::string> nltk_treebank_tokenize(const std::string& sentence) {
   return python_split(text);
 }
 
-std::vector<std::string> ifeval_word_tokenize_approximate(const std::string& text) {
+std::vector<std::string> ifeval_word_tokenize(const std::string& text) {
   std::vector<std::string> tokens;
-  for (const std::string& sentence : ifeval_split_into_sentences(text))
+  for (const std::string& sentence : sentences_of(text))
     for (std::string& token : nltk_treebank_tokenize(sentence)) tokens.push_back(std::move(token));
   return tokens;
 }

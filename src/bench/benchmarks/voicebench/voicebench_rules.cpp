@@ -5,6 +5,7 @@
 
 #include "almkit/error.h"
 #include "bench/benchmarks/muse/muse_protocol.h"
+#include "bench/benchmarks/voicebench/ifeval_punkt.h"
 #include "bench/benchmarks/voicebench/ifeval_score.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
@@ -219,8 +220,11 @@ VoicebenchScores score_voicebench(const std::vector<VoicebenchRow>& rows, uint64
       // ifeval.py's results (fractions); `final`, their mean, is the leaderboard's IFEval.
       for (const auto& [key, value] : ifeval_figures.items()) figures[key] = value;
       figures["langdetect_seed"] = seed;
-      figures["approximate_checkers"] = {"length_constraints:number_sentences",
-                                         "change_case:capital_word_frequency"};
+      figures["approximate_checkers"] = ojson::array();
+      for (const std::string& id : ifeval_instruction_ids())
+        if (ifeval_is_approximate(id)) figures["approximate_checkers"].push_back(id);
+      const PunktParameters* punkt = punkt_english_parameters();
+      figures["punkt_parameters"] = punkt ? ojson(punkt->source) : ojson(nullptr);
     } else if (t.evaluator == "harm") {
       figures["refusal_rate"] = double(t.safe) / n;  // harm.py's np.mean, a fraction
     } else {

@@ -11,11 +11,12 @@ python3-immutabledict, python3-absl and python3-numpy (/usr/bin/python3), with t
     instructions_util.count_sentences -> len(split_into_sentences(text)) (IFEval's own splitter),
     and nltk.word_tokenize -> NLTKWordTokenizer over those sentences.
 Everything else (the 25 checkers, kwargs handling, strict/loose, print_report, np.mean) is the
-official code. The file also records langdetect.detect() itself and NLTKWordTokenizer tokens on
-extra texts, so the ports are tested on their own.
+official code. The file also records langdetect.detect() itself, NLTKWordTokenizer tokens and
+nltk 3.8's PunktSentenceTokenizer sentences (with made-up parameters, written to punkt_params/,
+and with none) on extra texts, so the ports are tested on their own.
 
 usage: /usr/bin/python3 make_ifeval_expected.py VOICEBENCH_CHECKOUT
-  writes ifeval_rows.jsonl and ifeval_expected.json beside this script
+  writes ifeval_rows.jsonl, ifeval_expected.json and punkt_params/ beside this script
 """
 import json
 import os
@@ -296,6 +297,60 @@ TOKENIZE_TEXTS = [
 ]
 
 
+# Made-up punkt parameters in punkt_tab's text form (the English model's are not available here):
+# they exercise every rule of the tokenizer (abbreviations, collocations, sentence starters,
+# orthographic contexts) on PUNKT_TEXTS.
+PUNKT_PARAMS = {
+    "abbrev_types.txt": ["dr", "e.g", "etc", "mr", "u.s", "inc", "fig", "approx"],
+    "collocations.tab": [("##number##", "january"), ("dr", "watson"), ("s", "holmes")],
+    "sent_starters.txt": ["he", "the", "but", "however"],
+    # flags: BEG_UC 2, MID_UC 4, UNK_UC 8, BEG_LC 16, MID_LC 32, UNK_LC 64
+    "ortho_context.tab": [("he", 2 | 32), ("smith", 4), ("apple", 2 | 32), ("in", 2 | 16 | 32),
+                          ("paris", 4 | 8), ("went", 32)],
+}
+PUNKT_TEXTS = [
+    "Dr. Smith went home. He was tired.",
+    "We met Dr. Watson at 5 p.m. yesterday. The end.",
+    "Prices rose e.g. in Paris. However, not here!",
+    "It costs approx. 5 dollars etc. But why? Nobody knows...",
+    "See fig. 3. The U.S. economy grew. Mr. Smith agreed.",
+    "On 5. January we left. In the morning it rained.",
+    "J. R. R. Tolkien wrote books. A. Apple fell. B. went home.",
+    "\"Stop.\" He said. (Really.) [Yes.] Then 'no.' she went.",
+    "First line.\n\nSecond paragraph ends here.\nThird line without end",
+    "Wait... what? No!! Really?! ok. fine.",
+    "Acme Inc. Is big. S. Holmes was here. Numbers 1.5. Then 2. more",
+    "Hello world",
+    "   ",
+    "Trailing spaces.   ",
+    "Ends with abbreviation Dr.",
+    "-- Dashes. -- and more. e.g. lower start. Fig. 2.",
+]
+
+
+def punkt_sentences(texts, workdir):
+    """nltk 3.8's PunktSentenceTokenizer with PUNKT_PARAMS, and with no parameters at all."""
+    from nltk.tokenize.punkt import PunktParameters, PunktSentenceTokenizer
+    params = PunktParameters()
+    params.abbrev_types = set(PUNKT_PARAMS["abbrev_types.txt"])
+    params.collocations = set(PUNKT_PARAMS["collocations.tab"])
+    params.sent_starters = set(PUNKT_PARAMS["sent_starters.txt"])
+    for typ, flags in PUNKT_PARAMS["ortho_context.tab"]:
+        params.ortho_context[typ] = flags
+    trained, untrained = PunktSentenceTokenizer(), PunktSentenceTokenizer()
+    trained._params = params
+    return [{"text": t, "sentences": trained.tokenize(t), "untrained": untrained.tokenize(t)}
+            for t in texts]
+
+
+def write_punkt_params(folder):
+    os.makedirs(folder, exist_ok=True)
+    for name, rows in PUNKT_PARAMS.items():
+        with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
+            for row in rows:
+                f.write(("\t".join(str(x) for x in row) if isinstance(row, tuple) else row) + "\n")
+
+
 def main():
     checkout = sys.argv[1]
     here = os.path.dirname(os.path.abspath(__file__))
@@ -327,12 +382,14 @@ def main():
             detections.append({"text": text, "seed": seed, "language": language})
         langdetect.DetectorFactory.seed = SEED
         tokens = [{"text": t, "tokens": treebank.tokenize(t)} for t in TOKENIZE_TEXTS]
+        punkt = punkt_sentences(PUNKT_TEXTS, workdir)
+    write_punkt_params(os.path.join(here, "punkt_params"))
     with open(os.path.join(here, "ifeval_rows.jsonl"), "w", encoding="utf-8") as f:
         for row in rows:
             f.write(json.dumps(row, ensure_ascii=False) + "\n")
     expected = {"source": "MatthewCYM/VoiceBench " + VOICEBENCH_COMMIT, "langdetect_seed": SEED,
                 "decisions": decisions, "figures": figures, "langdetect": detections,
-                "tokenize": tokens}
+                "tokenize": tokens, "punkt": punkt}
     with open(os.path.join(here, "ifeval_expected.json"), "w", encoding="utf-8") as f:
         f.write("{\n")  # one decision, detection or tokenisation per line
         for i, (key, value) in enumerate(expected.items()):
