@@ -128,13 +128,29 @@ TEST(MmauProScoring, EmbeddingMatchReplaysTheOfficialNvEmbedDecisions) {
             want["aif_row"]["followed"].get<bool>() ? 1 : 0);
   EXPECT_EQ(summary["category_results"]["instruction following"]["undecided"], 0);
   EXPECT_EQ(by_id.at("mp-009")["scored_by"], "almkit judge --protocol mmau-pro-open");
+  EXPECT_TRUE(summary["overall_weighted_performance"].is_null());  // the open row is unjudged
+
+  // With the open row judged (a judge-mmau-pro-open.jsonl line): calculate_weighted_performance.
+  const std::string judged = test::temp_dir() + "/judge-mmau-pro-open.jsonl";
+  test::write_file(judged, json({{"id", "mp-009"},
+                                 {"scores", {{"overall", want["weighted"]["open_overall"]}}}})
+                                   .dump() +
+                               "\n");
+  json weighted;
+  items.clear();
+  bench::score_mmau_pro_file(pack_dir() + "mmau_pro_outputs.jsonl", "", embedder.get(), weighted,
+                             items, judged);
+  EXPECT_DOUBLE_EQ(weighted["category_results"]["open"]["avg_overall"].get<double>(), 4.25);
+  EXPECT_NEAR(weighted["overall_weighted_performance"].get<double>(),
+              want["weighted"]["overall"].get<double>(), 1e-12);
 
   // Rescored: every vector comes from the cache.
   const int texts = server.texts();
   EXPECT_GT(texts, 0);
   json again;
   items.clear();
-  bench::score_mmau_pro_file(pack_dir() + "mmau_pro_outputs.jsonl", "", embedder.get(), again, items);
+  bench::score_mmau_pro_file(pack_dir() + "mmau_pro_outputs.jsonl", "", embedder.get(), again,
+                             items);
   EXPECT_EQ(server.texts(), texts);
   EXPECT_EQ(again["closed"], summary["closed"]);
 }

@@ -21,7 +21,7 @@ struct ScoreArgs {
   std::string bench, input, json_out, items_out, dim, task, prediction_key;
   std::string normalizer = "none", tokenize = "13a";
   std::vector<std::string> embed_endpoints;  // MMAU-Pro's NV-Embed-v2 server(s)
-  std::string embed_model, embed_cache, api_key_env;
+  std::string embed_model, embed_cache, api_key_env, open_judge;
   bool star_macro = false;
   uint64_t seed = 0;
 };
@@ -217,7 +217,8 @@ void run_score(const ScoreArgs& args) {
       embed.cache_path = args.embed_cache.empty() ? args.input + ".embeddings.sqlite" : args.embed_cache;
       embedder = bench::make_endpoint_embedder(embed);
     }
-    bench::score_mmau_pro_file(args.input, args.prediction_key, embedder.get(), summary, items);
+    bench::score_mmau_pro_file(args.input, args.prediction_key, embedder.get(), summary, items,
+                               args.open_judge);
   } else if (!bench::find_benchmark(args.bench).score_file(args.input, args.seed, summary, items)) {
     throw Error(ErrorCode::kInvalidArgument, "--bench " + args.bench + " has no scorer for outputs");
   }
@@ -266,6 +267,9 @@ void register_score(CLI::App& app) {
   command->add_option("--embed-model", args->embed_model, "MMAU-Pro: the embedding model's name");
   command->add_option("--embed-cache", args->embed_cache,
                       "MMAU-Pro: SQLite file of the vectors (default INPUT.embeddings.sqlite)");
+  command->add_option("--open-judge", args->open_judge,
+                      "MMAU-Pro: judge-mmau-pro-open.jsonl of `almkit judge` (default: the one "
+                      "beside a run's results.jsonl)");
   command->add_option("--api-key-env", args->api_key_env,
                       "MMAU-Pro: variable holding the embedding server's API key");
   command->add_option("--seed", args->seed,

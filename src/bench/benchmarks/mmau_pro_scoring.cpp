@@ -1,6 +1,7 @@
 #include "bench/benchmarks/mmau_pro_scoring.h"
 
 #include <cmath>
+#include <filesystem>
 #include <map>
 
 #include "almkit/error.h"
@@ -132,20 +133,51 @@ MmauProMatch mmau_pro_match(const std::string& response, const std::vector<std::
   return match;
 }
 
+namespace {
+
+// judge-mmau-pro-open.jsonl: id -> the judge's overall score (lines still missing a call skipped).
+std::map<std::string, double> read_open_judgements(const std::string& path) {
+  std::map<std::string, double> overall;
+  for (const auto& record : read_jsonl_records(path)) {
+    const auto scores = record.value.find("scores");
+    if (scores == record.value.end()) continue;  // a judge call still missing
+    if (!scores->is_object() || !scores->contains("overall") || !(*scores)["overall"].is_number())
+      throw Error(ErrorCode::kInvalidFormat,
+                  record.where + ": not a judge-mmau-pro-open.jsonl line (scores.overall)");
+    overall[row_id(record)] = (*scores)["overall"].get<double>();
+  }
+  return overall;
+}
+
+}  // namespace
+
 void score_mmau_pro_file(const std::string& path, const std::string& prediction_key,
-                         TextEmbedder* embedder, ojson& summary, std::vector<ojson>& items) {
-  score_mmau_pro_records(read_any_records(path), prediction_key, embedder, summary, items);
+                         TextEmbedder* embedder, ojson& summary, std::vector<ojson>& items,
+                         const std::string& open_judge_path) {
+  // A run's results.jsonl: its judge file beside it, when there is one.
+  namespace fs = std::filesystem;
+  std::string judged = open_judge_path;
+  const fs::path beside = fs::path(path).parent_path() / "judge-mmau-pro-open.jsonl";
+  if (judged.empty() && fs::path(path).filename() == "results.jsonl" && fs::exists(beside))
+    judged = beside.string();
+  const std::map<std::string, double> overall =
+      judged.empty() ? std::map<std::string, double>() : read_open_judgements(judged);
+  score_mmau_pro_records(read_any_records(path), prediction_key, embedder, summary, items,
+                         judged.empty() ? nullptr : &overall);
+  if (!judged.empty()) summary["open_judgements"] = judged;
   if (summary["rows"] == 0) throw Error(ErrorCode::kInvalidFormat, path + ": no MMAU-Pro rows");
 }
 
 void score_mmau_pro_records(const std::vector<SourceRecord>& records,
                             const std::string& prediction_key, TextEmbedder* embedder,
-                            ojson& summary, std::vector<ojson>& items) {
+                            ojson& summary, std::vector<ojson>& items,
+                            const std::map<std::string, double>* open_overall) {
   struct Cell {
     int64_t count = 0, correct = 0, undecided = 0;
   };
   std::map<std::string, Cell> closed;
-  std::map<std::string, int64_t> others;
+  Cell open;  // correct unused; the judge's overall scores summed
+  double open_sum = 0.0;
   Cell aif;  // correct: followed
   int64_t rows = 0, without_choices = 0;
   for (const auto& record : records) {
@@ -168,8 +200,15 @@ void score_mmau_pro_records(const std::vector<SourceRecord>& records,
     ojson line = {{"id", id}, {"category", category}};
     const std::string kind = kind_of(category);
     if (kind == "open") {
-      ++others[kind];
+      ++open.count;
       line["scored_by"] = "almkit judge --protocol mmau-pro-open";
+      const auto found = open_overall ? open_overall->find(id) : std::map<std::string, double>::const_iterator();
+      if (open_overall && found != open_overall->end()) {
+        line["overall"] = found->second;
+        open_sum += found->second;
+      } else {
+        ++open.undecided;
+      }
       items.push_back(std::move(line));
       continue;
     }
@@ -234,7 +273,16 @@ void score_mmau_pro_records(const std::vector<SourceRecord>& records,
                             {"undecided", cell.undecided},
                             {"accuracy", accuracy}};
   }
-  for (const auto& [kind, count] : others) categories[kind] = {{"type", "openended"}, {"count", count}};
+  if (open.count) {
+    // calculate_openended_metrics' avg_overall; the category's score is avg_overall / 5.
+    const bool complete = open.undecided == 0;
+    categories["open"] = {{"type", "openended"},
+                          {"count", open.count},
+                          {"unjudged", open.undecided},
+                          {"avg_overall", complete ? ojson(open_sum / double(open.count)) : ojson(nullptr)},
+                          {"performance_score",
+                           complete ? ojson(open_sum / double(open.count) / 5.0) : ojson(nullptr)}};
+  }
   if (aif.count)
     categories["instruction following"] = {
         {"type", "aif"},
@@ -255,6 +303,24 @@ void score_mmau_pro_records(const std::vector<SourceRecord>& records,
                                         : ojson(double(all.correct) / double(all.count))}};
   summary["category_results"] = categories;
   summary["embedder"] = embedder ? "endpoint" : "none (only identical responses decided)";
+  // calculate_weighted_performance: each category's score weighted by its count, once every
+  // category has one.
+  double weighted = 0.0;
+  int64_t counted = 0;
+  bool complete = true;
+  for (const auto& [category, result] : categories.items()) {
+    const ojson& score = result["type"] == "closed" ? result["accuracy"]
+                         : result["type"] == "aif"  ? result["success_rate"]
+                                                    : result["performance_score"];
+    if (score.is_null()) {
+      complete = false;
+      continue;
+    }
+    weighted += score.get<double>() * double(result["count"].get<int64_t>());
+    counted += result["count"].get<int64_t>();
+  }
+  summary["overall_weighted_performance"] =
+      complete && counted ? ojson(weighted / double(counted)) : ojson(nullptr);
 }
 
 }  // namespace almkit::bench

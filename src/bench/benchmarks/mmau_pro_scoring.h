@@ -6,6 +6,7 @@
 // server (vLLM serving nvidia/NV-Embed-v2), each text's vector cached.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -50,13 +51,19 @@ MmauProMatch mmau_pro_match(const std::string& response, const std::vector<std::
 // category the official closed-ended accuracy and the instruction-following success rate
 // (undecided items counted apart, the figure null until none is left), open counts; one item
 // line each.
+// `open_judge_path`: `almkit judge --protocol mmau-pro-open`'s judge-mmau-pro-open.jsonl (for a
+// run's results.jsonl the one beside it is read by default): the open rows' overall scores, so
+// that the official weighted overall figure can be given once every category has its score.
 void score_mmau_pro_file(const std::string& path, const std::string& prediction_key,
                          TextEmbedder* embedder, nlohmann::ordered_json& summary,
-                         std::vector<nlohmann::ordered_json>& items);
-// The same on rows already read (a run's records: the plug's summary).
+                         std::vector<nlohmann::ordered_json>& items,
+                         const std::string& open_judge_path = "");
+// The same on rows already read (a run's records: the plug's summary); open_overall: id -> the
+// judge's overall score (null: no judgements).
 void score_mmau_pro_records(const std::vector<SourceRecord>& records,
                             const std::string& prediction_key, TextEmbedder* embedder,
                             nlohmann::ordered_json& summary,
-                            std::vector<nlohmann::ordered_json>& items);
+                            std::vector<nlohmann::ordered_json>& items,
+                            const std::map<std::string, double>* open_overall = nullptr);
 
 }  // namespace almkit::bench

@@ -3,13 +3,14 @@
 // the run's official section leaves non-identical answers undecided and checks the
 // instruction-following row; the option judge reads what
 // can_infer can without a call and maps the rest from scripted replies; MMAU-Pro's open judge
-// scores the open item.
+// scores the open item, and `almkit score` on the run's results reads that judge file.
 #include <gtest/gtest.h>
 
 #include <map>
 #include <mutex>
 
 #include "almkit/eval.h"
+#include "bench/benchmarks/mmau_pro_scoring.h"
 #include "remote/mock_openai_server.h"
 #include "runner_fixture.h"
 
@@ -131,6 +132,14 @@ TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
   EXPECT_DOUBLE_EQ(open["performance"].get<double>(), 0.85);
   EXPECT_EQ(judged.size(), 3u);
   EXPECT_NE(judged[2].find("You are an expert evaluator for general open-ended"), std::string::npos);
+
+  // `almkit score --bench mmau-pro --input RUNDIR/results.jsonl` reads the judge file beside it.
+  nlohmann::ordered_json rescored;
+  std::vector<nlohmann::ordered_json> lines;
+  bench::score_mmau_pro_file(dir + "/run/results.jsonl", "", nullptr, rescored, lines);
+  EXPECT_DOUBLE_EQ(rescored["category_results"]["open"]["avg_overall"].get<double>(), 4.25);
+  EXPECT_EQ(rescored["closed"]["undecided"], 2);
+  EXPECT_TRUE(rescored["overall_weighted_performance"].is_null());
 }
 
 }  // namespace

@@ -7,7 +7,8 @@
   the script's selection of closed rows (category not open / instruction following, choices
   with more than one entry), accuracy per category; create_evaluation_prompt for the open row and
   extract_scores_from_evaluation on made-up judge replies; evaluate_aif_sample (the
-  instruction-following checkers) on made-up responses and the row of the example file.
+  instruction-following checkers) on made-up responses and the row of the example file;
+  calculate_weighted_performance with the open row judged by the first made-up reply.
 - open-compass/VLMEvalKit (e8e78f05f3080fe28154f2130321f17951c3be94): multiple_choice.py
   build_prompt with smp/vlm.py build_option_str, and matching_util.py can_infer on made-up
   answers.
@@ -220,11 +221,23 @@ def main():
     aif_row_followed = aif_env["evaluate_aif_sample"](str(aif_row["model_output"]), {
         "task_identifier": aif_row["task_identifier"], "kwargs": aif_row["kwargs"],
         "prompt_transcription": aif_row["question"]})
+    # calculate_weighted_performance with the open row judged by JUDGE_REPLIES[0].
+    weighted_env = definitions(mmau_pro, {"calculate_weighted_performance"}, {})
+    category_results = {c: {"type": "closed", "count": cell["count"],
+                            "metrics": {"accuracy": cell["accuracy"]}}
+                        for c, cell in categories.items()}
+    open_overall = judge["replies"][0]["scores"]["overall"]
+    category_results["open"] = {"type": "openended", "count": 1,
+                                "metrics": {"avg_overall": open_overall}}
+    category_results["instruction following"] = {"type": "aif", "count": 1,
+                                                 "success_rate": float(aif_row_followed)}
+    overall, _ = weighted_env["calculate_weighted_performance"](category_results)
     json.dump({"source": {"mmau_pro": "sonalkum/MMAUPro 960e93a415e2267e987ae242516e21030a7d45dc",
                           "vlmevalkit": "open-compass/VLMEvalKit e8e78f05f3080fe28154f2130321f17951c3be94"},
                "closed_items": items, "closed_categories": categories,
                "open_judge": judge, "option_judge": option_judge, "aif_cases": aif,
-               "aif_row": {"id": aif_row["id"], "followed": aif_row_followed}},
+               "aif_row": {"id": aif_row["id"], "followed": aif_row_followed},
+               "weighted": {"open_overall": open_overall, "overall": overall}},
               sys.stdout, indent=1, ensure_ascii=False)
     sys.stdout.write("\n")
 
