@@ -89,13 +89,17 @@ TEST(IfevalScoring, RowsShowResponseCleanupRepeatedPromptsAndApproximations) {
 }
 
 TEST(IfevalScoring, LangdetectPortEqualsLangdetectForEachSeed) {
-  for (const auto& row : expected()["langdetect"])
+  const ojson want = expected();  // kept alive: the loop walks a member of it
+  ASSERT_EQ(want["langdetect"].size(), 22u);
+  for (const auto& row : want["langdetect"])
     EXPECT_EQ(bench::LangDetect::shared().detect(row["text"], row["seed"]), row["language"])
         << row["text"] << " seed " << row["seed"];
 }
 
 TEST(IfevalScoring, TreebankTokenizerEqualsNltk) {
-  for (const auto& row : expected()["tokenize"])
+  const ojson want = expected();
+  ASSERT_EQ(want["tokenize"].size(), 4u);
+  for (const auto& row : want["tokenize"])
     EXPECT_EQ(ojson(bench::nltk_treebank_tokenize(row["text"])), row["tokens"]) << row["text"];
 }
 
@@ -104,7 +108,9 @@ TEST(IfevalScoring, PunktPortEqualsNltkWithAndWithoutParameters) {
   EXPECT_EQ(made_up.abbrev_types.size(), 8u);
   EXPECT_EQ(made_up.ortho_context.at("in"), 2 | 16 | 32);
   const bench::PunktParameters none;
-  for (const auto& row : expected()["punkt"]) {
+  const ojson want = expected();
+  ASSERT_EQ(want["punkt"].size(), 16u);
+  for (const auto& row : want["punkt"]) {
     EXPECT_EQ(ojson(bench::punkt_sentences(row["text"], made_up)), row["sentences"]) << row["text"];
     EXPECT_EQ(ojson(bench::punkt_sentences(row["text"], none)), row["untrained"]) << row["text"];
   }

@@ -26,7 +26,7 @@ const char* const kMultiChar = R"((?:\-{2,}|\.{2,}|(?:\.\s){2,}\.))";
 const Regex& word_tokenizer() {
   static const Regex re(std::string("(") + kMultiChar + R"(|(?=[^\(\"\`{\[:;&\#\*@\)}\]\-,])\S+?(?=\s|$|)" +
                         kNonWord + "|" + kMultiChar + R"(|,(?=$|\s|)" + kNonWord + "|" + kMultiChar +
-                        R"()))|\S))");
+                        R"())|\S))");
   return re;
 }
 
