@@ -66,6 +66,47 @@ ALMKIT_AVX512_BF16 float dot_row(const uint16_t* high, const uint16_t* low, cons
   return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
 }
 
+// Four weight rows a quarter of the range apart, one line of each per step: four streams keep
+// more lines in flight than one (the hardware prefetcher follows each, and a stream waiting at a
+// 4 KB page boundary does not stall the others): ~27 GB/s on one core here against ~22 for one
+// stream (CPU-time rates, alternating runs). Needs rows that share their offset within a line
+// (k * 2 a multiple of 64), so that one x load serves all four.
+struct FourRows {
+  __m512 high[4], low[4];  // accumulators: x's first and second bf16 terms against each row
+};
+
+// One 32-element block of the four rows at offset i, lanes outside `mask` read as zero.
+ALMKIT_AVX512_BF16 inline void step(FourRows& acc, const uint16_t* h, const uint16_t* l, const uint16_t* const w[4],
+                                    int64_t i, __mmask32 mask) {
+  const __m512bh xh = (__m512bh)_mm512_maskz_loadu_epi16(mask, h + i);
+  const __m512bh xl = (__m512bh)_mm512_maskz_loadu_epi16(mask, l + i);
+#pragma GCC unroll 4
+  for (int s = 0; s < 4; ++s) {
+    const __m512bh v = (__m512bh)_mm512_maskz_loadu_epi16(mask, w[s] + i);
+    acc.high[s] = _mm512_dpbf16_ps(acc.high[s], xh, v);
+    acc.low[s] = _mm512_dpbf16_ps(acc.low[s], xl, v);
+  }
+}
+
+ALMKIT_AVX512_BF16 void dot_four_rows(const uint16_t* high, const uint16_t* low, const uint16_t* const rows[4],
+                                      int64_t k, float* const out[4]) {
+  const int64_t start = static_cast<int64_t>(reinterpret_cast<uintptr_t>(rows[0]) & 63) / 2;
+  const uint16_t* const w[4] = {rows[0] - start, rows[1] - start, rows[2] - start, rows[3] - start};
+  const uint16_t* h = high - start;
+  const uint16_t* l = low - start;
+  const int64_t end = k + start;
+  FourRows acc;
+  for (int s = 0; s < 4; ++s) acc.high[s] = acc.low[s] = _mm512_setzero_ps();
+  int64_t i = 0;
+  if (start > 0) {
+    step(acc, h, l, w, 0, static_cast<__mmask32>(end >= 32 ? ~0u << start : ((1u << end) - 1) & (~0u << start)));
+    i = 32;
+  }
+  for (; i + 32 <= end; i += 32) step(acc, h, l, w, i, ~0u);
+  if (i < end) step(acc, h, l, w, i, static_cast<__mmask32>((1u << (end - i)) - 1));
+  for (int s = 0; s < 4; ++s) *out[s] = _mm512_reduce_add_ps(_mm512_add_ps(acc.high[s], acc.low[s]));
+}
+
 }  // namespace
 
 void split_to_bf16_pairs(const float* x, int64_t count, uint16_t* high, uint16_t* low) {
@@ -77,6 +118,16 @@ void split_to_bf16_pairs(const float* x, int64_t count, uint16_t* high, uint16_t
 
 ALMKIT_AVX512_BF16 void bf16_matvec_avx512(const uint16_t* high, const uint16_t* low, int64_t rows, int64_t k,
                                            const uint16_t* w, int64_t n_begin, int64_t n_end, int64_t n, float* y) {
+  if (rows == 1 && (k * 2) % 64 == 0) {
+    const int64_t quarter = (n_end - n_begin) / 4;
+    for (int64_t j = n_begin; j < n_begin + quarter; ++j) {
+      const uint16_t* const weight_rows[4] = {w + j * k, w + (j + quarter) * k, w + (j + 2 * quarter) * k,
+                                              w + (j + 3 * quarter) * k};
+      float* const out[4] = {y + j, y + j + quarter, y + j + 2 * quarter, y + j + 3 * quarter};
+      dot_four_rows(high, low, weight_rows, k, out);
+    }
+    n_begin += 4 * quarter;
+  }
   for (int64_t j = n_begin; j < n_end; ++j) {
     // rows after the first find this weight row in L1
     for (int64_t r = 0; r < rows; ++r) y[r * n + j] = dot_row(high + r * k, low + r * k, w + j * k, k);

@@ -67,11 +67,12 @@ INSTANTIATE_TEST_SUITE_P(Shapes, Bf16Linear,
 
 // The vdpbf16ps kernel reads each weight row in aligned 64-byte lines with masked ragged ends:
 // rows starting at every 2-byte offset within a line (k odd, so consecutive rows shift too),
-// rows shorter than one line, and x kept to ~16 bits (as two bf16 terms). Rounding x to one bf16
+// rows shorter than one line, one row of x with k a multiple of 32 (four weight rows at a time,
+// n = 9: two quarters and a leftover row), and x kept to ~16 bits (as two bf16 terms). Rounding x to one bf16
 // term instead would miss this bound by ~100x (2^-9 relative per term, not 2^-17).
 TEST(Bf16Linear, Avx512Bf16KernelReadsWeightRowsAtAnyAlignment) {
   if (!nn::cpu_runs(nn::Bf16Kernel::kAvx512Bf16)) GTEST_SKIP() << "no AVX512-BF16 (or ALMKIT_SIMD caps it)";
-  for (const int64_t k : {int64_t{5}, int64_t{31}, int64_t{45}, int64_t{97}, int64_t{901}}) {
+  for (const int64_t k : {int64_t{5}, int64_t{31}, int64_t{32}, int64_t{45}, int64_t{96}, int64_t{97}, int64_t{901}}) {
     for (const int64_t rows : {int64_t{1}, int64_t{3}}) {
       at::manual_seed(k * 10 + rows);
       const int64_t n = 9;
