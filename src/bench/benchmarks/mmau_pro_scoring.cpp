@@ -26,16 +26,9 @@ class EndpointEmbedder : public TextEmbedder {
     if (options.endpoints.empty() || options.served_model.empty())
       throw Error(ErrorCode::kInvalidArgument,
                   "mmau-pro: --embed-endpoint and --embed-model go together");
-    EvalOptions remote;
-    remote.backend = "openai";
-    remote.bench = "embed";
-    remote.endpoints = options.endpoints;
-    remote.served_model = options.served_model;
-    remote.api_key_env = options.api_key_env;
-    remote.concurrency = options.concurrency;
-    remote.timeout_seconds = options.timeout_seconds;
-    remote.max_retries = options.max_retries;
-    backend_ = make_eval_backend(remote);
+    backend_ = make_eval_backend(helper_model_options(
+        "embed", options.endpoints, options.served_model, options.api_key_env, options.concurrency,
+        options.timeout_seconds, options.max_retries));
     identity_ = backend_->identity();
     cache_ = std::make_unique<ResultCache>(options.cache_path);
   }

@@ -109,15 +109,10 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
       judged_records(options.run_dir, protocol, run.value("bench", ""));
   const auto judged_inputs = judged_items(run);
 
-  EvalOptions remote;  // the judge's calls go through the eval's OpenAI backend
-  remote.backend = "openai";
-  remote.bench = "judge";
-  remote.endpoints = options.endpoints;
-  remote.served_model = options.served_model;
-  remote.api_key_env = options.api_key_env;
-  remote.concurrency = options.concurrency;
-  remote.timeout_seconds = options.timeout_seconds;
-  remote.max_retries = options.max_retries;
+  // The judge's calls go through the eval's OpenAI backend.
+  EvalOptions remote = helper_model_options("judge", options.endpoints, options.served_model,
+                                            options.api_key_env, options.concurrency,
+                                            options.timeout_seconds, options.max_retries);
   remote.temperature = options.temperature >= 0 ? options.temperature : protocol.temperature;
   remote.top_p = protocol.top_p;
   remote.max_new_tokens = options.max_tokens > 0 ? options.max_tokens : protocol.max_tokens;

@@ -82,6 +82,25 @@ class EvalBackend {
   }
 };
 
+// A helper model behind OpenAI-compatible servers (a judge, an embedder): the eval's remote
+// backend settings, so its calls get the same retries, breaker and concurrency.
+inline EvalOptions helper_model_options(const std::string& purpose,
+                                        const std::vector<std::string>& endpoints,
+                                        const std::string& served_model,
+                                        const std::string& api_key_env, int concurrency,
+                                        double timeout_seconds, int max_retries) {
+  EvalOptions remote;
+  remote.backend = "openai";
+  remote.bench = purpose;
+  remote.endpoints = endpoints;
+  remote.served_model = served_model;
+  remote.api_key_env = api_key_env;
+  remote.concurrency = concurrency;
+  remote.timeout_seconds = timeout_seconds;
+  remote.max_retries = max_retries;
+  return remote;
+}
+
 // The backend options.backend names ("local": loads options.model_dir).
 std::unique_ptr<EvalBackend> make_eval_backend(const EvalOptions& options);
 std::unique_ptr<EvalBackend> make_local_backend(const EvalOptions& options);

@@ -11,6 +11,7 @@
 #include "bench/benchmarks/benchmark.h"
 #include "remote/mock_openai_server.h"
 #include "runner_fixture.h"
+#include "scripted_server.h"
 #include "through_server.h"
 
 namespace almkit {
@@ -22,31 +23,8 @@ std::string pack_dir(const std::string& name) {
   return test::test_data_dir() + "/benchmarks/" + name + "/";
 }
 
-bench::EvalOptions scripted_options(const test::MockOpenAiServer& server, const std::string& bench,
-                                    const std::string& data, const std::string& out) {
-  bench::EvalOptions options;
-  options.bench = bench;
-  options.data_path = data;
-  options.out_dir = out;
-  options.backend = "openai";
-  options.endpoints = {server.url()};
-  options.served_model = "mock-audio-llm";
-  options.quiet = true;
-  return options;
-}
-
-// The user text of a chat request (every text part).
-std::string request_text(const json& request) {
-  std::string text;
-  for (const auto& message : request["messages"]) {
-    if (message["content"].is_string())
-      text += message["content"].get<std::string>();
-    else
-      for (const auto& part : message["content"])
-        if (part.value("type", "") == "text") text += part["text"].get<std::string>();
-  }
-  return text;
-}
+using test::request_text;
+using test::scripted_options;
 
 TEST(BenchmarkPackEval, AirBenchFoundationRunPrintsScoreFoundationPysFigures) {
   const std::string dir = test::temp_dir();

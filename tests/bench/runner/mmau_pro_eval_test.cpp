@@ -13,22 +13,14 @@
 #include "bench/benchmarks/mmau_pro_scoring.h"
 #include "remote/mock_openai_server.h"
 #include "runner_fixture.h"
+#include "scripted_server.h"
 
 namespace almkit {
 namespace {
 
 using json = nlohmann::json;
 
-std::string user_text(const json& request) {
-  std::string text;
-  for (const auto& message : request["messages"])
-    if (message["content"].is_string())
-      text += message["content"].get<std::string>();
-    else
-      for (const auto& part : message["content"])
-        if (part.value("type", "") == "text") text += part["text"].get<std::string>();
-  return text;
-}
+using test::request_text;
 
 int audio_parts(const json& request) {
   int parts = 0;
@@ -58,7 +50,7 @@ TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
   std::mutex mutex;
   std::map<std::string, json> requests;  // by question
   test::MockOpenAiServer model([&](const json& request, int) {
-    const std::string text = user_text(request);
+    const std::string text = request_text(request);
     const std::lock_guard<std::mutex> lock(mutex);
     for (const auto& [question, output] : outputs)
       if (text.rfind(question, 0) == 0) {
@@ -67,21 +59,14 @@ TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
       }
     return test::MockReply{test::Fault::kNone, "?"};
   });
-  bench::EvalOptions options;
-  options.bench = "mmau-pro";
-  options.data_path = dir + "/test.jsonl";
-  options.out_dir = dir + "/run";
-  options.backend = "openai";
-  options.endpoints = {model.url()};
-  options.served_model = "mock-audio-llm";
+  auto options = test::scripted_options(model, "mmau-pro", dir + "/test.jsonl", dir + "/run");
   options.silent_baseline = false;
-  options.quiet = true;
   bench::run_eval(options);
 
   const json& louder = requests.at("Which clip is louder?");
   EXPECT_EQ(audio_parts(louder), 2);
-  EXPECT_EQ(user_text(louder), "Which clip is louder?\n\nA. the first clip\nB. the second clip");
-  EXPECT_EQ(user_text(requests.at("Describe the scene in the audio.")),
+  EXPECT_EQ(request_text(louder), "Which clip is louder?\n\nA. the first clip\nB. the second clip");
+  EXPECT_EQ(request_text(requests.at("Describe the scene in the audio.")),
             "Describe the scene in the audio.");
   const json summary = test::read_json(dir + "/run/summary.json");
   const json& official = summary["official"]["mmau_pro"];
@@ -98,7 +83,7 @@ TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
   std::vector<std::string> judged;
   test::MockOpenAiServer judge(
       [&](const json& request, int) {
-        const std::string text = user_text(request);
+        const std::string text = request_text(request);
         const std::lock_guard<std::mutex> lock(mutex);
         judged.push_back(text);
         if (text.find("Your output: ") != std::string::npos)
