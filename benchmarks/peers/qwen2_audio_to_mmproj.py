@@ -22,7 +22,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_np  # noqa: E402
-from qwen2_to_gguf import import_gguf, add_spm_vocab  # noqa: E402
+from qwen2_to_gguf import add_qwen2_hparams, add_spm_vocab, import_gguf  # noqa: E402
 
 
 def tensor_type(gguf, name, array, out_type):
@@ -77,19 +77,11 @@ def write_mmproj(gguf, config, tensors, path, out_type):
 
 
 def write_vocab(gguf, config, path):
-    """A qwen2 text model without tensors (libmtmd loads it vocab_only): its width must equal the
-    projector's output, and <|audio_bos|> / <|audio_eos|> must be single control tokens."""
-    text = config["text_config"]
+    """A qwen2 text model without tensors (libmtmd loads it vocab_only to tokenize the audio
+    markers): <|audio_bos|> / <|audio_eos|> are single control tokens."""
     writer = gguf.GGUFWriter(path, "qwen2")
     writer.add_name("almkit qwen2_audio text-model vocabulary (no weights)")
-    writer.add_context_length(text["max_position_embeddings"])
-    writer.add_embedding_length(text["hidden_size"])
-    writer.add_block_count(text["num_hidden_layers"])
-    writer.add_feed_forward_length(text["intermediate_size"])
-    writer.add_head_count(text["num_attention_heads"])
-    writer.add_head_count_kv(text["num_key_value_heads"])
-    writer.add_rope_freq_base(text["rope_theta"])
-    writer.add_layer_norm_rms_eps(text["rms_norm_eps"])
+    add_qwen2_hparams(writer, config["text_config"])
     writer.add_file_type(gguf.LlamaFileType.ALL_F32)
     add_spm_vocab(gguf, writer, 512, ["<|audio_bos|>", "<|audio_eos|>"])
     writer.write_header_to_file()

@@ -64,6 +64,18 @@ def add_spm_vocab(gguf, writer, vocab_size, control_tokens=()):
     writer.add_unk_token_id(0)
 
 
+def add_qwen2_hparams(writer, config):
+    """the qwen2 architecture's hyperparameters from a Qwen2 config (or a text_config)"""
+    writer.add_context_length(config["max_position_embeddings"])
+    writer.add_embedding_length(config["hidden_size"])
+    writer.add_block_count(config["num_hidden_layers"])
+    writer.add_feed_forward_length(config["intermediate_size"])
+    writer.add_head_count(config["num_attention_heads"])
+    writer.add_head_count_kv(config["num_key_value_heads"])
+    writer.add_rope_freq_base(config["rope_theta"])
+    writer.add_layer_norm_rms_eps(config["rms_norm_eps"])
+
+
 def gguf_name(name):
     if name in TOP_NAMES:
         return TOP_NAMES[name]
@@ -90,14 +102,7 @@ def main():
 
     writer = gguf.GGUFWriter(args.output, "qwen2")
     writer.add_name("almkit init-model qwen2 (random weights)")
-    writer.add_context_length(config["max_position_embeddings"])
-    writer.add_embedding_length(config["hidden_size"])
-    writer.add_block_count(config["num_hidden_layers"])
-    writer.add_feed_forward_length(config["intermediate_size"])
-    writer.add_head_count(config["num_attention_heads"])
-    writer.add_head_count_kv(config["num_key_value_heads"])
-    writer.add_rope_freq_base(config["rope_theta"])
-    writer.add_layer_norm_rms_eps(config["rms_norm_eps"])
+    add_qwen2_hparams(writer, config)
     file_type = {"f32": gguf.LlamaFileType.ALL_F32, "bf16": gguf.LlamaFileType.MOSTLY_BF16,
                  "q8_0": gguf.LlamaFileType.MOSTLY_Q8_0}[args.type]
     writer.add_file_type(file_type)
