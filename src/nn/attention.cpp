@@ -52,7 +52,10 @@ at::Tensor MultiHeadAttention::split_heads(const at::Tensor& x, int64_t heads) c
 at::Tensor MultiHeadAttention::attend(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                       const at::Tensor& mask, at::Tensor* probabilities,
                                       const HeadHook* head_hook) const {
-  return output_projection(attention_core(q, k, v, mask, shape_.softmax_scale(), probabilities), head_hook);
+  // bf16 weights: attention's products in bf16 too, as the model's own dtype would do them
+  const bool bf16 = o_proj_.weight.scalar_type() == at::kBFloat16;
+  return output_projection(
+      attention_core(q, k, v, mask, shape_.softmax_scale(), probabilities, AttentionCore::kAuto, bf16), head_hook);
 }
 
 at::Tensor MultiHeadAttention::output_projection(const at::Tensor& heads_flat, const HeadHook* head_hook) const {

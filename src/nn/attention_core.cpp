@@ -12,7 +12,7 @@ namespace {
 // The fused loop of nn/flash_attention.h on q / k / v as attention_core takes them, or an
 // undefined tensor where it cannot run (dtype, device, gradients, head_dim, a per-head mask).
 at::Tensor fused_attention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
-                           const at::Tensor& mask, double scale) {
+                           const at::Tensor& mask, double scale, bool bf16_products) {
   const int64_t batch = q.size(0), heads = q.size(1), queries = q.size(2), head_dim = q.size(3);
   const int64_t kv_heads = k.size(1), keys = k.size(2);
   const auto usable = [&](const at::Tensor& t) {
@@ -44,6 +44,7 @@ at::Tensor fused_attention(const at::Tensor& q, const at::Tensor& k, const at::T
   problem.keys = keys;
   problem.head_dim = head_dim;
   problem.scale = static_cast<float>(scale);
+  problem.bf16_products = bf16_products;
   problem.q = q.data_ptr<float>();
   problem.q_batch_stride = q.stride(0), problem.q_head_stride = q.stride(1),
   problem.q_row_stride = q.stride(2);
@@ -71,11 +72,11 @@ at::Tensor fused_attention(const at::Tensor& q, const at::Tensor& k, const at::T
 
 at::Tensor attention_core(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                           const at::Tensor& mask, double scale, at::Tensor* probabilities,
-                          AttentionCore core) {
+                          AttentionCore core, bool bf16_products) {
   const bool fused_wanted = core == AttentionCore::kFused ||
                             (core == AttentionCore::kAuto && q.size(2) >= kFusedMinQueries);
   if (fused_wanted && !probabilities) {
-    at::Tensor out = fused_attention(q, k, v, mask, scale);
+    at::Tensor out = fused_attention(q, k, v, mask, scale, bf16_products);
     if (out.defined()) return out;
   }
   // Grouped-query attention without copying the keys once per query head: the `groups` query

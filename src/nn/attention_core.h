@@ -16,8 +16,10 @@ constexpr int64_t kFusedMinQueries = 32;
 // q [B, heads, T, D], k / v [B, kv_heads, S, D] (heads a multiple of kv_heads), `mask` additive,
 // broadcastable to [B, 1, T, S] (undefined: none). Returns [B, T, heads * D], the output
 // projection's input; `probabilities`, when non-null, receives the weights [B, heads, T, S].
+// bf16_products: the model's weights are bf16, so the fused loop may multiply in bf16
+// (FlashAttentionProblem::bf16_products).
 at::Tensor attention_core(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                           const at::Tensor& mask, double scale, at::Tensor* probabilities = nullptr,
-                          AttentionCore core = AttentionCore::kAuto);
+                          AttentionCore core = AttentionCore::kAuto, bool bf16_products = false);
 
 }  // namespace almkit::nn

@@ -16,6 +16,7 @@
 #include "almkit/error.h"
 #include "core/simd_cap.h"
 #include "core/spin_pool.h"
+#include "nn/bf16_gemm.h"
 
 namespace almkit::nn {
 namespace {
@@ -247,6 +248,11 @@ struct Isa {
 #include "nn/flash_attention_kernels.inc"
 }  // namespace avx512
 #pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw,avx512vl,avx512dq,avx512bf16,avx2,fma")
+#include "nn/flash_attention_bf16.inc"
+#pragma GCC pop_options
 #endif
 
 bool cpu_has(const char* feature) {
@@ -267,6 +273,8 @@ bool cpu_runs(FlashKernel kernel) {
       return cpu_has("avx2");
     case FlashKernel::kAvx512:
       return cpu_has("avx512") && cpu_has("avx2");
+    case FlashKernel::kAvx512Bf16:
+      return cpu_has_avx512_bf16();
     default:
       return true;
   }
@@ -291,6 +299,8 @@ const char* flash_kernel_name(FlashKernel kernel) {
       return "avx2";
     case FlashKernel::kAvx512:
       return "avx512";
+    case FlashKernel::kAvx512Bf16:
+      return "avx512-bf16";
   }
   return "?";
 }
@@ -308,7 +318,10 @@ int64_t flash_attention_workspace(const FlashAttentionProblem& pr) {
 
 void flash_attention(const FlashAttentionProblem& pr, float* workspace, int threads,
                      FlashKernel kernel) {
-  if (kernel == FlashKernel::kBest) kernel = best_flash_kernel();
+  if (kernel == FlashKernel::kBest) {
+    kernel = pr.bf16_products && cpu_runs(FlashKernel::kAvx512Bf16) ? FlashKernel::kAvx512Bf16
+                                                                     : best_flash_kernel();
+  }
   if (!cpu_runs(kernel)) {
     throw Error(ErrorCode::kUnsupported,
                 std::string("flash_attention: this CPU does not run the ") +
@@ -329,8 +342,15 @@ void flash_attention(const FlashAttentionProblem& pr, float* workspace, int thre
   const int parts = std::max(1, threads);
   spin_parallel_for(pr.batch * pr.kv_heads * layout.key_blocks, parts, 1,
                     [&](int64_t begin, int64_t end) {
-                      for (int64_t item = begin; item < end; ++item)
+                      for (int64_t item = begin; item < end; ++item) {
+#if defined(__x86_64__) && defined(__GNUC__)
+                        if (kernel == FlashKernel::kAvx512Bf16) {
+                          avx512bf16::pack_block(pr, layout, item);
+                          continue;
+                        }
+#endif
                         pack_key_block(pr, layout, item);
+                      }
                     });
   spin_parallel_for(pr.batch * layout.query_blocks, parts, 1, [&](int64_t begin, int64_t end) {
     for (int64_t item = begin; item < end; ++item) classify_query_block(pr, layout, item);
@@ -344,6 +364,9 @@ void flash_attention(const FlashAttentionProblem& pr, float* workspace, int thre
 #if defined(__x86_64__) && defined(__GNUC__)
           case FlashKernel::kAvx512:
             avx512::attend_blocks(pr, layout, begin, end);
+            break;
+          case FlashKernel::kAvx512Bf16:
+            avx512bf16::attend_blocks(pr, layout, begin, end);
             break;
           case FlashKernel::kAvx2:
             avx2::attend_blocks(pr, layout, begin, end);

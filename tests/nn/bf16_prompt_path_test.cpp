@@ -71,6 +71,12 @@ TEST(Bf16PromptPath, AttentionKernelFollowsTheOverride) {
     EXPECT_EQ(best, FlashKernel::kAvx512);
   }
   EXPECT_TRUE(cpu_runs(best));
+  // the bf16 attention kernel of bf16 models follows it too (it is vdpbf16ps)
+  if (!forced.empty()) {
+    EXPECT_FALSE(cpu_runs(FlashKernel::kAvx512Bf16));
+  } else {
+    EXPECT_EQ(cpu_runs(FlashKernel::kAvx512Bf16), cpu_has_avx512_bf16());
+  }
 }
 
 }  // namespace

@@ -85,6 +85,18 @@ void expect_matches(const Case& c, const at::Tensor& mask, const char* what) {
                             << " threads";
     }
   }
+  // bf16 products: against float64 attention of q * scale, k and v rounded to bf16; what is left
+  // is the softmax weights' rounding (2^-9 relative each) on values of size ~1, so a few 1e-3.
+  if (!cpu_runs(FlashKernel::kAvx512Bf16)) return;
+  const auto rounded = [](const at::Tensor& t) { return t.to(at::kBFloat16).to(at::kFloat); };
+  const at::Tensor expected_bf16 = reference(rounded(q * c.scale), rounded(k), rounded(v), mask, 1.0);
+  for (int threads : {1, 2}) {
+    const at::Tensor got = run_kernel(q, k, v, mask, c.scale, FlashKernel::kAvx512Bf16, threads);
+    const double diff = (got.to(at::kDouble) - expected_bf16).abs().max().item<double>();
+    EXPECT_LT(diff, 4e-3) << what << ", kernel avx512-bf16, " << threads << " threads";
+    // and the rounding is really there: the fp32 result is further away than fp32 rounding
+    EXPECT_GT((got.to(at::kDouble) - expected).abs().max().item<double>(), 1e-4) << what;
+  }
 }
 
 TEST(FlashAttention, EncoderWithoutMaskMatchesFloat64) {
