@@ -13,6 +13,7 @@
 
 #include "bench/benchmarks/mmau_pro_aif.h"
 #include "bench/benchmarks/mmau_pro_scoring.h"
+#include "bench/benchmarks/voicebench/ifeval_punkt.h"
 #include "bench/judge/judge_protocols.h"
 #include "bench/judge/option_judges.h"
 #include "test_support.h"
@@ -209,11 +210,28 @@ TEST(MmauProScoring, InstructionFollowingCheckersReplayEvaluateAifSample) {
                                                        : bench::AifVerdict::kNotFollowed)
         << c["task_identifier"] << ": " << c["response"];
   }
-  // nltk's Punkt sentence splitter is not reproduced: undecided, with the reason.
-  const auto sentences = bench::mmau_pro_aif_check("One. Two.", "Number Sentences (at least)",
-                                                   nlohmann::json{{"N", 2}}, "");
+  // Sentence counts are nltk's sent_tokenize: without Punkt's English parameters, undecided.
+  const nlohmann::json two = {{"N", 2}};
+  const auto sentences =
+      bench::mmau_pro_aif_check("One. Two.", "Number Sentences (at least)", two, "", nullptr);
   EXPECT_EQ(sentences.verdict, bench::AifVerdict::kUndecided);
   EXPECT_NE(sentences.note.find("Punkt"), std::string::npos);
+  // With parameters (the ifeval tests' made-up set): the count of Punkt's sentences.
+  const auto punkt = bench::load_punkt_tab(test::test_data_dir() +
+                                           "/benchmarks/voicebench/punkt_params");
+  const std::string text = "It rained. Then the sun came out! Was it warm? Yes.";
+  const double count = double(bench::punkt_sentences(text, punkt).size());
+  EXPECT_GE(count, 2.0);
+  auto verdict = [&](const std::string& rule, const nlohmann::json& kwargs) {
+    return bench::mmau_pro_aif_check(text, rule, kwargs, "", &punkt).verdict;
+  };
+  EXPECT_EQ(verdict("Number Sentences (at least)", {{"N", count}}), bench::AifVerdict::kFollowed);
+  EXPECT_EQ(verdict("Number Sentences (at least)", {{"N", count + 1}}),
+            bench::AifVerdict::kNotFollowed);
+  EXPECT_EQ(verdict("Number Sentences (at most)", {{"N", count - 1}}),
+            bench::AifVerdict::kNotFollowed);
+  EXPECT_EQ(verdict("Number Sentences (range)", {{"N1", count - 1}, {"N2", count}}),
+            bench::AifVerdict::kFollowed);
   // A kwarg of the wrong type (the official script raises): undecided.
   EXPECT_EQ(bench::mmau_pro_aif_check("a b", "Number Words (at least)",
                                       nlohmann::json{{"N", nullptr}}, "")

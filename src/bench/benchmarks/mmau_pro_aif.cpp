@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "bench/benchmarks/voicebench/ifeval_punkt.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
 
@@ -97,7 +98,7 @@ size_t count_sections(const std::string& text, const std::string& splitter) {
 }
 
 bool check(const std::string& response, const std::string& id, const json& kwargs,
-           const std::string& prompt) {
+           const std::string& prompt, const PunktParameters* punkt) {
   const std::string lowered = python_lower(response);
   auto words = [&] { return double(python_split(response).size()); };
   auto keyword_list = [&](const std::string& key) { return split_on(kwarg_text(kwargs, key), ", "); };
@@ -126,8 +127,17 @@ bool check(const std::string& response, const std::string& id, const json& kwarg
   if (id == "Number Words (at most)") return words() <= kwarg_number(kwargs, "N", 0);
   if (id == "Number Words (range)")
     return kwarg_number(kwargs, "N1", 0) <= words() && words() <= kwarg_number(kwargs, "N2", 999);
-  if (id.rfind("Number Sentences", 0) == 0)
-    throw Undecided{"sentence counts use nltk's Punkt tokenizer, not reproduced"};
+  if (id.rfind("Number Sentences", 0) == 0) {
+    if (punkt == nullptr)
+      throw Undecided{"sentence counts need nltk's Punkt English parameters (ALMKIT_PUNKT_DIR)"};
+    const double sentences = double(punkt_sentences(response, *punkt).size());
+    if (id == "Number Sentences (at least)") return sentences >= kwarg_number(kwargs, "N", 0);
+    if (id == "Number Sentences (at most)") return sentences <= kwarg_number(kwargs, "N", 0);
+    if (id == "Number Sentences (range)")
+      return kwarg_number(kwargs, "N1", 0) <= sentences &&
+             sentences <= kwarg_number(kwargs, "N2", 999);
+    return false;
+  }
   if (id == "Postscript")
     return ascii_letters(response, false).find(ascii_letters(kwarg_text(kwargs, "postscript_marker"),
                                                              false)) != std::string::npos;
@@ -179,11 +189,18 @@ bool check(const std::string& response, const std::string& id, const json& kwarg
 
 AifCheck mmau_pro_aif_check(const std::string& response, const std::string& task_identifier,
                             const json& kwargs, const std::string& prompt_transcription) {
+  return mmau_pro_aif_check(response, task_identifier, kwargs, prompt_transcription,
+                            punkt_english_parameters());
+}
+
+AifCheck mmau_pro_aif_check(const std::string& response, const std::string& task_identifier,
+                            const json& kwargs, const std::string& prompt_transcription,
+                            const PunktParameters* punkt_english) {
   AifCheck result;
   try {
     // `kwargs or {}`: null (and an empty object) read as no kwargs.
     const json arguments = kwargs.is_object() ? kwargs : json::object();
-    result.verdict = check(response, task_identifier, arguments, prompt_transcription)
+    result.verdict = check(response, task_identifier, arguments, prompt_transcription, punkt_english)
                          ? AifVerdict::kFollowed
                          : AifVerdict::kNotFollowed;
   } catch (const Undecided& undecided) {
