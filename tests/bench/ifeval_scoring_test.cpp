@@ -1,5 +1,5 @@
 // VoiceBench's ifeval subset replayed against VoiceBench's own IFEvaluator (src/evaluator/ifeval.py
-// and the IFEval code it vendors) on made-up responses: every strict and loose decision of 144
+// and the IFEval code it vendors) on made-up responses: every strict and loose decision of 146
 // rows covering all 25 checkers, the five figures to the last bit, langdetect's detect(),
 // NLTKWordTokenizer and PunktSentenceTokenizer on their own. Expected values: tests/data/benchmarks/voicebench/
 // make_ifeval_expected.py, which runs the official code (sentence splitting excepted: the punkt

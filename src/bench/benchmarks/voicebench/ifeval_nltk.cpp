@@ -106,8 +106,9 @@ std::vector<std::string> ifeval_split_into_sentences(const std::string& input) {
 bool ifeval_has_punkt_english() { return punkt_english_parameters() != nullptr; }
 
 static std::vector<std::string> sentences_of(const std::string& text) {
+  static const PunktParameters untrained;
   const PunktParameters* punkt = punkt_english_parameters();
-  return punkt ? punkt_sentences(text, *punkt) : ifeval_split_into_sentences(text);
+  return punkt_sentences(text, punkt ? *punkt : untrained);
 }
 
 size_t ifeval_count_sentences(const std::string& text) { return sentences_of(text).size(); }

@@ -7,9 +7,10 @@ The official code runs unchanged with Debian's python3-langdetect, python3-nltk,
 python3-immutabledict, python3-absl and python3-numpy (/usr/bin/python3), with two exceptions:
   * langdetect is seeded (DetectorFactory.seed = SEED; IFEval leaves it unseeded), as almkit is;
   * nltk's punkt English model (nltk_data, not packaged by Debian) is not on this machine, so the
-    two functions that need it are replaced by the stand-ins almkit uses (ifeval_nltk.h):
-    instructions_util.count_sentences -> len(split_into_sentences(text)) (IFEval's own splitter),
-    and nltk.word_tokenize -> NLTKWordTokenizer over those sentences.
+    two functions that need it are replaced by the stand-ins almkit uses without it
+    (ifeval_nltk.h): the same PunktSentenceTokenizer with no learned parameters, for
+    instructions_util.count_sentences and inside nltk.word_tokenize (NLTKWordTokenizer over its
+    sentences).
 Everything else (the 25 checkers, kwargs handling, strict/loose, print_report, np.mean) is the
 official code. The file also records langdetect.detect() itself, NLTKWordTokenizer tokens and
 nltk 3.8's PunktSentenceTokenizer sentences (with made-up parameters, written to punkt_params/,
@@ -56,12 +57,13 @@ def load_ifeval(checkout, workdir):
     from nltk.tokenize.destructive import NLTKWordTokenizer
     from vb_evaluator import ifeval
     from vb_evaluator.instruction_following_eval import instructions_util
+    from nltk.tokenize.punkt import PunktSentenceTokenizer
     langdetect.DetectorFactory.seed = SEED
     treebank = NLTKWordTokenizer()
-    instructions_util.count_sentences = lambda text: len(
-        instructions_util.split_into_sentences(text))
+    untrained = PunktSentenceTokenizer()
+    instructions_util.count_sentences = lambda text: len(untrained.tokenize(text))
     nltk.word_tokenize = lambda text: [
-        t for s in instructions_util.split_into_sentences(text) for t in treebank.tokenize(s)]
+        t for s in untrained.tokenize(text) for t in treebank.tokenize(s)]
     return ifeval, langdetect, treebank
 
 
@@ -115,6 +117,11 @@ CASES = [
      "Just one sentence without a stop"),
     ("length_constraints:number_sentences", {"num_sentences": 3, "relation": "at least"},
      "Wait... really? Yes! \"Quoted.\" Visit example.com now."),
+    # where untrained punkt and IFEval's rule splitter disagree
+    ("length_constraints:number_sentences", {"num_sentences": 2, "relation": "at least"},
+     "Version 2.0 is out.Next one soon."),
+    ("length_constraints:number_sentences", {"num_sentences": 3, "relation": "less than"},
+     "Hi... there. Ok"),
     ("length_constraints:number_paragraphs", {"num_paragraphs": 3}, "a *** b *** c"),
     ("length_constraints:number_paragraphs", {"num_paragraphs": 3}, "a\n***\nb"),
     ("length_constraints:number_paragraphs", {"num_paragraphs": 3}, "*** a *** b *** c ***"),
