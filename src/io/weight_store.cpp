@@ -1,6 +1,7 @@
 #include "io/weight_store.h"
 
 #include <sys/mman.h>
+#include <algorithm>
 #include <unistd.h>
 
 #include "almkit/error.h"
@@ -38,6 +39,20 @@ WeightStore::WeightStore(SafetensorsCheckpoint checkpoint, WeightOptions options
 WeightStore WeightStore::recording(WeightOptions options) { return WeightStore(std::nullopt, options); }
 
 at::Tensor WeightStore::take(const std::string& name, const std::vector<int64_t>& shape, WeightInit init) {
+  const at::Tensor tensor = file_view(name, shape, init);
+  if (!checkpoint_) return tensor;  // a placeholder, already as asked
+  if (at::isFloatingType(tensor.scalar_type())) {
+    return tensor.to(options_.device, tensor.dim() == 2 ? options_.dtype : options_.activation_dtype());
+  }
+  return tensor.to(options_.device);
+}
+
+at::Tensor WeightStore::take_as_stored(const std::string& name, const std::vector<int64_t>& shape) {
+  const at::Tensor tensor = file_view(name, shape, WeightInit::kNormal);
+  return checkpoint_ ? tensor.to(options_.device) : tensor;
+}
+
+at::Tensor WeightStore::file_view(const std::string& name, const std::vector<int64_t>& shape, WeightInit init) {
   if (!checkpoint_) {
     if (!taken_.insert(name).second) {
       throw Error(ErrorCode::kInternal, "architecture takes tensor '" + name + "' twice");
@@ -67,22 +82,19 @@ at::Tensor WeightStore::take(const std::string& name, const std::vector<int64_t>
   if (reinterpret_cast<uintptr_t>(view.data) % at::elementSize(tensor.scalar_type()) != 0) {
     tensor = tensor.clone();  // misaligned data: kernels expect natural alignment
   }
-  if (at::isFloatingType(tensor.scalar_type())) {
-    tensor = tensor.to(options_.device, tensor.dim() == 2 ? options_.dtype : options_.activation_dtype());
-  } else {
-    tensor = tensor.to(options_.device);
-  }
   return tensor;
 }
 
-void WeightStore::release(const std::string& name) const {
+void WeightStore::release(const std::string& name, size_t offset, size_t bytes) const {
   if (!checkpoint_ || !checkpoint_->contains(name)) return;
-  // Whole pages inside the tensor only: its neighbours may still be in use. The mapping is
-  // read-only and private, so dropping pages loses nothing.
+  // Whole pages inside the range only: the tensor's neighbours may still be in use. The mapping
+  // is read-only and private, so dropping pages loses nothing.
   const TensorView& view = checkpoint_->tensor(name);
+  if (offset >= view.nbytes) return;
+  bytes = std::min(bytes, view.nbytes - offset);
   const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
-  const auto begin = (reinterpret_cast<uintptr_t>(view.data) + page - 1) / page * page;
-  const auto end = (reinterpret_cast<uintptr_t>(view.data) + view.nbytes) / page * page;
+  const auto begin = (reinterpret_cast<uintptr_t>(view.data) + offset + page - 1) / page * page;
+  const auto end = (reinterpret_cast<uintptr_t>(view.data) + offset + bytes) / page * page;
   if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED);
 }
 

@@ -7,6 +7,7 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
 #include <optional>
 #include <set>
 #include <string>
@@ -53,9 +54,13 @@ class WeightStore {
                   WeightInit init = WeightInit::kNormal);
   // Optional tensors (e.g. an untied head): a recording store has none of them.
   bool has(const std::string& name) const { return checkpoint_ && checkpoint_->contains(name); }
+  // As take(), in the file's own dtype (on the options' device): for code that converts it
+  // itself, piece by piece (int8 quantisation of a bf16 checkpoint).
+  at::Tensor take_as_stored(const std::string& name, const std::vector<int64_t>& shape);
   // The caller keeps no view of tensor `name` (e.g. it was quantised to int8): the pages of the
-  // mapped file it occupies leave this process's resident set (read again if touched).
-  void release(const std::string& name) const;
+  // mapped file it occupies (or `bytes` of them from byte `offset`) leave this process's resident
+  // set (read again if touched).
+  void release(const std::string& name, size_t offset = 0, size_t bytes = SIZE_MAX) const;
   // Marks names the architecture knowingly ignores (e.g. buffers HF saves but recomputes).
   void ignore(const std::string& name) { taken_.insert(name); }
   // The same for every tensor under `prefix` (modules a family does not run, e.g. Qwen2.5-Omni's
@@ -69,6 +74,8 @@ class WeightStore {
   const std::vector<RecordedWeight>& recorded() const { return recorded_; }
 
  private:
+  // The tensor as the file holds it, on the CPU (a placeholder for a recording store).
+  at::Tensor file_view(const std::string& name, const std::vector<int64_t>& shape, WeightInit init);
   WeightStore(std::optional<SafetensorsCheckpoint> checkpoint, WeightOptions options)
       : checkpoint_(std::move(checkpoint)), options_(options) {}
   std::optional<SafetensorsCheckpoint> checkpoint_;

@@ -14,7 +14,12 @@ class CausalLanguageModel : public LanguageModel {
         activation_dtype_(weights.options().activation_dtype()) {
     if (!config.mrope_section.empty()) rope_.set_mrope_section(config.mrope_section);
     const std::string model = prefix + "model";
-    embed_tokens_ = weights.take(model + ".embed_tokens.weight", {config.vocab_size, config.hidden_size});
+    const std::string embed_name = model + ".embed_tokens.weight";
+    const bool tied = config.tie_word_embeddings && !weights.has(prefix + "lm_head.weight");
+    // int8 with a tied head: the file's view, quantised below; embed() reads the int8 head back
+    const bool int8_tied = tied && weights.options().int8_linear;
+    embed_tokens_ = int8_tied ? weights.take_as_stored(embed_name, {config.vocab_size, config.hidden_size})
+                              : weights.take(embed_name, {config.vocab_size, config.hidden_size});
     nn::DecoderBlockShape block;
     block.hidden = config.hidden_size;
     block.intermediate = config.intermediate_size;
@@ -33,15 +38,14 @@ class CausalLanguageModel : public LanguageModel {
       layers_.push_back(nn::DecoderBlock::load(weights, model + ".layers." + std::to_string(i), block));
     }
     norm_ = nn::RmsNorm::load(weights, model + ".norm", config.hidden_size, config.rms_norm_eps);
-    if (config.tie_word_embeddings && !weights.has(prefix + "lm_head.weight")) {
+    if (int8_tied) {
+      lm_head_ = nn::Linear::from_weight(weights, std::move(embed_tokens_), at::Tensor(),
+                                         [&](size_t offset, size_t bytes) { weights.release(embed_name, offset, bytes); });
+      embed_tokens_ = at::Tensor();
+    } else if (tied) {
       lm_head_ = nn::Linear::from_weight(weights, embed_tokens_);
-      if (lm_head_.int8) {  // int8: embed() reads the quantised head back; no float copy is kept
-        embed_tokens_ = at::Tensor();
-        weights.release(model + ".embed_tokens.weight");
-      }
     } else {
-      lm_head_ = nn::Linear::from_weight(weights, weights.take(prefix + "lm_head.weight", {config.vocab_size, config.hidden_size}));
-      if (lm_head_.int8) weights.release(prefix + "lm_head.weight");
+      lm_head_ = nn::Linear::load(weights, prefix + "lm_head", config.hidden_size, config.vocab_size, false);
     }
   }
 

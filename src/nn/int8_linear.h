@@ -11,6 +11,7 @@
 #include <ATen/Tensor.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -57,6 +58,11 @@ class Int8Weight {
   Int8Weight() = default;
   // data [rows, columns] row-major float32; splits the rows over the compute threads.
   Int8Weight(const float* data, int64_t rows, int64_t columns);
+  // Filled in pieces: `largest` is max |w| over the whole weight (it sets the unit), then fill()
+  // quantises rows [first_row, first_row + count) from data [count, columns], whole panels.
+  Int8Weight(int64_t rows, int64_t columns, float largest);
+  void fill(int64_t first_row, const float* data, int64_t count);
+  static float largest_magnitude(const float* data, int64_t count);
   int64_t rows() const { return rows_; }
   int64_t columns() const { return columns_; }
   int64_t blocks() const { return blocks_; }
@@ -83,8 +89,10 @@ class Int8Weight {
   std::unique_ptr<uint8_t[], Free> bytes_;
 };
 
-// A float weight [out, in] (any float dtype, any layout, on the CPU) quantised; for loading.
-Int8Weight quantize_int8_weight(const at::Tensor& weight);
+// A float weight [out, in] (any float dtype, any layout, on the CPU) quantised; for loading. It
+// is read in chunks of rows (converted to float32 one chunk at a time); for a contiguous weight
+// done(byte offset, bytes) reports each chunk read, so a caller can release the pages.
+Int8Weight quantize_int8_weight(const at::Tensor& weight, const std::function<void(size_t, size_t)>& done = nullptr);
 // Rows `ids` of w dequantised (value * scale), [ids..., columns] float32: a tied embedding read
 // back from the int8 LM head. Ids outside [0, rows) throw kInvalidArgument.
 at::Tensor dequantize_rows(const Int8Weight& w, const at::Tensor& ids);

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <string>
 
 #include "almkit/error.h"
@@ -63,21 +64,37 @@ float half_to_float(uint16_t half) {
 
 void Int8Weight::Free::operator()(uint8_t* p) const { std::free(p); }
 
-Int8Weight::Int8Weight(const float* data, int64_t rows, int64_t columns)
+Int8Weight::Int8Weight(int64_t rows, int64_t columns, float largest)
     : rows_(rows), columns_(columns), blocks_((columns + kInt8Block - 1) / kInt8Block),
       panels_((rows + kInt8Panel - 1) / kInt8Panel) {
+  if (!std::isfinite(largest)) throw Error(ErrorCode::kInvalidArgument, "int8 quantisation of a weight holding inf or NaN");
   const size_t size = bytes();
   bytes_.reset(static_cast<uint8_t*>(std::aligned_alloc(64, std::max<size_t>(64, (size + 63) / 64 * 64))));
   if (!bytes_) throw Error(ErrorCode::kInternal, "cannot allocate " + std::to_string(size) + " bytes of int8 weights");
   // The unit: the largest block scale below 2^15 units (fp16 reaches 65504).
-  float largest = 0.f;
-  for (int64_t i = 0; i < rows * columns; ++i) largest = std::max(largest, std::fabs(data[i]));
-  if (!std::isfinite(largest)) throw Error(ErrorCode::kInvalidArgument, "int8 quantisation of a weight holding inf or NaN");
   int exponent = 0;
   std::frexp(largest / 127.f, &exponent);
   unit_ = largest > 0.f ? std::ldexp(1.f, exponent - 15) : 1.f;
+}
+
+Int8Weight::Int8Weight(const float* data, int64_t rows, int64_t columns)
+    : Int8Weight(rows, columns, largest_magnitude(data, rows * columns)) {
+  fill(0, data, rows);
+}
+
+float Int8Weight::largest_magnitude(const float* data, int64_t count) {
+  float largest = 0.f;
+  for (int64_t i = 0; i < count; ++i) largest = std::max(largest, std::fabs(data[i]));
+  return largest;
+}
+
+void Int8Weight::fill(int64_t first_row, const float* data, int64_t count) {
+  if (first_row % kInt8Panel != 0 || first_row + count > rows_ || (count % kInt8Panel != 0 && first_row + count != rows_)) {
+    throw Error(ErrorCode::kInternal, "int8 weight rows filled in pieces that are not whole panels");
+  }
   const float per_unit = 1.f / unit_;
-  at::parallel_for(0, panels_, 1, [&](int64_t begin, int64_t end) {
+  const int64_t end_row = first_row + count;
+  at::parallel_for(first_row / kInt8Panel, (end_row + kInt8Panel - 1) / kInt8Panel, 1, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
       for (int64_t b = 0; b < blocks_; ++b) {
         uint8_t* values = bytes_.get() + (p * blocks_ + b) * kValueBytes;
@@ -86,15 +103,15 @@ Int8Weight::Int8Weight(const float* data, int64_t rows, int64_t columns)
         for (int64_t i = 0; i < kInt8Panel; ++i) {
           const int64_t r = p * kInt8Panel + i, start = b * kInt8Block;
           scales[i] = 0;
-          if (r >= rows_) continue;
-          const int64_t count = std::min(kInt8Block, columns_ - start);
-          const float* x = data + r * columns_ + start;
+          if (r >= end_row) continue;
+          const int64_t count_in_block = std::min(kInt8Block, columns_ - start);
+          const float* x = data + (r - first_row) * columns_ + start;
           float magnitude = 0.f;
-          for (int64_t c = 0; c < count; ++c) magnitude = std::max(magnitude, std::fabs(x[c]));
+          for (int64_t c = 0; c < count_in_block; ++c) magnitude = std::max(magnitude, std::fabs(x[c]));
           scales[i] = scale_to_half(magnitude / 127.f * per_unit);
           const float scale = half_to_float(scales[i]) * unit_;
           const float inverse = scale > 0.f ? 1.f / scale : 0.f;
-          for (int64_t c = 0; c < count; ++c) {
+          for (int64_t c = 0; c < count_in_block; ++c) {
             values[packed_index(i, c)] = static_cast<uint8_t>(round_to_int8(x[c] * inverse) + 128);
           }
         }
@@ -112,15 +129,33 @@ float Int8Weight::scale(int64_t r, int64_t block) const {
   return half_to_float(scales(r / kInt8Panel, block)[r % kInt8Panel]) * unit_;
 }
 
-Int8Weight quantize_int8_weight(const at::Tensor& weight) {
+Int8Weight quantize_int8_weight(const at::Tensor& weight, const std::function<void(size_t, size_t)>& done) {
   if (weight.dim() != 2 || !weight.device().is_cpu() || !at::isFloatingType(weight.scalar_type())) {
     throw Error(ErrorCode::kInvalidArgument, "int8 quantisation takes a 2-D float CPU weight, got " +
                                                  std::to_string(weight.dim()) + " dimensions of " +
                                                  std::string(c10::toString(weight.scalar_type())) + " on " +
                                                  weight.device().str());
   }
-  const at::Tensor w = weight.to(at::kFloat).contiguous();
-  return Int8Weight(w.data_ptr<float>(), w.size(0), w.size(1));
+  // Chunks of ~2 MB of float32: converted one at a time (a bf16 weight is never widened whole),
+  // and each reported done once read, twice over (a pass for the largest magnitude, one to
+  // quantise), so a view of a mapped file can give its pages back as it goes.
+  const int64_t rows = weight.size(0), columns = std::max<int64_t>(1, weight.size(1));
+  const int64_t chunk = std::max<int64_t>(1, (2 << 20) / (columns * 4 * kInt8Panel)) * kInt8Panel;
+  const size_t row_bytes = static_cast<size_t>(weight.size(1)) * weight.element_size();
+  const auto pass = [&](const std::function<void(int64_t, const at::Tensor&)>& body) {
+    for (int64_t r = 0; r < rows; r += chunk) {
+      const int64_t count = std::min(chunk, rows - r);
+      body(r, weight.narrow(0, r, count).to(at::kFloat).contiguous());
+      if (done && weight.is_contiguous()) done(static_cast<size_t>(r) * row_bytes, static_cast<size_t>(count) * row_bytes);
+    }
+  };
+  float largest = 0.f;
+  pass([&](int64_t, const at::Tensor& part) {
+    largest = std::max(largest, Int8Weight::largest_magnitude(part.data_ptr<float>(), part.numel()));
+  });
+  Int8Weight out(rows, weight.size(1), largest);
+  pass([&](int64_t r, const at::Tensor& part) { out.fill(r, part.data_ptr<float>(), part.size(0)); });
+  return out;
 }
 
 at::Tensor dequantize_rows(const Int8Weight& w, const at::Tensor& ids) {

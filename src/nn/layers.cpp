@@ -7,19 +7,21 @@ namespace almkit::nn {
 
 Linear Linear::load(WeightStore& weights, const std::string& prefix, int64_t in, int64_t out,
                     bool with_bias) {
-  at::Tensor weight = weights.take(prefix + ".weight", {out, in});
   at::Tensor bias = with_bias ? weights.take(prefix + ".bias", {out}, WeightInit::kZeros) : at::Tensor();
-  Linear linear = from_weight(weights, std::move(weight), std::move(bias));
-  // int8: the file's pages read while quantising go back to the kernel (the float copy is gone)
-  if (linear.int8) weights.release(prefix + ".weight");
-  return linear;
+  if (!weights.options().int8_linear) return from_weight(weights, weights.take(prefix + ".weight", {out, in}), std::move(bias));
+  // int8: quantised from the file's own dtype, chunk by chunk, each chunk's pages given back once
+  // read, so neither a float32 copy nor the file stays resident.
+  const std::string name = prefix + ".weight";
+  return from_weight(weights, weights.take_as_stored(name, {out, in}), std::move(bias),
+                     [&](size_t offset, size_t bytes) { weights.release(name, offset, bytes); });
 }
 
-Linear Linear::from_weight(const WeightStore& weights, at::Tensor weight, at::Tensor bias) {
+Linear Linear::from_weight(const WeightStore& weights, at::Tensor weight, at::Tensor bias,
+                           const std::function<void(size_t, size_t)>& read) {
   Linear linear;
   const bool quantize = weights.options().int8_linear && weight.device().is_cpu() && weight.numel() > 0;
   if (quantize) {
-    linear.int8 = std::make_shared<const Int8Weight>(quantize_int8_weight(weight));
+    linear.int8 = std::make_shared<const Int8Weight>(quantize_int8_weight(weight, read));
   } else {
     linear.weight = std::move(weight);
   }

@@ -27,8 +27,10 @@ struct Linear {
   static Linear load(WeightStore& weights, const std::string& prefix, int64_t in, int64_t out,
                      bool with_bias);
   // A weight taken by other means (e.g. a tied LM head), quantised as load() would (the caller
-  // still holds `weight` if it passed a tensor it keeps).
-  static Linear from_weight(const WeightStore& weights, at::Tensor weight, at::Tensor bias = at::Tensor());
+  // still holds `weight` if it passed a tensor it keeps); int8 calls read(offset, bytes) for each
+  // piece of the weight quantised (to release its file pages).
+  static Linear from_weight(const WeightStore& weights, at::Tensor weight, at::Tensor bias = at::Tensor(),
+                            const std::function<void(size_t, size_t)>& read = nullptr);
   at::Tensor operator()(const at::Tensor& x) const { return int8 ? int8_linear(x, *int8, bias) : linear(x, weight, bias); }
   // What the inputs should be cast to, and where they live (int8: float32 on the CPU).
   at::ScalarType input_dtype() const { return int8 ? at::kFloat : weight.scalar_type(); }
