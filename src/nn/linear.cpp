@@ -73,11 +73,43 @@ __attribute__((target("avx2,fma"))) float dot_bf16(const float* x, const uint16_
   return sum;
 }
 
+// Four weight rows a quarter of the range apart, 16 weights of each per step: four streams keep
+// more lines in flight than one, ~25 GB/s of CPU time on one core here against ~19 for one row
+// at a time (as the AVX512-BF16 kernel, nn/bf16_matvec_avx512.cpp).
+__attribute__((target("avx2,fma"))) void dot_four_rows_avx2(const float* x, const uint16_t* const row[4], int64_t k,
+                                                             float* const out[4]) {
+  __m256 a[4], b[4];
+#pragma GCC unroll 4
+  for (int s = 0; s < 4; ++s) a[s] = b[s] = _mm256_setzero_ps();
+  int64_t i = 0;
+  for (; i + 16 <= k; i += 16) {
+    const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
+#pragma GCC unroll 4
+    for (int s = 0; s < 4; ++s) {
+      a[s] = _mm256_fmadd_ps(x0, load_bf16(row[s] + i), a[s]);
+      b[s] = _mm256_fmadd_ps(x1, load_bf16(row[s] + i + 8), b[s]);
+    }
+  }
+#pragma GCC unroll 4
+  for (int s = 0; s < 4; ++s) {
+    float sum = horizontal_sum(_mm256_add_ps(a[s], b[s]));
+    for (int64_t t = i; t < k; ++t) sum += x[t] * bf16_to_float(row[s][t]);
+    *out[s] = sum;
+  }
+}
+
 __attribute__((target("avx2,fma"))) void matvec_avx2(const float* x, int64_t rows, int64_t k, const uint16_t* w,
                                                       int64_t n_begin, int64_t n_end, int64_t n, float* y) {
   const int64_t k8 = k / 8 * 8;
   if (rows == 1) {
-    for (int64_t j = n_begin; j < n_end; ++j) y[j] = dot_bf16(x, w + j * k, k);
+    const int64_t quarter = (n_end - n_begin) / 4;
+    for (int64_t j = n_begin; j < n_begin + quarter; ++j) {
+      const uint16_t* const row[4] = {w + j * k, w + (j + quarter) * k, w + (j + 2 * quarter) * k,
+                                      w + (j + 3 * quarter) * k};
+      float* const out[4] = {y + j, y + j + quarter, y + j + 2 * quarter, y + j + 3 * quarter};
+      dot_four_rows_avx2(x, row, k, out);
+    }
+    for (int64_t j = n_begin + 4 * quarter; j < n_end; ++j) y[j] = dot_bf16(x, w + j * k, k);
     return;
   }
   for (int64_t j = n_begin; j < n_end; ++j) {
