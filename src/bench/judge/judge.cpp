@@ -128,6 +128,25 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
 
   std::vector<JudgeCall> calls;
   std::vector<BenchItem> items(records.size());
+  std::vector<size_t> planned(records.size(), 0);  // calls per answer
+  auto add_call = [&](size_t a, int k, std::string prompt, bool hot) {
+    JudgeCall call;
+    call.answer = a;
+    call.sample = k;
+    call.hot = hot;
+    call.plan.prompt = std::move(prompt);
+    call.plan.seed = mix_seed(options.seed, items[a].id, uint64_t(k) + 1);
+    Sha256 key;
+    for (const std::string& field :
+         {identity, protocol.name, call.plan.prompt, std::to_string(call.plan.seed),
+          ojson({hot ? remote_hot.temperature : remote.temperature, remote.top_p,
+                 remote.max_new_tokens})
+              .dump()})
+      key.update_field(field);
+    call.plan.key = key.hex_digest();
+    calls.push_back(std::move(call));
+    ++planned[a];
+  };
   // The option judge's prefetch: answers can_infer reads are not sent to the judge.
   std::vector<std::string> prefetched(records.size());
   for (size_t a = 0; a < records.size(); ++a) {
@@ -153,33 +172,13 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
     if (!protocol.system.empty())
       messages.push_back({{"role", "system"}, {"content", protocol.system}});
     messages.push_back({{"role", "user"}, {"content", text}});
-    for (int k = 0; k < samples; ++k) {
-      JudgeCall call;
-      call.answer = a;
-      call.sample = k;
-      call.hot = hot;
-      call.plan.prompt = backend->prompt(messages.dump(), item, {});
-      call.plan.seed = mix_seed(options.seed, item.id, uint64_t(k) + 1);
-      Sha256 key;
-      for (const std::string& field :
-           {identity, protocol.name, call.plan.prompt, std::to_string(call.plan.seed),
-            ojson({hot ? remote_hot.temperature : remote.temperature, remote.top_p,
-                   remote.max_new_tokens})
-                .dump()})
-        key.update_field(field);
-      call.plan.key = key.hex_digest();
-      calls.push_back(std::move(call));
-    }
+    for (int k = 0; k < samples; ++k) add_call(a, k, backend->prompt(messages.dump(), item, {}), hot);
   }
 
   ResultCache cache(options.run_dir + "/judge-" + protocol.name + ".sqlite");
   JudgeOutcome outcome;
   outcome.answers = static_cast<int64_t>(records.size());
-  outcome.calls = static_cast<int64_t>(calls.size());
   std::vector<size_t> todo;
-  for (size_t c = 0; c < calls.size(); ++c)
-    if (!cache.find(calls[c].plan.key)) todo.push_back(c);
-  outcome.reused = outcome.calls - static_cast<int64_t>(todo.size());
   std::atomic<size_t> next{0};
   std::atomic<int64_t> failed{0};
   std::vector<std::exception_ptr> errors(size_t(std::max(1, backend->units_in_flight())));
@@ -205,19 +204,46 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
       next = todo.size();
     }
   };
-  std::vector<std::thread> threads;
-  for (size_t w = 1; w < errors.size(); ++w) threads.emplace_back(worker, w);
-  worker(0);
-  for (auto& thread : threads) thread.join();
-  for (auto& error : errors)
-    if (error) std::rethrow_exception(error);
+  // Runs the calls from `first` on that the cache does not hold.
+  auto run_calls = [&](size_t first) {
+    todo.clear();
+    next = 0;
+    for (size_t c = first; c < calls.size(); ++c)
+      if (!cache.find(calls[c].plan.key)) todo.push_back(c);
+    outcome.reused += static_cast<int64_t>(calls.size() - first - todo.size());
+    std::vector<std::thread> threads;
+    for (size_t w = 1; w < errors.size(); ++w) threads.emplace_back(worker, w);
+    worker(0);
+    for (auto& thread : threads) thread.join();
+    for (auto& error : errors)
+      if (error) std::rethrow_exception(error);
+  };
+  run_calls(0);
+  // extract_answer_from_item asks again, three times in all, while can_infer cannot read the
+  // judge's reply (each retry its own seed).
+  for (int round = 1; protocol.rule == JudgeRule::kOptionLetter && round < 3; ++round) {
+    const size_t before = calls.size();
+    for (size_t c = 0; c < before; ++c) {
+      if (calls[c].sample != round - 1) continue;
+      const auto stored = cache.find(calls[c].plan.key);
+      const auto choices = records[calls[c].answer]["choices"].get<std::vector<std::string>>();
+      if (!stored || !vlmevalkit_can_infer(ojson::parse(*stored)["reply"].get<std::string>(),
+                                           choices)
+                          .empty())
+        continue;
+      add_call(calls[c].answer, round, calls[c].plan.prompt, false);
+    }
+    if (calls.size() == before) break;
+    run_calls(before);
+  }
+  outcome.calls = static_cast<int64_t>(calls.size());
   outcome.failed = failed;
 
   // Per answer: its replies, the judged decision or score, the rule's decision.
   std::string lines;
   int64_t judged = 0, judged_right = 0, rule_right = 0, disagree = 0, unparsed = 0;
   double score_sum = 0.0, reference_sum = 0.0;
-  int64_t scores = 0, wins = 0, prefetched_count = 0;
+  int64_t scores = 0, wins = 0, prefetched_count = 0, judged_right_deterministic = 0;
   std::map<std::string, double> criteria_sums;
   const bool swapped = protocol.fields.size() > 2 && protocol.fields[2].second == "response";
   for (size_t a = 0; a < records.size(); ++a) {
@@ -232,12 +258,10 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
     ojson line = {{"id", records[a]["id"]}, {"replies", replies}};
     if (protocol.hot_share > 0)
       line["temperature"] = hot ? remote_hot.temperature : remote.temperature;
-    if (protocol.rule == JudgeRule::kOptionLetter && !prefetched[a].empty()) {
-      line["prefetched"] = true;
-      replies.assign(size_t(samples), "");
-    }
-    if (replies.size() != size_t(samples)) {
-      line["missing"] = samples - int(replies.size());
+    if (protocol.rule == JudgeRule::kOptionLetter && !prefetched[a].empty())
+      line["prefetched"] = true;  // no call was made
+    if (replies.size() != planned[a]) {
+      line["missing"] = int(planned[a]) - int(replies.size());
       lines += line.dump() + "\n";
       continue;
     }
@@ -266,13 +290,24 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
       ++scores;
     } else if (protocol.rule == JudgeRule::kOptionLetter) {
       const auto choices = records[a]["choices"].get<std::vector<std::string>>();
-      const std::string option = line.contains("prefetched")
-                                     ? prefetched[a]
-                                     : vlmevalkit_can_infer(replies.front(), choices);
+      std::string option = prefetched[a];
+      for (size_t r = 0; option.empty() && r < replies.size(); ++r)
+        option = vlmevalkit_can_infer(replies[r], choices);
+      const auto correct = [&](const std::string& letter) {
+        const size_t at = letter.size() == 1 ? size_t(letter[0] - 'A') : choices.size();
+        return at < choices.size() && choices[at] == records[a].value("answer", "");
+      };
+      line["judged_correct_deterministic"] = correct(option);  // unreadable: wrong
+      judged_right_deterministic += correct(option);
+      if (option.empty()) {
+        // Three unreadable replies: `rd.choice(list(choices) + ['Z'])`, drawn from the judge seed.
+        ++unparsed;
+        const uint64_t draw = mix_seed(options.seed, items[a].id, 1000) % (choices.size() + 1);
+        option = draw < choices.size() ? std::string(1, char('A' + draw)) : "Z";
+        line["random_rule"] = true;
+      }
       line["option"] = option;
-      unparsed += option.empty();
-      const size_t at = option.size() == 1 ? size_t(option[0] - 'A') : choices.size();
-      const bool yes = at < choices.size() && choices[at] == records[a].value("answer", "");
+      const bool yes = correct(option);
       line["judged_correct"] = yes;
       judged_right += yes;
       disagree += yes != rule;
@@ -380,7 +415,13 @@ JudgeOutcome judge_run(const JudgeOptions& options) {
     summary["judged_accuracy"] = judged ? double(judged_right) / double(judged) : 0.0;
     summary["disagreement_rate"] = judged ? double(disagree) / double(judged) : 0.0;
     summary["answers_with_unparsed_replies"] = unparsed;
-    if (protocol.rule == JudgeRule::kOptionLetter) summary["prefetched_answers"] = prefetched_count;
+    if (protocol.rule == JudgeRule::kOptionLetter) {
+      // VLMEvalKit's random letter after three unreadable replies, and the deterministic variant.
+      summary["prefetched_answers"] = prefetched_count;
+      summary["random_rule_answers"] = unparsed;
+      summary["judged_accuracy_deterministic"] =
+          judged ? double(judged_right_deterministic) / double(judged) : 0.0;
+    }
     std::snprintf(text, sizeof(text),
                   "| answers judged | rule-based accuracy | judged accuracy | disagreement |\n"
                   "|---|---|---|---|\n| %lld | %.1f%% | %.1f%% | %.1f%% |\n",
