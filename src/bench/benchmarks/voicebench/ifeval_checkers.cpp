@@ -10,6 +10,7 @@
 #include "bench/benchmarks/voicebench/ifeval_langdetect.h"
 #include "bench/benchmarks/voicebench/ifeval_nltk.h"
 #include "bench/benchmarks/voicebench/ifeval_text.h"
+#include "bench/metrics/python_re.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
 
@@ -118,10 +119,16 @@ class Arguments {
   json given_;
 };
 
+// A pattern from IFEval or from the row's kwargs, with Python's \s \w \b \d; re.IGNORECASE and
+// re.MULTILINE as inline flags.
+Regex python_pattern(const std::string& pattern, bool caseless = false, bool multiline = false) {
+  return python_regex(std::string(caseless ? "(?i)" : "") + (multiline ? "(?m)" : "") + pattern);
+}
+
 Regex compile(const std::string& id, const std::string& pattern, bool caseless,
               bool multiline = false) {
   try {
-    return Regex(pattern, caseless, multiline);
+    return python_pattern(pattern, caseless, multiline);
   } catch (const Error&) {
     refuse(id, "'" + pattern + "' is not a valid regular expression (IFEval uses it as one)");
   }
@@ -140,30 +147,6 @@ bool ends_with(const std::string& text, const std::string& suffix) {
          text.compare(text.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-// The pieces of re.split(pattern, text) for a pattern without groups.
-std::vector<std::string> split_on(const Regex& pattern, const std::string& text) {
-  std::vector<std::string> pieces;
-  size_t start = 0;
-  for (const RegexMatch& match : pattern.find_all(text)) {
-    pieces.push_back(text.substr(start, match.start - start));
-    start = match.end;
-  }
-  pieces.push_back(text.substr(start));
-  return pieces;
-}
-
-std::vector<std::string> split_text(const std::string& text, const std::string& separator) {
-  std::vector<std::string> pieces;
-  size_t start = 0;
-  for (size_t at = text.find(separator); at != std::string::npos;
-       at = text.find(separator, start)) {
-    pieces.push_back(text.substr(start, at - start));
-    start = at + separator.size();
-  }
-  pieces.push_back(text.substr(start));
-  return pieces;
-}
-
 // langdetect.detect(value) == language, True where langdetect raises.
 bool language_is(const std::string& value, const std::string& language, uint64_t seed) {
   const std::string detected = LangDetect::shared().detect(value, seed);
@@ -171,7 +154,7 @@ bool language_is(const std::string& value, const std::string& language, uint64_t
 }
 
 bool paragraph_first_word(const IfevalInstruction& in, const std::string& value) {
-  const auto paragraphs = split_text(value, "\n\n");
+  const auto paragraphs = python_str_split(value, "\n\n");
   double count = double(paragraphs.size());
   for (const auto& paragraph : paragraphs)
     if (python_strip(paragraph).empty()) --count;
@@ -192,7 +175,8 @@ bool paragraph_first_word(const IfevalInstruction& in, const std::string& value)
 }
 
 bool highlighted(const IfevalInstruction& in, const std::string& value) {
-  static const Regex single(R"(\*[^\n\*]*\*)"), twice(R"(\*\*[^\n\*]*\*\*)");
+  static const Regex single = python_pattern(R"(\*[^\n\*]*\*)"),
+                     twice = python_pattern(R"(\*\*[^\n\*]*\*\*)");
   double found = 0;
   for (const RegexMatch& match : single.find_all(value))
     found += !python_strip(strip_chars(match.groups[0], "*")).empty();
@@ -204,8 +188,8 @@ bool highlighted(const IfevalInstruction& in, const std::string& value) {
 }
 
 bool paragraphs_by_divider(const IfevalInstruction& in, const std::string& value) {
-  static const Regex divider(R"(\s?\*\*\*\s?)");
-  const auto paragraphs = split_on(divider, value);
+  static const Regex divider = python_pattern(R"(\s?\*\*\*\s?)");
+  const auto paragraphs = python_split_on(divider, value);
   double count = double(paragraphs.size());
   for (size_t i = 0; i < paragraphs.size(); ++i) {
     if (!python_strip(paragraphs[i]).empty()) continue;
@@ -218,7 +202,7 @@ bool paragraphs_by_divider(const IfevalInstruction& in, const std::string& value
 }
 
 bool two_responses(const std::string& value) {
-  const auto responses = split_text(value, "******");
+  const auto responses = python_str_split(value, "******");
   std::vector<std::string> valid;
   for (size_t i = 0; i < responses.size(); ++i) {
     if (python_strip(responses[i]).empty()) {
@@ -239,7 +223,7 @@ bool json_format(const std::string& response) {
 }
 
 bool titled(const std::string& value) {
-  static const Regex title(R"(<<[^\n]+>>)");
+  static const Regex title = python_pattern(R"(<<[^\n]+>>)");
   for (const RegexMatch& match : title.find_all(value)) {
     std::string t = match.groups[0];
     t = t.substr(std::min(t.find_first_not_of('<'), t.size()));
@@ -350,13 +334,13 @@ bool ifeval_follows(const IfevalInstruction& in, const std::string& value, uint6
   const std::string& id = in.id;
   if (id == "keywords:existence") {
     for (const auto& word : in.words)
-      if (!Regex(word, true).search(value)) return false;
+      if (!python_pattern(word, true).search(value)) return false;
     return true;
   }
-  if (id == "keywords:frequency") return compare(double(Regex(in.text, true).find_all(value).size()), in);
+  if (id == "keywords:frequency") return compare(double(python_pattern(in.text, true).find_all(value).size()), in);
   if (id == "keywords:forbidden_words") {
     for (const auto& word : in.words)
-      if (Regex("\\b" + word + "\\b", true).search(value)) return false;
+      if (python_pattern("\\b" + word + "\\b", true).search(value)) return false;
     return true;
   }
   if (id == "keywords:letter_frequency") {
@@ -370,17 +354,18 @@ bool ifeval_follows(const IfevalInstruction& in, const std::string& value, uint6
   if (id == "length_constraints:number_words") return compare(double(ifeval_count_words(value)), in);
   if (id == "length_constraints:nth_paragraph_first_word") return paragraph_first_word(in, value);
   if (id == "detectable_content:number_placeholders") {
-    static const Regex placeholder(R"(\[.*?\])");
+    static const Regex placeholder = python_pattern(R"(\[.*?\])");
     return double(placeholder.find_all(value).size()) >= in.count;
   }
   if (id == "detectable_content:postscript") {
     const std::string pattern = in.text == "P.P.S" ? R"(\s*p\.\s?p\.\s?s.*$)"
                                 : in.text == "P.S." ? R"(\s*p\.\s?s\..*$)"
                                                     : "\\s*" + python_lower(in.text) + ".*$";
-    return Regex(pattern, false, true).search(python_lower(value));
+    return python_pattern(pattern, false, true).search(python_lower(value));
   }
   if (id == "detectable_format:number_bullet_lists") {
-    static const Regex star(R"(^\s*\*[^\*].*$)", false, true), dash(R"(^\s*-.*$)", false, true);
+    static const Regex star = python_pattern(R"(^\s*\*[^\*].*$)", false, true),
+                       dash = python_pattern(R"(^\s*-.*$)", false, true);
     return double(star.find_all(value).size() + dash.find_all(value).size()) == in.count;
   }
   if (id == "detectable_format:constrained_response") {
@@ -391,7 +376,7 @@ bool ifeval_follows(const IfevalInstruction& in, const std::string& value, uint6
   }
   if (id == "detectable_format:number_highlighted_sections") return highlighted(in, value);
   if (id == "detectable_format:multiple_sections") {
-    const Regex splitter("\\s?" + in.text + "\\s?\\d+\\s?");
+    const Regex splitter = python_pattern("\\s?" + in.text + "\\s?\\d+\\s?");
     const auto matches = splitter.find_all(value);
     // len(re.split(...)) - 1: each match adds one piece and one entry per capture group.
     const size_t groups = matches.empty() ? 0 : matches[0].groups.size() - 1;

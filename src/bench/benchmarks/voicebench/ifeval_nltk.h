@@ -15,8 +15,6 @@
 
 namespace almkit::bench {
 
-// instructions_util.split_into_sentences, exactly.
-std::vector<std::string> ifeval_split_into_sentences(const std::string& text);
 // Whether punkt's English parameters were found (then the two functions below are exact).
 bool ifeval_has_punkt_english();
 // instructions_util.count_sentences: punkt's English sentences, else untrained punkt's.

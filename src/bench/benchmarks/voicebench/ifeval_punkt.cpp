@@ -8,6 +8,7 @@
 
 #include "almkit/error.h"
 #include "bench/benchmarks/voicebench/ifeval_text.h"
+#include "bench/metrics/python_re.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
 
@@ -24,14 +25,14 @@ const char* const kNonWord = R"((?:[)\";}\]\*:@\'\({\[\?!]))";
 const char* const kMultiChar = R"((?:\-{2,}|\.{2,}|(?:\.\s){2,}\.))";
 
 const Regex& word_tokenizer() {
-  static const Regex re(std::string("(") + kMultiChar + R"(|(?=[^\(\"\`{\[:;&\#\*@\)}\]\-,])\S+?(?=\s|$|)" +
+  static const Regex re = python_regex(std::string("(") + kMultiChar + R"(|(?=[^\(\"\`{\[:;&\#\*@\)}\]\-,])\S+?(?=\s|$|)" +
                         kNonWord + "|" + kMultiChar + R"(|,(?=$|\s|)" + kNonWord + "|" + kMultiChar +
                         R"())|\S))");
   return re;
 }
 
 const Regex& period_context() {
-  static const Regex re(std::string(R"([\.\?!](?=(?P<after_tok>)") + kNonWord +
+  static const Regex re = python_regex(std::string(R"([\.\?!](?=(?P<after_tok>)") + kNonWord +
                         R"(|\s+(?P<next_tok>\S+))))");
   return re;
 }
@@ -42,7 +43,7 @@ struct Token {
   bool sentbreak = false, abbr = false, ellipsis = false;
 
   explicit Token(std::string text) : tok(std::move(text)) {
-    static const Regex numeric(R"(^-?[\.,]?\d[\d,\.-]*\.?$)");
+    static const Regex numeric = python_regex(R"(^-?[\.,]?\d[\d,\.-]*\.?$)");
     const std::string lowered = python_lower(tok);
     type = numeric.search(lowered) ? "##number##" : lowered;
     period_final = !tok.empty() && tok.back() == '.';
@@ -57,10 +58,11 @@ struct Token {
   bool first_upper() const { return python_char_isupper(first()); }
   bool first_lower() const { return python_char_islower(first()); }
   bool is_ellipsis() const {
-    static const Regex re(R"(^\.\.+$)");
+    static const Regex re = python_regex(R"(^\.\.+$)");
     return re.search(tok);
   }
   bool is_initial() const {
+    // PCRE2's classes here: python_regex rewrites escapes outside character classes only.
     static const Regex re(R"(^[^\W\d]\.$)");
     return re.search(tok);
   }
@@ -292,7 +294,7 @@ std::vector<std::string> punkt_sentences(const std::string& text, const PunktPar
   if (previous_match) decide(*previous_match, previous);
   slices.push_back({last_break, python_rstrip(text).size()});
   // _realign_boundaries: closing quotes and brackets move to the sentence they close.
-  static const Regex realignment(R"(["\')\]}]+?(?:\s+|(?=--)|$))", false, true);
+  static const Regex realignment = python_regex(R"((?m)["\')\]}]+?(?:\s+|(?=--)|$))");
   std::vector<std::string> sentences;
   size_t realign = 0;
   for (size_t i = 0; i < slices.size(); ++i) {

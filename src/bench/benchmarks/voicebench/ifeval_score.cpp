@@ -3,6 +3,7 @@
 #include <map>
 
 #include "almkit/error.h"
+#include "bench/benchmarks/voicebench/ifeval_text.h"
 #include "bench/python_text.h"
 
 namespace almkit::bench {
@@ -16,17 +17,6 @@ std::string replaced(std::string text, const std::string& from, const std::strin
   return text;
 }
 
-std::vector<std::string> lines_of(const std::string& text) {  // str.split("\n")
-  std::vector<std::string> lines;
-  size_t start = 0;
-  for (size_t at = text.find('\n'); at != std::string::npos; at = text.find('\n', start)) {
-    lines.push_back(text.substr(start, at - start));
-    start = at + 1;
-  }
-  lines.push_back(text.substr(start));
-  return lines;
-}
-
 std::string joined(const std::vector<std::string>& lines, size_t begin, size_t end) {
   std::string out;
   for (size_t i = begin; i < end; ++i) out += (i > begin ? "\n" : "") + lines[i];
@@ -35,7 +25,7 @@ std::string joined(const std::vector<std::string>& lines, size_t begin, size_t e
 
 // test_instruction_following_loose's eight versions of a response, in its order.
 std::vector<std::string> loose_versions(const std::string& response) {
-  const auto r = lines_of(response);
+  const auto r = python_str_split(response, "\n");
   const std::string remove_first = python_strip(joined(r, 1, r.size()));
   const std::string remove_last = python_strip(joined(r, 0, r.size() - 1));
   const std::string remove_both = python_strip(r.size() > 2 ? joined(r, 1, r.size() - 1) : "");

@@ -152,26 +152,39 @@ bool python_char_isupper(char32_t c) { return in_ranges(kPythonUpper, c); }
 bool python_char_islower(char32_t c) { return in_ranges(kPythonLower, c); }
 bool python_char_istitle(char32_t c) { return in_ranges(kPythonTitle, c); }
 
-bool python_isupper(const std::string& text) {
+// str.isupper() (wanted = upper flag) or str.islower(): one cased character at least, and none
+// of the other case or title case.
+static bool cased_only(const std::string& text, bool (*wanted)(char32_t), bool (*other)(char32_t)) {
   bool cased = false;
   for (char32_t c : utf8_to_codepoints(text)) {
-    if (python_char_islower(c) || python_char_istitle(c)) return false;
-    cased = cased || python_char_isupper(c);
+    if (other(c) || python_char_istitle(c)) return false;
+    cased = cased || wanted(c);
   }
   return cased;
 }
 
+bool python_isupper(const std::string& text) {
+  return cased_only(text, python_char_isupper, python_char_islower);
+}
+
 bool python_islower(const std::string& text) {
-  bool cased = false;
-  for (char32_t c : utf8_to_codepoints(text)) {
-    if (python_char_isupper(c) || python_char_istitle(c)) return false;
-    cased = cased || python_char_islower(c);
-  }
-  return cased;
+  return cased_only(text, python_char_islower, python_char_isupper);
 }
 
 bool python_json_loads_ok(const std::string& text) {
   return JsonValidator(utf8_to_codepoints(text)).run();
+}
+
+std::vector<std::string> python_str_split(const std::string& text, const std::string& separator) {
+  std::vector<std::string> pieces;
+  size_t start = 0;
+  for (size_t at = text.find(separator); at != std::string::npos;
+       at = text.find(separator, start)) {
+    pieces.push_back(text.substr(start, at - start));
+    start = at + separator.size();
+  }
+  pieces.push_back(text.substr(start));
+  return pieces;
 }
 
 size_t ifeval_count_words(const std::string& text) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace almkit::bench {
 
@@ -19,6 +20,9 @@ bool python_islower(const std::string& text);
 // grammar, which also takes NaN, Infinity, -Infinity and lone surrogate escapes, rejects a
 // leading BOM and (3.11+) integers of more than 4300 digits.
 bool python_json_loads_ok(const std::string& text);
+
+// str.split(separator) for a non-empty separator.
+std::vector<std::string> python_str_split(const std::string& text, const std::string& separator);
 
 // instructions_util.count_words: the number of maximal runs of Python `\w` characters.
 size_t ifeval_count_words(const std::string& text);
