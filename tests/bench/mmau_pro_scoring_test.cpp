@@ -169,8 +169,9 @@ TEST(MmauProScoring, WithoutAnEmbedderOnlyIdenticalAnswersAreDecided) {
   EXPECT_EQ(summary["closed"]["undecided"], 6);
   EXPECT_TRUE(summary["closed"]["accuracy"].is_null());  // never a silent figure
   EXPECT_TRUE(summary["category_results"]["music"]["accuracy"].is_null());
-  for (const auto& item : items)
+  for (const auto& item : items) {
     if (item["id"] == "mp-011") EXPECT_TRUE(item["correct"].is_null());  // "violin" != "Violin"
+  }
 }
 
 TEST(MmauProScoring, BadRowsNameTheFileAndLine) {
