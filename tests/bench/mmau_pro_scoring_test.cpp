@@ -170,7 +170,9 @@ TEST(MmauProScoring, WithoutAnEmbedderOnlyIdenticalAnswersAreDecided) {
   EXPECT_TRUE(summary["closed"]["accuracy"].is_null());  // never a silent figure
   EXPECT_TRUE(summary["category_results"]["music"]["accuracy"].is_null());
   for (const auto& item : items) {
-    if (item["id"] == "mp-011") EXPECT_TRUE(item["correct"].is_null());  // "violin" != "Violin"
+    if (item["id"] == "mp-011") {
+      EXPECT_TRUE(item["correct"].is_null());  // "violin" != "Violin"
+    }
   }
 }
 

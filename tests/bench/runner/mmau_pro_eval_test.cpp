@@ -78,7 +78,9 @@ TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
   // The instruction-following row ("PARIS" in all capitals) by its checker, in the run too.
   EXPECT_EQ(official["category_results"]["instruction following"]["followed"], 1);
   for (const auto& record : test::read_results(dir + "/run")) {
-    if (record["id"] == "mp-010") EXPECT_EQ(record["correct"], true);
+    if (record["id"] == "mp-010") {
+      EXPECT_EQ(record["correct"], true);
+    }
   }
 
   // The option judge: "Piano" is read by can_infer (no call); the two free answers are judged.
