@@ -1,9 +1,10 @@
 // VoiceBench's ifeval subset replayed against VoiceBench's own IFEvaluator (src/evaluator/ifeval.py
 // and the IFEval code it vendors) on made-up responses: every strict and loose decision of 146
 // rows covering all 25 checkers, the five figures to the last bit, langdetect's detect(),
-// NLTKWordTokenizer and PunktSentenceTokenizer on their own. Expected values: tests/data/benchmarks/voicebench/
-// make_ifeval_expected.py, which runs the official code (sentence splitting excepted: the punkt
-// English model is not available, see ifeval_nltk.h). Needs Debian's python3-langdetect profiles.
+// NLTKWordTokenizer and PunktSentenceTokenizer on their own. Expected values:
+// tests/data/benchmarks/voicebench/ make_ifeval_expected.py, which runs the official code (sentence
+// splitting excepted: the punkt English model is not available, see ifeval_nltk.h). Needs Debian's
+// python3-langdetect profiles.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -27,7 +28,9 @@ using ojson = nlohmann::ordered_json;
 // a machine that has nltk_data's punkt_tab/english must not switch the tests to them.
 const bool kWithoutEnglishPunkt = setenv("ALMKIT_PUNKT_DIR", "none", 1) == 0;
 
-std::string data_dir() { return test::test_data_dir() + "/benchmarks/voicebench/"; }
+std::string data_dir() {
+  return test::test_data_dir() + "/benchmarks/voicebench/";
+}
 
 ojson expected() {
   std::ifstream in(data_dir() + "ifeval_expected.json");
@@ -121,10 +124,10 @@ TEST(IfevalScoring, PunktPortEqualsNltkWithAndWithoutParameters) {
 
 TEST(IfevalScoring, PythonTextSemantics) {
   EXPECT_TRUE(bench::python_isupper("ABC 123!"));
-  EXPECT_FALSE(bench::python_isupper("123"));            // no cased character
-  EXPECT_FALSE(bench::python_isupper("A\u01C5"));        // a title-case letter
-  EXPECT_TRUE(bench::python_islower("\u00aa abc"));      // U+00AA is Other_Lowercase
-  EXPECT_TRUE(bench::python_isupper("\u24b6\u24b7"));    // circled capitals: Other_Uppercase
+  EXPECT_FALSE(bench::python_isupper("123"));          // no cased character
+  EXPECT_FALSE(bench::python_isupper("A\u01C5"));      // a title-case letter
+  EXPECT_TRUE(bench::python_islower("\u00aa abc"));    // U+00AA is Other_Lowercase
+  EXPECT_TRUE(bench::python_isupper("\u24b6\u24b7"));  // circled capitals: Other_Uppercase
   EXPECT_TRUE(bench::python_json_loads_ok(" [1, -0.5e3, \"\\u00e9\", {\"a\": null}] "));
   EXPECT_FALSE(bench::python_json_loads_ok("[1] x"));
   EXPECT_FALSE(bench::python_json_loads_ok("{\"a\": 1,}"));

@@ -75,13 +75,15 @@ class Arguments {
   bool has(const std::string& key) const { return given_.contains(key); }
   const json& need(const std::string& key) const {
     if (!has(key))
-      refuse(id_, "needs kwarg '" + key + "' (IFEval would draw it at random; null, 0 and \"\" "
-                  "count as absent, as VoiceBench drops falsy kwargs)");
+      refuse(id_, "needs kwarg '" + key +
+                      "' (IFEval would draw it at random; null, 0 and \"\" "
+                      "count as absent, as VoiceBench drops falsy kwargs)");
     return given_.at(key);
   }
   std::string text(const std::string& key) const {
     const json& value = need(key);
-    if (!value.is_string()) refuse(id_, "kwarg '" + key + "' must be a string, got " + value.dump());
+    if (!value.is_string())
+      refuse(id_, "kwarg '" + key + "' must be a string, got " + value.dump());
     return value.get<std::string>();
   }
   // A count IFEval redraws when negative; a whole number.
@@ -162,10 +164,11 @@ bool paragraph_first_word(const IfevalInstruction& in, const std::string& value)
   const std::string paragraph = python_strip(paragraphs[size_t(in.nth) - 1]);
   if (paragraph.empty()) return false;
   std::string word = python_strip(python_split(paragraph)[0]);
-  word = word.substr(word.find_first_not_of('\'') == std::string::npos ? word.size()
-                                                                         : word.find_first_not_of('\''));
-  word = word.substr(word.find_first_not_of('"') == std::string::npos ? word.size()
-                                                                        : word.find_first_not_of('"'));
+  word =
+      word.substr(word.find_first_not_of('\'') == std::string::npos ? word.size()
+                                                                    : word.find_first_not_of('\''));
+  word = word.substr(
+      word.find_first_not_of('"') == std::string::npos ? word.size() : word.find_first_not_of('"'));
   std::string first;
   for (char32_t c : utf8_to_codepoints(word)) {
     if (c == '.' || c == ',' || c == '?' || c == '!' || c == '\'' || c == '"') break;
@@ -291,7 +294,8 @@ IfevalInstruction parse_ifeval_instruction(const std::string& id, const json& kw
   } else if (id == "language:response_language") {
     in.text = args.text("language");
     if (!kLanguageCodes.count(in.text))
-      refuse(id, "language '" + in.text + "' is not in instructions_util.LANGUAGE_CODES (KeyError)");
+      refuse(id,
+             "language '" + in.text + "' is not in instructions_util.LANGUAGE_CODES (KeyError)");
   } else if (id == "length_constraints:number_sentences") {
     in.count = args.count("num_sentences");
     in.less_than = args.less_than("relation");
@@ -310,7 +314,8 @@ IfevalInstruction parse_ifeval_instruction(const std::string& id, const json& kw
     in.count = args.count("num_placeholders");
   } else if (id == "detectable_content:postscript") {
     in.text = python_strip(args.text("postscript_marker"));
-    if (in.text != "P.P.S" && in.text != "P.S.") compile(id, "\\s*" + python_lower(in.text) + ".*$", false, true);
+    if (in.text != "P.P.S" && in.text != "P.S.")
+      compile(id, "\\s*" + python_lower(in.text) + ".*$", false, true);
   } else if (id == "detectable_format:number_bullet_lists") {
     in.count = args.count("num_bullets");
   } else if (id == "detectable_format:number_highlighted_sections") {
@@ -337,7 +342,8 @@ bool ifeval_follows(const IfevalInstruction& in, const std::string& value, uint6
       if (!python_pattern(word, true).search(value)) return false;
     return true;
   }
-  if (id == "keywords:frequency") return compare(double(python_pattern(in.text, true).find_all(value).size()), in);
+  if (id == "keywords:frequency")
+    return compare(double(python_pattern(in.text, true).find_all(value).size()), in);
   if (id == "keywords:forbidden_words") {
     for (const auto& word : in.words)
       if (python_pattern("\\b" + word + "\\b", true).search(value)) return false;
@@ -351,14 +357,15 @@ bool ifeval_follows(const IfevalInstruction& in, const std::string& value, uint6
   if (id == "length_constraints:number_sentences")
     return compare(double(ifeval_count_sentences(value)), in);
   if (id == "length_constraints:number_paragraphs") return paragraphs_by_divider(in, value);
-  if (id == "length_constraints:number_words") return compare(double(ifeval_count_words(value)), in);
+  if (id == "length_constraints:number_words")
+    return compare(double(ifeval_count_words(value)), in);
   if (id == "length_constraints:nth_paragraph_first_word") return paragraph_first_word(in, value);
   if (id == "detectable_content:number_placeholders") {
     static const Regex placeholder = python_pattern(R"(\[.*?\])");
     return double(placeholder.find_all(value).size()) >= in.count;
   }
   if (id == "detectable_content:postscript") {
-    const std::string pattern = in.text == "P.P.S" ? R"(\s*p\.\s?p\.\s?s.*$)"
+    const std::string pattern = in.text == "P.P.S"  ? R"(\s*p\.\s?p\.\s?s.*$)"
                                 : in.text == "P.S." ? R"(\s*p\.\s?s\..*$)"
                                                     : "\\s*" + python_lower(in.text) + ".*$";
     return python_pattern(pattern, false, true).search(python_lower(value));

@@ -19,14 +19,14 @@
 namespace almkit::bench {
 namespace {
 
-constexpr int kTrials = 7;                 // Detector.n_trial
-constexpr double kAlpha = 0.5;             // ALPHA_DEFAULT
-constexpr double kAlphaWidth = 0.05;       // ALPHA_WIDTH
-constexpr int kIterationLimit = 1000;      // ITERATION_LIMIT
-constexpr double kProbThreshold = 0.1;     // PROB_THRESHOLD
-constexpr double kConvThreshold = 0.99999; // CONV_THRESHOLD
-constexpr double kBaseFreq = 10000;        // BASE_FREQ
-constexpr size_t kMaxTextLength = 10000;   // max_text_length
+constexpr int kTrials = 7;                  // Detector.n_trial
+constexpr double kAlpha = 0.5;              // ALPHA_DEFAULT
+constexpr double kAlphaWidth = 0.05;        // ALPHA_WIDTH
+constexpr int kIterationLimit = 1000;       // ITERATION_LIMIT
+constexpr double kProbThreshold = 0.1;      // PROB_THRESHOLD
+constexpr double kConvThreshold = 0.99999;  // CONV_THRESHOLD
+constexpr double kBaseFreq = 10000;         // BASE_FREQ
+constexpr size_t kMaxTextLength = 10000;    // max_text_length
 
 // random.random() and random.gauss() of CPython 3.11 on top of the shared Mersenne Twister.
 class PythonGauss {
@@ -60,8 +60,9 @@ std::map<std::string, std::u32string> read_messages(const std::string& path) {
   std::ifstream in(path);
   if (!in)
     throw Error(ErrorCode::kFileNotFound,
-                "langdetect: cannot read " + path + " (apt-get install python3-langdetect, or set "
-                "ALMKIT_LANGDETECT_DIR to a langdetect package folder)");
+                "langdetect: cannot read " + path +
+                    " (apt-get install python3-langdetect, or set "
+                    "ALMKIT_LANGDETECT_DIR to a langdetect package folder)");
   std::map<std::string, std::u32string> messages;
   std::string line;
   while (std::getline(in, line)) {
@@ -115,8 +116,9 @@ LangDetect::LangDetect(const std::string& package_dir) {
   DIR* dir = opendir(profiles.c_str());
   if (!dir)
     throw Error(ErrorCode::kFileNotFound,
-                "langdetect: no profile folder " + profiles + " (apt-get install python3-langdetect, "
-                "or set ALMKIT_LANGDETECT_DIR to a langdetect package folder)");
+                "langdetect: no profile folder " + profiles +
+                    " (apt-get install python3-langdetect, "
+                    "or set ALMKIT_LANGDETECT_DIR to a langdetect package folder)");
   std::vector<std::string> names;
   while (const dirent* entry = readdir(dir)) {
     const std::string name = entry->d_name;
@@ -150,9 +152,9 @@ LangDetect::LangDetect(const std::string& package_dir) {
   latin1_excluded_ = message(messages, "NGram.LATIN1_EXCLUDE", messages_path);
   vi_letters_ = message(messages, "TO_NORMALIZE_VI_CHARS", messages_path);
   vi_marks_ = message(messages, "DMARK_CLASS", messages_path);
-  for (const char* key : {"NORMALIZED_VI_CHARS_0300", "NORMALIZED_VI_CHARS_0301",
-                          "NORMALIZED_VI_CHARS_0303", "NORMALIZED_VI_CHARS_0309",
-                          "NORMALIZED_VI_CHARS_0323"})
+  for (const char* key :
+       {"NORMALIZED_VI_CHARS_0300", "NORMALIZED_VI_CHARS_0301", "NORMALIZED_VI_CHARS_0303",
+        "NORMALIZED_VI_CHARS_0309", "NORMALIZED_VI_CHARS_0323"})
     vi_normalized_.push_back(message(messages, key, messages_path));
   // NGram.CJK_CLASS lists every NGram.KANJI_* key in the file's order; later lists win.
   std::ifstream in(messages_path);
@@ -193,7 +195,8 @@ std::u32string LangDetect::prepare(const std::string& input) const {
   std::u32string text;
   for (size_t i = 0; i < replaced.size(); ++i) {
     const size_t letter = vi_letters_.find(replaced[i]);
-    const size_t mark = i + 1 < replaced.size() ? vi_marks_.find(replaced[i + 1]) : std::u32string::npos;
+    const size_t mark =
+        i + 1 < replaced.size() ? vi_marks_.find(replaced[i + 1]) : std::u32string::npos;
     if (letter != std::u32string::npos && mark != std::u32string::npos) {
       text.push_back(vi_normalized_[mark][letter]);
       ++i;

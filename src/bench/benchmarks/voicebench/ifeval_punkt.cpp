@@ -1,10 +1,11 @@
 #include "bench/benchmarks/voicebench/ifeval_punkt.h"
 
+#include <sys/stat.h>
+
 #include <cstdlib>
 #include <fstream>
 #include <memory>
 #include <mutex>
-#include <sys/stat.h>
 
 #include "almkit/error.h"
 #include "bench/benchmarks/voicebench/ifeval_text.h"
@@ -25,15 +26,15 @@ const char* const kNonWord = R"((?:[)\";}\]\*:@\'\({\[\?!]))";
 const char* const kMultiChar = R"((?:\-{2,}|\.{2,}|(?:\.\s){2,}\.))";
 
 const Regex& word_tokenizer() {
-  static const Regex re = python_regex(std::string("(") + kMultiChar + R"(|(?=[^\(\"\`{\[:;&\#\*@\)}\]\-,])\S+?(?=\s|$|)" +
-                        kNonWord + "|" + kMultiChar + R"(|,(?=$|\s|)" + kNonWord + "|" + kMultiChar +
-                        R"())|\S))");
+  static const Regex re = python_regex(
+      std::string("(") + kMultiChar + R"(|(?=[^\(\"\`{\[:;&\#\*@\)}\]\-,])\S+?(?=\s|$|)" +
+      kNonWord + "|" + kMultiChar + R"(|,(?=$|\s|)" + kNonWord + "|" + kMultiChar + R"())|\S))");
   return re;
 }
 
 const Regex& period_context() {
   static const Regex re = python_regex(std::string(R"([\.\?!](?=(?P<after_tok>)") + kNonWord +
-                        R"(|\s+(?P<next_tok>\S+))))");
+                                       R"(|\s+(?P<next_tok>\S+))))");
   return re;
 }
 
@@ -105,7 +106,8 @@ class Annotator {
       token.sentbreak = true;
     } else if (token.is_ellipsis()) {
       token.ellipsis = true;
-    } else if (token.period_final && tok.compare(tok.size() >= 2 ? tok.size() - 2 : 0, 2, "..") != 0) {
+    } else if (token.period_final &&
+               tok.compare(tok.size() >= 2 ? tok.size() - 2 : 0, 2, "..") != 0) {
       const std::string stem = python_lower(tok.substr(0, tok.size() - 1));
       const size_t dash = stem.rfind('-');
       const std::string last_part = dash == std::string::npos ? stem : stem.substr(dash + 1);
@@ -197,8 +199,7 @@ std::string slice(const std::string& text, Span span) {
 
 std::vector<std::string> read_lines(const std::string& path) {
   std::ifstream in(path);
-  if (!in)
-    throw Error(ErrorCode::kFileNotFound, "punkt: cannot read " + path);
+  if (!in) throw Error(ErrorCode::kFileNotFound, "punkt: cannot read " + path);
   std::vector<std::string> lines;
   for (std::string line; std::getline(in, line);)
     if (!line.empty()) lines.push_back(line);
@@ -210,8 +211,10 @@ std::vector<std::string> read_lines(const std::string& path) {
 PunktParameters load_punkt_tab(const std::string& folder) {
   PunktParameters params;
   params.source = folder;
-  for (const auto& line : read_lines(folder + "/abbrev_types.txt")) params.abbrev_types.insert(line);
-  for (const auto& line : read_lines(folder + "/sent_starters.txt")) params.sent_starters.insert(line);
+  for (const auto& line : read_lines(folder + "/abbrev_types.txt"))
+    params.abbrev_types.insert(line);
+  for (const auto& line : read_lines(folder + "/sent_starters.txt"))
+    params.sent_starters.insert(line);
   for (const auto& line : read_lines(folder + "/collocations.tab")) {
     const size_t tab = line.find('\t');
     if (tab == std::string::npos)
@@ -224,8 +227,8 @@ PunktParameters load_punkt_tab(const std::string& folder) {
     char* end = nullptr;
     const long flags = tab == std::string::npos ? 0 : std::strtol(line.c_str() + tab + 1, &end, 10);
     if (tab == std::string::npos || end == line.c_str() + tab + 1)
-      throw Error(ErrorCode::kInvalidFormat,
-                  "punkt: " + folder + "/ortho_context.tab: line '" + line + "' is not TYPE<tab>FLAGS");
+      throw Error(ErrorCode::kInvalidFormat, "punkt: " + folder + "/ortho_context.tab: line '" +
+                                                 line + "' is not TYPE<tab>FLAGS");
     params.ortho_context[line.substr(0, tab)] |= int(flags);
   }
   return params;

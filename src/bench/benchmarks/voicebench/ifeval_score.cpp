@@ -70,9 +70,8 @@ std::vector<IfevalInstruction> parse_ifeval_fields(const nlohmann::json& ids,
       throw Error(ErrorCode::kInvalidFormat,
                   where + ": instruction_id_list[" + std::to_string(i) + "] is not a string");
     if (!kwargs[i].is_object())
-      throw Error(ErrorCode::kInvalidFormat,
-                  where + ": kwargs[" + std::to_string(i) + "] is not an object, got " +
-                      kwargs[i].dump());
+      throw Error(ErrorCode::kInvalidFormat, where + ": kwargs[" + std::to_string(i) +
+                                                 "] is not an object, got " + kwargs[i].dump());
     try {
       instructions.push_back(parse_ifeval_instruction(ids[i].get<std::string>(), kwargs[i]));
     } catch (const Error& e) {
@@ -120,9 +119,13 @@ IfevalScores score_ifeval(const std::vector<IfevalRow>& rows, uint64_t seed) {
     instructions += int64_t(row.instructions.size());
     strict_prompts += all_strict;
     loose_prompts += all_loose;
-    ojson item = {{"id", row.id}, {"subset", "ifeval"}, {"evaluator", "ifeval"},
-                  {"key", row.key}, {"follow_all_strict", all_strict},
-                  {"follow_all_loose", all_loose}, {"instructions", checks}};
+    ojson item = {{"id", row.id},
+                  {"subset", "ifeval"},
+                  {"evaluator", "ifeval"},
+                  {"key", row.key},
+                  {"follow_all_strict", all_strict},
+                  {"follow_all_loose", all_loose},
+                  {"instructions", checks}};
     if (&answering != &row) item["response_of"] = answering.id;  // same prompt, later row
     if (!approximate.empty()) item["approximate"] = approximate;
     out.items.push_back(std::move(item));
@@ -134,12 +137,13 @@ IfevalScores score_ifeval(const std::vector<IfevalRow>& rows, uint64_t seed) {
   const double strict_instruction = double(strict_instructions) / double(instructions);
   const double loose_prompt = double(loose_prompts) / double(prompts);
   const double loose_instruction = double(loose_instructions) / double(instructions);
-  out.figures = {{"strict-prompt", strict_prompt},
-                 {"strict-instruction", strict_instruction},
-                 {"loose-prompt", loose_prompt},
-                 {"loose-instruction", loose_instruction},
-                 // np.mean of the four: numpy's reduction adds the first to the sum of the rest.
-                 {"final", (strict_prompt + ((strict_instruction + loose_prompt) + loose_instruction)) / 4.0}};
+  out.figures = {
+      {"strict-prompt", strict_prompt},
+      {"strict-instruction", strict_instruction},
+      {"loose-prompt", loose_prompt},
+      {"loose-instruction", loose_instruction},
+      // np.mean of the four: numpy's reduction adds the first to the sum of the rest.
+      {"final", (strict_prompt + ((strict_instruction + loose_prompt) + loose_instruction)) / 4.0}};
   return out;
 }
 

@@ -17,7 +17,7 @@ namespace almkit::bench {
 // (one object per instruction) and the model's `response`.
 struct IfevalRow {
   std::string id, where;  // where: "file:line" for errors
-  nlohmann::json key;  // VoiceBench's `key` (an integer in its data), echoed in the item row
+  nlohmann::json key;     // VoiceBench's `key` (an integer in its data), echoed in the item row
   std::string prompt, response;
   std::vector<IfevalInstruction> instructions;
 };

@@ -13,8 +13,9 @@ namespace {
 template <size_t N>
 bool in_ranges(const char32_t (&ranges)[N][2], char32_t c) {
   // The first range ending at or after c.
-  const auto* found = std::lower_bound(std::begin(ranges), std::end(ranges), c,
-                                       [](const char32_t* range, char32_t v) { return range[1] < v; });
+  const auto* found =
+      std::lower_bound(std::begin(ranges), std::end(ranges), c,
+                       [](const char32_t* range, char32_t v) { return range[1] < v; });
   return found != std::end(ranges) && (*found)[0] <= c;
 }
 
@@ -32,7 +33,8 @@ class JsonValidator {
 
  private:
   void skip_ws() {
-    while (at_ < s_.size() && (s_[at_] == ' ' || s_[at_] == '\t' || s_[at_] == '\n' || s_[at_] == '\r'))
+    while (at_ < s_.size() &&
+           (s_[at_] == ' ' || s_[at_] == '\t' || s_[at_] == '\n' || s_[at_] == '\r'))
       ++at_;
   }
   bool literal(const char* word) {
@@ -69,7 +71,7 @@ class JsonValidator {
     if (at_ < s_.size() && s_[at_] == '-') ++at_;
     if (at_ < s_.size() && s_[at_] == '0') {
       ++at_;
-    } else if (at_ < s_.size() && digit(s_[at_]) ) {
+    } else if (at_ < s_.size() && digit(s_[at_])) {
       while (at_ < s_.size() && digit(s_[at_])) ++at_;
     } else {
       return false;
@@ -148,9 +150,15 @@ class JsonValidator {
 
 }  // namespace
 
-bool python_char_isupper(char32_t c) { return in_ranges(kPythonUpper, c); }
-bool python_char_islower(char32_t c) { return in_ranges(kPythonLower, c); }
-bool python_char_istitle(char32_t c) { return in_ranges(kPythonTitle, c); }
+bool python_char_isupper(char32_t c) {
+  return in_ranges(kPythonUpper, c);
+}
+bool python_char_islower(char32_t c) {
+  return in_ranges(kPythonLower, c);
+}
+bool python_char_istitle(char32_t c) {
+  return in_ranges(kPythonTitle, c);
+}
 
 // str.isupper() (wanted = upper flag) or str.islower(): one cased character at least, and none
 // of the other case or title case.

@@ -175,8 +175,8 @@ class VoicebenchBenchmark : public Benchmark {
                               metadata.value("kwargs", nlohmann::json()), item.source);
       size_t followed = 0;
       for (const auto& instruction : instructions)
-        followed += !python_strip(response).empty() &&
-                    ifeval_follows(instruction, response, options.seed);
+        followed +=
+            !python_strip(response).empty() && ifeval_follows(instruction, response, options.seed);
       out.correct = followed == instructions.size();
       out.parsed = "strict " + std::to_string(followed) + "/" + std::to_string(instructions.size());
     } else if (evaluator == "harm") {
