@@ -11,6 +11,7 @@ packages=(
   libsndfile1-dev libsoxr-dev nlohmann-json3-dev libspdlog-dev libcli11-dev
   libsqlite3-dev libpcre2-dev libutf8proc-dev
   python3-langdetect  # its n-gram profiles: VoiceBench ifeval's language checks read them
+  python3-nltk  # tests/bench/punkt_pickle_to_tab_test.py pickles a punkt model with it
   libcpp-httplib-dev libcurl4-openssl-dev
   nettle-dev
   # tests and benchmarks

@@ -351,10 +351,11 @@ def punkt_sentences(texts, workdir):
 
 
 def write_punkt_params(folder):
+    """Sorted, as scripts/punkt_pickle_to_tab.py writes them."""
     os.makedirs(folder, exist_ok=True)
     for name, rows in PUNKT_PARAMS.items():
         with open(os.path.join(folder, name), "w", encoding="utf-8") as f:
-            for row in rows:
+            for row in sorted(rows):
                 f.write(("\t".join(str(x) for x in row) if isinstance(row, tuple) else row) + "\n")
 
 
