@@ -3,6 +3,8 @@
 // evaluate_closedended_with_nvembed with a stand-in embedder, its judge prompt and score parser,
 // and VLMEvalKit's choice-extraction prompt and can_infer). The stand-in embedder is served here
 // by a fake OpenAI /v1/embeddings server, so the scorer's HTTP path (and its cache) is exercised.
+#include "bench/benchmarks/mmau_pro_scoring.h"
+
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -12,7 +14,6 @@
 #include <thread>
 
 #include "bench/benchmarks/mmau_pro_aif.h"
-#include "bench/benchmarks/mmau_pro_scoring.h"
 #include "bench/benchmarks/voicebench/ifeval_punkt.h"
 #include "bench/judge/judge_protocols.h"
 #include "bench/judge/option_judges.h"
@@ -23,7 +24,9 @@ namespace {
 
 using json = nlohmann::ordered_json;
 
-std::string pack_dir() { return test::test_data_dir() + "/benchmarks/mmau-pro/"; }
+std::string pack_dir() {
+  return test::test_data_dir() + "/benchmarks/mmau-pro/";
+}
 
 json expected() {
   std::ifstream in(pack_dir() + "mmau_pro_expected.json");
@@ -43,10 +46,13 @@ std::vector<double> fake_embedding(const std::string& text) {
     for (char& c : word)
       if (c >= 'A' && c <= 'Z') c = char(c + 32);
     const size_t first = word.find_first_not_of(".,!?");
-    word = first == std::string::npos ? "" : word.substr(first, word.find_last_not_of(".,!?") - first + 1);
+    word = first == std::string::npos
+               ? ""
+               : word.substr(first, word.find_last_not_of(".,!?") - first + 1);
     if (!word.empty()) {
       uint64_t key = 0;
-      for (size_t i = 0; i < word.size(); ++i) key += (i + 1) * uint64_t(static_cast<unsigned char>(word[i]));
+      for (size_t i = 0; i < word.size(); ++i)
+        key += (i + 1) * uint64_t(static_cast<unsigned char>(word[i]));
       vector[key % 97] += 1.0;
     }
     start = end + 1;
@@ -62,17 +68,18 @@ class FakeEmbeddingServer {
     server_.Get("/v1/models", [](const httplib::Request&, httplib::Response& response) {
       response.set_content(json{{"data", {{{"id", "fake-nv-embed"}}}}}.dump(), "application/json");
     });
-    server_.Post("/v1/embeddings", [this](const httplib::Request& request,
-                                          httplib::Response& response) {
-      ++requests_;
-      const json body = json::parse(request.body);
-      json data = json::array();
-      for (size_t i = 0; i < body["input"].size(); ++i) {
-        ++texts_;
-        data.push_back({{"index", i}, {"embedding", fake_embedding(body["input"][i])}});
-      }
-      response.set_content(json{{"data", data}, {"model", body["model"]}}.dump(), "application/json");
-    });
+    server_.Post(
+        "/v1/embeddings", [this](const httplib::Request& request, httplib::Response& response) {
+          ++requests_;
+          const json body = json::parse(request.body);
+          json data = json::array();
+          for (size_t i = 0; i < body["input"].size(); ++i) {
+            ++texts_;
+            data.push_back({{"index", i}, {"embedding", fake_embedding(body["input"][i])}});
+          }
+          response.set_content(json{{"data", data}, {"model", body["model"]}}.dump(),
+                               "application/json");
+        });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
   }
@@ -133,10 +140,10 @@ TEST(MmauProScoring, EmbeddingMatchReplaysTheOfficialNvEmbedDecisions) {
 
   // With the open row judged (a judge-mmau-pro-open.jsonl line): calculate_weighted_performance.
   const std::string judged = test::temp_dir() + "/judge-mmau-pro-open.jsonl";
-  test::write_file(judged, json({{"id", "mp-009"},
-                                 {"scores", {{"overall", want["weighted"]["open_overall"]}}}})
-                                   .dump() +
-                               "\n");
+  test::write_file(
+      judged,
+      json({{"id", "mp-009"}, {"scores", {{"overall", want["weighted"]["open_overall"]}}}}).dump() +
+          "\n");
   json weighted;
   items.clear();
   bench::score_mmau_pro_file(pack_dir() + "mmau_pro_outputs.jsonl", "", embedder.get(), weighted,
@@ -178,11 +185,12 @@ TEST(MmauProScoring, WithoutAnEmbedderOnlyIdenticalAnswersAreDecided) {
 
 TEST(MmauProScoring, BadRowsNameTheFileAndLine) {
   const std::string dir = test::temp_dir();
-  test::write_file(dir + "/rows.jsonl",
-                   R"({"id": "a", "category": "sound", "choices": ["x", "y"], "answer": "x", "model_output": "x"})"
-                   "\n"
-                   R"({"id": "b", "choices": ["x", "y"], "answer": "x", "model_output": "x"})"
-                   "\n");
+  test::write_file(
+      dir + "/rows.jsonl",
+      R"({"id": "a", "category": "sound", "choices": ["x", "y"], "answer": "x", "model_output": "x"})"
+      "\n"
+      R"({"id": "b", "choices": ["x", "y"], "answer": "x", "model_output": "x"})"
+      "\n");
   json summary;
   std::vector<json> items;
   EXPECT_ALMKIT_ERROR(bench::score_mmau_pro_file(dir + "/rows.jsonl", "", nullptr, summary, items),
@@ -194,8 +202,9 @@ TEST(MmauProScoring, BadRowsNameTheFileAndLine) {
       bench::score_mmau_pro_file(dir + "/no_output.jsonl", "", nullptr, summary, items),
       ErrorCode::kInvalidFormat, "no_output.jsonl:1: no model output field 'response'");
   test::write_file(dir + "/broken.jsonl", "{\"id\": \"a\",\n");
-  EXPECT_ALMKIT_ERROR(bench::score_mmau_pro_file(dir + "/broken.jsonl", "", nullptr, summary, items),
-                      ErrorCode::kInvalidFormat, "broken.jsonl:1");
+  EXPECT_ALMKIT_ERROR(
+      bench::score_mmau_pro_file(dir + "/broken.jsonl", "", nullptr, summary, items),
+      ErrorCode::kInvalidFormat, "broken.jsonl:1");
   bench::EmbedderOptions options;
   options.endpoints = {"http://127.0.0.1:9/v1"};
   EXPECT_ALMKIT_ERROR(bench::make_endpoint_embedder(options), ErrorCode::kInvalidArgument,
@@ -206,9 +215,9 @@ TEST(MmauProScoring, InstructionFollowingCheckersReplayEvaluateAifSample) {
   const json want = expected();
   ASSERT_GE(want["aif_cases"].size(), 40u);
   for (const auto& c : want["aif_cases"]) {
-    const auto check = bench::mmau_pro_aif_check(c["response"], c["task_identifier"],
-                                                 nlohmann::json::parse(c["kwargs"].dump()),
-                                                 c["question"]);
+    const auto check =
+        bench::mmau_pro_aif_check(c["response"], c["task_identifier"],
+                                  nlohmann::json::parse(c["kwargs"].dump()), c["question"]);
     EXPECT_EQ(check.verdict, c["followed"].get<bool>() ? bench::AifVerdict::kFollowed
                                                        : bench::AifVerdict::kNotFollowed)
         << c["task_identifier"] << ": " << c["response"];
@@ -220,8 +229,8 @@ TEST(MmauProScoring, InstructionFollowingCheckersReplayEvaluateAifSample) {
   EXPECT_EQ(sentences.verdict, bench::AifVerdict::kUndecided);
   EXPECT_NE(sentences.note.find("Punkt"), std::string::npos);
   // With parameters (the ifeval tests' made-up set): the count of Punkt's sentences.
-  const auto punkt = bench::load_punkt_tab(test::test_data_dir() +
-                                           "/benchmarks/voicebench/punkt_params");
+  const auto punkt =
+      bench::load_punkt_tab(test::test_data_dir() + "/benchmarks/voicebench/punkt_params");
   const std::string text = "It rained. Then the sun came out! Was it warm? Yes.";
   const double count = double(bench::punkt_sentences(text, punkt).size());
   EXPECT_GE(count, 2.0);
@@ -254,8 +263,9 @@ TEST(JudgeProtocols, MmauOptionJudgeIsVlmevalkitsPromptAndCanInfer) {
             want["prompt"]);
   ASSERT_GE(want["can_infer"].size(), 19u);
   for (const auto& c : want["can_infer"])
-    EXPECT_EQ(bench::vlmevalkit_can_infer(c["answer"], c["choices"].get<std::vector<std::string>>()),
-              c["option"])
+    EXPECT_EQ(
+        bench::vlmevalkit_can_infer(c["answer"], c["choices"].get<std::vector<std::string>>()),
+        c["option"])
         << c["answer"];
 }
 
@@ -265,10 +275,11 @@ TEST(JudgeProtocols, MmauProOpenJudgeIsTheOfficialPromptAndScoreParser) {
   EXPECT_EQ(protocol.system, "You are a helpful and objective evaluator.");
   EXPECT_EQ(protocol.temperature, 0.1);
   EXPECT_EQ(protocol.max_tokens, 512);
-  EXPECT_EQ(bench::judge_prompt_text(protocol, "Describe the scene in the audio.",
-                                     "Rain falls on a tin roof while thunder rolls in the distance.",
-                                     "It is raining and there is thunder."),
-            want["prompt"]);
+  EXPECT_EQ(
+      bench::judge_prompt_text(protocol, "Describe the scene in the audio.",
+                               "Rain falls on a tin roof while thunder rolls in the distance.",
+                               "It is raining and there is thunder."),
+      want["prompt"]);
   for (const auto& reply : want["replies"]) {
     const auto scores = bench::mmau_pro_judge_scores(reply["reply"]);
     for (const auto& [criterion, value] : reply["scores"].items())

@@ -46,9 +46,9 @@ std::vector<BenchItem> load_mmau_pro(const std::string& path, const LoadOptions&
       item.choices = record_string_list(record, "choices", false);
     item.task = item.category;
     item.sub_category = record_string(record, "sub-category", false);
-    item.metadata_json =
-        remaining_metadata(record.value, {"id", "audio_path", "question", "choices", "answer",
-                                          "category", "sub-category"});
+    item.metadata_json = remaining_metadata(
+        record.value,
+        {"id", "audio_path", "question", "choices", "answer", "category", "sub-category"});
     items.push_back(std::move(item));
   }
   validate_items(items, false);

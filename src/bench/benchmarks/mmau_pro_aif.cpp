@@ -54,7 +54,8 @@ double kwarg_number(const json& kwargs, const std::string& key, double fallback)
 std::vector<std::string> split_on(const std::string& text, const std::string& separator) {
   std::vector<std::string> parts;
   size_t start = 0;
-  for (size_t at = text.find(separator); at != std::string::npos; at = text.find(separator, start)) {
+  for (size_t at = text.find(separator); at != std::string::npos;
+       at = text.find(separator, start)) {
     parts.push_back(text.substr(start, at - start));
     start = at + separator.size();
   }
@@ -101,7 +102,9 @@ bool check(const std::string& response, const std::string& id, const json& kwarg
            const std::string& prompt, const PunktParameters* punkt) {
   const std::string lowered = python_lower(response);
   auto words = [&] { return double(python_split(response).size()); };
-  auto keyword_list = [&](const std::string& key) { return split_on(kwarg_text(kwargs, key), ", "); };
+  auto keyword_list = [&](const std::string& key) {
+    return split_on(kwarg_text(kwargs, key), ", ");
+  };
   if (id == "Include Keywords") {
     for (const auto& keyword : keyword_list("keywords"))
       if (lowered.find(python_lower(keyword)) == std::string::npos) return false;
@@ -139,8 +142,9 @@ bool check(const std::string& response, const std::string& id, const json& kwarg
     return false;
   }
   if (id == "Postscript")
-    return ascii_letters(response, false).find(ascii_letters(kwarg_text(kwargs, "postscript_marker"),
-                                                             false)) != std::string::npos;
+    return ascii_letters(response, false)
+               .find(ascii_letters(kwarg_text(kwargs, "postscript_marker"), false)) !=
+           std::string::npos;
   if (id == "Number Placeholder")
     return double(count_matches(R"(\[[^\]]+\])", response)) >= kwarg_number(kwargs, "N", 0);
   if (id == "Number Bullets")
@@ -169,8 +173,8 @@ bool check(const std::string& response, const std::string& id, const json& kwarg
     return kwarg_number(kwargs, "N1", 0) <= capitals && capitals <= kwarg_number(kwargs, "N2", 999);
   }
   if (id == "Start Checker")
-    return ascii_letters(response, true).rfind(ascii_letters(kwarg_text(kwargs, "start_phrase"), true),
-                                               0) == 0;
+    return ascii_letters(response, true)
+               .rfind(ascii_letters(kwarg_text(kwargs, "start_phrase"), true), 0) == 0;
   if (id == "End Checker") {
     const std::string text = ascii_letters(response, true);
     const std::string phrase = ascii_letters(kwarg_text(kwargs, "end_phrase"), true);
@@ -200,9 +204,10 @@ AifCheck mmau_pro_aif_check(const std::string& response, const std::string& task
   try {
     // `kwargs or {}`: null (and an empty object) read as no kwargs.
     const json arguments = kwargs.is_object() ? kwargs : json::object();
-    result.verdict = check(response, task_identifier, arguments, prompt_transcription, punkt_english)
-                         ? AifVerdict::kFollowed
-                         : AifVerdict::kNotFollowed;
+    result.verdict =
+        check(response, task_identifier, arguments, prompt_transcription, punkt_english)
+            ? AifVerdict::kFollowed
+            : AifVerdict::kNotFollowed;
   } catch (const Undecided& undecided) {
     result.note = undecided.note;
   }

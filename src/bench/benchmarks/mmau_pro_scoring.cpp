@@ -26,9 +26,9 @@ class EndpointEmbedder : public TextEmbedder {
     if (options.endpoints.empty() || options.served_model.empty())
       throw Error(ErrorCode::kInvalidArgument,
                   "mmau-pro: --embed-endpoint and --embed-model go together");
-    backend_ = make_eval_backend(helper_model_options(
-        "embed", options.endpoints, options.served_model, options.api_key_env, options.concurrency,
-        options.timeout_seconds, options.max_retries));
+    backend_ = make_eval_backend(
+        helper_model_options("embed", options.endpoints, options.served_model, options.api_key_env,
+                             options.concurrency, options.timeout_seconds, options.max_retries));
     identity_ = backend_->identity();
     cache_ = std::make_unique<ResultCache>(options.cache_path);
   }
@@ -180,7 +180,7 @@ void score_mmau_pro_records(const std::vector<SourceRecord>& records,
         value.value("presentation", 0) != 0 || value.value("repeat", 0) != 0)
       continue;
     ++rows;
-    const std::string key = !prediction_key.empty()       ? prediction_key
+    const std::string key = !prediction_key.empty()          ? prediction_key
                             : value.contains("model_output") ? "model_output"
                                                              : "response";
     if (!value.contains(key))
@@ -195,7 +195,8 @@ void score_mmau_pro_records(const std::vector<SourceRecord>& records,
     if (kind == "open") {
       ++open.count;
       line["scored_by"] = "almkit judge --protocol mmau-pro-open";
-      const auto found = open_overall ? open_overall->find(id) : std::map<std::string, double>::const_iterator();
+      const auto found =
+          open_overall ? open_overall->find(id) : std::map<std::string, double>::const_iterator();
       if (open_overall && found != open_overall->end()) {
         line["overall"] = found->second;
         open_sum += found->second;
@@ -269,12 +270,13 @@ void score_mmau_pro_records(const std::vector<SourceRecord>& records,
   if (open.count) {
     // calculate_openended_metrics' avg_overall; the category's score is avg_overall / 5.
     const bool complete = open.undecided == 0;
-    categories["open"] = {{"type", "openended"},
-                          {"count", open.count},
-                          {"unjudged", open.undecided},
-                          {"avg_overall", complete ? ojson(open_sum / double(open.count)) : ojson(nullptr)},
-                          {"performance_score",
-                           complete ? ojson(open_sum / double(open.count) / 5.0) : ojson(nullptr)}};
+    categories["open"] = {
+        {"type", "openended"},
+        {"count", open.count},
+        {"unjudged", open.undecided},
+        {"avg_overall", complete ? ojson(open_sum / double(open.count)) : ojson(nullptr)},
+        {"performance_score",
+         complete ? ojson(open_sum / double(open.count) / 5.0) : ojson(nullptr)}};
   }
   if (aif.count)
     categories["instruction following"] = {

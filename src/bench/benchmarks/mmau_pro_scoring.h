@@ -35,10 +35,10 @@ struct EmbedderOptions {
 std::unique_ptr<TextEmbedder> make_endpoint_embedder(const EmbedderOptions& options);
 
 struct MmauProMatch {
-  int choice = -1;         // index into the choices; -1: undecided
-  std::string decided_by;  // "identical" (the response is an option's text: its cosine is 1,
-                           // the largest there is, so the embedding argmax is that option), or
-                           // "embedding", or "" (undecided: no embedder)
+  int choice = -1;          // index into the choices; -1: undecided
+  std::string decided_by;   // "identical" (the response is an option's text: its cosine is 1,
+                            // the largest there is, so the embedding argmax is that option), or
+                            // "embedding", or "" (undecided: no embedder)
   double confidence = 0.0;  // the official "confidence": 100 x the best cosine (embedding only)
 };
 // The official closed-ended matcher. Without an embedder only identical responses are decided.

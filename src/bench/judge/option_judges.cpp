@@ -26,7 +26,8 @@ const char* const kVlmevalkitChoicePrompt =
     "Question: What is the main object in image?\nOptions: A. teddy bear B. rabbit C. cat D. dog\n"
     "Answer: Spider\nYour output: Z\n"
     "Example 3: \n"
-    "Question: \x01question\x01?\nOptions: \x01options\x01\nAnswer: \x01response\x01\nYour output: ";
+    "Question: \x01question\x01?\nOptions: \x01options\x01\nAnswer: \x01response\x01\nYour "
+    "output: ";
 
 // sonalkum/MMAUPro evaluate_mmau_pro_comprehensive.py create_evaluation_prompt
 // (bf12804f38fef4eefdd321bba0e73f461bedc933) for task_type "open", verbatim (its trailing space
@@ -62,7 +63,9 @@ const char* const kMmauProOpenPrompt =
     "CLARITY: [score] - [justification]\n"
     "OVERALL: [average score] - [overall assessment]";
 
-std::string letter(size_t position) { return std::string(1, char('A' + position)); }
+std::string letter(size_t position) {
+  return std::string(1, char('A' + position));
+}
 
 // can_infer_option: the letters as separate words of the answer (punctuation blanked).
 std::string can_infer_option(const std::string& answer, const std::vector<std::string>& choices) {
@@ -124,7 +127,8 @@ std::string vlmevalkit_option_text(const std::vector<std::string>& choices) {
   return text;
 }
 
-std::string vlmevalkit_can_infer(const std::string& answer, const std::vector<std::string>& choices) {
+std::string vlmevalkit_can_infer(const std::string& answer,
+                                 const std::vector<std::string>& choices) {
   const std::string option = can_infer_option(answer, choices);
   return option.empty() ? can_infer_text(answer, choices) : option;
 }

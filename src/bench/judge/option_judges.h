@@ -1,6 +1,7 @@
 // Judges for multiple-choice and open answers of the MMAU family: the "mmau" protocol maps a free
-// answer onto one of the item's options (VLMEvalKit's choice-extraction judge: MMAU's own repository
-// has no judge), "mmau-pro-open" scores open answers with MMAU-Pro's own Qwen2.5 judge prompt.
+// answer onto one of the item's options (VLMEvalKit's choice-extraction judge: MMAU's own
+// repository has no judge), "mmau-pro-open" scores open answers with MMAU-Pro's own Qwen2.5 judge
+// prompt.
 #pragma once
 
 #include <map>
@@ -21,7 +22,8 @@ std::string vlmevalkit_option_text(const std::vector<std::string>& choices);
 // VLMEvalKit vlmeval/utils/matching_util.py can_infer(answer, choices) with choices lettered A,
 // B, ...: the letter the text names ("Z" for none of them / a refusal), or "" (Python's False).
 // VERBOSE unset (the quantifier check for "A" off), as the kit runs by default.
-std::string vlmevalkit_can_infer(const std::string& answer, const std::vector<std::string>& choices);
+std::string vlmevalkit_can_infer(const std::string& answer,
+                                 const std::vector<std::string>& choices);
 
 // MMAU-Pro evaluate_mmau_pro_comprehensive.py extract_scores_from_evaluation: the five scores
 // (correctness, relevance, completeness, clarity, overall), 3.0 where a pattern is missing, and the

@@ -128,7 +128,8 @@ TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
   EXPECT_DOUBLE_EQ(open["mean_overall"].get<double>(), 4.25);
   EXPECT_DOUBLE_EQ(open["performance"].get<double>(), 0.85);
   EXPECT_EQ(judged.size(), 5u);
-  EXPECT_NE(judged[4].find("You are an expert evaluator for general open-ended"), std::string::npos);
+  EXPECT_NE(judged[4].find("You are an expert evaluator for general open-ended"),
+            std::string::npos);
 
   // `almkit score --bench mmau-pro --input RUNDIR/results.jsonl` reads the judge file beside it.
   nlohmann::ordered_json rescored;
