@@ -193,6 +193,10 @@ TEST(IfevalScoring, BadInstructionsAndKwargsNameFileAndLine) {
       "\"instruction_id_list\": [\"length_constraints:nth_paragraph_first_word\"], \"kwargs\": "
       "[{\"num_paragraphs\": 2, \"nth_paragraph\": 3, \"first_word\": \"a\"}]",
       "nth_paragraph exceeds num_paragraphs");
+  expect_row_refused(
+      "\"instruction_id_list\": [\"length_constraints:nth_paragraph_first_word\"], \"kwargs\": "
+      "[{\"num_paragraphs\": 2, \"nth_paragraph\": 2.0, \"first_word\": \"a\"}]",
+      "'nth_paragraph' must be an integer");
 }
 
 TEST(IfevalScoring, MissingLangdetectProfilesAreNamed) {

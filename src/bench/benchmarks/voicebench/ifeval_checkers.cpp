@@ -307,6 +307,8 @@ IfevalInstruction parse_ifeval_instruction(const std::string& id, const json& kw
   } else if (id == "length_constraints:nth_paragraph_first_word") {
     in.count = args.count("num_paragraphs");
     in.nth = args.count("nth_paragraph");
+    if (!args.need("nth_paragraph").is_number_integer())  // a list index in IFEval
+      refuse(id, "kwarg 'nth_paragraph' must be an integer (TypeError in IFEval)");
     if (in.nth > in.count)
       refuse(id, "nth_paragraph exceeds num_paragraphs (IFEval would draw it at random)");
     in.text = python_lower(args.text("first_word"));
