@@ -1,10 +1,9 @@
 #include "bench/benchmarks/mmau_pro_aif.h"
 
-#include <utf8proc.h>
-
 #include <functional>
 
 #include "bench/benchmarks/voicebench/ifeval_punkt.h"
+#include "bench/benchmarks/voicebench/ifeval_text.h"
 #include "bench/python_text.h"
 #include "bench/regex.h"
 
@@ -16,25 +15,6 @@ using json = nlohmann::json;
 struct Undecided {
   std::string note;
 };
-
-// str.isupper() / str.islower(): every cased character of that case, at least one cased. Cased
-// is read from the general category (Lu, Ll, Lt; Python also counts the few Other_Uppercase /
-// Other_Lowercase symbols).
-bool python_is_case(const std::string& text, bool upper) {
-  bool cased = false;
-  for (char32_t c : utf8_to_codepoints(text)) {
-    const auto category = utf8proc_category(utf8proc_int32_t(c));
-    if (category == UTF8PROC_CATEGORY_LT) return false;
-    if (category == UTF8PROC_CATEGORY_LU) {
-      if (!upper) return false;
-      cased = true;
-    } else if (category == UTF8PROC_CATEGORY_LL) {
-      if (upper) return false;
-      cased = true;
-    }
-  }
-  return cased;
-}
 
 std::string kwarg_text(const json& kwargs, const std::string& key) {
   const auto it = kwargs.find(key);
@@ -48,19 +28,6 @@ double kwarg_number(const json& kwargs, const std::string& key, double fallback)
   if (it == kwargs.end()) return fallback;
   if (!it->is_number()) throw Undecided{"kwargs." + key + " is not a number"};
   return it->get<double>();
-}
-
-// str.split(separator) on a literal separator.
-std::vector<std::string> split_on(const std::string& text, const std::string& separator) {
-  std::vector<std::string> parts;
-  size_t start = 0;
-  for (size_t at = text.find(separator); at != std::string::npos;
-       at = text.find(separator, start)) {
-    parts.push_back(text.substr(start, at - start));
-    start = at + separator.size();
-  }
-  parts.push_back(text.substr(start));
-  return parts;
 }
 
 size_t count_matches(const std::string& pattern, const std::string& text) {
@@ -79,7 +46,7 @@ std::string ascii_letters(const std::string& text, bool keep_spaces) {
 
 size_t count_capital_words(const std::string& text) {
   size_t count = 0;
-  for (const auto& word : python_split(text)) count += python_is_case(word, true);
+  for (const auto& word : python_split(text)) count += python_isupper(word);
   return count;
 }
 
@@ -103,7 +70,7 @@ bool check(const std::string& response, const std::string& id, const json& kwarg
   const std::string lowered = python_lower(response);
   auto words = [&] { return double(python_split(response).size()); };
   auto keyword_list = [&](const std::string& key) {
-    return split_on(kwarg_text(kwargs, key), ", ");
+    return python_str_split(kwarg_text(kwargs, key), ", ");
   };
   if (id == "Include Keywords") {
     for (const auto& keyword : keyword_list("keywords"))
@@ -123,7 +90,8 @@ bool check(const std::string& response, const std::string& id, const json& kwarg
   }
   if (id == "Number Paragraphs") {
     double paragraphs = 0;
-    for (const auto& part : split_on(response, "***")) paragraphs += !python_strip(part).empty();
+    for (const auto& part : python_str_split(response, "***"))
+      paragraphs += !python_strip(part).empty();
     return paragraphs == kwarg_number(kwargs, "N", 0);
   }
   if (id == "Number Words (at least)") return words() >= kwarg_number(kwargs, "N", 0);
@@ -158,12 +126,12 @@ bool check(const std::string& response, const std::string& id, const json& kwarg
   if (id == "Repeat Prompt")
     return python_lower(python_strip(response)).rfind(python_lower(python_strip(prompt)), 0) == 0;
   if (id == "Two Responses") {
-    const auto parts = split_on(response, "******");
+    const auto parts = python_str_split(response, "******");
     return parts.size() == 2 &&
            python_strip(python_lower(parts[0])) != python_strip(python_lower(parts[1]));
   }
-  if (id == "All Uppercase") return python_is_case(response, true);
-  if (id == "All Lowercase") return python_is_case(response, false);
+  if (id == "All Uppercase") return python_isupper(response);
+  if (id == "All Lowercase") return python_islower(response);
   if (id == "All-capital Words (at least)")
     return double(count_capital_words(response)) >= kwarg_number(kwargs, "N", 0);
   if (id == "All-capital Words (at most)")

@@ -1,6 +1,7 @@
 // MMAU-Pro's instruction-following checkers (evaluate_aif_sample of sonalkum/MMAUPro
 // evaluate_mmau_pro_comprehensive.py, 960e93a): one format rule per task_identifier, with its
-// kwargs, read with Python's text semantics.
+// kwargs, read with Python's text semantics (the VoiceBench ifeval helpers: CPython's case flags,
+// str.split, the Punkt port).
 #pragma once
 
 #include <nlohmann/json.hpp>
