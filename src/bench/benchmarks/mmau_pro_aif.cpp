@@ -1,7 +1,5 @@
 #include "bench/benchmarks/mmau_pro_aif.h"
 
-#include <functional>
-
 #include "bench/benchmarks/voicebench/ifeval_punkt.h"
 #include "bench/benchmarks/voicebench/ifeval_text.h"
 #include "bench/python_text.h"
