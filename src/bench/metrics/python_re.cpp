@@ -1,5 +1,7 @@
 #include "bench/metrics/python_re.h"
 
+#include <vector>
+
 namespace almkit::bench {
 namespace {
 
@@ -9,6 +11,56 @@ constexpr const char* kSpace =
     "\\x{202f}\\x{205f}\\x{3000}";
 // Python's `\w`: str.isalnum() (letters and numbers) or '_'.
 constexpr const char* kWord = "\\p{L}\\p{N}_";
+// Python's `\d`: str.isdecimal(), the Nd category.
+constexpr const char* kDigit = "\\p{Nd}";
+
+// One character class of a Python pattern, from the '[' at pattern[i]; leaves i on its ']'.
+// `\s`, `\d` and `\w` are spliced in as Python's sets. PCRE2 cannot nest a negated set inside a
+// class, so a class holding `\S`, `\D` or `\W` becomes an alternation of its plain items and
+// each complement, `(?:[items]|[^set]...)`, and a negated one a lookahead over it.
+std::string translate_class(const std::string& pattern, size_t& i) {
+  std::string items;
+  std::vector<std::string> complements;
+  bool negated = false;
+  ++i;
+  if (i < pattern.size() && pattern[i] == '^') {
+    negated = true;
+    ++i;
+  }
+  // A ']' right after '[' or '[^' is a literal, as in Python.
+  if (i < pattern.size() && pattern[i] == ']') {
+    items += "\\]";
+    ++i;
+  }
+  for (; i < pattern.size() && pattern[i] != ']'; ++i) {
+    const char c = pattern[i];
+    if (c == '\\' && i + 1 < pattern.size()) {
+      const char e = pattern[++i];
+      switch (e) {
+        case 's': items += kSpace; break;
+        case 'd': items += kDigit; break;
+        case 'w': items += kWord; break;
+        case 'S': complements.push_back(kSpace); break;
+        case 'D': complements.push_back(kDigit); break;
+        case 'W': complements.push_back(kWord); break;
+        default: items += std::string(1, '\\') + e;
+      }
+    } else {
+      // Python reads '[' in a class as itself; PCRE2 would start a POSIX class at "[:".
+      items += c == '[' ? std::string("\\[") : std::string(1, c);
+    }
+  }
+  // Unterminated: left open, so the compile reports it.
+  if (i >= pattern.size()) return std::string(negated ? "[^" : "[") + items;
+  if (complements.empty()) return std::string(negated ? "[^" : "[") + items + "]";
+  std::string any = "(?:";
+  if (!items.empty()) any += "[" + items + "]|";
+  for (size_t k = 0; k < complements.size(); ++k) {
+    any += (k ? "|[^" : "[^") + complements[k] + "]";
+  }
+  any += ")";
+  return negated ? "(?:(?!" + any + ")(?s:.))" : any;
+}
 
 }  // namespace
 
@@ -18,64 +70,32 @@ Regex python_regex(const std::string& pattern) {
       "(?:(?<=" + word + ")(?!" + word + ")|(?<!" + word + ")(?=" + word + "))";
   const std::string not_boundary =
       "(?:(?<=" + word + ")(?=" + word + ")|(?<!" + word + ")(?!" + word + "))";
+  auto set = [](const char* contents, bool negated) {
+    return std::string(negated ? "[^" : "[") + contents + "]";
+  };
   std::string out;
-  bool in_class = false;
   for (size_t i = 0; i < pattern.size(); ++i) {
     const char c = pattern[i];
-    if (c == '\\' && i + 1 < pattern.size()) {
-      const char e = pattern[++i];
-      // Inside a class the class contents are spliced in; outside, a whole class is written.
-      auto put_class = [&](const char* contents, bool negated) {
-        if (in_class && !negated) {
-          out += contents;
-        } else {
-          out += std::string(negated ? "[^" : "[") + contents + "]";
-        }
-      };
-      switch (e) {
-        case 'b':
-          out += in_class ? "\\b" : boundary;
-          break;
-        case 'B':
-          out += not_boundary;
-          break;
-        case 's':
-          put_class(kSpace, false);
-          break;
-        case 'S':
-          put_class(kSpace, true);
-          break;
-        case 'd':
-          put_class("\\p{Nd}", false);
-          break;
-        case 'D':
-          put_class("\\p{Nd}", true);
-          break;
-        case 'w':
-          put_class(kWord, false);
-          break;
-        case 'W':
-          put_class(kWord, true);
-          break;
-        default:
-          out += '\\';
-          out += e;
-      }
+    if (c == '[') {
+      out += translate_class(pattern, i);
       continue;
     }
-    if (c == '[' && !in_class) {
-      in_class = true;
+    if (c != '\\' || i + 1 >= pattern.size()) {
       out += c;
-      // A ']' right after '[' or '[^' is a literal, as in Python.
-      if (i + 1 < pattern.size() && pattern[i + 1] == '^') out += pattern[++i];
-      if (i + 1 < pattern.size() && pattern[i + 1] == ']') {
-        out += "\\]";
-        ++i;
-      }
       continue;
     }
-    if (c == ']' && in_class) in_class = false;
-    out += c;
+    const char e = pattern[++i];
+    switch (e) {
+      case 'b': out += boundary; break;
+      case 'B': out += not_boundary; break;
+      case 's': out += set(kSpace, false); break;
+      case 'S': out += set(kSpace, true); break;
+      case 'd': out += set(kDigit, false); break;
+      case 'D': out += set(kDigit, true); break;
+      case 'w': out += set(kWord, false); break;
+      case 'W': out += set(kWord, true); break;
+      default: out += std::string(1, '\\') + e;
+    }
   }
   return Regex(out);
 }
