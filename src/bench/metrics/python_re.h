@@ -12,7 +12,7 @@
 namespace almkit::bench {
 
 // Compiles a pattern written for Python's re: `\b`, `\B`, `\s`, `\S`, `\d`, `\D`, `\w`, `\W`
-// outside character classes are rewritten to explicit Unicode classes with Python's meaning.
+// are rewritten to explicit Unicode sets with Python's meaning, inside character classes too.
 Regex python_regex(const std::string& pattern);
 // re.sub(pattern, template, subject): `\1`..`\9` in the template are groups (unset = empty).
 std::string python_sub(const Regex& regex, const std::string& subject,
