@@ -63,8 +63,7 @@ struct Token {
     return re.search(tok);
   }
   bool is_initial() const {
-    // PCRE2's classes here: python_regex rewrites escapes outside character classes only.
-    static const Regex re(R"(^[^\W\d]\.$)");
+    static const Regex re = python_regex(R"(^[^\W\d]\.$)");
     return re.search(tok);
   }
 };
