@@ -92,6 +92,25 @@ TEST(Bf16Linear, Avx512Bf16KernelReadsWeightRowsAtAnyAlignment) {
   }
 }
 
+// Decoding rows take a path without ATen ops (float32, contiguous x; bf16 or float32 bias as
+// stored); a strided x takes the general one. Both must give the float64 product, with a bf16
+// bias added at its exact float value.
+TEST(Bf16Linear, DecodeRowsInPlaceAndStridedRowsAgree) {
+  at::manual_seed(7);
+  const at::Tensor w = at::randn({70, 96}).to(at::kBFloat16);
+  const at::Tensor bias = at::randn({70}).to(at::kBFloat16);
+  const at::Tensor x = at::randn({96, 3}).t();  // [3, 96], not contiguous
+  ASSERT_FALSE(x.is_contiguous());
+  const at::Tensor expected = at::linear(x.to(at::kDouble), w.to(at::kDouble), bias.to(at::kDouble));
+  for (const at::Tensor& b : {bias, bias.to(at::kFloat)}) {
+    const at::Tensor strided = nn::linear(x, w, b), in_place = nn::linear(x.contiguous().view({3, 1, 96}), w, b);
+    ASSERT_EQ(in_place.sizes(), (at::IntArrayRef{3, 1, 70}));
+    EXPECT_LT(at::max(at::abs(strided.to(at::kDouble) - expected)).item<double>(), 2e-4 * std::sqrt(96.0));
+    EXPECT_LT(at::max(at::abs(in_place.view({3, 70}).to(at::kDouble) - expected)).item<double>(), 2e-4 * std::sqrt(96.0));
+  }
+  EXPECT_THROW(nn::linear(at::randn({2, 95}), w), std::exception);  // wrong inner size: not the fast path
+}
+
 TEST(Bf16Linear, KeepsLeadingDimensions) {
   const at::Tensor x = at::randn({2, 3, 16});
   const at::Tensor w = at::randn({8, 16}).to(at::kBFloat16);
