@@ -162,9 +162,9 @@ void qwen2(benchmark::State& state, const char* variable, const char* dtype, boo
                                                                 : std::atof(env("ALMKIT_BENCH_READ_GBPS").c_str());
     const double nominal_gbps = threads > 1 ? 48.0 : 27.0;
     // bytes per token = the weights in the compute dtype (every weight is read once per step)
-    // (int8 from an f32 file: 32 one-byte values and a 4-byte scale per 32 weights, 36/128)
+    // (int8 from an f32 file: 32 one-byte values and a 2-byte scale per 32 weights, 34/128)
     const bool from_f32 = folder.find("f32") != std::string::npos;
-    const double ratio = !from_f32 ? 1.0 : std::string(dtype) == "bfloat16" ? 0.5 : std::string(dtype) == "int8" ? 36.0 / 128 : 1.0;
+    const double ratio = !from_f32 ? 1.0 : std::string(dtype) == "bfloat16" ? 0.5 : std::string(dtype) == "int8" ? 34.0 / 128 : 1.0;
     const double weight_gb = state.counters["file_MB"] * 1048576.0 / 1e9 * ratio;  // GB, as the bandwidth
     state.counters["read_GBps"] = gbps;
     state.counters["bound_tokens_per_s"] = gbps / weight_gb;
