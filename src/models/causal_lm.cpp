@@ -17,7 +17,7 @@ class CausalLanguageModel : public LanguageModel {
     const std::string embed_name = model + ".embed_tokens.weight";
     const bool tied = config.tie_word_embeddings && !weights.has(prefix + "lm_head.weight");
     // int8 with a tied head: the file's view, quantised below; embed() reads the int8 head back
-    const bool int8_tied = tied && weights.options().int8_linear;
+    const bool int8_tied = tied && weights.options().int8_linear && weights.options().device.is_cpu();
     embed_tokens_ = int8_tied ? weights.take_as_stored(embed_name, {config.vocab_size, config.hidden_size})
                               : weights.take(embed_name, {config.vocab_size, config.hidden_size});
     nn::DecoderBlockShape block;

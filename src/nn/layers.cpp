@@ -8,7 +8,9 @@ namespace almkit::nn {
 Linear Linear::load(WeightStore& weights, const std::string& prefix, int64_t in, int64_t out,
                     bool with_bias) {
   at::Tensor bias = with_bias ? weights.take(prefix + ".bias", {out}, WeightInit::kZeros) : at::Tensor();
-  if (!weights.options().int8_linear) return from_weight(weights, weights.take(prefix + ".weight", {out, in}), std::move(bias));
+  if (!weights.options().int8_linear || !weights.options().device.is_cpu()) {  // int8 kernels are CPU ones
+    return from_weight(weights, weights.take(prefix + ".weight", {out, in}), std::move(bias));
+  }
   // int8: quantised from the file's own dtype, chunk by chunk, each chunk's pages given back once
   // read, so neither a float32 copy nor the file stays resident.
   const std::string name = prefix + ".weight";
