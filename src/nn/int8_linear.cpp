@@ -26,7 +26,7 @@ void quantize_row_scalar(const float* data, int64_t columns, int8_t* values, flo
     const float inverse = scale > 0.f ? 1.f / scale : 0.f;
     int32_t sum = 0;
     for (int64_t i = 0; i < count; ++i) {
-      values[start + i] = static_cast<int8_t>(std::clamp(std::nearbyint(data[start + i] * inverse), -127.f, 127.f));
+      values[start + i] = round_to_int8(data[start + i] * inverse);
       sum += values[start + i];
     }
     std::fill(values + start + count, values + start + kInt8Block, int8_t{0});

@@ -34,6 +34,14 @@ struct Int8Rows {
 
 enum class Int8Kernel;
 
+// x rounded to the nearest integer (ties to even, as nearbyint and vcvtps2dq do), clamped to
+// [-127, 127]; for |x| < 2^22, which quantised values are. Adding and removing 1.5 * 2^23 makes the
+// FPU round, without nearbyint's library call per value (the library is built without SSE4.1).
+inline int8_t round_to_int8(float x) {
+  const float rounded = (x + 12582912.f) - 12582912.f;
+  return static_cast<int8_t>(rounded < -127.f ? -127.f : rounded > 127.f ? 127.f : rounded);
+}
+
 // Symmetric quantisation of data [rows, columns] (row-major): each block of 32 gets scale
 // max|block| / 127 and values round(x / scale) in [-127, 127], so |x - value * scale| <= scale / 2.
 Int8Rows quantize_int8(const float* data, int64_t rows, int64_t columns);

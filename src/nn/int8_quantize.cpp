@@ -17,8 +17,6 @@
 namespace almkit::nn {
 namespace {
 
-int8_t round_to_int8(float x) { return static_cast<int8_t>(std::clamp(std::nearbyint(x), -127.f, 127.f)); }
-
 // Index of row r (within its panel), column c in a panel's block: group c / 4, 4 bytes a row.
 int64_t packed_index(int64_t row_in_panel, int64_t column_in_block) {
   return (column_in_block / 4) * (kInt8Panel * 4) + row_in_panel * 4 + column_in_block % 4;

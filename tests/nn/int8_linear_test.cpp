@@ -8,6 +8,7 @@
 #include <c10/util/Half.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -86,6 +87,16 @@ TEST(Int8Quantize, EveryKernelThisCpuRunsGivesTheSameBytes) {
     EXPECT_EQ(got.scales, expected.scales);
     EXPECT_EQ(got.offsets, expected.offsets);
   }
+}
+
+TEST(Int8Quantize, RoundsAsNearbyintWithTiesToEvenAndClamps) {
+  for (float x = -130.f; x <= 130.f; x += 0.25f) {
+    ASSERT_EQ(nn::round_to_int8(x), static_cast<int8_t>(std::clamp(std::nearbyint(x), -127.f, 127.f))) << x;
+  }
+  EXPECT_EQ(nn::round_to_int8(2.5f), 2);
+  EXPECT_EQ(nn::round_to_int8(-3.5f), -4);
+  EXPECT_EQ(nn::round_to_int8(0.49999997f), 0);
+  EXPECT_EQ(nn::round_to_int8(126.50001f), 127);
 }
 
 TEST(Int8Half, RoundsScalesToNearestEvenAsC10Does) {
