@@ -17,6 +17,7 @@
 namespace almkit::nn {
 namespace {
 
+// One row of activations into blocks of 32 (the reference the vector quantisers match bit for bit).
 void quantize_row_scalar(const float* data, int64_t columns, int8_t* values, float* scales, int32_t* offsets) {
   for (int64_t start = 0, b = 0; start < columns; start += kInt8Block, ++b) {
     const int64_t count = std::min(kInt8Block, columns - start);
@@ -34,8 +35,6 @@ void quantize_row_scalar(const float* data, int64_t columns, int8_t* values, flo
     offsets[b] = -128 * sum;
   }
 }
-
-
 
 // Plain C++ on the packed layout: the reference the vector kernels are tested against.
 void matmul_scalar(const Int8Rows& x, const Int8Weight& w, int64_t p_begin, int64_t p_end, float* y,
