@@ -14,7 +14,6 @@ matrices f16 or f32 (--type).
   -> OUT_DIR/mmproj-<type>.gguf and OUT_DIR/vocab.gguf
 """
 import argparse
-import json
 import os
 import sys
 
@@ -22,7 +21,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import safetensors_np  # noqa: E402
-from qwen2_to_gguf import add_qwen2_hparams, add_spm_vocab, import_gguf  # noqa: E402
+from qwen2_to_gguf import add_qwen2_hparams, add_spm_vocab, import_gguf, read_checkpoint  # noqa: E402
 
 
 def tensor_type(gguf, name, array, out_type):
@@ -98,11 +97,7 @@ def main():
     parser.add_argument("--gguf-py", required=True, help="llama.cpp's gguf-py folder")
     args = parser.parse_args()
     gguf = import_gguf(args.gguf_py)
-    config_path = os.path.join(args.checkpoint, "config.json")
-    config = json.load(open(config_path))
-    if config.get("model_type") != "qwen2_audio":
-        sys.exit(f"{config_path}: model_type is {config.get('model_type')!r}, this converter writes qwen2_audio only")
-    tensors = safetensors_np.read(os.path.join(args.checkpoint, "model.safetensors"))
+    config, tensors = read_checkpoint(args.checkpoint, "qwen2_audio")
     os.makedirs(args.out_dir, exist_ok=True)
     write_mmproj(gguf, config, tensors, os.path.join(args.out_dir, f"mmproj-{args.type}.gguf"), args.type)
     write_vocab(gguf, config, os.path.join(args.out_dir, "vocab.gguf"))

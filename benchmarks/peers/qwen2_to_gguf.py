@@ -64,6 +64,15 @@ def add_spm_vocab(gguf, writer, vocab_size, control_tokens=()):
     writer.add_unk_token_id(0)
 
 
+def read_checkpoint(folder, model_type):
+    """config.json and model.safetensors of a checkpoint folder; stops unless it is `model_type`"""
+    config_path = os.path.join(folder, "config.json")
+    config = json.load(open(config_path))
+    if config.get("model_type") != model_type:
+        sys.exit(f"{config_path}: model_type is {config.get('model_type')!r}, this converter writes {model_type} only")
+    return config, safetensors_np.read(os.path.join(folder, "model.safetensors"))
+
+
 def add_qwen2_hparams(writer, config):
     """the qwen2 architecture's hyperparameters from a Qwen2 config (or a text_config)"""
     writer.add_context_length(config["max_position_embeddings"])
@@ -94,11 +103,7 @@ def main():
     args = parser.parse_args()
     gguf = import_gguf(args.gguf_py)
 
-    config_path = os.path.join(args.checkpoint, "config.json")
-    config = json.load(open(config_path))
-    if config.get("model_type") != "qwen2":
-        sys.exit(f"{config_path}: model_type is {config.get('model_type')!r}, this converter writes qwen2 only")
-    tensors = safetensors_np.read(os.path.join(args.checkpoint, "model.safetensors"))
+    config, tensors = read_checkpoint(args.checkpoint, "qwen2")
 
     writer = gguf.GGUFWriter(args.output, "qwen2")
     writer.add_name("almkit init-model qwen2 (random weights)")
