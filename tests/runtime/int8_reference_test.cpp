@@ -22,6 +22,27 @@
 namespace almkit {
 namespace {
 
+// Loads `dir` in float32 and in int8 and scores two continuations of one prompt with each: the
+// int8 log-likelihood sums stay within 0.1 of float32's and differ from them (int8 really ran).
+// Returns the int8 model for further checks.
+std::unique_ptr<Model> expect_int8_scores_near_float32(const std::string& dir, const char* label) {
+  ModelOptions int8;
+  int8.dtype = "int8";
+  auto f32_model = Model::load(dir), int8_model = Model::load(dir, int8);
+  Request request;
+  request.prompt_ids = {1, 17, 42, 99, 7};
+  const auto a = f32_model->score_ids(request, {{3, 4, 5}, {200, 201}});
+  const auto b = int8_model->score_ids(request, {{3, 4, 5}, {200, 201}});
+  EXPECT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < std::min(a.size(), b.size()); ++i) {
+    std::printf("[ int8 ] %scontinuation %zu: sum log-prob %.5f (fp32 %.5f)\n", label, i, b[i].sum_logprob,
+                a[i].sum_logprob);
+    EXPECT_NEAR(a[i].sum_logprob, b[i].sum_logprob, 0.1) << i;
+    EXPECT_NE(a[i].sum_logprob, b[i].sum_logprob) << i;
+  }
+  return int8_model;
+}
+
 struct Int8Case {
   std::string fixture;
   double logits_bound;  // max |logit_int8 - logit_float32|
@@ -64,24 +85,13 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, Int8Reference,
 // sums are exact); the bound is 0.1. They must move at all: int8 really ran.
 TEST(Int8Model, LoadsThroughModelOptionsAndScoresCloseToFloat32) {
   const std::string dir = test::reference_dir() + "/qwen2";
-  ModelOptions int8;
-  int8.dtype = "int8";
-  const auto f32_model = Model::load(dir), int8_model = Model::load(dir, int8);
+  const auto int8_model = expect_int8_scores_near_float32(dir, "");
   Request request;
   request.prompt_ids = {1, 17, 42, 99, 7};
-  const auto a = f32_model->score_ids(request, {{3, 4, 5}, {200, 201}});
-  const auto b = int8_model->score_ids(request, {{3, 4, 5}, {200, 201}});
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    std::printf("[ int8 ] continuation %zu: sum log-prob %.5f (fp32 %.5f)\n", i, b[i].sum_logprob, a[i].sum_logprob);
-    EXPECT_NEAR(a[i].sum_logprob, b[i].sum_logprob, 0.1) << i;
-    EXPECT_NE(a[i].sum_logprob, b[i].sum_logprob) << i;
-  }
   GenerateOptions options;
   options.max_new_tokens = 4;
   EXPECT_EQ(int8_model->generate(request, options).tokens.size(), 4u);
 }
-
 
 // `--dtype int8` keeps no float copy of a quantised Linear: `weight` is undefined, the int8 form
 // dequantises to the file's numbers within half a block step (fp16-rounded scale), and the
@@ -127,19 +137,7 @@ TEST(Int8Model, TiedHeadServesTheEmbeddingFromTheInt8Weights) {
   for (const char* extra : {"generation_config.json", "tokenizer.json", "tokenizer_config.json"}) {
     if (std::filesystem::exists(source + "/" + extra)) std::filesystem::copy_file(source + "/" + extra, dir + "/" + extra);
   }
-  ModelOptions int8;
-  int8.dtype = "int8";
-  const auto f32_model = Model::load(dir), int8_model = Model::load(dir, int8);
-  Request request;
-  request.prompt_ids = {1, 17, 42, 99, 7};
-  const auto a = f32_model->score_ids(request, {{3, 4, 5}, {200, 201}});
-  const auto b = int8_model->score_ids(request, {{3, 4, 5}, {200, 201}});
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    std::printf("[ int8 ] tied, continuation %zu: sum log-prob %.5f (fp32 %.5f)\n", i, b[i].sum_logprob, a[i].sum_logprob);
-    EXPECT_NEAR(a[i].sum_logprob, b[i].sum_logprob, 0.1) << i;
-    EXPECT_NE(a[i].sum_logprob, b[i].sum_logprob) << i;
-  }
+  expect_int8_scores_near_float32(dir, "tied, ");
 }
 
 }  // namespace
