@@ -157,8 +157,10 @@ ALMKIT_API std::string compare_runs(const CompareOptions& options);
 // breaker, concurrency), cached and resumable like model calls (RUNDIR/judge-<protocol>.sqlite).
 struct JudgeOptions {
   std::string run_dir;
-  // voicebench-open (1-5 score), voicebench-qa (Yes/No against the reference), binary (almkit's
-  // generic correctness judge). docs/eval.md gives each prompt's source.
+  // voicebench-open (1-5 score), voicebench-qa (Yes/No against the reference), air-bench-chat
+  // (and -swapped: pairwise 1-10 against the reference), sakura and big-bench-audio (correct or
+  // not), mmau (a free answer mapped onto one option), mmau-pro-open (MMAU-Pro's criteria
+  // scores), binary (almkit's generic correctness judge). docs/eval.md gives each prompt's source.
   std::string protocol;
   std::vector<std::string> endpoints;
   std::string served_model;
