@@ -24,6 +24,8 @@ import time
 
 import numpy as np
 import torch
+
+from peer_threads import pin_blas_threads
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -164,6 +166,7 @@ def main():
     parser.add_argument("--trim-encoder", action="store_true",
                         help="run the audio tower on the clip's own frames (+2) instead of all 3,000 (not what transformers does)")
     args = parser.parse_args()
+    pin_blas_threads(args.threads)
     torch.set_num_threads(args.threads)
     import almkit  # the tokenizer and the audio reader only
 

@@ -11,6 +11,8 @@ import time
 
 import torch
 
+from peer_threads import pin_blas_threads
+
 HIDDEN, LAYERS, HEADS, KV_HEADS, HEAD_DIM, INTER, VOCAB = 896, 24, 14, 2, 64, 4864, 151936
 
 
@@ -72,6 +74,7 @@ def main():
     parser.add_argument("--dtype", default="bfloat16", choices=["bfloat16", "float32"])
     parser.add_argument("--repeats", type=int, default=2)
     args = parser.parse_args()
+    pin_blas_threads(args.threads)
     torch.set_num_threads(args.threads)
     w = make_weights(getattr(torch, args.dtype))
     ids = (1000 + torch.arange(args.tokens) * 7919 % 50000).view(1, -1)
