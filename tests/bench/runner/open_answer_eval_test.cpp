@@ -11,6 +11,7 @@
 #include "almkit/text_metrics.h"
 #include "remote/mock_openai_server.h"
 #include "runner_fixture.h"
+#include "scripted_server.h"
 
 namespace almkit {
 namespace {
@@ -61,17 +62,11 @@ std::string clip_named_in(const json& request, const std::map<std::string, std::
   return "";
 }
 
+// A run answered by the scripted server, its clips read from the LibriVox folder.
 bench::EvalOptions served_options(const test::MockOpenAiServer& server, const std::string& bench,
                                   const std::string& data, const std::string& out) {
-  bench::EvalOptions options;
-  options.bench = bench;
-  options.data_path = data;
+  bench::EvalOptions options = test::scripted_options(server, bench, data, out);
   options.audio_root = test::librivox_dir();
-  options.out_dir = out;
-  options.backend = "openai";
-  options.endpoints = {server.url()};
-  options.served_model = "mock-audio-llm";
-  options.quiet = true;
   return options;
 }
 
