@@ -100,6 +100,12 @@ TEST(FuzzRegressions, TokenizerJsonFieldOfWrongTypeIsAFormatError) {
                       "has a field of the wrong type or value");
 }
 
+TEST(FuzzRegressions, TokenizerVocabIdInTheBillionsIsAFormatError) {
+  // A BPE vocabulary entry with an id near 2^31 made the id table ask for 63 GB.
+  const std::string json = before_nul(regression("tokenizer/huge_vocab_id"));
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_json(json), ErrorCode::kInvalidFormat, "beyond the limit of 16777216 ids");
+}
+
 TEST(FuzzRegressions, AudioHeaderClaimingBillionsOfFramesIsRefusedWithoutReservingThem) {
   // A 352-byte FLAC declaring 14,753,887,351 frames made decode reserve 59 GB up front.
   const std::string input = regression("audio/header_claims_2e10_frames");
