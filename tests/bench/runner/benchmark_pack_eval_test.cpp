@@ -131,11 +131,7 @@ TEST(BenchmarkPackEval, SakuraRunWritesItsLayoutAndIsJudgedByTheOfficialRule) {
             std::string("Explanation: scripted\nJudgement: ") + (right ? "correct" : "incorrect")};
       },
       "", "judge-model");
-  bench::JudgeOptions options;
-  options.run_dir = run;
-  options.protocol = "sakura";
-  options.endpoints = {judge.url()};
-  options.served_model = "judge-model";
+  const bench::JudgeOptions options = test::scripted_judge(judge, run, "sakura");
   const json figures = json::parse(bench::judge_run(options).summary_json);
   EXPECT_EQ(figures["judged"], 4);
   EXPECT_EQ(figures["judged_accuracy"], 0.75);
@@ -187,11 +183,7 @@ TEST(BenchmarkPackEval, AirBenchChatJudgedByPairScoresAsCalScore) {
                                text.find("A cat.") != std::string::npos ? "9 2" : "7 8"};
       },
       "", "judge-model");
-  bench::JudgeOptions options;
-  options.run_dir = dir + "/run";
-  options.protocol = "air-bench-chat";
-  options.endpoints = {judge.url()};
-  options.served_model = "judge-model";
+  const bench::JudgeOptions options = test::scripted_judge(judge, dir + "/run", "air-bench-chat");
   const json figures = json::parse(bench::judge_run(options).summary_json);
   EXPECT_EQ(figures["model_mean_score"], 5.0);
   EXPECT_EQ(figures["reference_mean_score"], 8.0);
@@ -377,11 +369,7 @@ TEST(BenchmarkPackEval, BigBenchAudioRunJudgedByTheReleasePostsEvaluator) {
         return test::MockReply{test::Fault::kNone, wrong ? "INCORRECT" : " Correct\n"};
       },
       "", "judge-model");
-  bench::JudgeOptions judge_options;
-  judge_options.run_dir = dir + "/run";
-  judge_options.protocol = "big-bench-audio";
-  judge_options.endpoints = {judge.url()};
-  judge_options.served_model = "judge-model";
+  const bench::JudgeOptions judge_options = test::scripted_judge(judge, dir + "/run", "big-bench-audio");
   const json figures = json::parse(bench::judge_run(judge_options).summary_json);
   // The rule (CORRECT / INCORRECT, stripped, any case) by hand: 3 of 4 correct; almkit's exact
   // match rule gets only "No" = "No" (web_of_lies) right.

@@ -98,11 +98,7 @@ TEST(MmauProEval, MultiAudioItemsAndTheMmauJudges) {
                                "5\nOVERALL: 4.25 - fine"};
       },
       "", "judge-model");
-  bench::JudgeOptions judging;
-  judging.run_dir = dir + "/run";
-  judging.protocol = "mmau";
-  judging.endpoints = {judge.url()};
-  judging.served_model = "judge-model";
+  bench::JudgeOptions judging = test::scripted_judge(judge, dir + "/run", "mmau");
   const auto outcome = bench::judge_run(judging);
   EXPECT_EQ(outcome.answers, 3);
   EXPECT_EQ(outcome.calls, 4);  // mp-002 once; mp-004 three times (VLMEvalKit's retries)

@@ -23,6 +23,17 @@ inline bench::EvalOptions scripted_options(const MockOpenAiServer& server, const
   return options;
 }
 
+// The judge settings that send a finished run's answers to a scripted judge server.
+inline bench::JudgeOptions scripted_judge(const MockOpenAiServer& server, const std::string& run_dir,
+                                          const std::string& protocol) {
+  bench::JudgeOptions options;
+  options.run_dir = run_dir;
+  options.protocol = protocol;
+  options.endpoints = {server.url()};
+  options.served_model = "judge-model";
+  return options;
+}
+
 // The text of a chat request (every text part of every message).
 inline std::string request_text(const nlohmann::json& request) {
   std::string text;
