@@ -12,10 +12,53 @@
 # compiles for this CPU, as the issue's own llama.cpp figures did; ALMKIT_PEER_CPU=avx2 builds an
 # AVX2-only peer into build-avx2/ instead (no AVX-512 kernels: the issue's AVX2-only tables on an
 # AVX-512 machine, with almkit run under ALMKIT_SIMD=avx2). Two jobs; no curl, no GPU.
+#   benchmarks/peers/build_peer.sh transformers /path/to/transformers.git /path/to/huggingface_hub.git
+# transformers is pure Python: src/transformers at tag v4.47.1 (the version of the reference fixtures)
+# and huggingface_hub's src at v0.26.5 are exported into .cache/peers/transformers/site (use it as
+# PYTHONPATH with /usr/bin/python3 and Debian's torch 1.13), beside almkit's own `safetensors`
+# stand-in (benchmarks/peers/safetensors_shim: the Rust package is not installable here), an import
+# stub for `tokenizers` (benchmarks/peers/tokenizers_stub: 4.47.1 imports it unconditionally; no
+# dist-info, so transformers still reports it absent) and dist-info records giving transformers,
+# huggingface_hub and the safetensors shim their versions (transformers checks them at import).
+# TRANSFORMERS_TAG / HUB_TAG choose other tags. Debian's missing Python deps are apt-get installed.
+# No patch to the exported sources is needed on torch 1.13.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
-name=${1:?usage: build_peer.sh llama|whisper GIT_DIR}
-git_dir=${2:?usage: build_peer.sh llama|whisper GIT_DIR}
+name=${1:?usage: build_peer.sh llama|whisper|mtmd|transformers GIT_DIR [HUB_GIT_DIR]}
+git_dir=${2:?usage: build_peer.sh llama|whisper|mtmd|transformers GIT_DIR [HUB_GIT_DIR]}
+
+# dist_info SITE NAME VERSION: the metadata importlib.metadata.version reads
+dist_info() {
+  mkdir -p "$1/$2-$3.dist-info"
+  printf 'Metadata-Version: 2.1\nName: %s\nVersion: %s\n' "$2" "$3" >"$1/$2-$3.dist-info/METADATA"
+}
+
+if [[ $name == transformers ]]; then
+  hub_dir=${3:?usage: build_peer.sh transformers TRANSFORMERS_GIT_DIR HUB_GIT_DIR}
+  tag=${TRANSFORMERS_TAG:-v4.47.1} hub_tag=${HUB_TAG:-v0.26.5}
+  for dir in "$git_dir" "$hub_dir"; do [[ -d $dir ]] || { echo "build_peer.sh: no git dir at '$dir'" >&2; exit 2; }; done
+  missing=()
+  for pkg in filelock fsspec numpy packaging regex requests tqdm typing-extensions yaml torch; do
+    dpkg -s "python3-$pkg" >/dev/null 2>&1 || missing+=("python3-$pkg")
+  done
+  if ((${#missing[@]})); then
+    apt-get install -y "${missing[@]}" >/dev/null || { apt-get update >/dev/null && apt-get install -y "${missing[@]}" >/dev/null; }
+  fi
+  site="${ALMKIT_PEERS_DIR:-$repo/.cache/peers}/transformers/site"
+  rm -rf "$site"
+  mkdir -p "$site"
+  git --git-dir="$git_dir" archive "$tag" src/transformers | tar -x -C "$site" --strip-components=1
+  git --git-dir="$hub_dir" archive "$hub_tag" src/huggingface_hub | tar -x -C "$site" --strip-components=1
+  cp -r "$repo/benchmarks/peers/safetensors_shim/safetensors" "$repo/benchmarks/peers/safetensors_np.py" \
+    "$repo/benchmarks/peers/tokenizers_stub/tokenizers" "$site/"
+  version() { sed -n 's/^__version__ = "\(.*\)"/\1/p' "$site/$1/__init__.py"; }
+  dist_info "$site" transformers "$(version transformers)"
+  dist_info "$site" huggingface_hub "$(version huggingface_hub)"
+  dist_info "$site" safetensors "$(version safetensors)"
+  echo "transformers $(version transformers) ($(git --git-dir="$git_dir" rev-parse "$tag^{commit}")), huggingface_hub $(version huggingface_hub) in $site"
+  PYTHONPATH=$site /usr/bin/python3 -c 'import transformers; from transformers import Qwen2ForCausalLM'
+  exit 0
+fi
 case $name in
   llama) targets=(llama-bench llama-cli) options=(-DLLAMA_CURL=OFF -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_SERVER=OFF) ;;
   whisper) targets=(whisper-bench whisper-cli) options=(-DWHISPER_BUILD_TESTS=OFF -DWHISPER_CURL=OFF -DWHISPER_SDL2=OFF) ;;

@@ -1,0 +1,86 @@
+#!/usr/bin/env python3
+"""Proves the transformers peer (benchmarks/peers/build_peer.sh transformers) is the real
+transformers 4.47.1: loads the reference fixtures of ../shared/reference/hf-transformers-4.47.1 with
+from_pretrained (through almkit's safetensors shim), runs them eagerly in float32 and compares with
+the outputs transformers 4.47.1 recorded there. Exits 1 when any comparison is off by more than
+--tolerance (default 1e-5: the recorded runs used the same Debian torch 1.13, so equality is
+expected up to summation order: measured 1.2e-6 to 2.1e-6 at |values| <= 3.6, on 1 and 2 threads).
+
+  /usr/bin/python3 benchmarks/peers/transformers_fidelity.py
+"""
+import argparse
+import os
+import sys
+
+from transformers_site import FSDP_STUBBED, REPO
+
+sys.path.insert(0, os.path.join(REPO, "benchmarks"))
+from peer_threads import pin_blas_threads  # noqa: E402
+
+import torch  # noqa: E402
+import transformers  # noqa: E402
+from safetensors.torch import load_file  # noqa: E402 (the shim, in the peer's site)
+
+DEFAULT_FIXTURES = os.path.join(os.path.dirname(REPO), "shared", "reference", "hf-transformers-4.47.1")
+
+
+def load(fixtures, name, cls):
+    folder = os.path.join(fixtures, name)
+    model = cls.from_pretrained(folder, attn_implementation="eager", torch_dtype=torch.float32).eval()
+    return model, load_file(os.path.join(folder, "io.safetensors"))
+
+
+def qwen2(fixtures):
+    model, io = load(fixtures, "qwen2", transformers.Qwen2ForCausalLM)
+    yield "qwen2 logits", model(io["input_ids"]).logits, io["logits"]
+    out = model.generate(io["input_ids"], max_new_tokens=8, do_sample=False, output_logits=True,
+                         return_dict_in_generate=True, pad_token_id=0)
+    yield "qwen2 generate_ids", out.sequences, io["generate_ids"]
+    yield "qwen2 generate_step_logits", torch.stack(out.logits, 1), io["generate_step_logits"]
+
+
+def qwen2_audio(fixtures):
+    model, io = load(fixtures, "qwen2_audio", transformers.Qwen2AudioForConditionalGeneration)
+    out = model(input_ids=io["input_ids"], attention_mask=io["attention_mask"], input_features=io["input_features"],
+                feature_attention_mask=io["feature_attention_mask"])
+    yield "qwen2_audio logits", out.logits, io["logits"]
+    ids = model.generate(input_ids=io["input_ids"], attention_mask=io["attention_mask"],
+                         input_features=io["input_features"], feature_attention_mask=io["feature_attention_mask"],
+                         max_new_tokens=5, do_sample=False, pad_token_id=0)
+    yield "qwen2_audio generate_ids", ids, io["generate_ids"]
+
+
+def whisper(fixtures):
+    model, io = load(fixtures, "whisper", transformers.WhisperForConditionalGeneration)
+    out = model(input_features=io["input_features"], decoder_input_ids=io["decoder_input_ids"])
+    yield "whisper encoder_last_hidden_state", out.encoder_last_hidden_state, io["encoder_last_hidden_state"]
+    yield "whisper logits", out.logits, io["logits"]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fixtures", default=DEFAULT_FIXTURES)
+    parser.add_argument("--tolerance", type=float, default=1e-5)
+    parser.add_argument("--threads", type=int, default=1, help="the recorded runs used 1")
+    args = parser.parse_args()
+    pin_blas_threads(args.threads)
+    torch.set_num_threads(args.threads)
+    print(f"transformers {transformers.__version__} from {os.path.dirname(transformers.__file__)}, torch {torch.__version__}"
+          f"{', torch.distributed.fsdp stubbed' if FSDP_STUBBED else ''}")
+    failed = 0
+    with torch.inference_mode():
+        for check in (qwen2, qwen2_audio, whisper):
+            for label, got, want in check(args.fixtures):
+                if got.shape != want.shape:
+                    print(f"FAIL {label}: shape {list(got.shape)} vs recorded {list(want.shape)}")
+                    failed += 1
+                    continue
+                diff = (got.double() - want.double()).abs().max().item()
+                ok = diff <= args.tolerance
+                failed += not ok
+                print(f"{'ok  ' if ok else 'FAIL'} {label}: max abs diff {diff:.3g} (|recorded| max {want.abs().max().item():.3g})")
+    sys.exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()
