@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds a CPU-only llama.cpp or whisper.cpp peer for the issue 18 comparisons from a fetched git
-# snapshot, outside the repository's tracked files: sources are exported to
+# Builds a peer for the issue 18 comparisons (CPU-only llama.cpp, whisper.cpp or libmtmd, or the
+# pure-Python transformers) from a fetched git snapshot, outside the repository's tracked files: sources are exported to
 # .cache/peers/<name>/src (git-ignored), the build goes to .cache/peers/<name>/build. Nothing
 # fetched is committed.
 #   benchmarks/peers/build_peer.sh llama   /path/to/llama.cpp.git    # -> llama-bench
@@ -14,14 +14,19 @@
 # AVX-512 machine, with almkit run under ALMKIT_SIMD=avx2). Two jobs; no curl, no GPU.
 #   benchmarks/peers/build_peer.sh transformers /path/to/transformers.git /path/to/huggingface_hub.git
 # transformers is pure Python: src/transformers at tag v4.47.1 (the version of the reference fixtures)
-# and huggingface_hub's src at v0.26.5 are exported into .cache/peers/transformers/site (use it as
-# PYTHONPATH with /usr/bin/python3 and Debian's torch 1.13), beside almkit's own `safetensors`
+# and huggingface_hub's src at v0.26.5 are exported into .cache/peers/transformers/site (PYTHONPATH
+# for /usr/bin/python3 with Debian's torch 1.13; the transformers_*.py scripts add it), beside almkit's own `safetensors`
 # stand-in (benchmarks/peers/safetensors_shim: the Rust package is not installable here), an import
 # stub for `tokenizers` (benchmarks/peers/tokenizers_stub: 4.47.1 imports it unconditionally; no
 # dist-info, so transformers still reports it absent) and dist-info records giving transformers,
 # huggingface_hub and the safetensors shim their versions (transformers checks them at import).
 # TRANSFORMERS_TAG / HUB_TAG choose other tags. Debian's missing Python deps are apt-get installed.
-# No patch to the exported sources is needed on torch 1.13.
+# The exported sources are not patched. Debian's torch 1.13 on Python 3.11 cannot import
+# torch.distributed.fsdp (a dataclass with a mutable default), which 4.47.1's generate() imports to
+# ask whether the model is FSDP-wrapped; benchmarks/peers/transformers_site.py (imported by the
+# transformers_*.py scripts before transformers) puts a stand-in module there. "sdpa" attention is
+# refused on torch 1.13 (4.47.1 asks torch >= 2.1.1), so its default there is eager. Check the peer
+# with benchmarks/peers/transformers_fidelity.py (the reference fixtures' recorded outputs).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/../.." && pwd)
 name=${1:?usage: build_peer.sh llama|whisper|mtmd|transformers GIT_DIR [HUB_GIT_DIR]}
