@@ -73,7 +73,8 @@ def main():
     import transformers
 
     torch.set_num_threads(args.threads)
-    ids = (1000 + torch.arange(max(args.tokens + [args.decode_prompt])) * 7919 % 50000).view(1, -1)  # the plain-torch peer's prompt
+    # the plain-torch peer's prompt (within the vocabulary of a small --model too)
+    ids = (1000 + torch.arange(max(args.tokens + [args.decode_prompt])) * 7919 % 50000).view(1, -1)
     for attn in args.attn:
         try:
             model = make_model(transformers, torch, args, attn)
@@ -81,6 +82,7 @@ def main():
             print(f"transformers-{transformers.__version__} {attn} {args.dtype}: not available ({error})", flush=True)
             continue
         resolved = model.config._attn_implementation
+        ids = ids % model.config.vocab_size
         label = f"transformers-{transformers.__version__} {attn if attn == resolved else f'{attn}={resolved}'} {args.dtype}"
 
         def generate(prompt, new_tokens):
