@@ -1,7 +1,9 @@
-// The bf16 mat-vecs of one Qwen2-0.5B decode step in isolation (24 layers of q/k/v/o, gate/up/
-// down, then the 151936-row head: 942 MB of weights), on 1 and 2 threads. Decoding is bound by
-// reading these weights; this tells how much of a token's time the kernel and the spin pool cost
-// on their own, apart from everything else a decode step does.
+// The mat-vecs of one Qwen2-0.5B decode step in isolation (24 layers of q/k/v/o, gate/up/down,
+// then the 151936-row head: 942 MB of weights in bf16, 1.88 GB in fp32), on 1 and 2 threads, for
+// bf16 weights (almkit's kernels) and fp32 weights (almkit's f32_matvec beside OpenBLAS's sgemv
+// through at::mv, in the same run). Decoding is bound by reading these weights; this tells how
+// much of a token's time the kernel and the spin pool cost on their own, apart from everything
+// else a decode step does.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <benchmark/benchmark.h>
@@ -11,6 +13,7 @@
 #include <random>
 #include <vector>
 
+#include "nn/f32_matvec.h"
 #include "nn/linear.h"
 
 namespace {
@@ -66,9 +69,8 @@ void BM_DecodeStepMatvecs(benchmark::State& state) {
 }
 BENCHMARK(BM_DecodeStepMatvecs)->ArgsProduct({{1, 2}, {1, 2}})->UseRealTime()->MinTime(2.0);
 
-// The peer: the same step with float32 weights through libtorch's at::mv (OpenBLAS sgemv), twice
-// the bytes. Its GB/s says how fast this machine streams weights with a tuned BLAS kernel.
-void BM_DecodeStepFp32Gemv(benchmark::State& state) {
+// The same weights in float32 (twice the bytes).
+const std::vector<at::Tensor>& fp32_weights() {
   static const std::vector<at::Tensor> weights = [] {
     std::vector<at::Tensor> out;
     for (const auto& m : qwen2_0_5b_weights()) {
@@ -76,6 +78,41 @@ void BM_DecodeStepFp32Gemv(benchmark::State& state) {
     }
     return out;
   }();
+  return weights;
+}
+
+// float32 weights through almkit's f32_matvec; range(1): the kernel (0: the best this CPU runs,
+// 1: AVX2, 2: AVX-512). The peer is BM_DecodeStepFp32Gemv below.
+void BM_DecodeStepF32Matvecs(benchmark::State& state) {
+  const auto kernel = std::array{almkit::nn::F32Kernel::kBest, almkit::nn::F32Kernel::kAvx2,
+                                 almkit::nn::F32Kernel::kAvx512}[state.range(1)];
+  if (!almkit::nn::cpu_runs(kernel)) {
+    state.SkipWithError("this CPU does not run the kernel");
+    return;
+  }
+  const std::vector<at::Tensor>& weights = fp32_weights();
+  at::set_num_threads(static_cast<int>(state.range(0)));
+  std::vector<float> x(4864, 0.01f), y(151936);
+  int64_t bytes = 0;
+  for (const auto& w : weights) bytes += w.numel() * 4;
+  for (auto _ : state) {
+    for (const auto& w : weights) {
+      almkit::nn::f32_matvec(x.data(), 1, w.size(1), w.data_ptr<float>(), w.size(0), y.data(), nullptr, kernel);
+    }
+    benchmark::ClobberMemory();
+  }
+  state.counters["weights_MB"] = bytes / 1e6;
+  state.counters["GBps"] = benchmark::Counter(static_cast<double>(bytes) * state.iterations() / 1e9,
+                                              benchmark::Counter::kIsRate);
+  state.counters["steps_per_s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_DecodeStepF32Matvecs)->ArgsProduct({{1, 2}, {1, 2}})->UseRealTime()->MinTime(2.0);
+
+// The peer: the same step with float32 weights through libtorch's at::mv (OpenBLAS sgemv; the
+// core OPENBLAS_CORETYPE names, if set). Its GB/s says how fast this machine streams weights with
+// a tuned BLAS kernel.
+void BM_DecodeStepFp32Gemv(benchmark::State& state) {
+  const std::vector<at::Tensor>& weights = fp32_weights();
   at::set_num_threads(static_cast<int>(state.range(0)));
   const at::Tensor x = at::full({4864}, 0.01f);
   int64_t bytes = 0;
@@ -86,8 +123,35 @@ void BM_DecodeStepFp32Gemv(benchmark::State& state) {
   state.counters["weights_MB"] = bytes / 1e6;
   state.counters["GBps"] = benchmark::Counter(static_cast<double>(bytes) * state.iterations() / 1e9,
                                               benchmark::Counter::kIsRate);
+  state.counters["steps_per_s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_DecodeStepFp32Gemv)->Arg(1)->Arg(2)->UseRealTime()->MinTime(2.0);
+
+// A few rows at once (several sequences, or a short prompt) through the step's fp32 products
+// (1.9 GB: more than a cache holds) on one thread: range(0) rows; range(1) 0: f32_matvec (one
+// pass over the weights for all rows), 1: at::linear (OpenBLAS sgemm, which packs the weights
+// first). Sets nn::linear's row limit for fp32 weights.
+void BM_FewRowsFp32(benchmark::State& state) {
+  const std::vector<at::Tensor>& layer = fp32_weights();
+  const int64_t rows = state.range(0);
+  at::set_num_threads(1);
+  const at::Tensor x = at::full({rows, 4864}, 0.01f);
+  at::Tensor y = at::empty({rows, 151936});
+  for (auto _ : state) {
+    for (const auto& w : layer) {
+      const at::Tensor input = x.narrow(1, 0, w.size(1)).contiguous();
+      if (state.range(1) == 0) {
+        almkit::nn::f32_matvec(input.data_ptr<float>(), rows, w.size(1), w.data_ptr<float>(), w.size(0),
+                               y.data_ptr<float>());
+      } else {
+        benchmark::DoNotOptimize(at::linear(input, w));
+      }
+    }
+  }
+  state.counters["rows_per_s"] =
+      benchmark::Counter(static_cast<double>(rows) * state.iterations(), benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_FewRowsFp32)->ArgsProduct({{2, 4, 8, 16}, {0, 1}})->UseRealTime()->MinTime(2.0);
 
 }  // namespace
 

@@ -3,10 +3,8 @@
 #include "almkit/error.h"
 #include "nn/bf16_gemm.h"
 #include "nn/bf16_matvec_avx512.h"
-#include "core/simd_cap.h"
-#include "core/spin_pool.h"
+#include "nn/f32_matvec.h"
 
-#include <ATen/Parallel.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -16,9 +14,7 @@
 namespace almkit::nn {
 namespace {
 
-// Rows of x processed per pass over the weights: each weight row is loaded once for all of them.
-constexpr int64_t kMaxRows = 4;
-// More rows than this: convert the weight to fp32 and let BLAS do a real GEMM (compute-bound).
+// More rows than this: a real GEMM (compute-bound): bf16_gemm, widened panels, or BLAS for fp32.
 constexpr int64_t kMatvecRowLimit = 16;
 
 float bf16_to_float(uint16_t v) {
@@ -40,96 +36,10 @@ void matvec_scalar(const float* x, int64_t rows, int64_t k, const uint16_t* w, i
   }
 }
 
-__attribute__((target("avx2,fma"))) float horizontal_sum(__m256 v) {
-  const __m128 low = _mm256_castps256_ps128(v), high = _mm256_extractf128_ps(v, 1);
-  __m128 sum = _mm_add_ps(low, high);
-  sum = _mm_hadd_ps(sum, sum);
-  sum = _mm_hadd_ps(sum, sum);
-  return _mm_cvtss_f32(sum);
-}
-
 __attribute__((target("avx2,fma"))) __m256 load_bf16(const uint16_t* p) {
   // 8 bf16 -> 8 fp32: widen to 32 bits and shift into the high half
   const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
   return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(packed), 16));
-}
-
-// One row of x (decoding one sequence): four independent accumulators hide the FMA latency,
-// which a single dependency chain would make the bottleneck (~12 GB/s instead of memory speed).
-__attribute__((target("avx2,fma"))) float dot_bf16(const float* x, const uint16_t* w, int64_t k) {
-  __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 32 <= k; i += 32) {
-    // the hardware prefetcher alone leaves the bf16 stream at ~10 GB/s; ask 1 KiB ahead
-    _mm_prefetch(reinterpret_cast<const char*>(w + i) + 1024, _MM_HINT_T0);
-    a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load_bf16(w + i), a0);
-    a1 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 8), load_bf16(w + i + 8), a1);
-    a2 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 16), load_bf16(w + i + 16), a2);
-    a3 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i + 24), load_bf16(w + i + 24), a3);
-  }
-  for (; i + 8 <= k; i += 8) a0 = _mm256_fmadd_ps(_mm256_loadu_ps(x + i), load_bf16(w + i), a0);
-  float sum = horizontal_sum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
-  for (; i < k; ++i) sum += x[i] * bf16_to_float(w[i]);
-  return sum;
-}
-
-// Four weight rows a quarter of the range apart, 16 weights of each per step: four streams keep
-// more lines in flight than one, ~25 GB/s of CPU time on one core here against ~19 for one row
-// at a time (as the AVX512-BF16 kernel, nn/bf16_matvec_avx512.cpp).
-__attribute__((target("avx2,fma"))) void dot_four_rows_avx2(const float* x, const uint16_t* const row[4], int64_t k,
-                                                             float* const out[4]) {
-  __m256 a[4], b[4];
-#pragma GCC unroll 4
-  for (int s = 0; s < 4; ++s) a[s] = b[s] = _mm256_setzero_ps();
-  int64_t i = 0;
-  for (; i + 16 <= k; i += 16) {
-    const __m256 x0 = _mm256_loadu_ps(x + i), x1 = _mm256_loadu_ps(x + i + 8);
-#pragma GCC unroll 4
-    for (int s = 0; s < 4; ++s) {
-      a[s] = _mm256_fmadd_ps(x0, load_bf16(row[s] + i), a[s]);
-      b[s] = _mm256_fmadd_ps(x1, load_bf16(row[s] + i + 8), b[s]);
-    }
-  }
-#pragma GCC unroll 4
-  for (int s = 0; s < 4; ++s) {
-    float sum = horizontal_sum(_mm256_add_ps(a[s], b[s]));
-    for (int64_t t = i; t < k; ++t) sum += x[t] * bf16_to_float(row[s][t]);
-    *out[s] = sum;
-  }
-}
-
-__attribute__((target("avx2,fma"))) void matvec_avx2(const float* x, int64_t rows, int64_t k, const uint16_t* w,
-                                                      int64_t n_begin, int64_t n_end, int64_t n, float* y) {
-  const int64_t k8 = k / 8 * 8;
-  if (rows == 1) {
-    const int64_t quarter = (n_end - n_begin) / 4;
-    for (int64_t j = n_begin; j < n_begin + quarter; ++j) {
-      const uint16_t* const row[4] = {w + j * k, w + (j + quarter) * k, w + (j + 2 * quarter) * k,
-                                      w + (j + 3 * quarter) * k};
-      float* const out[4] = {y + j, y + j + quarter, y + j + 2 * quarter, y + j + 3 * quarter};
-      dot_four_rows_avx2(x, row, k, out);
-    }
-    for (int64_t j = n_begin + 4 * quarter; j < n_end; ++j) y[j] = dot_bf16(x, w + j * k, k);
-    return;
-  }
-  for (int64_t j = n_begin; j < n_end; ++j) {
-    const uint16_t* row = w + j * k;
-    for (int64_t r0 = 0; r0 < rows; r0 += kMaxRows) {
-      const int64_t count = std::min(kMaxRows, rows - r0);
-      __m256 acc[kMaxRows] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-      for (int64_t i = 0; i < k8; i += 8) {
-        const __m256 weights = load_bf16(row + i);
-        for (int64_t r = 0; r < count; ++r) {
-          acc[r] = _mm256_fmadd_ps(_mm256_loadu_ps(x + (r0 + r) * k + i), weights, acc[r]);
-        }
-      }
-      for (int64_t r = 0; r < count; ++r) {
-        float sum = horizontal_sum(acc[r]);
-        for (int64_t i = k8; i < k; ++i) sum += x[(r0 + r) * k + i] * bf16_to_float(row[i]);
-        y[(r0 + r) * n + j] = sum;
-      }
-    }
-  }
 }
 
 __attribute__((target("avx2,fma"))) void widen_avx2(const uint16_t* w, int64_t count, float* out) {
@@ -138,35 +48,43 @@ __attribute__((target("avx2,fma"))) void widen_avx2(const uint16_t* w, int64_t c
   for (; i < count; ++i) out[i] = bf16_to_float(w[i]);
 }
 
-bool has_avx2() {
-  static const bool supported =
-      simd_cap() != SimdCap::kBaseline && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return supported;
-}
-
-// Decoding: float32 rows of x, bf16 weights and a float32 or bf16 bias as they are stored. A
-// token of Qwen2-0.5B runs 169 of these products; each reshape / to / contiguous is a dispatched
-// op of ~1 us even when it does nothing, and a bf16 bias was converted on every call.
+// Decoding: float32 rows of x, bf16 or float32 weights and a float32 or bf16 bias as they are
+// stored. A token of Qwen2-0.5B runs 169 of these products; each reshape / to / contiguous is a
+// dispatched op of ~1 us even when it does nothing, and a bf16 bias was converted on every call.
+// float32 weights take almkit's kernel only where it has a vector one (else BLAS's gemv), and
+// never when autograd has to see the product.
 bool decodes_in_place(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  if (weight.dim() != 2 || !weight.device().is_cpu()) return false;
   const int64_t k = weight.size(1);
   const auto float_or_bf16 = [](const at::Tensor& t) {
     return t.scalar_type() == at::kFloat || t.scalar_type() == at::kBFloat16;
   };
-  return x.scalar_type() == at::kFloat && x.device().is_cpu() && x.dim() >= 1 && x.size(-1) == k && x.numel() > 0 &&
-         x.numel() / k <= kMatvecRowLimit && x.is_contiguous() && weight.is_contiguous() &&
-         (!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0) && bias.is_contiguous() && bias.device().is_cpu() && float_or_bf16(bias)));
+  const bool kernel = weight.scalar_type() == at::kBFloat16 ||
+                      (weight.scalar_type() == at::kFloat && best_f32_kernel() != F32Kernel::kScalar);
+  const bool tracked = at::GradMode::is_enabled() &&
+                       (x.requires_grad() || weight.requires_grad() || (bias.defined() && bias.requires_grad()));
+  return kernel && !tracked && x.scalar_type() == at::kFloat && x.device().is_cpu() && x.dim() >= 1 &&
+         x.size(-1) == k && x.numel() > 0 && x.numel() / k <= kMatvecRowLimit && x.is_contiguous() &&
+         weight.is_contiguous() &&
+         (!bias.defined() || (bias.dim() == 1 && bias.size(0) == weight.size(0) && bias.is_contiguous() &&
+                              bias.device().is_cpu() && float_or_bf16(bias)));
 }
 
 // y [..., N] = x W^T + bias for decodes_in_place's case: one allocation, no other ATen op.
-at::Tensor bf16_matvec_rows(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+at::Tensor matvec_rows(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
   const int64_t k = weight.size(1), n = weight.size(0), rows = x.numel() / k;
   std::vector<int64_t> out_shape = x.sizes().vec();
   out_shape.back() = n;
   at::Tensor y = at::empty(out_shape, x.options());
   const bool float_bias = bias.defined() && bias.scalar_type() == at::kFloat;
   float* out = y.data_ptr<float>();
-  bf16_matvec(x.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(weight.data_ptr<at::BFloat16>()), n,
-              out, float_bias ? bias.data_ptr<float>() : nullptr);
+  const float* fp32_bias = float_bias ? bias.data_ptr<float>() : nullptr;
+  if (weight.scalar_type() == at::kFloat) {
+    f32_matvec(x.data_ptr<float>(), rows, k, weight.data_ptr<float>(), n, out, fp32_bias);
+  } else {
+    bf16_matvec(x.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(weight.data_ptr<at::BFloat16>()), n,
+                out, fp32_bias);
+  }
   if (bias.defined() && !float_bias) {
     const uint16_t* b = reinterpret_cast<const uint16_t*>(bias.data_ptr<at::BFloat16>());
     for (int64_t r = 0; r < rows; ++r) {
@@ -180,7 +98,7 @@ at::Tensor bf16_matvec_rows(const at::Tensor& x, const at::Tensor& weight, const
 
 bool cpu_runs(Bf16Kernel kernel) {
   if (kernel == Bf16Kernel::kAvx512Bf16) return cpu_has_avx512_bf16();
-  return kernel != Bf16Kernel::kAvx2 || has_avx2();
+  return kernel != Bf16Kernel::kAvx2 || cpu_has_avx2_fma();
 }
 
 void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y,
@@ -191,7 +109,9 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
                                              : "the avx512-bf16 mat-vec kernel needs a CPU with AVX512-BF16");
   }
   if (kernel == Bf16Kernel::kBest) {
-    kernel = cpu_has_avx512_bf16() ? Bf16Kernel::kAvx512Bf16 : has_avx2() ? Bf16Kernel::kAvx2 : Bf16Kernel::kScalar;
+    kernel = cpu_has_avx512_bf16() ? Bf16Kernel::kAvx512Bf16
+             : cpu_has_avx2_fma()  ? Bf16Kernel::kAvx2
+                                   : Bf16Kernel::kScalar;
   }
   // x as bf16 pairs once per call, shared read-only by every thread's chunks
   // (the workers see it through these pointers: a thread_local named in the lambda is their own)
@@ -203,26 +123,15 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
     low = high + rows * k;
     split_to_bf16_pairs(x, rows * k, split.data(), split.data() + rows * k);
   }
-  // Split the output features across the compute threads; each reads its own weight rows.
-  const int parts = at::in_parallel_region() || n < 128 ? 1 : at::get_num_threads();
-  // Chunks of ~128 KB of weights: the tail (one thread on the last chunk, the other waiting)
-  // stays a few microseconds, while a big matrix is not cut into thousands of claims.
-  const int64_t bytes_per_part = n * k * 2 / std::max(1, parts);
-  const int chunks_per_part = static_cast<int>(std::clamp<int64_t>(bytes_per_part / (128 << 10), 4, 64));
-  spin_parallel_for(n, parts, 16, [&](int64_t begin, int64_t end) {
+  split_matvec(rows, n, n * k * 2, y, bias, [&](int64_t begin, int64_t end) {
     if (kernel == Bf16Kernel::kAvx512Bf16) {
       bf16_matvec_avx512(high, low, rows, k, w, begin, end, n, y);
     } else if (kernel == Bf16Kernel::kAvx2) {
-      matvec_avx2(x, rows, k, w, begin, end, n, y);
+      bf16_matvec_avx2(x, rows, k, w, begin, end, n, y);
     } else {
       matvec_scalar(x, rows, k, w, begin, end, n, y);
     }
-    if (bias) {
-      for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t j = begin; j < end; ++j) y[r * n + j] += bias[j];
-      }
-    }
-  }, chunks_per_part);
+  });
 }
 
 at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias) {
@@ -236,7 +145,7 @@ at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, 
   const uint16_t* source = reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>());
   for (int64_t j0 = 0; j0 < n; j0 += panel) {
     const int64_t count = std::min(panel, n - j0);
-    if (has_avx2()) {
+    if (cpu_has_avx2_fma()) {
       widen_avx2(source + j0 * k, count * k, widened.data_ptr<float>());
     } else {
       float* out = widened.data_ptr<float>();
@@ -255,6 +164,7 @@ at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, 
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
+  if (decodes_in_place(x, weight, bias)) return matvec_rows(x, weight, bias);
   if (weight.scalar_type() != at::kBFloat16 || !weight.device().is_cpu()) {
     const at::Tensor input = x.to(weight.scalar_type());
     // Decoding one token: libtorch sends a one-row product to BLAS gemm, which packs (copies) the
@@ -268,7 +178,6 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     return at::linear(input, weight, bias);
   }
   const int64_t k = weight.size(1), n = weight.size(0);
-  if (decodes_in_place(x, weight, bias)) return bf16_matvec_rows(x, weight, bias);
   const at::Tensor flat = x.reshape({-1, k}).to(at::kFloat).contiguous();
   const int64_t rows = flat.size(0);
   std::vector<int64_t> out_shape = x.sizes().vec();

@@ -8,10 +8,12 @@
 
 namespace almkit::nn {
 
-// x [..., K] (any float dtype), weight [N, K], bias [N] or undefined. One row of x on a CPU
-// goes to gemv (libtorch would use gemm, which copies the weights first). bf16 weights: up to
-// 16 rows take bf16_matvec (x in fp32); more rows take bf16_gemm (nn/bf16_gemm.h) on CPUs with
-// AVX512-BF16, x rounded to bf16 there, and elsewhere bf16_linear_widened_panels.
+// x [..., K] (any float dtype), weight [N, K], bias [N] or undefined. float32 weights: up to 16
+// contiguous float32 rows of x take f32_matvec (nn/f32_matvec.h) on a CPU with AVX2 or AVX-512
+// when autograd does not track them; otherwise one row goes to BLAS's gemv (libtorch would use
+// gemm, which copies the weights first) and more to at::linear. bf16 weights: up to 16 rows take
+// bf16_matvec (x in fp32); more rows take bf16_gemm (nn/bf16_gemm.h) on CPUs with AVX512-BF16,
+// x rounded to bf16 there, and elsewhere bf16_linear_widened_panels.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = at::Tensor());
 
 // y = x w^T + bias for a prompt's rows on a CPU without AVX512-BF16: w (bf16 [N, K]) is widened

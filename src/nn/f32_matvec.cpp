@@ -1,0 +1,158 @@
+#include "nn/f32_matvec.h"
+
+#include <ATen/Parallel.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <string>
+
+#include "almkit/error.h"
+#include "core/simd_cap.h"
+#include "core/spin_pool.h"
+
+namespace almkit::nn {
+
+// The vector loop, one copy per instruction set (the library is built without -march).
+// (clang, which builds the fuzz and sanitizer trees, spells the region its own way)
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma")
+#endif
+namespace matvec_avx2 {
+#define ALMKIT_MATVEC_AVX512 0
+#include "nn/f32_matvec_kernels.inc"
+#undef ALMKIT_MATVEC_AVX512
+}  // namespace matvec_avx2
+#if defined(__clang__)
+#pragma clang attribute pop
+#pragma clang attribute push( \
+    __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq"))), apply_to = function)
+#else
+#pragma GCC pop_options
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq")
+#endif
+namespace matvec_avx512 {
+#define ALMKIT_MATVEC_AVX512 1
+#include "nn/f32_matvec_kernels.inc"
+#undef ALMKIT_MATVEC_AVX512
+}  // namespace matvec_avx512
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+namespace {
+
+// Plain C++: the reference the vector kernels are tested against.
+void matvec_scalar(const float* x, int64_t rows, int64_t k, const float* w, int64_t n_begin,
+                   int64_t n_end, int64_t n, float* y) {
+  for (int64_t j = n_begin; j < n_end; ++j) {
+    for (int64_t r = 0; r < rows; ++r) {
+      float sum = 0.f;
+      for (int64_t i = 0; i < k; ++i) sum += x[r * k + i] * w[j * k + i];
+      y[r * n + j] = sum;
+    }
+  }
+}
+
+bool cpu_has_avx512() {
+  static const bool supported =
+      simd_cap() == SimdCap::kNone && cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
+      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
+      __builtin_cpu_supports("avx512dq");
+  return supported;
+}
+
+}  // namespace
+
+bool cpu_has_avx2_fma() {
+  static const bool supported = simd_cap() != SimdCap::kBaseline &&
+                                __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return supported;
+}
+
+bool cpu_runs(F32Kernel kernel) {
+  switch (kernel) {
+    case F32Kernel::kAvx2:
+      return cpu_has_avx2_fma();
+    case F32Kernel::kAvx512:
+      return cpu_has_avx512();
+    default:
+      return true;
+  }
+}
+
+F32Kernel best_f32_kernel() {
+  return cpu_has_avx512()     ? F32Kernel::kAvx512
+         : cpu_has_avx2_fma() ? F32Kernel::kAvx2
+                              : F32Kernel::kScalar;
+}
+
+const char* kernel_name(F32Kernel kernel) {
+  switch (kernel) {
+    case F32Kernel::kScalar:
+      return "scalar";
+    case F32Kernel::kAvx2:
+      return "avx2";
+    case F32Kernel::kAvx512:
+      return "avx512";
+    default:
+      return kernel_name(best_f32_kernel());
+  }
+}
+
+void split_matvec(int64_t rows, int64_t n, int64_t weight_bytes, float* y, const float* bias,
+                  const std::function<void(int64_t, int64_t)>& kernel) {
+  const int parts = at::in_parallel_region() || n < 128 ? 1 : at::get_num_threads();
+  // Chunks of ~128 KB of weights: the tail (one thread on the last chunk, the other waiting)
+  // stays a few microseconds, while a big matrix is not cut into thousands of claims.
+  const int64_t bytes_per_part = weight_bytes / std::max(1, parts);
+  const int chunks_per_part =
+      static_cast<int>(std::clamp<int64_t>(bytes_per_part / (128 << 10), 4, 64));
+  spin_parallel_for(
+      n, parts, 16,
+      [&](int64_t begin, int64_t end) {
+        kernel(begin, end);
+        if (bias) {
+          for (int64_t r = 0; r < rows; ++r) {
+            for (int64_t j = begin; j < end; ++j) y[r * n + j] += bias[j];
+          }
+        }
+      },
+      chunks_per_part);
+}
+
+void f32_matvec(const float* x, int64_t rows, int64_t k, const float* w, int64_t n, float* y,
+                const float* bias, F32Kernel kernel) {
+  if (!cpu_runs(kernel)) {
+    throw Error(
+        ErrorCode::kUnsupported,
+        std::string("the ") + kernel_name(kernel) +
+            " float32 mat-vec kernel needs a CPU that has it (and ALMKIT_SIMD not capping it)");
+  }
+  if (kernel == F32Kernel::kBest) kernel = best_f32_kernel();
+  split_matvec(rows, n, n * k * 4, y, bias, [&](int64_t begin, int64_t end) {
+    switch (kernel) {
+      case F32Kernel::kAvx512:
+        matvec_avx512::matvec_f32(x, rows, k, w, begin, end, n, y);
+        break;
+      case F32Kernel::kAvx2:
+        matvec_avx2::matvec_f32(x, rows, k, w, begin, end, n, y);
+        break;
+      default:
+        matvec_scalar(x, rows, k, w, begin, end, n, y);
+        break;
+    }
+  });
+}
+
+void bf16_matvec_avx2(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n_begin,
+                      int64_t n_end, int64_t n, float* y) {
+  matvec_avx2::matvec_bf16(x, rows, k, w, n_begin, n_end, n, y);
+}
+
+}  // namespace almkit::nn
