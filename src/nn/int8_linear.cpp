@@ -36,6 +36,32 @@ void quantize_row_scalar(const float* data, int64_t columns, int8_t* values, flo
   }
 }
 
+// Weights at load, plain C++ (the references of the vector kernels in int8_kernels.inc). NaN:
+// std::max keeps `largest`; the product's NaN would be cast to int8 (undefined), so it is 0.
+float max_magnitude_scalar(const float* x, int64_t count) {
+  float largest = 0.f;
+  for (int64_t i = 0; i < count; ++i) largest = std::max(largest, std::fabs(x[i]));
+  return largest;
+}
+
+void quantize_weight_block_scalar(const float* x, int64_t stride, int64_t rows, int64_t columns, float per_unit,
+                                  float unit, uint16_t* scales, uint8_t* values) {
+  std::memset(values, 128, Int8Weight::kValueBytes);
+  for (int64_t i = 0; i < kInt8Panel; ++i) {
+    scales[i] = 0;
+    if (i >= rows) continue;
+    const float* row = x + i * stride;
+    // rounded to fp16 first, and the values computed against the rounded scale
+    scales[i] = scale_to_half(max_magnitude_scalar(row, columns) / 127.f * per_unit);
+    const float scale = half_to_float(scales[i]) * unit;
+    const float inverse = scale > 0.f ? 1.f / scale : 0.f;
+    for (int64_t c = 0; c < columns; ++c) {
+      const float v = row[c] * inverse;
+      values[Int8Weight::packed_index(i, c)] = v == v ? static_cast<uint8_t>(round_to_int8(v) + 128) : uint8_t{128};
+    }
+  }
+}
+
 // Plain C++ on the packed layout: the reference the vector kernels are tested against.
 void matmul_scalar(const Int8Rows& x, const Int8Weight& w, int64_t p_begin, int64_t p_end, float* y,
                    const float* bias) {
@@ -133,6 +159,31 @@ void quantize_int8(const float* data, int64_t rows, int64_t columns, Int8Rows& o
       }
     }
   });
+}
+
+float max_magnitude(const float* x, int64_t count, Int8Kernel kernel) {
+  switch (kernel == Int8Kernel::kBest ? best_kernel() : kernel) {
+    case Int8Kernel::kAvx512Vnni: return int8_vnni::max_magnitude(x, count);
+    case Int8Kernel::kAvx2: return int8_avx2::max_magnitude(x, count);
+    default: return max_magnitude_scalar(x, count);
+  }
+}
+
+void quantize_weight_block(const float* x, int64_t stride, int64_t rows, int64_t columns, float per_unit, float unit,
+                           uint16_t* scales, uint8_t* values, Int8Kernel kernel) {
+  if (kernel == Int8Kernel::kBest) kernel = best_kernel();
+  // the vector kernels take full blocks whose scales fit fp16; a short last block, or a scale
+  // out of range (which the C++ path reports), goes to C++
+  const bool full = columns == kInt8Block;
+  if (full && kernel == Int8Kernel::kAvx512Vnni &&
+      int8_vnni::quantize_weight_block(x, stride, rows, per_unit, unit, scales, values)) {
+    return;
+  }
+  if (full && kernel == Int8Kernel::kAvx2 &&
+      int8_avx2::quantize_weight_block(x, stride, rows, per_unit, unit, scales, values)) {
+    return;
+  }
+  quantize_weight_block_scalar(x, stride, rows, columns, per_unit, unit, scales, values);
 }
 
 void quantize_int8(const float* data, int64_t rows, int64_t columns, Int8Rows& out) {

@@ -32,7 +32,11 @@ struct Int8Rows {
   std::vector<int32_t> offsets;
 };
 
-enum class Int8Kernel;
+// The kernels behind int8_linear and the quantisers. kBest is the fastest this CPU runs; tests
+// name each one.
+enum class Int8Kernel { kBest, kScalar, kAvx2, kAvx512Vnni };
+bool cpu_runs(Int8Kernel kernel);
+const char* kernel_name(Int8Kernel kernel);
 
 // x rounded to the nearest integer (ties to even, as nearbyint and vcvtps2dq do), clamped to
 // [-127, 127]; for |x| < 2^22, which quantised values are. Adding and removing 1.5 * 2^23 makes the
@@ -64,13 +68,16 @@ std::vector<float> dequantize_int8(const Int8Rows& q);
 class Int8Weight {
  public:
   Int8Weight() = default;
-  // data [rows, columns] row-major float32; splits the rows over the compute threads.
-  Int8Weight(const float* data, int64_t rows, int64_t columns);
+  // data [rows, columns] row-major float32; splits the rows over the compute threads. Every
+  // kernel gives the same bytes (the vector ones as the C++ one; tests name each).
+  Int8Weight(const float* data, int64_t rows, int64_t columns, Int8Kernel kernel = Int8Kernel::kBest);
   // Filled in pieces: `largest` is max |w| over the whole weight (it sets the unit), then fill()
   // quantises rows [first_row, first_row + count) from data [count, columns], whole panels.
   Int8Weight(int64_t rows, int64_t columns, float largest);
-  void fill(int64_t first_row, const float* data, int64_t count);
-  static float largest_magnitude(const float* data, int64_t count);
+  void fill(int64_t first_row, const float* data, int64_t count, Int8Kernel kernel = Int8Kernel::kBest);
+  // max |x| over data[0, count), NaNs skipped (as std::max(largest, fabs(x)) skips them); over the
+  // compute threads when count is large.
+  static float largest_magnitude(const float* data, int64_t count, Int8Kernel kernel = Int8Kernel::kBest);
   int64_t rows() const { return rows_; }
   int64_t columns() const { return columns_; }
   int64_t blocks() const { return blocks_; }
@@ -80,6 +87,11 @@ class Int8Weight {
   const uint8_t* values(int64_t p, int64_t b) const { return bytes_.get() + (p * blocks_ + b) * kValueBytes; }
   const uint16_t* scales(int64_t p, int64_t b) const {
     return reinterpret_cast<const uint16_t*>(bytes_.get() + panels_ * blocks_ * kValueBytes) + (p * blocks_ + b) * kInt8Panel;
+  }
+  // Where row `row_in_panel`'s value of column `column_in_block` sits in its panel's block: 4-byte
+  // group column / 4 of every row, one after the other.
+  static int64_t packed_index(int64_t row_in_panel, int64_t column_in_block) {
+    return (column_in_block / 4) * (kInt8Panel * 4) + row_in_panel * 4 + column_in_block % 4;
   }
   // Row r's value and scale at column c (tests, dequantisation).
   int8_t value(int64_t r, int64_t c) const;
@@ -107,14 +119,18 @@ at::Tensor dequantize_rows(const Int8Weight& w, const at::Tensor& ids);
 // Every row dequantised, [rows, columns] float32 (tests, accuracy reports).
 at::Tensor dequantize(const Int8Weight& w);
 
+// The per-weight work of Int8Weight (int8_kernels.inc), the same bytes from every kernel: max |x|
+// over x[0, count) with NaNs skipped; and one panel's block: rows [0, rows) of x (row stride
+// `stride`, `columns` <= 32 of them), each with scale max|row| / 127 as fp16 in units of `unit`
+// (per_unit = 1 / unit) and values round(x / scale) (ties to even, clamped to [-127, 127], NaN
+// gives 0) + 128 at the packed places; the block's other scales 0 and bytes 128 (zero).
+float max_magnitude(const float* x, int64_t count, Int8Kernel kernel);
+void quantize_weight_block(const float* x, int64_t stride, int64_t rows, int64_t columns, float per_unit, float unit,
+                           uint16_t* scales, uint8_t* values, Int8Kernel kernel);
+
 // fp16 <-> float for non-negative finite scales (round to nearest even); exposed for tests.
 uint16_t scale_to_half(float value);
 float half_to_float(uint16_t half);
-
-// The kernels behind int8_linear. kBest is the fastest this CPU runs; tests name each one.
-enum class Int8Kernel { kBest, kScalar, kAvx2, kAvx512Vnni };
-bool cpu_runs(Int8Kernel kernel);
-const char* kernel_name(Int8Kernel kernel);
 
 // y [x.rows, w.rows] float32 = dequantised x times dequantised w transposed, plus bias [w.rows]
 // when not null; x and w with the same columns. Splits w's panels over the compute threads. A

@@ -15,15 +15,6 @@
 #include "nn/int8_linear.h"
 
 namespace almkit::nn {
-namespace {
-
-// Index of row r (within its panel), column c in a panel's block: group c / 4, 4 bytes a row.
-int64_t packed_index(int64_t row_in_panel, int64_t column_in_block) {
-  return (column_in_block / 4) * (kInt8Panel * 4) + row_in_panel * 4 + column_in_block % 4;
-}
-
-}  // namespace
-
 std::vector<float> dequantize_int8(const Int8Rows& q) {
   std::vector<float> out(static_cast<size_t>(q.rows * q.columns));
   const int64_t stride = q.blocks * kInt8Block;
@@ -75,18 +66,22 @@ Int8Weight::Int8Weight(int64_t rows, int64_t columns, float largest)
   unit_ = largest > 0.f ? std::ldexp(1.f, exponent - 15) : 1.f;
 }
 
-Int8Weight::Int8Weight(const float* data, int64_t rows, int64_t columns)
-    : Int8Weight(rows, columns, largest_magnitude(data, rows * columns)) {
-  fill(0, data, rows);
+Int8Weight::Int8Weight(const float* data, int64_t rows, int64_t columns, Int8Kernel kernel)
+    : Int8Weight(rows, columns, largest_magnitude(data, rows * columns, kernel)) {
+  fill(0, data, rows, kernel);
 }
 
-float Int8Weight::largest_magnitude(const float* data, int64_t count) {
-  float largest = 0.f;
-  for (int64_t i = 0; i < count; ++i) largest = std::max(largest, std::fabs(data[i]));
-  return largest;
+float Int8Weight::largest_magnitude(const float* data, int64_t count, Int8Kernel kernel) {
+  // parts of >= 256 KB over the threads; max is exact and skips NaN in any order
+  return at::parallel_reduce(
+      int64_t{0}, count, int64_t{1} << 16, 0.f,
+      [&](int64_t begin, int64_t end, float largest) {
+        return std::max(largest, max_magnitude(data + begin, end - begin, kernel));
+      },
+      [](float a, float b) { return std::max(a, b); });
 }
 
-void Int8Weight::fill(int64_t first_row, const float* data, int64_t count) {
+void Int8Weight::fill(int64_t first_row, const float* data, int64_t count, Int8Kernel kernel) {
   if (first_row % kInt8Panel != 0 || first_row + count > rows_ || (count % kInt8Panel != 0 && first_row + count != rows_)) {
     throw Error(ErrorCode::kInternal, "int8 weight rows filled in pieces that are not whole panels");
   }
@@ -94,25 +89,13 @@ void Int8Weight::fill(int64_t first_row, const float* data, int64_t count) {
   const int64_t end_row = first_row + count;
   at::parallel_for(first_row / kInt8Panel, (end_row + kInt8Panel - 1) / kInt8Panel, 1, [&](int64_t begin, int64_t end) {
     for (int64_t p = begin; p < end; ++p) {
+      const int64_t rows = std::min(kInt8Panel, end_row - p * kInt8Panel);  // the rest stays zero
+      const float* panel = data + (p * kInt8Panel - first_row) * columns_;
       for (int64_t b = 0; b < blocks_; ++b) {
-        uint8_t* values = bytes_.get() + (p * blocks_ + b) * kValueBytes;
-        auto* scales = const_cast<uint16_t*>(this->scales(p, b));
-        std::memset(values, 128, kValueBytes);  // zero, for rows and columns past the weight's
-        for (int64_t i = 0; i < kInt8Panel; ++i) {
-          const int64_t r = p * kInt8Panel + i, start = b * kInt8Block;
-          scales[i] = 0;
-          if (r >= end_row) continue;
-          const int64_t count_in_block = std::min(kInt8Block, columns_ - start);
-          const float* x = data + (r - first_row) * columns_ + start;
-          float magnitude = 0.f;
-          for (int64_t c = 0; c < count_in_block; ++c) magnitude = std::max(magnitude, std::fabs(x[c]));
-          scales[i] = scale_to_half(magnitude / 127.f * per_unit);
-          const float scale = half_to_float(scales[i]) * unit_;
-          const float inverse = scale > 0.f ? 1.f / scale : 0.f;
-          for (int64_t c = 0; c < count_in_block; ++c) {
-            values[packed_index(i, c)] = static_cast<uint8_t>(round_to_int8(x[c] * inverse) + 128);
-          }
-        }
+        const int64_t start = b * kInt8Block;
+        quantize_weight_block(panel + start, columns_, rows, std::min(kInt8Block, columns_ - start), per_unit, unit_,
+                              const_cast<uint16_t*>(scales(p, b)), bytes_.get() + (p * blocks_ + b) * kValueBytes,
+                              kernel);
       }
     }
   });

@@ -11,6 +11,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <limits>
 
 #include "almkit/error.h"
 
@@ -147,6 +149,67 @@ TEST(Int8Weight, PacksEachBlockWithinHalfItsFp16StepAndPadsWithZeros) {
   ASSERT_EQ(rows.sizes(), (std::vector<int64_t>{1, 3, 70}));
   EXPECT_TRUE(at::equal(rows[0], back.index_select(0, ids.view({-1})).to(at::kFloat)));
   EXPECT_THROW(nn::dequantize_rows(q, at::tensor({21}, at::kLong)), Error);
+}
+
+// The vector packers at load (int8_kernels.inc) give the C++ path's bytes, values and scales:
+// 37 rows (two panels and a short one), 101 columns (three blocks and a 5-column one); scales from
+// 1e-30 (below the fp16 unit: scale 0) to 1e3, a zero block, denormals, signed zeros, values on
+// the rounding ties of their block's step, and NaNs (skipped by the block's largest magnitude, 0).
+TEST(Int8Weight, EveryKernelThisCpuRunsPacksTheSameBytes) {
+  at::manual_seed(8);
+  at::Tensor w = at::randn({37, 101}) * at::pow(10.0, at::randint(-30, 4, {37, 1})).to(at::kFloat);
+  w.index_put_({1, at::indexing::Slice(0, 32)}, 0.f);
+  w.index_put_({2, at::indexing::Slice(32, 64)}, at::arange(-16, 16).to(at::kFloat) + 0.5f);  // step 16/127 ... ties
+  w.index_put_({2, 63}, 127.f);  // step 1: the x.5 values above are ties
+  w.index_put_({3, at::indexing::Slice(0, 32)}, at::randn({32}) * 1e-39f);  // denormal block
+  w.index_put_({3, 40}, 1e-44f);
+  w.index_put_({4, 5}, -0.f);
+  w.index_put_({5, 6}, std::nanf(""));
+  w.index_put_({5, 7}, -std::nanf(""));
+  w.index_put_({36, 100}, std::nanf(""));  // in the short block and the short panel
+  w.index_put_({6, at::indexing::Slice(0, 32)}, std::nanf(""));  // a block of NaN only: scale 0
+  const nn::Int8Weight expected(w.data_ptr<float>(), 37, 101, nn::Int8Kernel::kScalar);
+  EXPECT_EQ(expected.value(5, 6), 0);
+  EXPECT_EQ(expected.value(2, 63), 127);
+  EXPECT_EQ(expected.scale(6, 0), 0.f);
+  for (const nn::Int8Kernel kernel : {nn::Int8Kernel::kAvx2, nn::Int8Kernel::kAvx512Vnni}) {
+    if (!nn::cpu_runs(kernel)) continue;
+    SCOPED_TRACE(nn::kernel_name(kernel));
+    const nn::Int8Weight got(w.data_ptr<float>(), 37, 101, kernel);
+    ASSERT_EQ(got.bytes(), expected.bytes());
+    EXPECT_EQ(got.unit(), expected.unit());
+    EXPECT_EQ(std::memcmp(got.values(0, 0), expected.values(0, 0), expected.bytes()), 0);
+    // max |x| at every length and offset, NaN first, last or alone
+    at::Tensor x = at::randn({300});
+    x.index_put_({0}, std::nanf(""));
+    x.index_put_({150}, -std::nanf(""));
+    for (int64_t begin : {0, 1, 3, 17}) {
+      for (int64_t count = 0; begin + count <= 300; count += count < 70 ? 1 : 37) {
+        const float* p = x.data_ptr<float>() + begin;
+        ASSERT_EQ(nn::max_magnitude(p, count, kernel), nn::max_magnitude(p, count, nn::Int8Kernel::kScalar))
+            << begin << " " << count;
+      }
+    }
+  }
+  // blocks of ~1e-38 beside one of 1e-30: their scales are denormal floats, whose inverses are
+  // infinite (the products clamp to 127; 0 * inf is NaN: 0)
+  at::Tensor tiny = at::randn({16, 64}) * 1e-38f;
+  tiny.index_put_({3, at::indexing::Slice(0, 10)}, 0.f);
+  tiny.index_put_({0, 0}, 1e-30f);
+  const nn::Int8Weight tiny_expected(tiny.data_ptr<float>(), 16, 64, nn::Int8Kernel::kScalar);
+  for (const nn::Int8Kernel kernel : {nn::Int8Kernel::kAvx2, nn::Int8Kernel::kAvx512Vnni}) {
+    if (!nn::cpu_runs(kernel)) continue;
+    const nn::Int8Weight got(tiny.data_ptr<float>(), 16, 64, kernel);
+    EXPECT_EQ(std::memcmp(got.values(0, 0), tiny_expected.values(0, 0), tiny_expected.bytes()), 0)
+        << nn::kernel_name(kernel);
+  }
+  // an infinity makes the weight unquantisable, whichever kernel finds it
+  w.index_put_({20, 50}, -std::numeric_limits<float>::infinity());
+  for (const nn::Int8Kernel kernel : {nn::Int8Kernel::kScalar, nn::Int8Kernel::kAvx2, nn::Int8Kernel::kAvx512Vnni}) {
+    if (nn::cpu_runs(kernel)) {
+      EXPECT_THROW(nn::Int8Weight(w.data_ptr<float>(), 37, 101, kernel), Error);
+    }
+  }
 }
 
 class Int8Linear : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, int64_t>> {};
