@@ -29,8 +29,6 @@ std::optional<std::string> byte_level_to_bytes(const std::string& token) {
   return bytes;
 }
 
-constexpr int64_t kMaxVocabId = int64_t{1} << 24;
-
 }  // namespace
 
 BpeModel::BpeModel(const nlohmann::json& model, bool byte_level, const std::string& source) {
@@ -43,8 +41,6 @@ BpeModel::BpeModel(const nlohmann::json& model, bool byte_level, const std::stri
       throw Error(ErrorCode::kInvalidFormat,
                   source + ": model.vocab['" + token + "'] is not a non-negative integer id");
     }
-    // The id table is as long as the largest id: a stray huge id would ask for gigabytes. The
-    // largest released vocabularies have ~10^6 entries.
     if (id.get<int64_t>() >= kMaxVocabId) {
       throw Error(ErrorCode::kInvalidFormat, source + ": model.vocab['" + token + "'] has id " +
                                                  id.dump() + ", beyond the limit of " +

@@ -16,6 +16,11 @@
 
 namespace almkit::tokenizer {
 
+// Token ids (model vocabulary, added tokens, post-processor ids) lie below this bound: id tables
+// are as long as the largest id, so a stray huge id would ask for gigabytes. The largest released
+// vocabularies have ~10^6 entries.
+inline constexpr int64_t kMaxVocabId = int64_t{1} << 24;
+
 class BpeModel {
  public:
   // `byte_level`: words arrive as raw UTF-8 bytes and the vocabulary is in GPT-2's byte alphabet

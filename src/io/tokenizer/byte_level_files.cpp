@@ -1,5 +1,6 @@
 #include "io/tokenizer/byte_level_files.h"
 
+#include <charconv>
 #include <set>
 
 #include "almkit/error.h"
@@ -68,8 +69,16 @@ nlohmann::json byte_level_files_to_tokenizer_json(const ByteLevelFiles& files,
   };
   if (files.config.contains("added_tokens_decoder") &&
       files.config["added_tokens_decoder"].is_object()) {
-    for (const auto& [id, entry] : files.config["added_tokens_decoder"].items()) {
-      add(std::stoll(id), entry.value("content", std::string()), entry);
+    for (const auto& [key, entry] : files.config["added_tokens_decoder"].items()) {
+      int64_t id = 0;
+      const auto [end, error] = std::from_chars(key.data(), key.data() + key.size(), id);
+      if (error != std::errc() || end != key.data() + key.size()) {  // std::stoll would throw
+        throw Error(ErrorCode::kInvalidFormat, source +
+                                                   ": tokenizer_config.json's "
+                                                   "added_tokens_decoder key '" +
+                                                   key + "' is not a token id");
+      }
+      add(id, entry.value("content", std::string()), entry);
     }
   }
   if (files.added.is_object()) {

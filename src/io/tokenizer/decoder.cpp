@@ -1,12 +1,20 @@
 #include "io/tokenizer/decoder.h"
 
 #include "almkit/error.h"
+#include "io/json_file.h"
+#include "io/tokenizer/bpe_model.h"
 #include "io/tokenizer/normalizer.h"
 #include "io/tokenizer/regex.h"
 #include "io/tokenizer/unicode.h"
 
 namespace almkit::tokenizer {
 namespace {
+
+size_t total_bytes(const std::vector<std::string>& tokens) {
+  size_t total = 0;
+  for (const auto& token : tokens) total += token.size();
+  return total;
+}
 
 class ByteLevelDecoder : public Decoder {
  public:
@@ -146,8 +154,18 @@ class ReplaceDecoder : public Decoder {
     if (pattern_.is_regex)
       regex_ = std::make_unique<Regex>(oniguruma_to_pcre2(pattern_.text), source);
   }
-  void decode_chain(std::vector<std::string>& tokens, std::vector<bool>&) const override {
-    for (auto& token : tokens) token = replace_all(token, pattern_, regex_.get(), content_);
+  void decode_chain(std::vector<std::string>& tokens, std::vector<bool>& added) const override {
+    decode_chain_within(tokens, added, replace_growth_limit(total_bytes(tokens)));
+  }
+  void decode_chain_within(std::vector<std::string>& tokens, std::vector<bool>&,
+                           size_t max_bytes) const override {
+    // One budget for all tokens (thousands of tokens each just below it would not do).
+    size_t total = 0;
+    for (auto& token : tokens) {
+      token = replace_all(token, pattern_, regex_.get(), content_,
+                          total < max_bytes ? max_bytes - total : 0);
+      total += token.size();
+    }
   }
 
  private:
@@ -161,7 +179,11 @@ class SequenceDecoder : public Decoder {
   explicit SequenceDecoder(std::vector<std::unique_ptr<Decoder>> steps)
       : steps_(std::move(steps)) {}
   void decode_chain(std::vector<std::string>& tokens, std::vector<bool>& added) const override {
-    for (const auto& step : steps_) step->decode_chain(tokens, added);
+    decode_chain_within(tokens, added, replace_growth_limit(total_bytes(tokens)));
+  }
+  void decode_chain_within(std::vector<std::string>& tokens, std::vector<bool>& added,
+                           size_t max_bytes) const override {
+    for (const auto& step : steps_) step->decode_chain_within(tokens, added, max_bytes);
   }
 
  private:
@@ -187,13 +209,13 @@ std::unique_ptr<Decoder> make_decoder(const nlohmann::json& config, const std::s
   if (type == "Replace") return std::make_unique<ReplaceDecoder>(config, source);
   if (type == "Strip") {
     return std::make_unique<StripDecoder>(config.value("content", std::string(" ")),
-                                          config.value("start", 0), config.value("stop", 0));
+                                          json_value_or<int>(config, "start", 0, source),
+                                          json_value_or<int>(config, "stop", 0, source));
   }
   if (type == "Metaspace") {
-    std::string scheme = config.value("prepend_scheme", std::string());
-    if (scheme.empty()) scheme = config.value("add_prefix_space", true) ? "always" : "never";
-    return std::make_unique<MetaspaceDecoder>(
-        config.value("replacement", std::string("\xE2\x96\x81")), scheme != "never");
+    MetaspaceOptions options = read_metaspace(config, source);
+    return std::make_unique<MetaspaceDecoder>(std::move(options.replacement),
+                                              options.prepend_scheme != "never");
   }
   if (type == "Sequence") {
     std::vector<std::unique_ptr<Decoder>> steps;
@@ -259,10 +281,24 @@ int32_t lookup_or_throw(const TokenLookup& lookup, const std::string& token,
   return *id;
 }
 
+// The id the post_processor gives special token `name`, which the tokenizer must hold.
+int32_t known_id_or_throw(const nlohmann::json& value, const std::function<bool(int32_t)>& known_id,
+                          const std::string& name, const std::string& source) {
+  const bool in_range =
+      value.is_number_integer() && value.get<int64_t>() >= 0 && value.get<int64_t>() < kMaxVocabId;
+  if (!in_range || !known_id(static_cast<int32_t>(value.get<int64_t>()))) {
+    throw Error(ErrorCode::kInvalidFormat, source + ": post_processor gives special token '" +
+                                               name + "' the id " + value.dump() +
+                                               ", which is not in the vocabulary");
+  }
+  return static_cast<int32_t>(value.get<int64_t>());
+}
+
 }  // namespace
 
 std::unique_ptr<PostProcessor> make_post_processor(const nlohmann::json& config,
                                                    const TokenLookup& lookup,
+                                                   const std::function<bool(int32_t)>& known_id,
                                                    const std::string& source) {
   if (config.is_null()) return nullptr;
   require_type(config, "post_processor", source);
@@ -278,7 +314,12 @@ std::unique_ptr<PostProcessor> make_post_processor(const nlohmann::json& config,
         const std::string name = item["SpecialToken"].value("id", std::string());
         std::vector<int32_t> ids;
         if (specials.contains(name) && specials[name].contains("ids")) {
-          ids = specials[name]["ids"].get<std::vector<int32_t>>();
+          if (!specials[name]["ids"].is_array()) {
+            throw Error(ErrorCode::kInvalidFormat, source + ": post_processor special token '" +
+                                                       name + "' has ids that are not a list");
+          }
+          for (const auto& id : specials[name]["ids"])
+            ids.push_back(known_id_or_throw(id, known_id, name, source));
         } else {
           ids.push_back(lookup_or_throw(lookup, name, source));
         }
@@ -293,7 +334,8 @@ std::unique_ptr<PostProcessor> make_post_processor(const nlohmann::json& config,
   if (type == "RobertaProcessing" || type == "BertProcessing") {
     auto id_of = [&](const char* key) {
       const auto& pair = config.at(key);
-      return std::vector<int32_t>{pair.at(1).get<int32_t>()};
+      return std::vector<int32_t>{
+          known_id_or_throw(pair.at(1), known_id, pair.at(0).get<std::string>(), source)};
     };
     std::vector<std::optional<std::vector<int32_t>>> items;
     items.emplace_back(id_of("cls"));
@@ -304,7 +346,7 @@ std::unique_ptr<PostProcessor> make_post_processor(const nlohmann::json& config,
   if (type == "Sequence") {
     std::vector<std::unique_ptr<PostProcessor>> steps;
     for (const auto& step : config.value("processors", nlohmann::json::array())) {
-      if (auto processor = make_post_processor(step, lookup, source))
+      if (auto processor = make_post_processor(step, lookup, known_id, source))
         steps.push_back(std::move(processor));
     }
     return std::make_unique<SequencePostProcessor>(std::move(steps));

@@ -31,9 +31,15 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source) 
                                                  entry.dump().substr(0, 200) +
                                                  " needs an integer 'id' and a string 'content'");
     }
+    const int64_t id = entry["id"].get<int64_t>();
+    if (id < 0 || id >= kMaxVocabId) {  // an unsigned id past 2^63 reads as negative
+      throw Error(ErrorCode::kInvalidFormat,
+                  source + ": added token '" + entry["content"].get<std::string>() + "' has id " +
+                      entry["id"].dump() + ", outside [0, " + std::to_string(kMaxVocabId) + ")");
+    }
     AddedToken token;
     token.content = entry["content"];
-    token.id = entry["id"];
+    token.id = static_cast<int32_t>(id);
     token.special = entry.value("special", false);
     token.lstrip = entry.value("lstrip", false);
     token.rstrip = entry.value("rstrip", false);
@@ -44,7 +50,9 @@ HfTokenizer::HfTokenizer(const nlohmann::json& json, const std::string& source) 
   set_added_tokens(added);
   post_processor_ = make_post_processor(
       json.value("post_processor", nlohmann::json()),
-      [this](const std::string& token) { return token_to_id(token); }, source);
+      [this](const std::string& token) { return token_to_id(token); },
+      [this](int32_t id) { return added_by_id_.count(id) || !model_->id_to_token(id).empty(); },
+      source);
   decoder_ = make_decoder(json.value("decoder", nlohmann::json()), source);
 }
 

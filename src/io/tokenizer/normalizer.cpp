@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <vector>
 
 #include "almkit/error.h"
@@ -22,25 +23,52 @@ Pattern read_pattern(const nlohmann::json& config, const std::string& source) {
       source + ": pattern must be {\"String\": ...} or {\"Regex\": ...}, got " + config.dump());
 }
 
+MetaspaceOptions read_metaspace(const nlohmann::json& config, const std::string& source) {
+  MetaspaceOptions options;
+  options.replacement = config.value("replacement", std::string("\xE2\x96\x81"));
+  // tokenizers' replacement is a char; an empty one would match everywhere and never advance.
+  size_t end = 0;
+  if (!options.replacement.empty()) next_code_point(options.replacement, end);
+  if (options.replacement.empty() || end != options.replacement.size()) {
+    throw Error(ErrorCode::kInvalidFormat, source + ": Metaspace replacement '" +
+                                               options.replacement + "' is not a single character");
+  }
+  options.prepend_scheme = config.value("prepend_scheme", std::string());
+  if (options.prepend_scheme.empty())
+    options.prepend_scheme = config.value("add_prefix_space", true) ? "always" : "never";
+  return options;
+}
+
 std::string replace_all(const std::string& text, const Pattern& pattern, const Regex* regex,
-                        const std::string& content) {
+                        const std::string& content, size_t max_bytes) {
   std::string out;
   size_t last = 0;
+  // A text may keep its length; growing past max_bytes is refused, counted before appending
+  // (twenty Replace steps that each double the spaces would make 2^20 times the text).
+  const size_t limit = std::max(max_bytes, text.size());
+  auto grow_to = [&](size_t size) {
+    if (size > limit) {
+      throw Error(ErrorCode::kUnsupported, "tokenizer: Replace '" + pattern.text + "' -> '" +
+                                               content + "' would make a text of more than " +
+                                               std::to_string(limit) + " bytes");
+    }
+  };
+  auto replace = [&](size_t begin, size_t end) {
+    grow_to(out.size() + (begin - last) + content.size());
+    out.append(text, last, begin - last);
+    out += content;
+    last = end;
+  };
   if (!pattern.is_regex) {
     if (pattern.text.empty()) return text;
     size_t pos;
     while ((pos = text.find(pattern.text, last)) != std::string::npos) {
-      out.append(text, last, pos - last);
-      out += content;
-      last = pos + pattern.text.size();
+      replace(pos, pos + pattern.text.size());
     }
   } else {
-    regex->for_each_match(text, [&](size_t begin, size_t end) {
-      out.append(text, last, begin - last);
-      out += content;
-      last = end;
-    });
+    regex->for_each_match(text, replace);
   }
+  grow_to(out.size() + (text.size() - last));
   out.append(text, last, std::string::npos);
   return out;
 }
@@ -70,7 +98,11 @@ class ReplaceNormalizer : public Normalizer {
       regex_ = std::make_unique<Regex>(oniguruma_to_pcre2(pattern_.text), source);
   }
   std::string normalize(std::string text) const override {
-    return replace_all(text, pattern_, regex_.get(), content_);
+    const size_t limit = replace_growth_limit(text.size());
+    return normalize_within(std::move(text), limit);
+  }
+  std::string normalize_within(std::string text, size_t max_bytes) const override {
+    return replace_all(text, pattern_, regex_.get(), content_, max_bytes);
   }
 
  private:
@@ -121,7 +153,11 @@ class SequenceNormalizer : public Normalizer {
   explicit SequenceNormalizer(std::vector<std::unique_ptr<Normalizer>> steps)
       : steps_(std::move(steps)) {}
   std::string normalize(std::string text) const override {
-    for (const auto& step : steps_) text = step->normalize(std::move(text));
+    const size_t limit = replace_growth_limit(text.size());  // of the text before the first step
+    return normalize_within(std::move(text), limit);
+  }
+  std::string normalize_within(std::string text, size_t max_bytes) const override {
+    for (const auto& step : steps_) text = step->normalize_within(std::move(text), max_bytes);
     return text;
   }
 

@@ -246,11 +246,10 @@ std::unique_ptr<PreTokenizer> make_pre_tokenizer(const nlohmann::json& config,
                                                    config.value("use_regex", true), source);
   }
   if (type == "Metaspace") {
-    std::string scheme = config.value("prepend_scheme", std::string());
-    if (scheme.empty()) scheme = config.value("add_prefix_space", true) ? "always" : "never";
-    return std::make_unique<MetaspacePreTokenizer>(
-        config.value("replacement", std::string("\xE2\x96\x81")), scheme,
-        config.value("split", true));
+    MetaspaceOptions options = read_metaspace(config, source);
+    return std::make_unique<MetaspacePreTokenizer>(std::move(options.replacement),
+                                                   std::move(options.prepend_scheme),
+                                                   config.value("split", true));
   }
   if (type == "Whitespace") {
     return std::make_unique<RegexSplit>(R"(\w+|[^\w\s]+)", SplitBehavior::kRemoved, true, source);
