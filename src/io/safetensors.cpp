@@ -173,7 +173,12 @@ std::shared_ptr<SafetensorsFile> SafetensorsFile::open(const std::string& path) 
       bad("data_offsets [" + std::to_string(begin) + ", " + std::to_string(end) +
           "] lie outside the " + std::to_string(data_size) + " data bytes (file truncated?)");
     }
-    const uint64_t expected = numel * dtype_size(view.dtype);
+    // numel is below 2^62, but numel * 8 can pass 2^64: wrapped to 0, [2^62] F32 would match an
+    // empty span.
+    uint64_t expected = 0;
+    if (__builtin_mul_overflow(numel, uint64_t{dtype_size(view.dtype)}, &expected)) {
+      bad("shape has " + std::to_string(numel) + " elements, more bytes than 64 bits count");
+    }
     if (end - begin != expected) {
       bad("holds " + std::to_string(end - begin) + " bytes but " + dtype_name(view.dtype) +
           " with this shape needs " + std::to_string(expected));

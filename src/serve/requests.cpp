@@ -28,7 +28,9 @@ void refuse_unsupported(const Fields& fields, const json& body) {
     throw bad_request("tools", "tool calls are not supported by almkit serve", "unsupported");
   }
   if (const json* format = fields.get("response_format")) {
-    if (!format->is_object() || format->value("type", "text") != "text") {
+    // Through Fields: a "type" that is not a string is a 400 (nlohmann's value() would throw).
+    if (!format->is_object() ||
+        Fields(*format, "response_format.").string("type").value_or("text") != "text") {
       throw bad_request("response_format", "only response_format {\"type\": \"text\"} is supported",
                         "unsupported");
     }

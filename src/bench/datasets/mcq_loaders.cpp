@@ -116,7 +116,11 @@ void read_history(const SourceRecord& record, const LoadOptions& options, BenchI
     if (content->is_array()) {
       kept["content"] = nlohmann::json::array();
       for (const auto& part : *content) {
-        const std::string type = part.is_object() ? part.value("type", "") : "";
+        // A "type" that is not a string falls to the error below (value() would throw nlohmann's).
+        const std::string type =
+            part.is_object() && part.contains("type") && part["type"].is_string()
+                ? part["type"].get<std::string>()
+                : "";
         if (type == "text" && part.contains("text") && part["text"].is_string()) {
           kept["content"].push_back({{"type", "text"}, {"text", part["text"]}});
         } else if (type == "audio" && part.contains("audio") && part["audio"].is_string()) {
