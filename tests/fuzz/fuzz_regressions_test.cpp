@@ -8,10 +8,12 @@
 #include "almkit/bench.h"
 #include "almkit/bench_scoring.h"
 #include "almkit/chat_template.h"
+#include "almkit/safetensors.h"
 #include "almkit/tokenizer.h"
 #include "io/json_file.h"
 #include "serve/api_error.h"
 #include "serve/audio_parts.h"
+#include "serve/requests.h"
 #include "test_support.h"
 
 namespace almkit {
@@ -55,6 +57,68 @@ TEST(FuzzRegressions, ChatTemplateRecursionIsRefusedBeforeTheStackOverflows) {
   EXPECT_EQ(ChatTemplate("{{ " + std::string(150, '(') + "1" + std::string(150, ')') + " }}")
                 .render_json("{}"),
             "1");
+}
+
+TEST(FuzzRegressions, ChatTemplateIntegersBeyond64BitsAreErrorsNotUndefinedBehaviour) {
+  // UBSan: range() of the float 1e30 cast it to int64; -2**63 // -1 and -(-2**63) overflowed;
+  // range() and slicing stepped past 2**63 - 1; sum overflowed; `divisibleby 0` was SIGFPE.
+  auto render = [](const std::string& source) { return ChatTemplate(source).render_json("{}"); };
+  EXPECT_ALMKIT_ERROR(render(regression("chat_template/float_1e30_as_integer")),
+                      ErrorCode::kUnsupported, "float 1e+30 does not fit in a 64-bit integer");
+  EXPECT_ALMKIT_ERROR(render(regression("chat_template/int64_min_floor_divided_by_minus_one")),
+                      ErrorCode::kUnsupported, "integer overflow in -9223372036854775808 // -1");
+  EXPECT_ALMKIT_ERROR(render(regression("chat_template/divisibleby_zero")),
+                      ErrorCode::kInvalidArgument, "divisibleby 0: integer modulo by zero");
+  EXPECT_ALMKIT_ERROR(render("{{ -(-9223372036854775807 - 1) }}"), ErrorCode::kUnsupported,
+                      "integer overflow in -(-9223372036854775808)");
+  EXPECT_ALMKIT_ERROR(render("{{ [9223372036854775807, 1] | sum }}"), ErrorCode::kUnsupported,
+                      "integer overflow in sum: 9223372036854775807 + 1");
+  EXPECT_ALMKIT_ERROR(render("{{ (-9223372036854775807 - 1) | abs }}"), ErrorCode::kUnsupported,
+                      "integer overflow in abs(-9223372036854775808)");
+  EXPECT_ALMKIT_ERROR(ChatTemplate("{{ x | int }}").render_json(R"({"x": 1e30})"),
+                      ErrorCode::kUnsupported, "float 1e+30 does not fit in a 64-bit integer");
+  // What still works: float arithmetic beyond int64, Python's results at the edges.
+  EXPECT_EQ(render(regression("chat_template/range_steps_past_int64")), "[9223372036854775800]");
+  EXPECT_EQ(render("{{ [1, 2, 3][2::9223372036854775807] }}"), "[3]");
+  EXPECT_EQ(render("{{ range(10, 0, -3) | list }} {{ range(-3) | list }} {{ [1, 2, 3, 4][::-2] }}"),
+            "[10, 7, 4, 1] [] [4, 2]");
+  EXPECT_EQ(render("{{ 1" + std::string(30, '0') + ".0 + 1 }}"), "1e+30");
+  EXPECT_EQ(render("{{ (-9223372036854775807 - 1) % -1 }} {{ 7 // -2 }} {{ -7 % 3 }}"), "0 -4 2");
+  EXPECT_EQ(render("{{ 'nan' | float | int(5) }} {{ -2.7 | int }} {{ 6 is divisibleby(-1) }}"),
+            "5 -2 True");
+}
+
+TEST(FuzzRegressions, ChatTemplateValuesNestedWithoutEndAreRefusedBeforeTheStackOverflows) {
+  // Found by reading after fuzzing (ASan stack-overflow): `{% set x = [x] %}` 200,000 times built
+  // a list that deep and freed it recursively; the same through bound methods ({'a': d.get});
+  // a namespace holding itself printed without end; a 200,000-level context recursed in from_json.
+  auto render = [](const std::string& source) { return ChatTemplate(source).render_json("{}"); };
+  EXPECT_ALMKIT_ERROR(render(regression("chat_template/list_nested_in_a_loop")),
+                      ErrorCode::kUnsupported,
+                      "a list nested 257 levels deep, beyond the chat-template limit of 256");
+  EXPECT_ALMKIT_ERROR(render("{% set d = {} %}{% for i in range(100000) %}"
+                             "{% set d = {'a': d.get} %}{% endfor %}"),
+                      ErrorCode::kUnsupported, "a dict nested 257 levels deep");
+  EXPECT_ALMKIT_ERROR(render(regression("chat_template/namespace_holding_itself")),
+                      ErrorCode::kUnsupported,
+                      "cannot set attribute 'a' of namespace 'ns' to a value holding a namespace");
+  EXPECT_ALMKIT_ERROR(render("{% set ns = namespace(a=1) %}{% set m = namespace(b=[ns]) %}"),
+                      ErrorCode::kUnsupported, "a namespace cannot hold another");
+  const std::string context = regression("chat_template/context_nested_300_levels");
+  EXPECT_ALMKIT_ERROR(
+      ChatTemplate(before_nul(context)).render_json(context.substr(context.find('\0') + 1)),
+      ErrorCode::kUnsupported, "JSON nested deeper than the chat-template limit of 256 levels");
+  // 250 levels are fine, in a namespace too.
+  EXPECT_EQ(
+      render("{% set ns = namespace(x=[]) %}{% for i in range(250) %}{% set ns.x = [ns.x] %}"
+             "{% endfor %}{{ ns.x | tojson | length }} {{ ns.x == ns.x }} {{ [ns] | length }}"),
+      "502 True 1");
+}
+
+TEST(FuzzRegressions, ChatTemplateIndentWithNegativeWidthPadsNothing) {
+  // Was std::length_error from std::string(size_t(-1), ' '); Python's ' ' * -1 is ''.
+  EXPECT_EQ(ChatTemplate(regression("chat_template/indent_negative_width")).render_json("{}"), "a");
+  EXPECT_EQ(ChatTemplate("{{ 'a\nb' | indent(-3, true) }}").render_json("{}"), "a\nb");
 }
 
 TEST(FuzzRegressions, JsonNumberBeyondDoubleIsAFormatError) {
@@ -104,6 +168,123 @@ TEST(FuzzRegressions, TokenizerVocabIdInTheBillionsIsAFormatError) {
   // A BPE vocabulary entry with an id near 2^31 made the id table ask for 63 GB.
   const std::string json = before_nul(regression("tokenizer/huge_vocab_id"));
   EXPECT_ALMKIT_ERROR(Tokenizer::from_json(json), ErrorCode::kInvalidFormat, "beyond the limit of 16777216 ids");
+}
+
+TEST(FuzzRegressions, TokenizerPostProcessorIdOutsideTheVocabularyIsAFormatError) {
+  // TemplateProcessing's "ids": [901] with 4 tokens: encode() returned id 901 (the harness's
+  // out-of-vocabulary trap; a model would index its embedding table out of range).
+  const std::string json = before_nul(regression("tokenizer/post_processor_id_outside_vocab"));
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_json(json), ErrorCode::kInvalidFormat,
+                      "post_processor gives special token '<s>' the id 901, which is not in the "
+                      "vocabulary");
+  const std::string vocab =
+      R"("model": {"type": "BPE", "vocab": {"a": 0, "<s>": 1}, "merges": []})";
+  for (const char* ids : {"[-1]", "[1e300]", "[2]", "7"}) {
+    SCOPED_TRACE(ids);
+    EXPECT_ALMKIT_ERROR(Tokenizer::from_json("{" + vocab +
+                                             R"(, "post_processor": {"type": )"
+                                             R"("TemplateProcessing", "single": [{"SpecialToken": )"
+                                             R"({"id": "<s>"}}, {"Sequence": {"id": "A"}}], )"
+                                             R"("special_tokens": {"<s>": {"ids": )" +
+                                             ids + "}}}}"),
+                        ErrorCode::kInvalidFormat, "special token '<s>'");
+  }
+  const auto tokenizer = Tokenizer::from_json(
+      "{" + vocab +
+      R"(, "post_processor": {"type": "TemplateProcessing", "single": )"
+      R"([{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}], "special_tokens": )"
+      R"({"<s>": {"ids": [1]}}}})");
+  EXPECT_EQ(tokenizer->encode("a", true), (std::vector<int32_t>{1, 0}));
+}
+
+TEST(FuzzRegressions, TokenizerAddedTokenIdOutOfRangeIsAFormatError) {
+  // An added token with id 2^31 - 1 overflowed vocab_size() (UBSan); a negative id was ignored.
+  const std::string json = before_nul(regression("tokenizer/added_token_id_int32_max"));
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_json(json), ErrorCode::kInvalidFormat,
+                      "added token '<x>' has id 2147483647, outside [0, 16777216)");
+  EXPECT_ALMKIT_ERROR(
+      Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, )"
+                           R"("added_tokens": [{"id": -5, "content": "<x>"}]})"),
+      ErrorCode::kInvalidFormat, "added token '<x>' has id -5");
+}
+
+TEST(FuzzRegressions, TokenizerMetaspaceWithEmptyReplacementIsAFormatError) {
+  // An empty replacement matched at every offset without advancing: encode() grew a list until
+  // the process ran out of memory.
+  const std::string json = before_nul(regression("tokenizer/metaspace_empty_replacement"));
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_json(json), ErrorCode::kInvalidFormat,
+                      "Metaspace replacement '' is not a single character");
+  EXPECT_ALMKIT_ERROR(
+      Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, )"
+                           R"("decoder": {"type": "Metaspace", "replacement": "ab"}})"),
+      ErrorCode::kInvalidFormat, "Metaspace replacement 'ab' is not a single character");
+}
+
+TEST(FuzzRegressions, TokenizerReplaceStepsThatDoubleTheTextStopAt1MiB) {
+  // Thirty Replace steps of ' ' -> '  ' (normalizer) or 'a' -> 'aa' (decoder): 2^30 times the
+  // text, out of memory in encode() and a timeout in decode().
+  const std::string normalizers = regression("tokenizer/replace_steps_doubling_the_text");
+  const auto doubling = Tokenizer::from_json(before_nul(normalizers));
+  EXPECT_ALMKIT_ERROR(
+      doubling->encode(normalizers.substr(normalizers.find('\0') + 1), false),
+      ErrorCode::kUnsupported,
+      "tokenizer: Replace ' ' -> '  ' would make a text of more than 1048576 bytes");
+  EXPECT_EQ(doubling->encode("ab", false), (std::vector<int32_t>{2}));  // no space: no growth
+  // Growth up to 16 times the text is fine: three doublings of 100,000 spaces.
+  const auto three = Tokenizer::from_json(
+      R"({"model": {"type": "BPE", "vocab": {"a": 0, "b": 1, "ab": 2, " ": 3}, "merges": ["a b"]},)"
+      R"( "normalizer": {"type": "Sequence", "normalizers": [)"
+      R"({"type": "Replace", "pattern": {"String": " "}, "content": "  "},)"
+      R"( {"type": "Replace", "pattern": {"String": " "}, "content": "  "},)"
+      R"( {"type": "Replace", "pattern": {"String": " "}, "content": "  "}]}})");
+  std::vector<int32_t> expected(800000, 3);
+  expected.push_back(2);
+  EXPECT_EQ(three->encode(std::string(100000, ' ') + "ab", false), expected);
+  const auto decoders =
+      Tokenizer::from_json(before_nul(regression("tokenizer/replace_decoders_doubling_the_text")));
+  EXPECT_ALMKIT_ERROR(decoders->decode({0, 1}, false), ErrorCode::kUnsupported,
+                      "Replace 'a' -> 'aa' would make a text of more than 1048576 bytes");
+}
+
+TEST(FuzzRegressions, TokenizerStripDecoderCountOf1e300IsAFormatError) {
+  // UBSan: nlohmann cast the float 1e300 to int.
+  const std::string json = before_nul(regression("tokenizer/strip_decoder_start_1e300"));
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_json(json), ErrorCode::kInvalidFormat,
+                      "field 'start' should be an integer, got 1e+300");
+}
+
+TEST(FuzzRegressions, SafetensorsShapeWhoseByteCountWrapsIsAFormatError) {
+  // [2^62] F32 is 2^64 bytes, 0 after wrapping: the tensor was accepted over an empty span and
+  // to_float() asked for 2^62 floats (std::length_error).
+  const std::string path =
+      test::test_data_dir() + "/fuzz_regressions/safetensors/shape_bytes_beyond_64_bits";
+  EXPECT_ALMKIT_ERROR((void)SafetensorsFile::open(path), ErrorCode::kInvalidFormat,
+                      "tensor 't': shape has 4611686018427387904 elements, more bytes than 64 "
+                      "bits count");
+}
+
+TEST(FuzzRegressions, JsonlContentPartWithNonStringTypeIsAFormatError) {
+  // Was nlohmann's type_error 302 from part.value("type", "") escaping load_jsonl.
+  const std::string dir = test::temp_dir();
+  test::write_file(dir + "/records.jsonl",
+                   regression("bench_datasets/jsonl_part_type_not_string").substr(1));
+  EXPECT_ALMKIT_ERROR(bench::load_jsonl(dir + "/records.jsonl", {}), ErrorCode::kInvalidFormat,
+                      "records.jsonl:1: field 'messages': turn 0: a part should be");
+}
+
+TEST(FuzzRegressions, ChatRequestResponseFormatTypeNotAStringIsA400) {
+  // Was nlohmann's type_error 302 from format->value("type", "text"): a 500, not a 400.
+  const std::string input = regression("serve_requests/response_format_type_not_string");
+  serve::ModelInfo model;
+  model.served_name = "almkit-test";
+  try {
+    (void)serve::parse_chat_request(input.substr(1), model);
+    ADD_FAILURE() << "expected an ApiError";
+  } catch (const serve::ApiError& error) {
+    EXPECT_EQ(error.status(), 400);
+    EXPECT_EQ(error.param(), "response_format.type");
+    EXPECT_STREQ(error.what(), "response_format.type must be a string");
+  }
 }
 
 TEST(FuzzRegressions, AudioHeaderClaimingBillionsOfFramesIsRefusedWithoutReservingThem) {

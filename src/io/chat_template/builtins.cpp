@@ -148,6 +148,16 @@ int compare(const Value& a, const Value& b) {
   bad("cannot compare " + a.type_name() + " with " + b.type_name());
 }
 
+uint64_t range_count(int64_t start, int64_t stop, int64_t step) {
+  // Differences and magnitudes in uint64: stop - start of range(-2**63, 2**63 - 1) needs 64 bits.
+  const bool up = step > 0;
+  if (up ? start >= stop : start <= stop) return 0;
+  const uint64_t span = up ? static_cast<uint64_t>(stop) - static_cast<uint64_t>(start)
+                           : static_cast<uint64_t>(start) - static_cast<uint64_t>(stop);
+  const uint64_t stride = up ? static_cast<uint64_t>(step) : 0 - static_cast<uint64_t>(step);
+  return (span - 1) / stride + 1;
+}
+
 // Follows a dotted attribute path ("function.name") as Jinja's attribute= arguments do.
 Value attribute_path(const Value& value, const std::string& path) {
   Value current = value;
@@ -168,7 +178,8 @@ Value attribute_path(const Value& value, const std::string& path) {
 
 Value bound(const Value& self, const std::string& name,
             std::function<Value(const Value&, const CallArgs&)> method) {
-  return Value::function([self, method](const CallArgs& args) { return method(self, args); }, name);
+  return Value::function([self, method](const CallArgs& args) { return method(self, args); }, name,
+                         self);
 }
 
 Value string_method(const Value& self, const std::string& name) {
@@ -377,8 +388,10 @@ Value slice(const Value& object, const Value& start_value, const Value& stop_val
   const int64_t start = bound_index(start_value, step > 0 ? 0 : n - 1);
   const int64_t stop = bound_index(stop_value, step > 0 ? n : -1);
   List out;
-  for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
-    out.push_back(items[static_cast<size_t>(i)]);
+  const uint64_t count = range_count(start, stop, step);  // no i += step past int64
+  for (uint64_t k = 0; k < count; ++k)
+    out.push_back(
+        items[static_cast<size_t>(static_cast<uint64_t>(start) + k * static_cast<uint64_t>(step))]);
   if (!object.is_string()) return Value(std::move(out));
   std::string text;
   for (const auto& character : out) text += character.as_string();
@@ -405,8 +418,11 @@ bool apply_test(const std::string& name, const Value& input, const CallArgs& arg
     if (!input.is_int()) bad("test '" + name + "' expects an integer");
     return (input.as_int() % 2 != 0) == (name == "odd");
   }
-  if (name == "divisibleby")
-    return input.as_int() % argument(args, 0, "num", "divisibleby").as_int() == 0;
+  if (name == "divisibleby") {
+    const int64_t divisor = argument(args, 0, "num", "divisibleby").as_int();
+    if (divisor == 0) bad("divisibleby 0: integer modulo by zero");
+    return divisor == -1 || input.as_int() % divisor == 0;  // INT64_MIN % -1 traps
+  }
   if (name == "eq" || name == "equalto" || name == "==")
     return input.equals(argument(args, 0, "other", name));
   if (name == "ne" || name == "!=") return !input.equals(argument(args, 0, "other", name));

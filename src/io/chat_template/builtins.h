@@ -37,6 +37,8 @@ std::string replace(const std::string& text, const std::string& from, const std:
 std::string capitalize(const std::string& text);
 std::string title(const std::string& text);
 int compare(const Value& a, const Value& b);
+// How many items range(start, stop, step) has (step != 0), exactly and without overflow.
+uint64_t range_count(int64_t start, int64_t stop, int64_t step);
 Value attribute_path(const Value& value, const std::string& path);
 }  // namespace detail
 

@@ -117,6 +117,21 @@ class Evaluator {
       fail(stmt.where, "cannot set attribute '" + stmt.attribute + "' of '" + stmt.targets[0] +
                            "', which is a " + target.type_name() + ", not a namespace()");
     }
+    // The one change to a built value: kept shallow and free of namespaces (Value::depth()), so
+    // no cycle forms and whatever holds the namespace stays within twice the depth limit.
+    if (value.holds_namespace()) {
+      fail(stmt.where,
+           "cannot set attribute '" + stmt.attribute + "' of namespace '" + stmt.targets[0] +
+               "' to a value holding a namespace",
+           ErrorCode::kUnsupported);
+    }
+    if (value.depth() + 1 > kMaxValueDepth) {
+      fail(stmt.where,
+           "attribute '" + stmt.attribute + "' of namespace '" + stmt.targets[0] + "' would nest " +
+               std::to_string(value.depth() + 1) +
+               " levels deep, beyond the chat-template limit of " + std::to_string(kMaxValueDepth),
+           ErrorCode::kUnsupported);
+    }
     target.dict_ref().set(stmt.attribute, std::move(value));
   }
 
@@ -302,7 +317,11 @@ class Evaluator {
         if (!operand.is_number())
           fail(expr.where, "unary '" + expr.name + "' needs a number, got " + operand.type_name());
         if (expr.name == "+") return operand;
-        return operand.is_int() ? Value(-operand.as_int()) : Value(-operand.as_double());
+        if (!operand.is_int()) return Value(-operand.as_double());
+        if (operand.as_int() == INT64_MIN)  // -(-2**63) needs 65 bits
+          fail(expr.where, "integer overflow in -(" + std::to_string(INT64_MIN) + ")",
+               ErrorCode::kUnsupported);
+        return Value(-operand.as_int());
       }
       case ExprKind::kAnd: {
         Value left = eval(*expr.children[0]);
@@ -398,8 +417,12 @@ class Evaluator {
            "unsupported operand types for " + op + ": " + a.type_name() + " and " + b.type_name());
     }
     const bool integers = (a.is_int() || a.is_bool()) && (b.is_int() || b.is_bool());
-    const int64_t x = a.is_bool() ? a.as_bool() : a.as_int(),
-                  y = b.is_bool() ? b.as_bool() : b.as_int();
+    // Read only for integer operands: a float operand (1e300 + 1) stays a float.
+    auto integer = [integers](const Value& v) -> int64_t {
+      if (!integers) return 0;
+      return v.is_bool() ? v.as_bool() : v.as_int();
+    };
+    const int64_t x = integer(a), y = integer(b);
     const double p = a.is_bool() ? a.as_bool() : a.as_double(),
                  q = b.is_bool() ? b.as_bool() : b.as_double();
     // Python's integers have no limit; beyond 64 bits is refused rather than wrapped (or UB).
@@ -427,6 +450,10 @@ class Evaluator {
     if (op == "//" || op == "%") {
       if (q == 0) fail(expr.where, "integer division or modulo by zero");
       if (integers) {
+        if (x == INT64_MIN && y == -1) {  // the quotient 2**63 needs 65 bits; x / y traps
+          if (op == "//") overflow();
+          return Value(int64_t{0});
+        }
         int64_t quotient = x / y, remainder = x % y;
         if (remainder != 0 && ((remainder < 0) != (y < 0))) {
           --quotient;

@@ -14,6 +14,11 @@ using namespace detail;
 
 namespace {
 
+// Python's integers have no limit; beyond 64 bits is refused, as the evaluator's operators do.
+[[noreturn]] void integer_overflow(const std::string& what) {
+  throw Error(ErrorCode::kUnsupported, "integer overflow in " + what);
+}
+
 // Arguments after the first `skip` positional ones (for map / select passing on arguments).
 CallArgs rest(const CallArgs& args, size_t skip) {
   CallArgs out;
@@ -52,18 +57,29 @@ std::string html_escape(const std::string& text) {
 Value to_int(const Value& input, const Value& fallback) {
   if (input.is_int()) return input;
   if (input.is_bool()) return Value(static_cast<int64_t>(input.as_bool()));
-  if (input.type() == Value::Type::kFloat)
-    return Value(static_cast<int64_t>(std::trunc(input.as_double())));
+  // int(nan) is Python's ValueError, which the filter turns into the default; inf and floats
+  // beyond 64 bits are refused by float_to_int.
+  auto from_float = [&](double real) {
+    return std::isnan(real) ? fallback : Value(float_to_int(std::trunc(real)));
+  };
+  if (input.type() == Value::Type::kFloat) return from_float(input.as_double());
   if (input.is_string()) {
     const std::string text = strip(input.as_string(), Value::none(), true, true);
     try {
       size_t used = 0;
       const long long value = std::stoll(text, &used, 10);
       if (used == text.size()) return Value(static_cast<int64_t>(value));
-      const double real = std::stod(text, &used);
-      if (used == text.size()) return Value(static_cast<int64_t>(std::trunc(real)));
-    } catch (const std::exception&) {
+    } catch (const std::exception&) {  // not an integer, or beyond 64 bits: try it as a float
     }
+    double real = 0;
+    try {
+      size_t used = 0;
+      real = std::stod(text, &used);
+      if (used != text.size()) return fallback;
+    } catch (const std::exception&) {
+      return fallback;
+    }
+    return from_float(real);
   }
   return fallback;
 }
@@ -155,7 +171,10 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
   if (name == "int") return to_int(input, optional_argument(args, 0, "default", Value(int64_t{0})));
   if (name == "float") return to_float(input, optional_argument(args, 0, "default", Value(0.0)));
   if (name == "abs") {
-    if (input.is_int()) return Value(static_cast<int64_t>(std::llabs(input.as_int())));
+    if (input.is_int()) {
+      if (input.as_int() == INT64_MIN) integer_overflow("abs(" + input.str() + ")");
+      return Value(static_cast<int64_t>(std::llabs(input.as_int())));
+    }
     if (input.is_number()) return Value(std::fabs(input.as_double()));
     bad("abs expects a number, got " + input.type_name());
   }
@@ -270,8 +289,14 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
     Value total = optional_argument(args, 1, "start", Value(int64_t{0}));
     for (const auto& item : iterate(input)) {
       const Value term = attribute.is_string() ? attribute_path(item, attribute.as_string()) : item;
-      total = total.is_int() && term.is_int() ? Value(total.as_int() + term.as_int())
-                                              : Value(total.as_double() + term.as_double());
+      int64_t sum = 0;
+      if (!total.is_int() || !term.is_int()) {
+        total = Value(total.as_double() + term.as_double());
+      } else if (__builtin_add_overflow(total.as_int(), term.as_int(), &sum)) {
+        integer_overflow("sum: " + total.str() + " + " + term.str());
+      } else {
+        total = Value(sum);
+      }
     }
     return total;
   }
@@ -289,10 +314,11 @@ Value apply_filter(const std::string& name, const Value& input, const CallArgs& 
   }
   if (name == "indent") {
     const Value width = optional_argument(args, 0, "width", Value(int64_t{4}));
-    if (!width.is_string()) check_string_size(static_cast<size_t>(std::max<int64_t>(0, width.as_int())), "indent width");
-    const std::string pad = width.is_string()
-                                ? width.as_string()
-                                : std::string(static_cast<size_t>(width.as_int()), ' ');
+    // A negative width pads nothing (Python's ' ' * -1 is '').
+    const auto spaces =
+        static_cast<size_t>(width.is_string() ? 0 : std::max<int64_t>(0, width.as_int()));
+    check_string_size(spaces, "indent width");
+    const std::string pad = width.is_string() ? width.as_string() : std::string(spaces, ' ');
     const bool first = optional_argument(args, 1, "first", Value(false)).truthy();
     const bool blank = optional_argument(args, 2, "blank", Value(false)).truthy();
     const std::string& text = require_string(input, "indent");
@@ -332,12 +358,15 @@ Dict make_globals() {
                                bad("range() expects 1 to 3 arguments");
                              }
                              if (step == 0) bad("range() step must not be zero");
-                             // counted before anything is built: range(10**8) is refused at once
-                             const double count = std::ceil((double(stop) - double(start)) / double(step));
-                             if (count > 0) check_list_size(static_cast<size_t>(count), "range()");
+                             // counted exactly before anything is built: range(10**8) is refused
+                             // at once, and no item steps past int64 (range(2**63-2, 2**63-1, 9))
+                             const uint64_t count = range_count(start, stop, step);
+                             check_list_size(count, "range()");
                              List out;
-                             for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
-                               out.emplace_back(i);
+                             out.reserve(count);
+                             for (uint64_t k = 0; k < count; ++k)
+                               out.emplace_back(static_cast<int64_t>(
+                                   static_cast<uint64_t>(start) + k * static_cast<uint64_t>(step)));
                              return Value(std::move(out));
                            },
                            "range"));

@@ -16,6 +16,9 @@ namespace almkit::jinja {
 inline constexpr size_t kMaxStringBytes = size_t{16} << 20;  // any string value, and the output
 inline constexpr size_t kMaxListItems = size_t{1} << 20;     // any list (range(), list * n)
 inline constexpr int64_t kMaxSteps = 10'000'000;             // statements + expressions per render
+// Lists, dicts and bound methods inside one another: printing, comparing and freeing a value
+// recurse once per level, so `{% set x = [x] %}` in a long loop would overflow the stack.
+inline constexpr int kMaxValueDepth = 256;
 inline constexpr double kMaxSeconds = 2.0;                   // wall time per render
 
 // The per-render budget (tests lower it to check the exact count).

@@ -47,13 +47,41 @@ Value::Value(int64_t value) : type_(Type::kInt), int_(value) {}
 Value::Value(double value) : type_(Type::kFloat), float_(value) {}
 Value::Value(std::string value)
     : type_(Type::kString), string_(std::make_shared<const std::string>(std::move(value))) {}
-Value::Value(List value) : type_(Type::kList), list_(std::make_shared<List>(std::move(value))) {}
+Value::Value(List value) : type_(Type::kList), list_(std::make_shared<List>(std::move(value))) {
+  depth_ = 1;
+  for (const auto& item : *list_) contain(item);
+  check_depth();
+}
+
+void Value::contain(const Value& item) {
+  depth_ = std::max(depth_, item.depth_ + 1);
+  holds_namespace_ = holds_namespace_ || item.holds_namespace_;
+}
+
+void Value::check_depth() const {
+  if (depth_ > kMaxValueDepth) {
+    throw Error(ErrorCode::kUnsupported, "a " + type_name() + " nested " + std::to_string(depth_) +
+                                             " levels deep, beyond the chat-template limit of " +
+                                             std::to_string(kMaxValueDepth));
+  }
+}
 
 Value Value::dict(Dict value, bool is_namespace) {
   Value v;
   v.type_ = Type::kDict;
   v.dict_ = std::make_shared<Dict>(std::move(value));
   v.is_namespace_ = is_namespace;
+  v.depth_ = 1;
+  for (const auto& [key, item] : v.dict_->entries()) {
+    if (is_namespace && item.holds_namespace_) {
+      throw Error(ErrorCode::kUnsupported, "namespace() attribute '" + key +
+                                               "' would hold a namespace; a namespace cannot hold "
+                                               "another");
+    }
+    v.contain(item);
+  }
+  v.holds_namespace_ = v.holds_namespace_ || is_namespace;
+  v.check_depth();
   return v;
 }
 
@@ -64,6 +92,40 @@ Value Value::function(Function function, std::string name) {
       std::make_shared<std::pair<Function, std::string>>(std::move(function), std::move(name));
   return v;
 }
+
+Value Value::function(Function function, std::string name, const Value& captured) {
+  Value v = Value::function(std::move(function), std::move(name));
+  v.contain(captured);
+  v.check_depth();
+  return v;
+}
+
+namespace {
+
+Value value_from_json(const nlohmann::ordered_json& json, int level) {
+  // Refused on the way down: a megabyte of '[' must not recurse half a million times.
+  if (level > kMaxValueDepth) {
+    throw Error(ErrorCode::kUnsupported, "JSON nested deeper than the chat-template limit of " +
+                                             std::to_string(kMaxValueDepth) + " levels");
+  }
+  switch (json.type()) {
+    case nlohmann::ordered_json::value_t::array: {
+      List items;
+      items.reserve(json.size());
+      for (const auto& item : json) items.push_back(value_from_json(item, level + 1));
+      return Value(std::move(items));
+    }
+    case nlohmann::ordered_json::value_t::object: {
+      Dict dict;
+      for (const auto& [key, item] : json.items()) dict.set(key, value_from_json(item, level + 1));
+      return Value::dict(std::move(dict));
+    }
+    default:
+      return Value::from_json(json);
+  }
+}
+
+}  // namespace
 
 Value Value::from_json(const nlohmann::ordered_json& json) {
   switch (json.type()) {
@@ -79,17 +141,9 @@ Value Value::from_json(const nlohmann::ordered_json& json) {
       return Value(json.get<double>());
     case nlohmann::ordered_json::value_t::string:
       return Value(json.get<std::string>());
-    case nlohmann::ordered_json::value_t::array: {
-      List items;
-      items.reserve(json.size());
-      for (const auto& item : json) items.push_back(from_json(item));
-      return Value(std::move(items));
-    }
-    case nlohmann::ordered_json::value_t::object: {
-      Dict dict;
-      for (const auto& [key, item] : json.items()) dict.set(key, from_json(item));
-      return Value::dict(std::move(dict));
-    }
+    case nlohmann::ordered_json::value_t::array:
+    case nlohmann::ordered_json::value_t::object:
+      return value_from_json(json, 1);
     default:
       return Value();
   }
@@ -152,6 +206,15 @@ std::string format_float(double value) {
     out = digits.substr(0, 1) + (digits.size() > 1 ? "." + digits.substr(1) : "") + exp;
   }
   return negative ? "-" + out : out;
+}
+
+int64_t float_to_int(double value) {
+  // 2^63 is exact in a double; every double below it and at or above -2^63 fits.
+  if (!(value >= -9223372036854775808.0 && value < 9223372036854775808.0)) {
+    throw Error(ErrorCode::kUnsupported,
+                "float " + format_float(value) + " does not fit in a 64-bit integer");
+  }
+  return static_cast<int64_t>(value);
 }
 
 namespace {

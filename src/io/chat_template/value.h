@@ -15,6 +15,9 @@ namespace almkit::jinja {
 
 class Value;
 using List = std::vector<Value>;
+// int(value) for a float that fits in 64 bits; kUnsupported naming the value otherwise (a plain
+// cast of 1e300 or nan is undefined behaviour).
+int64_t float_to_int(double value);
 
 // Arguments of a call: positional, then keyword (name = value).
 struct CallArgs {
@@ -54,6 +57,8 @@ class Value {
   Value(List value);
   static Value dict(Dict value = {}, bool is_namespace = false);
   static Value function(Function function, std::string name);
+  // A bound method: the depth and namespaces of `captured`, the value it holds, count as its own.
+  static Value function(Function function, std::string name, const Value& captured);
   static Value from_json(const nlohmann::ordered_json& json);
 
   Type type() const { return type_; }
@@ -67,9 +72,16 @@ class Value {
   bool is_dict() const { return type_ == Type::kDict; }
   bool is_function() const { return type_ == Type::kFunction; }
   bool is_namespace() const { return type_ == Type::kDict && is_namespace_; }
+  // Levels of containers (and bound methods) in this value: 0 for a scalar, 2 for [[1]]. Every
+  // constructor refuses a value deeper than kMaxValueDepth (kUnsupported).
+  int depth() const { return depth_; }
+  // Whether a namespace() is inside (or is) this value. A namespace is the one value that changes
+  // after it is built, so it may not hold another: no cycle, and no nesting that grows unseen.
+  bool holds_namespace() const { return holds_namespace_; }
 
   bool as_bool() const { return bool_; }
-  int64_t as_int() const { return type_ == Type::kFloat ? static_cast<int64_t>(float_) : int_; }
+  // A float truncates toward zero, as Python's int(); nan, inf or beyond 64 bits is an error.
+  int64_t as_int() const { return type_ == Type::kFloat ? float_to_int(float_) : int_; }
   double as_double() const { return type_ == Type::kInt ? static_cast<double>(int_) : float_; }
   const std::string& as_string() const { return *string_; }
   List& list() const { return *list_; }
@@ -93,6 +105,11 @@ class Value {
   Type type_ = Type::kUndefined;
   bool bool_ = false;
   bool is_namespace_ = false;
+  bool holds_namespace_ = false;
+  int depth_ = 0;
+  // Sets depth_ and holds_namespace_ from the values this one contains; throws past the limit.
+  void contain(const Value& item);
+  void check_depth() const;
   int64_t int_ = 0;
   double float_ = 0;
   std::shared_ptr<const std::string> string_;
@@ -103,6 +120,7 @@ class Value {
 
 // Python float repr (shortest round-trip digits; "1.0", "2.5", "1e-05").
 std::string format_float(double value);
+
 // Number of code points of UTF-8 text, and the code point substring [begin, end).
 size_t utf8_length(const std::string& text);
 std::vector<std::string> utf8_characters(const std::string& text);
