@@ -3,7 +3,8 @@
 # (benchmarks/model_bench.cpp) against the plain-torch eager peer (benchmarks/qwen2_torch_peer.py),
 # and, when built (benchmarks/peers/build_peer.sh transformers ...), transformers 4.47.1 itself
 # (benchmarks/peers/transformers_prefill.py, eager, on the same checkpoints: model(ids) as a user
-# calls it, "call", and generate's prefill, "generate"; TRANSFORMERS_MODES changes the list),
+# calls it, "call", and generate's prefill, "generate"; TRANSFORMERS_MODES changes the list,
+# TRANSFORMERS_REPEATS the timed runs a figure's median is of, default 3),
 # alternating, ROUNDS rounds (default 2). Prints the load and the CPU's bf16 / AVX-512 flags.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,7 +35,7 @@ for round in $(seq "${ROUNDS:-2}"); do
     for threads in 1 2; do
       read -r -a modes <<<"${TRANSFORMERS_MODES:-call generate}"
       ALMKIT_TRANSFORMERS_SITE=$transformers_site /usr/bin/python3 "$repo/benchmarks/peers/transformers_prefill.py" \
-        --tokens 128 512 --threads "$threads" --dtype "$dtype" --modes "${modes[@]}" \
+        --tokens 128 512 --threads "$threads" --dtype "$dtype" --modes "${modes[@]}" --repeats "${TRANSFORMERS_REPEATS:-3}" \
         --model "$models/qwen2-0.5b-$([[ $dtype == float32 ]] && echo f32 || echo bf16)"
     done
   done
