@@ -11,6 +11,7 @@ expected up to summation order: measured 1.2e-6 to 2.1e-6 at |values| <= 3.6, on
 import argparse
 import os
 import sys
+import tempfile
 
 from transformers_site import FSDP_STUBBED, REPO
 
@@ -32,7 +33,12 @@ def load(fixtures, name, cls):
 
 def qwen2(fixtures):
     model, io = load(fixtures, "qwen2", transformers.Qwen2ForCausalLM)
-    yield "qwen2 logits", model(io["input_ids"]).logits, io["logits"]
+    logits = model(io["input_ids"]).logits
+    yield "qwen2 logits", logits, io["logits"]
+    with tempfile.TemporaryDirectory() as folder:  # the shim's writer: save_pretrained, then load again
+        model.save_pretrained(folder)
+        again = transformers.Qwen2ForCausalLM.from_pretrained(folder, attn_implementation="eager").eval()
+        yield "qwen2 save_pretrained + from_pretrained logits (vs the first load)", again(io["input_ids"]).logits, logits
     out = model.generate(io["input_ids"], max_new_tokens=8, do_sample=False, output_logits=True,
                          return_dict_in_generate=True, pad_token_id=0)
     yield "qwen2 generate_ids", out.sequences, io["generate_ids"]
