@@ -34,7 +34,8 @@ struct AudioLoadOptions {
 };
 
 // Throws Error naming the file: kFileNotFound, kInvalidFormat (corrupt, truncated, not audio,
-// zero samples, NaN/Inf samples), kInvalidArgument (a directory, a bad option).
+// zero samples, NaN/Inf samples), kInvalidArgument (a directory, a bad option), kUnsupported (a
+// target rate more than 64 times the file's).
 ALMKIT_API AudioBuffer load_audio(const std::string& path, const AudioLoadOptions& options = {});
 // Same from an encoded file held in memory; `name` appears in error messages.
 ALMKIT_API AudioBuffer load_audio_from_memory(const void* data, size_t size,

@@ -86,8 +86,12 @@ AudioBuffer decode(SNDFILE* raw, const SF_INFO& info, const std::string& name,
   out.sample_rate = info.samplerate;
   std::unique_ptr<StreamResampler> resampler;
   if (options.target_sample_rate > 0 && options.target_sample_rate != info.samplerate) {
-    resampler = std::make_unique<StreamResampler>(info.samplerate, options.target_sample_rate,
-                                                  out_channels);
+    try {
+      resampler = std::make_unique<StreamResampler>(info.samplerate, options.target_sample_rate,
+                                                    out_channels);
+    } catch (const Error& error) {
+      throw Error(error.code(), "'" + name + "': " + error.what());
+    }
     out.sample_rate = options.target_sample_rate;
   }
   if (info.frames > 0 && info.frames < (sf_count_t(1) << 40)) {

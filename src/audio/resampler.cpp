@@ -17,6 +17,15 @@ StreamResampler::StreamResampler(double input_rate, double output_rate, int chan
                     std::to_string(output_rate) + " Hz with " + std::to_string(channels) +
                     " channel(s): rates and channels must be positive");
   }
+  // soxr's time grows with the output and with the ratio: 3,000 frames of a 1 Hz header took
+  // 4 minutes to reach 16 kHz. Nothing below 250 Hz is audio worth resampling to 16 kHz.
+  if (ratio_ > kMaxUpsampling) {
+    throw Error(ErrorCode::kUnsupported,
+                "cannot resample from " + std::to_string(static_cast<long long>(input_rate)) +
+                    " Hz to " + std::to_string(static_cast<long long>(output_rate)) +
+                    " Hz: upsampling by more than " + std::to_string(int(kMaxUpsampling)) +
+                    "x (is the sample rate in the header right?)");
+  }
   soxr_error_t error = nullptr;
   const soxr_io_spec_t io = soxr_io_spec(SOXR_FLOAT32_I, SOXR_FLOAT32_I);
   const soxr_quality_spec_t quality = soxr_quality_spec(SOXR_HQ, 0);

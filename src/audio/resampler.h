@@ -11,6 +11,8 @@ namespace almkit {
 
 class StreamResampler {
  public:
+  // Upsampling beyond this ratio is kUnsupported (a header's 1 Hz would make hours of work).
+  static constexpr double kMaxUpsampling = 64;
   StreamResampler(double input_rate, double output_rate, int channels);
   ~StreamResampler();
   StreamResampler(const StreamResampler&) = delete;

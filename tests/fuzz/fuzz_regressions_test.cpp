@@ -253,6 +253,20 @@ TEST(FuzzRegressions, TokenizerStripDecoderCountOf1e300IsAFormatError) {
                       "field 'start' should be an integer, got 1e+300");
 }
 
+TEST(FuzzRegressions, TokenizerConfigAddedTokenKeyThatIsNotAnIdIsAFormatError) {
+  // Found by reading next to the fuzzed readers: std::stoll threw std::invalid_argument.
+  const std::string dir = test::temp_dir();
+  test::write_file(dir + "/vocab.json", R"({"a": 0, "b": 1})");
+  test::write_file(dir + "/merges.txt", "#version: 0.2\n");
+  test::write_file(dir + "/tokenizer_config.json",
+                   R"({"added_tokens_decoder": {"2x": {"content": "<x>"}}})");
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_folder(dir), ErrorCode::kInvalidFormat,
+                      "tokenizer_config.json's added_tokens_decoder key '2x' is not a token id");
+  test::write_file(dir + "/tokenizer_config.json",
+                   R"({"added_tokens_decoder": {"2": {"content": "<x>"}}})");
+  EXPECT_EQ(Tokenizer::from_folder(dir)->encode("<x>", false), (std::vector<int32_t>{2}));
+}
+
 TEST(FuzzRegressions, SafetensorsShapeWhoseByteCountWrapsIsAFormatError) {
   // [2^62] F32 is 2^64 bytes, 0 after wrapping: the tensor was accepted over an empty span and
   // to_float() asked for 2^62 floats (std::length_error).
@@ -292,6 +306,36 @@ TEST(FuzzRegressions, AudioHeaderClaimingBillionsOfFramesIsRefusedWithoutReservi
   const std::string input = regression("audio/header_claims_2e10_frames");
   EXPECT_ALMKIT_ERROR(load_audio_from_memory(input.data() + 1, input.size() - 1),
                       ErrorCode::kInvalidFormat, "declares 14753887351 frames but only 0");
+}
+
+TEST(FuzzRegressions, AudioAt1HzIsNotUpsampledTo16kHz) {
+  // Found by reading after fuzzing: a 3 kB WAV whose header says 1 Hz took 242 s (ASan build) to
+  // become 48 million samples at 16 kHz; a 1 MB upload to `almkit serve` would take hours.
+  const std::string input = regression("audio/wav_at_1_hz");
+  AudioLoadOptions options;
+  options.target_sample_rate = 16000;
+  EXPECT_ALMKIT_ERROR(load_audio_from_memory(input.data() + 1, input.size() - 1, options),
+                      ErrorCode::kUnsupported,
+                      "cannot resample from 1 Hz to 16000 Hz: upsampling by more than 64x");
+  const std::string upload = regression("serve_requests/upload_at_1_hz");
+  try {
+    (void)serve::decode_audio_bytes(std::vector<uint8_t>(upload.begin() + 1, upload.end()), "wav",
+                                    serve::AudioLimits{}, "file");
+    ADD_FAILURE() << "expected an ApiError";
+  } catch (const serve::ApiError& error) {
+    EXPECT_EQ(error.status(), 400);
+    EXPECT_NE(std::string(error.what()).find("cannot resample from 1 Hz"), std::string::npos)
+        << error.what();
+  }
+  // 64x is still fine: 3,000 frames at 250 Hz are 12 s at 16 kHz.
+  std::string at_250_hz = input.substr(1);
+  for (int byte : {24, 28}) {  // sample rate and byte rate (8-bit mono)
+    at_250_hz[byte] = static_cast<char>(250);
+    at_250_hz[byte + 1] = 0;
+  }
+  EXPECT_NEAR(static_cast<double>(
+                  load_audio_from_memory(at_250_hz.data(), at_250_hz.size(), options).num_frames()),
+              192000.0, 2.0);
 }
 
 TEST(FuzzRegressions, MalformedVorbisHeaderIsAFormatError) {
