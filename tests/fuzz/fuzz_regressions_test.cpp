@@ -28,6 +28,18 @@ std::string before_nul(const std::string& input) {
   return input.substr(0, input.find('\0'));
 }
 
+// A tokenizer.json of two BPE tokens ("a" 0, "<s>" 1) and the top-level `fields` after them.
+std::string two_token_tokenizer(const std::string& fields) {
+  return R"({"model": {"type": "BPE", "vocab": {"a": 0, "<s>": 1}, "merges": []}, )" + fields + "}";
+}
+
+// TemplateProcessing that puts special token <s>, given `ids`, before the sequence.
+std::string bos_post_processor(const std::string& ids) {
+  return R"("post_processor": {"type": "TemplateProcessing", "single": [{"SpecialToken": )"
+         R"({"id": "<s>"}}, {"Sequence": {"id": "A"}}], "special_tokens": {"<s>": {"ids": )" +
+         ids + "}}}";
+}
+
 TEST(FuzzRegressions, ChatTemplateEscapeWithoutHexDigitsIsAFormatError) {
   // Was std::invalid_argument from std::stoul on "\unt.v".
   const std::string source = before_nul(regression("chat_template/hex_escape_not_hex"));
@@ -177,23 +189,12 @@ TEST(FuzzRegressions, TokenizerPostProcessorIdOutsideTheVocabularyIsAFormatError
   EXPECT_ALMKIT_ERROR(Tokenizer::from_json(json), ErrorCode::kInvalidFormat,
                       "post_processor gives special token '<s>' the id 901, which is not in the "
                       "vocabulary");
-  const std::string vocab =
-      R"("model": {"type": "BPE", "vocab": {"a": 0, "<s>": 1}, "merges": []})";
   for (const char* ids : {"[-1]", "[1e300]", "[2]", "7"}) {
     SCOPED_TRACE(ids);
-    EXPECT_ALMKIT_ERROR(Tokenizer::from_json("{" + vocab +
-                                             R"(, "post_processor": {"type": )"
-                                             R"("TemplateProcessing", "single": [{"SpecialToken": )"
-                                             R"({"id": "<s>"}}, {"Sequence": {"id": "A"}}], )"
-                                             R"("special_tokens": {"<s>": {"ids": )" +
-                                             ids + "}}}}"),
+    EXPECT_ALMKIT_ERROR(Tokenizer::from_json(two_token_tokenizer(bos_post_processor(ids))),
                         ErrorCode::kInvalidFormat, "special token '<s>'");
   }
-  const auto tokenizer = Tokenizer::from_json(
-      "{" + vocab +
-      R"(, "post_processor": {"type": "TemplateProcessing", "single": )"
-      R"([{"SpecialToken": {"id": "<s>"}}, {"Sequence": {"id": "A"}}], "special_tokens": )"
-      R"({"<s>": {"ids": [1]}}}})");
+  const auto tokenizer = Tokenizer::from_json(two_token_tokenizer(bos_post_processor("[1]")));
   EXPECT_EQ(tokenizer->encode("a", true), (std::vector<int32_t>{1, 0}));
 }
 
@@ -202,10 +203,9 @@ TEST(FuzzRegressions, TokenizerAddedTokenIdOutOfRangeIsAFormatError) {
   const std::string json = before_nul(regression("tokenizer/added_token_id_int32_max"));
   EXPECT_ALMKIT_ERROR(Tokenizer::from_json(json), ErrorCode::kInvalidFormat,
                       "added token '<x>' has id 2147483647, outside [0, 16777216)");
-  EXPECT_ALMKIT_ERROR(
-      Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, )"
-                           R"("added_tokens": [{"id": -5, "content": "<x>"}]})"),
-      ErrorCode::kInvalidFormat, "added token '<x>' has id -5");
+  EXPECT_ALMKIT_ERROR(Tokenizer::from_json(
+                          two_token_tokenizer(R"("added_tokens": [{"id": -5, "content": "<x>"}])")),
+                      ErrorCode::kInvalidFormat, "added token '<x>' has id -5");
 }
 
 TEST(FuzzRegressions, TokenizerMetaspaceWithEmptyReplacementIsAFormatError) {
@@ -215,8 +215,8 @@ TEST(FuzzRegressions, TokenizerMetaspaceWithEmptyReplacementIsAFormatError) {
   EXPECT_ALMKIT_ERROR(Tokenizer::from_json(json), ErrorCode::kInvalidFormat,
                       "Metaspace replacement '' is not a single character");
   EXPECT_ALMKIT_ERROR(
-      Tokenizer::from_json(R"({"model": {"type": "BPE", "vocab": {"a": 0}, "merges": []}, )"
-                           R"("decoder": {"type": "Metaspace", "replacement": "ab"}})"),
+      Tokenizer::from_json(
+          two_token_tokenizer(R"("decoder": {"type": "Metaspace", "replacement": "ab"})")),
       ErrorCode::kInvalidFormat, "Metaspace replacement 'ab' is not a single character");
 }
 
