@@ -104,7 +104,7 @@ def main():
                     name = f"prefill{tokens}_{mode}"
                 print(f"{label} {name} threads={args.threads} tokens_per_s={statistics.median(rates):.1f}"
                       f" (range {min(rates):.1f}-{max(rates):.1f}, {args.repeats} repeats)", flush=True)
-        del model
+        model = None  # free it before the next implementation loads
 
 
 if __name__ == "__main__":
