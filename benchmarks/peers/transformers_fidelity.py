@@ -7,7 +7,8 @@ the outputs transformers 4.47.1 recorded there. Exits 1 when any comparison is o
 expected up to summation order: measured 1.2e-6 to 2.1e-6 at |values| <= 3.6, on 1 and 2 threads).
 Last, benchmarks/qwen2_torch_peer.py (the plain-torch peer of the earlier tables) against
 transformers on the same Qwen2-0.5B-shaped random weights: fp32 must be bit-equal (measured so),
-bf16 within 2^-5 of the largest logit.
+bf16 within 2^-5 of the largest logit. And benchmarks/qwen2_audio_torch_peer.py (the scoring peer)
+on the qwen2_audio fixture: log-mel, projector output and logits against the recorded ones.
 
   /usr/bin/python3 benchmarks/peers/transformers_fidelity.py
 """
@@ -94,6 +95,38 @@ def torch_peer(_fixtures):
             peer.forward(weights, ids), want, tolerance
 
 
+def audio_torch_peer(fixtures):
+    """benchmarks/qwen2_audio_torch_peer.py (the plain-torch scoring peer of eval_throughput.sh) on
+    the qwen2_audio fixture: its log-mel of the fixture's clip, projector output and logits against
+    what transformers recorded (the peer needs no transformers; checked here beside the others)"""
+    import torch.nn.functional as F
+
+    import qwen2_audio_torch_peer as audio_peer
+
+    folder = os.path.join(fixtures, "qwen2_audio")
+    with tempfile.TemporaryDirectory() as resolved:
+        # the peer reads config.json as written, without transformers' defaults (the fixture leaves
+        # out audio_config.num_mel_bins): give it the config transformers resolves
+        with open(os.path.join(resolved, "config.json"), "w") as f:
+            f.write(transformers.AutoConfig.from_pretrained(folder).to_json_string(use_diff=False))
+        os.symlink(os.path.join(folder, "model.safetensors"), os.path.join(resolved, "model.safetensors"))
+        peer = audio_peer.Peer(resolved, torch.float32)
+    clip = load_file(os.path.join(fixtures, "whisper_features", "io.safetensors"))
+    mel, frames = peer.features(clip["waveform"].numpy().reshape(-1))
+    # the recorded mel is WhisperFeatureExtractor's own torch path (its numpy path differs by 1.3e-5)
+    yield "qwen2_audio_torch_peer.py log-mel vs mel128_features", mel, clip["mel128_features"], 1e-4
+    io = load_file(os.path.join(fixtures, "qwen2_audio", "io.safetensors"))
+    audio = peer.encode(io["input_features"], int(io["feature_attention_mask"].sum()))
+    yield "qwen2_audio_torch_peer.py projector output vs audio_features", audio.unsqueeze(0), io["audio_features"]
+    prompt = io["input_ids"][0].tolist()
+    at = prompt.index(peer.audio_token)
+    ids = torch.tensor(prompt[:at] + [peer.audio_token] * audio.shape[0] + prompt[at + 1:])
+    x = peer.w["language_model.model.embed_tokens.weight"][ids].unsqueeze(0)
+    x[0, at: at + audio.shape[0]] = audio
+    logits = F.linear(peer.lm_forward(x, 0, []), peer.w["language_model.lm_head.weight"])
+    yield "qwen2_audio_torch_peer.py logits vs the recorded merged-sequence logits", logits, io["logits"]
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--fixtures", default=DEFAULT_FIXTURES)
@@ -106,7 +139,7 @@ def main():
           f"{', torch.distributed.fsdp stubbed' if FSDP_STUBBED else ''}")
     failed = 0
     with torch.inference_mode():
-        for check in (qwen2, qwen2_audio, whisper, torch_peer):
+        for check in (qwen2, qwen2_audio, whisper, torch_peer, audio_torch_peer):
             for label, got, want, *tolerance in check(args.fixtures):
                 tolerance = tolerance[0] if tolerance else args.tolerance
                 if got.shape != want.shape:
