@@ -7,7 +7,11 @@
 #    almkit's): model calls/s of the scoring loop (model load excluded: almkit's last progress
 #    line, the peer's own loop timer) and the process wall time, --threads 1/2, alternating for
 #    ROUNDS rounds (2). One model call = one item here (no silent-audio baseline).
-#    ALMKIT_PEER_ONLY=1 stops after this part.
+#    When the transformers peer is built (benchmarks/peers/build_peer.sh transformers ...), a
+#    third column: transformers 4.47.1 itself scoring the same units
+#    (benchmarks/peers/transformers_scoring.py: from_pretrained, eager fp32, WhisperFeatureExtractor,
+#    the prompt once into a DynamicCache, each choice continued from it), its sums checked
+#    against almkit's and the plain-torch peer's. ALMKIT_PEER_ONLY=1 stops after this part.
 # 1. The default small random model: --threads 1/2 x --batch 1/2, loglik mode and generate mode
 #    (16 new tokens, greedy), ALMKIT_LIMIT items (24).
 # 2. A Qwen2-Audio-7B-shaped random bf16 checkpoint (`almkit init-model --size 7b`, ~16 GB in
@@ -45,7 +49,8 @@ run() {
     "$(echo "($user + $sys) / $items" | bc -l)" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
-# peer_round THREADS: almkit eval (loglik, batch 1), then the torch peer on its results.jsonl
+# peer_round THREADS: almkit eval (loglik, batch 1), then the torch peer and (when built) transformers
+# on its results.jsonl (transformers' wall_s includes its untimed plain-torch check, torch_peer_check_s)
 peer_round() {
   local threads=$1 out="$work/peer-$1" start end rate
   rm -rf "$out"
@@ -64,8 +69,21 @@ peer_round() {
   end=$(date +%s.%N)
   printf "torch peer threads=%s %s wall_s=%.1f load=%s\n" "$threads" "$(cut -d' ' -f2- "$work/peer")" \
     "$(echo "$end - $start" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
+  [[ -n $transformers_site ]] || return 0
+  start=$(date +%s.%N)
+  PYTHONPATH="$(dirname "$almkit")/../../python${PYTHONPATH:+:$PYTHONPATH}" /usr/bin/python3 \
+    "$repo/benchmarks/peers/transformers_scoring.py" --model "$model" --results "$out/results.jsonl" \
+    --threads "$threads" >"$work/peer" || { echo "transformers peer failed"; return 1; }
+  end=$(date +%s.%N)
+  printf "transformers threads=%s %s wall_s=%.1f load=%s\n" "$threads" "$(cut -d' ' -f2- "$work/peer")" \
+    "$(echo "$end - $start" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
+transformers_site="${ALMKIT_TRANSFORMERS_SITE:-${ALMKIT_PEERS_DIR:-$repo/.cache/peers}/transformers/site}"
+if [[ ! -f $transformers_site/transformers/__init__.py ]]; then
+  echo "transformers peer: skipped (not built: benchmarks/peers/build_peer.sh transformers TRANSFORMERS_GIT_DIR HUB_GIT_DIR)"
+  transformers_site=
+fi
 echo "cpu flags: $(grep -o -w -E 'avx2|avx512f|avx512_bf16|avx512_vnni' /proc/cpuinfo | sort -u | tr '\n' ' ')"
 for _ in $(seq "${ROUNDS:-2}"); do
   for threads in 1 2; do peer_round "$threads"; done

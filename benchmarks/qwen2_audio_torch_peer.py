@@ -157,6 +157,26 @@ class Peer:
         return sums
 
 
+def unit_inputs(units, path, tokenizer, almkit):
+    """(unit, prompt ids, 16 kHz mono clip, choice ids) of each unit of an almkit loglik run's
+    results.jsonl, read as almkit read them (its tokenizer and audio reader); shared with
+    peers/transformers_scoring.py"""
+    for unit in units:
+        if len(unit["audio"]) != 1:
+            sys.exit(f"{path}: unit {unit['unit']} has {len(unit['audio'])} clips; this peer takes one")
+        clip = np.asarray(almkit.load_audio(unit["audio"][0], 16000, True), dtype=np.float32)
+        prompt_ids = tokenizer.encode(unit["prompt"], add_special_tokens=False)
+        choices = [tokenizer.encode(c, add_special_tokens=False) for c in unit["choices"]]
+        yield unit, prompt_ids, clip, choices
+
+
+def rel_diff(mine, theirs):
+    """largest difference of summed log-probabilities, relative to max(1, |theirs|)"""
+    if len(mine) != len(theirs):
+        sys.exit(f"{len(mine)} choice scores against {len(theirs)}")
+    return max((abs(a - b) / max(1.0, abs(b)) for a, b in zip(mine, theirs)), default=0.0)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--model", required=True)
@@ -178,15 +198,9 @@ def main():
     worst = 0.0
     with torch.inference_mode():
         start = time.perf_counter()
-        for unit in units:
-            if len(unit["audio"]) != 1:
-                sys.exit(f"{args.results}: unit {unit['unit']} has {len(unit['audio'])} clips; this peer takes one")
-            clip = almkit.load_audio(unit["audio"][0], 16000, True)
-            prompt_ids = tokenizer.encode(unit["prompt"], add_special_tokens=False)
-            choices = [tokenizer.encode(c, add_special_tokens=False) for c in unit["choices"]]
-            sums = peer.score(prompt_ids, np.asarray(clip, dtype=np.float32), choices, args.trim_encoder)
-            for mine, theirs in zip(sums, unit["scores"]):
-                worst = max(worst, abs(mine - theirs["sum_logprob"]) / max(1.0, abs(theirs["sum_logprob"])))
+        for unit, prompt_ids, clip, choices in unit_inputs(units, args.results, tokenizer, almkit):
+            sums = peer.score(prompt_ids, clip, choices, args.trim_encoder)
+            worst = max(worst, rel_diff(sums, [s["sum_logprob"] for s in unit["scores"]]))
         seconds = time.perf_counter() - start
     print(f"torch_peer{'_trimmed' if args.trim_encoder else ''} units={len(units)} seconds={seconds:.2f} units_per_s={len(units) / seconds:.2f} "
           f"load_s={load_seconds:.2f} max_rel_diff_sum_logprob_vs_almkit={worst:.2e}")
