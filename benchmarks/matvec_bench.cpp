@@ -43,6 +43,14 @@ std::vector<Matrix> qwen2_0_5b_weights() {
   return matrices;
 }
 
+// Each iteration is one decode step's products over `bytes` of weights.
+void report_steps(benchmark::State& state, int64_t bytes) {
+  state.counters["weights_MB"] = bytes / 1e6;
+  state.counters["GBps"] = benchmark::Counter(static_cast<double>(bytes) * state.iterations() / 1e9,
+                                              benchmark::Counter::kIsRate);
+  state.counters["steps_per_s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+}
+
 // range(1): the kernel (0: the best this CPU runs, 1: AVX2, 2: AVX512-BF16), so the AVX2 one
 // is measured beside vdpbf16ps in the same run.
 void BM_DecodeStepMatvecs(benchmark::State& state) {
@@ -62,10 +70,7 @@ void BM_DecodeStepMatvecs(benchmark::State& state) {
     for (const auto& m : weights) almkit::nn::bf16_matvec(x.data(), 1, m.cols, m.data.data(), m.rows, y.data(), nullptr, kernel);
     benchmark::ClobberMemory();
   }
-  state.counters["weights_MB"] = bytes / 1e6;
-  state.counters["GBps"] = benchmark::Counter(static_cast<double>(bytes) * state.iterations() / 1e9,
-                                              benchmark::Counter::kIsRate);
-  state.counters["steps_per_s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+  report_steps(state, bytes);
 }
 BENCHMARK(BM_DecodeStepMatvecs)->ArgsProduct({{1, 2}, {1, 2}})->UseRealTime()->MinTime(2.0);
 
@@ -101,10 +106,7 @@ void BM_DecodeStepF32Matvecs(benchmark::State& state) {
     }
     benchmark::ClobberMemory();
   }
-  state.counters["weights_MB"] = bytes / 1e6;
-  state.counters["GBps"] = benchmark::Counter(static_cast<double>(bytes) * state.iterations() / 1e9,
-                                              benchmark::Counter::kIsRate);
-  state.counters["steps_per_s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+  report_steps(state, bytes);
 }
 BENCHMARK(BM_DecodeStepF32Matvecs)->ArgsProduct({{1, 2}, {1, 2}})->UseRealTime()->MinTime(2.0);
 
@@ -120,10 +122,7 @@ void BM_DecodeStepFp32Gemv(benchmark::State& state) {
   for (auto _ : state) {
     for (const auto& w : weights) benchmark::DoNotOptimize(at::mv(w, x.narrow(0, 0, w.size(1))));
   }
-  state.counters["weights_MB"] = bytes / 1e6;
-  state.counters["GBps"] = benchmark::Counter(static_cast<double>(bytes) * state.iterations() / 1e9,
-                                              benchmark::Counter::kIsRate);
-  state.counters["steps_per_s"] = benchmark::Counter(state.iterations(), benchmark::Counter::kIsRate);
+  report_steps(state, bytes);
 }
 BENCHMARK(BM_DecodeStepFp32Gemv)->Arg(1)->Arg(2)->UseRealTime()->MinTime(2.0);
 

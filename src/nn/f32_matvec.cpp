@@ -8,42 +8,26 @@
 
 #include "almkit/error.h"
 #include "core/simd_cap.h"
+#include "core/simd_target.h"
 #include "core/spin_pool.h"
 
 namespace almkit::nn {
 
-// The vector loop, one copy per instruction set (the library is built without -march).
-// (clang, which builds the fuzz and sanitizer trees, spells the region its own way)
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma")
-#endif
+// The vector loop, one copy per instruction set.
+ALMKIT_TARGET_BEGIN("avx2,fma")
 namespace matvec_avx2 {
 #define ALMKIT_MATVEC_AVX512 0
 #include "nn/f32_matvec_kernels.inc"
 #undef ALMKIT_MATVEC_AVX512
 }  // namespace matvec_avx2
-#if defined(__clang__)
-#pragma clang attribute pop
-#pragma clang attribute push( \
-    __attribute__((target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq"))), apply_to = function)
-#else
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq")
-#endif
+ALMKIT_TARGET_END()
+ALMKIT_TARGET_BEGIN("avx2,fma,avx512f,avx512vl,avx512bw,avx512dq")
 namespace matvec_avx512 {
 #define ALMKIT_MATVEC_AVX512 1
 #include "nn/f32_matvec_kernels.inc"
 #undef ALMKIT_MATVEC_AVX512
 }  // namespace matvec_avx512
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+ALMKIT_TARGET_END()
 
 namespace {
 

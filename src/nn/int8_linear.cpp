@@ -12,6 +12,7 @@
 
 #include "almkit/error.h"
 #include "core/simd_cap.h"
+#include "core/simd_target.h"
 #include "core/spin_pool.h"
 
 namespace almkit::nn {
@@ -86,36 +87,20 @@ void matmul_scalar(const Int8Rows& x, const Int8Weight& w, int64_t p_begin, int6
 }  // namespace
 
 // The vector kernels, one copy per instruction set (the library is built without -march).
-// (clang, which builds the fuzz and sanitizer trees, spells the region its own way)
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c")
-#endif
+ALMKIT_TARGET_BEGIN("avx2,fma,f16c")
 namespace int8_avx2 {
 #define ALMKIT_INT8_VNNI 0
 #include "nn/int8_kernels.inc"
 #undef ALMKIT_INT8_VNNI
 }  // namespace int8_avx2
-#if defined(__clang__)
-#pragma clang attribute pop
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni"))), apply_to = function)
-#else
-#pragma GCC pop_options
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")
-#endif
+ALMKIT_TARGET_END()
+ALMKIT_TARGET_BEGIN("avx2,fma,f16c,avx512f,avx512vl,avx512bw,avx512vnni")
 namespace int8_vnni {
 #define ALMKIT_INT8_VNNI 1
 #include "nn/int8_kernels.inc"
 #undef ALMKIT_INT8_VNNI
 }  // namespace int8_vnni
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+ALMKIT_TARGET_END()
 
 namespace {
 
