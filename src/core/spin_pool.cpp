@@ -40,6 +40,8 @@ constexpr microseconds kMaxBackoff(128000);
 // The workers' share of the chunks is judged over this many jobs; below a quarter (half is
 // what an awake worker takes) they are not keeping up.
 constexpr int kWindowJobs = 32;
+// After the workers fell behind they sleep between jobs for at least this long.
+constexpr std::chrono::milliseconds kSleepingWorkersFor(1000);
 constexpr int kShareDivisor = 4;
 
 // ALMKIT_SPIN_POOL=spin: joins only spin and jobs are never sent inline (the pool before it
@@ -92,8 +94,9 @@ void wake_all(std::atomic<int>& word) {
 // while their spinning took CPU share from the caller, and a worker descheduled while it holds a
 // chunk holds up the join until it runs again, often a whole time slice. So the caller spins
 // only briefly in a join, then sleeps until the last chunk is done, and when the workers fall
-// behind (adapt()) the next jobs run inline, as on one thread, for 2, 4, ... up to 128 ms before
-// the workers are tried again.
+// behind (adapt()) they first stop spinning for a second (sleeping between jobs, a woken worker
+// took 35-50 % of the chunks under the same load), and if they still fall behind, the next jobs
+// run inline, as on one thread, for 2, 4, ... up to 128 ms before the workers are tried again.
 class SpinPool {
  public:
   static SpinPool& instance() {
@@ -196,11 +199,17 @@ class SpinPool {
     if (late || window_done) window_jobs_ = 0, window_chunks_ = window_worker_chunks_ = 0;
     stats_.late_joins += late;
     stats_.idle_windows += idle;
-    if (late || idle) {
+    if ((late || idle) && workers_spin_.load(std::memory_order_relaxed)) {
+      // first step: workers sleep right after their chunks, so they cost nothing while idle and
+      // a woken worker gets the core back soon (a sleeper is owed CPU time by the scheduler)
+      workers_spin_.store(false, std::memory_order_relaxed);
+      spin_again_at_ = end + kSleepingWorkersFor;
+    } else if (late || idle) {
       resume_at_ = end + backoff_;
       backoff_ = std::min<Clock::duration>(2 * backoff_, kMaxBackoff);
     } else if (window_done) {
       backoff_ = kFirstBackoff;
+      if (end > spin_again_at_) workers_spin_.store(true, std::memory_order_relaxed);
     }
   }
 
@@ -237,7 +246,7 @@ class SpinPool {
       const auto spin_until = Clock::now() + kIdleSpin;
       int polls = 0;
       auto job = [&] { return ticket_.load(std::memory_order_acquire) >> 32; };
-      while (job() == seen && Clock::now() < spin_until) relax(polls);
+      while (job() == seen && workers_spin_.load(std::memory_order_relaxed) && Clock::now() < spin_until) relax(polls);
       if (job() == seen) {
         sleepers_.fetch_add(1, std::memory_order_seq_cst);
         std::unique_lock<std::mutex> lock(sleep_mutex_);
@@ -254,7 +263,7 @@ class SpinPool {
   int workers_ = 0;
   // Under call_mutex_: jobs run inline until resume_at_, the next such stretch, the current
   // window of jobs, counters.
-  Clock::time_point resume_at_;
+  Clock::time_point resume_at_, spin_again_at_;
   Clock::duration backoff_ = kFirstBackoff;
   int window_jobs_ = 0;
   int64_t window_chunks_ = 0, window_worker_chunks_ = 0;
@@ -262,6 +271,7 @@ class SpinPool {
   std::atomic<uint64_t> ticket_{0};
   std::atomic<int> finished_{0};
   std::atomic<int> caller_sleeping_{0};
+  std::atomic<bool> workers_spin_{true};
   std::atomic<int> sleepers_{0};
   std::mutex sleep_mutex_;
   std::condition_variable wake_;

@@ -24,8 +24,9 @@ void spin_parallel_for(int64_t count, int parts, int64_t align,
 
 // What the pool did since the process started (for tests and benchmarks): jobs run on the
 // workers; joins that waited far longer than a chunk takes (a worker held a chunk without
-// running); windows of 32 jobs in which the workers took under a quarter of the chunks; jobs
-// the caller then ran alone (see spin_pool.cpp: on a loaded machine the workers cost more
+// running); windows of 32 jobs in which the workers took under a quarter of the chunks (the
+// first such sign stops the workers' spinning, the next ones send jobs inline); jobs the caller
+// then ran alone (see spin_pool.cpp: on a loaded machine the workers cost more
 // than they give).
 struct SpinPoolStats {
   int64_t pooled_jobs = 0;
