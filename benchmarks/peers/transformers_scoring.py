@@ -62,6 +62,8 @@ def main():
     features = transformers.WhisperFeatureExtractor.from_pretrained(args.model)
     tokenizer = almkit.Tokenizer.from_folder(args.model)
     units = [json.loads(line) for line in open(args.results) if line.strip()]
+    if not units or any(not unit.get("scores") for unit in units):
+        sys.exit(f"{args.results}: no units, or a unit without choice scores (not an `almkit eval --mode loglik` run)")
     load_seconds = time.perf_counter() - start
 
     def score(prompt_ids, clip, choices):
