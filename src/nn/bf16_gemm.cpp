@@ -2,10 +2,13 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
+#include <cpuid.h>
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "almkit/error.h"
@@ -203,7 +206,25 @@ bool detect_avx512_bf16() {
          __builtin_cpu_supports("avx512bf16");
 }
 
+bool detect_amx_bf16() {
+  const char* choice = std::getenv("ALMKIT_BF16_GEMM");
+  if (simd_cap() != SimdCap::kNone || (choice && std::string(choice) == "almkit")) return false;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  // the OS saves extended state (OSXSAVE) and has the tile state in XCR0 (bits 17, 18)
+  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
+  const bool amx_bf16 = (d & (1u << 22)) != 0, amx_tile = (d & (1u << 24)) != 0;
+  unsigned xcr0_low = 0, xcr0_high = 0;
+  __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
+  return amx_bf16 && amx_tile && (xcr0_low & (3u << 17)) == (3u << 17);
+}
+
 }  // namespace
+
+bool bf16_products_through_amx() {
+  static const bool amx = detect_amx_bf16();
+  return amx;
+}
 
 bool cpu_has_avx512_bf16() {
   static const bool supported = detect_avx512_bf16();

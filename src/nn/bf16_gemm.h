@@ -17,6 +17,12 @@ enum class Bf16Input { kSplit, kRoundInput };
 // sets ALMKIT_SIMD=avx2 or baseline.
 bool cpu_has_avx512_bf16();
 
+// Whether prompt-sized bf16 products should go to libtorch's oneDNN instead of bf16_gemm: a CPU
+// with AMX-BF16 tiles that the OS manages (oneDNN runs them there, ~3.5x bf16_gemm's vdpbf16ps
+// on a Sapphire Rapids core). False under ALMKIT_SIMD caps and with ALMKIT_BF16_GEMM=almkit
+// (bf16_gemm everywhere, for comparisons).
+bool bf16_products_through_amx();
+
 // y [m, n] float32 = x [m, k] float32 times w [n, k] bfloat16 transposed, plus bias [n] when not
 // null; x, w and y contiguous, k even. Splits n over the compute threads. Throws kUnsupported on
 // a CPU without AVX512-BF16 and kInvalidArgument for an odd k.
