@@ -62,20 +62,21 @@ peer_round() {
   rate=$(grep -o 'model calls [0-9.]*/s' "$work/log" | tail -1 | grep -o '[0-9.]*/s')
   printf "almkit     threads=%s calls=%s calls/s=%s wall_s=%.1f load=%s\n" "$threads" "$limit" "${rate%/s}" \
     "$(echo "$end - $start" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
-  start=$(date +%s.%N)
-  PYTHONPATH="$(dirname "$almkit")/../../python${PYTHONPATH:+:$PYTHONPATH}" /usr/bin/python3 \
-    "$repo/benchmarks/qwen2_audio_torch_peer.py" --model "$model" --results "$out/results.jsonl" \
-    --threads "$threads" >"$work/peer" || { echo "torch peer failed"; return 1; }
-  end=$(date +%s.%N)
-  printf "torch peer threads=%s %s wall_s=%.1f load=%s\n" "$threads" "$(cut -d' ' -f2- "$work/peer")" \
-    "$(echo "$end - $start" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
+  score_with_peer "torch peer" "$repo/benchmarks/qwen2_audio_torch_peer.py" "$threads" "$out" || return 1
   [[ -n $transformers_site ]] || return 0
+  score_with_peer transformers "$repo/benchmarks/peers/transformers_scoring.py" "$threads" "$out"
+}
+
+# score_with_peer LABEL SCRIPT THREADS RUN_DIR: a peer re-scores the units of almkit's run; its
+# own figures, then its wall time and the load
+score_with_peer() {
+  local label=$1 script=$2 threads=$3 out=$4 start end
   start=$(date +%s.%N)
   PYTHONPATH="$(dirname "$almkit")/../../python${PYTHONPATH:+:$PYTHONPATH}" /usr/bin/python3 \
-    "$repo/benchmarks/peers/transformers_scoring.py" --model "$model" --results "$out/results.jsonl" \
-    --threads "$threads" >"$work/peer" || { echo "transformers peer failed"; return 1; }
+    "$script" --model "$model" --results "$out/results.jsonl" --threads "$threads" >"$work/peer" ||
+    { echo "$label failed"; return 1; }
   end=$(date +%s.%N)
-  printf "transformers threads=%s %s wall_s=%.1f load=%s\n" "$threads" "$(cut -d' ' -f2- "$work/peer")" \
+  printf "%s threads=%s %s wall_s=%.1f load=%s\n" "$label" "$threads" "$(cut -d' ' -f2- "$work/peer")" \
     "$(echo "$end - $start" | bc)" "$(cut -d' ' -f1 /proc/loadavg)"
 }
 
