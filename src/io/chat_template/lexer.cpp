@@ -22,9 +22,14 @@ class Lexer {
       source_.pop_back();
     }
     line_starts_.push_back(0);
+    characters_before_block_.reserve(source_.size() / kBlock + 1);
+    size_t characters = 0;
     for (size_t i = 0; i < source_.size(); ++i) {
+      if (i % kBlock == 0) characters_before_block_.push_back(characters);
+      characters += is_character_start(source_[i]);
       if (source_[i] == '\n') line_starts_.push_back(i + 1);
     }
+    if (source_.size() % kBlock == 0) characters_before_block_.push_back(characters);  // the end
   }
 
   std::vector<Token> run() {
@@ -56,13 +61,24 @@ class Lexer {
   }
 
  private:
+  // Every token asks for its line and column: a binary search over line starts and at most
+  // kBlock bytes counted, not a scan from the line start (quadratic on a one-line template).
   Location where(size_t offset) const {
     const auto it = std::upper_bound(line_starts_.begin(), line_starts_.end(), offset) - 1;
     // Columns count characters, not bytes.
-    const std::string line_prefix = source_.substr(*it, offset - *it);
-    int column = 1;
-    for (unsigned char c : line_prefix) column += (c & 0xC0) != 0x80;
-    return {static_cast<int>(it - line_starts_.begin()) + 1, column};
+    const size_t column = characters_before(offset) - characters_before(*it) + 1;
+    return {static_cast<int>(it - line_starts_.begin()) + 1, static_cast<int>(column)};
+  }
+
+  static bool is_character_start(char byte) { return (byte & 0xC0) != 0x80; }
+
+  // UTF-8 characters in source_[0, offset).
+  size_t characters_before(size_t offset) const {
+    size_t count = characters_before_block_[offset / kBlock];
+    for (size_t i = offset / kBlock * kBlock; i < offset; ++i) {
+      count += is_character_start(source_[i]);
+    }
+    return count;
   }
 
   [[noreturn]] void fail(size_t offset, const std::string& message) const {
@@ -286,8 +302,10 @@ class Lexer {
     }
   }
 
+  static constexpr size_t kBlock = 256;
   std::string source_;
   std::vector<size_t> line_starts_;
+  std::vector<size_t> characters_before_block_;  // UTF-8 characters before byte i * kBlock
   std::vector<Token> tokens_;
   bool strip_next_ = false;
   bool trim_newline_ = false;

@@ -122,6 +122,21 @@ TEST(ChatTemplateLimits, IntegerOverflowIsAnErrorNotAWrap) {
   EXPECT_ALMKIT_ERROR(render("{{ 2 ** 64 }}"), ErrorCode::kUnsupported, "integer overflow");
 }
 
+TEST(ChatTemplateLimits, ErrorsOnAMegabyteLongLineNameTheirCharacterColumn) {
+  // Each token's column was counted from its line start: quadratic, minutes for a few MB on one
+  // line. Columns count characters: each repetition is 9 bytes ('é' is two) but 8 characters.
+  std::string line;
+  for (int i = 0; i < 120000; ++i) line += "\xC3\xA9{{ x }}";
+  EXPECT_ALMKIT_ERROR(ChatTemplate{line + "{{ $ }}"}, ErrorCode::kInvalidFormat,
+                      "line 1, column 960004: unexpected character '$' in tag");
+  EXPECT_ALMKIT_ERROR(ChatTemplate{line + "\n\xC3\xA9\xC3\xA9{{ x }}{{ ? }}"},
+                      ErrorCode::kInvalidFormat, "line 2, column 13: unexpected character '?'");
+  EXPECT_ALMKIT_ERROR(ChatTemplate{line + "\n" + line + "{{ 'open"}, ErrorCode::kInvalidFormat,
+                      "line 2, column 960008: unterminated string literal");
+  EXPECT_ALMKIT_ERROR(ChatTemplate{"\xC3\xA9\n\xE2\x82\xAC{{ x | }}"}, ErrorCode::kInvalidFormat,
+                      "line 2, column 9");
+}
+
 TEST(ChatTemplateLimits, DeepStatementAndOperatorNestingIsRefusedNotAStackOverflow) {
   std::string ifs;
   for (int i = 0; i < 5000; ++i) ifs += "{% if true %}";
