@@ -1,6 +1,7 @@
 // Inputs that crashed a libFuzzer harness (fuzz/, docs/reliability.md), kept in
 // tests/data/fuzz_regressions/<harness>/: each must now be refused with the library's own error.
 // scripts/fuzz.sh also replays them through the harnesses under ASan + UBSan.
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -10,6 +11,7 @@
 #include "almkit/chat_template.h"
 #include "almkit/safetensors.h"
 #include "almkit/tokenizer.h"
+#include "io/chat_template/value.h"
 #include "io/json_file.h"
 #include "serve/api_error.h"
 #include "serve/audio_parts.h"
@@ -154,6 +156,41 @@ TEST(FuzzRegressions, NumbersBeyondDoubleInBenchmarkFilesAndChatContextsAreError
   const std::string chat = regression("chat_template/context_number_beyond_double");
   EXPECT_ALMKIT_ERROR(ChatTemplate(before_nul(chat)).render_json(chat.substr(chat.find('\0') + 1)),
                       ErrorCode::kInvalidArgument, "is not valid JSON");
+}
+
+TEST(FuzzRegressions, ChatContextIntegersBeyond64BitsAreRefusedNotWrapped) {
+  // Left open by the last session: 18446744073709551615 in a context rendered as -1 (nlohmann
+  // keeps 2**63..2**64-1 unsigned, from_json cast it to int64); longer integers became rounded
+  // floats. Python's ints have no bound, almkit's template integers are int64: refused by field.
+  const std::string input = regression("chat_template/context_integer_beyond_int64");
+  const ChatTemplate print_x(before_nul(input));
+  EXPECT_ALMKIT_ERROR(print_x.render_json(input.substr(input.find('\0') + 1)),
+                      ErrorCode::kUnsupported,
+                      "chat context field 'messages[0].id': integer 18446744073709551615 does not "
+                      "fit in 64 bits");
+  EXPECT_ALMKIT_ERROR(print_x.render_json(R"({"x": 9223372036854775808})"), ErrorCode::kUnsupported,
+                      "chat context field 'x': integer 9223372036854775808 does not fit");
+  EXPECT_ALMKIT_ERROR(print_x.render_json(R"({"x": -9223372036854775809})"),
+                      ErrorCode::kUnsupported, "field 'x': integer -9223372036854775809 does not");
+  EXPECT_ALMKIT_ERROR(print_x.render_json(R"({"a": [[1, 2], {"b": [3, 123456789012345678901]}]})"),
+                      ErrorCode::kUnsupported,
+                      "field 'a[1].b[1]': integer 123456789012345678901 does not fit");
+  EXPECT_ALMKIT_ERROR(
+      print_x.render_messages(R"([{"role": "user", "n": [18446744073709551616]}])", false),
+      ErrorCode::kUnsupported, "messages field '[0].n[0]': integer");
+  EXPECT_ALMKIT_ERROR(print_x.render_messages("[]", false, R"({"x": 10000000000000000000})"),
+                      ErrorCode::kUnsupported, "extra context field 'x': integer");
+  EXPECT_ALMKIT_ERROR(jinja::Value::from_json(nlohmann::ordered_json(uint64_t(1) << 63)),
+                      ErrorCode::kUnsupported,
+                      "integer 9223372036854775808 does not fit in 64 bits");
+  // The int64 edges stay exact integers; numbers written as floats stay floats.
+  EXPECT_EQ(print_x.render_json(R"({"x": 9223372036854775807})"), "9223372036854775807");
+  EXPECT_EQ(
+      ChatTemplate("{{ x is integer }} {{ x }}").render_json(R"({"x": -9223372036854775808})"),
+      "True -9223372036854775808");
+  EXPECT_EQ(ChatTemplate("{{ x is integer }} {{ x }} {{ y }}")
+                .render_json(R"({"x": 1e19, "y": 18446744073709551616.0})"),
+            "False 1e+19 1.8446744073709552e+19");
 }
 
 TEST(FuzzRegressions, IntegerFieldHoldingAHugeFloatIsAFormatError) {

@@ -1,6 +1,10 @@
 // almkit::ChatTemplate: the public face of the chat-template interpreter.
 #include "almkit/chat_template.h"
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "almkit/error.h"
 #include "almkit/tokenizer.h"
 #include "io/chat_template/evaluator.h"
@@ -15,10 +19,97 @@ struct ChatTemplate::Impl {
 
 namespace {
 
+// nlohmann's DOM parser, refusing integers beyond 64 bits: it would keep 2**63..2**64-1 as
+// unsigned (wrapping when a template reads them) and turn longer ones into rounded floats.
+class ContextReader : public nlohmann::detail::json_sax_dom_parser<nlohmann::ordered_json> {
+  using Base = nlohmann::detail::json_sax_dom_parser<nlohmann::ordered_json>;
+
+ public:
+  ContextReader(nlohmann::ordered_json& root, const std::string& what) : Base(root), what_(what) {}
+
+  bool null() {
+    item();
+    return Base::null();
+  }
+  bool boolean(bool value) {
+    item();
+    return Base::boolean(value);
+  }
+  bool number_integer(int64_t value) {
+    item();
+    return Base::number_integer(value);
+  }
+  bool number_unsigned(uint64_t value) {
+    item();
+    if (value > static_cast<uint64_t>(INT64_MAX)) refuse(std::to_string(value));
+    return Base::number_unsigned(value);
+  }
+  bool number_float(double value, const std::string& text) {
+    item();
+    if (text.find_first_of(".eE") == std::string::npos) refuse(text);  // an integer literal
+    return Base::number_float(value, text);
+  }
+  bool string(std::string& value) {
+    item();
+    return Base::string(value);
+  }
+  bool start_object(size_t size) {
+    item();
+    path_.push_back({false, 0, ""});
+    return Base::start_object(size);
+  }
+  bool key(std::string& key) {
+    path_.back().key = key;
+    return Base::key(key);
+  }
+  bool end_object() {
+    path_.pop_back();
+    return Base::end_object();
+  }
+  bool start_array(size_t size) {
+    item();
+    path_.push_back({true, 0, ""});
+    return Base::start_array(size);
+  }
+  bool end_array() {
+    path_.pop_back();
+    return Base::end_array();
+  }
+
+ private:
+  struct Level {
+    bool is_array;
+    size_t items;  // items seen so far, the last one being the current one
+    std::string key;
+  };
+
+  void item() {
+    if (!path_.empty() && path_.back().is_array) ++path_.back().items;
+  }
+
+  // Python's ints are unbounded, almkit's template integers int64: a float would round the value
+  // and fail `is integer`, a wrapped one would be another number, so the context is refused.
+  [[noreturn]] void refuse(const std::string& number) const {
+    std::string where;
+    for (const Level& level : path_) {
+      where += level.is_array ? "[" + std::to_string(level.items - 1) + "]"
+                              : (where.empty() ? "" : ".") + level.key;
+    }
+    throw Error(ErrorCode::kUnsupported, what_ + (where.empty() ? "" : " field '" + where + "'") +
+                                             ": integer " + number + " does not fit in 64 bits");
+  }
+
+  const std::string& what_;
+  std::vector<Level> path_;
+};
+
 nlohmann::ordered_json parse_context(const std::string& text, const std::string& what) {
   if (text.empty()) return nlohmann::ordered_json::object();
   try {
-    return nlohmann::ordered_json::parse(text);
+    nlohmann::ordered_json context;
+    ContextReader reader(context, what);
+    nlohmann::ordered_json::sax_parse(text, &reader);
+    return context;
   } catch (const nlohmann::json::parse_error& error) {
     throw Error(ErrorCode::kInvalidArgument, what + " is not valid JSON (at byte " +
                                                  std::to_string(error.byte) + "): " + error.what());
