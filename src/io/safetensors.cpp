@@ -260,6 +260,15 @@ SafetensorsCheckpoint SafetensorsCheckpoint::open_folder(const std::string& fold
         throw Error(ErrorCode::kInvalidFormat, "'" + index + "': weight_map['" + it.key() + "'] is not a file name");
       }
       const std::string shard = it->get<std::string>();
+      // The hub writes plain file names: '..', a '/' or a NUL (which would cut the path short)
+      // could reach files outside the folder. A plain name may still be a symlink: hub cache
+      // snapshots link every file into ../../blobs/.
+      if (shard.empty() || shard == "." || shard == ".." ||
+          shard.find_first_of(std::string("/\0", 2)) != std::string::npos) {
+        throw Error(ErrorCode::kInvalidFormat, "'" + index + "': weight_map['" + it.key() +
+                                                   "'] is " + it->dump() +
+                                                   ", not a file name inside the folder");
+      }
       if (!shards.count(shard)) shards[shard] = SafetensorsFile::open(folder + "/" + shard);
       if (!shards[shard]->contains(it.key())) {
         throw Error(ErrorCode::kInvalidFormat, "'" + index + "' places tensor '" + it.key() +

@@ -2,6 +2,7 @@
 // tests/data/fuzz_regressions/<harness>/: each must now be refused with the library's own error.
 // scripts/fuzz.sh also replays them through the harnesses under ASan + UBSan.
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
@@ -312,6 +313,50 @@ TEST(FuzzRegressions, SafetensorsShapeWhoseByteCountWrapsIsAFormatError) {
   EXPECT_ALMKIT_ERROR((void)SafetensorsFile::open(path), ErrorCode::kInvalidFormat,
                       "tensor 't': shape has 4611686018427387904 elements, more bytes than 64 "
                       "bits count");
+}
+
+TEST(FuzzRegressions, SafetensorsIndexNamingFilesOutsideTheFolderIsAFormatError) {
+  // Left open by the last session: weight_map entries such as '../x.safetensors' or an absolute
+  // path were opened, reading any safetensors file on the machine. The hub writes plain names.
+  const std::string dir = test::temp_dir();
+  const std::string checkpoint = dir + "/checkpoint";
+  ASSERT_EQ(std::system(("mkdir -p '" + checkpoint + "/sub'").c_str()), 0);
+  SafetensorsWriter writer;
+  writer.add_f32("model.layers.0.weight", {1}, {1.f});
+  for (const std::string& path :
+       {dir + "/model-00001-of-00002.safetensors", checkpoint + "/model-00001-of-00002.safetensors",
+        checkpoint + "/sub/model-00001-of-00002.safetensors"}) {
+    writer.write(path);
+  }
+  const std::string index = checkpoint + "/model.safetensors.index.json";
+  test::write_file(index, regression("safetensors_index/shard_outside_the_folder"));
+  EXPECT_ALMKIT_ERROR(
+      (void)SafetensorsCheckpoint::open_folder(checkpoint), ErrorCode::kInvalidFormat,
+      "'" + index +
+          "': weight_map['model.layers.0.weight'] is "
+          "\"../model-00001-of-00002.safetensors\", not a file name inside the folder");
+  auto index_naming = [](const std::string& shard) {
+    return R"({"weight_map": {"model.layers.0.weight": )" + nlohmann::json(shard).dump() + "}}";
+  };
+  for (const std::string& shard :
+       {dir + "/model-00001-of-00002.safetensors",
+        std::string("sub/model-00001-of-00002.safetensors"), std::string(".."), std::string("."),
+        std::string(""), std::string("model-00001-of-00002.safetensors") + '\0' + "/../../x"}) {
+    SCOPED_TRACE(shard);
+    test::write_file(index, index_naming(shard));
+    EXPECT_ALMKIT_ERROR((void)SafetensorsCheckpoint::open_folder(checkpoint),
+                        ErrorCode::kInvalidFormat, "not a file name inside the folder");
+  }
+  // A plain name loads, also when it is a symlink (hub cache snapshots link into ../../blobs/).
+  test::write_file(index, index_naming("model-00001-of-00002.safetensors"));
+  EXPECT_EQ(SafetensorsCheckpoint::open_folder(checkpoint).names().size(), 1u);
+  ASSERT_EQ(std::system(("ln -s ../model-00001-of-00002.safetensors '" + checkpoint +
+                         "/linked.safetensors'")
+                            .c_str()),
+            0);
+  test::write_file(index, index_naming("linked.safetensors"));
+  EXPECT_EQ(SafetensorsCheckpoint::open_folder(checkpoint).tensor("model.layers.0.weight").shape,
+            std::vector<int64_t>{1});
 }
 
 TEST(FuzzRegressions, JsonlContentPartWithNonStringTypeIsAFormatError) {
