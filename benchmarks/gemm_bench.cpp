@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "core/cpu_allocator.h"
+#include "core/cpu_features.h"
 #include "core/threads.h"
 #include "nn/bf16_gemm.h"
 #include "nn/linear.h"
@@ -48,7 +49,7 @@ enum class Path { kSplit, kRound, kLinearBf16, kWiden, kTorchFp32, kTorchBf16 };
 void layer_products(benchmark::State& state, Path path) {
   const int64_t m = state.range(0);
   const int threads = static_cast<int>(state.range(1));
-  if ((path == Path::kSplit || path == Path::kRound) && !almkit::nn::cpu_has_avx512_bf16()) {
+  if ((path == Path::kSplit || path == Path::kRound) && !almkit::cpu_features().avx512_bf16) {
     state.SkipWithError("this CPU has no AVX512-BF16");
     return;
   }
@@ -117,7 +118,7 @@ BENCHMARK_CAPTURE(layer_products, torch_bf16, Path::kTorchBf16)->Apply(shapes);
 BENCHMARK_CAPTURE(layer_products, widen_then_fp32, Path::kWiden)->Apply(shapes);
 
 int main(int argc, char** argv) {
-  std::fprintf(stderr, "AVX512-BF16: %s\n", almkit::nn::cpu_has_avx512_bf16() ? "yes" : "no");
+  std::fprintf(stderr, "AVX512-BF16: %s\n", almkit::cpu_features().avx512_bf16 ? "yes" : "no");
   benchmark::Initialize(&argc, argv);
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();

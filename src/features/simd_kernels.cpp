@@ -1,9 +1,9 @@
 #include "features/simd_kernels.h"
 
-#include <cstdlib>
 #include <string>
 
 #include "almkit/error.h"
+#include "core/cpu_features.h"
 
 namespace almkit {
 
@@ -12,23 +12,13 @@ extern const SimdKernels kBaselineKernels;
 extern const SimdKernels kAvx2Kernels;
 
 bool cpu_supports(SimdPath path) {
-  if (path == SimdPath::kBaseline) return true;
-#if defined(__x86_64__) && defined(__GNUC__)
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  return false;
-#endif
+  return path == SimdPath::kBaseline || cpu_features_uncapped().avx2_fma;
 }
 
 SimdPath best_simd_path() {
   // ALMKIT_SIMD=baseline runs the portable kernels on any CPU (to test or compare them), as
   // ATEN_CPU_CAPABILITY does for torch.
-  static const SimdPath best = [] {
-    const char* forced = std::getenv("ALMKIT_SIMD");
-    if (forced != nullptr && std::string(forced) == "baseline") return SimdPath::kBaseline;
-    return cpu_supports(SimdPath::kAvx2) ? SimdPath::kAvx2 : SimdPath::kBaseline;
-  }();
-  return best;
+  return cpu_features().avx2_fma ? SimdPath::kAvx2 : SimdPath::kBaseline;
 }
 
 const char* simd_path_name(SimdPath path) {

@@ -2,7 +2,6 @@
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <cpuid.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -12,7 +11,7 @@
 #include <vector>
 
 #include "almkit/error.h"
-#include "core/simd_cap.h"
+#include "core/cpu_features.h"
 #include "core/spin_pool.h"
 
 namespace almkit::nn {
@@ -196,44 +195,19 @@ ALMKIT_AVX512_BF16 void tile_kernel(const uint32_t* a, const uint32_t* b, int64_
   }
 }
 
-bool detect_avx512_bf16() {
-  // ALMKIT_SIMD=avx2 or baseline: run as a CPU without these instructions (to test or compare
-  // the paths such CPUs take), as the front end's and attention's kernels do
-  if (simd_cap() != SimdCap::kNone) return false;
-  __builtin_cpu_init();
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-         __builtin_cpu_supports("avx512bf16");
-}
-
-bool detect_amx_bf16() {
-  const char* choice = std::getenv("ALMKIT_BF16_GEMM");
-  if (simd_cap() != SimdCap::kNone || (choice && std::string(choice) == "almkit")) return false;
-  unsigned a = 0, b = 0, c = 0, d = 0;
-  // the OS saves extended state (OSXSAVE) and has the tile state in XCR0 (bits 17, 18)
-  if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & (1u << 27))) return false;
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d)) return false;
-  const bool amx_bf16 = (d & (1u << 22)) != 0, amx_tile = (d & (1u << 24)) != 0;
-  unsigned xcr0_low = 0, xcr0_high = 0;
-  __asm__ volatile("xgetbv" : "=a"(xcr0_low), "=d"(xcr0_high) : "c"(0));
-  return amx_bf16 && amx_tile && (xcr0_low & (3u << 17)) == (3u << 17);
-}
-
 }  // namespace
 
 bool bf16_products_through_amx() {
-  static const bool amx = detect_amx_bf16();
+  static const bool amx = [] {
+    const char* choice = std::getenv("ALMKIT_BF16_GEMM");
+    return cpu_features().amx_bf16 && !(choice && std::string(choice) == "almkit");
+  }();
   return amx;
-}
-
-bool cpu_has_avx512_bf16() {
-  static const bool supported = detect_avx512_bf16();
-  return supported;
 }
 
 void bf16_gemm(const float* x, int64_t m, int64_t k, const uint16_t* w, int64_t n, float* y,
                const float* bias, Bf16Input input) {
-  if (!cpu_has_avx512_bf16())
+  if (!cpu_features().avx512_bf16)
     throw Error(ErrorCode::kUnsupported, "bf16_gemm needs a CPU with AVX512-BF16");
   if (k % 2 != 0)
     throw Error(ErrorCode::kInvalidArgument, "bf16_gemm needs an even k, got " + std::to_string(k));

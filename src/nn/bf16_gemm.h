@@ -13,10 +13,6 @@ namespace almkit::nn {
 // bf16 as a bf16 model in transformers does (half the work, ~3 significant digits).
 enum class Bf16Input { kSplit, kRoundInput };
 
-// Whether this CPU runs bf16_gemm (AVX-512 F/BW/VL and AVX512-BF16); false when the environment
-// sets ALMKIT_SIMD=avx2 or baseline.
-bool cpu_has_avx512_bf16();
-
 // Whether prompt-sized bf16 products should go to libtorch's oneDNN instead of bf16_gemm: a CPU
 // with AMX-BF16 tiles that the OS manages (oneDNN runs them there, ~3.5x bf16_gemm's vdpbf16ps
 // on a Sapphire Rapids core). False under ALMKIT_SIMD caps and with ALMKIT_BF16_GEMM=almkit
@@ -24,8 +20,9 @@ bool cpu_has_avx512_bf16();
 bool bf16_products_through_amx();
 
 // y [m, n] float32 = x [m, k] float32 times w [n, k] bfloat16 transposed, plus bias [n] when not
-// null; x, w and y contiguous, k even. Splits n over the compute threads. Throws kUnsupported on
-// a CPU without AVX512-BF16 and kInvalidArgument for an odd k.
+// null; x, w and y contiguous, k even. Splits n over the compute threads. Throws kUnsupported
+// unless cpu_features().avx512_bf16 (core/cpu_features.h; false under ALMKIT_SIMD=avx2 or
+// baseline) and kInvalidArgument for an odd k.
 void bf16_gemm(const float* x, int64_t m, int64_t k, const uint16_t* w, int64_t n, float* y,
                const float* bias = nullptr, Bf16Input input = Bf16Input::kSplit);
 

@@ -7,7 +7,7 @@
 #include <string>
 
 #include "almkit/error.h"
-#include "core/simd_cap.h"
+#include "core/cpu_features.h"
 #include "core/simd_target.h"
 #include "core/spin_pool.h"
 
@@ -43,37 +43,25 @@ void matvec_scalar(const float* x, int64_t rows, int64_t k, const float* w, int6
   }
 }
 
-bool cpu_has_avx512() {
-  static const bool supported =
-      simd_cap() == SimdCap::kNone && cpu_has_avx2_fma() && __builtin_cpu_supports("avx512f") &&
-      __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw") &&
-      __builtin_cpu_supports("avx512dq");
-  return supported;
-}
-
 }  // namespace
 
-bool cpu_has_avx2_fma() {
-  static const bool supported = simd_cap() != SimdCap::kBaseline &&
-                                __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return supported;
-}
-
+// Under the ALMKIT_SIMD cap, also when a test names the kernel: =avx2 leaves AVX2, =baseline the
+// scalar loop.
 bool cpu_runs(F32Kernel kernel) {
   switch (kernel) {
     case F32Kernel::kAvx2:
-      return cpu_has_avx2_fma();
+      return cpu_features().avx2_fma;
     case F32Kernel::kAvx512:
-      return cpu_has_avx512();
+      return cpu_features().avx2_fma && cpu_features().avx512;
     default:
       return true;
   }
 }
 
 F32Kernel best_f32_kernel() {
-  return cpu_has_avx512()     ? F32Kernel::kAvx512
-         : cpu_has_avx2_fma() ? F32Kernel::kAvx2
-                              : F32Kernel::kScalar;
+  return cpu_runs(F32Kernel::kAvx512) ? F32Kernel::kAvx512
+         : cpu_runs(F32Kernel::kAvx2) ? F32Kernel::kAvx2
+                                      : F32Kernel::kScalar;
 }
 
 const char* kernel_name(F32Kernel kernel) {

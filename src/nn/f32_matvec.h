@@ -32,9 +32,6 @@ void f32_matvec(const float* x, int64_t rows, int64_t k, const float* w, int64_t
 void bf16_matvec_avx2(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n_begin,
                       int64_t n_end, int64_t n, float* y);
 
-// AVX2 and FMA present and not capped by ALMKIT_SIMD=baseline.
-bool cpu_has_avx2_fma();
-
 // The threading of a decode mat-vec: kernel(begin, end) fills output features [begin, end) of
 // y [rows, n] for every row, then bias[begin, end) is added (when not null); the features are cut
 // into chunks of ~128 KB of weights (weight_bytes in all) that the compute threads claim. One

@@ -14,9 +14,8 @@
 #include <vector>
 
 #include "almkit/error.h"
-#include "core/simd_cap.h"
+#include "core/cpu_features.h"
 #include "core/spin_pool.h"
-#include "nn/bf16_gemm.h"
 
 namespace almkit::nn {
 namespace {
@@ -255,37 +254,31 @@ struct Isa {
 #pragma GCC pop_options
 #endif
 
-bool cpu_has(const char* feature) {
-#if defined(__x86_64__) && defined(__GNUC__)
-  if (std::string(feature) == "avx512") return __builtin_cpu_supports("avx512f");
-  return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-  (void)feature;
-  return false;
-#endif
-}
-
-}  // namespace
-
-bool cpu_runs(FlashKernel kernel) {
+bool runs(FlashKernel kernel, const CpuFeatures& has) {
   switch (kernel) {
     case FlashKernel::kAvx2:
-      return cpu_has("avx2");
+      return has.avx2_fma;
     case FlashKernel::kAvx512:
-      return cpu_has("avx512") && cpu_has("avx2");
+      return has.avx512f && has.avx2_fma;
     case FlashKernel::kAvx512Bf16:
-      return cpu_has_avx512_bf16();
+      // under the ALMKIT_SIMD cap even when named, as bf16_gemm
+      return cpu_features().avx512_bf16;
     default:
       return true;
   }
 }
 
+}  // namespace
+
+bool cpu_runs(FlashKernel kernel) {
+  return runs(kernel, cpu_features_uncapped());
+}
+
+// ALMKIT_SIMD=avx2 / baseline caps the choice.
 FlashKernel best_flash_kernel() {
-  static const FlashKernel best = [] {
-    if (simd_cap() == SimdCap::kBaseline) return FlashKernel::kScalar;
-    if (simd_cap() != SimdCap::kAvx2 && cpu_runs(FlashKernel::kAvx512)) return FlashKernel::kAvx512;
-    return cpu_runs(FlashKernel::kAvx2) ? FlashKernel::kAvx2 : FlashKernel::kScalar;
-  }();
+  static const FlashKernel best = runs(FlashKernel::kAvx512, cpu_features()) ? FlashKernel::kAvx512
+                                  : runs(FlashKernel::kAvx2, cpu_features()) ? FlashKernel::kAvx2
+                                                                             : FlashKernel::kScalar;
   return best;
 }
 

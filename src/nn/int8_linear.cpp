@@ -11,7 +11,7 @@
 #include <string>
 
 #include "almkit/error.h"
-#include "core/simd_cap.h"
+#include "core/cpu_features.h"
 #include "core/simd_target.h"
 #include "core/spin_pool.h"
 
@@ -104,14 +104,25 @@ ALMKIT_TARGET_END()
 
 namespace {
 
+bool runs(Int8Kernel kernel, const CpuFeatures& has) {
+  const bool avx2 = has.avx2_fma && has.f16c;
+  switch (kernel) {
+    case Int8Kernel::kAvx2:
+      return avx2;
+    case Int8Kernel::kAvx512Vnni:
+      return avx2 && has.avx512_vnni;
+    default:
+      return true;
+  }
+}
+
 // ALMKIT_SIMD=baseline or =avx2 caps the choice (as for the front end's kernels), so the other
-// paths can be measured on a CPU that has more.
+// paths can be measured on a CPU that has more; a kernel a test names runs if the CPU has it.
 Int8Kernel best_kernel() {
-  static const Int8Kernel best = [] {
-    if (simd_cap() == SimdCap::kBaseline) return Int8Kernel::kScalar;
-    if (simd_cap() != SimdCap::kAvx2 && cpu_runs(Int8Kernel::kAvx512Vnni)) return Int8Kernel::kAvx512Vnni;
-    return cpu_runs(Int8Kernel::kAvx2) ? Int8Kernel::kAvx2 : Int8Kernel::kScalar;
-  }();
+  static const Int8Kernel best = runs(Int8Kernel::kAvx512Vnni, cpu_features())
+                                     ? Int8Kernel::kAvx512Vnni
+                                 : runs(Int8Kernel::kAvx2, cpu_features()) ? Int8Kernel::kAvx2
+                                                                           : Int8Kernel::kScalar;
   return best;
 }
 
@@ -182,15 +193,7 @@ Int8Rows quantize_int8(const float* data, int64_t rows, int64_t columns) {
 }
 
 bool cpu_runs(Int8Kernel kernel) {
-  static const bool avx2 =
-      __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-  static const bool vnni = avx2 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                           __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vnni");
-  switch (kernel) {
-    case Int8Kernel::kAvx2: return avx2;
-    case Int8Kernel::kAvx512Vnni: return vnni;
-    default: return true;
-  }
+  return runs(kernel, cpu_features_uncapped());
 }
 
 const char* kernel_name(Int8Kernel kernel) {

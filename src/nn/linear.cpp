@@ -1,6 +1,7 @@
 #include "nn/linear.h"
 
 #include "almkit/error.h"
+#include "core/cpu_features.h"
 #include "nn/bf16_gemm.h"
 #include "nn/bf16_matvec_avx512.h"
 #include "nn/f32_matvec.h"
@@ -96,9 +97,10 @@ at::Tensor matvec_rows(const at::Tensor& x, const at::Tensor& weight, const at::
 
 }  // namespace
 
+// Under the ALMKIT_SIMD cap, also when a test names the kernel.
 bool cpu_runs(Bf16Kernel kernel) {
-  if (kernel == Bf16Kernel::kAvx512Bf16) return cpu_has_avx512_bf16();
-  return kernel != Bf16Kernel::kAvx2 || cpu_has_avx2_fma();
+  if (kernel == Bf16Kernel::kAvx512Bf16) return cpu_features().avx512_bf16;
+  return kernel != Bf16Kernel::kAvx2 || cpu_features().avx2_fma;
 }
 
 void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y,
@@ -109,9 +111,9 @@ void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int
                                              : "the avx512-bf16 mat-vec kernel needs a CPU with AVX512-BF16");
   }
   if (kernel == Bf16Kernel::kBest) {
-    kernel = cpu_has_avx512_bf16() ? Bf16Kernel::kAvx512Bf16
-             : cpu_has_avx2_fma()  ? Bf16Kernel::kAvx2
-                                   : Bf16Kernel::kScalar;
+    kernel = cpu_runs(Bf16Kernel::kAvx512Bf16) ? Bf16Kernel::kAvx512Bf16
+             : cpu_runs(Bf16Kernel::kAvx2)     ? Bf16Kernel::kAvx2
+                                               : Bf16Kernel::kScalar;
   }
   // x as bf16 pairs once per call, shared read-only by every thread's chunks
   // (the workers see it through these pointers: a thread_local named in the lambda is their own)
@@ -145,7 +147,7 @@ at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, 
   const uint16_t* source = reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>());
   for (int64_t j0 = 0; j0 < n; j0 += panel) {
     const int64_t count = std::min(panel, n - j0);
-    if (cpu_has_avx2_fma()) {
+    if (cpu_features().avx2_fma) {
       widen_avx2(source + j0 * k, count * k, widened.data_ptr<float>());
     } else {
       float* out = widened.data_ptr<float>();
@@ -183,7 +185,7 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
   std::vector<int64_t> out_shape = x.sizes().vec();
   out_shape.back() = n;
   const at::Tensor fp32_bias = bias.defined() ? bias.to(at::kFloat) : bias;
-  const bool bf16_instructions = cpu_has_avx512_bf16() && k % 2 == 0;
+  const bool bf16_instructions = cpu_features().avx512_bf16 && k % 2 == 0;
   if (rows > kMatvecRowLimit && !bf16_instructions) {
     return bf16_linear_widened_panels(flat, weight.contiguous(), fp32_bias).view(out_shape);
   }

@@ -9,6 +9,7 @@
 #include <tuple>
 
 #include "almkit/error.h"
+#include "core/cpu_features.h"
 #include "nn/linear.h"
 
 namespace almkit {
@@ -17,7 +18,7 @@ namespace {
 class Bf16Gemm : public ::testing::TestWithParam<std::tuple<int64_t, int64_t, int64_t>> {
  protected:
   void SetUp() override {
-    if (!nn::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+    if (!cpu_features().avx512_bf16) GTEST_SKIP() << "this CPU has no AVX512-BF16";
   }
 };
 
@@ -68,7 +69,7 @@ INSTANTIATE_TEST_SUITE_P(
                       std::make_tuple(150, 1030, 530)));
 
 TEST(Bf16GemmLinear, PromptsUseItWithActivationsRoundedToBf16) {
-  if (!nn::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  if (!cpu_features().avx512_bf16) GTEST_SKIP() << "this CPU has no AVX512-BF16";
   at::manual_seed(3);
   const at::Tensor x = at::randn({2, 40, 96}), w = at::randn({50, 96}).to(at::kBFloat16),
                    bias = at::randn({50});
@@ -83,7 +84,7 @@ TEST(Bf16GemmLinear, PromptsUseItWithActivationsRoundedToBf16) {
 }
 
 TEST(Bf16GemmLinear, OddInnerSizeIsRejected) {
-  if (!nn::cpu_has_avx512_bf16()) GTEST_SKIP() << "this CPU has no AVX512-BF16";
+  if (!cpu_features().avx512_bf16) GTEST_SKIP() << "this CPU has no AVX512-BF16";
   std::vector<float> x(3 * 20), y(20 * 4);
   std::vector<uint16_t> w(4 * 3);
   EXPECT_THROW(nn::bf16_gemm(x.data(), 20, 3, w.data(), 4, y.data()), Error);

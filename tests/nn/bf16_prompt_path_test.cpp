@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "core/cpu_features.h"
 #include "nn/bf16_gemm.h"
 #include "nn/flash_attention.h"
 #include "nn/linear.h"
@@ -50,8 +51,10 @@ TEST(Bf16PromptPath, LinearTakesTheConvertedPathWithoutBf16Instructions) {
   const at::Tensor y = linear(x, w, bias);
   const at::Tensor panels =
       bf16_linear_widened_panels(x.reshape({80, 896}), w, bias).view({2, 40, 256});
-  if (forced_simd() == "avx2" || forced_simd() == "baseline") EXPECT_FALSE(cpu_has_avx512_bf16());
-  if (!cpu_has_avx512_bf16()) {
+  if (forced_simd() == "avx2" || forced_simd() == "baseline") {
+    EXPECT_FALSE(cpu_features().avx512_bf16);
+  }
+  if (!cpu_features().avx512_bf16) {
     EXPECT_TRUE(at::equal(y, panels)) << "linear() must take the widened panels on this CPU";
   } else {
     // vdpbf16ps on x rounded to bf16: ~3 significant digits of x, not the fp32 product
@@ -75,7 +78,7 @@ TEST(Bf16PromptPath, AttentionKernelFollowsTheOverride) {
   if (!forced.empty()) {
     EXPECT_FALSE(cpu_runs(FlashKernel::kAvx512Bf16));
   } else {
-    EXPECT_EQ(cpu_runs(FlashKernel::kAvx512Bf16), cpu_has_avx512_bf16());
+    EXPECT_EQ(cpu_runs(FlashKernel::kAvx512Bf16), cpu_features().avx512_bf16);
   }
 }
 

@@ -2,6 +2,7 @@
 // (bf16-rounded) weights.
 #include "nn/linear.h"
 
+#include "core/cpu_features.h"
 #include "nn/bf16_gemm.h"
 
 #include <gtest/gtest.h>
@@ -25,7 +26,7 @@ TEST_P(Bf16Linear, MatchesFloat32ProductOfTheRoundedWeights) {
   const at::Tensor w = at::randn({n, k}).to(at::kBFloat16);
   const at::Tensor bias = at::randn({n});
   // more than 16 rows on a CPU with AVX512-BF16 go to bf16_gemm, which rounds x to bf16
-  const at::Tensor x_used = rows > 16 && nn::cpu_has_avx512_bf16() ? x.to(at::kBFloat16) : x;
+  const at::Tensor x_used = rows > 16 && cpu_features().avx512_bf16 ? x.to(at::kBFloat16) : x;
   const at::Tensor product = at::linear(x_used.to(at::kDouble), w.to(at::kDouble));
   const at::Tensor expected = product + bias.to(at::kDouble);
   const at::Tensor got = nn::linear(x, w, bias);

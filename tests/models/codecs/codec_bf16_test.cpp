@@ -10,6 +10,7 @@
 #include <cstdlib>
 
 #include "almkit/safetensors.h"
+#include "core/cpu_features.h"
 #include "models/codecs/codec.h"
 #include "nn/bf16_gemm.h"
 #include "test_support.h"
@@ -115,7 +116,7 @@ TEST(CodecBf16, MimiWithBf16ValuedWeightsGivesTheFp32CodesAndAudioExactly) {
   // With AVX512-BF16, the transformer's products of more than 16 frames run on the bf16 weights
   // with activations rounded to bf16 (nn/bf16_gemm.h), no longer an fp32 GEMM of the widened
   // weights: the audio moves by ~1e-6 (measured 8.3e-7), the codes stay.
-  EXPECT_LE(result.max_audio_diff, nn::cpu_has_avx512_bf16() ? 1e-5 : 0.0);
+  EXPECT_LE(result.max_audio_diff, cpu_features().avx512_bf16 ? 1e-5 : 0.0);
 }
 
 // The fixtures' own fp32 weights loaded as bf16 (WeightStore rounds the 2-D weights: EnCodec's
