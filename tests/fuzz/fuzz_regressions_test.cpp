@@ -123,6 +123,16 @@ TEST(FuzzRegressions, ChatTemplateValuesNestedWithoutEndAreRefusedBeforeTheStack
   EXPECT_ALMKIT_ERROR(
       ChatTemplate(before_nul(context)).render_json(context.substr(context.find('\0') + 1)),
       ErrorCode::kUnsupported, "JSON nested deeper than the chat-template limit of 256 levels");
+  // Refused while reading: 5 million '[' became a DOM of 5 million levels first (0.5 GB).
+  auto nested_x = [](size_t arrays) {
+    return R"({"x": )" + std::string(arrays, '[') + std::string(arrays, ']') + "}";
+  };
+  const ChatTemplate length_of_x("{{ x | length }}");
+  EXPECT_ALMKIT_ERROR(length_of_x.render_json(nested_x(5000000)), ErrorCode::kUnsupported,
+                      "chat context: JSON nested deeper than the chat-template limit of 256");
+  EXPECT_ALMKIT_ERROR(length_of_x.render_json(nested_x(256)), ErrorCode::kUnsupported,
+                      "JSON nested deeper than the chat-template limit of 256 levels");
+  EXPECT_EQ(length_of_x.render_json(nested_x(255)), "1");  // with the context object: 256 levels
   // 250 levels are fine, in a namespace too.
   EXPECT_EQ(
       render("{% set ns = namespace(x=[]) %}{% for i in range(250) %}{% set ns.x = [ns.x] %}"

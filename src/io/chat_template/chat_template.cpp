@@ -9,6 +9,7 @@
 #include "almkit/tokenizer.h"
 #include "io/chat_template/evaluator.h"
 #include "io/chat_template/lexer.h"
+#include "io/chat_template/limits.h"
 #include "io/chat_template/parser.h"
 
 namespace almkit {
@@ -19,8 +20,9 @@ struct ChatTemplate::Impl {
 
 namespace {
 
-// nlohmann's DOM parser, refusing integers beyond 64 bits: it would keep 2**63..2**64-1 as
-// unsigned (wrapping when a template reads them) and turn longer ones into rounded floats.
+// nlohmann's DOM parser, refusing integers beyond 64 bits (it would keep 2**63..2**64-1 as
+// unsigned, wrapping when a template reads them, and turn longer ones into rounded floats) and
+// nesting beyond the values' limit before 10 MB of '[' become a DOM of millions of levels.
 class ContextReader : public nlohmann::detail::json_sax_dom_parser<nlohmann::ordered_json> {
   using Base = nlohmann::detail::json_sax_dom_parser<nlohmann::ordered_json>;
 
@@ -54,8 +56,7 @@ class ContextReader : public nlohmann::detail::json_sax_dom_parser<nlohmann::ord
     return Base::string(value);
   }
   bool start_object(size_t size) {
-    item();
-    path_.push_back({false, 0, ""});
+    enter(false);
     return Base::start_object(size);
   }
   bool key(std::string& key) {
@@ -67,8 +68,7 @@ class ContextReader : public nlohmann::detail::json_sax_dom_parser<nlohmann::ord
     return Base::end_object();
   }
   bool start_array(size_t size) {
-    item();
-    path_.push_back({true, 0, ""});
+    enter(true);
     return Base::start_array(size);
   }
   bool end_array() {
@@ -85,6 +85,16 @@ class ContextReader : public nlohmann::detail::json_sax_dom_parser<nlohmann::ord
 
   void item() {
     if (!path_.empty() && path_.back().is_array) ++path_.back().items;
+  }
+
+  void enter(bool is_array) {
+    item();
+    if (path_.size() >= static_cast<size_t>(jinja::kMaxValueDepth)) {
+      throw Error(ErrorCode::kUnsupported, what_ + ": JSON nested deeper than the chat-template " +
+                                               "limit of " + std::to_string(jinja::kMaxValueDepth) +
+                                               " levels");
+    }
+    path_.push_back({is_array, 0, ""});
   }
 
   // Python's ints are unbounded, almkit's template integers int64: a float would round the value
