@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -21,26 +22,40 @@ nlohmann::json parse_json_text(const std::string& text, const std::string& sourc
 namespace json_detail {
 
 template <typename T>
-struct is_integer_vector : std::false_type {};
+struct is_vector : std::false_type {};
 template <typename U, typename A>
-struct is_integer_vector<std::vector<U, A>>
-    : std::bool_constant<std::is_integral_v<U> && !std::is_same_v<U, bool>> {};
+struct is_vector<std::vector<U, A>> : std::true_type {};
 
 // nlohmann turns a float into an integer with a plain cast, undefined behaviour for 1e300 (found
-// by fuzz/config_fuzzer): an integer field holding a float must be a whole number in range.
+// by fuzz/config_fuzzer), and wraps an integer beyond T (18446744073709551615 became -1): an
+// integer field must hold a whole number within T's range.
 template <typename T>
 void check_integer_range(const nlohmann::json& value, const std::string& source,
                          const std::string& key) {
   if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
-    if (!value.is_number_float()) return;
-    const double number = value.get<double>();
-    const double lower = static_cast<double>(std::numeric_limits<T>::min());
-    const double upper = static_cast<double>(std::numeric_limits<T>::max()) + 1.0;
-    if (!(number >= lower && number < upper) || number != std::trunc(number)) {
-      throw Error(ErrorCode::kInvalidFormat, source + ": field '" + key + "' should be an integer, got " +
-                                                 value.dump());
+    using Limits = std::numeric_limits<T>;
+    bool in_range = true;
+    if (value.is_number_float()) {
+      const double number = value.get<double>();
+      const double lower = static_cast<double>(Limits::min());
+      const double upper = static_cast<double>(Limits::max()) + 1.0;
+      in_range = number >= lower && number < upper && number == std::trunc(number);
+    } else if (value.is_number_unsigned()) {
+      in_range = value.get<uint64_t>() <= static_cast<uint64_t>(Limits::max());
+    } else if (value.is_number_integer()) {
+      const int64_t number = value.get<int64_t>();
+      in_range = std::is_signed_v<T>
+                     ? number >= static_cast<int64_t>(Limits::min()) &&
+                           number <= static_cast<int64_t>(Limits::max())
+                     : number >= 0 && static_cast<uint64_t>(number) <= Limits::max();
     }
-  } else if constexpr (is_integer_vector<T>::value) {
+    if (!in_range) {
+      throw Error(ErrorCode::kInvalidFormat,
+                  source + ": field '" + key + "' should be an integer, got " + value.dump() +
+                      " (the range is " + std::to_string(Limits::min()) + " to " +
+                      std::to_string(Limits::max()) + ")");
+    }
+  } else if constexpr (is_vector<T>::value) {
     if (!value.is_array()) return;
     for (const auto& item : value) check_integer_range<typename T::value_type>(item, source, key);
   }

@@ -53,7 +53,7 @@ std::string ModelConfig::string(const std::string& key, const std::string& fallb
 std::vector<int64_t> ModelConfig::ids(const std::string& key) const {
   auto it = json_.find(key);
   if (it == json_.end() || it->is_null()) return {};
-  if (it->is_number_integer()) return {it->get<int64_t>()};
+  if (it->is_number_integer()) return {integer(key, 0)};  // range-checked: 2**64 - 1 is not -1
   return json_value_or<std::vector<int64_t>>(json_, key, {}, source_);
 }
 

@@ -14,6 +14,7 @@
 #include "almkit/tokenizer.h"
 #include "io/chat_template/value.h"
 #include "io/json_file.h"
+#include "models/config.h"
 #include "serve/api_error.h"
 #include "serve/audio_parts.h"
 #include "serve/requests.h"
@@ -215,6 +216,38 @@ TEST(FuzzRegressions, IntegerFieldHoldingAHugeFloatIsAFormatError) {
       (json_value_or<std::vector<int64_t>>(config, "eos_token_id", {}, "'config.json'")),
       ErrorCode::kInvalidFormat, "field 'eos_token_id' should be an integer");
   EXPECT_EQ(json_value_or<int64_t>(nlohmann::json{{"n", 4096.0}}, "n", 0, "x"), 4096);
+}
+
+TEST(FuzzRegressions, IntegerFieldBeyondItsTypeIsAFormatErrorNotAWrap) {
+  // Found by reading next to the config harness: nlohmann casts 2**64 - 1 (kept unsigned) to
+  // int64 as -1 and 2**32 + 1 to int as 1; nested id lists skipped the float check.
+  const ModelConfig config(
+      parse_json_text(regression("config/integer_field_beyond_int64"), "'config.json'"),
+      "'config.json'");
+  EXPECT_ALMKIT_ERROR(config.integer("vocab_size", 0), ErrorCode::kInvalidFormat,
+                      "'config.json': field 'vocab_size' should be an integer, got "
+                      "18446744073709551615 (the range is -9223372036854775808 to "
+                      "9223372036854775807)");
+  EXPECT_ALMKIT_ERROR(config.ids("eos_token_id"), ErrorCode::kInvalidFormat,
+                      "field 'eos_token_id' should be an integer, got 18446744073709551615");
+  EXPECT_ALMKIT_ERROR(config.ids("bos_token_id"), ErrorCode::kInvalidFormat,
+                      "field 'bos_token_id' should be an integer, got 9223372036854775808");
+  const nlohmann::json fields = {{"start", 4294967297LL},
+                                 {"kernels", {{3, 3}, {1e300, 1}}},
+                                 {"negative", -1},
+                                 {"largest", 9223372036854775807LL}};
+  EXPECT_ALMKIT_ERROR(json_value_or<int>(fields, "start", 0, "x"), ErrorCode::kInvalidFormat,
+                      "field 'start' should be an integer, got 4294967297 (the range is "
+                      "-2147483648 to 2147483647)");
+  EXPECT_ALMKIT_ERROR(
+      (json_value_or<std::vector<std::vector<int64_t>>>(fields, "kernels", {}, "x")),
+      ErrorCode::kInvalidFormat, "field 'kernels' should be an integer, got 1e+300");
+  EXPECT_ALMKIT_ERROR(json_value_or<uint32_t>(fields, "negative", 0, "x"),
+                      ErrorCode::kInvalidFormat, "got -1 (the range is 0 to 4294967295)");
+  EXPECT_EQ(json_value_or<int>(fields, "negative", 0, "x"), -1);
+  EXPECT_EQ(json_value_or<int64_t>(fields, "largest", 0, "x"), INT64_MAX);
+  EXPECT_EQ(ModelConfig(nlohmann::json{{"eos_token_id", 151643}}, "x").ids("eos_token_id"),
+            (std::vector<int64_t>{151643}));
 }
 
 TEST(FuzzRegressions, TokenizerJsonFieldOfWrongTypeIsAFormatError) {
