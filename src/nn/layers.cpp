@@ -1,6 +1,7 @@
 #include "nn/layers.h"
 
 #include "almkit/error.h"
+#include "nn/prompt_rows.h"
 #include "nn/row_kernels.h"
 
 namespace almkit::nn {
@@ -42,6 +43,9 @@ RmsNorm RmsNorm::load(WeightStore& weights, const std::string& prefix, int64_t d
 
 namespace {
 bool float_rows_on_cpu(const at::Tensor& x) { return float_on_cpu(x) && x.is_contiguous() && !tracks_gradient(x); }
+// A prompt's or an encoder's rows (more than a decode step's few): the threaded, vectorised passes
+// of nn/prompt_rows.h.
+bool many_rows(const at::Tensor& x) { return x.dim() > 0 && x.size(-1) > 0 && x.numel() / x.size(-1) > 16; }
 }  // namespace
 
 at::Tensor RmsNorm::operator()(const at::Tensor& x) const {
@@ -49,8 +53,9 @@ at::Tensor RmsNorm::operator()(const at::Tensor& x) const {
   if (float_rows_on_cpu(x) && float_rows_on_cpu(weight) && x.size(-1) == weight.size(0)) {
     at::Tensor out = at::empty_like(x);
     const int64_t dim = x.size(-1);
-    rows::rms_norm(x.data_ptr<float>(), x.numel() / dim, dim, weight.data_ptr<float>(),
-                   static_cast<float>(eps), out.data_ptr<float>());
+    const auto norm = many_rows(x) ? prompt_rows::rms_norm : rows::rms_norm;
+    norm(x.data_ptr<float>(), x.numel() / dim, dim, weight.data_ptr<float>(), static_cast<float>(eps),
+         out.data_ptr<float>());
     return out;
   }
   const at::Tensor x32 = x.to(at::kFloat);
@@ -70,7 +75,8 @@ at::Tensor gated_activation(const std::string& name, const at::Tensor& gate, con
   if ((name == "silu" || name == "swish") && float_rows_on_cpu(gate) && float_rows_on_cpu(up) &&
       gate.sizes() == up.sizes()) {
     at::Tensor out = at::empty_like(gate);
-    rows::silu_times(gate.data_ptr<float>(), up.data_ptr<float>(), gate.numel(), out.data_ptr<float>());
+    const auto silu_times = many_rows(gate) ? prompt_rows::silu_times : rows::silu_times;
+    silu_times(gate.data_ptr<float>(), up.data_ptr<float>(), gate.numel(), out.data_ptr<float>());
     return out;
   }
   return activation(name, gate) * up;

@@ -1,0 +1,213 @@
+// prompt_rows.h: each pass cut into slices of at least kSliceNumbers numbers over ATen's threads
+// (at::parallel_for: OpenMP, as the products between them), the slices run by an AVX-512 body or
+// the plain one. Every header comes before the target region (core/simd_target.h).
+#include "nn/prompt_rows.h"
+
+#include <ATen/Parallel.h>
+#include <immintrin.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+
+#include "core/cpu_features.h"
+#include "core/simd_target.h"
+#include "nn/row_kernels.h"
+
+namespace almkit::nn::prompt_rows {
+namespace {
+
+// ~64 KB of float32 a slice: a thread's wake-up (~10 us) is small next to it.
+constexpr int64_t kSliceNumbers = 16384;
+
+uint16_t round_one(float value) {
+  uint32_t bits;
+  std::memcpy(&bits, &value, 4);
+  if (std::isnan(value)) return 0x7fc0;
+  return static_cast<uint16_t>((bits + 0x7fff + ((bits >> 16) & 1)) >> 16);
+}
+
+float widen_one(uint16_t value) {
+  const uint32_t bits = static_cast<uint32_t>(value) << 16;
+  float out;
+  std::memcpy(&out, &bits, 4);
+  return out;
+}
+
+float silu_times_one(float gate, float up) { return gate / (1.f + std::exp(-gate)) * up; }
+
+// Slices of [0, count) (elements or rows) of at least `grain` each, on ATen's threads.
+template <typename Body>
+void in_slices(int64_t count, int64_t grain, const Body& body) {
+  at::parallel_for(0, count, std::max<int64_t>(1, grain), body);
+}
+
+int64_t rows_per_slice(int64_t numbers_per_row) { return kSliceNumbers / std::max<int64_t>(1, numbers_per_row) + 1; }
+
+}  // namespace
+
+#if defined(__x86_64__) && defined(__GNUC__)
+ALMKIT_TARGET_BEGIN("avx512f,avx512bw,avx512vl,avx512dq")
+namespace {
+
+// the zero-masked forms: GCC 12 warns that the plain ones' _mm512_undefined inputs may be unset
+constexpr __mmask16 kAll = 0xFFFF;
+
+// c10::BFloat16's rounding on 16 lanes: (bits + 0x7fff + lsb) >> 16, NaN -> 0x7fc0.
+__m256i round16(__m512 v) {
+  const __m512i bits = _mm512_castps_si512(v);
+  const __m512i lsb = _mm512_and_si512(_mm512_maskz_srli_epi32(kAll, bits, 16), _mm512_set1_epi32(1));
+  __m512i rounded =
+      _mm512_maskz_srli_epi32(kAll, _mm512_add_epi32(bits, _mm512_add_epi32(lsb, _mm512_set1_epi32(0x7fff))), 16);
+  rounded = _mm512_mask_mov_epi32(rounded, _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), _mm512_set1_epi32(0x7fc0));
+  return _mm512_maskz_cvtepi32_epi16(kAll, rounded);
+}
+
+__m512 widen16(const uint16_t* p) {
+  const __m256i packed = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+  return _mm512_castsi512_ps(_mm512_maskz_slli_epi32(kAll, _mm512_maskz_cvtepu16_epi32(kAll, packed), 16));
+}
+
+// e^x on 16 lanes: x = n ln2 + r, e^r by Cephes' degree-7 polynomial (~1 ulp), times 2^n by
+// vscalefps (inf above ~88.7, 0 and denormals below, NaN kept).
+__m512 exp16(__m512 x) {
+  const __m512 n = _mm512_maskz_roundscale_ps(kAll, _mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                              _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
+  r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
+  __m512 y = _mm512_fmadd_ps(_mm512_set1_ps(1.9875691500e-4f), r, _mm512_set1_ps(1.3981999507e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(8.3334519073e-3f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(4.1665795894e-2f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(1.6666665459e-1f));
+  y = _mm512_fmadd_ps(y, r, _mm512_set1_ps(5.0000001201e-1f));
+  y = _mm512_fmadd_ps(y, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.f)));
+  return _mm512_maskz_scalef_ps(kAll, y, n);
+}
+
+__m512 silu_times16(__m512 gate, __m512 up) {
+  const __m512 e = exp16(_mm512_sub_ps(_mm512_setzero_ps(), gate));
+  return _mm512_mul_ps(_mm512_div_ps(gate, _mm512_add_ps(_mm512_set1_ps(1.f), e)), up);
+}
+
+void round_avx512(const float* x, int64_t count, uint16_t* out) {
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), round16(_mm512_loadu_ps(x + i)));
+  for (; i < count; ++i) out[i] = round_one(x[i]);
+}
+
+void widen_avx512(const uint16_t* p, int64_t n, const float* bias, const float* residual, float* out) {
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 v = widen16(p + j);
+    if (bias) v = _mm512_add_ps(v, _mm512_loadu_ps(bias + j));
+    if (residual) v = _mm512_add_ps(_mm512_loadu_ps(residual + j), v);
+    _mm512_storeu_ps(out + j, v);
+  }
+  for (; j < n; ++j) {
+    float v = widen_one(p[j]);
+    if (bias) v = v + bias[j];
+    out[j] = residual ? residual[j] + v : v;
+  }
+}
+
+void silu_times_avx512(const float* gate, const float* up, int64_t count, float* out) {
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16)
+    _mm512_storeu_ps(out + i, silu_times16(_mm512_loadu_ps(gate + i), _mm512_loadu_ps(up + i)));
+  for (; i < count; ++i) out[i] = silu_times_one(gate[i], up[i]);
+}
+
+void silu_times_bf16_avx512(const uint16_t* gate, const uint16_t* up, int64_t count, uint16_t* out) {
+  int64_t i = 0;
+  for (; i + 16 <= count; i += 16)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), round16(silu_times16(widen16(gate + i), widen16(up + i))));
+  for (; i < count; ++i) out[i] = round_one(silu_times_one(widen_one(gate[i]), widen_one(up[i])));
+}
+
+}  // namespace
+ALMKIT_TARGET_END()
+#define ALMKIT_PROMPT_ROWS_AVX512 1
+#endif
+
+namespace {
+bool vector_body() {
+#if defined(ALMKIT_PROMPT_ROWS_AVX512)
+  return cpu_features().avx512;
+#else
+  return false;
+#endif
+}
+}  // namespace
+
+void round_to_bf16(const float* x, int64_t count, uint16_t* out) {
+  const bool vector = vector_body();
+  in_slices(count, kSliceNumbers, [&](int64_t begin, int64_t end) {
+#if defined(ALMKIT_PROMPT_ROWS_AVX512)
+    if (vector) return round_avx512(x + begin, end - begin, out + begin);
+#endif
+    for (int64_t i = begin; i < end; ++i) out[i] = round_one(x[i]);
+  });
+  (void)vector;
+}
+
+void widen_bf16(const uint16_t* product, int64_t rows, int64_t n, const float* bias, const float* residual,
+                float* out) {
+  const bool vector = vector_body();
+  in_slices(rows, rows_per_slice(n), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      const uint16_t* p = product + r * n;
+      const float* res = residual ? residual + r * n : nullptr;
+      float* o = out + r * n;
+#if defined(ALMKIT_PROMPT_ROWS_AVX512)
+      if (vector) {
+        widen_avx512(p, n, bias, res, o);
+        continue;
+      }
+#endif
+      for (int64_t j = 0; j < n; ++j) {
+        float v = widen_one(p[j]);
+        if (bias) v = v + bias[j];
+        o[j] = res ? res[j] + v : v;
+      }
+    }
+  });
+  (void)vector;
+}
+
+void silu_times(const float* gate, const float* up, int64_t count, float* out) {
+  const bool vector = vector_body();
+  in_slices(count, kSliceNumbers, [&](int64_t begin, int64_t end) {
+#if defined(ALMKIT_PROMPT_ROWS_AVX512)
+    if (vector) return silu_times_avx512(gate + begin, up + begin, end - begin, out + begin);
+#endif
+    for (int64_t i = begin; i < end; ++i) out[i] = silu_times_one(gate[i], up[i]);
+  });
+  (void)vector;
+}
+
+void silu_times_bf16(const uint16_t* gate, const uint16_t* up, int64_t count, uint16_t* out) {
+  const bool vector = vector_body();
+  in_slices(count, kSliceNumbers, [&](int64_t begin, int64_t end) {
+#if defined(ALMKIT_PROMPT_ROWS_AVX512)
+    if (vector) return silu_times_bf16_avx512(gate + begin, up + begin, end - begin, out + begin);
+#endif
+    for (int64_t i = begin; i < end; ++i) out[i] = round_one(silu_times_one(widen_one(gate[i]), widen_one(up[i])));
+  });
+  (void)vector;
+}
+
+void rms_norm(const float* x, int64_t rows, int64_t dim, const float* weight, float eps, float* out) {
+  in_slices(rows, rows_per_slice(dim), [&](int64_t begin, int64_t end) {
+    rows::rms_norm(x + begin * dim, end - begin, dim, weight, eps, out + begin * dim);
+  });
+}
+
+void rotate_half(float* x, int64_t rows, int64_t heads, int64_t head_dim, const float* cos, const float* sin) {
+  in_slices(rows, rows_per_slice(heads * head_dim), [&](int64_t begin, int64_t end) {
+    rows::rotate_half(x + begin * heads * head_dim, end - begin, heads, head_dim, cos + begin * head_dim,
+                      sin + begin * head_dim);
+  });
+}
+
+}  // namespace almkit::nn::prompt_rows
