@@ -5,6 +5,10 @@
 #include "nn/flash_attention.h"
 
 #include <immintrin.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +20,7 @@
 #include "almkit/error.h"
 #include "core/cpu_features.h"
 #include "core/spin_pool.h"
+#include "nn/bf16_gemm.h"
 
 namespace almkit::nn {
 namespace {
@@ -254,6 +259,21 @@ struct Isa {
 #pragma GCC pop_options
 #endif
 
+// Linux hands a process the AMX tile data state only once asked (arch_prctl
+// ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA); until then a tile instruction is SIGILL. oneDNN
+// asks before its first AMX product; attention may run before any.
+bool tile_data_permitted() {
+  static const bool permitted = [] {
+#if defined(__linux__) && defined(__x86_64__)
+    constexpr long kRequestPermission = 0x1023, kTileData = 18;
+    return syscall(SYS_arch_prctl, kRequestPermission, kTileData) == 0;
+#else
+    return false;
+#endif
+  }();
+  return permitted;
+}
+
 bool runs(FlashKernel kernel, const CpuFeatures& has) {
   switch (kernel) {
     case FlashKernel::kAvx2:
@@ -263,6 +283,8 @@ bool runs(FlashKernel kernel, const CpuFeatures& has) {
     case FlashKernel::kAvx512Bf16:
       // under the ALMKIT_SIMD cap even when named, as bf16_gemm
       return cpu_features().avx512_bf16;
+    case FlashKernel::kAmxBf16:
+      return cpu_features().avx512_bf16 && cpu_features().amx_bf16 && tile_data_permitted();
     default:
       return true;
   }
@@ -294,6 +316,8 @@ const char* flash_kernel_name(FlashKernel kernel) {
       return "avx512";
     case FlashKernel::kAvx512Bf16:
       return "avx512-bf16";
+    case FlashKernel::kAmxBf16:
+      return "amx-bf16";
   }
   return "?";
 }
@@ -312,8 +336,10 @@ int64_t flash_attention_workspace(const FlashAttentionProblem& pr) {
 void flash_attention(const FlashAttentionProblem& pr, float* workspace, int threads,
                      FlashKernel kernel) {
   if (kernel == FlashKernel::kBest) {
-    kernel = pr.bf16_products && cpu_runs(FlashKernel::kAvx512Bf16) ? FlashKernel::kAvx512Bf16
-                                                                     : best_flash_kernel();
+    kernel = !pr.bf16_products                                                        ? best_flash_kernel()
+             : bf16_products_through_amx() && cpu_runs(FlashKernel::kAmxBf16) ? FlashKernel::kAmxBf16
+             : cpu_runs(FlashKernel::kAvx512Bf16)                                       ? FlashKernel::kAvx512Bf16
+                                                                                        : best_flash_kernel();
   }
   if (!cpu_runs(kernel)) {
     throw Error(ErrorCode::kUnsupported,
@@ -337,7 +363,7 @@ void flash_attention(const FlashAttentionProblem& pr, float* workspace, int thre
                     [&](int64_t begin, int64_t end) {
                       for (int64_t item = begin; item < end; ++item) {
 #if defined(__x86_64__) && defined(__GNUC__)
-                        if (kernel == FlashKernel::kAvx512Bf16) {
+                        if (kernel == FlashKernel::kAvx512Bf16 || kernel == FlashKernel::kAmxBf16) {
                           avx512bf16::pack_block(pr, layout, item);
                           continue;
                         }
@@ -359,7 +385,8 @@ void flash_attention(const FlashAttentionProblem& pr, float* workspace, int thre
             avx512::attend_blocks(pr, layout, begin, end);
             break;
           case FlashKernel::kAvx512Bf16:
-            avx512bf16::attend_blocks(pr, layout, begin, end);
+          case FlashKernel::kAmxBf16:
+            avx512bf16::attend_blocks(pr, layout, begin, end, kernel == FlashKernel::kAmxBf16);
             break;
           case FlashKernel::kAvx2:
             avx2::attend_blocks(pr, layout, begin, end);

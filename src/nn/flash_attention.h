@@ -32,14 +32,17 @@ struct FlashAttentionProblem {
   // out [batch, queries, heads * head_dim], contiguous: the layout the output projection reads.
   float* out = nullptr;
   // Both products in bf16 (q, k, the softmax weights and v rounded, fp32 accumulation), as a
-  // model with bf16 weights computes attention: kBest then takes kAvx512Bf16 where the CPU has
+  // model with bf16 weights computes attention: kBest then takes kAmxBf16 where bf16 products go
+  // to the AMX tiles (bf16_products_through_amx()), else kAvx512Bf16 where the CPU has
   // AVX512-BF16 (else the fp32 kernels, exact).
   bool bf16_products = false;
 };
 
 constexpr float kHiddenKey = -1e37f;
 
-enum class FlashKernel { kBest, kScalar, kAvx2, kAvx512, kAvx512Bf16 };
+// kAmxBf16: kAvx512Bf16's loop with both products on the AMX tile unit (head_dim a multiple of
+// 32; other head_dims run kAvx512Bf16's products), the same roundings, fp32 accumulation.
+enum class FlashKernel { kBest, kScalar, kAvx2, kAvx512, kAvx512Bf16, kAmxBf16 };
 // Whether this CPU runs `kernel` (kBest and kScalar run everywhere). kBest is the widest the CPU
 // has, capped by ALMKIT_SIMD=baseline (kScalar) or ALMKIT_SIMD=avx2, as the front end's kernels.
 bool cpu_runs(FlashKernel kernel);

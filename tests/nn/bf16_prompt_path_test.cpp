@@ -77,8 +77,11 @@ TEST(Bf16PromptPath, AttentionKernelFollowsTheOverride) {
   // the bf16 attention kernel of bf16 models follows it too (it is vdpbf16ps)
   if (!forced.empty()) {
     EXPECT_FALSE(cpu_runs(FlashKernel::kAvx512Bf16));
+    EXPECT_FALSE(cpu_runs(FlashKernel::kAmxBf16));
   } else {
     EXPECT_EQ(cpu_runs(FlashKernel::kAvx512Bf16), cpu_features().avx512_bf16);
+    // (the tile kernel also needs the OS to hand the process the tile data: Linux does on asking)
+    EXPECT_EQ(cpu_runs(FlashKernel::kAmxBf16), cpu_features().amx_bf16);
   }
 }
 

@@ -87,15 +87,19 @@ void expect_matches(const Case& c, const at::Tensor& mask, const char* what) {
   }
   // bf16 products: against float64 attention of q * scale, k and v rounded to bf16; what is left
   // is the softmax weights' rounding (2^-9 relative each) on values of size ~1, so a few 1e-3.
-  if (!cpu_runs(FlashKernel::kAvx512Bf16)) return;
+  // The AMX kernel (tiles for head_dim 32 and 64 here, the vdpbf16ps products for 16, 48, 80)
+  // rounds the same numbers and differs only in the order of its fp32 sums.
   const auto rounded = [](const at::Tensor& t) { return t.to(at::kBFloat16).to(at::kFloat); };
   const at::Tensor expected_bf16 = reference(rounded(q * c.scale), rounded(k), rounded(v), mask, 1.0);
-  for (int threads : {1, 2}) {
-    const at::Tensor got = run_kernel(q, k, v, mask, c.scale, FlashKernel::kAvx512Bf16, threads);
-    const double diff = (got.to(at::kDouble) - expected_bf16).abs().max().item<double>();
-    EXPECT_LT(diff, 4e-3) << what << ", kernel avx512-bf16, " << threads << " threads";
-    // and the rounding is really there: the fp32 result is further away than fp32 rounding
-    EXPECT_GT((got.to(at::kDouble) - expected).abs().max().item<double>(), 1e-4) << what;
+  for (FlashKernel kernel : {FlashKernel::kAvx512Bf16, FlashKernel::kAmxBf16}) {
+    if (!cpu_runs(kernel)) continue;
+    for (int threads : {1, 2}) {
+      const at::Tensor got = run_kernel(q, k, v, mask, c.scale, kernel, threads);
+      const double diff = (got.to(at::kDouble) - expected_bf16).abs().max().item<double>();
+      EXPECT_LT(diff, 4e-3) << what << ", kernel " << flash_kernel_name(kernel) << ", " << threads << " threads";
+      // and the rounding is really there: the fp32 result is further away than fp32 rounding
+      EXPECT_GT((got.to(at::kDouble) - expected).abs().max().item<double>(), 1e-4) << what;
+    }
   }
 }
 
@@ -138,6 +142,15 @@ TEST(FlashAttention, MinusInfinityHidesKeysLikeTheLowestValue) {
   mask.slice(3, 60).fill_(-std::numeric_limits<float>::infinity());
   mask.slice(3, 0, 3).fill_(-1.5f);  // an ordinary additive bias stays an addition
   expect_matches({1, 2, 2, 40, 90, 16, 0.25}, mask, "-inf");
+}
+
+TEST(FlashAttention, TilesTakeQwen2AndWhisperHeadsWithRaggedBlocks) {
+  // head_dim 128 (Qwen2-7B) and 64 (Whisper): 2 and 4 tile rows of pairs; 1,500 keys end in a
+  // partial key block, 1,500 queries in a partial query block (12 rows: padded to 16 for tiles)
+  if (!cpu_runs(FlashKernel::kAmxBf16)) GTEST_SKIP() << "no AMX-BF16 here";
+  expect_matches({1, 2, 1, 200, 300, 128, 1.0 / std::sqrt(128.0)},
+                 causal_mask(at::ones({1, 300}, at::kLong), 200, at::kFloat), "causal, head_dim 128");
+  expect_matches({1, 2, 2, 1500, 1500, 64, 0.125}, at::Tensor(), "1,500 positions");
 }
 
 TEST(FlashAttention, RefusesUnsupportedShapes) {
