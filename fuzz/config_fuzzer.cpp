@@ -3,6 +3,7 @@
 // fuzzed: the family builders (src/models/*.cpp) link libtorch, and
 // preprocessor_config.json's reader sits in src/features, whose kernels need GCC.
 #include <cstdint>
+#include <cstdlib>
 #include <string>
 
 #include "almkit/error.h"
@@ -11,12 +12,22 @@
 
 namespace {
 
+// The trap for a wrapped integer: what integer() returns is the number the file holds.
+void check_integer(const almkit::ModelConfig& config, const char* key, int64_t value) {
+  const auto it = config.json().find(key);
+  if (it == config.json().end()) return;
+  if ((it->is_number_unsigned() && (value < 0 || it->get<uint64_t>() != uint64_t(value))) ||
+      (it->is_number_integer() && !it->is_number_unsigned() && it->get<int64_t>() != value)) {
+    std::abort();
+  }
+}
+
 void read_fields(const almkit::ModelConfig& config) {
   for (const char* key :
        {"vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
         "num_attention_heads", "num_key_value_heads", "head_dim", "max_position_embeddings",
         "num_mel_bins", "d_model", "sliding_window", "audio_token_index"}) {
-    (void)config.integer(key, 0);
+    check_integer(config, key, config.integer(key, 0));
   }
   for (const char* key : {"rms_norm_eps", "rope_theta", "layer_norm_eps", "attention_multiplier"}) {
     (void)config.number(key, 1.0);

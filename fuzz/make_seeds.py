@@ -61,6 +61,10 @@ def safetensors_seeds():
     put("safetensors_index", "two_shards.json", json.dumps(index, indent=2))
     index["weight_map"]["model.layers.1.weight"] = "model-00001-of-00002.safetensors"
     put("safetensors_index", "misplaced_tensor.json", json.dumps(index, indent=2))
+    # The harness keeps a copy of shard 1 in sub/: paths must never reach it (or leave the folder).
+    put("safetensors_index", "shard_in_subfolder.json", json.dumps({"weight_map": {
+        "model.layers.0.weight": "sub/model-00001-of-00002.safetensors",
+        "model.layers.0.index": "./sub/model-00001-of-00002.safetensors"}}, indent=2))
 
 
 def reference_dir():
