@@ -1,5 +1,7 @@
 #include "nn/decoder_block.h"
 
+#include "nn/amx_route.h"
+
 namespace almkit::nn {
 
 DecoderBlock DecoderBlock::load(WeightStore& weights, const std::string& prefix, const DecoderBlockShape& shape) {
@@ -32,6 +34,10 @@ at::Tensor DecoderBlock::forward(const at::Tensor& h, const at::Tensor& mask, Ke
   at::Tensor attended = self_attn_.self_attention(norm(h, false), mask, cache, cos, sin, probabilities, head_hook);
   at::Tensor out = residual == 1.0 ? h + attended : h + attended * residual;
   const at::Tensor x = norm(out, true);
+  if (residual == 1.0) {  // a prompt on a CPU with AMX-BF16: products kept in bf16 (nn/amx_route.h)
+    at::Tensor fused = gated_mlp_through_amx(shape_.activation, x, gate_proj_, up_proj_, down_proj_, out);
+    if (fused.defined()) return fused;
+  }
   const at::Tensor mlp = down_proj_(gated_activation(shape_.activation, gate_proj_(x), up_proj_(x)));
   return residual == 1.0 ? out + mlp : out + mlp * residual;
 }

@@ -2,6 +2,7 @@
 
 #include "almkit/error.h"
 #include "core/cpu_features.h"
+#include "nn/amx_route.h"
 #include "nn/bf16_gemm.h"
 #include "nn/bf16_matvec_avx512.h"
 #include "nn/f32_matvec.h"
@@ -179,6 +180,8 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     }
     return at::linear(input, weight, bias);
   }
+  // a prompt's rows on a CPU with AMX-BF16 (nn/amx_route.h); with autograd, the ATen ops below
+  if (takes_amx_route(x, weight)) return widen_amx_product(amx_product(x, weight), bias);
   const int64_t k = weight.size(1), n = weight.size(0);
   const at::Tensor flat = x.reshape({-1, k}).to(at::kFloat).contiguous();
   const int64_t rows = flat.size(0);
