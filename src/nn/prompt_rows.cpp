@@ -36,6 +36,15 @@ float widen_one(uint16_t value) {
 
 float silu_times_one(float gate, float up) { return gate / (1.f + std::exp(-gate)) * up; }
 
+// columns [first, n) of one row of widen_bf16
+void widen_plain(const uint16_t* p, int64_t first, int64_t n, const float* bias, const float* residual, float* out) {
+  for (int64_t j = first; j < n; ++j) {
+    float v = widen_one(p[j]);
+    if (bias) v = v + bias[j];
+    out[j] = residual ? residual[j] + v : v;
+  }
+}
+
 // Slices of [0, count) (elements or rows) of at least `grain` each, on ATen's threads.
 template <typename Body>
 void in_slices(int64_t count, int64_t grain, const Body& body) {
@@ -104,11 +113,7 @@ void widen_avx512(const uint16_t* p, int64_t n, const float* bias, const float* 
     if (residual) v = _mm512_add_ps(_mm512_loadu_ps(residual + j), v);
     _mm512_storeu_ps(out + j, v);
   }
-  for (; j < n; ++j) {
-    float v = widen_one(p[j]);
-    if (bias) v = v + bias[j];
-    out[j] = residual ? residual[j] + v : v;
-  }
+  widen_plain(p, j, n, bias, residual, out);
 }
 
 void silu_times_avx512(const float* gate, const float* up, int64_t count, float* out) {
@@ -128,9 +133,17 @@ void silu_times_bf16_avx512(const uint16_t* gate, const uint16_t* up, int64_t co
 }  // namespace
 ALMKIT_TARGET_END()
 #define ALMKIT_PROMPT_ROWS_AVX512 1
+#else
+namespace {  // never called: vector_body() is false without the AVX-512 bodies
+void round_avx512(const float*, int64_t, uint16_t*) {}
+void widen_avx512(const uint16_t*, int64_t, const float*, const float*, float*) {}
+void silu_times_avx512(const float*, const float*, int64_t, float*) {}
+void silu_times_bf16_avx512(const uint16_t*, const uint16_t*, int64_t, uint16_t*) {}
+}  // namespace
 #endif
 
 namespace {
+
 bool vector_body() {
 #if defined(ALMKIT_PROMPT_ROWS_AVX512)
   return cpu_features().avx512;
@@ -138,63 +151,50 @@ bool vector_body() {
   return false;
 #endif
 }
+
+// An elementwise pass: slices of [0, count) run by vector(begin, end) where the CPU has the
+// AVX-512 bodies, else by plain(i) for each element.
+template <typename Vector, typename Plain>
+void elementwise(int64_t count, const Vector& vector, const Plain& plain) {
+  const bool wide = vector_body();
+  in_slices(count, kSliceNumbers, [&](int64_t begin, int64_t end) {
+    if (wide) return vector(begin, end);
+    for (int64_t i = begin; i < end; ++i) plain(i);
+  });
+}
+
 }  // namespace
 
 void round_to_bf16(const float* x, int64_t count, uint16_t* out) {
-  const bool vector = vector_body();
-  in_slices(count, kSliceNumbers, [&](int64_t begin, int64_t end) {
-#if defined(ALMKIT_PROMPT_ROWS_AVX512)
-    if (vector) return round_avx512(x + begin, end - begin, out + begin);
-#endif
-    for (int64_t i = begin; i < end; ++i) out[i] = round_one(x[i]);
-  });
-  (void)vector;
+  elementwise(count, [&](int64_t begin, int64_t end) { round_avx512(x + begin, end - begin, out + begin); },
+              [&](int64_t i) { out[i] = round_one(x[i]); });
 }
 
 void widen_bf16(const uint16_t* product, int64_t rows, int64_t n, const float* bias, const float* residual,
                 float* out) {
-  const bool vector = vector_body();
+  const bool wide = vector_body();
   in_slices(rows, rows_per_slice(n), [&](int64_t begin, int64_t end) {
     for (int64_t r = begin; r < end; ++r) {
-      const uint16_t* p = product + r * n;
       const float* res = residual ? residual + r * n : nullptr;
-      float* o = out + r * n;
-#if defined(ALMKIT_PROMPT_ROWS_AVX512)
-      if (vector) {
-        widen_avx512(p, n, bias, res, o);
-        continue;
-      }
-#endif
-      for (int64_t j = 0; j < n; ++j) {
-        float v = widen_one(p[j]);
-        if (bias) v = v + bias[j];
-        o[j] = res ? res[j] + v : v;
+      if (wide) {
+        widen_avx512(product + r * n, n, bias, res, out + r * n);
+      } else {
+        widen_plain(product + r * n, 0, n, bias, res, out + r * n);
       }
     }
   });
-  (void)vector;
 }
 
 void silu_times(const float* gate, const float* up, int64_t count, float* out) {
-  const bool vector = vector_body();
-  in_slices(count, kSliceNumbers, [&](int64_t begin, int64_t end) {
-#if defined(ALMKIT_PROMPT_ROWS_AVX512)
-    if (vector) return silu_times_avx512(gate + begin, up + begin, end - begin, out + begin);
-#endif
-    for (int64_t i = begin; i < end; ++i) out[i] = silu_times_one(gate[i], up[i]);
-  });
-  (void)vector;
+  elementwise(count,
+              [&](int64_t begin, int64_t end) { silu_times_avx512(gate + begin, up + begin, end - begin, out + begin); },
+              [&](int64_t i) { out[i] = silu_times_one(gate[i], up[i]); });
 }
 
 void silu_times_bf16(const uint16_t* gate, const uint16_t* up, int64_t count, uint16_t* out) {
-  const bool vector = vector_body();
-  in_slices(count, kSliceNumbers, [&](int64_t begin, int64_t end) {
-#if defined(ALMKIT_PROMPT_ROWS_AVX512)
-    if (vector) return silu_times_bf16_avx512(gate + begin, up + begin, end - begin, out + begin);
-#endif
-    for (int64_t i = begin; i < end; ++i) out[i] = round_one(silu_times_one(widen_one(gate[i]), widen_one(up[i])));
-  });
-  (void)vector;
+  elementwise(
+      count, [&](int64_t begin, int64_t end) { silu_times_bf16_avx512(gate + begin, up + begin, end - begin, out + begin); },
+      [&](int64_t i) { out[i] = round_one(silu_times_one(widen_one(gate[i]), widen_one(up[i]))); });
 }
 
 void rms_norm(const float* x, int64_t rows, int64_t dim, const float* weight, float eps, float* out) {
