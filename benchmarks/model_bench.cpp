@@ -25,6 +25,7 @@
 
 #include "almkit/model.h"
 #include "almkit/version.h"
+#include "core/spin_pool.h"
 #include "core/threads.h"
 
 namespace {
@@ -135,15 +136,24 @@ void qwen2(benchmark::State& state, const char* variable, const char* dtype, boo
   const int prompt_tokens = decode ? 16 : prefill_tokens, new_tokens = decode ? 33 : 1;
   options.max_new_tokens = new_tokens;
   double seconds = 0;
+  // thread-pool joins (pooled and inline jobs; none on 1 thread) of the 32 steps, the same way
+  int64_t joins = 0;
+  const auto pool_jobs = [] {
+    const almkit::SpinPoolStats stats = almkit::spin_pool_stats();
+    return stats.pooled_jobs + stats.inline_jobs;
+  };
   for (auto _ : state) {
     if (decode) {  // time of 32 decode steps: a 33-token run minus a 1-token run
       options.max_new_tokens = 1;
+      const int64_t j0 = pool_jobs();
       const auto t0 = std::chrono::steady_clock::now();
       benchmark::DoNotOptimize(model->generate(prompt(prompt_tokens), options));
       const auto t1 = std::chrono::steady_clock::now();
+      const int64_t j1 = pool_jobs();
       options.max_new_tokens = new_tokens;
       benchmark::DoNotOptimize(model->generate(prompt(prompt_tokens), options));
       const auto t2 = std::chrono::steady_clock::now();
+      joins += (pool_jobs() - j1) - (j1 - j0);
       const double step = std::chrono::duration<double>((t2 - t1) - (t1 - t0)).count();
       state.SetIterationTime(step);
       seconds += step;
@@ -158,6 +168,7 @@ void qwen2(benchmark::State& state, const char* variable, const char* dtype, boo
   const double tokens = static_cast<double>(state.iterations()) * (decode ? new_tokens - 1 : prompt_tokens);
   state.counters["tokens_per_s"] = tokens / seconds;
   if (decode) {
+    state.counters["pool_joins_per_token"] = static_cast<double>(joins) / tokens;
     const double gbps = env("ALMKIT_BENCH_READ_GBPS").empty() ? measured_read_gbps(threads)
                                                                 : std::atof(env("ALMKIT_BENCH_READ_GBPS").c_str());
     const double nominal_gbps = threads > 1 ? 48.0 : 27.0;

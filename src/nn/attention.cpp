@@ -145,7 +145,8 @@ at::Tensor MultiHeadAttention::self_attention(const at::Tensor& x, const at::Ten
                                               const at::Tensor& sin, at::Tensor* probabilities,
                                               const HeadHook* head_hook) const {
   if (can_decode_step(x, mask, cache, cos, probabilities)) return decode_step(x, mask, *cache, cos, sin, head_hook);
-  const at::Tensor q_rows = q_proj_(x), k_rows = k_proj_(x);  // [B, T, heads * D]
+  const std::vector<at::Tensor> qkv = apply_to_same_input(x, {&q_proj_, &k_proj_, &v_proj_});
+  const at::Tensor &q_rows = qkv[0], &k_rows = qkv[1];  // [B, T, heads * D]
   // A prompt's rotation in place on the projections' float32 rows (threaded; the same numbers as
   // Rope::apply's five ATen ops, which took 4 % of a Qwen2-0.5B prefill).
   const bool rotate_rows = cos.defined() && rotates_rows_in_place(q_rows, k_rows, cos, sin, shape_.head_dim);
@@ -159,7 +160,7 @@ at::Tensor MultiHeadAttention::self_attention(const at::Tensor& x, const at::Ten
   }
   at::Tensor q = split_heads(q_rows, shape_.num_heads);
   at::Tensor k = split_heads(k_rows, shape_.num_kv_heads);
-  at::Tensor v = split_heads(v_proj_(x), shape_.num_kv_heads);
+  at::Tensor v = split_heads(qkv[2], shape_.num_kv_heads);
   if (cos.defined() && !rotate_rows) {
     q = Rope::apply(q, cos, sin);
     k = Rope::apply(k, cos, sin);

@@ -1,6 +1,7 @@
 #include "nn/decoder_block.h"
 
 #include "nn/amx_route.h"
+#include "nn/linear_group.h"
 
 namespace almkit::nn {
 
@@ -38,7 +39,8 @@ at::Tensor DecoderBlock::forward(const at::Tensor& h, const at::Tensor& mask, Ke
     at::Tensor fused = gated_mlp_through_amx(shape_.activation, x, gate_proj_, up_proj_, down_proj_, out);
     if (fused.defined()) return fused;
   }
-  const at::Tensor mlp = down_proj_(gated_activation(shape_.activation, gate_proj_(x), up_proj_(x)));
+  const std::vector<at::Tensor> gate_up = apply_to_same_input(x, {&gate_proj_, &up_proj_});
+  const at::Tensor mlp = down_proj_(gated_activation(shape_.activation, gate_up[0], gate_up[1]));
   return residual == 1.0 ? out + mlp : out + mlp * residual;
 }
 

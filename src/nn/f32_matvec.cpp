@@ -1,6 +1,5 @@
 #include "nn/f32_matvec.h"
 
-#include <ATen/Parallel.h>
 #include <immintrin.h>
 
 #include <algorithm>
@@ -9,7 +8,6 @@
 #include "almkit/error.h"
 #include "core/cpu_features.h"
 #include "core/simd_target.h"
-#include "core/spin_pool.h"
 
 namespace almkit::nn {
 
@@ -77,29 +75,8 @@ const char* kernel_name(F32Kernel kernel) {
   }
 }
 
-void split_matvec(int64_t rows, int64_t n, int64_t weight_bytes, float* y, const float* bias,
-                  const std::function<void(int64_t, int64_t)>& kernel) {
-  const int parts = at::in_parallel_region() || n < 128 ? 1 : at::get_num_threads();
-  // Chunks of ~128 KB of weights: the tail (one thread on the last chunk, the other waiting)
-  // stays a few microseconds, while a big matrix is not cut into thousands of claims.
-  const int64_t bytes_per_part = weight_bytes / std::max(1, parts);
-  const int chunks_per_part =
-      static_cast<int>(std::clamp<int64_t>(bytes_per_part / (128 << 10), 4, 64));
-  spin_parallel_for(
-      n, parts, 16,
-      [&](int64_t begin, int64_t end) {
-        kernel(begin, end);
-        if (bias) {
-          for (int64_t r = 0; r < rows; ++r) {
-            for (int64_t j = begin; j < end; ++j) y[r * n + j] += bias[j];
-          }
-        }
-      },
-      chunks_per_part);
-}
-
-void f32_matvec(const float* x, int64_t rows, int64_t k, const float* w, int64_t n, float* y,
-                const float* bias, F32Kernel kernel) {
+MatvecShare f32_matvec_share(const float* x, int64_t rows, int64_t k, const float* w, int64_t n,
+                             float* y, const float* bias, F32Kernel kernel) {
   if (!cpu_runs(kernel)) {
     throw Error(
         ErrorCode::kUnsupported,
@@ -107,19 +84,25 @@ void f32_matvec(const float* x, int64_t rows, int64_t k, const float* w, int64_t
             " float32 mat-vec kernel needs a CPU that has it (and ALMKIT_SIMD not capping it)");
   }
   if (kernel == F32Kernel::kBest) kernel = best_f32_kernel();
-  split_matvec(rows, n, n * k * 4, y, bias, [&](int64_t begin, int64_t end) {
-    switch (kernel) {
-      case F32Kernel::kAvx512:
-        matvec_avx512::matvec_f32(x, rows, k, w, begin, end, n, y);
-        break;
-      case F32Kernel::kAvx2:
-        matvec_avx2::matvec_f32(x, rows, k, w, begin, end, n, y);
-        break;
-      default:
-        matvec_scalar(x, rows, k, w, begin, end, n, y);
-        break;
-    }
-  });
+  return {n, k * 4, [=](int64_t begin, int64_t end) {
+            switch (kernel) {
+              case F32Kernel::kAvx512:
+                matvec_avx512::matvec_f32(x, rows, k, w, begin, end, n, y);
+                break;
+              case F32Kernel::kAvx2:
+                matvec_avx2::matvec_f32(x, rows, k, w, begin, end, n, y);
+                break;
+              default:
+                matvec_scalar(x, rows, k, w, begin, end, n, y);
+                break;
+            }
+            add_bias(y, rows, n, bias, begin, end);
+          }};
+}
+
+void f32_matvec(const float* x, int64_t rows, int64_t k, const float* w, int64_t n, float* y,
+                const float* bias, F32Kernel kernel) {
+  run_matvecs({f32_matvec_share(x, rows, k, w, n, y, bias, kernel)}, kFeatureChunks);
 }
 
 void bf16_matvec_avx2(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n_begin,

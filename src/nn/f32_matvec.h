@@ -2,13 +2,14 @@
 // with bf16_matvec (nn/linear.h): one loop, compiled for AVX-512 and for AVX2 + FMA
 // (nn/f32_matvec_kernels.inc), that reads four weight rows a quarter of the range apart per step
 // when decoding one row (four streams keep more lines in flight than one: OpenBLAS's sgemv reads
-// one, with whatever core OPENBLAS_CORETYPE gave it), and the split of the output features over
-// the compute threads (spin_parallel_for). The same loop widens bf16 weights in registers for
+// one, with whatever core OPENBLAS_CORETYPE gave it); the output features are split over the
+// compute threads by nn/matvec_dispatch.h. The same loop widens bf16 weights in registers for
 // bf16_matvec's AVX2 kernel.
 #pragma once
 
 #include <cstdint>
-#include <functional>
+
+#include "nn/matvec_dispatch.h"
 
 namespace almkit::nn {
 
@@ -26,17 +27,15 @@ const char* kernel_name(F32Kernel kernel);
 // tests and benchmarks; a kernel this CPU does not run throws kUnsupported.
 void f32_matvec(const float* x, int64_t rows, int64_t k, const float* w, int64_t n, float* y,
                 const float* bias = nullptr, F32Kernel kernel = F32Kernel::kBest);
+// The same as one share of a dispatch (nn/matvec_dispatch.h), for products of the same x run
+// together; x, w, y and bias must outlive the dispatch.
+MatvecShare f32_matvec_share(const float* x, int64_t rows, int64_t k, const float* w, int64_t n,
+                             float* y, const float* bias = nullptr,
+                             F32Kernel kernel = F32Kernel::kBest);
 
 // bf16_matvec's AVX2 + FMA kernel: output features [n_begin, n_end) of y [rows, n] from x
 // [rows, k] float32 and bf16 w [n, k], the weights widened in registers. Needs AVX2 and FMA.
 void bf16_matvec_avx2(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n_begin,
                       int64_t n_end, int64_t n, float* y);
-
-// The threading of a decode mat-vec: kernel(begin, end) fills output features [begin, end) of
-// y [rows, n] for every row, then bias[begin, end) is added (when not null); the features are cut
-// into chunks of ~128 KB of weights (weight_bytes in all) that the compute threads claim. One
-// thread inside a parallel region or for fewer than 128 features.
-void split_matvec(int64_t rows, int64_t n, int64_t weight_bytes, float* y, const float* bias,
-                  const std::function<void(int64_t, int64_t)>& kernel);
 
 }  // namespace almkit::nn

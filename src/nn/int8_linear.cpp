@@ -13,7 +13,7 @@
 #include "almkit/error.h"
 #include "core/cpu_features.h"
 #include "core/simd_target.h"
-#include "core/spin_pool.h"
+#include "nn/matvec_dispatch.h"
 
 namespace almkit::nn {
 namespace {
@@ -205,7 +205,13 @@ const char* kernel_name(Int8Kernel kernel) {
   }
 }
 
-void int8_matmul(const Int8Rows& x, const Int8Weight& w, float* y, const float* bias, Int8Kernel kernel) {
+namespace {
+
+// int8 weights are split in pairs of panels (the kernels' tiles), ~64 KB of weights per chunk.
+constexpr MatvecSplit kPanelChunks{2, 64 << 10, 4};
+
+MatvecShare int8_matmul_share(const Int8Rows& x, const Int8Weight& w, float* y, const float* bias,
+                              Int8Kernel kernel) {
   if (!cpu_runs(kernel)) {
     throw Error(ErrorCode::kUnsupported, std::string("this CPU does not run the ") + kernel_name(kernel) +
                                              " int8 kernel");
@@ -215,42 +221,66 @@ void int8_matmul(const Int8Rows& x, const Int8Weight& w, float* y, const float* 
                                                std::to_string(w.columns()) + "-column weight");
   }
   if (kernel == Int8Kernel::kBest) kernel = best_kernel();
-  // Split the panels across the compute threads, in pairs (the kernels' tiles), ~64 KB of weights
-  // per claimed chunk.
   const int64_t panels = w.panels();
-  const int parts = at::in_parallel_region() || panels < 4 ? 1 : at::get_num_threads();
-  const int64_t bytes_per_part = static_cast<int64_t>(w.bytes()) / std::max(1, parts);
-  const int chunks_per_part = static_cast<int>(std::clamp<int64_t>(bytes_per_part / (64 << 10), 4, 64));
-  spin_parallel_for(panels, parts, 2, [&](int64_t begin, int64_t end) {
-    switch (kernel) {
-      case Int8Kernel::kAvx512Vnni: int8_vnni::matmul_panels(x, w, begin, end, y, bias); break;
-      case Int8Kernel::kAvx2: int8_avx2::matmul_panels(x, w, begin, end, y, bias); break;
-      default: matmul_scalar(x, w, begin, end, y, bias); break;
-    }
-  }, chunks_per_part);
+  return {panels, panels > 0 ? static_cast<int64_t>(w.bytes()) / panels : 0,
+          [&x, &w, y, bias, kernel](int64_t begin, int64_t end) {
+            switch (kernel) {
+              case Int8Kernel::kAvx512Vnni: int8_vnni::matmul_panels(x, w, begin, end, y, bias); break;
+              case Int8Kernel::kAvx2: int8_avx2::matmul_panels(x, w, begin, end, y, bias); break;
+              default: matmul_scalar(x, w, begin, end, y, bias); break;
+            }
+          }};
 }
 
-at::Tensor int8_linear(const at::Tensor& x, const Int8Weight& weight, const at::Tensor& bias) {
+// The products of x with each weight, x quantised once, in one dispatch over all their panels.
+std::vector<at::Tensor> int8_products(const at::Tensor& x, const std::vector<Int8LinearWeights>& products) {
   if (x.requires_grad() && at::GradMode::is_enabled()) {
     throw Error(ErrorCode::kUnsupported, "int8 weights (--dtype int8) have no gradient path: load the model as "
                                          "float32 to take input gradients");
   }
-  const int64_t k = weight.columns(), n = weight.rows();
-  if (x.size(-1) != k || !x.device().is_cpu()) {
-    throw Error(ErrorCode::kShapeMismatch, "int8 linear of a [" + std::to_string(n) + ", " + std::to_string(k) +
-                                               "] weight given an input with " + std::to_string(x.size(-1)) +
-                                               " features on " + x.device().str());
+  for (const auto& [weight, bias] : products) {
+    if (x.size(-1) != weight.columns() || !x.device().is_cpu()) {
+      throw Error(ErrorCode::kShapeMismatch, "int8 linear of a [" + std::to_string(weight.rows()) + ", " +
+                                                 std::to_string(weight.columns()) + "] weight given an input with " +
+                                                 std::to_string(x.size(-1)) + " features on " + x.device().str());
+    }
   }
+  const int64_t k = x.size(-1);
   const at::Tensor flat = x.reshape({-1, k}).to(at::kFloat).contiguous();
   const int64_t rows = flat.size(0);
   thread_local Int8Rows activations;  // buffers kept across calls
   quantize_int8(flat.data_ptr<float>(), rows, k, activations);
-  at::Tensor y = at::empty({rows, n}, flat.options());
-  const at::Tensor b = bias.defined() ? bias.to(at::kFloat).contiguous() : bias;
-  int8_matmul(activations, weight, y.data_ptr<float>(), b.defined() ? b.data_ptr<float>() : nullptr);
+  std::vector<at::Tensor> outputs, biases;
+  std::vector<MatvecShare> shares;
   std::vector<int64_t> out_shape = x.sizes().vec();
-  out_shape.back() = n;
-  return y.view(out_shape);
+  for (const auto& [weight, bias] : products) {
+    out_shape.back() = weight.rows();
+    outputs.push_back(at::empty(out_shape, flat.options()));
+    biases.push_back(bias.defined() ? bias.to(at::kFloat).contiguous() : bias);
+    shares.push_back(int8_matmul_share(activations, weight, outputs.back().data_ptr<float>(),
+                                       biases.back().defined() ? biases.back().data_ptr<float>() : nullptr,
+                                       Int8Kernel::kBest));
+  }
+  run_matvecs(shares, kPanelChunks);
+  return outputs;
+}
+
+}  // namespace
+
+void int8_matmul(const Int8Rows& x, const Int8Weight& w, float* y, const float* bias, Int8Kernel kernel) {
+  run_matvecs({int8_matmul_share(x, w, y, bias, kernel)}, kPanelChunks);
+}
+
+at::Tensor int8_linear(const at::Tensor& x, const Int8Weight& weight, const at::Tensor& bias) {
+  return int8_products(x, {{weight, bias}})[0];
+}
+
+std::vector<at::Tensor> int8_linear_same_input(const at::Tensor& x, const std::vector<Int8LinearWeights>& products) {
+  // a decode step's rows (prompts keep one dispatch per weight, as tuned)
+  if (x.dim() >= 1 && x.size(-1) > 0 && x.numel() / x.size(-1) <= 16) return int8_products(x, products);
+  std::vector<at::Tensor> outputs;
+  for (const auto& [weight, bias] : products) outputs.push_back(int8_linear(x, weight, bias));
+  return outputs;
 }
 
 }  // namespace almkit::nn

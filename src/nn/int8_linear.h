@@ -143,4 +143,14 @@ void int8_matmul(const Int8Rows& x, const Int8Weight& w, float* y, const float* 
 // Refuses an x that autograd tracks: there is no gradient through the integer products.
 at::Tensor int8_linear(const at::Tensor& x, const Int8Weight& weight, const at::Tensor& bias = at::Tensor());
 
+// A quantised weight and its bias (undefined: none), as int8_linear takes them.
+struct Int8LinearWeights {
+  const Int8Weight& weight;
+  const at::Tensor& bias;
+};
+// int8_linear(x, weight, bias) for each product, bit for bit. A decode step's rows (up to 16)
+// are quantised once and all products run as one dispatch over their panels, one pool join for
+// them all (nn/matvec_dispatch.h); more rows run each product alone.
+std::vector<at::Tensor> int8_linear_same_input(const at::Tensor& x, const std::vector<Int8LinearWeights>& products);
+
 }  // namespace almkit::nn

@@ -6,6 +6,7 @@
 #include "nn/bf16_gemm.h"
 #include "nn/bf16_matvec_avx512.h"
 #include "nn/f32_matvec.h"
+#include "nn/matvec_dispatch.h"
 
 #include <immintrin.h>
 
@@ -72,28 +73,89 @@ bool decodes_in_place(const at::Tensor& x, const at::Tensor& weight, const at::T
                               bias.device().is_cpu() && float_or_bf16(bias)));
 }
 
-// y [..., N] = x W^T + bias for decodes_in_place's case: one allocation, no other ATen op.
-at::Tensor matvec_rows(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  const int64_t k = weight.size(1), n = weight.size(0), rows = x.numel() / k;
-  std::vector<int64_t> out_shape = x.sizes().vec();
-  out_shape.back() = n;
-  at::Tensor y = at::empty(out_shape, x.options());
-  const bool float_bias = bias.defined() && bias.scalar_type() == at::kFloat;
-  float* out = y.data_ptr<float>();
-  const float* fp32_bias = float_bias ? bias.data_ptr<float>() : nullptr;
-  if (weight.scalar_type() == at::kFloat) {
-    f32_matvec(x.data_ptr<float>(), rows, k, weight.data_ptr<float>(), n, out, fp32_bias);
-  } else {
-    bf16_matvec(x.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(weight.data_ptr<at::BFloat16>()), n,
-                out, fp32_bias);
+const uint16_t* bf16_data(const at::Tensor& t) { return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>()); }
+
+// x as bf16_matvec's kernel reads it: float32, or for vdpbf16ps as bf16 pairs made once per call
+// and shared read-only by every thread's chunks (the workers see them through these pointers: a
+// thread_local named in the lambda is their own).
+struct Bf16MatvecInput {
+  Bf16Kernel kernel = Bf16Kernel::kScalar;
+  const float* x = nullptr;
+  const uint16_t *high = nullptr, *low = nullptr;
+};
+
+Bf16MatvecInput bf16_matvec_input(const float* x, int64_t rows, int64_t k, Bf16Kernel kernel) {
+  if (!cpu_runs(kernel)) {
+    throw Error(ErrorCode::kUnsupported, kernel == Bf16Kernel::kAvx2
+                                             ? "the avx2 bf16 kernel needs a CPU with AVX2 and FMA"
+                                             : "the avx512-bf16 mat-vec kernel needs a CPU with AVX512-BF16");
   }
-  if (bias.defined() && !float_bias) {
-    const uint16_t* b = reinterpret_cast<const uint16_t*>(bias.data_ptr<at::BFloat16>());
+  if (kernel == Bf16Kernel::kBest) {
+    kernel = cpu_runs(Bf16Kernel::kAvx512Bf16) ? Bf16Kernel::kAvx512Bf16
+             : cpu_runs(Bf16Kernel::kAvx2)     ? Bf16Kernel::kAvx2
+                                               : Bf16Kernel::kScalar;
+  }
+  Bf16MatvecInput input{kernel, x};
+  if (kernel == Bf16Kernel::kAvx512Bf16) {
+    thread_local std::vector<uint16_t> split;
+    split.resize(2 * rows * k);
+    input.high = split.data();
+    input.low = input.high + rows * k;
+    split_to_bf16_pairs(x, rows * k, split.data(), split.data() + rows * k);
+  }
+  return input;
+}
+
+MatvecShare bf16_matvec_share(const Bf16MatvecInput& in, int64_t rows, int64_t k, const uint16_t* w, int64_t n,
+                              float* y, const float* bias) {
+  return {n, k * 2, [in, rows, k, w, n, y, bias](int64_t begin, int64_t end) {
+            if (in.kernel == Bf16Kernel::kAvx512Bf16) {
+              bf16_matvec_avx512(in.high, in.low, rows, k, w, begin, end, n, y);
+            } else if (in.kernel == Bf16Kernel::kAvx2) {
+              bf16_matvec_avx2(in.x, rows, k, w, begin, end, n, y);
+            } else {
+              matvec_scalar(in.x, rows, k, w, begin, end, n, y);
+            }
+            add_bias(y, rows, n, bias, begin, end);
+          }};
+}
+
+// y [..., N] = x W^T + bias for each product, all in decodes_in_place's case, in one dispatch
+// over their output features: one allocation each, no other ATen op.
+std::vector<at::Tensor> matvec_rows(const at::Tensor& x, const std::vector<LinearWeights>& products) {
+  const int64_t k = x.size(-1), rows = x.numel() / k;
+  const float* in = x.data_ptr<float>();
+  Bf16MatvecInput bf16_in;
+  std::vector<at::Tensor> outputs;
+  std::vector<MatvecShare> shares;
+  outputs.reserve(products.size());
+  shares.reserve(products.size());
+  std::vector<int64_t> out_shape = x.sizes().vec();
+  for (const auto& [weight, bias] : products) {
+    const int64_t n = weight.size(0);
+    out_shape.back() = n;
+    outputs.push_back(at::empty(out_shape, x.options()));
+    float* out = outputs.back().data_ptr<float>();
+    const float* fp32_bias = bias.defined() && bias.scalar_type() == at::kFloat ? bias.data_ptr<float>() : nullptr;
+    if (weight.scalar_type() == at::kFloat) {
+      shares.push_back(f32_matvec_share(in, rows, k, weight.data_ptr<float>(), n, out, fp32_bias));
+    } else {
+      if (!bf16_in.x) bf16_in = bf16_matvec_input(in, rows, k, Bf16Kernel::kBest);
+      shares.push_back(bf16_matvec_share(bf16_in, rows, k, bf16_data(weight), n, out, fp32_bias));
+    }
+  }
+  run_matvecs(shares, kFeatureChunks);
+  for (size_t i = 0; i < products.size(); ++i) {
+    const at::Tensor& bias = products[i].bias;
+    if (!bias.defined() || bias.scalar_type() == at::kFloat) continue;
+    const uint16_t* b = bf16_data(bias);
+    const int64_t n = products[i].weight.size(0);
+    float* out = outputs[i].data_ptr<float>();
     for (int64_t r = 0; r < rows; ++r) {
       for (int64_t j = 0; j < n; ++j) out[r * n + j] += bf16_to_float(b[j]);
     }
   }
-  return y;
+  return outputs;
 }
 
 }  // namespace
@@ -106,35 +168,7 @@ bool cpu_runs(Bf16Kernel kernel) {
 
 void bf16_matvec(const float* x, int64_t rows, int64_t k, const uint16_t* w, int64_t n, float* y,
                  const float* bias, Bf16Kernel kernel) {
-  if (!cpu_runs(kernel)) {
-    throw Error(ErrorCode::kUnsupported, kernel == Bf16Kernel::kAvx2
-                                             ? "the avx2 bf16 kernel needs a CPU with AVX2 and FMA"
-                                             : "the avx512-bf16 mat-vec kernel needs a CPU with AVX512-BF16");
-  }
-  if (kernel == Bf16Kernel::kBest) {
-    kernel = cpu_runs(Bf16Kernel::kAvx512Bf16) ? Bf16Kernel::kAvx512Bf16
-             : cpu_runs(Bf16Kernel::kAvx2)     ? Bf16Kernel::kAvx2
-                                               : Bf16Kernel::kScalar;
-  }
-  // x as bf16 pairs once per call, shared read-only by every thread's chunks
-  // (the workers see it through these pointers: a thread_local named in the lambda is their own)
-  thread_local std::vector<uint16_t> split;
-  const uint16_t *high = nullptr, *low = nullptr;
-  if (kernel == Bf16Kernel::kAvx512Bf16) {
-    split.resize(2 * rows * k);
-    high = split.data();
-    low = high + rows * k;
-    split_to_bf16_pairs(x, rows * k, split.data(), split.data() + rows * k);
-  }
-  split_matvec(rows, n, n * k * 2, y, bias, [&](int64_t begin, int64_t end) {
-    if (kernel == Bf16Kernel::kAvx512Bf16) {
-      bf16_matvec_avx512(high, low, rows, k, w, begin, end, n, y);
-    } else if (kernel == Bf16Kernel::kAvx2) {
-      bf16_matvec_avx2(x, rows, k, w, begin, end, n, y);
-    } else {
-      matvec_scalar(x, rows, k, w, begin, end, n, y);
-    }
-  });
+  run_matvecs({bf16_matvec_share(bf16_matvec_input(x, rows, k, kernel), rows, k, w, n, y, bias)}, kFeatureChunks);
 }
 
 at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, const at::Tensor& bias) {
@@ -145,7 +179,7 @@ at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, 
   const int64_t panel = std::min(n, std::max<int64_t>(256, (8 << 20) / (4 * std::max<int64_t>(k, 1)) / 16 * 16));
   at::Tensor y = at::empty({m, n}, x.options());
   at::Tensor widened = at::empty({panel, k}, x.options());  // kept by the caching allocator
-  const uint16_t* source = reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>());
+  const uint16_t* source = bf16_data(w);
   for (int64_t j0 = 0; j0 < n; j0 += panel) {
     const int64_t count = std::min(panel, n - j0);
     if (cpu_features().avx2_fma) {
@@ -167,7 +201,7 @@ at::Tensor bf16_linear_widened_panels(const at::Tensor& x, const at::Tensor& w, 
 }
 
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias) {
-  if (decodes_in_place(x, weight, bias)) return matvec_rows(x, weight, bias);
+  if (decodes_in_place(x, weight, bias)) return matvec_rows(x, {{weight, bias}})[0];
   if (weight.scalar_type() != at::kBFloat16 || !weight.device().is_cpu()) {
     const at::Tensor input = x.to(weight.scalar_type());
     // Decoding one token: libtorch sends a one-row product to BLAS gemm, which packs (copies) the
@@ -208,13 +242,23 @@ at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tenso
     // A prompt or an encoder: vdpbf16ps on the stored weights, activations rounded to bf16 as a
     // bf16 model in transformers or llama.cpp rounds them (1.8x the split input's speed here;
     // benchmarks/gemm_bench.cpp), accumulated and returned in fp32.
-    bf16_gemm(flat.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
+    bf16_gemm(flat.data_ptr<float>(), rows, k, bf16_data(w), n,
               y.data_ptr<float>(), b.defined() ? b.data_ptr<float>() : nullptr, Bf16Input::kRoundInput);
     return y.view(out_shape);
   }
-  bf16_matvec(flat.data_ptr<float>(), rows, k, reinterpret_cast<const uint16_t*>(w.data_ptr<at::BFloat16>()), n,
+  bf16_matvec(flat.data_ptr<float>(), rows, k, bf16_data(w), n,
               y.data_ptr<float>(), b.defined() ? b.data_ptr<float>() : nullptr);
   return y.view(out_shape);
+}
+
+std::vector<at::Tensor> linear_same_input(const at::Tensor& x, const std::vector<LinearWeights>& products) {
+  const bool together = !products.empty() && std::all_of(products.begin(), products.end(), [&](const LinearWeights& p) {
+    return decodes_in_place(x, p.weight, p.bias);
+  });
+  if (together) return matvec_rows(x, products);
+  std::vector<at::Tensor> outputs;
+  for (const auto& [weight, bias] : products) outputs.push_back(linear(x, weight, bias));
+  return outputs;
 }
 
 }  // namespace almkit::nn

@@ -6,6 +6,8 @@
 
 #include <ATen/ATen.h>
 
+#include <vector>
+
 namespace almkit::nn {
 
 // x [..., K] (any float dtype), weight [N, K], bias [N] or undefined. float32 weights: up to 16
@@ -15,6 +17,18 @@ namespace almkit::nn {
 // bf16_matvec (x in fp32); more rows take bf16_gemm (nn/bf16_gemm.h) on CPUs with AVX512-BF16,
 // x rounded to bf16 there, and elsewhere bf16_linear_widened_panels.
 at::Tensor linear(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = at::Tensor());
+
+// A weight and its bias (undefined: none), as linear() takes them.
+struct LinearWeights {
+  const at::Tensor& weight;
+  const at::Tensor& bias;
+};
+// linear(x, weight, bias) for each product, bit for bit. When every one takes the decode kernels
+// (a few float32 rows, no autograd; f32_matvec or bf16_matvec) they run as one dispatch over all
+// their output features, one pool join for them all (nn/matvec_dispatch.h), x split into bf16
+// pairs once; otherwise each product runs alone.
+std::vector<at::Tensor> linear_same_input(const at::Tensor& x,
+                                          const std::vector<LinearWeights>& products);
 
 // y = x w^T + bias for a prompt's rows on a CPU without AVX512-BF16: w (bf16 [N, K]) is widened
 // to fp32 a panel of >= 256 rows (~8 MB or more) at a time and each panel multiplied by BLAS into its columns of y, so
