@@ -107,7 +107,9 @@ at::Tensor WhisperEncoderStack::stem(const at::Tensor& features, const at::Tenso
   at::Tensor h = nn::activation(shape_.activation, at::conv1d(x, conv1_weight_, conv1_bias_, 1, 1));
   if (frame_mask.defined()) h = h * frame_mask.unsqueeze(1).to(h.scalar_type());
   h = nn::activation(shape_.activation, at::conv1d(h, conv2_weight_, conv2_bias_, 2, 1));
-  return h.transpose(1, 2);
+  // positions by rows in memory: a transposed view made every residual sum after it transposed too
+  // (ATen keeps its first input's layout), so each layer norm and product copied its input first
+  return h.transpose(1, 2).contiguous();
 }
 
 at::Tensor WhisperEncoderStack::run_layers(at::Tensor h, const at::Tensor& mask, const LayerHook* hook) const {
