@@ -4,6 +4,7 @@
 
 #include "almkit/error.h"
 #include "models/audio_frontend.h"
+#include "nn/amx_route.h"
 
 namespace almkit {
 
@@ -121,7 +122,10 @@ at::Tensor WhisperEncoderStack::run_layers(at::Tensor h, const at::Tensor& mask,
     const nn::HeadHook heads = layer_head_hook(hook, "encoder", static_cast<int>(i));
     h = h + layer.self_attn.self_attention(layer.self_attn_layer_norm(h), mask, nullptr, at::Tensor(),
                                            at::Tensor(), want ? &probabilities : nullptr, &heads);
-    h = h + layer.fc2(nn::activation(shape_.activation, layer.fc1(layer.final_layer_norm(h))));
+    const at::Tensor normed = layer.final_layer_norm(h);
+    // a clip on a CPU with AMX-BF16: the products kept in bf16 through GELU (nn/amx_route.h)
+    const at::Tensor fused = nn::feed_forward_through_amx(shape_.activation, normed, layer.fc1, layer.fc2, h);
+    h = fused.defined() ? fused : h + layer.fc2(nn::activation(shape_.activation, layer.fc1(normed)));
     if (hook && hook->callback) hook->callback("encoder", static_cast<int>(i), h, probabilities);
   }
   return h;

@@ -73,4 +73,21 @@ at::Tensor gated_mlp_through_amx(const std::string& activation, const at::Tensor
   return widen_amx_product(amx_product(gated, down.weight), down.bias, residual);
 }
 
+at::Tensor feed_forward_through_amx(const std::string& activation, const at::Tensor& x, const Linear& fc1,
+                                    const Linear& fc2, const at::Tensor& residual) {
+  const bool applies = activation == "gelu" && !fc1.int8 && !fc2.int8 && takes_amx_route(x, fc1.weight) &&
+                       fc2.weight.defined() && fc2.weight.scalar_type() == at::kBFloat16 && fc2.weight.dim() == 2 &&
+                       fc2.weight.size(1) == fc1.weight.size(0) && residual.defined() &&
+                       residual.scalar_type() == at::kFloat &&
+                       residual.sizes() == at::IntArrayRef(with_last(x, fc2.weight.size(0)));
+  if (!applies) return at::Tensor();
+  const at::Tensor product = amx_product(x, fc1.weight).contiguous();
+  const at::Tensor bias = fc1.bias.defined() ? fc1.bias.to(at::kFloat).contiguous() : fc1.bias;
+  at::Tensor activated = at::empty(product.sizes(), product.options());
+  const int64_t n = product.size(-1);
+  prompt_rows::gelu_bf16(words(product), product.numel() / n, n, bias.defined() ? bias.data_ptr<float>() : nullptr,
+                         words(activated));
+  return widen_amx_product(amx_product(activated, fc2.weight), fc2.bias, residual);
+}
+
 }  // namespace almkit::nn

@@ -38,4 +38,12 @@ at::Tensor widen_amx_product(const at::Tensor& product, const at::Tensor& bias,
 at::Tensor gated_mlp_through_amx(const std::string& activation, const at::Tensor& x, const Linear& gate,
                                  const Linear& up, const Linear& down, const at::Tensor& residual);
 
+// residual + fc2(gelu(fc1(x))) (the erf GELU), fc1's product from the tiles through GELU into
+// fc2 in bf16 (prompt_rows::gelu_bf16: no float32 copy of the 4 x wide product, ATen's gelu pass
+// and the residual sum folded in); an encoder layer's MLP (Whisper). Within float rounding of the
+// step-by-step path (ATen's gelu approximates erf as well; the input of fc2 is bf16 either way).
+// Undefined when the route does not apply.
+at::Tensor feed_forward_through_amx(const std::string& activation, const at::Tensor& x, const Linear& fc1,
+                                    const Linear& fc2, const at::Tensor& residual);
+
 }  // namespace almkit::nn

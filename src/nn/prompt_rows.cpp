@@ -36,6 +36,13 @@ float widen_one(uint16_t value) {
 
 float silu_times_one(float gate, float up) { return gate / (1.f + std::exp(-gate)) * up; }
 
+float gelu_one(float x) { return x * 0.5f * (1.f + std::erf(x * static_cast<float>(M_SQRT1_2))); }
+
+// columns [first, n) of one row of gelu_bf16
+void gelu_plain(const uint16_t* p, int64_t first, int64_t n, const float* bias, uint16_t* out) {
+  for (int64_t j = first; j < n; ++j) out[j] = round_one(gelu_one(bias ? widen_one(p[j]) + bias[j] : widen_one(p[j])));
+}
+
 // columns [first, n) of one row of widen_bf16
 void widen_plain(const uint16_t* p, int64_t first, int64_t n, const float* bias, const float* residual, float* out) {
   for (int64_t j = first; j < n; ++j) {
@@ -98,6 +105,31 @@ __m512 silu_times16(__m512 gate, __m512 up) {
   return _mm512_mul_ps(_mm512_div_ps(gate, _mm512_add_ps(_mm512_set1_ps(1.f), e)), up);
 }
 
+// erf(x) = sign(x) (1 - t (a1 + t (a2 + t (a3 + t (a4 + t a5)))) e^(-x^2)), t = 1 / (1 + p |x|)
+__m512 erf16(__m512 x) {
+  const __m512 sign = _mm512_and_ps(x, _mm512_set1_ps(-0.f)), one = _mm512_set1_ps(1.f);
+  const __m512 t = _mm512_div_ps(one, _mm512_fmadd_ps(_mm512_set1_ps(0.3275911f), _mm512_abs_ps(x), one));
+  __m512 r = _mm512_fmadd_ps(_mm512_set1_ps(1.061405429f), t, _mm512_set1_ps(-1.453152027f));
+  r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(1.421413741f));
+  r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(-0.284496736f));
+  r = _mm512_fmadd_ps(r, t, _mm512_set1_ps(0.254829592f));
+  const __m512 e = exp16(_mm512_xor_ps(_mm512_mul_ps(x, x), _mm512_set1_ps(-0.f)));
+  return _mm512_xor_ps(sign, _mm512_fmadd_ps(_mm512_xor_ps(_mm512_mul_ps(e, t), _mm512_set1_ps(-0.f)), r, one));
+}
+
+void gelu_avx512(const uint16_t* p, int64_t n, const float* bias, uint16_t* out) {
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    __m512 x = widen16(p + j);
+    if (bias) x = _mm512_add_ps(x, _mm512_loadu_ps(bias + j));
+    const __m512 half = _mm512_mul_ps(x, _mm512_set1_ps(0.5f));
+    const __m512 erf = erf16(_mm512_mul_ps(x, _mm512_set1_ps(static_cast<float>(M_SQRT1_2))));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + j),
+                        round16(_mm512_mul_ps(half, _mm512_add_ps(_mm512_set1_ps(1.f), erf))));
+  }
+  gelu_plain(p, j, n, bias, out);
+}
+
 void round_avx512(const float* x, int64_t count, uint16_t* out) {
   int64_t i = 0;
   for (; i + 16 <= count; i += 16)
@@ -139,6 +171,7 @@ void round_avx512(const float*, int64_t, uint16_t*) {}
 void widen_avx512(const uint16_t*, int64_t, const float*, const float*, float*) {}
 void silu_times_avx512(const float*, const float*, int64_t, float*) {}
 void silu_times_bf16_avx512(const uint16_t*, const uint16_t*, int64_t, uint16_t*) {}
+void gelu_avx512(const uint16_t*, int64_t, const float*, uint16_t*) {}
 }  // namespace
 #endif
 
@@ -180,6 +213,19 @@ void widen_bf16(const uint16_t* product, int64_t rows, int64_t n, const float* b
         widen_avx512(product + r * n, n, bias, res, out + r * n);
       } else {
         widen_plain(product + r * n, 0, n, bias, res, out + r * n);
+      }
+    }
+  });
+}
+
+void gelu_bf16(const uint16_t* product, int64_t rows, int64_t n, const float* bias, uint16_t* out) {
+  const bool wide = vector_body();
+  in_slices(rows, rows_per_slice(n), [&](int64_t begin, int64_t end) {
+    for (int64_t r = begin; r < end; ++r) {
+      if (wide) {
+        gelu_avx512(product + r * n, n, bias, out + r * n);
+      } else {
+        gelu_plain(product + r * n, 0, n, bias, out + r * n);
       }
     }
   });

@@ -28,6 +28,12 @@ void silu_times(const float* gate, const float* up, int64_t count, float* out);
 // down projection, without a float32 copy of either product.
 void silu_times_bf16(const uint16_t* gate, const uint16_t* up, int64_t count, uint16_t* out);
 
+// out[r, j] = gelu(product[r, j] + bias[j]) rounded to bf16 (the erf form, as at::gelu; bias may be
+// null): an encoder MLP's first product into its second without a float32 copy. The vector erf is
+// Abramowitz and Stegun's 7.1.26 as ATen's AVX-512 gelu uses it (1.5e-7 absolute), the plain one
+// std::erf.
+void gelu_bf16(const uint16_t* product, int64_t rows, int64_t n, const float* bias, uint16_t* out);
+
 // nn::rows::rms_norm and nn::rows::rotate_half (same results) over many rows, threaded.
 void rms_norm(const float* x, int64_t rows, int64_t dim, const float* weight, float eps, float* out);
 void rotate_half(float* x, int64_t rows, int64_t heads, int64_t head_dim, const float* cos, const float* sin);

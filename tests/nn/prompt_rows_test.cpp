@@ -84,6 +84,25 @@ TEST_P(PromptRows, SiluGateMatchesAten) {
   EXPECT_GT((got16 == want16).to(at::kFloat).mean().item<double>(), 0.999);
 }
 
+TEST_P(PromptRows, GeluOfABf16ProductMatchesTheErfForm) {
+  // rows of 5,130 (a tail past the last vector), the bias added before GELU, the result rounded
+  at::manual_seed(5);
+  const at::Tensor product = (at::randn({7, 5130}) * 3).to(at::kBFloat16), bias = at::randn({5130});
+  at::Tensor out = at::empty(product.sizes(), at::kBFloat16);
+  prompt_rows::gelu_bf16(words(product), 7, 5130, bias.data_ptr<float>(), words(out));
+  const at::Tensor x = (product.to(at::kFloat) + bias).to(at::kDouble);
+  const at::Tensor exact = x * 0.5 * (1 + at::erf(x * M_SQRT1_2));
+  const at::Tensor got = out.to(at::kDouble);
+  // one bf16 step, plus the vector erf's 1.5e-7 (absolute; ATen's AVX-512 gelu uses the same
+  // approximation) where GELU is near 0
+  EXPECT_TRUE(((got - exact).abs() <= exact.abs() * std::ldexp(1.0, -8) + 1e-6).all().item<bool>());
+  // where GELU is not tiny (the float erf form's 1 + erf cancels in the negative tail), the
+  // rounding of the exact value but at a rounding boundary
+  const at::Tensor sizeable = exact.abs() > 1e-2;
+  const at::Tensor exact_rounded = exact.to(at::kFloat).to(at::kBFloat16).to(at::kDouble);
+  EXPECT_GT((got == exact_rounded).masked_select(sizeable).to(at::kFloat).mean().item<double>(), 0.99);
+}
+
 TEST_P(PromptRows, NormAndRotationEqualTheRowKernels) {
   at::manual_seed(4);
   const int64_t rows = 300, heads = 3, dim = 64;
