@@ -44,7 +44,9 @@ inline CpuFeatures read() {
 #if defined(__x86_64__) && defined(__GNUC__)
   __builtin_cpu_init();  // may run before the static constructors that would call it
   has.avx2_fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  has.f16c = __builtin_cpu_supports("f16c");
+  // F16C from cpuid leaf 1 (ECX bit 29): clang 14's __builtin_cpu_supports doesn't know "f16c"
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  has.f16c = __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29)) != 0;
   has.avx512f = __builtin_cpu_supports("avx512f");
   const bool f_vl_bw =
       has.avx512f && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512bw");
