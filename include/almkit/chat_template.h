@@ -34,7 +34,8 @@ class ALMKIT_API ChatTemplate {
   // add_generation_prompt, bos_token, ... anything the template reads). Object key order is
   // kept, so `tojson` writes keys in the order given. Errors: kInvalidArgument for bad JSON or a
   // raise_exception() in the template (its message is kept), kUnsupported for an unknown filter,
-  // test or method met while rendering, with line and column.
+  // test or method met while rendering, with line and column, or for a context integer beyond
+  // 64 bits, naming its field (Python's ints have no bound; almkit's are int64).
   std::string render_json(const std::string& context_json) const;
 
   // Convenience: `messages_json` is either a JSON array of messages or an object holding
