@@ -59,7 +59,8 @@ class ALMKIT_API SafetensorsFile {
 };
 
 // All weights of an HF checkpoint folder: `model.safetensors`, or the shards listed in
-// `model.safetensors.index.json` (any `*.safetensors.index.json` name is accepted).
+// `model.safetensors.index.json` (the names transformers reads; each shard a plain file name
+// inside the folder).
 class ALMKIT_API SafetensorsCheckpoint {
  public:
   static SafetensorsCheckpoint open_folder(const std::string& folder);
