@@ -6,9 +6,6 @@
 namespace almkit::nn {
 namespace {
 
-// More rows than a decode step's (linear.cpp's mat-vec limit).
-constexpr int64_t kDecodeRows = 16;
-
 uint16_t* words(at::Tensor& t) { return reinterpret_cast<uint16_t*>(t.data_ptr<at::BFloat16>()); }
 const uint16_t* words(const at::Tensor& t) { return reinterpret_cast<const uint16_t*>(t.data_ptr<at::BFloat16>()); }
 
@@ -29,7 +26,7 @@ bool takes_amx_route(const at::Tensor& x, const at::Tensor& weight) {
   }
   const int64_t k = weight.size(1);
   return x.device().is_cpu() && float_or_bf16(x) && x.dim() >= 1 && x.size(-1) == k && k > 0 &&
-         x.numel() / k > kDecodeRows && !tracks_gradient(x) && !tracks_gradient(weight);
+         x.numel() / k > kMatvecRowLimit && !tracks_gradient(x) && !tracks_gradient(weight);
 }
 
 at::Tensor rounded_to_bf16(const at::Tensor& x) {

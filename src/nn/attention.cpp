@@ -38,7 +38,7 @@ bool rotates_rows_in_place(const at::Tensor& q, const at::Tensor& k, const at::T
     return float_on_cpu(t) && !tracks_gradient(t) && t.dim() == 4 && t.size(0) == q.size(0) && t.size(1) == 1 &&
            t.size(2) == q.size(1);
   };
-  return rows_ok(q) && rows_ok(k) && q.size(1) > 16 && table_ok(cos) && table_ok(sin) && cos.size(3) == head_dim &&
+  return rows_ok(q) && rows_ok(k) && q.size(1) > kMatvecRowLimit && table_ok(cos) && table_ok(sin) && cos.size(3) == head_dim &&
          sin.size(3) == head_dim && k.size(0) == q.size(0) && k.size(1) == q.size(1);
 }
 

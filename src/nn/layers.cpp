@@ -45,7 +45,7 @@ namespace {
 bool float_rows_on_cpu(const at::Tensor& x) { return float_on_cpu(x) && x.is_contiguous() && !tracks_gradient(x); }
 // A prompt's or an encoder's rows (more than a decode step's few): the threaded, vectorised passes
 // of nn/prompt_rows.h.
-bool many_rows(const at::Tensor& x) { return x.dim() > 0 && x.size(-1) > 0 && x.numel() / x.size(-1) > 16; }
+bool many_rows(const at::Tensor& x) { return x.dim() > 0 && x.size(-1) > 0 && x.numel() / x.size(-1) > kMatvecRowLimit; }
 }  // namespace
 
 at::Tensor RmsNorm::operator()(const at::Tensor& x) const {

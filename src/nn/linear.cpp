@@ -17,9 +17,6 @@
 namespace almkit::nn {
 namespace {
 
-// More rows than this: a real GEMM (compute-bound): bf16_gemm, widened panels, or BLAS for fp32.
-constexpr int64_t kMatvecRowLimit = 16;
-
 float bf16_to_float(uint16_t v) {
   const uint32_t bits = static_cast<uint32_t>(v) << 16;
   float out;

@@ -10,6 +10,10 @@
 
 namespace almkit::nn {
 
+// The most rows of x a decode step's mat-vec kernels take; more are a prompt's or an encoder's,
+// a real GEMM (compute-bound) with its own passes around it (nn/amx_route.h, nn/prompt_rows.h).
+constexpr int64_t kMatvecRowLimit = 16;
+
 // x [..., K] (any float dtype), weight [N, K], bias [N] or undefined. float32 weights: up to 16
 // contiguous float32 rows of x take f32_matvec (nn/f32_matvec.h) on a CPU with AVX2 or AVX-512
 // when autograd does not track them; otherwise one row goes to BLAS's gemv (libtorch would use
